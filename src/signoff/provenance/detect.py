@@ -1,0 +1,142 @@
+"""Combine every trace a commit carries into one `Provenance` record.
+
+Sources, strongest first: Signoff's own note and trailers (recorded at commit time), line-level
+records (Git AI notes, Agent Trace), then the conventions AI tools leave in trailers, identities
+and messages. Silence is `unknown`, never `human`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from signoff.git.log import Commit
+from signoff.provenance.accepted import find_accepter
+from signoff.provenance.foreign import parse_agent_trace, parse_gitai_note
+from signoff.provenance.markers import find_markers
+from signoff.provenance.model import (
+    CONFIDENCE_ORDER,
+    Confidence,
+    LineRecord,
+    Marker,
+    Provenance,
+    Status,
+    ToolUse,
+)
+from signoff.provenance.notes import parse_signoff_notes
+
+
+def detect(
+    commit: Commit,
+    signoff_notes: Sequence[bytes] = (),
+    ai_notes: Sequence[bytes] = (),
+    agent_traces: Sequence[bytes] = (),
+) -> Provenance:
+    """The provenance of one commit from its metadata and the notes attached to it."""
+    markers: list[Marker] = list(find_markers(commit))
+    problems: list[str] = []
+    records: list[LineRecord] = []
+    tools: list[ToolUse] = []
+    accepted_note = None
+
+    declared = parse_signoff_notes(signoff_notes, commit.sha)
+    problems += declared.problems
+    markers += declared.markers
+    tools += declared.tools
+    records += declared.line_records
+    accepted_note = declared.accepted_by
+
+    for blob in ai_notes:
+        parsed = parse_gitai_note(blob, commit.sha)
+        problems += parsed.problems
+        markers += parsed.markers
+        tools += parsed.tools
+        records += parsed.line_records
+    for blob in agent_traces:
+        parsed = parse_agent_trace(blob, commit.sha)
+        problems += parsed.problems
+        markers += parsed.markers
+        tools += parsed.tools
+        records += parsed.line_records
+
+    status, reason = _status(markers, records)
+    supporting = [m for m in markers if _supports(m, status)]
+    confidence: Confidence | None = None
+    if supporting:
+        confidence = max((m.confidence for m in supporting), key=CONFIDENCE_ORDER.__getitem__)
+    tool_list = _merge_tools(
+        [ToolUse(m.tool, m.model, m.session) for m in supporting if m.tool and m.kind == "ai"]
+        + (tools if status in ("ai", "mixed") else [])
+    )
+    accepter, source = find_accepter(commit, markers)
+    if accepted_note is not None:
+        accepter, source = accepted_note, "note"
+    return Provenance(
+        commit=commit.sha,
+        status=status,
+        confidence=confidence,
+        tools=tuple(tool_list),
+        markers=tuple(markers),
+        accepted_by=accepter,
+        accepted_by_source=source,
+        line_records=tuple(records),
+        problems=tuple(problems),
+        reason=reason,
+    )
+
+
+def _supports(marker: Marker, status: Status) -> bool:
+    if status in ("ai", "mixed"):
+        return marker.kind == "ai"
+    if status == "automation":
+        return marker.kind == "automation"
+    if status == "human":
+        return marker.kind == "human"
+    return marker.kind == "ambiguous"
+
+
+def _status(markers: Sequence[Marker], records: Sequence[LineRecord]) -> tuple[Status, str]:
+    kinds = {m.kind for m in markers}
+    ai_lines = human_lines = 0
+    for record in records:
+        a, h = record.counts()
+        ai_lines += a
+        human_lines += h
+    if "ai" in kinds or ai_lines:
+        if human_lines and ai_lines:
+            return "mixed", f"line-level record: {ai_lines} AI lines, {human_lines} human lines"
+        if ai_lines and not human_lines and records:
+            return "ai", f"line-level record: {ai_lines} AI lines"
+        strongest = max(
+            (m for m in markers if m.kind == "ai"), key=lambda m: CONFIDENCE_ORDER[m.confidence]
+        )
+        return "ai", f"{strongest.source} marker {strongest.detector!r}"
+    if "automation" in kinds:
+        first = next(m for m in markers if m.kind == "automation")
+        return "automation", f"automation identity {first.evidence!r}"
+    if "human" in kinds:
+        first = next(m for m in markers if m.kind == "human")
+        return "human", f"declared by {first.source}: {first.evidence}"
+    if human_lines and not ai_lines:
+        return "human", f"line-level record: {human_lines} human lines, no AI lines"
+    if "ambiguous" in kinds:
+        first = next(m for m in markers if m.kind == "ambiguous")
+        return "unknown", f"ambiguous marker {first.detector!r}: a tool was involved, authorship unclear"
+    return "unknown", "no provenance marker or record; unknown is not human"
+
+
+def _merge_tools(tools: Sequence[ToolUse]) -> list[ToolUse]:
+    """One entry per (tool, model, session), dropping entries a more specific one covers."""
+    unique = list(dict.fromkeys(tools))
+    result = []
+    for t in unique:
+        covered = any(
+            o is not t
+            and o.tool == t.tool
+            and (t.model is None or o.model == t.model)
+            and (t.session is None or o.session == t.session)
+            and (o.model, o.session) != (t.model, t.session)
+            for o in unique
+        )
+        if not covered:
+            result.append(t)
+    return result
