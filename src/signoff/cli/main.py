@@ -43,7 +43,7 @@ def _register() -> None:
 
 
 # Order is the order of `signoff --help`.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["explain", "blame", "stats", "index"]
 
 
 def run() -> None:
@@ -52,11 +52,13 @@ def run() -> None:
     try:
         app()
     except SignoffError as exc:
+        from rich.markup import escape
+
         from signoff.cli.output import err_console
 
-        err_console.print(f"[bold red]error:[/] {exc.message}", markup=True)
+        err_console.print(f"[bold red]error:[/] {escape(exc.message)}")
         if exc.hint:
-            err_console.print(f"  [bold]fix:[/] {exc.hint}", markup=True)
+            err_console.print(f"  [bold]fix:[/] {escape(exc.hint)}")
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)

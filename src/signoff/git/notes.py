@@ -51,7 +51,9 @@ def notes_refs(repo: Repo, name: str) -> list[str]:
     )
     refs = []
     for ref in out.decode().splitlines():
-        if ref == f"refs/notes/{name}" or (ref.startswith("refs/notes/remotes/") and ref.endswith(f"/{name}")):
+        if ref == f"refs/notes/{name}" or (
+            ref.startswith("refs/notes/remotes/") and ref.endswith(f"/{name}")
+        ):
             refs.append(ref)
     return refs
 

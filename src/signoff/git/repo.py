@@ -92,6 +92,11 @@ class Repo:
             raise GitError(_describe_failure(args, proc.stderr))
         return proc.stdout
 
+    def succeeds(self, *args: str) -> bool:
+        """Whether git exits 0 (for questions like `cat-file -e`)."""
+        proc = subprocess.run(["git", *args], cwd=self.root, capture_output=True, env=self._env)
+        return proc.returncode == 0
+
     def run_text(self, *args: str, check: bool = True) -> str:
         return self.run(*args, check=check).decode("utf-8", "replace")
 
@@ -127,7 +132,9 @@ class Repo:
         """The full commit id `rev` names, or None when it names no commit."""
         if rev.startswith("-"):
             return None
-        out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", check=False)
+        out = self.run(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", check=False
+        )
         sha = out.decode().strip()
         return sha or None
 
@@ -138,7 +145,9 @@ class Repo:
                 raise SignoffError(
                     "this repository has no commits yet", "make a first commit, then ask again"
                 )
-            raise SignoffError(f"{rev!r} is not a commit in {self.root}", "check the name with git log")
+            raise SignoffError(
+                f"{rev!r} is not a commit in {self.root}", "check the name with git log"
+            )
         return sha
 
     def shallow_boundary(self) -> list[str]:

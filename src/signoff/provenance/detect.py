@@ -120,7 +120,10 @@ def _status(markers: Sequence[Marker], records: Sequence[LineRecord]) -> tuple[S
         return "human", f"line-level record: {human_lines} human lines, no AI lines"
     if "ambiguous" in kinds:
         first = next(m for m in markers if m.kind == "ambiguous")
-        return "unknown", f"ambiguous marker {first.detector!r}: a tool was involved, authorship unclear"
+        return (
+            "unknown",
+            f"ambiguous marker {first.detector!r}: a tool was involved, authorship unclear",
+        )
     return "unknown", "no provenance marker or record; unknown is not human"
 
 

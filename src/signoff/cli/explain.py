@@ -1,0 +1,149 @@
+"""`signoff explain TARGET`."""
+
+from __future__ import annotations
+
+import typer
+from rich.markup import escape
+
+from signoff.cli.output import console, emit_json, open_repo, short, status_text
+from signoff.query.explain import CommitAnswer, Explanation, explain
+
+
+def register(app: typer.Typer) -> None:
+    app.command("explain")(explain_command)
+
+
+def explain_command(
+    target: str = typer.Argument(..., help="A commit, a range A..B, a file, or file:line[-line]."),
+    repo: str = typer.Option(".", "--repo", "-C", help="Repository to read."),
+    as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
+    no_index: bool = typer.Option(
+        False, "--no-index", help="Detect live; do not use or update the index."
+    ),
+    limit: int = typer.Option(
+        200, "--limit", "-n", help="At most this many commits for a range or file."
+    ),
+) -> None:
+    """Was TARGET AI-generated, by which tool, who accepted it, how was it reviewed, who owns it."""
+    result = explain(open_repo(repo), target, use_index=not no_index, limit=limit)
+    if as_json:
+        emit_json("explain", result.to_json())
+        return
+    render(result)
+
+
+def render(result: Explanation) -> None:
+    t = result.target
+    if result.shallow_boundary:
+        console.print(
+            f"[yellow]shallow clone:[/] history is cut at {len(result.shallow_boundary)} commit(s); "
+            "older provenance is not visible (git fetch --unshallow)"
+        )
+    if t.kind in ("range", "file"):
+        s = result.summary
+        console.print(
+            f"[bold]{escape(t.text)}[/]: {s['commits']} commits, {s['ai_assisted']} AI-assisted "
+            + ", ".join(f"{k} {v}" for k, v in sorted(s["by_status"].items()))
+        )
+        if s.get("by_tool"):
+            console.print("  tools: " + ", ".join(f"{k} ({v})" for k, v in s["by_tool"].items()))
+        if s.get("lines"):
+            console.print(
+                "  current lines: " + ", ".join(f"{k} {v}" for k, v in s["lines"].items())
+            )
+        for a in result.commits:
+            p = a.provenance
+            tools = ", ".join(_tool(x) for x in p.tools) or "-"
+            acc = escape(str(p.accepted_by)) if p.accepted_by else "[red]no human accepter[/]"
+            console.print(
+                f"  {short(a.commit.sha)} {status_text(p.status):<22} {escape(tools):<28} {acc}  "
+                f"[dim]{escape(a.commit.subject[:60])}[/]"
+            )
+        return
+    if t.kind == "line":
+        for line in result.lines:
+            src = f" (line record: {line.line_source})" if line.line_source else " (commit level)"
+            tool = f" {escape(_tool(line.tool))}" if line.tool else ""
+            console.print(
+                f"[bold]{escape(t.path or '')}:{line.line}[/] {status_text(line.author)}{tool}{src} "
+                f"from {short(line.commit)}  [dim]{escape(line.content.strip()[:80])}[/]"
+            )
+        console.print()
+    for answer in result.commits:
+        render_commit(answer)
+
+
+def _tool(tool: object) -> str:
+    from signoff.provenance.model import ToolUse
+
+    assert isinstance(tool, ToolUse)
+    text = tool.tool + (f"/{tool.model}" if tool.model else "")
+    return text + (f" (session {tool.session})" if tool.session else "")
+
+
+def render_commit(answer: CommitAnswer) -> None:
+    c, p = answer.commit, answer.provenance
+    console.print(f"[bold]commit {c.sha}[/]  {escape(c.subject)}")
+    verdict = {
+        "ai": "yes",
+        "mixed": "partly (AI and human lines)",
+        "human": "no (declared human)",
+        "automation": "no: automation, not AI",
+        "unknown": "unknown: no marker or record (unknown is not human)",
+    }[p.status]
+    console.print(
+        f"  1. AI-generated:  {status_text(p.status)} — {verdict}; confidence {p.confidence or '-'}"
+    )
+    console.print(f"     why: {escape(p.reason)}")
+    if p.tools:
+        for tool in p.tools:
+            console.print(f"  2. tool:          {escape(_tool(tool))}")
+    else:
+        console.print("  2. tool:          -")
+    if p.accepted_by:
+        console.print(
+            f"  3. accepted by:   {escape(str(p.accepted_by))} ({p.accepted_by_source}) at {c.commit_date}"
+        )
+    else:
+        console.print("  3. accepted by:   [red]no human accepter recorded[/]")
+    if answer.reviews or answer.merge:
+        for r in answer.reviews:
+            console.print(f"  4. review:        {r.kind} by {escape(str(r.person))}")
+        if answer.merge:
+            m = answer.merge
+            pr = f"pull request {m.pull_request}" if m.pull_request else "merge"
+            console.print(
+                f"  4. merged:        {pr} in {short(m.commit)} by {escape(str(m.merged_by))} at {m.merged_at}"
+            )
+    else:
+        console.print(
+            "  4. review:        no review evidence in git (no Reviewed-by/Approved-by, no merge)"
+        )
+    own = answer.ownership
+    if not own.policy:
+        console.print(f"  5. accountable:   {escape(own.message)}")
+    else:
+        for o in own.owners:
+            console.print(f"  5. accountable:   {escape(_owner_line(o))}")
+        if not own.owners:
+            console.print(f"  5. accountable:   {escape(own.message)}")
+    for m in p.markers:
+        console.print(
+            f"     [dim]marker {m.detector} ({m.source}, {m.confidence}): {escape(m.evidence)}[/]"
+        )
+    for problem in p.problems:
+        console.print(f"     [yellow]problem:[/] {escape(problem)}")
+    console.print()
+
+
+def _owner_line(owner: dict[str, object]) -> str:
+    parts = [str(owner.get("accountable") or "NO ACCOUNTABLE")]
+    if owner.get("workflow"):
+        parts.append(f"workflow {owner['workflow']}")
+    if owner.get("tier"):
+        parts.append(f"tier {owner['tier']}")
+    if owner.get("escalation"):
+        parts.append("escalates to " + " -> ".join(str(x) for x in owner["escalation"]))  # type: ignore[attr-defined]
+    if owner.get("verdict"):
+        parts.append(str(owner["verdict"]))
+    return "; ".join(parts)

@@ -1,0 +1,48 @@
+"""`signoff index [--rebuild]`."""
+
+from __future__ import annotations
+
+import time
+
+import typer
+
+from signoff.cli.output import console, emit_json, open_repo, progress_counter
+from signoff.store.index import update_index
+
+
+def register(app: typer.Typer) -> None:
+    app.command("index")(index_command)
+
+
+def index_command(
+    rebuild: bool = typer.Option(False, "--rebuild", help="Throw the cache away and build it anew."),
+    repo: str = typer.Option(".", "--repo", "-C", help="Repository to index."),
+    as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
+) -> None:
+    """Bring the provenance index (a cache under .git/signoff/) up to date."""
+    r = open_repo(repo)
+    total = None
+    if r.head() is not None:
+        total = int(r.run_text("rev-list", "--count", "--branches", "HEAD").strip() or 0)
+    start = time.perf_counter()
+    with progress_counter("indexing commits", total) as update:
+        result = update_index(r, rebuild=rebuild, progress=update)
+    seconds = time.perf_counter() - start
+    doc = {
+        "path": str(result.path),
+        "added": result.added,
+        "refreshed": result.refreshed,
+        "rebuilt": result.rebuilt,
+        "shallow": result.shallow,
+        "seconds": round(seconds, 3),
+    }
+    if as_json:
+        emit_json("index", doc)
+        return
+    verb = "built" if result.rebuilt else "updated"
+    console.print(
+        f"index {verb}: {result.added} commits added, {result.refreshed} re-read for new notes "
+        f"in {seconds:.2f}s -> {result.path}"
+    )
+    if result.shallow:
+        console.print("[yellow]shallow clone:[/] commits before the cut are not indexed")

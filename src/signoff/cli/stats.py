@@ -1,0 +1,64 @@
+"""`signoff stats [RANGE]`."""
+
+from __future__ import annotations
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from signoff.cli.output import console, emit_json, open_repo, progress_counter
+from signoff.query.stats import Stats, stats
+
+
+def register(app: typer.Typer) -> None:
+    app.command("stats")(stats_command)
+
+
+def stats_command(
+    revs: list[str] = typer.Argument(None, help="Revision range (default: HEAD), as git log takes."),
+    repo: str = typer.Option(".", "--repo", "-C", help="Repository to read."),
+    as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
+) -> None:
+    """AI share of commits and lines, by tool, model, accepter and month."""
+    with progress_counter("indexing") as update:
+        report = stats(open_repo(repo), list(revs or []) or None, progress=update)
+    if as_json:
+        emit_json("stats", report.to_json())
+        return
+    render(report)
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def render(r: Stats) -> None:
+    console.print(
+        f"[bold]{' '.join(r.revs)}[/]: {r.commits} commits ({r.merges} merges not counted), "
+        f"{r.ai_commits} AI-assisted ({_pct(r.ai_commits, r.commits)}); "
+        f"{r.ai_lines} of {r.lines_added} added lines AI-assisted ({_pct(r.ai_lines, r.lines_added)})"
+    )
+    console.print(
+        "  status: " + ", ".join(f"{k} {v}" for k, v in sorted(r.by_status.items()))
+        + ("  [yellow](shallow clone: history is cut)[/]" if r.shallow else "")
+    )
+    if r.by_status.get("unknown"):
+        console.print(
+            f"  [yellow]{r.by_status['unknown']} commits carry no provenance; unknown is not human[/]"
+        )
+    if r.stats_missing:
+        console.print(f"  {r.stats_missing} commits have no line counts (missing objects or shallow boundary)")
+    for title, rows, cols in (
+        ("by tool", r.by_tool, ("tool", "commits", "ai_lines")),
+        ("by model", r.by_model, ("tool", "model", "commits", "ai_lines")),
+        ("by accepter (AI-assisted commits)", r.by_accepter, ("name", "email", "ai_commits", "ai_lines")),
+        ("by month", r.by_month, ("month", "commits", "ai_commits", "ai_commit_share", "lines_added", "ai_lines")),
+    ):
+        if not rows:
+            continue
+        table = Table(title=title, title_justify="left", box=None, header_style="bold")
+        for col in cols:
+            table.add_column(col, justify="right" if col not in ("tool", "model", "name", "email", "month") else "left")
+        for row in rows:
+            table.add_row(*(escape(str(row.get(c) if row.get(c) is not None else "-")) for c in cols))
+        console.print(table)

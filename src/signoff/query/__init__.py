@@ -1,0 +1,1 @@
+"""Answers: explain, blame and stats, built on the index, the provenance detectors and policy."""

@@ -1,0 +1,134 @@
+"""`signoff blame FILE`: git blame with provenance columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from signoff.errors import SignoffError
+from signoff.git.blame import blame
+from signoff.git.repo import Repo
+from signoff.provenance.model import Provenance, ToolUse
+
+if TYPE_CHECKING:
+    from signoff.query.lookup import ProvenanceLookup
+
+
+def check_blameable(
+    repo: Repo, path: str, start: int | None, end: int | None, rev: str | None = None
+) -> None:
+    """Refuse, with a clear reason, what git blame would fail on or answer misleadingly."""
+    if rev is None:
+        target = repo.root / path
+        if not target.is_file():
+            raise SignoffError(f"{path} is not a file in the work tree", "give a tracked file path")
+        data = target.read_bytes()
+    else:
+        data = repo.run("show", f"{rev}:{path}", check=False)
+    if b"\x00" in data[:8000]:
+        raise SignoffError(
+            f"{path} is a binary file: it has no lines to attribute",
+            f"ask about the commits instead: signoff explain {path}",
+        )
+    if not repo.is_tracked(path) and rev is None:
+        raise SignoffError(f"{path} is not tracked by git", "commit it first, or check the path")
+    if start is not None:
+        count = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+        if start > count or (end or start) > count:
+            raise SignoffError(
+                f"{path} has {count} lines; line {end or start} does not exist",
+                f"ask about lines 1-{count}",
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class LineAnswer:
+    line: int
+    content: str
+    commit: str
+    orig_path: str
+    orig_line: int
+    author: str  # "ai", "human", or the commit-level status when no line record covers it
+    tool: ToolUse | None
+    line_source: str | None  # the line-level record that answered, or None (commit level)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "content": self.content,
+            "commit": self.commit,
+            "orig_path": self.orig_path,
+            "orig_line": self.orig_line,
+            "author": self.author,
+            "tool": self.tool.to_json() if self.tool else None,
+            "line_source": self.line_source,
+        }
+
+
+def line_author(prov: Provenance, path: str, line: int) -> tuple[str, ToolUse | None, str | None]:
+    """Map one line (as of the commit that introduced it) into that commit's line records."""
+    for record in prov.line_records:
+        covered, tool = record.tool_for(path, line)
+        if covered:
+            return ("ai" if tool else "human"), tool, record.source
+    tool = prov.tools[0] if prov.tools and prov.ai_assisted else None
+    return prov.status, tool, None
+
+
+def blame_lines(
+    repo: Repo,
+    lookup: ProvenanceLookup,
+    path: str,
+    start: int | None,
+    end: int | None,
+    rev: str | None = None,
+) -> list[LineAnswer]:
+    """Blame `path` and attribute each line: line-level records first, commit level otherwise."""
+    check_blameable(repo, path, start, end, rev)
+    lines, _ = blame(repo, path, rev=rev, start=start, end=end)
+    provs = lookup.many(line.commit for line in lines if not line.commit.startswith("0000000"))
+    answers = []
+    for line in lines:
+        prov = provs.get(line.commit)
+        if prov is None:  # not committed yet
+            answers.append(
+                LineAnswer(
+                    line.line,
+                    line.content,
+                    line.commit,
+                    line.orig_path,
+                    line.orig_line,
+                    "uncommitted",
+                    None,
+                    None,
+                )
+            )
+            continue
+        author, tool, source = line_author(prov, line.orig_path, line.orig_line)
+        answers.append(
+            LineAnswer(
+                line.line,
+                line.content,
+                line.commit,
+                line.orig_path,
+                line.orig_line,
+                author,
+                tool,
+                source,
+            )
+        )
+    return answers
+
+
+def blame_file(
+    repo: Repo, path: str, *, rev: str | None = None, use_index: bool = True
+) -> list[LineAnswer]:
+    """Every line of `path` with the provenance of the commit (and record) that introduced it."""
+    from signoff.query.lookup import ProvenanceLookup
+    from signoff.query.target import parse_target
+
+    target = parse_target(repo, path)
+    if target.kind != "file" or target.path is None:
+        raise SignoffError(f"{path} is not a file in {repo.root}", "give a tracked file path")
+    with ProvenanceLookup(repo, use_index=use_index) as lookup:
+        return blame_lines(repo, lookup, target.path, None, None, rev)

@@ -1,0 +1,141 @@
+"""`explain`: the four questions (AI? which tool? accepted by whom? reviewed how?) for any target,
+plus the accountable owner under the policy in force at that revision."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from signoff.git.log import Commit, iter_commits, read_commit
+from signoff.git.repo import Repo
+from signoff.provenance.model import Provenance
+from signoff.query.blame import LineAnswer, blame_lines
+from signoff.query.lookup import ProvenanceLookup
+from signoff.query.ownership import Ownership, ownership_for
+from signoff.query.target import Target, parse_target
+from signoff.review.evidence import MergeEvidence, ReviewSignal, merge_evidence, review_trailers
+
+
+@dataclass(frozen=True, slots=True)
+class CommitAnswer:
+    commit: Commit
+    provenance: Provenance
+    reviews: list[ReviewSignal]
+    merge: MergeEvidence | None
+    files: list[str]
+    ownership: Ownership
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.commit
+        return {
+            "commit": c.sha,
+            "subject": c.subject,
+            "author": c.author.to_json(),
+            "author_date": c.author_date,
+            "committer": c.committer.to_json(),
+            "commit_date": c.commit_date,
+            "parents": list(c.parents),
+            "provenance": self.provenance.to_json(),
+            "review": {
+                "trailers": [r.to_json() for r in self.reviews],
+                "merge": self.merge.to_json() if self.merge else None,
+            },
+            "files": self.files,
+            "ownership": self.ownership.to_json(),
+        }
+
+
+@dataclass(slots=True)
+class Explanation:
+    target: Target
+    commits: list[CommitAnswer] = field(default_factory=list)
+    lines: list[LineAnswer] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+    shallow_boundary: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": {
+                "kind": self.target.kind,
+                "text": self.target.text,
+                "path": self.target.path,
+                "start": self.target.start,
+                "end": self.target.end,
+            },
+            "summary": self.summary,
+            "lines": [line.to_json() for line in self.lines],
+            "commits": [c.to_json() for c in self.commits],
+            "shallow_boundary": self.shallow_boundary,
+        }
+
+
+def _answer(repo: Repo, lookup: ProvenanceLookup, commit: Commit, with_merge: bool) -> CommitAnswer:
+    files = [f.path for f in commit.files or ()]
+    return CommitAnswer(
+        commit=commit,
+        provenance=lookup.get(commit.sha),
+        reviews=review_trailers(commit),
+        merge=merge_evidence(repo, commit) if with_merge else None,
+        files=files,
+        ownership=ownership_for(repo, files, rev=commit.sha),
+    )
+
+
+def _summary(answers: list[CommitAnswer]) -> dict[str, Any]:
+    statuses = Counter(a.provenance.status for a in answers)
+    tools = Counter(t.tool for a in answers for t in a.provenance.tools)
+    return {
+        "commits": len(answers),
+        "by_status": dict(statuses),
+        "ai_assisted": statuses["ai"] + statuses["mixed"],
+        "by_tool": dict(tools),
+    }
+
+
+def explain(
+    repo: Repo, target_text: str, *, use_index: bool = True, limit: int = 200
+) -> Explanation:
+    """Answer for a commit, a range, a file or file:line (library form of `signoff explain`)."""
+    target = parse_target(repo, target_text)
+    out = Explanation(target, shallow_boundary=repo.shallow_boundary())
+    with ProvenanceLookup(repo, use_index=use_index) as lookup:
+        if target.kind == "commit":
+            assert target.commit
+            commit = _with_files(repo, target.commit)
+            out.commits.append(_answer(repo, lookup, commit, with_merge=True))
+        elif target.kind == "range":
+            assert target.range
+            commits = list(iter_commits(repo, [target.range], numstat=True, extra=[f"-n{limit}"]))
+            lookup.many(c.sha for c in commits)
+            out.commits = [_answer(repo, lookup, c, with_merge=False) for c in commits]
+        elif target.kind == "file":
+            assert target.path
+            commits = list(
+                iter_commits(
+                    repo,
+                    ["HEAD"],
+                    numstat=True,
+                    paths=[target.path],
+                    extra=["--follow", f"-n{limit}"],
+                )
+            )
+            lookup.many(c.sha for c in commits)
+            out.commits = [_answer(repo, lookup, c, with_merge=False) for c in commits]
+            out.lines = blame_lines(repo, lookup, target.path, None, None)
+        else:
+            assert target.path and target.start and target.end
+            out.lines = blame_lines(repo, lookup, target.path, target.start, target.end)
+            seen: list[str] = list(dict.fromkeys(line.commit for line in out.lines))
+            for sha in seen:
+                out.commits.append(_answer(repo, lookup, _with_files(repo, sha), with_merge=True))
+        out.summary = _summary(out.commits)
+        if out.lines:
+            out.summary["lines"] = dict(Counter(line.author for line in out.lines))
+    return out
+
+
+def _with_files(repo: Repo, sha: str) -> Commit:
+    for commit in iter_commits(repo, [sha], numstat=True, extra=["-n1", "--no-walk"]):
+        return commit
+    return read_commit(repo, sha)

@@ -1,0 +1,93 @@
+"""Provenance for any commit: from the warm index when it has it, else detected live."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from signoff.git.log import iter_commits, read_commit
+from signoff.git.notes import cat_blobs, notes_refs
+from signoff.git.repo import Repo
+from signoff.provenance.detect import detect
+from signoff.provenance.foreign import read_agent_traces
+from signoff.provenance.model import Provenance
+from signoff.store.index import Index, IndexUpdate, open_index
+
+
+def _notes_for(repo: Repo, name: str, shas: list[str]) -> dict[str, list[bytes]]:
+    """Notes of a few commits, read without listing every note in the repository."""
+    refs = notes_refs(repo, name)
+    if not refs or not shas:
+        return {}
+    paths = [f"{ref}:{_fanout(sha)}" for ref in refs for sha in shas]
+    # notes trees may or may not fan out; ask for both layouts in one batch
+    paths += [f"{ref}:{sha}" for ref in refs for sha in shas]
+    blobs = cat_blobs(repo, paths)
+    out: dict[str, list[bytes]] = {}
+    for path, blob in blobs.items():
+        sha = path.rsplit(":", 1)[1].replace("/", "")
+        notes = out.setdefault(sha, [])
+        if blob not in notes:
+            notes.append(blob)
+    return out
+
+
+def _fanout(sha: str) -> str:
+    return f"{sha[:2]}/{sha[2:]}"
+
+
+class ProvenanceLookup:
+    """One place that answers "what is the provenance of commit X"."""
+
+    def __init__(self, repo: Repo, *, use_index: bool = True) -> None:
+        self.repo = repo
+        self.index: Index | None = None
+        self.update: IndexUpdate | None = None
+        if use_index and repo.head() is not None:
+            self.index, self.update = open_index(repo)
+        self._cache: dict[str, Provenance] = {}
+
+    def close(self) -> None:
+        if self.index:
+            self.index.close()
+
+    def __enter__(self) -> ProvenanceLookup:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, sha: str) -> Provenance:
+        return self.many([sha])[sha]
+
+    def many(self, shas: Iterable[str]) -> dict[str, Provenance]:
+        wanted = list(dict.fromkeys(shas))
+        missing = []
+        for sha in wanted:
+            if sha in self._cache:
+                continue
+            prov = self.index.provenance(sha) if self.index else None
+            if prov is None:
+                missing.append(sha)
+            else:
+                self._cache[sha] = prov
+        if missing:
+            self._cache.update(self._detect_live(missing))
+        return {sha: self._cache[sha] for sha in wanted}
+
+    def _detect_live(self, shas: list[str]) -> dict[str, Provenance]:
+        signoff_notes = _notes_for(self.repo, "signoff", shas)
+        ai_notes = _notes_for(self.repo, "ai", shas)
+        traces = read_agent_traces(self.repo)
+        out = {}
+        if len(shas) == 1:
+            commits = [read_commit(self.repo, shas[0])]
+        else:
+            commits = list(iter_commits(self.repo, shas, extra=["--no-walk=unsorted"]))
+        for commit in commits:
+            out[commit.sha] = detect(
+                commit,
+                signoff_notes.get(commit.sha, ()),
+                ai_notes.get(commit.sha, ()),
+                traces.get(commit.sha, ()),
+            )
+        return out

@@ -1,0 +1,82 @@
+"""What a user's TARGET names: a commit, a range `A..B`, a file, or `file:line[-line]`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from signoff.errors import SignoffError
+from signoff.git.repo import Repo
+
+_LINE = re.compile(r"^(?P<path>.+):(?P<start>\d+)(?:-(?P<end>\d+))?$")
+_HEX = re.compile(r"^[0-9a-fA-F]{7,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    kind: Literal["commit", "range", "file", "line"]
+    text: str
+    commit: str | None = None  # commit: its id
+    range: str | None = None
+    path: str | None = None  # file and line: path relative to the repository root
+    start: int | None = None
+    end: int | None = None
+
+
+def _repo_path(repo: Repo, text: str) -> str | None:
+    """`text` as a path inside the repository, if it names a file there (work tree or HEAD)."""
+    from pathlib import Path
+
+    candidate = Path(text)
+    absolute = candidate if candidate.is_absolute() else Path.cwd() / candidate
+    try:
+        rel = absolute.resolve().relative_to(repo.root.resolve()).as_posix()
+    except ValueError:
+        rel = text
+    if (repo.root / rel).is_file():
+        return rel
+    if repo.head() and repo.run("ls-tree", "--name-only", "HEAD", "--", rel, check=False).strip():
+        return rel
+    return None
+
+
+def parse_target(repo: Repo, text: str) -> Target:
+    """Decide what TARGET means, preferring an existing file over a branch of the same name."""
+    if not text or text.startswith("-"):
+        raise SignoffError(f"{text!r} is not a target", "give a commit, A..B, a file or file:line")
+    if ".." in text and not _repo_path(repo, text):
+        left, _, right = text.partition("...") if "..." in text else text.partition("..")
+        for end in (left, right):
+            if end and repo.resolve(end) is None:
+                raise SignoffError(
+                    f"{end!r} in range {text!r} is not a commit", "check it with git log"
+                )
+        return Target("range", text, range=text)
+    m = _LINE.match(text)
+    if m:
+        path = _repo_path(repo, m["path"])
+        if path:
+            start = int(m["start"])
+            end = int(m["end"]) if m["end"] else start
+            if start < 1 or end < start:
+                raise SignoffError(
+                    f"bad line range in {text!r}", "lines start at 1: file:10 or file:10-20"
+                )
+            return Target("line", text, path=path, start=start, end=end)
+    path = _repo_path(repo, text)
+    if path and not _HEX.match(text):
+        return Target("file", text, path=path)
+    sha = repo.resolve(text)
+    if sha:
+        return Target("commit", text, commit=sha)
+    if path:
+        return Target("file", text, path=path)
+    if repo.head() is None:
+        raise SignoffError(
+            "this repository has no commits yet", "make a first commit, then ask again"
+        )
+    raise SignoffError(
+        f"{text!r} is not a commit, a range, a file or file:line in {repo.root}",
+        "examples: signoff explain HEAD~2, main..feature, src/app.py, src/app.py:42",
+    )

@@ -1,0 +1,1 @@
+"""Review evidence: who reviewed and approved a change, from git and (later) the forge."""

@@ -1,0 +1,1 @@
+"""Storage: the local SQLite index (a cache rebuilt from git)."""
