@@ -1,0 +1,255 @@
+"""`make demo`: build a realistic repository in a temporary folder and run Signoff on it.
+
+The history mixes what real teams have: commits from several coding agents (each leaving its
+own convention), plain human commits with no marker, a declared human commit, automation, an
+amend and a rebase (provenance notes follow both), a pull-request merge with review trailers,
+and a Git AI authorship note with line-level attribution.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+MAYA = ("Maya Chen", "maya@payments.example")
+SAM = ("Sam Patel", "sam@payments.example")
+LEE = ("Lee Okafor", "lee@payments.example")
+
+
+class DemoRepo:
+    def __init__(self, path: Path, home: Path) -> None:
+        self.path = path
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        for key in ("CLAUDECODE", "SIGNOFF_AI", "CURSOR_AGENT", "GEMINI_CLI", "CODEX_SANDBOX"):
+            self.env.pop(key, None)
+        cfg = home / ".gitconfig"
+        cfg.write_text("[init]\n\tdefaultBranch = main\n[user]\n\tname = Maya Chen\n\temail = maya@payments.example\n")
+        self.env.update({"HOME": str(home), "GIT_CONFIG_GLOBAL": str(cfg), "GIT_CONFIG_NOSYSTEM": "1"})
+        self.clock = 1_767_000_000
+
+    def git(self, *args: str, env: dict[str, str] | None = None, input: str | None = None) -> str:
+        proc = subprocess.run(
+            ["git", *args], cwd=self.path, env={**self.env, **(env or {})}, input=input,
+            capture_output=True, text=True,
+        )
+        if proc.returncode != 0:
+            raise SystemExit(f"demo: git {' '.join(args)} failed:\n{proc.stderr}")
+        return proc.stdout
+
+    def signoff(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "signoff", *args], cwd=self.path,
+            env={**self.env, **(env or {})}, capture_output=True, text=True,
+        )
+
+    def write(self, rel: str, text: str) -> None:
+        target = self.path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+    def commit(
+        self, message: str, files: dict[str, str], who: tuple[str, str] = MAYA,
+        committer: tuple[str, str] | None = None, env: dict[str, str] | None = None,
+        amend: bool = False,
+    ) -> str:
+        for rel, text in files.items():
+            self.write(rel, text)
+        self.git("add", "-A")
+        self.clock += 86_400 * 3
+        c = committer or who
+        when = f"{self.clock} +0000"
+        commit_env = {
+            "GIT_AUTHOR_NAME": who[0], "GIT_AUTHOR_EMAIL": who[1],
+            "GIT_COMMITTER_NAME": c[0], "GIT_COMMITTER_EMAIL": c[1],
+            "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, **(env or {}),
+        }
+        args = ["commit", "-q", "-F", "-"] + (["--amend"] if amend else [])
+        self.git(*args, env=commit_env, input=message)
+        return self.git("rev-parse", "HEAD").strip()
+
+
+POLICY = """\
+# signoff.yaml: who is accountable for what (see docs/policy.md)
+version: 1
+people:
+  - id: maya
+    name: Maya Chen
+    emails: [maya@payments.example]
+    roles: [security-reviewer]
+  - id: sam
+    name: Sam Patel
+    emails: [sam@payments.example]
+  - id: lee
+    name: Lee Okafor
+    emails: [lee@payments.example]
+"""
+
+
+def build(root: Path) -> Path:
+    """Create the demo repository under `root` and return its path."""
+    home = root / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    path = root / "payments-service"
+    path.mkdir(parents=True)
+    r = DemoRepo(path, home)
+    r.git("init", "-q", "-b", "main")
+    init = r.signoff("init")
+    if init.returncode != 0:
+        raise SystemExit(f"demo: signoff init failed:\n{init.stdout}{init.stderr}")
+
+    r.commit(
+        "Initial payments service\n",
+        {
+            "README.md": "# payments-service\n",
+            "src/payments/charge.py": "def charge(amount_cents: int) -> int:\n    return amount_cents\n",
+            "config/prod.yaml": "retry_budget_ms: 2000\ntimeout_ms: 800\n",
+        },
+    )
+    # Claude Code, detected from the agent's shell environment by the installed hook.
+    r.commit(
+        "Add idempotency keys to charge()\n\n"
+        "Generated with [Claude Code](https://claude.com/claude-code)\n\n"
+        "Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n",
+        {
+            "src/payments/charge.py": (
+                "import hashlib\n\n\n"
+                "def idempotency_key(customer: str, amount_cents: int) -> str:\n"
+                "    return hashlib.sha256(f'{customer}:{amount_cents}'.encode()).hexdigest()\n\n\n"
+                "def charge(amount_cents: int, customer: str = '') -> int:\n"
+                "    key = idempotency_key(customer, amount_cents)\n"
+                "    return amount_cents if key else 0\n"
+            )
+        },
+        env={"CLAUDECODE": "1", "ANTHROPIC_MODEL": "claude-opus-4-5"},
+    )
+    # aider: the AI authored it, aider committed it.
+    r.commit(
+        "aider: tighten refund validation\n",
+        {"src/payments/refund.py": "def refund(amount_cents: int) -> int:\n    if amount_cents <= 0:\n        raise ValueError('refund must be positive')\n    return -amount_cents\n"},
+        who=(SAM[0] + " (aider)", SAM[1]),
+    )
+    # Automation is not AI.
+    r.commit(
+        "Bump requests from 2.31.0 to 2.32.3\n",
+        {"requirements.txt": "requests==2.32.3\n"},
+        who=("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com"),
+        committer=("GitHub", "noreply@github.com"),
+    )
+    # A declared human change: positive evidence, so it is "human", not "unknown".
+    r.commit(
+        "Document the retry budget\n",
+        {"docs/retries.md": "# Retries\n\nThe retry budget is 2 s; timeouts are 800 ms.\n"},
+        who=LEE,
+        env={"SIGNOFF_AI": "none"},
+    )
+
+    # A feature branch: Copilot's coding agent, then a Cursor commit that is amended.
+    r.git("checkout", "-q", "-b", "feature/ledger")
+    r.commit(
+        "Add ledger export\n\nCo-authored-by: Sam Patel <sam@payments.example>\n",
+        {"src/payments/ledger.py": "def export(rows: list[dict]) -> str:\n    return '\\n'.join(str(r) for r in rows)\n"},
+        who=("copilot-swe-agent[bot]", "198982749+Copilot@users.noreply.github.com"),
+        committer=("GitHub", "noreply@github.com"),
+    )
+    r.commit(
+        "Stream ledger export\n",
+        {"src/payments/ledger.py": "def export(rows: list[dict]) -> str:\n    out = []\n    for r in rows:\n        out.append(str(r))\n    return '\\n'.join(out)\n"},
+        who=SAM,
+        env={"SIGNOFF_AI": "cursor/gpt-5"},
+    )
+    r.commit(
+        "Stream ledger export\n",
+        {"src/payments/ledger.py": "def export(rows: list[dict]) -> str:\n    return '\\n'.join(str(r) for r in rows if r)\n"},
+        who=SAM,
+        env={"SIGNOFF_AI": "cursor/gpt-5"},
+        amend=True,
+    )
+    # main moved on meanwhile: a plain commit with no marker (its provenance stays unknown).
+    r.git("checkout", "-q", "main")
+    r.commit("Raise prod timeout\n", {"config/prod.yaml": "retry_budget_ms: 2000\ntimeout_ms: 1200\n"}, who=SAM)
+    # rebase the feature branch: Signoff's notes follow the rewritten commits.
+    r.git("checkout", "-q", "feature/ledger")
+    r.git("rebase", "-q", "main", env={"GIT_COMMITTER_NAME": SAM[0], "GIT_COMMITTER_EMAIL": SAM[1]})
+    r.git("checkout", "-q", "main")
+    r.clock += 86_400
+    r.git(
+        "merge", "-q", "--no-ff", "feature/ledger", "-m",
+        "Merge pull request #42 from payments/feature/ledger\n\nLedger export\n\n"
+        "Reviewed-by: Maya Chen <maya@payments.example>\nApproved-by: Lee Okafor <lee@payments.example>",
+        env={
+            "GIT_COMMITTER_NAME": MAYA[0], "GIT_COMMITTER_EMAIL": MAYA[1],
+            "GIT_AUTHOR_DATE": f"{r.clock} +0000", "GIT_COMMITTER_DATE": f"{r.clock} +0000",
+        },
+    )
+
+    # A commit whose lines Git AI attributed: lines 1-3 by an agent, the rest by the human.
+    sha = r.commit(
+        "Add fraud score threshold\n",
+        {"src/payments/fraud.py": "THRESHOLD = 0.82\n\n\ndef risky(score: float) -> bool:\n    return score >= THRESHOLD\n\n\n# reviewed by hand\ndef explain() -> str:\n    return f'threshold {THRESHOLD}'\n"},
+        who=LEE,
+    )
+    r.git("notes", "--ref=ai", "add", "-F", "-", sha, input=_gitai_note(sha))
+    r.write("signoff.yaml", POLICY)
+    return path
+
+
+def _gitai_note(sha: str) -> str:
+    metadata = {
+        "schema_version": "authorship/3.0.0",
+        "base_commit_sha": sha,
+        "prompts": {
+            "f1e2d3c4b5a69788": {
+                "agent_id": {"tool": "cursor", "id": "demo-session-7", "model": "claude-4-sonnet"},
+                "human_author": "Lee Okafor <lee@payments.example>",
+                "messages": [],
+                "total_additions": 5,
+                "total_deletions": 0,
+                "accepted_lines": 5,
+                "overriden_lines": 0,
+            }
+        },
+    }
+    return "src/payments/fraud.py\n  f1e2d3c4b5a69788 1-5\n---\n" + json.dumps(metadata, indent=2) + "\n"
+
+
+def _show(r: DemoRepo, *args: str) -> str:
+    print(f"\n$ signoff {' '.join(shlex.quote(a) for a in args)}")
+    proc = r.signoff(*args)
+    text = proc.stdout + proc.stderr
+    print(text.rstrip())
+    return text
+
+
+def main() -> None:
+    root = Path(tempfile.mkdtemp(prefix="signoff-demo-"))
+    print(f"Building a demo repository under {root} ...")
+    path = build(root)
+    env_home = root / "home"
+    r = DemoRepo(path, env_home)
+    print(r.git("log", "--oneline", "--graph", "--decorate=no").rstrip())
+    _show(r, "stats")
+    _show(r, "explain", "HEAD~1")
+    _show(r, "explain", "src/payments/fraud.py:1-2")
+    _show(r, "blame", "src/payments/fraud.py")
+    _show(r, "explain", "HEAD~4..HEAD")
+    report = root / "report"
+    report.mkdir()
+    for name, args in {
+        "stats.json": ["stats", "--json"],
+        "explain-head.json": ["explain", "HEAD~1", "--json"],
+        "blame-fraud.json": ["blame", "src/payments/fraud.py", "--json"],
+    }.items():
+        (report / name).write_text(r.signoff(*args).stdout)
+    print(f"\nDemo repository: {path}")
+    print(f"Report (JSON):   {report}")
+    print("Try it yourself: cd " + shlex.quote(str(path)) + " && ../../" + "... or:")
+    print(f"  .venv/bin/signoff explain HEAD --repo {shlex.quote(str(path))}")
+
+
+if __name__ == "__main__":
+    main()
