@@ -1,0 +1,91 @@
+"""The real console entry point: exit codes, --help, and JSON validated against the schemas."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tests.gitrepo import GitRepo
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schemas"
+CLAUDE = "\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n"
+
+
+def signoff(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "signoff", *args],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        env=repo.env,
+    )
+
+
+def validated(name: str, text: str) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(text)
+    schema = json.loads((SCHEMAS / f"{name}-v1.json").read_text())
+    jsonschema.validate(doc, schema)
+    return doc
+
+
+@pytest.fixture
+def history(repo: GitRepo) -> GitRepo:
+    repo.commit("base\n", {"app.py": "a = 1\n"})
+    repo.commit("ai" + CLAUDE, {"app.py": "a = 1\nb = 2\n"})
+    return repo
+
+
+def test_help_lists_commands(history: GitRepo) -> None:
+    out = signoff(history, "--help")
+    assert out.returncode == 0
+    for command in ("explain", "blame", "stats", "index"):
+        assert command in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("explain", ["explain", "HEAD", "--json"]),
+        ("explain", ["explain", "app.py:2", "--json"]),
+        ("explain", ["explain", "HEAD~1..HEAD", "--json"]),
+        ("blame", ["blame", "app.py", "--json"]),
+        ("stats", ["stats", "--json"]),
+        ("index", ["index", "--json"]),
+    ],
+)
+def test_json_output_matches_its_schema(history: GitRepo, name: str, args: list[str]) -> None:
+    out = signoff(history, *args)
+    assert out.returncode == 0, out.stderr
+    doc = validated(name, out.stdout)
+    assert doc["schema"] == f"signoff/{name}/v1"
+
+
+def test_user_error_exits_2_with_a_fix_and_no_traceback(history: GitRepo) -> None:
+    out = signoff(history, "explain", "nope-not-a-thing")
+    assert out.returncode == 2
+    assert "error:" in out.stderr and "fix:" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_outside_a_repository(tmp_path: Path, history: GitRepo) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "signoff", "stats"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=history.env,
+    )
+    assert out.returncode == 2 and "not inside a git repository" in out.stderr
+
+
+def test_text_output_has_no_colour_when_piped(history: GitRepo) -> None:
+    out = signoff(history, "explain", "HEAD")
+    assert out.returncode == 0
+    assert "\x1b[" not in out.stdout
+    assert "claude-code" in out.stdout and "accepted by" in out.stdout
