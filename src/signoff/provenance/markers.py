@@ -1,0 +1,849 @@
+"""The table of marker detectors: every convention an AI tool or a bot leaves in git.
+
+The table is data (`DETECTORS`), read top to bottom, so adding a tool is one entry plus one
+test and precedence is visible: an AI agent's bot identity is listed before the generic
+`[bot]` automation rule, so it is never mistaken for automation. Detection runs on every
+commit while indexing 100,000-commit histories, so regexes are compiled once at import,
+identities are classified once per distinct person (people repeat across a history), and
+message rules only run their regex when a literal needle is present.
+
+Normalisation, applied everywhere: tool ids are lowercase-hyphenated canonical names
+(`claude-code`, `copilot`, `aider`...; see `TOOL_ALIASES`), models are lowercase with runs of
+whitespace turned into `-` and parenthesised qualifiers dropped (`Claude Opus 4.5 (1M context)`
+-> `claude-opus-4.5`), sessions are the bare id (a session URL keeps only its last segment).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Literal
+
+from signoff.git.log import Commit, Person
+from signoff.provenance.model import Confidence, Kind, Marker, Source
+
+Role = Literal["author", "committer", "co-author"]
+
+ALL_ROLES: frozenset[Role] = frozenset(("author", "committer", "co-author"))
+AUTHOR_ONLY: frozenset[Role] = frozenset(("author",))
+NOT_CO_AUTHOR: frozenset[Role] = frozenset(("author", "committer"))
+# Trailer keys whose values name a person that helped write the change.
+CO_AUTHOR_KEYS = frozenset(("co-authored-by",))
+
+
+@dataclass(frozen=True, slots=True)
+class TrailerMatch:
+    """A trailer whose key fully matches `key` and whose value fully matches `value`.
+
+    Both are case-insensitive regexes; `value` sees the value stripped, and its named groups
+    `tool`, `model` and `session` fill the marker.
+    """
+
+    key: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityMatch:
+    """A person (author, committer, or a `Co-authored-by` value) that a tool stands behind.
+
+    `name` and `email` are case-insensitive regexes matched against the whole field. With
+    `either` one matching is enough (a GitHub App shows up under its login or its noreply
+    address); otherwise every pattern given must match. Named groups fill the marker.
+    `human` marks a human identity a tool decorated (aider's ` (aider)` suffix): it still
+    fires, but the person behind it can accept changes.
+    """
+
+    name: str | None = None
+    email: str | None = None
+    either: bool = False
+    roles: frozenset[Role] = ALL_ROLES
+    human: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MessageMatch:
+    """A message line (or only the subject) that fully matches `pattern`.
+
+    `needle` is a literal that must occur in the message before the regex is tried: the
+    cheap prefilter that keeps detection fast on the 99% of commits without a footer.
+    """
+
+    pattern: str
+    needle: str
+    subject_only: bool = False
+
+
+Match = TrailerMatch | IdentityMatch | MessageMatch
+
+
+@dataclass(frozen=True, slots=True)
+class Detector:
+    """One row of the table: a convention, and what a commit carrying it implies.
+
+    `standalone` False: the trace only adds a session to another marker of the same tool and
+    is dropped when no such marker fired (a tool that writes it on human commits too).
+    """
+
+    id: str
+    tool: str | None
+    kind: Kind
+    confidence: Confidence
+    match: Match
+    standalone: bool = True
+
+    @property
+    def source(self) -> Source:
+        if isinstance(self.match, MessageMatch):
+            return "message"
+        if isinstance(self.match, TrailerMatch):
+            return "trailer"
+        return "identity"  # "trailer" when the identity was a Co-authored-by value
+
+
+# Free-form tool names (AI-Assisted, Assisted-by, Generated-by) -> canonical tool id.
+TOOL_ALIASES: dict[str, str] = {
+    "claude": "claude-code",
+    "claude-code": "claude-code",
+    "claudecode": "claude-code",
+    "anthropic-claude": "claude-code",
+    "aider": "aider",
+    "copilot": "copilot",
+    "github-copilot": "copilot",
+    "copilot-agent": "copilot",
+    "copilot-cli": "copilot",
+    "copilot-autofix": "copilot-autofix",
+    "codex": "codex",
+    "codex-cli": "codex",
+    "openai-codex": "codex",
+    "chatgpt-codex": "codex",
+    "cursor": "cursor",
+    "cursor-agent": "cursor",
+    "gemini-code-assist": "gemini-code-assist",
+    "gemini-cli": "gemini-cli",
+    "gemini": "gemini-cli",
+    "jules": "jules",
+    "devin": "devin",
+    "amp": "amp",
+    "droid": "factory-droid",
+    "factory-droid": "factory-droid",
+    "qwen-code": "qwen-code",
+    "qwen-coder": "qwen-code",
+    "replit-agent": "replit-agent",
+}
+
+
+def _bot(login: str, *, roles: frozenset[Role] = ALL_ROLES) -> IdentityMatch:
+    """A GitHub App account: its login as the name, or its `<id>+<login>@users.noreply...`."""
+    return IdentityMatch(
+        name=login,
+        email=rf"(?:\d+\+)?(?:{login})@users\.noreply\.github\.com",
+        either=True,
+        roles=roles,
+    )
+
+
+def _known_tool_names() -> str:
+    """Alternation of every alias in `TOOL_ALIASES`, spaces or hyphens between words."""
+    names = sorted(TOOL_ALIASES, key=len, reverse=True)
+    return "|".join(re.escape(n).replace(r"\-", "[ -]") for n in names)
+
+
+_KNOWN = _known_tool_names()
+# A session given as a URL keeps its last path segment; a bare id is kept whole.
+_SESSION = r"(?:https?://\S*?/)?(?P<session>[^/\s]+)/?"
+
+DETECTORS: tuple[Detector, ...] = (
+    # --- Signoff's own trailers and project policies -------------------------------------
+    Detector(
+        id="signoff.ai-assisted-none",
+        tool=None,
+        kind="human",
+        confidence="strong",
+        match=TrailerMatch("ai-assisted", r"none|no|false"),
+    ),
+    Detector(
+        id="signoff.ai-assisted",
+        tool=None,
+        kind="ai",
+        confidence="strong",
+        match=TrailerMatch("ai-assisted", r"(?P<tool>[^/\s][^/]*?)\s*(?:/\s*(?P<model>\S.*))?"),
+    ),
+    Detector(
+        id="signoff.ai-session",
+        tool=None,
+        kind="ai",
+        confidence="strong",
+        match=TrailerMatch("ai-session", r"(?P<session>\S+)"),
+    ),
+    # Linux kernel coding-assistants form: AGENT:MODEL [analysis tools...]
+    Detector(
+        id="policy.assisted-by",
+        tool=None,
+        kind="ai",
+        confidence="strong",
+        match=TrailerMatch(
+            "assisted-by",
+            r"(?P<tool>[^:<>@/]+?)\s*:\s*(?P<model>[^\s<>@/][^\s<>@]*)(?:\s+[^<>@]*)?",
+        ),
+    ),
+    # Without the colon only a known tool name counts: humans get thanked with this key too.
+    Detector(
+        id="policy.assisted-by-name",
+        tool=None,
+        kind="ai",
+        confidence="medium",
+        match=TrailerMatch("assisted-by", rf"(?P<tool>{_KNOWN})(?:\s+[^<>@]*)?"),
+    ),
+    Detector(
+        id="policy.generated-by",
+        tool=None,
+        kind="ai",
+        confidence="medium",
+        match=TrailerMatch(
+            "generated-by", rf"(?:openai\s+|github\s+|google\s+)?(?P<tool>{_KNOWN})(?:\s+[^<>@]*)?"
+        ),
+    ),
+    # --- Claude Code ----------------------------------------------------------------------
+    Detector(
+        id="claude-code.co-author",
+        tool="claude-code",
+        kind="ai",
+        confidence="strong",
+        match=IdentityMatch(
+            name=r"(?P<model>claude[ -](?!code\b)[^<>]*?)|.*", email=r"noreply@anthropic\.com"
+        ),
+    ),
+    Detector(
+        id="claude-code.bot",
+        tool="claude-code",
+        kind="ai",
+        confidence="strong",
+        match=_bot(r"(?:claude|anthropic-claude|claude-code-action)\[bot\]"),
+    ),
+    Detector(
+        id="claude-code.session",
+        tool="claude-code",
+        kind="ai",
+        confidence="strong",
+        match=TrailerMatch("claude-session", _SESSION),
+    ),
+    Detector(
+        id="claude-code.footer",
+        tool="claude-code",
+        kind="ai",
+        confidence="strong",
+        match=MessageMatch(
+            r"\W*Generated with \[Claude Code\]\(https?://(?:claude\.com/claude-code|claude\.ai/code)/?\)\W*",
+            "Generated with [Claude Code]",
+        ),
+    ),
+    # --- aider ----------------------------------------------------------------------------
+    # aider appends " (aider)" to the user's own name: as author it wrote the change; as
+    # committer only it merely committed (possibly the human's own edits) -> ambiguous.
+    Detector(
+        id="aider.name-suffix",
+        tool="aider",
+        kind="ai",
+        confidence="strong",
+        match=IdentityMatch(name=r".*\S \(aider\)", roles=NOT_CO_AUTHOR, human=True),
+    ),
+    Detector(
+        id="aider.co-author",
+        tool="aider",
+        kind="ai",
+        confidence="strong",
+        match=IdentityMatch(
+            name=r"aider\s*\((?P<model>[^()]*)\)|.*",
+            email=r"(?:aider|noreply)@aider\.chat|noreply@aider\.dev",
+        ),
+    ),
+    Detector(
+        id="aider.subject",
+        tool="aider",
+        kind="ai",
+        confidence="medium",
+        match=MessageMatch(r"aider: \S.*", "aider: ", subject_only=True),
+    ),
+    # --- GitHub Copilot (Autofix first: it also uses Copilot's and a [bot] address) ---------
+    Detector(
+        id="copilot-autofix.identity",
+        tool="copilot-autofix",
+        kind="ai",
+        confidence="strong",
+        match=IdentityMatch(
+            name=r"copilot autofix(?: powered by ai)?|github-advanced-security\[bot\]",
+            email=r"(?:\d+\+)?github-advanced-security\[bot\]@users\.noreply\.github\.com",
+            either=True,
+        ),
+    ),
+    Detector(
+        id="copilot-autofix.subject",
+        tool="copilot-autofix",
+        kind="ai",
+        confidence="medium",
+        match=MessageMatch(
+            r"Potential fix for (?:code scanning alert no\. ?\d+|pull request finding)\b.*",
+            "Potential fix for ",
+            subject_only=True,
+        ),
+    ),
+    Detector(
+        id="copilot.agent",
+        tool="copilot",
+        kind="ai",
+        confidence="strong",
+        match=IdentityMatch(
+            name=r"copilot-swe-agent\[bot\]|(?:github-)?copilot\[bot\]",
+            email=(
+                r"(?:\d+\+)?(?:copilot|copilot-swe-agent\[bot\]|(?:github-)?copilot\[bot\])"
+                r"@users\.noreply\.github\.com"
+            ),
+            either=True,
+        ),
+    ),
+    Detector(
+        id="copilot.address",
+        tool="copilot",
+        kind="ai",
+        confidence="strong",
+        match=IdentityMatch(email=r"copilot@github\.com"),
+    ),
+    Detector(
+        id="copilot.logs-url",
+        tool="copilot",
+        kind="ai",
+        confidence="strong",
+        match=TrailerMatch(
+            "agent-logs-url", r"https?://[^/\s]+/[^/\s]+/[^/\s]+/sessions/(?P<session>[^/\s?#]+)\S*"
+        ),
+    ),
+    # --- OpenAI Codex -----------------------------------------------------------------------
+    Detector(
+        id="codex.identity",
+        tool="codex",
+        kind="ai",
+        confidence="strong",
+        match=IdentityMatch(
+            name=r".*?\b(?P<model>gpt[ -]?\d[\w.]*(?:-[\w.]+)*).*|.*",
+            email=r"(?:noreply|codex)@openai\.com",
+        ),
+    ),
+    Detector(
+        id="codex.bot",
+        tool="codex",
+        kind="ai",
+        confidence="strong",
+        match=_bot(r"(?:chatgpt-codex-connector|openai-codex)\[bot\]"),
+    ),
+    # --- Cursor -----------------------------------------------------------------------------
+    Detector(
+        id="cursor.agent",
+        tool="cursor",
+        kind="ai",
+        confidence="strong",
+        match=IdentityMatch(email=r"cursoragent@cursor\.com"),
+    ),
+    Detector(
+        id="cursor.bot",
+        tool="cursor",
+        kind="ai",
+        confidence="strong",
+        match=_bot(r"(?:cursor|cursoragent)\[bot\]"),
+    ),
+    Detector(
+        id="cursor.agent-name",
+        tool="cursor",
+        kind="ai",
+        confidence="medium",
+        match=IdentityMatch(name=r"cursor agent"),
+    ),
+    Detector(
+        id="cursor.made-with",
+        tool="cursor",
+        kind="ai",
+        confidence="strong",
+        match=TrailerMatch("made-with", r"cursor\b.*"),
+    ),
+    # --- Google -----------------------------------------------------------------------------
+    Detector(
+        id="gemini-code-assist.bot",
+        tool="gemini-code-assist",
+        kind="ai",
+        confidence="strong",
+        match=_bot(r"gemini-code-assist\[bot\]"),
+    ),
+    Detector(
+        id="jules.bot",
+        tool="jules",
+        kind="ai",
+        confidence="strong",
+        match=_bot(r"google-labs-jules\[bot\]"),
+    ),
+    Detector(
+        id="gemini-cli.identity",
+        tool="gemini-cli",
+        kind="ai",
+        confidence="medium",
+        match=IdentityMatch(email=r"gemini-cli@google\.com"),
+    ),
+    # --- Other agents -----------------------------------------------------------------------
+    Detector(
+        id="devin.bot",
+        tool="devin",
+        kind="ai",
+        confidence="strong",
+        match=_bot(r"devin-ai-integration\[bot\]"),
+    ),
+    Detector(
+        id="amp.identity",
+        tool="amp",
+        kind="ai",
+        confidence="strong",
+        match=IdentityMatch(email=r"amp@ampcode\.com"),
+    ),
+    Detector(
+        id="amp.thread",
+        tool="amp",
+        kind="ai",
+        confidence="strong",
+        match=TrailerMatch(r"amp-thread(?:-id)?", _SESSION),
+    ),
+    Detector(
+        id="factory-droid.bot",
+        tool="factory-droid",
+        kind="ai",
+        confidence="strong",
+        match=_bot(r"factory-droid\[bot\]"),
+    ),
+    Detector(
+        id="factory-droid.identity",
+        tool="factory-droid",
+        kind="ai",
+        confidence="strong",
+        match=IdentityMatch(email=r"droid@factory\.ai"),
+    ),
+    Detector(
+        id="qwen-code.identity",
+        tool="qwen-code",
+        kind="ai",
+        confidence="strong",
+        match=IdentityMatch(email=r"qwen-coder@alibabacloud\.com"),
+    ),
+    Detector(
+        id="replit-agent.author",
+        tool="replit-agent",
+        kind="ai",
+        confidence="strong",
+        match=TrailerMatch("replit-commit-author", r"agent|assistant"),
+    ),
+    Detector(
+        id="replit-agent.session",
+        tool="replit-agent",
+        kind="ai",
+        confidence="strong",
+        match=TrailerMatch("replit-commit-session-id", r"(?P<session>[\w-]+)"),
+        standalone=False,
+    ),
+    # Entire records the agent session behind a commit; which agent is not in the commit, so
+    # the checkpoint binds to the one AI tool the commit names, if any.
+    Detector(
+        id="entire.checkpoint",
+        tool=None,
+        kind="ai",
+        confidence="medium",
+        match=TrailerMatch("entire-checkpoint", r"(?P<session>[0-9a-z]{6,64})"),
+    ),
+    Detector(
+        id="cline.bot",
+        tool="cline",
+        kind="ai",
+        confidence="strong",
+        match=_bot(r"cline\[bot\]"),
+    ),
+    Detector(
+        id="continue.bot",
+        tool="continue",
+        kind="ai",
+        confidence="strong",
+        match=_bot(r"continue\[bot\]"),
+    ),
+    Detector(
+        id="amazon-q.bot",
+        tool="amazon-q",
+        kind="ai",
+        confidence="strong",
+        match=_bot(r"amazon-q-developer\[bot\]"),
+    ),
+    Detector(
+        id="sourcegraph-cody.bot",
+        tool="sourcegraph-cody",
+        kind="ai",
+        confidence="strong",
+        match=_bot(r"sourcegraph-cody\[bot\]"),
+    ),
+    Detector(
+        id="jetbrains-ai.bot",
+        tool="jetbrains-ai",
+        kind="ai",
+        confidence="strong",
+        match=_bot(r"jetbrains-ai\[bot\]"),
+    ),
+    Detector(
+        id="coderabbit.bot",
+        tool="coderabbit",
+        kind="ai",
+        confidence="strong",
+        match=_bot(r"coderabbitai\[bot\]"),
+    ),
+    # --- Automation that is not AI: after every AI bot, author only ---------------------------
+    Detector(
+        id="automation.dependabot",
+        tool="dependabot",
+        kind="automation",
+        confidence="strong",
+        match=IdentityMatch(
+            name=r"dependabot(?:-preview)?\[bot\]",
+            email=r"(?:\d+\+)?dependabot(?:-preview)?\[bot\]@users\.noreply\.github\.com|support@dependabot\.com",
+            either=True,
+            roles=AUTHOR_ONLY,
+        ),
+    ),
+    Detector(
+        id="automation.renovate",
+        tool="renovate",
+        kind="automation",
+        confidence="strong",
+        match=IdentityMatch(
+            name=r"renovate(?:-bot)?\[bot\]|renovate bot",
+            email=r"(?:\d+\+)?renovate(?:-bot)?\[bot\]@users\.noreply\.github\.com|bot@renovateapp\.com",
+            either=True,
+            roles=AUTHOR_ONLY,
+        ),
+    ),
+    Detector(
+        id="automation.github-actions",
+        tool="github-actions",
+        kind="automation",
+        confidence="strong",
+        match=IdentityMatch(
+            name=r"github-actions\[bot\]",
+            email=r"(?:\d+\+)?github-actions\[bot\]@users\.noreply\.github\.com|(?:github-)?actions?@github\.com",
+            either=True,
+            roles=AUTHOR_ONLY,
+        ),
+    ),
+    Detector(
+        id="automation.pre-commit-ci",
+        tool="pre-commit-ci",
+        kind="automation",
+        confidence="strong",
+        match=_bot(r"pre-commit-ci(?:-lite)?\[bot\]", roles=AUTHOR_ONLY),
+    ),
+    Detector(
+        id="automation.release-bot",
+        tool=None,
+        kind="automation",
+        confidence="strong",
+        match=IdentityMatch(
+            email=r"semantic-release-bot@martynus\.net|snyk-bot@snyk\.io|bot@stepsecurity\.io",
+            roles=AUTHOR_ONLY,
+        ),
+    ),
+    Detector(
+        id="automation.bot",
+        tool=None,
+        kind="automation",
+        confidence="medium",
+        match=IdentityMatch(
+            name=r".*\S\[bot\]",
+            email=r"(?:\d+\+)?[^@\s]+\[bot\]@users\.noreply\.github\.com",
+            either=True,
+            roles=AUTHOR_ONLY,
+        ),
+    ),
+)
+
+
+# --- compiled once at import --------------------------------------------------------------
+
+_FLAGS = re.IGNORECASE | re.DOTALL
+
+
+@dataclass(frozen=True, slots=True)
+class _Identity:
+    detector: Detector
+    name: re.Pattern[str] | None
+    email: re.Pattern[str] | None
+
+    def match(self, person: Person) -> dict[str, str | None] | None:
+        m = self.detector.match
+        assert isinstance(m, IdentityMatch)
+        hits = []
+        for pattern, text in ((self.name, person.name), (self.email, person.email)):
+            if pattern is None:
+                continue
+            found = pattern.fullmatch(text.strip())
+            if found is None and not m.either:
+                return None
+            if found is not None:
+                hits.append(found)
+        if not hits:
+            return None
+        groups: dict[str, str | None] = {}
+        for found in hits:
+            for key, value in found.groupdict().items():
+                if value and not groups.get(key):
+                    groups[key] = value
+        return groups
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, _FLAGS)
+
+
+_TRAILERS: list[tuple[Detector, re.Pattern[str], re.Pattern[str]]] = []
+_IDENTITIES: list[_Identity] = []
+_MESSAGES: list[tuple[Detector, re.Pattern[str]]] = []
+for _d in DETECTORS:
+    if isinstance(_d.match, TrailerMatch):
+        _TRAILERS.append((_d, _compile(_d.match.key), _compile(_d.match.value)))
+    elif isinstance(_d.match, IdentityMatch):
+        _IDENTITIES.append(
+            _Identity(
+                _d,
+                _compile(_d.match.name) if _d.match.name else None,
+                _compile(_d.match.email) if _d.match.email else None,
+            )
+        )
+    else:
+        _MESSAGES.append((_d, _compile(_d.match.pattern)))
+
+# Necessary condition for any identity rule: a name or an email some rule could accept.
+# Rules whose name pattern accepts anything (they key on the email) contribute only the email.
+_ANY_NAME = _compile(
+    "|".join(
+        f"(?:{i.detector.match.name})"
+        for i in _IDENTITIES
+        if isinstance(i.detector.match, IdentityMatch)
+        and i.detector.match.name
+        and (i.detector.match.either or not i.detector.match.email)
+    )
+)
+_ANY_EMAIL = _compile(
+    "|".join(
+        f"(?:{i.detector.match.email})"
+        for i in _IDENTITIES
+        if isinstance(i.detector.match, IdentityMatch) and i.detector.match.email
+    )
+)
+
+
+@lru_cache(maxsize=512)
+def _rules_for_key(key: str) -> tuple[tuple[Detector, re.Pattern[str]], ...]:
+    """The trailer rules for one (lowercased) key; keys repeat, so this is memoised."""
+    return tuple((d, value) for d, k, value in _TRAILERS if k.fullmatch(key))
+
+
+@lru_cache(maxsize=8192)
+def _classify(name: str, email: str) -> tuple[Detector, dict[str, str | None]] | None:
+    """The first identity rule this person matches, with its groups (memoised: people repeat)."""
+    name, email = name.strip(), email.strip()
+    if not (_ANY_NAME.fullmatch(name) or _ANY_EMAIL.fullmatch(email)):
+        return None
+    person = Person(name, email)
+    for rule in _IDENTITIES:
+        groups = rule.match(person)
+        if groups is not None:
+            return rule.detector, groups
+    return None
+
+
+def classify_identity(person: Person) -> Detector | None:
+    """The detector that recognises this person as a tool, a bot or a decorated human."""
+    found = _classify(person.name, person.email)
+    return found[0] if found else None
+
+
+def is_bot_identity(person: Person) -> bool:
+    """True when a detector says this identity is an agent or automation, not a person."""
+    detector = classify_identity(person)
+    return (
+        detector is not None
+        and isinstance(detector.match, IdentityMatch)
+        and not detector.match.human
+    )
+
+
+_PERSON = re.compile(r"(?P<name>.*?)\s*<(?P<email>[^<>]*)>\s*", re.DOTALL)
+
+
+def parse_person(value: str) -> Person:
+    """`Name <email>` from a trailer value; a value without brackets is all name."""
+    found = _PERSON.fullmatch(value.strip())
+    if found is None:
+        return Person(value.strip(), "")
+    return Person(found["name"].strip(), found["email"].strip())
+
+
+_PARENS = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")
+_SPACES = re.compile(r"\s+")
+_UNKNOWN_MODELS = frozenset(("", "unknown", "unknown-model", "none", "default"))
+
+
+def normalize_model(text: str | None) -> str | None:
+    """Lowercase-hyphenated model name without qualifiers like `(1M context)`."""
+    if not text:
+        return None
+    model = _SPACES.sub("-", _PARENS.sub("", text).strip()).lower().strip("-")
+    return None if model in _UNKNOWN_MODELS else model
+
+
+def normalize_tool(text: str | None) -> str | None:
+    """Canonical tool id for a free-form tool name (`GitHub Copilot` -> `copilot`)."""
+    if not text:
+        return None
+    words = _SPACES.sub(" ", text.strip().lower()).split(" ")
+    for n in range(len(words), 0, -1):  # the longest known prefix wins
+        alias = TOOL_ALIASES.get("-".join(words[:n]))
+        if alias:
+            return alias
+    return "-".join(words) or None
+
+
+def _normalize_session(text: str | None) -> str | None:
+    return (text.strip() or None) if text else None
+
+
+def _marker(
+    detector: Detector,
+    groups: dict[str, str | None],
+    evidence: str,
+    *,
+    source: Source | None = None,
+    kind: Kind | None = None,
+) -> Marker:
+    return Marker(
+        detector=detector.id,
+        kind=kind or detector.kind,
+        tool=detector.tool or normalize_tool(groups.get("tool")),
+        source=source or detector.source,
+        confidence=detector.confidence,
+        evidence=evidence,
+        model=normalize_model(groups.get("model")),
+        session=_normalize_session(groups.get("session")),
+    )
+
+
+def _identity_marker(person: Person, role: Role, evidence: str) -> Marker | None:
+    found = _classify(person.name, person.email)
+    if found is None:
+        return None
+    detector, groups = found
+    assert isinstance(detector.match, IdentityMatch)
+    if role not in detector.match.roles:
+        return None
+    kind: Kind = detector.kind
+    # An AI identity that only committed shows the tool was involved, not that it wrote it.
+    if role == "committer" and kind == "ai":
+        kind = "ambiguous"
+    source: Source = "trailer" if role == "co-author" else "identity"
+    return _marker(detector, groups, evidence, source=source, kind=kind)
+
+
+def find_markers(commit: Commit) -> list[Marker]:
+    """Every marker the table finds in a commit: identities, then trailers, then message."""
+    markers: list[Marker] = []
+    people: tuple[tuple[Role, Person], ...] = (
+        ("author", commit.author),
+        ("committer", commit.committer),
+    )
+    for role, person in people:
+        found = _identity_marker(person, role, str(person))
+        if found is not None:
+            markers.append(found)
+    for key, value in commit.trailers:
+        low = key.lower()
+        if low in CO_AUTHOR_KEYS:
+            found = _identity_marker(parse_person(value), "co-author", f"{key}: {value}")
+            if found is not None:
+                markers.append(found)
+            continue
+        for detector, pattern in _rules_for_key(low):
+            groups = pattern.fullmatch(value.strip())
+            if groups is not None:
+                markers.append(_marker(detector, groups.groupdict(), f"{key}: {value}"))
+                break  # first rule for a trailer wins: `AI-Assisted: none` before the tool form
+    message = commit.message
+    for detector, pattern in _MESSAGES:
+        m = detector.match
+        assert isinstance(m, MessageMatch)
+        if m.subject_only:
+            if message.startswith(m.needle):
+                subject = commit.subject.strip()
+                if pattern.fullmatch(subject):
+                    markers.append(_marker(detector, {}, subject))
+        elif m.needle in message:
+            for line in message.splitlines():
+                if m.needle in line and pattern.fullmatch(line.strip()):
+                    markers.append(_marker(detector, {}, line.strip()))
+                    break
+    return _bind(markers) if markers else markers
+
+
+def _bind(markers: list[Marker]) -> list[Marker]:
+    """Attach sessions and models to the right tool; drop traces another marker supersedes."""
+    ai = [m for m in markers if m.kind == "ai"]
+    standalone_tools = {m.tool for m in ai if m.tool and _DETECTOR[m.detector].standalone}
+    markers = [
+        m
+        for m in markers
+        if _DETECTOR.get(m.detector, _NO_DETECTOR).standalone or m.tool in standalone_tools
+    ]
+    # A tool-less session (AI-Session, Entire-Checkpoint) belongs to the declared tool, else to
+    # the only AI tool the commit names.
+    declared = [m.tool for m in markers if m.detector == "signoff.ai-assisted" and m.tool]
+    named = list(dict.fromkeys(m.tool for m in markers if m.kind == "ai" and m.tool))
+    owner = declared[0] if declared else (named[0] if len(named) == 1 else None)
+    if owner:
+        markers = [
+            replace(m, tool=owner) if m.kind == "ai" and not m.tool and m.session else m
+            for m in markers
+        ]
+    # Within one tool, a single model and a single session describe every trace of that tool.
+    markers = _fill(markers, lambda m: m.model, lambda m, v: replace(m, model=v))
+    markers = _fill(markers, lambda m: m.session, lambda m, v: replace(m, session=v))
+    ai_tools = {m.tool for m in markers if m.kind == "ai" and m.tool}
+    markers = [m for m in markers if not (m.kind == "ambiguous" and m.tool in ai_tools)]
+    return list(dict.fromkeys(markers))
+
+
+def _fill(
+    markers: list[Marker],
+    get: Callable[[Marker], str | None],
+    put: Callable[[Marker, str], Marker],
+) -> list[Marker]:
+    """Give every AI marker of a tool the tool's value when the commit names exactly one."""
+    values: dict[str, set[str]] = {}
+    for m in markers:
+        value = get(m)
+        if m.kind == "ai" and m.tool and value:
+            values.setdefault(m.tool, set()).add(value)
+    out = []
+    for m in markers:
+        only = values.get(m.tool or "", set())
+        if m.kind == "ai" and m.tool and get(m) is None and len(only) == 1:
+            m = put(m, next(iter(only)))
+        out.append(m)
+    return out
+
+
+_DETECTOR: dict[str, Detector] = {d.id: d for d in DETECTORS}
+_NO_DETECTOR = Detector("", None, "ambiguous", "weak", MessageMatch("", ""))
+
+
+def detector_ids() -> Iterable[str]:
+    """Every detector id, in table order (for docs and tests)."""
+    return (d.id for d in DETECTORS)

@@ -1,0 +1,131 @@
+"""Who accepted a change, one test per branch of the rule, on real commits."""
+
+from __future__ import annotations
+
+import pytest
+
+from signoff.git import Repo
+from signoff.git.log import Person, read_commit
+from signoff.provenance.accepted import find_accepter, is_forge
+from signoff.provenance.markers import find_markers
+from signoff.provenance.model import Marker
+from tests.gitrepo import GitRepo
+
+ADA = ("Ada Lovelace", "ada@example.com")
+CARL = ("Carl Committer", "carl@example.com")
+GITHUB = ("GitHub", "noreply@github.com")
+COPILOT = ("Copilot", "198982749+Copilot@users.noreply.github.com")
+DEPENDABOT = ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com")
+ACTIONS = ("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com")
+
+
+def accepter(
+    repo: GitRepo,
+    message: str,
+    author: tuple[str, str],
+    committer: tuple[str, str],
+    extra: tuple[Marker, ...] = (),
+) -> tuple[Person | None, str | None]:
+    repo.commit(message, author=author, committer=committer, allow_empty=True)
+    commit = read_commit(Repo.discover(repo.path), "HEAD")
+    return find_accepter(commit, [*find_markers(commit), *extra])
+
+
+def test_committer_is_the_accepter(repo: GitRepo) -> None:
+    found = accepter(repo, "Change\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n", ADA, CARL)
+    assert found == (Person(*CARL), "committer")
+
+
+def test_aider_suffix_is_stripped_from_the_committer(repo: GitRepo) -> None:
+    aider = ("Ada Lovelace (aider)", "ada@example.com")
+    assert accepter(repo, "aider: Add retry\n", aider, aider) == (Person(*ADA), "committer")
+
+
+def test_explicit_accepted_by_trailer_wins(repo: GitRepo) -> None:
+    message = "Change\n\nAccepted-by: Rita Reviewer <rita@example.com>\n"
+    assert accepter(repo, message, ADA, CARL) == (
+        Person("Rita Reviewer", "rita@example.com"),
+        "trailer",
+    )
+
+
+def test_last_human_accepted_by_wins_and_malformed_or_bot_ones_are_skipped(repo: GitRepo) -> None:
+    message = (
+        "Change\n\nAccepted-by: Rita Reviewer <rita@example.com>\n"
+        "Accepted-by: Sam Second <sam@example.com>\n"
+        "Accepted-by: yes\n"
+        "Accepted-by: dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>\n"
+    )
+    assert accepter(repo, message, ADA, CARL) == (
+        Person("Sam Second", "sam@example.com"),
+        "trailer",
+    )
+
+
+def test_forge_committer_falls_back_to_human_author(repo: GitRepo) -> None:
+    message = "Pair work (#12)\n\nCo-authored-by: Bob Pair <bob@example.com>\n"
+    assert accepter(repo, message, ADA, GITHUB) == (Person(*ADA), "author")
+
+
+def test_forge_committer_and_agent_author_fall_back_to_first_human_co_author(repo: GitRepo) -> None:
+    message = (
+        "Fix login redirect (#7)\n\n---------\n\n"
+        "Co-authored-by: copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>\n"
+        "Co-authored-by: Ada Lovelace <ada@example.com>\n"
+        "Co-authored-by: Bob Pair <bob@example.com>\n"
+    )
+    assert accepter(repo, message, COPILOT, GITHUB) == (Person(*ADA), "co-author")
+
+
+def test_agent_committer_falls_back_to_co_author(repo: GitRepo) -> None:
+    cursor = ("Cursor Agent", "cursoragent@cursor.com")
+    message = "Add tax\n\nCo-authored-by: Ada Lovelace <ada@example.com>\n"
+    assert accepter(repo, message, cursor, cursor) == (Person(*ADA), "co-author")
+
+
+def test_automation_committer_falls_back_to_human_author(repo: GitRepo) -> None:
+    assert accepter(repo, "Regenerate docs\n", ADA, ACTIONS) == (Person(*ADA), "author")
+
+
+def test_bots_all_the_way_down_is_none(repo: GitRepo) -> None:
+    message = (
+        "Bump requests\n\n"
+        "Co-authored-by: pre-commit-ci[bot] "
+        "<66853113+pre-commit-ci[bot]@users.noreply.github.com>\n"
+    )
+    assert accepter(repo, message, DEPENDABOT, GITHUB) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        ("GitHub", "noreply@github.com"),
+        ("GitLab", "gitlab@example.org"),
+        ("Web", "noreply@gitlab.com"),
+    ],
+)
+def test_gitlab_and_github_are_forges(repo: GitRepo, forge: tuple[str, str]) -> None:
+    assert is_forge(Person(*forge))
+    assert accepter(repo, "Merge branch 'x' into 'main'\n", ADA, forge) == (Person(*ADA), "author")
+
+
+def test_a_marker_from_elsewhere_can_say_the_committer_is_a_bot(repo: GitRepo) -> None:
+    house_bot = Marker(
+        "hook.house-bot",
+        "automation",
+        None,
+        "identity",
+        "strong",
+        "Release Robot <release@example.com>",
+    )
+    found = accepter(
+        repo, "Release 1.2\n", ADA, ("Release Robot", "release@example.com"), (house_bot,)
+    )
+    assert found == (Person(*ADA), "author")
+
+
+def test_empty_email_and_non_utf8_names_do_not_raise(repo: GitRepo) -> None:
+    name = "Ren\udce9"  # a latin-1 byte git stores as is
+    person, source = accepter(repo, "Change\n", (name, ""), (name, ""))
+    assert source == "committer"
+    assert person is not None and person.email == "" and person.name.startswith("Ren")
