@@ -33,11 +33,14 @@ def blame(
     rev: str | None = None,
     start: int | None = None,
     end: int | None = None,
+    ranges: list[tuple[int, int]] | None = None,
 ) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
-    """Blame `path` (optionally lines start..end, 1-based inclusive) at `rev`."""
+    """Blame `path` at `rev`: lines start..end, or several ranges, in one git process."""
     args = ["blame", "--porcelain", "-M", "-C", "-w"]
     if start is not None:
         args += ["-L", f"{start},{end if end is not None else start}"]
+    for a, b in ranges or ():
+        args += ["-L", f"{a},{b}"]
     if rev:
         args.append(rev)
     args += ["--", path]

@@ -59,16 +59,23 @@ def detect(
         records += parsed.line_records
 
     status, reason = _status(markers, records)
+    problems += _conflicts(markers, records, status)
     supporting = [m for m in markers if _supports(m, status)]
     confidence: Confidence | None = None
-    if supporting:
+    if supporting and status != "unknown":
         confidence = max((m.confidence for m in supporting), key=CONFIDENCE_ORDER.__getitem__)
-    tool_list = _merge_tools(
-        [ToolUse(m.tool, m.model, m.session) for m in supporting if m.tool and m.kind == "ai"]
-        + (tools if status in ("ai", "mixed") else [])
-    )
+    tool_list: list[ToolUse] = []
+    if status in ("ai", "mixed"):
+        tool_list = _merge_tools(
+            [ToolUse(m.tool, m.model, m.session) for m in supporting if m.tool] + tools
+        )
+        sessions = [m.session for m in supporting if m.session and not m.tool]
+        if not tool_list and (sessions or supporting):
+            # AI is evidenced but no source names the tool: say so rather than drop the session
+            tool_list = [ToolUse("unspecified", None, sessions[0] if sessions else None)]
     accepter, source = find_accepter(commit, markers)
-    if accepted_note is not None:
+    if accepted_note is not None and source != "trailer":
+        # the portable Accepted-by: trailer wins; a note beats what identities imply
         accepter, source = accepted_note, "note"
     return Provenance(
         commit=commit.sha,
@@ -82,6 +89,24 @@ def detect(
         problems=tuple(problems),
         reason=reason,
     )
+
+
+def _conflicts(
+    markers: Sequence[Marker], records: Sequence[LineRecord], status: Status
+) -> list[str]:
+    """Evidence that disagrees with the verdict is reported, never silently dropped."""
+    out = []
+    if status in ("ai", "mixed"):
+        for m in markers:
+            if m.kind == "human":
+                out.append(
+                    f"conflicting evidence: {m.evidence!r} declares a human change, but AI markers fired"
+                )
+        for r in records:
+            ai, human = r.counts()
+            if human and not ai and status == "ai":
+                out.append(f"conflicting evidence: the {r.source} line record names no AI lines")
+    return out
 
 
 def _supports(marker: Marker, status: Status) -> bool:
@@ -128,8 +153,21 @@ def _status(markers: Sequence[Marker], records: Sequence[LineRecord]) -> tuple[S
 
 
 def _merge_tools(tools: Sequence[ToolUse]) -> list[ToolUse]:
-    """One entry per (tool, model, session), dropping entries a more specific one covers."""
+    """One entry per (tool, model, session), dropping entries a more specific one covers.
+
+    When a tool has exactly one model and one session among its entries, they are one use.
+    """
     unique = list(dict.fromkeys(tools))
+    by_tool: dict[str, list[ToolUse]] = {}
+    for t in unique:
+        by_tool.setdefault(t.tool, []).append(t)
+    for name, uses in by_tool.items():
+        models = {u.model for u in uses if u.model}
+        sessions = {u.session for u in uses if u.session}
+        if len(uses) > 1 and len(models) <= 1 and len(sessions) <= 1:
+            merged = ToolUse(name, next(iter(models), None), next(iter(sessions), None))
+            unique = [merged if u.tool == name else u for u in unique]
+    unique = list(dict.fromkeys(unique))
     result = []
     for t in unique:
         covered = any(

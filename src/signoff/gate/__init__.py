@@ -1,0 +1,1 @@
+"""The gate: rules over a change set -> findings, and the reporters that render them."""

@@ -1,0 +1,128 @@
+"""The change set a gate judges: commits, their provenance, files and AI-attributed added lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from signoff.errors import SignoffError
+from signoff.git.diff import FileDiff, diff_added_lines
+from signoff.git.log import Commit, iter_commits
+from signoff.git.repo import Repo
+from signoff.provenance.model import Provenance, ToolUse
+from signoff.query.blame import line_author
+from signoff.query.lookup import ProvenanceLookup
+
+
+@dataclass(frozen=True, slots=True)
+class AddedLine:
+    path: str
+    line: int  # in the head version
+    text: str
+    commit: str | None  # the commit that added it (None: staged, not yet committed)
+    author: str  # "ai", "human", "unknown", "automation", "mixed"
+    tool: ToolUse | None
+
+
+@dataclass(slots=True)
+class ChangeSet:
+    """What a pull request (base..head) or a staged commit would bring in."""
+
+    kind: str  # "range" or "staged"
+    base: str | None
+    head: str | None
+    commits: list[Commit] = field(default_factory=list)
+    provenance: dict[str, Provenance] = field(default_factory=dict)
+    files: list[FileDiff] = field(default_factory=list)
+    lines: dict[str, list[AddedLine]] = field(default_factory=dict)
+
+    @property
+    def ai_commits(self) -> list[Commit]:
+        return [c for c in self.commits if self.provenance[c.sha].ai_assisted]
+
+    def ai_lines(self, path: str) -> set[int]:
+        return {a.line for a in self.lines.get(path, ()) if a.author in ("ai", "mixed")}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "base": self.base,
+            "head": self.head,
+            "commits": [
+                {"commit": c.sha, "subject": c.subject, "status": self.provenance[c.sha].status}
+                for c in self.commits
+            ],
+            "files": [
+                {
+                    "path": f.path,
+                    "added": f.added_count,
+                    "ai_added": len(self.ai_lines(f.path)),
+                    "binary": f.binary,
+                    "deleted": f.deleted,
+                }
+                for f in self.files
+            ],
+        }
+
+
+def range_changeset(
+    repo: Repo, base: str, head: str = "HEAD", *, use_index: bool = True
+) -> ChangeSet:
+    """The change set of a pull request: commits in base..head and the diff from their merge base."""
+    base_sha = repo.require_commit(base)
+    head_sha = repo.require_commit(head)
+    merge_base = repo.run("merge-base", base_sha, head_sha, check=False).decode().strip()
+    if not merge_base:
+        raise SignoffError(
+            f"{base} and {head} share no history",
+            "fetch the base branch fully (a shallow clone may cut it): git fetch --unshallow",
+        )
+    cs = ChangeSet("range", base_sha, head_sha)
+    cs.commits = [c for c in iter_commits(repo, [f"{base_sha}..{head_sha}"]) if not c.is_merge]
+    cs.files = diff_added_lines(repo, [merge_base, head_sha])
+    with ProvenanceLookup(repo, use_index=use_index) as lookup:
+        cs.provenance = lookup.many(c.sha for c in cs.commits)
+        _attribute_lines(repo, cs, head_sha, lookup)
+    return cs
+
+
+def _attribute_lines(repo: Repo, cs: ChangeSet, head: str, lookup: ProvenanceLookup) -> None:
+    """Which commit (and so which provenance) wrote each added line.
+
+    When every commit has the same status and no line records, all lines share it and no blame
+    is needed; otherwise each file's added lines are blamed at head.
+    """
+    from signoff.git.blame import blame
+
+    provs = list(cs.provenance.values())
+    uniform = len({p.status for p in provs}) <= 1 and not any(p.line_records for p in provs)
+    for f in cs.files:
+        if f.binary or not f.added:
+            continue
+        if uniform and provs and len(cs.commits) == 1:
+            prov = provs[0]
+            sha = cs.commits[0].sha
+            tool = prov.tools[0] if prov.tools else None
+            cs.lines[f.path] = [
+                AddedLine(f.path, n, text, sha, prov.status, tool) for n, text in f.added.items()
+            ]
+            continue
+        rows: list[AddedLine] = []
+        blamed, _ = blame(repo, f.path, rev=head, ranges=_runs(sorted(f.added)))
+        for b in blamed:
+            prov = cs.provenance.get(b.commit) or lookup.get(b.commit)
+            author, tool, _source = line_author(prov, b.orig_path, b.orig_line)
+            rows.append(
+                AddedLine(f.path, b.line, f.added.get(b.line, b.content), b.commit, author, tool)
+            )
+        cs.lines[f.path] = rows
+
+
+def _runs(numbers: list[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for n in numbers:
+        if runs and runs[-1][1] == n - 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs

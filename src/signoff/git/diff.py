@@ -1,0 +1,99 @@
+"""Added lines of a diff, parsed from one `git diff -U0` stream."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from signoff.git.repo import Repo
+
+_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+@dataclass(slots=True)
+class FileDiff:
+    """One file's added lines (1-based, in the new version) and whether it is binary."""
+
+    path: str
+    old_path: str | None = None
+    binary: bool = False
+    deleted: bool = False
+    added: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def added_count(self) -> int:
+        return len(self.added)
+
+
+def _unquote(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace")
+    if text.startswith('"') and text.endswith('"'):
+        # git C-quotes unusual paths; decode the octal escapes back to UTF-8
+        body = text[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+        return body.encode("latin-1", "replace").decode("utf-8", "replace")
+    return text
+
+
+def diff_added_lines(repo: Repo, args: Sequence[str]) -> list[FileDiff]:
+    """Parse `git diff -U0 <args>` into added lines per file (renames followed)."""
+    out = repo.run(
+        "-c",
+        "core.quotePath=false",
+        "diff",
+        "-U0",
+        "-M",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        *args,
+    )
+    files: list[FileDiff] = []
+    current: FileDiff | None = None
+    line_no = 0
+    for raw in out.split(b"\n"):
+        if raw.startswith(b"diff --git "):
+            # fallback for diffs without ---/+++ lines (mode changes): the b/ side of the header
+            header = raw[11:].decode("utf-8", "replace")
+            current = FileDiff(path=header.split(" b/", 1)[1] if " b/" in header else "")
+            files.append(current)
+            continue
+        if current is None:
+            continue
+        if raw.startswith(b"+++ "):
+            target = raw[4:]
+            if target != b"/dev/null":
+                current.path = _unquote(target)[2:]
+            continue
+        if raw.startswith(b"--- "):
+            source = raw[4:]
+            if source != b"/dev/null":
+                current.old_path = _unquote(source)[2:]
+            continue
+        if raw.startswith(b"rename to "):
+            current.path = _unquote(raw[10:])
+            continue
+        if raw.startswith(b"rename from "):
+            current.old_path = _unquote(raw[12:])
+            continue
+        if raw.startswith(b"deleted file mode"):
+            current.deleted = True
+            continue
+        if raw.startswith(b"Binary files "):
+            current.binary = True
+            # "Binary files a/x and b/y differ"
+            tail = raw.rsplit(b" and ", 1)[-1].removesuffix(b" differ")
+            if tail != b"/dev/null" and not current.path:
+                current.path = _unquote(tail)[2:]
+            continue
+        m = _HUNK.match(raw)
+        if m:
+            line_no = int(m.group(1))
+            continue
+        if raw.startswith(b"+") and not raw.startswith(b"+++"):
+            current.added[line_no] = raw[1:].decode("utf-8", "replace")
+            line_no += 1
+    for f in files:
+        if not f.path and f.old_path:
+            f.path = f.old_path
+    return [f for f in files if f.path]
