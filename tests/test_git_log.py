@@ -48,3 +48,12 @@ def test_record_separator_inside_message_is_kept(repo: GitRepo) -> None:
     repo.commit("next", {"b": "b\n"})
     commits = list(iter_commits(Repo.discover(repo.path)))
     assert [c.subject for c in commits] == ["next", "odd \x1e message"]
+
+
+def test_stopping_early_ends_the_git_process(repo: GitRepo) -> None:
+    for i in range(30):
+        repo.commit(f"c{i}\n", {f"f{i}": "x\n"})
+    stream = iter_commits(Repo.discover(repo.path), numstat=True)
+    first = next(stream)
+    stream.close()
+    assert first.subject == "c29"

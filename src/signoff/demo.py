@@ -28,23 +28,36 @@ class DemoRepo:
         for key in ("CLAUDECODE", "SIGNOFF_AI", "CURSOR_AGENT", "GEMINI_CLI", "CODEX_SANDBOX"):
             self.env.pop(key, None)
         cfg = home / ".gitconfig"
-        cfg.write_text("[init]\n\tdefaultBranch = main\n[user]\n\tname = Maya Chen\n\temail = maya@payments.example\n")
-        self.env.update({"HOME": str(home), "GIT_CONFIG_GLOBAL": str(cfg), "GIT_CONFIG_NOSYSTEM": "1"})
+        cfg.write_text(
+            "[init]\n\tdefaultBranch = main\n[user]\n\tname = Maya Chen\n\temail = maya@payments.example\n"
+        )
+        self.env.update(
+            {"HOME": str(home), "GIT_CONFIG_GLOBAL": str(cfg), "GIT_CONFIG_NOSYSTEM": "1"}
+        )
         self.clock = 1_767_000_000
 
     def git(self, *args: str, env: dict[str, str] | None = None, input: str | None = None) -> str:
         proc = subprocess.run(
-            ["git", *args], cwd=self.path, env={**self.env, **(env or {})}, input=input,
-            capture_output=True, text=True,
+            ["git", *args],
+            cwd=self.path,
+            env={**self.env, **(env or {})},
+            input=input,
+            capture_output=True,
+            text=True,
         )
         if proc.returncode != 0:
             raise SystemExit(f"demo: git {' '.join(args)} failed:\n{proc.stderr}")
         return proc.stdout
 
-    def signoff(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def signoff(
+        self, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "signoff", *args], cwd=self.path,
-            env={**self.env, **(env or {})}, capture_output=True, text=True,
+            [sys.executable, "-m", "signoff", *args],
+            cwd=self.path,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
         )
 
     def write(self, rel: str, text: str) -> None:
@@ -53,8 +66,12 @@ class DemoRepo:
         target.write_text(text)
 
     def commit(
-        self, message: str, files: dict[str, str], who: tuple[str, str] = MAYA,
-        committer: tuple[str, str] | None = None, env: dict[str, str] | None = None,
+        self,
+        message: str,
+        files: dict[str, str],
+        who: tuple[str, str] = MAYA,
+        committer: tuple[str, str] | None = None,
+        env: dict[str, str] | None = None,
         amend: bool = False,
     ) -> str:
         for rel, text in files.items():
@@ -64,9 +81,13 @@ class DemoRepo:
         c = committer or who
         when = f"{self.clock} +0000"
         commit_env = {
-            "GIT_AUTHOR_NAME": who[0], "GIT_AUTHOR_EMAIL": who[1],
-            "GIT_COMMITTER_NAME": c[0], "GIT_COMMITTER_EMAIL": c[1],
-            "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, **(env or {}),
+            "GIT_AUTHOR_NAME": who[0],
+            "GIT_AUTHOR_EMAIL": who[1],
+            "GIT_COMMITTER_NAME": c[0],
+            "GIT_COMMITTER_EMAIL": c[1],
+            "GIT_AUTHOR_DATE": when,
+            "GIT_COMMITTER_DATE": when,
+            **(env or {}),
         }
         args = ["commit", "-q", "-F", "-"] + (["--amend"] if amend else [])
         self.git(*args, env=commit_env, input=message)
@@ -130,7 +151,9 @@ def build(root: Path) -> Path:
     # aider: the AI authored it, aider committed it.
     r.commit(
         "aider: tighten refund validation\n",
-        {"src/payments/refund.py": "def refund(amount_cents: int) -> int:\n    if amount_cents <= 0:\n        raise ValueError('refund must be positive')\n    return -amount_cents\n"},
+        {
+            "src/payments/refund.py": "def refund(amount_cents: int) -> int:\n    if amount_cents <= 0:\n        raise ValueError('refund must be positive')\n    return -amount_cents\n"
+        },
         who=(SAM[0] + " (aider)", SAM[1]),
     )
     # Automation is not AI.
@@ -152,45 +175,63 @@ def build(root: Path) -> Path:
     r.git("checkout", "-q", "-b", "feature/ledger")
     r.commit(
         "Add ledger export\n\nCo-authored-by: Sam Patel <sam@payments.example>\n",
-        {"src/payments/ledger.py": "def export(rows: list[dict]) -> str:\n    return '\\n'.join(str(r) for r in rows)\n"},
+        {
+            "src/payments/ledger.py": "def export(rows: list[dict]) -> str:\n    return '\\n'.join(str(r) for r in rows)\n"
+        },
         who=("copilot-swe-agent[bot]", "198982749+Copilot@users.noreply.github.com"),
         committer=("GitHub", "noreply@github.com"),
     )
     r.commit(
         "Stream ledger export\n",
-        {"src/payments/ledger.py": "def export(rows: list[dict]) -> str:\n    out = []\n    for r in rows:\n        out.append(str(r))\n    return '\\n'.join(out)\n"},
+        {
+            "src/payments/ledger.py": "def export(rows: list[dict]) -> str:\n    out = []\n    for r in rows:\n        out.append(str(r))\n    return '\\n'.join(out)\n"
+        },
         who=SAM,
         env={"SIGNOFF_AI": "cursor/gpt-5"},
     )
     r.commit(
         "Stream ledger export\n",
-        {"src/payments/ledger.py": "def export(rows: list[dict]) -> str:\n    return '\\n'.join(str(r) for r in rows if r)\n"},
+        {
+            "src/payments/ledger.py": "def export(rows: list[dict]) -> str:\n    return '\\n'.join(str(r) for r in rows if r)\n"
+        },
         who=SAM,
         env={"SIGNOFF_AI": "cursor/gpt-5"},
         amend=True,
     )
     # main moved on meanwhile: a plain commit with no marker (its provenance stays unknown).
     r.git("checkout", "-q", "main")
-    r.commit("Raise prod timeout\n", {"config/prod.yaml": "retry_budget_ms: 2000\ntimeout_ms: 1200\n"}, who=SAM)
+    r.commit(
+        "Raise prod timeout\n",
+        {"config/prod.yaml": "retry_budget_ms: 2000\ntimeout_ms: 1200\n"},
+        who=SAM,
+    )
     # rebase the feature branch: Signoff's notes follow the rewritten commits.
     r.git("checkout", "-q", "feature/ledger")
     r.git("rebase", "-q", "main", env={"GIT_COMMITTER_NAME": SAM[0], "GIT_COMMITTER_EMAIL": SAM[1]})
     r.git("checkout", "-q", "main")
     r.clock += 86_400
     r.git(
-        "merge", "-q", "--no-ff", "feature/ledger", "-m",
+        "merge",
+        "-q",
+        "--no-ff",
+        "feature/ledger",
+        "-m",
         "Merge pull request #42 from payments/feature/ledger\n\nLedger export\n\n"
         "Reviewed-by: Maya Chen <maya@payments.example>\nApproved-by: Lee Okafor <lee@payments.example>",
         env={
-            "GIT_COMMITTER_NAME": MAYA[0], "GIT_COMMITTER_EMAIL": MAYA[1],
-            "GIT_AUTHOR_DATE": f"{r.clock} +0000", "GIT_COMMITTER_DATE": f"{r.clock} +0000",
+            "GIT_COMMITTER_NAME": MAYA[0],
+            "GIT_COMMITTER_EMAIL": MAYA[1],
+            "GIT_AUTHOR_DATE": f"{r.clock} +0000",
+            "GIT_COMMITTER_DATE": f"{r.clock} +0000",
         },
     )
 
     # A commit whose lines Git AI attributed: lines 1-3 by an agent, the rest by the human.
     sha = r.commit(
         "Add fraud score threshold\n",
-        {"src/payments/fraud.py": "THRESHOLD = 0.82\n\n\ndef risky(score: float) -> bool:\n    return score >= THRESHOLD\n\n\n# reviewed by hand\ndef explain() -> str:\n    return f'threshold {THRESHOLD}'\n"},
+        {
+            "src/payments/fraud.py": "THRESHOLD = 0.82\n\n\ndef risky(score: float) -> bool:\n    return score >= THRESHOLD\n\n\n# reviewed by hand\ndef explain() -> str:\n    return f'threshold {THRESHOLD}'\n"
+        },
         who=LEE,
     )
     r.git("notes", "--ref=ai", "add", "-F", "-", sha, input=_gitai_note(sha))
@@ -214,7 +255,11 @@ def _gitai_note(sha: str) -> str:
             }
         },
     }
-    return "src/payments/fraud.py\n  f1e2d3c4b5a69788 1-5\n---\n" + json.dumps(metadata, indent=2) + "\n"
+    return (
+        "src/payments/fraud.py\n  f1e2d3c4b5a69788 1-5\n---\n"
+        + json.dumps(metadata, indent=2)
+        + "\n"
+    )
 
 
 def _show(r: DemoRepo, *args: str) -> str:

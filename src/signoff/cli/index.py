@@ -15,7 +15,9 @@ def register(app: typer.Typer) -> None:
 
 
 def index_command(
-    rebuild: bool = typer.Option(False, "--rebuild", help="Throw the cache away and build it anew."),
+    rebuild: bool = typer.Option(
+        False, "--rebuild", help="Throw the cache away and build it anew."
+    ),
     repo: str = typer.Option(".", "--repo", "-C", help="Repository to index."),
     as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
 ) -> None:

@@ -15,7 +15,9 @@ def register(app: typer.Typer) -> None:
 
 
 def stats_command(
-    revs: list[str] = typer.Argument(None, help="Revision range (default: HEAD), as git log takes."),
+    revs: list[str] = typer.Argument(
+        None, help="Revision range (default: HEAD), as git log takes."
+    ),
     repo: str = typer.Option(".", "--repo", "-C", help="Repository to read."),
     as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
 ) -> None:
@@ -39,7 +41,8 @@ def render(r: Stats) -> None:
         f"{r.ai_lines} of {r.lines_added} added lines AI-assisted ({_pct(r.ai_lines, r.lines_added)})"
     )
     console.print(
-        "  status: " + ", ".join(f"{k} {v}" for k, v in sorted(r.by_status.items()))
+        "  status: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(r.by_status.items()))
         + ("  [yellow](shallow clone: history is cut)[/]" if r.shallow else "")
     )
     if r.by_status.get("unknown"):
@@ -47,18 +50,35 @@ def render(r: Stats) -> None:
             f"  [yellow]{r.by_status['unknown']} commits carry no provenance; unknown is not human[/]"
         )
     if r.stats_missing:
-        console.print(f"  {r.stats_missing} commits have no line counts (missing objects or shallow boundary)")
+        console.print(
+            f"  {r.stats_missing} commits have no line counts (missing objects or shallow boundary)"
+        )
     for title, rows, cols in (
         ("by tool", r.by_tool, ("tool", "commits", "ai_lines")),
         ("by model", r.by_model, ("tool", "model", "commits", "ai_lines")),
-        ("by accepter (AI-assisted commits)", r.by_accepter, ("name", "email", "ai_commits", "ai_lines")),
-        ("by month", r.by_month, ("month", "commits", "ai_commits", "ai_commit_share", "lines_added", "ai_lines")),
+        (
+            "by accepter (AI-assisted commits)",
+            r.by_accepter,
+            ("name", "email", "ai_commits", "ai_lines"),
+        ),
+        (
+            "by month",
+            r.by_month,
+            ("month", "commits", "ai_commits", "ai_commit_share", "lines_added", "ai_lines"),
+        ),
     ):
         if not rows:
             continue
         table = Table(title=title, title_justify="left", box=None, header_style="bold")
         for col in cols:
-            table.add_column(col, justify="right" if col not in ("tool", "model", "name", "email", "month") else "left")
+            table.add_column(
+                col,
+                justify="right"
+                if col not in ("tool", "model", "name", "email", "month")
+                else "left",
+            )
         for row in rows:
-            table.add_row(*(escape(str(row.get(c) if row.get(c) is not None else "-")) for c in cols))
+            table.add_row(
+                *(escape(str(row.get(c) if row.get(c) is not None else "-")) for c in cols)
+            )
         console.print(table)

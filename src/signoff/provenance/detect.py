@@ -25,6 +25,9 @@ from signoff.provenance.model import (
 from signoff.provenance.notes import parse_signoff_notes
 
 
+SILENT = "no provenance marker or record; unknown is not human"
+
+
 def detect(
     commit: Commit,
     signoff_notes: Sequence[bytes] = (),
@@ -33,6 +36,12 @@ def detect(
 ) -> Provenance:
     """The provenance of one commit from its metadata and the notes attached to it."""
     markers: list[Marker] = list(find_markers(commit))
+    if not markers and not signoff_notes and not ai_notes and not agent_traces:
+        # the common case on long histories: nothing recorded, nothing to combine
+        accepter, source = find_accepter(commit, markers)
+        return Provenance(
+            commit.sha, "unknown", None, accepted_by=accepter, accepted_by_source=source, reason=SILENT
+        )
     problems: list[str] = []
     records: list[LineRecord] = []
     tools: list[ToolUse] = []
@@ -149,7 +158,7 @@ def _status(markers: Sequence[Marker], records: Sequence[LineRecord]) -> tuple[S
             "unknown",
             f"ambiguous marker {first.detector!r}: a tool was involved, authorship unclear",
         )
-    return "unknown", "no provenance marker or record; unknown is not human"
+    return "unknown", SILENT
 
 
 def _merge_tools(tools: Sequence[ToolUse]) -> list[ToolUse]:

@@ -19,11 +19,11 @@ from pathlib import Path
 from signoff.git.log import Commit, Person, iter_commits
 from signoff.git.notes import notes_state, read_notes
 from signoff.git.repo import Repo
-from signoff.provenance.detect import detect
+from signoff.provenance.detect import SILENT, detect
 from signoff.provenance.foreign import read_agent_traces
 from signoff.provenance.model import Provenance, ToolUse
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 NOTES = ("signoff", "ai")
 
 _SCHEMA = """
@@ -50,17 +50,21 @@ CREATE TABLE commits (
     stats_missing INTEGER NOT NULL,
     boundary INTEGER NOT NULL,
     note_key TEXT NOT NULL,
-    record TEXT NOT NULL
+    record TEXT  -- the provenance JSON; NULL when there is nothing beyond the columns
 );
 CREATE TABLE commit_tools (
     sha TEXT NOT NULL, tool TEXT NOT NULL, model TEXT, session TEXT
 );
-CREATE INDEX commit_tools_sha ON commit_tools (sha);
 CREATE TABLE commit_files (
     sha TEXT NOT NULL, path TEXT NOT NULL, added INTEGER, deleted INTEGER
 );
-CREATE INDEX commit_files_sha ON commit_files (sha);
-CREATE INDEX commit_files_path ON commit_files (path);
+"""
+# Secondary indexes are created after a bulk build: cheaper than maintaining them row by row.
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS commit_tools_sha ON commit_tools (sha);
+CREATE INDEX IF NOT EXISTS commit_files_sha ON commit_files (sha);
+CREATE INDEX IF NOT EXISTS commit_files_path ON commit_files (path);
+CREATE INDEX IF NOT EXISTS commits_status ON commits (status);
 """
 
 Progress = Callable[[int], None]
@@ -114,8 +118,17 @@ class Index:
         self.close()
 
     def provenance(self, sha: str) -> Provenance | None:
-        row = self.conn.execute("SELECT record FROM commits WHERE sha = ?", (sha,)).fetchone()
-        return provenance_from_json(json.loads(row[0])) if row else None
+        row = self.conn.execute(
+            "SELECT record, status, accepted_name, accepted_email, accepted_source "
+            "FROM commits WHERE sha = ?",
+            (sha,),
+        ).fetchone()
+        if row is None:
+            return None
+        if row[0] is not None:
+            return provenance_from_json(json.loads(row[0]))
+        accepted = Person(row[2], row[3] or "") if row[2] is not None else None
+        return Provenance(sha, row[1], None, accepted_by=accepted, accepted_by_source=row[4], reason=SILENT)
 
     def has(self, sha: str) -> bool:
         return (
@@ -208,8 +221,11 @@ def _build(repo: Repo, path: Path, tips: list[str], progress: Progress | None) -
     conn = _create(tmp)
     try:
         signoff_notes, ai_notes, traces = _all_notes(repo)
+        conn.execute("BEGIN")
         count = _insert(repo, conn, tips, [], signoff_notes, ai_notes, traces, progress)
         _set_meta(conn, tips, _notes_fingerprint(repo))
+        conn.execute("COMMIT")
+        conn.executescript(_INDEXES)
         conn.close()
         os.replace(tmp, path)  # atomic: readers see the old index or the new one
         for suffix in ("-wal", "-shm"):
@@ -310,7 +326,7 @@ def _refresh_notes(
                     prov.accepted_by_source,
                     ai_line_count(prov, row[0] if row else None),
                     _note_key(commit.sha, signoff_notes, ai_notes, traces),
-                    json.dumps(prov.to_json(), separators=(",", ":")),
+                    _record(prov),
                     commit.sha,
                 ),
             )
@@ -389,6 +405,13 @@ def _insert(
     return count
 
 
+def _record(prov: Provenance) -> str | None:
+    """The JSON to store, or None when the columns already say everything (most commits)."""
+    if prov.status == "unknown" and not (prov.markers or prov.problems or prov.line_records):
+        return None
+    return json.dumps(prov.to_json(), separators=(",", ":"))
+
+
 def _commit_row(
     commit: Commit,
     prov: Provenance,
@@ -424,7 +447,7 @@ def _commit_row(
         int(commit.stats_missing),
         int(is_boundary),
         _note_key(commit.sha, signoff_notes, ai_notes, traces),
-        json.dumps(prov.to_json(), separators=(",", ":")),
+        _record(prov),
     )
 
 

@@ -1,0 +1,121 @@
+"""Path patterns with CODEOWNERS semantics (GitHub's), not gitignore's.
+
+The two differ exactly where a policy must not be vague: `docs/*` owns the files directly in
+`docs/` and nothing deeper, and negation (`!`) and character ranges (`[...]`) do not exist. The
+`codeowners` package's pattern compiler follows these rules for every pattern we accept (verified
+against an independent reference matcher in tests/test_policy_patterns.py); this module refuses
+the syntax GitHub does not support, with the fix, before any pattern is compiled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from codeowners import path_to_regex
+
+MAX_PATTERN_LENGTH = 1024
+
+
+class PatternProblem(ValueError):
+    """A pattern GitHub would not accept as a CODEOWNERS path, and how to write it instead."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+
+def pattern_problem(pattern: str) -> PatternProblem | None:
+    """Why `pattern` is not a valid CODEOWNERS path, or None when it is."""
+    if not pattern:
+        return PatternProblem("empty path pattern", "write a path such as /src/ or *.py")
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        return PatternProblem(
+            f"path pattern is {len(pattern)} characters long (limit {MAX_PATTERN_LENGTH})",
+            "shorten it; a directory pattern like /src/payments/ covers everything below it",
+        )
+    if pattern != pattern.strip():
+        return PatternProblem(
+            f"path pattern {pattern!r} starts or ends with whitespace",
+            f"write {pattern.strip()!r}",
+        )
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in pattern):
+        return PatternProblem(
+            f"path pattern {pattern!r} contains a control character", "remove it"
+        )
+    if pattern.startswith("!"):
+        return PatternProblem(
+            f"{pattern!r}: negation ('!') is not CODEOWNERS syntax",
+            "list the paths that are governed instead; a later, more specific workflow "
+            "takes ownership of a sub-path (the last match wins)",
+        )
+    if "[" in pattern or "]" in pattern:
+        return PatternProblem(
+            f"{pattern!r}: character ranges ('[...]') are not CODEOWNERS syntax",
+            "write one pattern per alternative, e.g. *.yml and *.yaml",
+        )
+    if "\\" in pattern:
+        return PatternProblem(
+            f"{pattern!r}: backslash escapes are not CODEOWNERS syntax here",
+            "write the path literally; spaces are fine inside a quoted YAML string",
+        )
+    if pattern.strip("/") == "":
+        return PatternProblem(
+            f"{pattern!r} names no path", "write * (every file) or /path/ (one directory)"
+        )
+    if "//" in pattern:
+        return PatternProblem(
+            f"{pattern!r} contains an empty directory name ('//')", "write a single '/'"
+        )
+    return None
+
+
+def check_pattern(pattern: str) -> str:
+    """`pattern` unchanged if valid; raises `PatternProblem` otherwise."""
+    problem = pattern_problem(pattern)
+    if problem is not None:
+        raise problem
+    return pattern
+
+
+@lru_cache(maxsize=4096)
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """The regular expression for a valid pattern (validated first, cached)."""
+    check_pattern(pattern)
+    compiled: re.Pattern[str] = path_to_regex(pattern)
+    return compiled
+
+
+def normalize_path(path: str) -> str:
+    """A repository-relative path as patterns see it: forward slashes, no leading './' or '/'."""
+    path = path.replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path.lstrip("/")
+
+
+def matches(pattern: str, path: str) -> bool:
+    """Whether a CODEOWNERS pattern covers `path` (a file path relative to the repository root)."""
+    return compile_pattern(pattern).search(normalize_path(path)) is not None
+
+
+class PatternSet:
+    """The patterns of one workflow or boundary, compiled once; invalid ones match nothing."""
+
+    __slots__ = ("_compiled", "patterns")
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.patterns = tuple(patterns)
+        self._compiled = [
+            (p, compile_pattern(p)) for p in self.patterns if pattern_problem(p) is None
+        ]
+
+    def first_match(self, path: str) -> str | None:
+        """The first pattern that covers `path`, or None."""
+        norm = normalize_path(path)
+        for pattern, regex in self._compiled:
+            if regex.search(norm):
+                return pattern
+        return None
