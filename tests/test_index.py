@@ -116,3 +116,18 @@ def test_index_is_sqlite_under_git_dir(repo: GitRepo) -> None:
     assert path.parent == r.git_dir / "signoff"
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM commits").fetchone()[0] == 3
+
+
+def test_stats_follow_head_as_it_moves(repo: GitRepo) -> None:
+    _history(repo)
+    r = Repo.discover(repo.path)
+    assert stats(r).commits == 3
+    repo.commit("more" + CLAUDE, {"n.py": "n\n"})
+    assert stats(r).commits == 4 and stats(r).ai_commits == 2
+    repo.git("reset", "-q", "--hard", "HEAD~2")
+    assert stats(r).commits == 2
+    repo.git("checkout", "-q", "-b", "other")
+    repo.commit("side\n", {"s.py": "s\n"})
+    assert stats(r, ["main..other"]).commits == 1
+    repo.commit("side 2\n", {"t.py": "t\n"})
+    assert stats(r, ["main..other"]).commits == 2

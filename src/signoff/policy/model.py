@@ -154,7 +154,7 @@ class AcceptanceBar(Model):
 
     min_approvals: int | None = Field(None, ge=0, le=20)
     reviewer_roles: list[str] | None = Field(
-        None, description="Roles at least one approving reviewer must hold (each role)."
+        None, description="Each role must be held by at least one approving reviewer."
     )
     require_accountable_approval: bool | None = None
     checks: list[str] | None = Field(None, description="CI checks that must pass.")

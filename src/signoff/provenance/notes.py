@@ -144,7 +144,7 @@ def split_documents(blob: bytes) -> tuple[list[Any], list[str]]:
     problems: list[str] = []
     text = blob.decode("utf-8", "replace")
     if "\x00" in text or "\ufffd" in text:
-        problems.append("it holds bytes that are not UTF-8 text")
+        problems.append("some bytes are not UTF-8 text and were replaced")
         text = text.replace("\x00", "\ufffd")
     decoder = json.JSONDecoder()
     pos, end = 0, len(text)
@@ -157,7 +157,7 @@ def split_documents(blob: bytes) -> tuple[list[Any], list[str]]:
         try:
             doc, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            problems.append(f"line {line} is not JSON ({exc.msg})")
+            problems.append(f"line {line} is not JSON ({exc.msg}); that line is ignored")
             nl = text.find("\n", pos)
             pos = end if nl < 0 else nl + 1
             continue
@@ -181,7 +181,7 @@ def parse_signoff_notes(blobs: Sequence[bytes], commit: str) -> NoteReading:
     where = f"Signoff note on {commit[:12]}"
     for blob in blobs:
         docs, problems = split_documents(blob)
-        reading.problems += [f"{where}: {p}; that part is ignored" for p in problems]
+        reading.problems += [f"{where}: {p}" for p in problems]
         for doc in docs:
             key = json.dumps(doc, sort_keys=True, default=str)
             if key in seen:
@@ -211,7 +211,9 @@ def _read_document(doc: Any, reading: NoteReading, where: str) -> Any:
         return None
     status = doc.get("status")
     if status not in NOTE_STATUSES:
-        reading.problems.append(f"{where}: status {status!r} is not one of {NOTE_STATUSES}")
+        reading.problems.append(
+            f"{where}: status {status!r} is not ai, human, mixed or unknown; document ignored"
+        )
         return None
     tools = _read_tools(doc.get("tools"), reading, where)
     recorded_by = doc.get("recorded_by")
@@ -324,7 +326,7 @@ def _read_files(
             if span.get("author") != "ai":
                 reading.problems.append(f"{where}: a range in {path!r} names no author; ignored")
                 continue
-            index = span.get("tool")
+            index: Any = span.get("tool")
             if _index(index, len(tools)):
                 tool = tools[index]
             elif len(tools) == 1 and index is None:

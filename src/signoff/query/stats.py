@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,23 +72,55 @@ def stats(repo: Repo, revs: list[str] | None = None, *, progress: Progress | Non
 
 
 def _select(repo: Repo, index: Index, revs: list[str]) -> None:
-    conn = index.conn
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS sel (sha TEXT PRIMARY KEY)")
-    conn.execute("DELETE FROM sel")
-    proc = repo.popen(["rev-list", "--end-of-options", *revs, "--"])
-    assert proc.stdout is not None
-    conn.execute("BEGIN")
-    conn.executemany(
-        "INSERT OR IGNORE INTO sel VALUES (?)", ((line.strip().decode(),) for line in proc.stdout)
-    )
-    conn.execute("COMMIT")
-    if proc.wait() != 0:
-        from signoff.errors import SignoffError
+    """Fill the `sel` table with the commits `revs` names.
 
-        err = proc.stderr.read().decode("utf-8", "replace").strip() if proc.stderr else ""
+    The selection is kept between runs, keyed by the resolved revisions: asking again about the
+    same HEAD costs nothing, and a HEAD that moved forward only adds the new commits.
+    """
+    conn = index.conn
+    conn.execute("CREATE TABLE IF NOT EXISTS sel (sha TEXT PRIMARY KEY)")
+    key = _resolved_key(repo, revs)
+    row = conn.execute("SELECT value FROM meta WHERE key = 'sel'").fetchone()
+    previous = json.loads(row[0]) if row else None
+    if key is not None and previous == key:
+        return
+    walk = ["--end-of-options", *revs]
+    conn.execute("BEGIN")
+    if (
+        previous
+        and len(key) == 1
+        and len(previous) == 1
+        and repo.succeeds("merge-base", "--is-ancestor", previous[0], key[0])
+    ):
+        walk = ["--end-of-options", key[0], f"^{previous[0]}"]
+    else:
+        conn.execute("DELETE FROM sel")
+    conn.executemany("INSERT OR IGNORE INTO sel VALUES (?)", ((sha,) for sha in _rev_list(repo, walk)))
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('sel', ?)", (json.dumps(key),))
+    conn.execute("COMMIT")
+
+
+def _resolved_key(repo: Repo, revs: list[str]) -> list[str] | None:
+    """The revisions as commit ids (None when they are not plain revisions, e.g. a range)."""
+    shas = []
+    for rev in revs:
+        sha = repo.resolve(rev)
+        if sha is None:
+            return None  # a range or an option: branches may move, so never cached
+        shas.append(sha)
+    return shas
+
+
+def _rev_list(repo: Repo, args: list[str]) -> list[str]:
+    from signoff.errors import SignoffError
+    from signoff.git.repo import GitError
+
+    try:
+        return repo.run("rev-list", *args, "--").decode().split()
+    except GitError as exc:
         raise SignoffError(
-            f"cannot list {' '.join(revs)}: {err}", "give a revision range git log accepts"
-        )
+            f"cannot list {' '.join(args[1:])}: {exc.message}", "give a revision range git log accepts"
+        ) from exc
 
 
 def _fill(index: Index, report: Stats) -> None:
