@@ -39,6 +39,8 @@ def normalise_line(text: str) -> str:
 def fingerprint(scanner: str, rule_id: str, path: str, content: str, occurrence: int) -> str:
     """Stable id of a finding: survives line shifts, changes when the flagged code changes.
 
+    `content` is the flagged code (the finding's lines); whitespace is normalised away.
+
     `occurrence` tells apart identical lines in one file (0 for the first, 1 for the next...).
     """
     key = "\0".join((scanner, rule_id, path, normalise_line(content), str(occurrence)))
