@@ -1,0 +1,1 @@
+"""Machine-readable reports of a gate run (SARIF for code scanning)."""

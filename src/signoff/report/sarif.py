@@ -1,0 +1,274 @@
+"""SARIF 2.1.0 for GitHub code scanning: the gate's own findings and scanner findings alike.
+
+Code scanning shows a finding on the pull request's diff, tracks it across pushes by its
+fingerprint, and shows an approved exception as a suppression with its justification, so a
+waived finding stays visible instead of vanishing. The writer takes a generic finding list plus
+rule descriptors; it knows nothing about which rule produced what.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from signoff import __version__
+from signoff.scan.model import ScanFinding
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+LEVELS = ("error", "warning", "note", "none")
+FINGERPRINT_KEY = "signoff/v1"
+_FALLBACK_URI = "https://pypi.org/project/signoff/"
+
+# GitHub reads rule property `security-severity` (a number 0.0-10.0 as a string) and shows
+# critical above 9.0, high from 7.0, medium from 4.0, low below that.
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0"}
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDescriptor:
+    """What a rule checks and how to fix what it finds; shown once per rule, not per result."""
+
+    id: str
+    name: str
+    short_description: str
+    full_description: str = ""
+    help_text: str = ""
+    help_markdown: str | None = None
+    help_uri: str | None = None
+    level: str = "warning"  # default level: error, warning, note, none
+    tags: tuple[str, ...] = ()
+    severity: str | None = None  # critical/high/medium/low: a security rule's severity
+    precision: str | None = None  # very-high, high, medium, low
+
+
+@dataclass(frozen=True, slots=True)
+class SarifFinding:
+    """One result: a rule, where, what, and the approved exception that covers it, if any.
+
+    `path` is relative to the repository root. A finding about the change as a whole (no
+    approval, no owner) should point at the file that decides it, such as the policy file:
+    code scanning drops results without a location.
+    """
+
+    rule_id: str
+    level: str
+    message: str
+    path: str
+    start_line: int | None = None
+    end_line: int | None = None
+    fingerprint: str | None = None
+    suppression: str | None = None  # the approved exception's justification
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+
+def sarif_log(
+    findings: Iterable[SarifFinding],
+    rules: Iterable[RuleDescriptor],
+    *,
+    tool_name: str = "Signoff",
+    tool_version: str = __version__,
+    information_uri: str | None = None,
+    root: Path | None = None,
+    category: str | None = None,
+    notifications: Sequence[str] = (),
+) -> dict[str, Any]:
+    """A SARIF log with one run. Rules without findings are kept: they document the gate.
+
+    `root`, when given, is recorded as the absolute location of `%SRCROOT%`. `category`
+    separates this analysis from others uploaded for the same commit. `notifications` are
+    run-level warnings such as "semgrep is not installed".
+    """
+    descriptors = _unique(rules)
+    index = {r.id: i for i, r in enumerate(descriptors)}
+    results = []
+    for f in findings:
+        if f.rule_id not in index:
+            raise ValueError(f"finding for rule {f.rule_id!r}, which has no RuleDescriptor")
+        results.append(_result(f, index[f.rule_id]))
+    driver: dict[str, Any] = {
+        "name": tool_name,
+        "version": tool_version,
+        "semanticVersion": tool_version,
+        "informationUri": information_uri or _homepage(),
+        "rules": [_rule(r) for r in descriptors],
+    }
+    run: dict[str, Any] = {
+        "tool": {"driver": driver},
+        "invocations": [_invocation(notifications)],
+        "results": results,
+    }
+    if root is not None:
+        run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": Path(root).resolve().as_uri() + "/"}}
+    if category:
+        run["automationDetails"] = {"id": f"{category.rstrip('/')}/"}
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def dumps(log: Mapping[str, Any]) -> str:
+    """The log as stable, readable JSON text."""
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_sarif(path: str | os.PathLike[str], log: Mapping[str, Any]) -> None:
+    Path(path).write_text(dumps(log), encoding="utf-8")
+
+
+def scan_rule(finding: ScanFinding) -> RuleDescriptor:
+    """A rule descriptor for a scanner rule, named `<scanner>/<rule id>`."""
+    title = finding.rule_name.replace("_", " ")
+    help_text = (
+        f"{finding.scanner} rule {finding.rule_id} ({title}) flagged this code. Fix it, or record "
+        "an approved exception under .signoff/exceptions/ with the reason it is safe."
+    )
+    markdown = help_text
+    if finding.help_uri:
+        help_text += f" Details: {finding.help_uri}"
+        markdown += (
+            f"\n\n[{finding.scanner} documentation for {finding.rule_id}]({finding.help_uri})"
+        )
+    tags = ["security", finding.scanner]
+    if finding.cwe:
+        tags.append(f"external/cwe/cwe-{finding.cwe}")
+    return RuleDescriptor(
+        id=finding.qualified_rule,
+        name=_pascal(f"{finding.scanner} {title}"),
+        short_description=f"{finding.scanner}: {title}",
+        full_description=f"{finding.scanner} {finding.rule_id}: {finding.message}",
+        help_text=help_text,
+        help_markdown=markdown,
+        help_uri=finding.help_uri,
+        level=_LEVEL_OF.get(finding.severity, "warning"),
+        tags=tuple(tags),
+        severity=finding.severity,
+        precision={"high": "high", "medium": "medium"}.get(finding.confidence, "low"),
+    )
+
+
+def scan_result(
+    finding: ScanFinding, level: str | None = None, suppression: str | None = None
+) -> SarifFinding:
+    """A scanner finding as a SARIF result; the gate passes the level its tier maps to."""
+    props: dict[str, Any] = {
+        "scanner": finding.scanner,
+        "severity": finding.severity,
+        "confidence": finding.confidence,
+    }
+    if finding.suppressed_by:
+        props["inlineSuppression"] = finding.suppressed_by
+    return SarifFinding(
+        rule_id=finding.qualified_rule,
+        level=level or _LEVEL_OF.get(finding.severity, "warning"),
+        message=finding.message,
+        path=finding.path,
+        start_line=finding.start_line,
+        end_line=finding.end_line,
+        fingerprint=finding.fingerprint or None,
+        suppression=suppression,
+        properties=props,
+    )
+
+
+_LEVEL_OF = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+
+
+def _unique(rules: Iterable[RuleDescriptor]) -> list[RuleDescriptor]:
+    seen: dict[str, RuleDescriptor] = {}
+    for r in rules:
+        if r.level not in LEVELS:
+            raise ValueError(f"rule {r.id}: level {r.level!r} is not one of {LEVELS}")
+        seen.setdefault(r.id, r)
+    return list(seen.values())
+
+
+def _rule(r: RuleDescriptor) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": r.id,
+        "name": r.name,
+        "shortDescription": {"text": r.short_description},
+        "fullDescription": {"text": r.full_description or r.short_description},
+        "help": {
+            "text": r.help_text or r.full_description or r.short_description,
+            "markdown": r.help_markdown or r.help_text or r.short_description,
+        },
+        "defaultConfiguration": {"level": r.level},
+    }
+    if r.help_uri:
+        out["helpUri"] = r.help_uri
+    props: dict[str, Any] = {}
+    if r.tags:
+        props["tags"] = list(r.tags)
+    if r.severity:
+        props["security-severity"] = SECURITY_SEVERITY[r.severity]
+    if r.precision:
+        props["precision"] = r.precision
+    if props:
+        out["properties"] = props
+    return out
+
+
+def _result(f: SarifFinding, rule_index: int) -> dict[str, Any]:
+    if f.level not in LEVELS:
+        raise ValueError(f"finding for {f.rule_id}: level {f.level!r} is not one of {LEVELS}")
+    location: dict[str, Any] = {"artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"}}
+    if f.start_line:
+        end = max(f.start_line, f.end_line or f.start_line)
+        location["region"] = {"startLine": f.start_line, "endLine": end}
+    out: dict[str, Any] = {
+        "ruleId": f.rule_id,
+        "ruleIndex": rule_index,
+        "level": f.level,
+        "message": {"text": f.message},
+        "locations": [{"physicalLocation": location}],
+    }
+    if f.fingerprint:
+        out["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
+    if f.suppression is not None:
+        out["suppressions"] = [
+            {"kind": "external", "status": "accepted", "justification": f.suppression}
+        ]
+    if f.properties:
+        out["properties"] = dict(f.properties)
+    return out
+
+
+def _invocation(notifications: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {"executionSuccessful": True}
+    if notifications:
+        out["toolExecutionNotifications"] = [
+            {"level": "warning", "message": {"text": text}} for text in notifications
+        ]
+    return out
+
+
+def _uri(path: str) -> str:
+    clean = os.path.normpath(path).replace(os.sep, "/")
+    if clean.startswith("/") or clean.startswith("../") or clean == "..":
+        raise ValueError(f"SARIF paths are relative to the repository root, not {path!r}")
+    return quote(clean, safe="/")
+
+
+def _pascal(text: str) -> str:
+    return "".join(word[:1].upper() + word[1:] for word in text.replace("-", " ").split())
+
+
+def _homepage() -> str:
+    """The project's home page from its package metadata, if the package declares one."""
+    try:
+        meta = importlib.metadata.metadata("signoff")
+    except importlib.metadata.PackageNotFoundError:
+        return _FALLBACK_URI
+    for entry in meta.get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() in ("homepage", "home", "source", "repository") and url.strip():
+            return str(url.strip())
+    home = meta.get_all("Home-page") or [_FALLBACK_URI]
+    return str(home[0])
