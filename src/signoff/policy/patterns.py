@@ -42,9 +42,7 @@ def pattern_problem(pattern: str) -> PatternProblem | None:
             f"write {pattern.strip()!r}",
         )
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in pattern):
-        return PatternProblem(
-            f"path pattern {pattern!r} contains a control character", "remove it"
-        )
+        return PatternProblem(f"path pattern {pattern!r} contains a control character", "remove it")
     if pattern.startswith("!"):
         return PatternProblem(
             f"{pattern!r}: negation ('!') is not CODEOWNERS syntax",
