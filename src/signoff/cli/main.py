@@ -43,7 +43,7 @@ def _register() -> None:
 
 
 # Order is the order of `signoff --help`.
-COMMAND_MODULES: list[str] = ["explain", "blame", "stats", "index"]
+COMMAND_MODULES: list[str] = ["explain", "blame", "stats", "index", "init", "notes", "hook"]
 
 
 def run() -> None:

@@ -14,12 +14,12 @@ in the record model lazily.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from signoff import __version__
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (15 ms in a hook)
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from typing import Any, Protocol
 
     from signoff.provenance.model import LineRecord, Marker, NoteReading, ToolUse
@@ -112,7 +112,7 @@ def _dumps(value: object) -> str:
         return str(value)
     if isinstance(value, str):
         return _quote(value)
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return "{" + ",".join(f"{_quote(str(k))}:{_dumps(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(_dumps(v) for v in value) + "]"

@@ -1,0 +1,77 @@
+"""`signoff init [--uninstall]`: hooks and notes configuration for recording provenance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.markup import escape
+
+from signoff.cli.output import console, emit_json, err_console, open_repo
+from signoff.recording.install import install, uninstall
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init_command)
+
+
+def init_command(
+    repo: str = typer.Option(".", "--repo", "-C", help="Repository to set up."),
+    remove: bool = typer.Option(
+        False, "--uninstall", help="Remove Signoff's hooks and config; restore chained hooks."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
+    # Policy options (`--from-codeowners`, owned by the policy module) are declared here and
+    # handled in the "policy" step below; recording options stay above this line.
+) -> None:
+    """Install the commit hooks and configure notes so provenance is recorded and shared."""
+    r = open_repo(repo)
+    report: dict[str, Any] = {"action": "uninstall" if remove else "install"}
+    # -- recording: hooks, notes.rewriteRef, merge strategy, fetch refspecs
+    report["recording"] = uninstall(r) if remove else install(r)
+    # -- policy: reserved for `--from-codeowners` (writes signoff.yaml); nothing yet
+    refused = [h for h in report["recording"]["hooks"] if h.get("action") == "refused"]
+    if as_json:
+        emit_json("init", report)
+    else:
+        render(report)
+    if refused:
+        raise typer.Exit(2)
+
+
+def render(report: dict[str, Any]) -> None:
+    rec = report["recording"]
+    removing = report["action"] == "uninstall"
+    console.print(
+        f"[bold]{'Removed from' if removing else 'Set up'}[/] {escape(rec['repository'])}"
+    )
+    console.print(f"hooks in {escape(rec['hooks_dir'])}:")
+    for hook in rec["hooks"]:
+        line = f"  {hook['hook']:<12} {escape(hook['action'])}"
+        if hook.get("chained"):
+            line += f" (calls {escape(hook['chained'])} first)"
+        console.print(line)
+        if hook.get("problem"):
+            err_console.print(f"  [bold red]problem:[/] {escape(hook['problem'])}")
+    if rec.get("shared_hooks_dir"):
+        console.print(
+            "  [yellow]note:[/] core.hooksPath points outside this repository; every repository "
+            "using that directory now runs these hooks"
+        )
+    console.print("git config (this repository):")
+    for change in rec["config"]:
+        value = "" if change["value"] is None else f" = {escape(str(change['value']))}"
+        console.print(f"  {change['key']}{value}  [dim]{escape(change['action'])}[/]")
+    for remote in rec.get("remotes", []):
+        console.print(
+            f"  remote.{escape(remote['remote'])}.fetch += {escape(remote['fetch'])}  "
+            f"[dim]{escape(remote['action'])}[/]"
+        )
+    if removing:
+        console.print(f"notes under {rec['notes_kept']} are kept.")
+        return
+    console.print(
+        "Commits made by a detected agent (or with SIGNOFF_AI=tool[/model]) now get AI-Assisted, "
+        "Accepted-by and AI-Session trailers and a note; `git push` also pushes the notes, "
+        "`signoff notes sync` shares them by hand."
+    )

@@ -1,0 +1,296 @@
+"""What the commit-msg, post-commit and pre-push hooks do.
+
+commit-msg decides (see `agents.decide`) and writes the canonical trailers with
+`git interpret-trailers`, so git's own trailer rules apply; post-commit re-derives the same decision
+from the commit's trailers and the same environment and appends a `signoff/provenance/v1` note to
+HEAD; pre-push also pushes `refs/notes/signoff`. None of them blocks git when Signoff itself
+fails: `hookmain` turns any exception into a one-line warning and exit code 0.
+
+Imports only the standard library and import-light Signoff modules: this runs on every commit.
+"""
+
+from __future__ import annotations
+
+import os
+
+from signoff.git.hooks import git, git_dir, in_progress, read_head_file
+from signoff.recording.agents import Decision, decide, parse_declaration, trailer_tools
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+NOTES_REF = "refs/notes/signoff"
+SIGNOFF_KEYS = ("ai-assisted", "accepted-by", "ai-session")
+SQUASH_PREFIXES = (b"fixup! ", b"squash! ", b"amend! ")
+# Identities that cannot accept a change: bots and the agents' own addresses.
+AGENT_ADDRESSES = frozenset(
+    (
+        "noreply@anthropic.com",
+        "noreply@openai.com",
+        "codex@openai.com",
+        "cursoragent@cursor.com",
+        "amp@ampcode.com",
+        "aider@aider.chat",
+        "noreply@github.com",
+    )
+)
+
+Report = dict[str, object]
+
+
+class Person:
+    """A name and email, as in `Name <email>`."""
+
+    __slots__ = ("email", "name")
+
+    def __init__(self, name: str, email: str) -> None:
+        self.name = name
+        self.email = email
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+# -- commit-msg ---------------------------------------------------------------------------------
+
+
+def commit_msg(
+    msg_path: str, *, cwd: str, env: Mapping[str, str], flag: str | None = None
+) -> Report:
+    """Add `AI-Assisted:`, `Accepted-by:` and `AI-Session:` trailers to the message file."""
+    report: Report = {"hook": "commit-msg", "trailers_added": []}
+    gitdir = git_dir(cwd, env)
+    busy = in_progress(gitdir)
+    if busy:
+        report["skipped"] = f"{busy} in progress: the commits replayed keep their own provenance"
+        return report
+    with open(msg_path, "rb") as fh:
+        message = fh.read()
+    if message.lstrip().startswith(SQUASH_PREFIXES):
+        report["skipped"] = "fixup/squash commit: its trailers would not survive the autosquash"
+        return report
+    existing = _message_trailers(msg_path, message, cwd, env)
+    decision = decide(env=env, flag=flag, trailers=existing, config=_config_reader(cwd, env))
+    if decision is None:
+        report["skipped"] = "no agent detected and nothing declared: unknown stays unknown"
+        return report
+    report["decision"] = decision.to_json()
+    wanted = _trailers_for(decision, existing, cwd, env)
+    if wanted:
+        args: list[str | bytes] = [
+            "interpret-trailers",
+            "--in-place",
+            "--if-exists",
+            "addIfDifferent",
+        ]
+        for key, value in wanted:
+            args += ["--trailer", f"{key}: {value}"]
+        args.append(os.fsencode(os.path.abspath(os.path.join(cwd, msg_path))))
+        res = git(*args, cwd=cwd, env=env)
+        if not res.ok:
+            raise OSError(f"git interpret-trailers failed: {res.message()}")
+    report["trailers_added"] = [f"{k}: {v}" for k, v in wanted]
+    return report
+
+
+def _message_trailers(
+    msg_path: str, message: bytes, cwd: str, env: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """The message's trailers as git parses them (git is only asked when ours could be there)."""
+    lowered = message.lower()
+    if not any(key.encode() in lowered for key in SIGNOFF_KEYS):
+        return []
+    path = os.fsencode(os.path.abspath(os.path.join(cwd, msg_path)))
+    res = git("interpret-trailers", "--parse", path, cwd=cwd, env=env)
+    return _split_trailers(res.out) if res.ok else []
+
+
+def _trailers_for(
+    decision: Decision, existing: list[tuple[str, str]], cwd: str, env: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """The trailers the decision calls for that the message does not carry already."""
+    have_keys = {k.strip().lower() for k, _ in existing}
+    written, _ = trailer_tools(existing)
+    out: list[tuple[str, str]] = []
+    if decision.status == "human":
+        if "ai-assisted" not in have_keys:
+            out.append(("AI-Assisted", "none"))
+        return out
+    named = {t.tool for t in written}
+    for use in decision.tools:
+        if use.tool not in named:
+            out.append(("AI-Assisted", use.label()))
+    sessions = {v.strip() for k, v in existing if k.strip().lower() == "ai-session"}
+    for use in decision.tools:
+        if use.session and use.session not in sessions:
+            out.append(("AI-Session", use.session))
+            sessions.add(use.session)
+    if "accepted-by" not in have_keys:
+        person = committer(cwd, env)
+        if person is not None:
+            out.append(("Accepted-by", str(person)))
+    return out
+
+
+def committer(cwd: str, env: Mapping[str, str]) -> Person | None:
+    """The committer identity git will use, or None when it is a bot or an agent's address."""
+    res = git("var", "GIT_COMMITTER_IDENT", cwd=cwd, env=env)
+    if not res.ok:
+        raise OSError(f"git var GIT_COMMITTER_IDENT failed: {res.message()}")
+    ident = res.out.decode("utf-8", "replace").strip()
+    name, _, rest = ident.partition(" <")
+    email = rest.partition(">")[0]
+    return accepter(name, email)
+
+
+def accepter(name: str, email: str) -> Person | None:
+    """`name <email>` as a human who can accept a change; None for bots and agent addresses."""
+    name = " ".join(name.split())
+    email = email.strip()
+    if name.endswith(" (aider)"):  # aider decorates the human's own name
+        name = name[: -len(" (aider)")].strip()
+    if not name or "[bot]" in name.lower() or "[bot]" in email.lower():
+        return None
+    if email.lower() in AGENT_ADDRESSES or email.lower().endswith(
+        "+copilot@users.noreply.github.com"
+    ):
+        return None
+    return Person(name, email)
+
+
+def _config_reader(cwd: str, env: Mapping[str, str]) -> Callable[[], str | None]:
+    """`git config signoff.ai`, read only if no stronger signal decided first."""
+
+    def read() -> str | None:
+        res = git("config", "--get", "signoff.ai", cwd=cwd, env=env)
+        return (res.out.decode("utf-8", "replace").strip() or None) if res.ok else None
+
+    return read
+
+
+def _split_trailers(raw: bytes) -> list[tuple[str, str]]:
+    pairs = []
+    for line in raw.decode("utf-8", "replace").splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            pairs.append((key.strip(), value.strip()))
+    return pairs
+
+
+# -- post-commit --------------------------------------------------------------------------------
+
+
+def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) -> Report:
+    """Append a `signoff/provenance/v1` note to HEAD recording what commit-msg decided."""
+    report: Report = {"hook": "post-commit", "note_written": False}
+    gitdir = git_dir(cwd, env)
+    busy = in_progress(gitdir)
+    res = git(
+        "log",
+        "-1",
+        "--no-show-signature",
+        "--format=%H%x00%P%x00%cn%x00%ce%x00%(trailers:only,unfold)",
+        "HEAD",
+        cwd=cwd,
+        env=env,
+    )
+    if not res.ok:
+        raise OSError(f"cannot read HEAD: {res.message()}")
+    sha, parents, cname, cemail, raw_trailers = res.out.decode("utf-8", "replace").split("\x00", 4)
+    sha = sha.strip()
+    report["commit"] = sha
+    if busy == "cherry-pick":
+        report["copied_from"] = _copy_cherry_picked_note(gitdir, sha, cwd, env)
+        return report
+    if busy:
+        report["skipped"] = (
+            f"{busy} in progress: notes follow rewritten commits by notes.rewriteRef"
+        )
+        return report
+    if len(parents.split()) > 1:
+        report["skipped"] = "merge commit: its changes are its parents' and keep their provenance"
+        return report
+    trailers = _split_trailers(raw_trailers.encode())
+    read_config = _config_reader(cwd, env)
+    decision = decide(env=env, flag=flag, trailers=trailers, config=read_config)
+    if decision is not None and decision.source == "trailer":
+        decision = _credit_config(decision, read_config)
+    if decision is None:
+        report["skipped"] = "no agent detected and nothing declared: unknown stays unknown"
+        return report
+    report["decision"] = decision.to_json()
+    if decision.source == "trailer":
+        # nothing beyond the message's own trailers, which already are the record (and an
+        # amend or reword that keeps them must not stack a copy of the same facts)
+        report["skipped"] = "only the commit's own trailers declare it: they are the record"
+        return report
+    person = _accepted_by(trailers) or accepter(cname, cemail)
+    from signoff.provenance.notes import build_note
+
+    note = build_note(
+        status=decision.status,
+        tools=list(decision.tools),
+        accepted_by=person,
+        recorded_by="hook",
+        detection={"source": decision.source, "evidence": decision.evidence},
+        commit=sha,
+    )
+    append_note(sha, note, cwd, env)
+    report["note_written"] = True
+    return report
+
+
+def _credit_config(decision: Decision, read_config: Callable[[], str | None]) -> Decision:
+    """Trailers commit-msg wrote because of `signoff.ai` are credited to the config again."""
+    configured = read_config()
+    declared = parse_declaration(configured) if configured else None
+    if declared is None or {t.tool for t in declared} != {t.tool for t in decision.tools}:
+        return decision
+    return Decision(decision.status, decision.tools, "config", f"signoff.ai={configured}")
+
+
+def _accepted_by(trailers: list[tuple[str, str]]) -> Person | None:
+    for key, value in trailers:
+        if key.lower() == "accepted-by":
+            name, _, rest = value.partition("<")
+            return accepter(name, rest.partition(">")[0])
+    return None
+
+
+def append_note(sha: str, note: bytes, cwd: str, env: Mapping[str, str]) -> None:
+    """Append (never replace) a note document on `sha` under refs/notes/signoff."""
+    res = git("notes", f"--ref={NOTES_REF}", "append", "-F", "-", sha, cwd=cwd, env=env, input=note)
+    if not res.ok:
+        raise OSError(f"could not write the Signoff note on {sha[:12]}: {res.message()}")
+
+
+def _copy_cherry_picked_note(gitdir: str, sha: str, cwd: str, env: Mapping[str, str]) -> str | None:
+    """A cherry-pick carries the picked commit's recorded provenance along (git does not)."""
+    source = read_head_file(gitdir, "CHERRY_PICK_HEAD")
+    if not source:
+        return None
+    res = git("notes", f"--ref={NOTES_REF}", "show", source, cwd=cwd, env=env)
+    if not res.ok or not res.out.strip():
+        return None
+    append_note(sha, res.out, cwd, env)
+    return source
+
+
+# -- pre-push -----------------------------------------------------------------------------------
+
+
+def pre_push(remote: str, url: str, refs: bytes, *, cwd: str, env: Mapping[str, str]) -> Report:
+    """Push refs/notes/signoff along with the user's push (never blocks it)."""
+    from signoff.recording.sync import GUARD, push_notes
+
+    report: Report = {"hook": "pre-push", "remote": remote}
+    if env.get(GUARD):
+        report["skipped"] = "this push is Signoff's own notes push"
+        return report
+    pushed = [line.split() for line in refs.decode("utf-8", "replace").splitlines()]
+    if any(len(fields) == 4 and fields[2] == NOTES_REF for fields in pushed):
+        report["skipped"] = "the push already carries refs/notes/signoff"
+        return report
+    report.update(push_notes(remote, cwd=cwd, env=env))
+    return report

@@ -1,0 +1,282 @@
+"""`signoff init`: install the hooks; configure notes so recorded provenance survives and travels.
+
+Installs `commit-msg`, `post-commit` and `pre-push` into the hooks directory git really uses
+(`core.hooksPath` honoured) without clobbering anything: an existing hook that is not Signoff's is
+renamed `<hook>.pre-signoff` and called first by ours (its failure still fails `commit-msg` and
+`pre-push`). Running init again only refreshes Signoff's own scripts; `uninstall` puts the
+original hooks back and removes exactly the config values init added, restoring any it changed.
+Notes themselves are never deleted.
+
+The installed scripts run this interpreter with `-I -S` (no site packages, no cwd on sys.path:
+a repository's own `json.py` cannot shadow the standard library) and put this package's
+directory on sys.path, so a hook costs a Python start-up plus a few git calls, not a CLI start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+from typing import Any
+
+import signoff
+from signoff.git import config
+from signoff.git.repo import Repo
+from signoff.recording.sync import NOTES_REF, fetch_refspec
+
+HOOKS = ("commit-msg", "post-commit", "pre-push")
+MARKER = "# signoff-managed-hook"
+CHAINED_SUFFIX = ".pre-signoff"
+STATE_FILE = "init.json"
+# Single-valued settings init needs, and the value it sets. Prior values are saved for uninstall.
+SETTINGS: tuple[tuple[str, str, frozenset[str]], ...] = (
+    # (key, value to set, values that already do the job and are left alone)
+    ("notes.rewrite.amend", "true", frozenset(("true",))),
+    ("notes.rewrite.rebase", "true", frozenset(("true",))),
+    ("notes.rewriteMode", "concatenate", frozenset(("concatenate", "cat_sort_uniq"))),
+    ("notes.signoff.mergeStrategy", "cat_sort_uniq", frozenset(("cat_sort_uniq",))),
+)
+
+BOOTSTRAP = (
+    "import sys\n"
+    "try:\n"
+    "    sys.path.insert(0, sys.argv[1])\n"
+    "    from signoff.recording.hookmain import main\n"
+    "except BaseException as exc:\n"
+    '    sys.stderr.write("signoff: warning: cannot load Signoff from %s (%s); '
+    'provenance not recorded\\n" % (sys.argv[1], exc))\n'
+    "    raise SystemExit(0)\n"
+    "raise SystemExit(main(sys.argv[2:], light=True))\n"
+)
+
+
+def install(repo: Repo, *, python: str | None = None) -> dict[str, Any]:
+    """Install the hooks and the notes configuration; returns what was done, for printing."""
+    python = python or sys.executable
+    package_dir = str(Path(signoff.__file__).resolve().parent.parent)
+    hooks_dir = config.hooks_dir(repo)
+    hooks_dir.mkdir(parents=True, exist_ok=True)
+    state = _load_state(repo)
+    report: dict[str, Any] = {
+        "repository": str(repo.root),
+        "hooks_dir": str(hooks_dir),
+        "shared_hooks_dir": not _inside(hooks_dir, repo),
+        "python": python,
+        "hooks": [_install_hook(hooks_dir, name, python, package_dir) for name in HOOKS],
+        "config": _configure(repo, state),
+        "remotes": _configure_remotes(repo),
+    }
+    _save_state(repo, state)
+    return report
+
+
+def uninstall(repo: Repo) -> dict[str, Any]:
+    """Remove Signoff's hooks (restoring chained ones) and the config it added; keep notes."""
+    hooks_dir = config.hooks_dir(repo)
+    state = _load_state(repo)
+    hooks = [_uninstall_hook(hooks_dir, name) for name in HOOKS]
+    changes: list[dict[str, Any]] = []
+    if config.remove_value(repo, "notes.rewriteRef", NOTES_REF):
+        changes.append({"key": "notes.rewriteRef", "value": NOTES_REF, "action": "removed"})
+    saved: dict[str, str | None] = state.get("previous", {})
+    for key, value, _ in SETTINGS:
+        current = config.get(repo, key)
+        if key not in saved or current != value:
+            continue  # not changed by init, or changed by someone since: leave it
+        before = saved[key]
+        if before is None:
+            config.unset(repo, key)
+            changes.append({"key": key, "value": None, "action": "unset"})
+        else:
+            config.set_value(repo, key, before)
+            changes.append({"key": key, "value": before, "action": "restored"})
+    for remote in config.remotes(repo):
+        if config.remove_value(repo, f"remote.{remote}.fetch", fetch_refspec(remote)):
+            changes.append(
+                {
+                    "key": f"remote.{remote}.fetch",
+                    "value": fetch_refspec(remote),
+                    "action": "removed",
+                }
+            )
+    (repo.git_dir / "signoff" / STATE_FILE).unlink(missing_ok=True)
+    return {
+        "repository": str(repo.root),
+        "hooks_dir": str(hooks_dir),
+        "hooks": hooks,
+        "config": changes,
+        "notes_kept": NOTES_REF,
+    }
+
+
+# -- hooks --------------------------------------------------------------------------------------
+
+
+def hook_script(name: str, python: str, package_dir: str) -> str:
+    """The sh script installed as hook `name`."""
+    run = (
+        f'"$signoff_python" -I -S -c {_sh_quote(BOOTSTRAP)} "$signoff_path" {name} "$@"'
+        f' || echo "signoff: warning: the {name} hook failed; provenance not recorded" >&2'
+    )
+    # pre-push reads the pushed refs on stdin: read them once, hand them to both hooks
+    replay = 'if [ -n "$refs" ]; then printf \'%s\\n\' "$refs"; fi'
+    if name == "pre-push":
+        chain = (
+            "refs=$(cat)\n"
+            'if [ -x "$chained" ]; then\n'
+            f'    {replay} | "$chained" "$@" || exit $?\n'
+            "fi\n"
+        )
+        run = f'if [ -n "$refs" ]; then printf \'%s\\n\' "$refs"; fi | {run}'
+        finish = "exit 0"
+    elif name == "commit-msg":
+        chain = 'if [ -x "$chained" ]; then\n    "$chained" "$@" || exit $?\nfi\n'
+        finish = "exit 0"
+    else:
+        chain = 'status=0\nif [ -x "$chained" ]; then\n    "$chained" "$@"\n    status=$?\nfi\n'
+        finish = "exit $status"
+    return (
+        "#!/bin/sh\n"
+        f"{MARKER} {name} (signoff {signoff.__version__})\n"
+        "# Installed by `signoff init`: records AI provenance (commit trailers and a note under\n"
+        "# refs/notes/signoff). `signoff init --uninstall` removes it and restores any hook it\n"
+        f"# chained ({name}{CHAINED_SUFFIX}). Signoff's own failures never block git.\n"
+        f"signoff_python={_sh_quote(python)}\n"
+        f"signoff_path={_sh_quote(package_dir)}\n"
+        'case "$0" in */*) hook_dir=${0%/*} ;; *) hook_dir=. ;; esac\n'
+        f'chained="$hook_dir/{name}{CHAINED_SUFFIX}"\n'
+        f"{chain}"
+        'if [ -x "$signoff_python" ]; then\n'
+        f"    {run}\n"
+        "else\n"
+        '    echo "signoff: warning: $signoff_python is missing; provenance not recorded'
+        ' (run signoff init again)" >&2\n'
+        "fi\n"
+        f"{finish}\n"
+    )
+
+
+def is_signoff_hook(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(400)
+    except OSError:
+        return False
+    return MARKER.encode() in head
+
+
+def _install_hook(hooks_dir: Path, name: str, python: str, package_dir: str) -> dict[str, Any]:
+    path = hooks_dir / name
+    chained = hooks_dir / f"{name}{CHAINED_SUFFIX}"
+    script = hook_script(name, python, package_dir)
+    entry: dict[str, Any] = {"hook": name, "path": str(path), "chained": None}
+    if path.exists() or path.is_symlink():
+        if is_signoff_hook(path):
+            same = path.read_text(errors="replace") == script
+            entry["action"] = "unchanged" if same else "updated"
+        elif chained.exists() or chained.is_symlink():
+            entry["action"] = "refused"
+            entry["problem"] = (
+                f"{path} and {chained} both exist and neither is Signoff's; merge them into one "
+                "hook by hand, then run signoff init again"
+            )
+            return entry
+        else:
+            path.rename(chained)
+            entry["action"] = "installed, existing hook chained"
+    else:
+        entry["action"] = "installed"
+    if chained.exists() or chained.is_symlink():
+        entry["chained"] = str(chained)
+    if entry["action"] != "unchanged":
+        _write_executable(path, script)
+    return entry
+
+
+def _uninstall_hook(hooks_dir: Path, name: str) -> dict[str, Any]:
+    path = hooks_dir / name
+    chained = hooks_dir / f"{name}{CHAINED_SUFFIX}"
+    entry: dict[str, Any] = {"hook": name, "path": str(path)}
+    if not (path.exists() or path.is_symlink()):
+        entry["action"] = "not installed"
+    elif not is_signoff_hook(path):
+        entry["action"] = "left alone (not Signoff's)"
+        return entry
+    else:
+        path.unlink()
+        entry["action"] = "removed"
+    if chained.exists() or chained.is_symlink():
+        if path.exists() or path.is_symlink():
+            entry["problem"] = f"{chained} kept: {path} exists"
+        else:
+            chained.rename(path)
+            entry["action"] += ", original hook restored"
+    return entry
+
+
+def _write_executable(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.signoff-tmp")
+    tmp.write_text(text)
+    mode = tmp.stat().st_mode
+    tmp.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH | stat.S_IRUSR)
+    os.replace(tmp, path)
+
+
+def _sh_quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _inside(path: Path, repo: Repo) -> bool:
+    try:
+        path.resolve().relative_to(repo.root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+# -- config -------------------------------------------------------------------------------------
+
+
+def _configure(repo: Repo, state: dict[str, Any]) -> list[dict[str, Any]]:
+    changes: list[dict[str, Any]] = []
+    added = config.add_value(repo, "notes.rewriteRef", NOTES_REF)
+    changes.append(
+        {"key": "notes.rewriteRef", "value": NOTES_REF, "action": "added" if added else "unchanged"}
+    )
+    previous: dict[str, str | None] = state.setdefault("previous", {})
+    for key, value, acceptable in SETTINGS:
+        current = config.get(repo, key)
+        if current in acceptable:
+            changes.append({"key": key, "value": current, "action": "unchanged"})
+            continue
+        previous.setdefault(key, current)
+        config.set_value(repo, key, value)
+        action = "set" if current is None else f"changed from {current}"
+        changes.append({"key": key, "value": value, "action": action})
+    return changes
+
+
+def _configure_remotes(repo: Repo) -> list[dict[str, Any]]:
+    out = []
+    for remote in config.remotes(repo):
+        spec = fetch_refspec(remote)
+        added = config.add_value(repo, f"remote.{remote}.fetch", spec)
+        out.append({"remote": remote, "fetch": spec, "action": "added" if added else "unchanged"})
+    return out
+
+
+def _load_state(repo: Repo) -> dict[str, Any]:
+    path = repo.git_dir / "signoff" / STATE_FILE
+    try:
+        loaded = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _save_state(repo: Repo, state: dict[str, Any]) -> None:
+    path = repo.git_dir / "signoff" / STATE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,172 @@
+"""Sharing refs/notes/signoff between clones without anyone losing a note.
+
+git does not push or fetch notes by default. `signoff init` adds a fetch refspec per remote that
+copies the remote's notes to `refs/notes/remotes/<remote>/signoff` (never onto the local ref, so a
+fetch cannot clobber local notes; readers union both). Pushing goes the other way: the local ref
+is pushed as a fast-forward; when another clone pushed first, the remote copy is fetched, merged
+into the local ref with the `cat_sort_uniq` strategy (every document of both sides is kept), and
+the push is retried once. Runs inside the pre-push hook, so it uses the import-light git runner.
+"""
+
+from __future__ import annotations
+
+from signoff.git.hooks import GitResult, git
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+NOTES_REF = "refs/notes/signoff"
+INCOMING_REF = "refs/notes/signoff-incoming"
+# Set on Signoff's own notes push so the pre-push hook does not recurse into itself.
+GUARD = "SIGNOFF_NOTES_PUSH"
+REJECTED = ("[rejected]", "non-fast-forward", "fetch first", "stale info")
+
+
+class SyncError(Exception):
+    """Notes could not be shared; the message says which git step failed and why."""
+
+
+def tracking_ref(remote: str) -> str:
+    """Where a remote's notes are fetched to: `refs/notes/remotes/<remote>/signoff`."""
+    return f"refs/notes/remotes/{remote}/signoff"
+
+
+def fetch_refspec(remote: str) -> str:
+    """The refspec `init` adds to `remote.<name>.fetch`.
+
+    A pattern (`signoff*`) rather than the exact ref: with an exact ref, every plain `git fetch`
+    fails with "couldn't find remote ref" until someone has pushed notes to that remote.
+    """
+    return f"+{NOTES_REF}*:refs/notes/remotes/{remote}/signoff*"
+
+
+def push_notes(remote: str, *, cwd: str, env: Mapping[str, str]) -> dict[str, object]:
+    """Push the local notes to `remote`, merging the remote's first if they diverged."""
+    env = {**env, "GIT_TERMINAL_PROMPT": "0"}
+    local = _rev(NOTES_REF, cwd, env)
+    if local is None:
+        return {"pushed": False, "reason": "no Signoff notes recorded yet"}
+    tracking = tracking_ref(remote) if _is_remote(remote, cwd, env) else None
+    if tracking and _rev(tracking, cwd, env) == local:
+        return {"pushed": False, "reason": "the remote already has these notes", "local": local}
+    return _push_with_retry(remote, tracking, cwd, env)
+
+
+def sync_notes(
+    remote: str | None, *, cwd: str, env: Mapping[str, str], prompt: bool = True
+) -> dict[str, object]:
+    """Fetch the remote's notes, merge them into the local ref, push the result."""
+    env = dict(env) if prompt else {**env, "GIT_TERMINAL_PROMPT": "0"}
+    name = remote or default_remote(cwd, env)
+    tracking = tracking_ref(name) if _is_remote(name, cwd, env) else INCOMING_REF
+    result: dict[str, object] = {"remote": name}
+    result["fetched"] = _fetch(name, tracking, cwd, env)
+    result["merged"] = _merge(tracking, cwd, env) if result["fetched"] else "nothing to merge"
+    if _rev(NOTES_REF, cwd, env) is None:
+        result.update({"pushed": False, "reason": "no Signoff notes on either side yet"})
+    else:
+        result.update(_push_with_retry(name, tracking, cwd, env))
+    if tracking == INCOMING_REF:
+        git("update-ref", "-d", INCOMING_REF, cwd=cwd, env=env)
+    return result
+
+
+def default_remote(cwd: str, env: Mapping[str, str]) -> str:
+    """The current branch's remote, else `origin`, else the only remote there is."""
+    branch = git("symbolic-ref", "--quiet", "--short", "HEAD", cwd=cwd, env=env)
+    if branch.ok:
+        name = branch.out.decode("utf-8", "replace").strip()
+        configured = git("config", "--get", f"branch.{name}.remote", cwd=cwd, env=env)
+        value = configured.out.decode("utf-8", "replace").strip()
+        if configured.ok and value and value != ".":
+            return value
+    remotes = git("remote", cwd=cwd, env=env).out.decode("utf-8", "replace").split()
+    if "origin" in remotes:
+        return "origin"
+    if len(remotes) == 1:
+        return remotes[0]
+    raise SyncError(
+        "no remote to sync with: name one (signoff notes sync REMOTE)"
+        if remotes
+        else "this repository has no remote to share notes with"
+    )
+
+
+def _push_with_retry(
+    remote: str, tracking: str | None, cwd: str, env: Mapping[str, str]
+) -> dict[str, object]:
+    push_env = {**env, GUARD: "1"}
+    attempts = 0
+    merged = None
+    while True:
+        attempts += 1
+        res = git(
+            "push",
+            "--no-verify",
+            "--quiet",
+            remote,
+            f"{NOTES_REF}:{NOTES_REF}",
+            cwd=cwd,
+            env=push_env,
+        )
+        if res.ok:
+            local = _rev(NOTES_REF, cwd, env)
+            if tracking and tracking != INCOMING_REF and local:
+                git("update-ref", tracking, local, cwd=cwd, env=env)
+            out: dict[str, object] = {"pushed": True, "attempts": attempts, "local": local}
+            if merged:
+                out["merged_before_push"] = merged
+            return out
+        if attempts > 1 or not _rejected(res):
+            raise SyncError(f"pushing {NOTES_REF} to {remote} failed: {res.message()}")
+        # another clone pushed notes first: take theirs in, keep ours, try once more
+        incoming = tracking or INCOMING_REF
+        if _fetch(remote, incoming, cwd, env):
+            merged = _merge(incoming, cwd, env)
+        if incoming == INCOMING_REF:
+            git("update-ref", "-d", INCOMING_REF, cwd=cwd, env=env)
+
+
+def _fetch(remote: str, into: str, cwd: str, env: Mapping[str, str]) -> bool:
+    """Copy the remote's notes to `into`; False when the remote has none yet."""
+    res = git("fetch", "--quiet", remote, f"+{NOTES_REF}:{into}", cwd=cwd, env=env)
+    if res.ok:
+        return True
+    if b"couldn't find remote ref" in res.err:
+        return False
+    raise SyncError(f"fetching {NOTES_REF} from {remote} failed: {res.message()}")
+
+
+def _merge(incoming: str, cwd: str, env: Mapping[str, str]) -> str:
+    """Fold `incoming` into the local notes with cat_sort_uniq; says what happened."""
+    theirs = _rev(incoming, cwd, env)
+    ours = _rev(NOTES_REF, cwd, env)
+    if theirs is None:
+        return "nothing to merge"
+    if ours is None:
+        git("update-ref", NOTES_REF, theirs, cwd=cwd, env=env)
+        return "took the remote's notes"
+    if ours == theirs:
+        return "already up to date"
+    res = git(
+        "notes", f"--ref={NOTES_REF}", "merge", "--quiet", "-s", "cat_sort_uniq", incoming,
+        cwd=cwd, env=env,
+    )  # fmt: skip
+    if not res.ok:
+        raise SyncError(f"merging the remote's notes failed: {res.message()}")
+    return "merged (cat_sort_uniq)"
+
+
+def _rejected(res: GitResult) -> bool:
+    text = res.err.decode("utf-8", "replace")
+    return any(word in text for word in REJECTED)
+
+
+def _rev(ref: str, cwd: str, env: Mapping[str, str]) -> str | None:
+    res = git("rev-parse", "--quiet", "--verify", ref, cwd=cwd, env=env)
+    return (res.out.decode().strip() or None) if res.ok else None
+
+
+def _is_remote(name: str, cwd: str, env: Mapping[str, str]) -> bool:
+    return git("config", "--get", f"remote.{name}.url", cwd=cwd, env=env).ok
