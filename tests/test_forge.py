@@ -271,6 +271,8 @@ def test_unreadable_files(tmp_path: Path) -> None:
         load_forge_review([tmp_path / "missing.json"])
     with pytest.raises(SignoffError, match="not UTF-8"):
         load_forge_review([write(tmp_path, "latin.json", b'{"title": "caf\xe9"}')])
+    with pytest.raises(SignoffError, match=r"empty\.json: empty file"):
+        load_forge_review([write(tmp_path, "empty.json", "  \n")])
     with pytest.raises(SignoffError, match="no review files"):
         load_forge_review([])
     with pytest.raises(SignoffError, match=r"GITHUB_EVENT_PATH|event\.json: not JSON"):

@@ -264,6 +264,8 @@ def read_json(path: str | os.PathLike[str]) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SignoffError(f"{name}: not UTF-8 text, so not a forge JSON response") from None
+    if not text.strip():
+        raise SignoffError(f"{name}: empty file", f"expected {EXPECTED}")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
