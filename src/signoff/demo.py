@@ -226,7 +226,7 @@ def build(root: Path) -> Path:
         },
     )
 
-    # A commit whose lines Git AI attributed: lines 1-3 by an agent, the rest by the human.
+    # A commit whose lines Git AI attributed: lines 1-5 by an agent, 8-10 typed by the human.
     sha = r.commit(
         "Add fraud score threshold\n",
         {
@@ -240,25 +240,25 @@ def build(root: Path) -> Path:
 
 
 def _gitai_note(sha: str) -> str:
+    """A Git AI authorship log: lines 1-5 from an agent session, 8-10 typed by the human."""
     metadata = {
         "schema_version": "authorship/3.0.0",
+        "git_ai_version": "1.4.5",
         "base_commit_sha": sha,
-        "prompts": {
-            "f1e2d3c4b5a69788": {
+        "prompts": {},
+        "sessions": {
+            "s_1a2b3c4d5e6f70": {
                 "agent_id": {"tool": "cursor", "id": "demo-session-7", "model": "claude-4-sonnet"},
                 "human_author": "Lee Okafor <lee@payments.example>",
-                "messages": [],
-                "total_additions": 5,
-                "total_deletions": 0,
-                "accepted_lines": 5,
-                "overriden_lines": 0,
             }
         },
+        "humans": {"h_0f1e2d3c4b5a69": {"author": "Lee Okafor <lee@payments.example>"}},
     }
     return (
-        "src/payments/fraud.py\n  f1e2d3c4b5a69788 1-5\n---\n"
-        + json.dumps(metadata, indent=2)
-        + "\n"
+        "src/payments/fraud.py\n"
+        "  s_1a2b3c4d5e6f70::t_00000000000001 1-5\n"
+        "  h_0f1e2d3c4b5a69 8-10\n"
+        "---\n" + json.dumps(metadata, indent=2) + "\n"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,3 +127,28 @@ def _runs(numbers: list[int]) -> list[tuple[int, int]]:
         else:
             runs.append((n, n))
     return runs
+
+
+def staged_changeset(repo: Repo, environ: Mapping[str, str]) -> ChangeSet:
+    """What `git commit` is about to record, attributed by the agent detected in the environment.
+
+    The commit does not exist yet, so its provenance comes from the same decision the hook
+    makes: an explicit `SIGNOFF_AI`, else the variables coding agents set for their shells.
+    """
+    from signoff.recording.agents import decide
+
+    cs = ChangeSet("staged", None, repo.head())
+    cs.files = diff_added_lines(repo, ["--cached"])
+    decision = decide(env=environ)
+    status = decision.status if decision else "unknown"
+    tool = None
+    if decision and decision.tools:
+        t = decision.tools[0]
+        tool = ToolUse(t.tool, t.model, t.session)
+    for f in cs.files:
+        if f.binary or not f.added:
+            continue
+        cs.lines[f.path] = [
+            AddedLine(f.path, n, text, None, status, tool) for n, text in f.added.items()
+        ]
+    return cs

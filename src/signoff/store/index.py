@@ -24,7 +24,7 @@ from signoff.provenance.foreign import read_agent_traces
 from signoff.provenance.model import Provenance, ToolUse
 
 SCHEMA_VERSION = "4"
-NOTES = ("signoff", "ai")
+NOTES = ("signoff", "ai", "agent-trace")
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

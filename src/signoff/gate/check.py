@@ -1,0 +1,565 @@
+"""`signoff check`: judge a change set against the acceptance bar its tier demands.
+
+Rules run over one change set and one policy, read from the target branch (a change cannot
+loosen the gate that judges it). Each rule returns findings; the verdict is "blocked" when any
+finding blocks and no approved exception covers it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from signoff.gate.changeset import AddedLine, ChangeSet, range_changeset, staged_changeset
+from signoff.gate.findings import GATE_RULES, GateFinding, Severity
+from signoff.git.notes import cat_blobs
+from signoff.git.repo import Repo
+from signoff.policy import PathOwner, Policy, PolicyError, load_policy, owners_for
+from signoff.policy.bars import EffectiveBar, strictest
+from signoff.policy.model import Person
+from signoff.review.evidence import parse_person
+from signoff.review.forge import ForgeReview, ForgeUser
+
+DEFAULT_SCANNERS = ("bandit", "detect-secrets")
+DEFAULT_TIER = "moderate"
+# Scanner severities that block, per tier; lower severities warn (critical/high tiers) or note.
+BLOCK_AT: dict[str, tuple[str, ...]] = {
+    "critical": ("critical", "high", "medium"),
+    "high": ("critical", "high"),
+    "moderate": ("critical",),
+    "low": (),
+}
+
+
+@dataclass(slots=True)
+class GateOptions:
+    base: str | None = None
+    head: str = "HEAD"
+    staged: bool = False
+    policy_rev: str | None = None  # default: the base of a range, HEAD for a staged change
+    forge_review: ForgeReview | None = None
+    scanners: tuple[str, ...] | None = None  # None: the bar's scanners plus the defaults
+    scan: bool = True
+    today: date | None = None
+    use_index: bool = True
+    environ: Mapping[str, str] | None = None
+
+
+@dataclass(slots=True)
+class CheckResult:
+    changeset: ChangeSet
+    findings: list[GateFinding]
+    policy_file: str | None
+    policy_rev: str | None
+    owners: list[PathOwner] = field(default_factory=list)
+    scan: dict[str, Any] | None = None
+    exceptions_used: list[dict[str, Any]] = field(default_factory=list)
+    tools_owners: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def blocked(self) -> bool:
+        return any(f.blocks for f in self.findings)
+
+    @property
+    def verdict(self) -> str:
+        return "blocked" if self.blocked else "pass"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "policy": {"file": self.policy_file, "rev": self.policy_rev},
+            "changeset": self.changeset.to_json(),
+            "findings": [f.to_json() for f in self.findings],
+            "exceptions_used": self.exceptions_used,
+            "workflows": _workflows_json(self.owners),
+            "scan": self.scan,
+        }
+
+
+def _workflows_json(owners: Sequence[PathOwner]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for o in owners:
+        doc = o.to_json()
+        key = doc["workflow"] or ""
+        entry = seen.setdefault(
+            key,
+            {
+                "workflow": doc["workflow"],
+                "tier": doc["tier"],
+                "accountable": doc["accountable"],
+                "verdict": doc["verdict"],
+                "paths": [],
+            },
+        )
+        entry["paths"].append(o.path)
+    return list(seen.values())
+
+
+def check(repo: Repo, options: GateOptions) -> CheckResult:
+    """Build the change set, load the policy in force, run every rule."""
+    env = options.environ if options.environ is not None else os.environ
+    if options.staged:
+        cs = staged_changeset(repo, env)
+        policy_rev = options.policy_rev or ("HEAD" if repo.head() else None)
+    else:
+        if options.base is None:
+            raise_usage()
+        assert options.base is not None
+        cs = range_changeset(repo, options.base, options.head, use_index=options.use_index)
+        policy_rev = options.policy_rev or cs.base
+    policy = _policy(repo, policy_rev)
+    today = options.today or date.today()
+    ctx = _Context(repo, cs, policy, today, options)
+    findings: list[GateFinding] = []
+    if policy is None:
+        findings.append(_f("policy.missing", f"no signoff.yaml at {policy_rev or 'the work tree'}"))
+    findings += ctx.boundary_rules()
+    findings += ctx.provenance_rules()
+    findings += ctx.owner_rules()
+    findings += ctx.review_rules()
+    findings += ctx.budget_rules()
+    findings += ctx.capacity_rules()
+    findings += ctx.scan_rules()
+    result = CheckResult(
+        changeset=cs,
+        findings=findings,
+        policy_file=policy.file if policy else None,
+        policy_rev=policy_rev,
+        owners=ctx.owners,
+        scan=ctx.scan_json,
+        exceptions_used=ctx.exceptions_used,
+        tools_owners=ctx.tool_owners(),
+    )
+    return result
+
+
+def raise_usage() -> None:
+    from signoff.errors import SignoffError
+
+    raise SignoffError(
+        "nothing to check: give --base REF (a pull request) or --staged (a commit)",
+        "signoff check --base origin/main, or signoff check --staged",
+    )
+
+
+def _policy(repo: Repo, rev: str | None) -> Policy | None:
+    try:
+        return load_policy(repo, rev)
+    except PolicyError:
+        raise
+    except FileNotFoundError:
+        return None
+
+
+def _f(rule: str, message: str, severity: Severity | None = None, **kw: Any) -> GateFinding:
+    default, _title, fix = GATE_RULES[rule]
+    return GateFinding(rule, severity or default, message, fix=kw.pop("fix", fix), **kw)
+
+
+def _span(lines: Sequence[AddedLine]) -> tuple[int | None, int | None]:
+    nums = sorted(a.line for a in lines)
+    return (nums[0], nums[-1]) if nums else (None, None)
+
+
+class _Context:
+    """One gate run: the change set, the policy, and lookups shared by the rules."""
+
+    def __init__(
+        self, repo: Repo, cs: ChangeSet, policy: Policy | None, today: date, options: GateOptions
+    ) -> None:
+        self.repo = repo
+        self.cs = cs
+        self.policy = policy
+        self.today = today
+        self.options = options
+        self.paths = [f.path for f in cs.files if not f.deleted]
+        self.ai_paths = [p for p in self.paths if cs.ai_lines(p)]
+        self.owners: list[PathOwner] = owners_for(policy, self.paths, today=today) if policy else []
+        self.owner_of = {o.path: o for o in self.owners}
+        self.exceptions_used: list[dict[str, Any]] = []
+        self.scan_json: dict[str, Any] | None = None
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def ai_rows(self, path: str) -> list[AddedLine]:
+        return [a for a in self.cs.lines.get(path, ()) if a.author in ("ai", "mixed")]
+
+    def tier(self, path: str) -> str:
+        owner = self.owner_of.get(path)
+        return owner.tier if owner and owner.tier else DEFAULT_TIER
+
+    def workflow_id(self, path: str) -> str | None:
+        owner = self.owner_of.get(path)
+        return owner.ownership.workflow.id if owner and owner.ownership else None
+
+    def bar(self) -> EffectiveBar:
+        bars = [self.owner_of[p].bar for p in self.ai_paths if p in self.owner_of]
+        return strictest(bars) if bars else EffectiveBar()
+
+    def tool_owners(self) -> dict[str, dict[str, Any]]:
+        if self.policy is None:
+            return {}
+        out = {}
+        used = {t.tool for p in self.cs.provenance.values() for t in p.tools}
+        for name in sorted(used):
+            tool = self.policy.tools.get(name)
+            if tool:
+                owner = self.policy.people.get(tool.owner or "")
+                out[name] = {
+                    "owner": owner.name if owner else tool.owner,
+                    "failure_patterns": list(tool.failure_patterns),
+                }
+        return out
+
+    # -- rules --------------------------------------------------------------------------
+
+    def boundary_rules(self) -> list[GateFinding]:
+        out = []
+        for path in self.ai_paths:
+            owner = self.owner_of.get(path)
+            if owner is None:
+                continue
+            rows = self.ai_rows(path)
+            start, end = _span(rows)
+            verdict = owner.ai
+            block = verdict.blocking
+            if block is not None:
+                approvers = ", ".join(block.boundary.exception_approvers) or "nobody (set exception_approvers)"
+                out.append(
+                    _f(
+                        "boundary.ai-forbidden",
+                        f"{len(rows)} AI-assisted lines in {path}, inside AI boundary "
+                        f"{block.boundary.id!r} ({block.boundary.reason}); may approve an exception: {approvers}",
+                        path=path,
+                        start_line=start,
+                        end_line=end,
+                        workflow=self.workflow_id(path),
+                    )
+                )
+            for hit in verdict.hits:
+                if hit.exception:
+                    self.exceptions_used.append(
+                        {"exception": hit.exception, "boundary": hit.boundary.id, "path": path}
+                    )
+                    out.append(
+                        _f(
+                            "boundary.exception-used",
+                            f"AI boundary {hit.boundary.id!r} on {path} lifted by exception {hit.exception!r}",
+                            path=path,
+                            start_line=start,
+                            end_line=end,
+                            exception=hit.exception,
+                        )
+                    )
+        return out
+
+    def provenance_rules(self) -> list[GateFinding]:
+        if self.policy is None:
+            return []
+        required = _declaration_tiers(self.policy)
+        if not required:
+            return []
+        out = []
+        for commit in self.cs.commits:
+            prov = self.cs.provenance[commit.sha]
+            if prov.status != "unknown":
+                continue
+            tiers = {self.tier(p) for p in _commit_paths(self.cs, commit.sha)} or {DEFAULT_TIER}
+            hit = sorted(tiers & required)
+            if hit:
+                out.append(
+                    _f(
+                        "provenance.undeclared",
+                        f"commit {commit.sha[:10]} ({commit.subject[:60]}) has unknown provenance "
+                        f"and touches {'/'.join(hit)} tier paths, where the policy requires a declaration",
+                        commit=commit.sha,
+                    )
+                )
+        return out
+
+    def owner_rules(self) -> list[GateFinding]:
+        if self.policy is None:
+            return []
+        out = []
+        ai = set(self.ai_paths)
+        uncovered_ai = [p for p in self.paths if p in ai and self.owner_of[p].ownership is None]
+        uncovered = [p for p in self.paths if p not in ai and self.owner_of[p].ownership is None]
+        for path in uncovered_ai:
+            start, end = _span(self.ai_rows(path))
+            out.append(
+                _f(
+                    "owner.none",
+                    f"{path} has AI-assisted lines and no workflow covers it: nobody is accountable",
+                    path=path,
+                    start_line=start,
+                    end_line=end,
+                )
+            )
+        if uncovered:
+            out.append(
+                _f(
+                    "owner.unowned-human",
+                    f"{len(uncovered)} changed path(s) no workflow covers: " + ", ".join(uncovered[:5]),
+                    path=uncovered[0],
+                )
+            )
+        blocked: dict[str, list[str]] = {}
+        for path in self.paths:
+            own = self.owner_of[path].ownership
+            if own is not None and not own.ships:
+                blocked.setdefault(own.workflow.id, []).append(path)
+        for wf, paths in blocked.items():
+            own = self.owner_of[paths[0]].ownership
+            assert own is not None
+            reasons = "; ".join(f.message for f in own.blocking[:3])
+            is_ai = any(p in ai for p in paths)
+            out.append(
+                _f(
+                    "owner.do-not-ship",
+                    f"workflow {wf!r} is DO NOT SHIP in the registry: {reasons}",
+                    severity="block" if is_ai else "warn",
+                    path=paths[0],
+                    workflow=wf,
+                    fix=own.blocking[0].fix if own.blocking else "",
+                )
+            )
+        return out
+
+    def review_rules(self) -> list[GateFinding]:
+        if self.policy is None or not self.ai_paths:
+            return []
+        bar = self.bar()
+        accountables = self._accountables()
+        needs = bar.min_approvals > 0 or bar.reviewer_roles or bar.require_accountable_approval
+        if not needs:
+            return []
+        out: list[GateFinding] = []
+        evidence = self._approvals(out)
+        if evidence is None:
+            return [
+                _f(
+                    "review.no-evidence",
+                    f"AI-assisted change needs {bar.min_approvals} approval(s) but no review evidence "
+                    "was given (no --reviews, no GITHUB_EVENT_PATH, no Approved-by trailers)",
+                    path=self.ai_paths[0],
+                )
+            ]
+        counting = evidence
+        if len(counting) < bar.min_approvals:
+            out.append(
+                _f(
+                    "review.approvals",
+                    f"{len(counting)} of {bar.min_approvals} required approvals from reviewers other "
+                    "than the author and accepter, given on the current head",
+                    path=self.ai_paths[0],
+                )
+            )
+        people = [p for p in (self._person(u) for u in counting) if p is not None]
+        for role in bar.reviewer_roles:
+            if not any(role in p.roles for p in people):
+                out.append(
+                    _f(
+                        "review.role",
+                        f"no approving reviewer holds the role {role!r} the tier requires",
+                        path=self.ai_paths[0],
+                    )
+                )
+        if bar.require_accountable_approval:
+            approved_ids = {p.id for p in people}
+            for wf, person in accountables.items():
+                if person is not None and person.id not in approved_ids:
+                    out.append(
+                        _f(
+                            "review.accountable",
+                            f"workflow {wf!r} requires its accountable ({person.name}) to approve",
+                            path=self.ai_paths[0],
+                            workflow=wf,
+                        )
+                    )
+        return out
+
+    def _accountables(self) -> dict[str, Person | None]:
+        out: dict[str, Person | None] = {}
+        for p in self.ai_paths:
+            own = self.owner_of[p].ownership
+            if own is not None:
+                out[own.workflow.id] = own.accountable.person
+        return out
+
+    def _authors(self) -> list[ForgeUser]:
+        users = []
+        for c in self.cs.commits:
+            users.append(ForgeUser(None, c.author.name, c.author.email))
+            prov = self.cs.provenance[c.sha]
+            if prov.accepted_by:
+                users.append(ForgeUser(None, prov.accepted_by.name, prov.accepted_by.email))
+        return users
+
+    def _approvals(self, out: list[GateFinding]) -> list[ForgeUser] | None:
+        """Approvers that count: current, and neither author nor accepter. None: no evidence."""
+        authors = self._authors()
+        review = self.options.forge_review
+        counted: list[ForgeUser] = []
+        if review is not None:
+            for a in review.standing():
+                if a.state != "approved":
+                    continue
+                who = a.reviewer.login or a.reviewer.email or "?"
+                if review.freshness(a) == "stale":
+                    out.append(_f("review.stale", f"approval by {who} was given before the last push"))
+                    continue
+                if review.is_author(a.reviewer) or self._same_person(a.reviewer, authors):
+                    out.append(_f("review.self", f"approval by {who}, who authored or accepted the change"))
+                    continue
+                counted.append(a.reviewer)
+            return counted
+        trailers = [
+            parse_person(v)
+            for c in self.cs.commits
+            for k, v in c.trailers
+            if k.lower() == "approved-by"
+        ]
+        if not trailers:
+            return None
+        for person in trailers:
+            user = ForgeUser(None, person.name, person.email)
+            if self._same_person(user, authors):
+                out.append(_f("review.self", f"Approved-by {person} is the change's author or accepter"))
+            elif not any(user.same_as(c) for c in counted):
+                counted.append(user)
+        return counted
+
+    def _same_person(self, user: ForgeUser, others: Sequence[ForgeUser]) -> bool:
+        if any(user.same_as(o) for o in others):
+            return True
+        me = self._person(user)
+        return me is not None and any(self._person(o) is me for o in others)
+
+    def _person(self, user: ForgeUser) -> Person | None:
+        if self.policy is None:
+            return None
+        login = (user.login or "").lstrip("@").lower()
+        email = (user.email or "").lower()
+        for person in self.policy.people.values():
+            if email and email in (e.lower() for e in person.emails):
+                return person
+            if login and login in (h.lstrip("@").lower() for h in person.handles):
+                return person
+        return None
+
+    def budget_rules(self) -> list[GateFinding]:
+        from signoff.gate.budget import budget_findings
+
+        return budget_findings(self.repo, self.policy, self.cs, self.owner_of, self.ai_paths, self.today)
+
+    def capacity_rules(self) -> list[GateFinding]:
+        if self.policy is None:
+            return []
+        by_workflow: dict[str, int] = {}
+        limits: dict[str, int] = {}
+        for path in self.ai_paths:
+            owner = self.owner_of[path]
+            if owner.ownership is None or owner.bar.max_reviewable_lines is None:
+                continue
+            wf = owner.ownership.workflow.id
+            by_workflow[wf] = by_workflow.get(wf, 0) + len(self.ai_rows(path))
+            limits[wf] = owner.bar.max_reviewable_lines
+        return [
+            _f(
+                "review.capacity",
+                f"{n} AI-assisted lines in workflow {wf!r}; its tier reviews at most {limits[wf]} at once",
+                workflow=wf,
+            )
+            for wf, n in by_workflow.items()
+            if n > limits[wf]
+        ]
+
+    def scan_rules(self) -> list[GateFinding]:
+        if not self.options.scan or not self.ai_paths:
+            return []
+        from signoff.scan import scan_files
+        from signoff.scan.suppressions import find_suppressions
+
+        bar = self.bar()
+        wanted = self.options.scanners or tuple(dict.fromkeys((*DEFAULT_SCANNERS, *bar.scanners)))
+        out: list[GateFinding] = []
+        for path in self.ai_paths:
+            ai_lines = {a.line: a.text for a in self.ai_rows(path)}
+            for s in find_suppressions(ai_lines, path):
+                out.append(
+                    _f(
+                        "scan.suppression",
+                        f"{s.text.strip()!r} ({s.scanner}) added on an AI-authored line of {path}",
+                        path=path,
+                        start_line=s.line,
+                        end_line=s.line,
+                    )
+                )
+        with tempfile.TemporaryDirectory(prefix="signoff-scan-") as tmp:
+            root = Path(tmp)
+            files = self._materialise(root)
+            lines = {p: self.cs.ai_lines(p) for p in files}
+            result = scan_files(root, files, scanners=wanted, lines=lines)
+        self.scan_json = result.to_json()
+        for name, status in result.scanners.items():
+            if not status.ok:
+                required = name in bar.scanners
+                out.append(
+                    _f(
+                        "scan.not-run",
+                        f"scanner {name} did not run: {status.error or 'not installed'}",
+                        severity="block" if required else "warn",
+                    )
+                )
+        for finding in result.findings:
+            tier = self.tier(finding.path)
+            severity: Severity = "block" if finding.severity in BLOCK_AT[tier] else (
+                "warn" if tier in ("critical", "high") or finding.severity in ("critical", "high") else "note"
+            )
+            out.append(
+                _f(
+                    "scan.finding",
+                    f"{finding.scanner} {finding.rule_id} ({finding.severity}): {finding.message}",
+                    severity=severity,
+                    path=finding.path,
+                    start_line=finding.start_line,
+                    end_line=finding.end_line,
+                    workflow=self.workflow_id(finding.path),
+                    fix=finding.to_json().get("help") or GATE_RULES["scan.finding"][2],
+                )
+            )
+        return out
+
+    def _materialise(self, root: Path) -> list[str]:
+        """Write the head version of each AI-touched file under `root` (never the work tree)."""
+        if self.cs.kind == "staged":
+            specs = {p: f":{p}" for p in self.ai_paths}
+        else:
+            specs = {p: f"{self.cs.head}:{p}" for p in self.ai_paths}
+        blobs = cat_blobs(self.repo, specs.values())
+        written = []
+        for path, spec in specs.items():
+            data = blobs.get(spec)
+            if data is None:
+                continue
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            written.append(path)
+        return written
+
+
+def _commit_paths(cs: ChangeSet, sha: str) -> set[str]:
+    return {a.path for rows in cs.lines.values() for a in rows if a.commit == sha}
+
+
+def _declaration_tiers(policy: Policy) -> set[str]:
+    """Tiers where the policy requires every commit to declare its provenance."""
+    rules = getattr(policy.document, "provenance", None)
+    tiers = getattr(rules, "require_declaration", None) if rules is not None else None
+    return set(tiers or ())

@@ -1,0 +1,161 @@
+"""Renderings of a gate result: text for people, SARIF for code scanning, markdown for a PR comment.
+
+The markdown comment carries the verdict and a differentiated review checklist generated for
+this change: its AI-authored hunks, its tier, the security patterns AI tools get wrong, and the
+tool owners' known failure patterns from the registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from signoff.gate.changeset import AddedLine
+from signoff.gate.check import CheckResult
+from signoff.gate.findings import GATE_RULES, GateFinding
+from signoff.report.sarif import RuleDescriptor, SarifFinding, sarif_log
+
+LEVEL = {"block": "error", "warn": "warning", "note": "note"}
+ICON = {"block": "⛔", "warn": "⚠️", "note": "ℹ️"}
+
+# The patterns AI-generated code most often gets wrong, by what a reviewer should look for.
+SECURITY_CHECKLIST = (
+    ("Injection", "SQL, shell and template inputs are parameterised, never concatenated"),
+    ("Credential handling", "no secrets in code or logs; credentials come from the secret store"),
+    ("Timing attacks", "secrets and tokens are compared in constant time"),
+    ("Retry and timeout budgets", "retries are bounded, back off, and fit inside the caller's timeout"),
+    ("Error handling", "errors are not swallowed; failures fail closed and are observable"),
+)
+
+
+def sarif(result: CheckResult, *, category: str = "signoff") -> dict[str, Any]:
+    """SARIF 2.1.0 with one rule descriptor per gate rule, exceptions as suppressions."""
+    rules = [
+        RuleDescriptor(
+            id=rule,
+            name=rule,
+            short_description=title,
+            full_description=title,
+            help_text=fix,
+            help_markdown=f"**{title}**\n\n{fix}",
+            level=LEVEL[severity],
+            tags=("signoff", rule.split(".")[0]),
+        )
+        for rule, (severity, title, fix) in GATE_RULES.items()
+    ]
+    findings = [
+        SarifFinding(
+            rule_id=f.rule,
+            level=LEVEL[f.severity],
+            message=f.message + (f" Fix: {f.fix}" if f.fix else ""),
+            path=f.path or (result.policy_file or "signoff.yaml"),
+            start_line=f.start_line,
+            end_line=f.end_line,
+            fingerprint=f.fingerprint,
+            suppression=(f"approved exception {f.exception}" if f.exception else None),
+        )
+        for f in result.findings
+    ]
+    return sarif_log(findings, rules, category=category)
+
+
+def _hunks(rows: Sequence[AddedLine]) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    for row in sorted(rows, key=lambda r: r.line):
+        tool = row.tool.tool + (f"/{row.tool.model}" if row.tool and row.tool.model else "") if row.tool else "AI"
+        if out and out[-1][1] == row.line - 1 and out[-1][2] == tool:
+            out[-1] = (out[-1][0], row.line, tool)
+        else:
+            out.append((row.line, row.line, tool))
+    return out
+
+
+def markdown(result: CheckResult) -> str:
+    """A pull-request comment: verdict, findings, and the review checklist for this change."""
+    cs = result.changeset
+    blocking = [f for f in result.findings if f.blocks]
+    head = "### ⛔ Signoff: blocked" if blocking else "### ✅ Signoff: pass"
+    lines = [head, ""]
+    ai = len(cs.ai_commits)
+    lines.append(
+        f"{len(cs.commits)} commit(s), {ai} AI-assisted; policy "
+        f"`{result.policy_file or 'none'}` at `{(result.policy_rev or 'work tree')[:12]}`."
+    )
+    lines.append("")
+    if result.findings:
+        lines += ["| | rule | where | what | fix |", "| --- | --- | --- | --- | --- |"]
+        for f in result.findings:
+            where = f"`{f.path}`" + (f":{f.start_line}" if f.start_line else "") if f.path else ""
+            sev = "✔️ exception " + f.exception if f.exception else ICON[f.severity]
+            lines.append(
+                f"| {sev} | `{f.rule}` | {where} | {_cell(f.message)} | {_cell(f.fix or GATE_RULES[f.rule][2])} |"
+            )
+        lines.append("")
+    if result.exceptions_used:
+        lines.append("**Approved exceptions used:** " + ", ".join(
+            f"`{e['exception']}` ({e['boundary']} on `{e['path']}`)" for e in result.exceptions_used
+        ))
+        lines.append("")
+    lines += _checklist(result)
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _checklist(result: CheckResult) -> list[str]:
+    cs = result.changeset
+    ai_files = [f.path for f in cs.files if cs.ai_lines(f.path)]
+    if not ai_files:
+        return ["No AI-authored lines in this change: the standard review applies."]
+    tiers = {w["workflow"]: w["tier"] for w in result.to_json()["workflows"]}
+    top = max((t for t in tiers.values() if t), key=_rank, default="moderate")
+    out = [
+        f"#### Review checklist (AI-assisted, {top} tier)",
+        "",
+        "Review these AI-authored hunks line by line; the author accepted them, you are the second pair of eyes:",
+        "",
+    ]
+    for path in ai_files:
+        rows = [a for a in cs.lines.get(path, ()) if a.author in ("ai", "mixed")]
+        spans = ", ".join(
+            f"{a}-{b} ({tool})" if a != b else f"{a} ({tool})" for a, b, tool in _hunks(rows)
+        )
+        out.append(f"- [ ] `{path}`: lines {spans}")
+    out += ["", "Security patterns AI tools get wrong:", ""]
+    out += [f"- [ ] **{name}**: {what}" for name, what in SECURITY_CHECKLIST]
+    for tool, info in result.tools_owners.items():
+        patterns = info.get("failure_patterns") or []
+        if patterns:
+            out += ["", f"Known failure patterns of `{tool}` (tracked by {info.get('owner') or 'nobody'}):", ""]
+            out += [f"- [ ] {p}" for p in patterns]
+    return out
+
+
+def _rank(tier: str) -> int:
+    return {"low": 0, "moderate": 1, "high": 2, "critical": 3}.get(tier, 1)
+
+
+def text(result: CheckResult) -> list[str]:
+    """Plain lines for a terminal (the CLI adds colour when it is one)."""
+    cs = result.changeset
+    out = [
+        f"signoff check: {result.verdict.upper()} — {len(cs.commits)} commit(s), "
+        f"{len(cs.ai_commits)} AI-assisted, {len(cs.files)} file(s); policy "
+        f"{result.policy_file or 'none'} at {(result.policy_rev or 'work tree')[:12]}"
+    ]
+    for f in result.findings:
+        out.append(_finding_line(f))
+    if not result.findings:
+        out.append("  no findings")
+    return out
+
+
+def _finding_line(f: GateFinding) -> str:
+    where = ""
+    if f.path:
+        where = f" {f.path}" + (f":{f.start_line}" if f.start_line else "")
+    status = f"exception {f.exception}" if f.exception else f.severity
+    fix = f.fix or GATE_RULES[f.rule][2]
+    return f"  [{status}] {f.rule}{where}: {f.message}\n      fix: {fix}"
