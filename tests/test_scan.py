@@ -251,6 +251,40 @@ def test_missing_semgrep_is_said_plainly(tmp_path: Path) -> None:
     assert not result.ok  # a gate must not read "semgrep found nothing" into this
 
 
+SEMGREP_RULES = """rules:
+  - id: no-eval
+    languages: [python]
+    severity: ERROR
+    message: eval() on input runs whatever the input says
+    pattern: eval(...)
+    metadata:
+      cwe: ["CWE-95: Eval Injection"]
+      confidence: HIGH
+      references: ["https://docs.python.org/3/library/functions.html#eval"]
+"""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("semgrep") is None, reason="semgrep not installed")
+def test_semgrep_with_local_rules(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "rules/py.yml": SEMGREP_RULES,
+            "app.py": "x = eval(input())\ny = eval(input())  # nosemgrep: no-eval\n",
+        },
+    )
+    result = scan_files(tmp_path, ["app.py"], scanners=("semgrep",), semgrep_rules=["rules/py.yml"])
+    assert result.ok, result.to_json()
+    found = [
+        (f.rule_name, f.start_line, f.severity, f.cwe, f.suppressed_by) for f in result.findings
+    ]
+    assert found == [
+        ("no-eval", 1, "high", 95, None),
+        ("no-eval", 2, "high", 95, "# nosemgrep: no-eval"),
+    ]
+    assert result.findings[0].help_uri == "https://docs.python.org/3/library/functions.html#eval"
+
+
 def test_semgrep_without_rules_is_reported(tmp_path: Path) -> None:
     result = scan_files(tmp_path, [], scanners=("semgrep",))
     status = result.scanners["semgrep"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,6 @@ from signoff.scan.adapter import (
     Report,
     ReportError,
     module_version,
-    python_module,
     stderr_tail,
 )
 from signoff.scan.model import FileProblem, ScanFinding, normalise_confidence, normalise_severity
@@ -59,10 +59,20 @@ def local_rules(root: Path, rules: Sequence[str | os.PathLike[str]]) -> list[Pat
     return out
 
 
+# `python -m semgrep` refuses to run (deprecated since 1.38); the package's console entry point
+# is called through this interpreter instead, so no `semgrep` on PATH is needed.
+_ENTRY = (
+    "import sys; from semgrep.console_scripts.entrypoint import main; "
+    "sys.argv[0] = 'semgrep'; sys.exit(main())"
+)
+
+
 def plan(sources: list[SourceFile], workdir: Path, rules: Sequence[Path]) -> Invocation:
     output = workdir / "semgrep.json"
-    argv = python_module(
-        "semgrep",
+    argv = [
+        sys.executable,
+        "-c",
+        _ENTRY,
         "scan",
         "--json",
         "--quiet",
@@ -72,7 +82,7 @@ def plan(sources: list[SourceFile], workdir: Path, rules: Sequence[Path]) -> Inv
         "--no-git-ignore",
         "--output",
         str(output),
-    )
+    ]
     for rule in rules:
         argv += ["--config", str(rule)]
     argv += ["--", *(s.path for s in sources)]
