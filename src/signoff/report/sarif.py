@@ -142,7 +142,8 @@ def scan_rule(finding: ScanFinding) -> RuleDescriptor:
         id=finding.qualified_rule,
         name=_pascal(f"{finding.scanner} {title}"),
         short_description=f"{finding.scanner}: {title}",
-        full_description=f"{finding.scanner} {finding.rule_id}: {finding.message}",
+        # not the finding's message: bandit's quote the flagged literal, a password included
+        full_description=f"{finding.scanner} check {finding.rule_id} ({title}).",
         help_text=help_text,
         help_markdown=markdown,
         help_uri=finding.help_uri,
