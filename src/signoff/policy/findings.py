@@ -36,8 +36,14 @@ RULES: dict[str, tuple[Severity, str]] = {
     "file.unreadable": ("block", "a policy or exception file could not be read"),
     # registry integrity
     "id.duplicate": ("block", "two entries share an id"),
-    "ref.undefined": ("block", "a reference to a person, team, tool or workflow that is not defined"),
-    "ref.kind": ("block", "a reference to the wrong kind of entry (e.g. a team where a person is needed)"),
+    "ref.undefined": (
+        "block",
+        "a reference to a person, team, tool or workflow that is not defined",
+    ),
+    "ref.kind": (
+        "block",
+        "a reference to the wrong kind of entry (e.g. a team where a person is needed)",
+    ),
     "person.email-duplicate": ("warn", "two people share an email, so identities are ambiguous"),
     # the accountable cell
     "accountable.blank": ("block", "no accountable named"),
@@ -65,7 +71,10 @@ RULES: dict[str, tuple[Severity, str]] = {
     "tiers.inverted": ("warn", "a higher tier's default bar is looser than a lower tier's"),
     # AI boundary and exceptions
     "exception.expired": ("block", "an exception is past its expiry date"),
-    "exception.unauthorized": ("block", "an exception's approver may not approve for that boundary"),
+    "exception.unauthorized": (
+        "block",
+        "an exception's approver may not approve for that boundary",
+    ),
     "exception.duplicate": ("block", "two exceptions share an id"),
     "boundary.no-approvers": ("warn", "nobody may approve exceptions to an AI boundary"),
     "boundary.approver-left": ("warn", "an exception approver has left"),
@@ -73,7 +82,10 @@ RULES: dict[str, tuple[Severity, str]] = {
     "tool.no-owner": ("block", "an AI tool without a named, current owner"),
     "governance.no-owner": ("block", "the policy itself has no named, current owner"),
     "governance.not-governed": ("block", "no workflow governs changes to signoff.yaml"),
-    "governance.owner-mismatch": ("warn", "the policy owner is not the accountable of its workflow"),
+    "governance.owner-mismatch": (
+        "warn",
+        "the policy owner is not the accountable of its workflow",
+    ),
     # coverage of AI-assisted history
     "coverage.uncovered": ("block", "a path with AI-assisted changes that no workflow covers"),
     "coverage.not-run": ("warn", "the coverage rule could not run"),

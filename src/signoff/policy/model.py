@@ -39,7 +39,9 @@ def _pattern(value: str) -> str:
     try:
         return check_pattern(value)
     except PatternProblem as exc:
-        raise PydanticCustomError("path_pattern", "{message}", {"message": exc.message, "fix": exc.fix}) from None
+        raise PydanticCustomError(
+            "path_pattern", "{message}", {"message": exc.message, "fix": exc.fix}
+        ) from None
 
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(m|min|mins|minutes?|h|hr|hrs|hours?|d|days?)\s*$")
@@ -118,7 +120,7 @@ class Person(Model):
         description="Roles an acceptance bar can require, e.g. security-reviewer.",
     )
     left: date | None = Field(
-        None,
+        default=None,
         description="The day they left (or leave). From that day they can hold no role here.",
     )
 
@@ -136,33 +138,40 @@ class Condition(Model):
     """One of the five conditions an accountable human must meet, with the evidence for it."""
 
     met: bool
-    evidence: str = Field("", description="Why it is (or is not) met: facts a reader can check.")
+    evidence: str = Field(
+        default="", description="Why it is (or is not) met: facts a reader can check."
+    )
 
 
 class Conditions(Model):
     """The five conditions: context, authority, time, incentive, escalation."""
 
-    context: Condition | None = Field(None, description=CONDITION_QUESTIONS["context"])
-    authority: Condition | None = Field(None, description=CONDITION_QUESTIONS["authority"])
-    time: Condition | None = Field(None, description=CONDITION_QUESTIONS["time"])
-    incentive: Condition | None = Field(None, description=CONDITION_QUESTIONS["incentive"])
-    escalation: Condition | None = Field(None, description=CONDITION_QUESTIONS["escalation"])
+    context: Condition | None = Field(default=None, description=CONDITION_QUESTIONS["context"])
+    authority: Condition | None = Field(default=None, description=CONDITION_QUESTIONS["authority"])
+    time: Condition | None = Field(default=None, description=CONDITION_QUESTIONS["time"])
+    incentive: Condition | None = Field(default=None, description=CONDITION_QUESTIONS["incentive"])
+    escalation: Condition | None = Field(
+        default=None, description=CONDITION_QUESTIONS["escalation"]
+    )
 
 
 class AcceptanceBar(Model):
-    """What must be true before a change ships. Unset fields inherit from the tier."""
+    """What must be true before a change ships.
 
-    min_approvals: int | None = Field(None, ge=0, le=20)
+    In a workflow, unset fields inherit the tier's default and lists add to the tier's lists.
+    """
+
+    min_approvals: int | None = Field(default=None, ge=0, le=20)
     reviewer_roles: list[str] | None = Field(
-        None, description="Each role must be held by at least one approving reviewer."
+        default=None, description="Each role must be held by at least one approving reviewer."
     )
     require_accountable_approval: bool | None = None
-    checks: list[str] | None = Field(None, description="CI checks that must pass.")
+    checks: list[str] | None = Field(default=None, description="CI checks that must pass.")
     scanners: list[str] | None = Field(
-        None, description="Scanners that must run on AI-authored hunks, e.g. bandit."
+        default=None, description="Scanners that must run on AI-authored hunks, e.g. bandit."
     )
     max_reviewable_lines: int | None = Field(
-        None, gt=0, description="Larger AI-assisted changes must be split before review."
+        default=None, gt=0, description="Larger AI-assisted changes must be split before review."
     )
 
 
@@ -170,8 +179,8 @@ class ErrorBudget(Model):
     """Tolerated AI-linked failure over a window; when spent, AI-assisted changes are throttled."""
 
     window_days: int = Field(gt=0, le=3660)
-    max_ai_incidents: int | None = Field(None, ge=0)
-    max_impact_minutes: int | None = Field(None, ge=0)
+    max_ai_incidents: int | None = Field(default=None, ge=0)
+    max_impact_minutes: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _some_limit(self) -> ErrorBudget:
@@ -192,7 +201,7 @@ class EscalationLevel(Model):
 
     person: Ref | None = None
     workflow: Ref | None = Field(
-        None, description="Escalate to this workflow's accountable, then along its chain."
+        default=None, description="Escalate to this workflow's accountable, then along its chain."
     )
     respond_within: Duration
 
@@ -217,7 +226,7 @@ class IncidentPath(Model):
     authority: str = Field(
         min_length=1, description="What the paged person may do: roll back, freeze, disable."
     )
-    customer_comms: Ref | None = Field(None, description="Who talks to customers.")
+    customer_comms: Ref | None = Field(default=None, description="Who talks to customers.")
 
 
 class Workflow(Model):
@@ -228,7 +237,7 @@ class Workflow(Model):
     paths: list[PathPattern] = Field(min_length=1)
     tier: Tier
     accountable: str | list[str] | None = Field(
-        None,
+        default=None,
         description="Exactly one person id. A team, a list or a blank is parsed so that "
         "`signoff policy check` can report it: DO NOT SHIP.",
     )
@@ -256,8 +265,10 @@ class BoundaryRule(Model):
 class ExceptionRecord(Model):
     """An approved, time-boxed permission to use AI assistance inside a boundary."""
 
-    schema_version: Literal["signoff/exception/v1"] | None = Field(None, alias="schema")
-    id: Id | None = Field(None, description="Defaults to the file name in .signoff/exceptions/.")
+    schema_version: Literal["signoff/exception/v1"] | None = Field(default=None, alias="schema")
+    id: Id | None = Field(
+        default=None, description="Defaults to the file name in .signoff/exceptions/."
+    )
     boundary: Ref = Field(description="The AI boundary rule this exception is granted against.")
     paths: list[PathPattern] = Field(min_length=1, description="Scope: what it covers.")
     approver: Ref
@@ -272,7 +283,7 @@ class AiTool(Model):
 
     id: Id = Field(description="The tool name Signoff's provenance reports, e.g. claude-code.")
     name: str | None = None
-    owner: Ref | None = Field(None, description="Person who tracks its failure patterns.")
+    owner: Ref | None = Field(default=None, description="Person who tracks its failure patterns.")
     failure_patterns: list[str] = Field(
         default_factory=list, description="Known ways it goes wrong; they feed review checklists."
     )
@@ -283,7 +294,7 @@ class Governance(Model):
 
     policy_owner: Ref | None = None
     workflow: Ref | None = Field(
-        None, description="The workflow whose paths cover signoff.yaml and .signoff/."
+        default=None, description="The workflow whose paths cover signoff.yaml and .signoff/."
     )
 
 
@@ -293,7 +304,7 @@ class PolicyDocument(Model):
     model_config = ConfigDict(
         extra="forbid",
         title="signoff.yaml",
-        json_schema_extra={"$id": "urn:signoff:schema:policy:v1"},
+        json_schema_extra={"$id": "https://signoff.dev/schemas/signoff-policy-v1.json"},
     )
 
     schema_version: Literal["signoff/policy/v1"] = Field(alias="schema")
@@ -302,10 +313,12 @@ class PolicyDocument(Model):
     teams: list[Team] = Field(default_factory=list)
     ai_tools: list[AiTool] = Field(default_factory=list)
     tiers: dict[Tier, AcceptanceBar] = Field(
-        default_factory=dict, description="Default acceptance bar per tier; workflows may only tighten it."
+        default_factory=dict,
+        description="Default acceptance bar per tier; workflows may only tighten it.",
     )
     workflows: list[Workflow] = Field(default_factory=list)
     ai_boundary: list[BoundaryRule] = Field(default_factory=list)
     exceptions: list[ExceptionRecord] = Field(
-        default_factory=list, description="Inline exceptions; usually one file each in .signoff/exceptions/."
+        default_factory=list,
+        description="Inline exceptions; usually one file each in .signoff/exceptions/.",
     )

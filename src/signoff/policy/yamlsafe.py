@@ -17,7 +17,6 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.events import (
     AliasEvent,
     DocumentStartEvent,
@@ -27,6 +26,7 @@ from ruamel.yaml.events import (
     SequenceEndEvent,
     SequenceStartEvent,
 )
+from ruamel.yaml.reader import ReaderError
 
 Loc = tuple[str | int, ...]
 
@@ -123,9 +123,15 @@ def _tagged_scalar(tag: str, text: str, mark: Mark) -> Any:
         return text
     if short in ("int", "float", "bool", "null"):
         value = _plain_scalar(text)
-        expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[short]
+        kinds: dict[str, type | tuple[type, ...]] = {
+            "int": int,
+            "float": (int, float),
+            "bool": bool,
+            "null": type(None),
+        }
+        expected = kinds[short]
         if isinstance(value, expected) and not (short == "int" and isinstance(value, bool)):
-            return float(value) if short == "float" else value
+            return float(text) if short == "float" else value
         raise YamlProblem(
             "yaml.tag",
             f"{text!r} is not a valid !!{short}",
@@ -241,7 +247,7 @@ class _Builder:
             first = top.explicit[key]
             raise YamlProblem(
                 "yaml.duplicate-key",
-                f"duplicate key {key!r} (first defined at line {first.line}, column {first.column})",
+                f"duplicate key {key!r} (first at line {first.line}, column {first.column})",
                 "keep one of them; YAML would silently use the last",
                 mark,
             )

@@ -1,0 +1,112 @@
+"""Which workflows and AI boundaries apply to a path.
+
+Two rules, on purpose different:
+- ownership: the LAST workflow whose paths match owns the path (as in CODEOWNERS), so a specific
+  workflow listed after a broad one takes over its sub-paths;
+- restrictions: every matching workflow's tier and bar, and every matching AI boundary, apply;
+  the strictest wins, so listing order can never loosen a restriction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from signoff.policy.model import TIER_RANK, BoundaryRule, Workflow
+from signoff.policy.patterns import PatternSet
+from signoff.policy.registry import LoadedException, Policy
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowMatch:
+    index: int
+    workflow: Workflow
+    pattern: str
+
+
+def matching_workflows(policy: Policy, path: str) -> list[WorkflowMatch]:
+    """Every workflow covering `path`, in file order; the last one owns it."""
+    out: list[WorkflowMatch] = []
+    for index, workflow, patterns in policy.workflow_patterns:
+        hit = patterns.first_match(path)
+        if hit is not None:
+            out.append(WorkflowMatch(index, workflow, hit))
+    return out
+
+
+def owner_of(policy: Policy, path: str) -> WorkflowMatch | None:
+    """The workflow that owns `path` (the last match), or None when none covers it."""
+    found = matching_workflows(policy, path)
+    return found[-1] if found else None
+
+
+def strictest_tier(matches: list[WorkflowMatch]) -> str | None:
+    if not matches:
+        return None
+    return max((m.workflow.tier for m in matches), key=TIER_RANK.__getitem__)
+
+
+def exception_permits(policy: Policy, exc: LoadedException, today: date) -> bool:
+    """An exception counts while unexpired and granted by someone allowed to grant it."""
+    rec = exc.record
+    if rec.expires < today:
+        return False
+    boundary = policy.boundaries.get(rec.boundary)
+    if boundary is None or rec.approver not in boundary.exception_approvers:
+        return False
+    approver = policy.people.get(rec.approver)
+    return approver is not None and (approver.left is None or approver.left > today)
+
+
+@dataclass(frozen=True, slots=True)
+class BoundaryHit:
+    boundary: BoundaryRule
+    pattern: str
+    exception: str | None  # the exception that lifts it for this path, if any
+
+
+@dataclass(frozen=True, slots=True)
+class AiVerdict:
+    """Whether AI assistance is allowed on a path, and which boundary says no."""
+
+    allowed: bool
+    hits: list[BoundaryHit] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> BoundaryHit | None:
+        return next((h for h in self.hits if h.exception is None), None)
+
+    def to_json(self) -> dict[str, Any]:
+        block = self.blocking
+        return {
+            "allowed": self.allowed,
+            "boundary": block.boundary.id if block else None,
+            "pattern": block.pattern if block else None,
+            "reason": block.boundary.reason if block else None,
+            "exception_approvers": list(block.boundary.exception_approvers) if block else [],
+            "boundaries": [
+                {"boundary": h.boundary.id, "pattern": h.pattern, "exception": h.exception}
+                for h in self.hits
+            ],
+        }
+
+
+def ai_verdict(policy: Policy, path: str, today: date) -> AiVerdict:
+    """All matching boundaries apply; AI is allowed only if each is lifted by a live exception."""
+    hits: list[BoundaryHit] = []
+    for boundary, patterns in policy.boundary_patterns:
+        hit = patterns.first_match(path)
+        if hit is None:
+            continue
+        lifted = None
+        for exc in policy.exceptions:
+            if (
+                exc.record.boundary == boundary.id
+                and exception_permits(policy, exc, today)
+                and PatternSet(exc.record.paths).first_match(path) is not None
+            ):
+                lifted = exc.id
+                break
+        hits.append(BoundaryHit(boundary, hit, lifted))
+    return AiVerdict(all(h.exception is not None for h in hits), hits)
