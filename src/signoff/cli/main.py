@@ -43,7 +43,17 @@ def _register() -> None:
 
 
 # Order is the order of `signoff --help`.
-COMMAND_MODULES: list[str] = ["explain", "blame", "stats", "index", "init", "notes", "hook"]
+COMMAND_MODULES: list[str] = [
+    "explain",
+    "blame",
+    "stats",
+    "index",
+    "policy",
+    "owners",
+    "init",
+    "notes",
+    "hook",
+]
 
 
 def run() -> None:
