@@ -81,7 +81,7 @@ CASES: list[Case] = [
                 "trailer",
                 "strong",
                 "AI-Assisted: claude-code/claude-opus-4.5",
-                model="claude-opus-4.5",
+                model="claude-opus-4-5",
             ),
             M("signoff.ai-assisted", "ai", "cursor", "trailer", "strong", "AI-Assisted: cursor"),
         ],
@@ -168,7 +168,7 @@ CASES: list[Case] = [
                 "trailer",
                 "strong",
                 "Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>",
-                model="claude-opus-4.5",
+                model="claude-opus-4-5",
             )
         ],
     ),
@@ -871,9 +871,9 @@ def test_every_detector_is_documented() -> None:
 @pytest.mark.parametrize(
     ("name", "model"),
     [
-        ("Claude Opus 4.5", "claude-opus-4.5"),
+        ("Claude Opus 4.5", "claude-opus-4-5"),
         ("Claude Sonnet 4", "claude-sonnet-4"),
-        ("Claude Opus 4.7 (1M context)", "claude-opus-4.7"),
+        ("Claude Opus 4.7 (1M context)", "claude-opus-4-7"),
         ("Claude", None),
         ("Claude Code", None),
     ],
@@ -938,7 +938,7 @@ def test_two_claude_models_stay_separate(repo: GitRepo) -> None:
         "Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n"
     )
     found = commit_markers(repo, message)
-    assert [m.model for m in found] == ["claude-opus-4.5", "claude-sonnet-4.5"]  # repeat deduped
+    assert [m.model for m in found] == ["claude-opus-4-5", "claude-sonnet-4-5"]  # repeat deduped
 
 
 # --- aider -------------------------------------------------------------------------------
@@ -1093,9 +1093,9 @@ def test_ai_session_binds_to_the_first_declared_tool(repo: GitRepo) -> None:
     )
     found = commit_markers(repo, message)
     assert [(m.detector, m.tool, m.model, m.session) for m in found] == [
-        ("signoff.ai-assisted", "claude-code", "claude-opus-4.5", "s-42"),
+        ("signoff.ai-assisted", "claude-code", "claude-opus-4-5", "s-42"),
         ("signoff.ai-assisted", "cursor", "gpt-5", None),
-        ("signoff.ai-session", "claude-code", "claude-opus-4.5", "s-42"),
+        ("signoff.ai-session", "claude-code", "claude-opus-4-5", "s-42"),
     ]
 
 
@@ -1106,8 +1106,8 @@ def test_entire_checkpoint_binds_to_the_only_agent(repo: GitRepo) -> None:
     )
     found = commit_markers(repo, message)
     assert [(m.detector, m.tool, m.model, m.session) for m in found] == [
-        ("entire.checkpoint", "claude-code", "claude-opus-4.5", "a3b2c4d5e6f7"),
-        ("claude-code.co-author", "claude-code", "claude-opus-4.5", "a3b2c4d5e6f7"),
+        ("entire.checkpoint", "claude-code", "claude-opus-4-5", "a3b2c4d5e6f7"),
+        ("claude-code.co-author", "claude-code", "claude-opus-4-5", "a3b2c4d5e6f7"),
     ]
 
 
@@ -1221,7 +1221,7 @@ def test_odd_input_never_raises(repo: GitRepo) -> None:
 
 
 def test_normalisers() -> None:
-    assert normalize_model("  Claude  Opus 4.5 (1M context) ") == "claude-opus-4.5"
+    assert normalize_model("  Claude  Opus 4.5 (1M context) ") == "claude-opus-4-5"
     assert normalize_model("claude-opus-4-7[1m]") == "claude-opus-4-7"
     assert normalize_model("unknown-model") is None
     assert normalize_tool("GitHub Copilot") == "copilot"

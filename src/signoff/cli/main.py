@@ -48,6 +48,7 @@ COMMAND_MODULES: list[str] = [
     "blame",
     "stats",
     "index",
+    "check",
     "policy",
     "owners",
     "init",

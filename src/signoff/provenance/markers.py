@@ -10,7 +10,7 @@ message rules only run their regex when a literal needle is present.
 Normalisation, applied everywhere: tool ids are lowercase-hyphenated canonical names
 (`claude-code`, `copilot`, `aider`...; see `TOOL_ALIASES`), models are lowercase with runs of
 whitespace turned into `-` and parenthesised qualifiers dropped (`Claude Opus 4.5 (1M context)`
--> `claude-opus-4.5`), sessions are the bare id (a session URL keeps only its last segment).
+-> `claude-opus-4-5`), sessions are the bare id (a session URL keeps only its last segment).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Literal
 
 from signoff.git.log import Commit, Person
+from signoff.provenance.names import normalize_model
 from signoff.provenance.model import Confidence, Kind, Marker, Source
 
 Role = Literal["author", "committer", "co-author"]
@@ -688,17 +689,7 @@ def parse_person(value: str) -> Person:
     return Person(found["name"].strip(), found["email"].strip())
 
 
-_PARENS = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")
 _SPACES = re.compile(r"\s+")
-_UNKNOWN_MODELS = frozenset(("", "unknown", "unknown-model", "none", "default"))
-
-
-def normalize_model(text: str | None) -> str | None:
-    """Lowercase-hyphenated model name without qualifiers like `(1M context)`."""
-    if not text:
-        return None
-    model = _SPACES.sub("-", _PARENS.sub("", text).strip()).lower().strip("-")
-    return None if model in _UNKNOWN_MODELS else model
 
 
 def normalize_tool(text: str | None) -> str | None:

@@ -323,8 +323,9 @@ def merge_tools(uses: Sequence[AgentUse]) -> list[AgentUse]:
 
 
 def _model(value: str | None) -> str | None:
-    text = _clean(value, 120)
-    return "-".join(text.lower().split()) if text else None
+    from signoff.provenance.names import normalize_model
+
+    return normalize_model(_clean(value, 120))
 
 
 def _clean(value: str | None, limit: int) -> str | None:
