@@ -165,7 +165,7 @@ def test_declarations() -> None:
     assert parse_declaration("none") == ()
     assert parse_declaration("Human") == ()
     assert parse_declaration("Claude Code/Claude Opus 4.5") == (
-        AgentUse("claude-code", "claude-opus-4.5"),
+        AgentUse("claude-code", "claude-opus-4-5"),
     )
     assert parse_declaration("codex/gpt-5, cursor") == (
         AgentUse("codex", "gpt-5"),

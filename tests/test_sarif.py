@@ -140,7 +140,7 @@ def test_what_github_code_scanning_reads_is_there(scanned: Any) -> None:
     [run] = log["runs"]
     driver = run["tool"]["driver"]
     assert driver["name"] == "Signoff" and driver["version"]
-    assert driver["informationUri"].startswith("https://")
+    assert "informationUri" not in driver or driver["informationUri"].startswith("https://")
     rules = driver["rules"]
     assert len({r["id"] for r in rules}) == len(rules)
     for rule in rules:

@@ -530,7 +530,7 @@ class _Context:
                     start_line=finding.start_line,
                     end_line=finding.end_line,
                     workflow=self.workflow_id(finding.path),
-                    fix=finding.to_json().get("help") or GATE_RULES["scan.finding"][2],
+                    fix=(f"see {finding.help_uri}" if finding.help_uri else GATE_RULES["scan.finding"][2]),
                 )
             )
         return out

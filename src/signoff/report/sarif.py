@@ -26,7 +26,6 @@ SARIF_SCHEMA = (
 )
 LEVELS = ("error", "warning", "note", "none")
 FINGERPRINT_KEY = "signoff/v1"
-_FALLBACK_URI = "https://pypi.org/project/signoff/"
 
 # GitHub reads rule property `security-severity` (a number 0.0-10.0 as a string) and shows
 # critical above 9.0, high from 7.0, medium from 4.0, low below that.
@@ -98,9 +97,11 @@ def sarif_log(
         "name": tool_name,
         "version": tool_version,
         "semanticVersion": tool_version,
-        "informationUri": information_uri or _homepage(),
         "rules": [_rule(r) for r in descriptors],
     }
+    uri = information_uri or _homepage()
+    if uri:  # optional in SARIF; never invented
+        driver["informationUri"] = uri
     run: dict[str, Any] = {
         "tool": {"driver": driver},
         "invocations": [_invocation(notifications)],
@@ -261,15 +262,15 @@ def _pascal(text: str) -> str:
     return "".join(word[:1].upper() + word[1:] for word in text.replace("-", " ").split())
 
 
-def _homepage() -> str:
+def _homepage() -> str | None:
     """The project's home page from its package metadata, if the package declares one."""
     try:
         meta = importlib.metadata.metadata("signoff")
     except importlib.metadata.PackageNotFoundError:
-        return _FALLBACK_URI
+        return None
     for entry in meta.get_all("Project-URL") or []:
         label, _, url = entry.partition(",")
         if label.strip().lower() in ("homepage", "home", "source", "repository") and url.strip():
             return str(url.strip())
-    home = meta.get_all("Home-page") or [_FALLBACK_URI]
-    return str(home[0])
+    home = meta.get_all("Home-page") or []
+    return str(home[0]) if home else None
