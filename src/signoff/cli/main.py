@@ -54,6 +54,7 @@ COMMAND_MODULES: list[str] = [
     "init",
     "notes",
     "hook",
+    "attest",
 ]
 
 

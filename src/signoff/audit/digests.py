@@ -1,0 +1,66 @@
+"""Digests of the evidence behind a provenance answer: commit objects, notes, policy blobs.
+
+Each is read in one batch (`cat-file --batch`, `notes list`), never one git process per commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from signoff.git.notes import cat_blobs, list_notes
+from signoff.git.repo import Repo
+
+NOTE_REFS = ("refs/notes/signoff", "refs/notes/ai")
+POLICY_PATH = "signoff.yaml"
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def commit_sha256(repo: Repo, shas: Iterable[str]) -> dict[str, str]:
+    """SHA-256 of each commit object's raw content (what `git cat-file commit` prints)."""
+    return {sha: sha256_hex(raw) for sha, raw in cat_blobs(repo, shas).items()}
+
+
+def note_digests(repo: Repo) -> dict[str, list[dict[str, str]]]:
+    """For every annotated commit: each Signoff and Git AI note on it, by blob id and SHA-256."""
+    listed = {ref: list_notes(repo, ref) for ref in NOTE_REFS}
+    blobs = cat_blobs(repo, (oid for notes in listed.values() for oid in notes.values()))
+    out: dict[str, list[dict[str, str]]] = {}
+    for ref, notes in listed.items():
+        for commit, oid in notes.items():
+            if oid in blobs:
+                out.setdefault(commit, []).append(
+                    {"ref": ref, "gitBlob": oid, "sha256": sha256_hex(blobs[oid])}
+                )
+    return out
+
+
+def blob_ids(repo: Repo, specs: Iterable[str]) -> dict[str, str]:
+    """Blob id of each `rev:path` spec that names a blob (others are left out)."""
+    wanted = list(dict.fromkeys(specs))
+    if not wanted:
+        return {}
+    out = repo.run("cat-file", "--batch-check", input=("\n".join(wanted) + "\n").encode())
+    result: dict[str, str] = {}
+    for spec, line in zip(wanted, out.decode().splitlines(), strict=False):
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            result[spec] = parts[0]
+    return result
+
+
+def policy_digests(repo: Repo, shas: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The signoff.yaml each commit carries, by blob id and SHA-256 (absent when it has none)."""
+    shas = list(shas)
+    ids = blob_ids(repo, (f"{sha}:{POLICY_PATH}" for sha in shas))
+    contents = cat_blobs(repo, set(ids.values()))
+    out: dict[str, dict[str, Any]] = {}
+    for sha in shas:
+        oid = ids.get(f"{sha}:{POLICY_PATH}")
+        if oid and oid in contents:
+            out[sha] = {"path": POLICY_PATH, "gitBlob": oid, "sha256": sha256_hex(contents[oid])}
+    return out

@@ -1,0 +1,138 @@
+"""`signoff verify`: check signed attestations against the key and against the repository today.
+
+Three kinds of tampering are told apart: the envelope was altered (signature fails), the
+attested commit is gone or rewritten (subject digests differ), and evidence the answer was read
+from changed after signing (a note or the policy blob no longer has the attested digest).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from signoff.audit.digests import commit_sha256, note_digests, policy_digests
+from signoff.audit.dsse import IN_TOTO_PAYLOAD, open_envelope
+from signoff.audit.statement import statement_problems
+from signoff.git.repo import Repo
+
+
+@dataclass(slots=True)
+class Verdict:
+    """The result for one envelope: ok only when nothing at all is wrong."""
+
+    line: int
+    commit: str | None
+    signature: bool
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.signature and not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "commit": self.commit,
+            "signature": "valid" if self.signature else "invalid",
+            "ok": self.ok,
+            "problems": self.problems,
+        }
+
+
+def read_envelopes(text: str) -> list[tuple[int, object]]:
+    """Envelopes from JSON Lines (one per line) or one JSON array; bad lines are kept as text."""
+    stripped = text.strip()
+    if stripped.startswith("["):
+        try:
+            items = json.loads(stripped)
+            return list(enumerate(items, start=1))
+        except json.JSONDecodeError:
+            pass
+    out: list[tuple[int, object]] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            out.append((n, json.loads(line)))
+        except json.JSONDecodeError:
+            out.append((n, line))
+    return out
+
+
+def verify(
+    repo: Repo | None, envelopes: Iterable[tuple[int, object]], public: Ed25519PublicKey
+) -> list[Verdict]:
+    """Verify each envelope; with a repository, also check its subject and evidence digests."""
+    opened: list[tuple[Verdict, dict[str, Any] | None]] = []
+    for line, envelope in envelopes:
+        check = open_envelope(envelope, public)
+        verdict = Verdict(line, None, check.signed)
+        statement: dict[str, Any] | None = None
+        if check.problem:
+            verdict.problems.append(check.problem)
+        if check.payload is not None:
+            if check.payload_type != IN_TOTO_PAYLOAD:
+                verdict.problems.append(f"payloadType is {check.payload_type!r}")
+            try:
+                decoded = json.loads(check.payload)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                verdict.problems.append("payload is not JSON")
+            else:
+                layout = statement_problems(decoded)
+                verdict.problems.extend(layout)
+                if not layout:
+                    statement = decoded
+                    verdict.commit = decoded["subject"][0]["digest"]["gitCommit"]
+        opened.append((verdict, statement))
+    if repo is not None:
+        _check_repository(repo, opened)
+    return [v for v, _ in opened]
+
+
+def _check_repository(repo: Repo, opened: list[tuple[Verdict, dict[str, Any] | None]]) -> None:
+    shas = [v.commit for v, s in opened if s is not None and v.commit]
+    digests = commit_sha256(repo, shas)
+    notes = note_digests(repo)
+    policies = policy_digests(repo, [s for s in shas if s in digests])
+    for verdict, statement in opened:
+        if statement is None or verdict.commit is None:
+            continue
+        sha = verdict.commit
+        subject = statement["subject"][0]["digest"]
+        if sha not in digests:
+            verdict.problems.append(f"commit {sha[:12]} is not in this repository")
+            continue
+        if digests[sha] != subject["sha256"]:
+            verdict.problems.append(f"commit {sha[:12]} content differs from the attested sha256")
+        evidence = statement["predicate"].get("evidence") or {}
+        verdict.problems.extend(_note_changes(sha, evidence.get("notes") or [], notes.get(sha, [])))
+        attested_policy = evidence.get("policy")
+        current_policy = policies.get(sha)
+        if _digest(attested_policy) != _digest(current_policy):
+            verdict.problems.append(
+                f"signoff.yaml at {sha[:12]} differs from the attested policy blob"
+            )
+
+
+def _digest(entry: object) -> str | None:
+    return str(entry.get("sha256")) if isinstance(entry, dict) else None
+
+
+def _note_changes(
+    sha: str, attested: list[dict[str, Any]], current: list[dict[str, str]]
+) -> list[str]:
+    before = {str(n.get("ref")): str(n.get("sha256")) for n in attested if isinstance(n, dict)}
+    after = {n["ref"]: n["sha256"] for n in current}
+    out = []
+    for ref in sorted(set(before) | set(after)):
+        if ref not in after:
+            out.append(f"note {ref} on {sha[:12]} was removed after it was attested")
+        elif ref not in before:
+            out.append(f"note {ref} on {sha[:12]} was added after it was attested")
+        elif before[ref] != after[ref]:
+            out.append(f"note {ref} on {sha[:12]} changed after it was attested")
+    return out

@@ -1,0 +1,120 @@
+"""`signoff keygen`, `signoff attest-provenance RANGE`, `signoff verify FILE`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from signoff.cli.output import console, emit_json, open_repo, short
+
+
+def register(app: typer.Typer) -> None:
+    app.command("keygen")(keygen_command)
+    app.command("attest-provenance")(attest_command)
+    app.command("verify")(verify_command)
+
+
+def keygen_command(
+    repo: str = typer.Option(".", "--repo", "-C", help="Repository whose key folder to use."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Folder for the key pair (default: .git/signoff/keys)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace an existing key pair."),
+    as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
+) -> None:
+    """Create an Ed25519 key pair for signing provenance attestations."""
+    from signoff.audit.keys import default_key_dir, generate_key
+
+    folder = out or default_key_dir(open_repo(repo))
+    files = generate_key(folder, force=force)
+    if as_json:
+        emit_json(
+            "keygen",
+            {"private": str(files.private), "public": str(files.public), "keyid": files.keyid},
+        )
+        return
+    console.print(f"signing key  {escape(str(files.private))} (keep it private)")
+    console.print(f"public key   {escape(str(files.public))} (give it to verifiers)")
+    console.print(f"key id       {files.keyid}")
+
+
+def attest_command(
+    revs: list[str] = typer.Argument(
+        ..., help="A commit, or a range as git log takes (main~20..main)."
+    ),
+    repo: str = typer.Option(".", "--repo", "-C", help="Repository to read."),
+    key: Path | None = typer.Option(
+        None, "--key", help="Private key (default: .git/signoff/keys/signoff-attest.key)."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Write the envelopes here (JSON Lines) instead of stdout."
+    ),
+) -> None:
+    """Sign one in-toto provenance Statement per change, as DSSE envelopes (JSON Lines)."""
+    from signoff.audit.attest import attest
+    from signoff.audit.keys import PRIVATE_NAME, default_key_dir, load_private_key
+
+    r = open_repo(repo)
+    private = load_private_key(key or default_key_dir(r) / PRIVATE_NAME)
+    envelopes = attest(r, revs, private)
+    text = "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in envelopes)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.write_text(text)
+    console.print(f"{len(envelopes)} attestations written to {escape(str(out))}")
+
+
+def verify_command(
+    file: Path = typer.Argument(..., help="Envelopes written by attest-provenance."),
+    repo: str = typer.Option(".", "--repo", "-C", help="Repository the attestations are about."),
+    key: Path | None = typer.Option(
+        None, "--key", help="Public key (default: .git/signoff/keys/signoff-attest.pub)."
+    ),
+    offline_only: bool = typer.Option(
+        False, "--signature-only", help="Check signatures and layout only, not the repository."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
+) -> None:
+    """Check signatures, the in-toto layout, and that no attested evidence changed since."""
+    from signoff.audit.keys import PUBLIC_NAME, default_key_dir, load_public_key
+    from signoff.audit.verify import read_envelopes, verify
+    from signoff.errors import SignoffError
+
+    r = None if offline_only and key is not None else open_repo(repo)
+    if key is None:
+        key = default_key_dir(open_repo(repo)) / PUBLIC_NAME
+    public = load_public_key(key)
+    try:
+        text = file.read_text()
+    except OSError as exc:
+        raise SignoffError(f"cannot read {file}: {exc.strerror}") from None
+    verdicts = verify(None if offline_only else r, read_envelopes(text), public)
+    failed = [v for v in verdicts if not v.ok]
+    if as_json:
+        emit_json(
+            "verify",
+            {
+                "file": str(file),
+                "checked": len(verdicts),
+                "failed": len(failed),
+                "verdict": "ok" if verdicts and not failed else "failed",
+                "results": [v.to_json() for v in verdicts],
+            },
+        )
+    else:
+        for v in verdicts:
+            mark = "[green]ok[/]" if v.ok else "[bold red]FAILED[/]"
+            console.print(f"{mark}  line {v.line}  {short(v.commit)}")
+            for problem in v.problems:
+                console.print(f"    {escape(problem)}")
+        console.print(
+            f"{len(verdicts) - len(failed)} of {len(verdicts)} attestations verified"
+            + ("" if verdicts else " (the file holds none)")
+        )
+    if failed or not verdicts:
+        raise typer.Exit(1)

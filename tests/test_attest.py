@@ -1,0 +1,186 @@
+"""Attestations: in-toto layout, DSSE signatures, and tamper detection against a real repository."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from signoff.audit.attest import attest
+from signoff.audit.dsse import pae
+from signoff.audit.keys import generate_key, load_private_key, load_public_key
+from signoff.audit.statement import PREDICATE_TYPE, STATEMENT_SCHEMA, statement_problems
+from signoff.audit.verify import read_envelopes, verify
+from signoff.errors import SignoffError
+from signoff.git.repo import Repo
+from tests.gitrepo import GitRepo
+
+CLAUDE = "\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n"
+NOTE = '{"schema":"signoff/provenance/v1","commit":"%s","status":"%s","tools":[]}\n'
+
+
+def _note(repo: GitRepo, sha: str, status: str) -> None:
+    repo.git(
+        "notes", "--ref=signoff", "add", "-f", "-F", "-", sha, input=(NOTE % (sha, status)).encode()
+    )
+
+
+@pytest.fixture
+def signed(repo: GitRepo, tmp_path: Path) -> tuple[GitRepo, list[dict[str, Any]], Path, list[str]]:
+    base = repo.commit("base\n", {"app.py": "a = 1\n"})
+    ai = repo.commit(
+        "ai change\n\nReviewed-by: Grace <grace@example.com>\n"
+        "Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n",
+        {"app.py": "a = 2\n"},
+    )
+    human = repo.commit("human change\n", {"app.py": "a = 3\n"})
+    _note(repo, human, "human")
+    keys = generate_key(tmp_path / "keys")
+    envelopes = attest(Repo.discover(repo.path), [f"{base}..HEAD"], load_private_key(keys.private))
+    return repo, envelopes, keys.public, [ai, human]
+
+
+def _statement(envelope: dict[str, Any]) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(base64.b64decode(envelope["payload"]))
+    return doc
+
+
+def _verify(repo: GitRepo, envelopes: list[dict[str, Any]], public: Path) -> list[Any]:
+    return verify(Repo.discover(repo.path), list(enumerate(envelopes, 1)), load_public_key(public))
+
+
+def test_one_statement_per_change_with_a_valid_in_toto_layout(signed: Any) -> None:
+    repo, envelopes, _, shas = signed
+    assert len(envelopes) == 2
+    for envelope, sha in zip(envelopes, shas, strict=True):
+        assert envelope["payloadType"] == "application/vnd.in-toto+json"
+        doc = _statement(envelope)
+        jsonschema.validate(doc, STATEMENT_SCHEMA)
+        assert statement_problems(doc) == []
+        assert doc["predicateType"] == PREDICATE_TYPE
+        digest = doc["subject"][0]["digest"]
+        raw = subprocess.run(
+            ["git", "cat-file", "commit", sha], cwd=repo.path, capture_output=True, check=True
+        ).stdout
+        assert digest == {"gitCommit": sha, "sha256": hashlib.sha256(raw).hexdigest()}
+    ai, human = (_statement(e)["predicate"] for e in envelopes)
+    assert ai["provenance"]["status"] == "ai"
+    assert ai["provenance"]["tools"][0]["tool"] == "claude-code"
+    assert ai["review"][0]["person"]["email"] == "grace@example.com"
+    assert human["provenance"]["status"] == "human"
+    assert [n["ref"] for n in human["evidence"]["notes"]] == ["refs/notes/signoff"]
+
+
+def test_signature_is_over_the_dsse_pae(signed: Any) -> None:
+    _, envelopes, public, _ = signed
+    envelope = envelopes[0]
+    payload = base64.b64decode(envelope["payload"])
+    sig = base64.b64decode(envelope["signatures"][0]["sig"])
+    load_public_key(public).verify(sig, pae(envelope["payloadType"], payload))
+    assert pae("t", b"ab") == b"DSSEv1 1 t 2 ab"
+
+
+def test_untouched_attestations_verify(signed: Any) -> None:
+    repo, envelopes, public, _ = signed
+    assert all(v.ok for v in _verify(repo, envelopes, public))
+
+
+def test_a_note_changed_after_the_fact_is_detected(signed: Any) -> None:
+    repo, envelopes, public, (_ai, human) = signed
+    _note(repo, human, "ai")
+    verdicts = _verify(repo, envelopes, public)
+    assert verdicts[0].ok
+    assert not verdicts[1].ok and verdicts[1].signature
+    assert verdicts[1].problems == [
+        f"note refs/notes/signoff on {human[:12]} changed after it was attested"
+    ]
+
+
+def test_a_note_added_or_removed_after_the_fact_is_detected(signed: Any) -> None:
+    repo, envelopes, public, (ai, human) = signed
+    _note(repo, ai, "human")
+    repo.git("notes", "--ref=signoff", "remove", human)
+    verdicts = _verify(repo, envelopes, public)
+    assert "was added after it was attested" in verdicts[0].problems[0]
+    assert "was removed after it was attested" in verdicts[1].problems[0]
+
+
+def test_an_altered_attestation_fails_its_signature(signed: Any) -> None:
+    repo, envelopes, public, _ = signed
+    doc = _statement(envelopes[0])
+    doc["predicate"]["provenance"]["status"] = "human"
+    forged = dict(envelopes[0], payload=base64.b64encode(json.dumps(doc).encode()).decode())
+    verdicts = _verify(repo, [forged], public)
+    assert not verdicts[0].signature and not verdicts[0].ok
+    assert "altered" in verdicts[0].problems[0]
+
+
+def test_another_key_is_refused(signed: Any, tmp_path: Path) -> None:
+    repo, envelopes, _, _ = signed
+    other = generate_key(tmp_path / "other")
+    verdicts = _verify(repo, envelopes, other.public)
+    assert all(v.problems == ["signed by another key"] for v in verdicts)
+
+
+def test_a_rewritten_commit_is_detected(signed: Any) -> None:
+    repo, envelopes, public, _ = signed
+    statement = _statement(envelopes[0])
+    sha = statement["subject"][0]["digest"]["gitCommit"]
+    # a fresh clone without the commit: the attested subject is gone
+    repo.git("reset", "-q", "--hard", f"{sha}~1")
+    repo.git("reflog", "expire", "--expire=now", "--all")
+    repo.git("gc", "-q", "--prune=now")
+    verdicts = _verify(repo, envelopes, public)
+    assert f"commit {sha[:12]} is not in this repository" in verdicts[0].problems
+
+
+def test_offline_verification_needs_only_the_public_key(signed: Any) -> None:
+    _, envelopes, public, _ = signed
+    text = "".join(json.dumps(e) + "\n" for e in envelopes) + "not json\n"
+    verdicts = verify(None, read_envelopes(text), load_public_key(public))
+    assert [v.ok for v in verdicts] == [True, True, False]
+
+
+def test_keygen_refuses_to_overwrite(tmp_path: Path) -> None:
+    generate_key(tmp_path)
+    with pytest.raises(SignoffError):
+        generate_key(tmp_path)
+    assert (tmp_path / "signoff-attest.key").stat().st_mode & 0o077 == 0
+
+
+def _cli(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "signoff", *args],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        env=repo.env,
+    )
+
+
+def test_cli_keygen_attest_verify_and_tamper(repo: GitRepo) -> None:
+    repo.commit("base\n", {"app.py": "a = 1\n"})
+    sha = repo.commit("ai" + CLAUDE, {"app.py": "a = 2\n"})
+    assert _cli(repo, "keygen").returncode == 0
+    out = _cli(repo, "attest-provenance", "HEAD", "-o", "att.jsonl")
+    assert out.returncode == 0, out.stderr
+    ok = _cli(repo, "verify", "att.jsonl", "--json")
+    assert ok.returncode == 0, ok.stdout
+    assert json.loads(ok.stdout)["verdict"] == "ok"
+    _note(repo, sha, "human")
+    bad = _cli(repo, "verify", "att.jsonl", "--json")
+    assert bad.returncode == 1
+    doc = json.loads(bad.stdout)
+    assert doc["schema"] == "signoff/verify/v1" and doc["failed"] == 1
+    assert "changed after it was attested" in " ".join(doc["results"][0]["problems"]) or (
+        "added after" in " ".join(doc["results"][0]["problems"])
+    )
+    missing = _cli(repo, "attest-provenance", "nope")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
