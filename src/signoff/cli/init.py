@@ -20,6 +20,9 @@ def init_command(
     remove: bool = typer.Option(
         False, "--uninstall", help="Remove Signoff's hooks and config; restore chained hooks."
     ),
+    no_hooks: bool = typer.Option(
+        False, "--no-hooks", help="Configure notes only (hooks managed by e.g. pre-commit)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
     # Policy options (`--from-codeowners`, owned by the policy module) are declared here and
     # handled in the "policy" step below; recording options stay above this line.
@@ -28,7 +31,7 @@ def init_command(
     r = open_repo(repo)
     report: dict[str, Any] = {"action": "uninstall" if remove else "install"}
     # -- recording: hooks, notes.rewriteRef, merge strategy, fetch refspecs
-    report["recording"] = uninstall(r) if remove else install(r)
+    report["recording"] = uninstall(r) if remove else install(r, hooks=not no_hooks)
     # -- policy: reserved for `--from-codeowners` (writes signoff.yaml); nothing yet
     refused = [h for h in report["recording"]["hooks"] if h.get("action") == "refused"]
     if as_json:
@@ -45,7 +48,8 @@ def render(report: dict[str, Any]) -> None:
     console.print(
         f"[bold]{'Removed from' if removing else 'Set up'}[/] {escape(rec['repository'])}"
     )
-    console.print(f"hooks in {escape(rec['hooks_dir'])}:")
+    if rec["hooks"]:
+        console.print(f"hooks in {escape(rec['hooks_dir'])}:")
     for hook in rec["hooks"]:
         line = f"  {hook['hook']:<12} {escape(hook['action'])}"
         if hook.get("chained"):
@@ -53,7 +57,7 @@ def render(report: dict[str, Any]) -> None:
         console.print(line)
         if hook.get("problem"):
             err_console.print(f"  [bold red]problem:[/] {escape(hook['problem'])}")
-    if rec.get("shared_hooks_dir"):
+    if rec.get("shared_hooks_dir") and rec["hooks"]:
         console.print(
             "  [yellow]note:[/] core.hooksPath points outside this repository; every repository "
             "using that directory now runs these hooks"
@@ -71,7 +75,9 @@ def render(report: dict[str, Any]) -> None:
         console.print(f"notes under {rec['notes_kept']} are kept.")
         return
     console.print(
-        "Commits made by a detected agent (or with SIGNOFF_AI=tool[/model]) now get AI-Assisted, "
-        "Accepted-by and AI-Session trailers and a note; `git push` also pushes the notes, "
-        "`signoff notes sync` shares them by hand."
+        escape(
+            "Commits made by a detected agent (or with SIGNOFF_AI=tool[/model]) now get "
+            "AI-Assisted, Accepted-by and AI-Session trailers and a note; `git push` also pushes "
+            "the notes, and `signoff notes sync` shares them by hand."
+        )
     )

@@ -24,6 +24,7 @@ from typing import Any
 import signoff
 from signoff.git import config
 from signoff.git.repo import Repo
+from signoff.recording.agents import SIGNALS
 from signoff.recording.sync import NOTES_REF, fetch_refspec
 
 HOOKS = ("commit-msg", "post-commit", "pre-push")
@@ -52,19 +53,26 @@ BOOTSTRAP = (
 )
 
 
-def install(repo: Repo, *, python: str | None = None) -> dict[str, Any]:
-    """Install the hooks and the notes configuration; returns what was done, for printing."""
+def install(repo: Repo, *, python: str | None = None, hooks: bool = True) -> dict[str, Any]:
+    """Install the hooks and the notes configuration; returns what was done, for printing.
+
+    `hooks=False` configures notes only (for repositories whose hooks a manager such as
+    pre-commit owns).
+    """
     python = python or sys.executable
     package_dir = str(Path(signoff.__file__).resolve().parent.parent)
     hooks_dir = config.hooks_dir(repo)
-    hooks_dir.mkdir(parents=True, exist_ok=True)
     state = _load_state(repo)
+    installed: list[dict[str, Any]] = []
+    if hooks:
+        hooks_dir.mkdir(parents=True, exist_ok=True)
+        installed = [_install_hook(hooks_dir, name, python, package_dir) for name in HOOKS]
     report: dict[str, Any] = {
         "repository": str(repo.root),
         "hooks_dir": str(hooks_dir),
         "shared_hooks_dir": not _inside(hooks_dir, repo),
         "python": python,
-        "hooks": [_install_hook(hooks_dir, name, python, package_dir) for name in HOOKS],
+        "hooks": installed,
         "config": _configure(repo, state),
         "remotes": _configure_remotes(repo),
     }
@@ -122,6 +130,7 @@ def hook_script(name: str, python: str, package_dir: str) -> str:
     )
     # pre-push reads the pushed refs on stdin: read them once, hand them to both hooks
     replay = 'if [ -n "$refs" ]; then printf \'%s\\n\' "$refs"; fi'
+    fast = ""
     if name == "pre-push":
         chain = (
             "refs=$(cat)\n"
@@ -129,13 +138,22 @@ def hook_script(name: str, python: str, package_dir: str) -> str:
             f'    {replay} | "$chained" "$@" || exit $?\n'
             "fi\n"
         )
-        run = f'if [ -n "$refs" ]; then printf \'%s\\n\' "$refs"; fi | {run}'
+        run = f"{replay} | {run}"
         finish = "exit 0"
     elif name == "commit-msg":
         chain = 'if [ -x "$chained" ]; then\n    "$chained" "$@" || exit $?\nfi\n'
+        fast = (
+            "signoff_signal || grep -qiE "
+            "'^[[:space:]]*(ai-assisted|accepted-by|ai-session)[[:space:]]*:' \"$1\" 2>/dev/null"
+            " || exit 0\n"
+        )
         finish = "exit 0"
     else:
         chain = 'status=0\nif [ -x "$chained" ]; then\n    "$chained" "$@"\n    status=$?\nfi\n'
+        fast = (
+            'if ! signoff_signal && [ -z "${GIT_DIR:-}" ] && [ -d .git ] '
+            "&& [ ! -f .git/CHERRY_PICK_HEAD ]; then\n    exit $status\nfi\n"
+        )
         finish = "exit $status"
     return (
         "#!/bin/sh\n"
@@ -147,7 +165,9 @@ def hook_script(name: str, python: str, package_dir: str) -> str:
         f"signoff_path={_sh_quote(package_dir)}\n"
         'case "$0" in */*) hook_dir=${0%/*} ;; *) hook_dir=. ;; esac\n'
         f'chained="$hook_dir/{name}{CHAINED_SUFFIX}"\n'
+        f"{_signal_function()}"
         f"{chain}"
+        f"{fast}"
         'if [ -x "$signoff_python" ]; then\n'
         f"    {run}\n"
         "else\n"
@@ -155,6 +175,25 @@ def hook_script(name: str, python: str, package_dir: str) -> str:
         ' (run signoff init again)" >&2\n'
         "fi\n"
         f"{finish}\n"
+    )
+
+
+def _signal_function() -> str:
+    """sh: is there anything Signoff could record? False means Python need not even start.
+
+    Deliberately loose (any of the variables set at all); Python applies the exact rules.
+    """
+    names = ["SIGNOFF_AI", "AI_AGENT", "AGENT"]
+    for signal in SIGNALS:
+        if signal.var not in names:
+            names.append(signal.var)
+    joined = "".join("${" + n + ":-}" for n in names)
+    return (
+        "signoff_signal() {\n"
+        f'    [ -n "{joined}" ] && return 0\n'
+        '    case "${GIT_AUTHOR_NAME:-}" in *" (aider)") return 0 ;; esac\n'
+        '    [ -n "$(git config --get signoff.ai 2>/dev/null)" ]\n'
+        "}\n"
     )
 
 

@@ -1,0 +1,120 @@
+"""What Signoff's commit hooks add to a `git commit`, measured against plain git on this machine.
+
+Two scratch repositories, one plain and one set up by `signoff init`, get the same small commits
+in alternation (so both see the same machine load). Each round commits N times into each; the
+figure per round is the median, and the result is the median of the round medians. Commits run
+both as a human (hooks decide there is nothing to record) and as an agent (`CLAUDECODE=1`: trailers
+added, note written). `python bench/hook_overhead.py [N] [--rounds R]`; `run(n)` returns the dict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+
+AGENT_VARS = (
+    "CLAUDECODE",
+    "SIGNOFF_AI",
+    "AI_AGENT",
+    "CODEX_THREAD_ID",
+    "CURSOR_AGENT",
+    "GEMINI_CLI",
+)
+
+
+def _env(home: Path) -> dict[str, str]:
+    cfg = home / "gitconfig"
+    cfg.write_text("[user]\n\tname = Bench User\n\temail = bench@example.com\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k not in AGENT_VARS}
+    env.update({"HOME": str(home), "GIT_CONFIG_GLOBAL": str(cfg), "GIT_CONFIG_NOSYSTEM": "1"})
+    return env
+
+
+def _repo(path: Path, env: dict[str, str], *, hooked: bool) -> Path:
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True, env=env)
+    (path / "f.txt").write_text("0\n")
+    subprocess.run(["git", "add", "-A"], cwd=path, check=True, env=env)
+    subprocess.run(["git", "commit", "-q", "-m", "base"], cwd=path, check=True, env=env)
+    if hooked:
+        from signoff.git.repo import Repo
+        from signoff.recording.install import install
+
+        install(Repo(path))
+    return path
+
+
+def _commit_times(path: Path, env: dict[str, str], n: int, tag: str) -> list[float]:
+    times = []
+    for i in range(n):
+        with (path / "f.txt").open("a") as fh:
+            fh.write(f"{tag} {i}\n")
+        subprocess.run(["git", "add", "f.txt"], cwd=path, check=True, env=env)
+        start = time.perf_counter()
+        subprocess.run(["git", "commit", "-q", "-m", f"{tag} {i}"], cwd=path, check=True, env=env)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def run(n: int = 20, rounds: int = 5) -> dict[str, object]:
+    """Median ms of a plain commit, a hooked human commit and a hooked agent commit."""
+    with tempfile.TemporaryDirectory(prefix="signoff-hook-bench-") as tmp:
+        root = Path(tmp)
+        env = _env(root)
+        agent_env = {**env, "CLAUDECODE": "1"}
+        plain = _repo(root / "plain", env, hooked=False)
+        hooked = _repo(root / "hooked", env, hooked=True)
+        _commit_times(plain, env, 3, "warm")  # page cache, .pyc files
+        _commit_times(hooked, agent_env, 3, "warm")
+        medians: dict[str, list[float]] = {"plain": [], "human": [], "agent": []}
+        for r in range(rounds):
+            medians["plain"].append(statistics.median(_commit_times(plain, env, n, f"p{r}")))
+            medians["human"].append(statistics.median(_commit_times(hooked, env, n, f"h{r}")))
+            medians["agent"].append(statistics.median(_commit_times(hooked, agent_env, n, f"a{r}")))
+        notes = subprocess.run(
+            ["git", "notes", "--ref=signoff", "list"], cwd=hooked, capture_output=True, env=env
+        ).stdout.count(b"\n")
+    plain_ms = statistics.median(medians["plain"]) * 1000
+    human_ms = statistics.median(medians["human"]) * 1000
+    agent_ms = statistics.median(medians["agent"]) * 1000
+    return {
+        "commits_per_round": n,
+        "rounds": rounds,
+        "plain_ms": round(plain_ms, 1),
+        "hooked_ms": round(agent_ms, 1),
+        "hooked_human_ms": round(human_ms, 1),
+        "overhead_ms": round(agent_ms - plain_ms, 1),
+        "overhead_human_ms": round(human_ms - plain_ms, 1),
+        "ratio": round(agent_ms / plain_ms, 2) if plain_ms else None,
+        "ratio_human": round(human_ms / plain_ms, 2) if plain_ms else None,
+        "round_medians_ms": {k: [round(v * 1000, 1) for v in vs] for k, vs in medians.items()},
+        "notes_written": notes,
+        "target": "overhead < 80 ms",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("n", nargs="?", type=int, default=20, help="commits per round and kind")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    result = run(args.n, args.rounds)
+    print(json.dumps(result, indent=2))
+    print(
+        f"plain git commit {result['plain_ms']} ms; with Signoff hooks: agent commit "
+        f"{result['hooked_ms']} ms (+{result['overhead_ms']} ms, {result['ratio']}x), "
+        f"human commit {result['hooked_human_ms']} ms (+{result['overhead_human_ms']} ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
