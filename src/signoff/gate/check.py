@@ -229,7 +229,10 @@ class _Context:
             verdict = owner.ai
             block = verdict.blocking
             if block is not None:
-                approvers = ", ".join(block.boundary.exception_approvers) or "nobody (set exception_approvers)"
+                approvers = (
+                    ", ".join(block.boundary.exception_approvers)
+                    or "nobody (set exception_approvers)"
+                )
                 out.append(
                     _f(
                         "boundary.ai-forbidden",
@@ -304,7 +307,8 @@ class _Context:
             out.append(
                 _f(
                     "owner.unowned-human",
-                    f"{len(uncovered)} changed path(s) no workflow covers: " + ", ".join(uncovered[:5]),
+                    f"{len(uncovered)} changed path(s) no workflow covers: "
+                    + ", ".join(uncovered[:5]),
                     path=uncovered[0],
                 )
             )
@@ -411,10 +415,14 @@ class _Context:
                     continue
                 who = a.reviewer.login or a.reviewer.email or "?"
                 if review.freshness(a) == "stale":
-                    out.append(_f("review.stale", f"approval by {who} was given before the last push"))
+                    out.append(
+                        _f("review.stale", f"approval by {who} was given before the last push")
+                    )
                     continue
                 if review.is_author(a.reviewer) or self._same_person(a.reviewer, authors):
-                    out.append(_f("review.self", f"approval by {who}, who authored or accepted the change"))
+                    out.append(
+                        _f("review.self", f"approval by {who}, who authored or accepted the change")
+                    )
                     continue
                 counted.append(a.reviewer)
             return counted
@@ -429,7 +437,9 @@ class _Context:
         for person in trailers:
             user = ForgeUser(None, person.name, person.email)
             if self._same_person(user, authors):
-                out.append(_f("review.self", f"Approved-by {person} is the change's author or accepter"))
+                out.append(
+                    _f("review.self", f"Approved-by {person} is the change's author or accepter")
+                )
             elif not any(user.same_as(c) for c in counted):
                 counted.append(user)
         return counted
@@ -455,7 +465,9 @@ class _Context:
     def budget_rules(self) -> list[GateFinding]:
         from signoff.gate.budget import budget_findings
 
-        return budget_findings(self.repo, self.policy, self.cs, self.owner_of, self.ai_paths, self.today)
+        return budget_findings(
+            self.repo, self.policy, self.cs, self.owner_of, self.ai_paths, self.today
+        )
 
     def capacity_rules(self) -> list[GateFinding]:
         if self.policy is None:
@@ -518,8 +530,14 @@ class _Context:
                 )
         for finding in result.findings:
             tier = self.tier(finding.path)
-            severity: Severity = "block" if finding.severity in BLOCK_AT[tier] else (
-                "warn" if tier in ("critical", "high") or finding.severity in ("critical", "high") else "note"
+            severity: Severity = (
+                "block"
+                if finding.severity in BLOCK_AT[tier]
+                else (
+                    "warn"
+                    if tier in ("critical", "high") or finding.severity in ("critical", "high")
+                    else "note"
+                )
             )
             out.append(
                 _f(
@@ -530,7 +548,11 @@ class _Context:
                     start_line=finding.start_line,
                     end_line=finding.end_line,
                     workflow=self.workflow_id(finding.path),
-                    fix=(f"see {finding.help_uri}" if finding.help_uri else GATE_RULES["scan.finding"][2]),
+                    fix=(
+                        f"see {finding.help_uri}"
+                        if finding.help_uri
+                        else GATE_RULES["scan.finding"][2]
+                    ),
                 )
             )
         return out

@@ -81,6 +81,11 @@ GATE_RULES: dict[str, tuple[Severity, str, str]] = {
         "Workflow's error budget is spent",
         "Only declared fixes (Fixes: trailer) may ship until the budget recovers or its owner records an override.",
     ),
+    "budget.override-used": (
+        "note",
+        "Spent error budget lifted by a recorded override",
+        "Nothing to do while the override holds; it is listed so reviewers see it.",
+    ),
     "budget.inactive": (
         "note",
         "Error budget rule inactive",

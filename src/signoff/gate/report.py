@@ -23,7 +23,10 @@ SECURITY_CHECKLIST = (
     ("Injection", "SQL, shell and template inputs are parameterised, never concatenated"),
     ("Credential handling", "no secrets in code or logs; credentials come from the secret store"),
     ("Timing attacks", "secrets and tokens are compared in constant time"),
-    ("Retry and timeout budgets", "retries are bounded, back off, and fit inside the caller's timeout"),
+    (
+        "Retry and timeout budgets",
+        "retries are bounded, back off, and fit inside the caller's timeout",
+    ),
     ("Error handling", "errors are not swallowed; failures fail closed and are observable"),
 )
 
@@ -62,7 +65,11 @@ def sarif(result: CheckResult, *, category: str = "signoff") -> dict[str, Any]:
 def _hunks(rows: Sequence[AddedLine]) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     for row in sorted(rows, key=lambda r: r.line):
-        tool = row.tool.tool + (f"/{row.tool.model}" if row.tool and row.tool.model else "") if row.tool else "AI"
+        tool = (
+            row.tool.tool + (f"/{row.tool.model}" if row.tool and row.tool.model else "")
+            if row.tool
+            else "AI"
+        )
         if out and out[-1][1] == row.line - 1 and out[-1][2] == tool:
             out[-1] = (out[-1][0], row.line, tool)
         else:
@@ -92,9 +99,13 @@ def markdown(result: CheckResult) -> str:
             )
         lines.append("")
     if result.exceptions_used:
-        lines.append("**Approved exceptions used:** " + ", ".join(
-            f"`{e['exception']}` ({e['boundary']} on `{e['path']}`)" for e in result.exceptions_used
-        ))
+        lines.append(
+            "**Approved exceptions used:** "
+            + ", ".join(
+                f"`{e['exception']}` ({e['boundary']} on `{e['path']}`)"
+                for e in result.exceptions_used
+            )
+        )
         lines.append("")
     lines += _checklist(result)
     return "\n".join(lines) + "\n"
@@ -128,7 +139,11 @@ def _checklist(result: CheckResult) -> list[str]:
     for tool, info in result.tools_owners.items():
         patterns = info.get("failure_patterns") or []
         if patterns:
-            out += ["", f"Known failure patterns of `{tool}` (tracked by {info.get('owner') or 'nobody'}):", ""]
+            out += [
+                "",
+                f"Known failure patterns of `{tool}` (tracked by {info.get('owner') or 'nobody'}):",
+                "",
+            ]
             out += [f"- [ ] {p}" for p in patterns]
     return out
 
