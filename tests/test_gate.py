@@ -309,3 +309,62 @@ def test_cli_json_and_files(base: GitRepo, tmp_path: Path) -> None:
     assert doc["schema"] == "signoff/check/v1" and doc["verdict"] == "pass"
     assert json.loads((tmp_path / "r.sarif").read_text())["version"] == "2.1.0"
     assert "Signoff: pass" in (tmp_path / "c.md").read_text()
+
+
+def test_no_policy_says_so_and_still_scans(repo: GitRepo) -> None:
+    repo.commit("base\n", {"a.py": "a = 1\n"})
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("ai" + CLAUDE, {"a.py": "import hashlib\n\nh = hashlib.md5(b'x')\n"})
+    result = run(repo)
+    assert "policy.missing" in rules(result, blocking=False)
+    assert any(f.rule == "scan.finding" for f in result.findings)
+
+
+def test_exception_request_drafts_a_reviewable_record(base: GitRepo) -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "signoff",
+            "exception",
+            "request",
+            "--boundary",
+            "crypto",
+            "--path",
+            "/crypto/keys.py",
+            "--reason",
+            "constant change",
+            "--approver",
+            "grace",
+            "--json",
+        ],
+        cwd=base.path,
+        capture_output=True,
+        text=True,
+        env=base.env,
+    )
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert "may not approve" in doc["warnings"][0]
+    text = Path(doc["path"]).read_text()
+    assert "boundary: crypto" in text and "expires:" in text
+    unknown = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "signoff",
+            "exception",
+            "request",
+            "--boundary",
+            "nope",
+            "--path",
+            "/x",
+            "--reason",
+            "r",
+        ],
+        cwd=base.path,
+        capture_output=True,
+        text=True,
+        env=base.env,
+    )
+    assert unknown.returncode == 2 and "crypto" in unknown.stderr

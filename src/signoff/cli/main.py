@@ -49,11 +49,13 @@ COMMAND_MODULES: list[str] = [
     "stats",
     "index",
     "check",
+    "exception",
     "policy",
     "owners",
     "init",
     "notes",
     "hook",
+    "audit",
     "attest",
 ]
 

@@ -18,10 +18,9 @@ from signoff.gate.findings import GATE_RULES, GateFinding
 from signoff.git.log import Commit
 from signoff.git.repo import Repo
 from signoff.incidents.budget import BudgetStatus, active_override, budgets
-from signoff.incidents.classify import connect
+from signoff.incidents.classify import connect_all
 from signoff.incidents.store import load_incidents, load_overrides
 from signoff.policy import PathOwner, Policy
-from signoff.query.lookup import ProvenanceLookup
 
 FIX_TRAILERS = ("fixes-incident", "fixes")
 DECLARE = (
@@ -57,9 +56,7 @@ def budget_findings(
         if wf.error_budget and wf.id in paths_of
     )
     recent = [i for i in incidents if i.started > now - timedelta(days=horizon)]
-    with ProvenanceLookup(repo) as lookup:
-        connected = [(i, connect(repo, i, lookup)) for i in recent]
-    statuses = budgets(policy, connected, now, workflows=list(paths_of))
+    statuses = budgets(policy, connect_all(repo, recent), now, workflows=list(paths_of))
     known = {i.id for i in incidents}
     overrides = None
     out: list[GateFinding] = []

@@ -19,7 +19,7 @@ from signoff.gate.changeset import AddedLine, ChangeSet, range_changeset, staged
 from signoff.gate.findings import GATE_RULES, GateFinding, Severity
 from signoff.git.notes import cat_blobs
 from signoff.git.repo import Repo
-from signoff.policy import PathOwner, Policy, PolicyError, load_policy, owners_for
+from signoff.policy import POLICY_FILE, PathOwner, Policy, load_policy, owners_for
 from signoff.policy.bars import EffectiveBar, strictest
 from signoff.policy.model import Person
 from signoff.review.evidence import parse_person
@@ -112,7 +112,7 @@ def check(repo: Repo, options: GateOptions) -> CheckResult:
         assert options.base is not None
         cs = range_changeset(repo, options.base, options.head, use_index=options.use_index)
         policy_rev = options.policy_rev or cs.base
-    policy = _policy(repo, policy_rev)
+    policy = policy_in_force(repo, policy_rev)
     today = options.today or date.today()
     ctx = _Context(repo, cs, policy, today, options)
     findings: list[GateFinding] = []
@@ -147,13 +147,17 @@ def raise_usage() -> None:
     )
 
 
-def _policy(repo: Repo, rev: str | None) -> Policy | None:
-    try:
-        return load_policy(repo, rev)
-    except PolicyError:
-        raise
-    except FileNotFoundError:
+def policy_in_force(repo: Repo, rev: str | None) -> Policy | None:
+    """The policy at `rev` (the work tree when None), or None when no signoff.yaml exists there.
+
+    A policy that exists but cannot be read is an error (PolicyError), never "no policy".
+    """
+    if rev is None:
+        if not (repo.root / POLICY_FILE).exists():
+            return None
+    elif not repo.succeeds("cat-file", "-e", f"{rev}:{POLICY_FILE}"):
         return None
+    return load_policy(repo, rev)
 
 
 def _f(rule: str, message: str, severity: Severity | None = None, **kw: Any) -> GateFinding:

@@ -1,0 +1,100 @@
+"""Drafting AI-boundary exceptions: a reviewed record under `.signoff/exceptions/`.
+
+The draft is only a file; it takes effect once it is merged (reviewed like code) into the branch
+the gate reads its policy from, and only if its approver may approve for that boundary.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from signoff.errors import SignoffError
+from signoff.git.repo import Repo
+from signoff.policy import EXCEPTIONS_DIR, Policy
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionDraft:
+    path: Path
+    text: str
+    warnings: list[str]
+
+
+def draft_exception(
+    repo: Repo,
+    policy: Policy | None,
+    *,
+    boundary: str,
+    paths: list[str],
+    reason: str,
+    approver: str | None,
+    days: int = 14,
+    requested_by: str | None = None,
+    today: date | None = None,
+    exception_id: str | None = None,
+) -> ExceptionDraft:
+    """Write a draft exception file and say what still has to happen for it to count."""
+    if not paths:
+        raise SignoffError("an exception needs a scope", "name the paths: --path /crypto/keys.py")
+    if not reason.strip():
+        raise SignoffError(
+            "an exception needs a reason", "say why AI assistance is safe here: --reason"
+        )
+    if not 1 <= days <= 90:
+        raise SignoffError(
+            f"{days} days is not a time box", "exceptions last 1 to 90 days: --days 14"
+        )
+    warnings: list[str] = []
+    rule = policy.boundaries.get(boundary) if policy else None
+    if policy is not None and rule is None:
+        known = ", ".join(sorted(policy.boundaries)) or "none defined"
+        raise SignoffError(f"no AI boundary {boundary!r} in the policy", f"use one of: {known}")
+    if rule is not None and approver and approver not in rule.exception_approvers:
+        warnings.append(
+            f"{approver} may not approve exceptions to {boundary!r}; allowed: "
+            + (", ".join(rule.exception_approvers) or "nobody")
+        )
+    if approver is None:
+        allowed = ", ".join(rule.exception_approvers) if rule else "see signoff.yaml"
+        warnings.append(f"no approver named yet: one of {allowed} must approve (edit `approver:`)")
+    start = today or date.today()
+    ident = (
+        exception_id
+        or _SLUG.sub("-", f"{boundary}-{start.isoformat()}-{paths[0]}".lower()).strip("-")[:60]
+    )
+    lines = [
+        "schema: signoff/exception/v1",
+        f"id: {ident}",
+        f"boundary: {boundary}",
+        "paths:",
+        *[f"  - {_quote(p)}" for p in paths],
+        f"approver: {approver or 'TODO'}",
+        f"reason: {_quote(reason.strip())}",
+    ]
+    if requested_by:
+        lines.append(f"requested_by: {requested_by}")
+    lines += [
+        f"granted: {start.isoformat()}",
+        f"expires: {(start + timedelta(days=days)).isoformat()}",
+    ]
+    text = "\n".join(lines) + "\n"
+    target = repo.root / EXCEPTIONS_DIR / f"{ident}.yaml"
+    if target.exists():
+        raise SignoffError(
+            f"{target} already exists", "pick another --id, or edit the existing file"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+    return ExceptionDraft(target, text, warnings)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
