@@ -1,0 +1,171 @@
+"""Is an incident AI-connected? `ai-connected`, `not-ai` or `unknown`, always with the reasons.
+
+The label is derived from the suspects' provenance every time it is asked for, never stored,
+so a correction to provenance (a late note, a fixed trailer) corrects every label. Unknown is
+not human: a suspect with unknown provenance makes the label `unknown`, not `not-ai`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from signoff.git.log import Commit, iter_commits
+from signoff.git.repo import Repo
+from signoff.incidents.model import Incident, Suspect
+from signoff.provenance.model import Provenance, ToolUse
+from signoff.query.blame import blame_lines
+from signoff.query.lookup import ProvenanceLookup
+
+Label = Literal["ai-connected", "not-ai", "unknown"]
+AI_STATUSES = ("ai", "mixed")
+
+
+@dataclass(frozen=True, slots=True)
+class SuspectChange:
+    """One commit behind a suspect, and what its provenance (or its lines') says."""
+
+    commit: Commit
+    provenance: Provenance
+    author: str  # ai, mixed, human, unknown, automation: for line suspects, the lines' author
+    tools: tuple[ToolUse, ...]
+    paths: tuple[str, ...]  # the files this suspect implicates in the commit
+    suspect: str  # the suspect's target text
+
+    @property
+    def ai(self) -> bool:
+        return self.author in AI_STATUSES
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "commit": self.commit.sha,
+            "subject": self.commit.subject,
+            "suspect": self.suspect,
+            "author": self.author,
+            "tools": [t.to_json() for t in self.tools],
+            "paths": list(self.paths),
+        }
+
+
+@dataclass(slots=True)
+class Connection:
+    """The label and everything it was derived from."""
+
+    label: Label
+    reasons: list[str]
+    changes: list[SuspectChange] = field(default_factory=list)
+
+    @property
+    def ai_paths(self) -> list[str]:
+        return list(dict.fromkeys(p for c in self.changes if c.ai for p in c.paths))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "reasons": self.reasons,
+            "changes": [c.to_json() for c in self.changes],
+        }
+
+
+def _commits(repo: Repo, shas: list[str]) -> dict[str, Commit]:
+    if not shas:
+        return {}
+    return {c.sha: c for c in iter_commits(repo, shas, numstat=True, extra=["--no-walk=unsorted"])}
+
+
+def _line_changes(
+    repo: Repo, lookup: ProvenanceLookup, s: Suspect, commits: dict[str, Commit]
+) -> list[SuspectChange]:
+    assert s.path and s.lines
+    start, _, end = s.lines.partition("-")
+    answers = blame_lines(repo, lookup, s.path, int(start), int(end or start), s.rev)
+    by_commit: dict[str, list[str]] = {}
+    tools: dict[str, list[ToolUse]] = {}
+    for a in answers:
+        by_commit.setdefault(a.commit, []).append(a.author)
+        if a.tool:
+            tools.setdefault(a.commit, []).append(a.tool)
+    out = []
+    for sha, authors in by_commit.items():
+        if sha not in commits:
+            continue
+        kinds = set(authors)
+        author = (
+            "mixed"
+            if {"ai", "human"} <= kinds or "mixed" in kinds
+            else "ai"
+            if "ai" in kinds
+            else authors[0]
+        )
+        out.append(
+            SuspectChange(
+                commits[sha],
+                lookup.get(sha),
+                author,
+                tuple(dict.fromkeys(tools.get(sha, []))),
+                (s.path,),
+                s.target,
+            )
+        )
+    return out
+
+
+def connect(repo: Repo, incident: Incident, lookup: ProvenanceLookup) -> Connection:
+    """Label `incident` from the provenance of its suspects."""
+    commits = _commits(repo, incident.commit_ids())
+    changes: list[SuspectChange] = []
+    for s in incident.suspects:
+        if s.path and s.lines:
+            changes += _line_changes(repo, lookup, s, commits)
+            continue
+        for sha in s.commits:
+            commit = commits.get(sha)
+            if commit is None:
+                continue
+            prov = lookup.get(sha)
+            files = tuple(f.path for f in commit.files or ())
+            changes.append(SuspectChange(commit, prov, prov.status, prov.tools, files, s.target))
+    return Connection(*_label(incident, changes), changes)
+
+
+def _label(incident: Incident, changes: list[SuspectChange]) -> tuple[Label, list[str]]:
+    missing = [
+        sha[:10] for sha in incident.commit_ids() if sha not in {c.commit.sha for c in changes}
+    ]
+    if not incident.suspects:
+        return "unknown", ["no changes are linked yet (signoff incident link ID TARGET)"]
+    ai = [c for c in changes if c.ai]
+    if ai:
+        reasons = []
+        for c in ai:
+            tools = ", ".join(_tool(t) for t in c.tools) or "an AI tool"
+            scope = "lines" if c.suspect != c.commit.sha and ":" in c.suspect else "commit"
+            reasons.append(
+                f"{c.commit.sha[:10]} ({c.suspect}): {scope} {c.author}-authored by {tools}"
+                f" — {c.provenance.reason or c.provenance.status}"
+            )
+        return "ai-connected", reasons
+    unknown = [c for c in changes if c.author not in ("human", "automation")]
+    if unknown or missing:
+        reasons = [
+            f"{c.commit.sha[:10]} ({c.suspect}): provenance {c.author} — unknown is not human"
+            for c in unknown
+        ]
+        reasons += [f"{sha}: linked commit not found in this repository" for sha in missing]
+        return "unknown", reasons
+    return "not-ai", [
+        f"{c.commit.sha[:10]} ({c.suspect}): {c.author} — {c.provenance.reason or 'no AI marker'}"
+        for c in changes
+    ]
+
+
+def _tool(t: ToolUse) -> str:
+    return t.tool + (f"/{t.model}" if t.model else "")
+
+
+def connect_all(
+    repo: Repo, incidents: list[Incident], *, use_index: bool = True
+) -> list[tuple[Incident, Connection]]:
+    """Each incident with its label, sharing one provenance lookup."""
+    with ProvenanceLookup(repo, use_index=use_index) as lookup:
+        return [(i, connect(repo, i, lookup)) for i in incidents]

@@ -1,0 +1,135 @@
+"""Incident records: open, link, update, resolve on a real repository; bad files named precisely."""
+
+from __future__ import annotations
+
+import pytest
+
+from signoff.incidents.classify import connect
+from signoff.incidents.ops import link, open_incident, resolve, update
+from signoff.incidents.store import RecordError, get_incident, load_incidents
+from signoff.query.lookup import ProvenanceLookup
+from tests.gitrepo import GitRepo
+from tests.incident_fixtures import at, build
+
+
+def test_open_link_update_resolve_round_trip(repo: GitRepo) -> None:
+    w = build(repo)
+    inc = open_incident(
+        w.repo,
+        "Payments timing out",
+        "sev1",
+        at("2026-01-05T14:00:00"),
+        categories=["config"],
+        services=["payments-api"],
+    )
+    assert inc.id == "INC-0001"
+    link(w.repo, inc.id, [w.ai_commit, "payments/config.py:2"], note="timeout too low")
+    update(
+        w.repo,
+        inc.id,
+        {"categories": "dependency", "summary": "Retries hammered the provider"},
+        event=(at("2026-01-05T14:10:00"), "paged payments on-call"),
+        action=("Add a staging/production config diff check", "ada", "2026-02-01"),
+    )
+    resolve(w.repo, inc.id, at("2026-01-05T15:30:00"))
+    again = get_incident(w.repo, inc.id)
+    assert again.status == "resolved"
+    assert again.minutes == 90
+    assert again.categories == ["config", "dependency"]
+    assert [s.target for s in again.suspects] == [w.ai_commit, "payments/config.py:2"]
+    assert again.suspects[1].commits == [w.ai_commit]
+    assert again.actions[0].owner == "ada"
+    assert open_incident(w.repo, "second", "sev3", at("2026-01-06T00:00:00")).id == "INC-0002"
+    assert [i.id for i in load_incidents(w.repo)] == ["INC-0001", "INC-0002"]
+
+
+def test_comments_survive_an_update(repo: GitRepo) -> None:
+    w = build(repo)
+    inc = open_incident(w.repo, "t", "sev2", at("2026-01-05T14:00:00"))
+    path = w.git.path / ".signoff/incidents" / f"{inc.id}.yaml"
+    path.write_text(path.read_text().replace("title: t", "title: t  # reviewed by ada"))
+    update(w.repo, inc.id, {"summary": "s"})
+    assert "# reviewed by ada" in path.read_text()
+
+
+def test_labels_ai_human_unknown(repo: GitRepo) -> None:
+    w = build(repo)
+    ids = []
+    for title, target in (("ai", w.ai_commit), ("human", w.human_commit), ("?", w.unknown_commit)):
+        inc = open_incident(w.repo, title, "sev2", at("2026-01-05T14:00:00"))
+        link(w.repo, inc.id, [target])
+        ids.append(inc.id)
+    empty = open_incident(w.repo, "nothing linked", "sev4", at("2026-01-05T14:00:00"))
+    with ProvenanceLookup(w.repo, use_index=False) as lookup:
+        labels = [connect(w.repo, get_incident(w.repo, i), lookup) for i in [*ids, empty.id]]
+    assert [c.label for c in labels] == ["ai-connected", "not-ai", "unknown", "unknown"]
+    assert "claude-code/opus" in labels[0].reasons[0]
+    assert "unknown is not human" in labels[2].reasons[0]
+    assert labels[0].ai_paths == ["payments/config.py"]
+
+
+def test_line_suspect_uses_the_lines_author(repo: GitRepo) -> None:
+    w = build(repo)
+    inc = open_incident(w.repo, "web", "sev2", at("2026-01-05T14:00:00"))
+    link(w.repo, inc.id, ["web/app.py:1-2"])
+    with ProvenanceLookup(w.repo, use_index=False) as lookup:
+        conn = connect(w.repo, get_incident(w.repo, inc.id), lookup)
+    assert conn.label == "not-ai"
+    assert conn.changes[0].paths == ("web/app.py",)
+
+
+def _write(repo: GitRepo, name: str, text: str) -> None:
+    repo.write(f".signoff/incidents/{name}", text)
+
+
+GOOD_HEAD = "schema: signoff/incident/v1\nid: INC-0009\ntitle: x\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "words"),
+    [
+        (GOOD_HEAD + "severity: sev9\nstarted: 2026-01-01T00:00:00Z\n", 4, "sev1"),
+        (GOOD_HEAD + "severity: sev1\nstarted: 2026-01-01T00:00:00\n", 5, "UTC offset"),
+        (
+            GOOD_HEAD + "severity: sev1\nstarted: 2026-01-01T00:00Z\nimpact: 5\n",
+            6,
+            "impact_minutes",
+        ),
+        (GOOD_HEAD + "severity: sev1\n  started: [\n", 5, "invalid YAML"),
+        (GOOD_HEAD + "severity: sev1\n", 1, "started"),
+        (
+            GOOD_HEAD + "severity: sev1\nstarted: 2026-01-02T00:00:00Z\n"
+            "status: resolved\nresolved: 2026-01-01T00:00:00Z\n",
+            1,
+            "check the times",
+        ),
+    ],
+)
+def test_malformed_incident_names_file_line_and_fix(
+    repo: GitRepo, body: str, line: int, words: str
+) -> None:
+    w = build(repo)
+    _write(repo, "INC-0009.yaml", body)
+    with pytest.raises(RecordError) as err:
+        load_incidents(w.repo)
+    f = err.value.findings[0]
+    assert f.file == ".signoff/incidents/INC-0009.yaml"
+    assert f.line == line, err.value.message
+    assert words in (f.message + " " + f.fix), err.value.message
+
+
+def test_id_must_match_file_name(repo: GitRepo) -> None:
+    w = build(repo)
+    _write(repo, "INC-0001.yaml", GOOD_HEAD + "severity: sev1\nstarted: 2026-01-01T00:00:00Z\n")
+    with pytest.raises(RecordError, match="does not match the file name"):
+        load_incidents(w.repo)
+
+
+def test_a_bad_edit_never_reaches_the_file(repo: GitRepo) -> None:
+    w = build(repo)
+    inc = open_incident(w.repo, "t", "sev2", at("2026-01-05T14:00:00"))
+    path = w.git.path / ".signoff/incidents" / f"{inc.id}.yaml"
+    before = path.read_text()
+    with pytest.raises(RecordError):
+        update(w.repo, inc.id, {"severity": "catastrophic"})
+    assert path.read_text() == before
