@@ -94,21 +94,82 @@ class DemoRepo:
         return self.git("rev-parse", "HEAD").strip()
 
 
+ALL_MET = (
+    "{context: {met: true, evidence: knows the code}, authority: {met: true, evidence: can stop a "
+    "release}, time: {met: true, evidence: review time budgeted}, incentive: {met: true, evidence: "
+    "measured on escaped defects}, escalation: {met: true, evidence: knows the chain}}"
+)
 POLICY = """\
-# signoff.yaml: who is accountable for what (see docs/policy.md)
-version: 1
+# signoff.yaml: who is accountable for what, decided before anything breaks (docs/policy.md)
+schema: signoff/policy/v1
+governance: {policy_owner: maya, workflow: policy}
 people:
-  - id: maya
-    name: Maya Chen
-    emails: [maya@payments.example]
-    roles: [security-reviewer]
-  - id: sam
-    name: Sam Patel
-    emails: [sam@payments.example]
-  - id: lee
-    name: Lee Okafor
-    emails: [lee@payments.example]
-"""
+  - {id: maya, name: Maya Chen, emails: [maya@payments.example], handles: ["@maya"], roles: [security-reviewer]}
+  - {id: sam, name: Sam Patel, emails: [sam@payments.example], handles: ["@sam"]}
+  - {id: lee, name: Lee Okafor, emails: [lee@payments.example], handles: ["@lee"]}
+teams:
+  - {id: payments-team, name: Payments, members: [maya, sam, lee]}
+ai_tools:
+  - id: claude-code
+    owner: maya
+    failure_patterns: [values valid in staging copied into production config]
+  - id: cursor
+    owner: sam
+    failure_patterns: [retries added without respecting the retry budget]
+tiers:
+  critical: {min_approvals: 2, reviewer_roles: [security-reviewer], require_accountable_approval: true, max_reviewable_lines: 200}
+  high: {min_approvals: 1, reviewer_roles: [security-reviewer], max_reviewable_lines: 400}
+  moderate: {min_approvals: 1}
+  low: {min_approvals: 0}
+workflows:
+  - id: general
+    description: Every AI-assisted change not governed by a more specific workflow.
+    paths: ["*"]
+    tier: low
+    accountable: lee
+    conditions: ALL_MET
+    escalation: [{person: maya, respond_within: 1d}]
+    incident_path: {paged: [lee], authority: revert the change}
+    error_budget: {window_days: 30, max_ai_incidents: 3}
+  - id: payments-code
+    description: AI-assisted changes to the payments service code.
+    paths: [/src/payments/]
+    tier: high
+    accountable: maya
+    conditions: ALL_MET
+    responsible: [claude-code, cursor, payments-team]
+    escalation: [{person: lee, respond_within: 1h}]
+    incident_path: {paged: [maya], authority: roll back and freeze payments deploys, customer_comms: lee}
+    error_budget: {window_days: 30, max_ai_incidents: 1, max_impact_minutes: 60}
+  - id: prod-config
+    description: AI-assisted changes to production configuration.
+    paths: [/config/]
+    tier: critical
+    accountable: sam
+    conditions:
+      context: {met: true, evidence: operates the service}
+      authority: {met: true, evidence: owns the deploy pipeline}
+      time: {met: false, evidence: on four review rotations; no time budgeted for config review}
+      incentive: {met: true, evidence: measured on availability}
+      escalation: {met: true, evidence: escalates to Maya}
+    escalation: [{person: maya, respond_within: 15m}]
+    incident_path: {paged: [sam], authority: revert the config}
+    error_budget: {window_days: 30, max_ai_incidents: 1}
+  - id: policy
+    description: Changes to this registry and its exceptions.
+    paths: [/signoff.yaml, /.signoff/]
+    tier: low
+    accountable: maya
+    conditions: ALL_MET
+    escalation: [{person: lee, respond_within: 1d}]
+    incident_path: {paged: [maya], authority: revert}
+    error_budget: {window_days: 90, max_ai_incidents: 1}
+ai_boundary:
+  - id: payments-crypto
+    paths: [/src/payments/crypto/]
+    reason: request signing is hand-written and reviewed by the security reviewer only
+    exception_approvers: [maya]
+""".replace("ALL_MET", ALL_MET)
 
 
 def build(root: Path) -> Path:
@@ -129,7 +190,12 @@ def build(root: Path) -> Path:
             "README.md": "# payments-service\n",
             "src/payments/charge.py": "def charge(amount_cents: int) -> int:\n    return amount_cents\n",
             "config/prod.yaml": "retry_budget_ms: 2000\ntimeout_ms: 800\n",
+            "src/payments/crypto/sign.py": "import hmac\n\n\ndef sign(key: bytes, body: bytes) -> str:\n    return hmac.new(key, body, 'sha256').hexdigest()\n",
         },
+    )
+    r.commit(
+        "Ownership registry: who is accountable for what\n\nAI-Assisted: none\n",
+        {"signoff.yaml": POLICY},
     )
     # Claude Code, detected from the agent's shell environment by the installed hook.
     r.commit(
@@ -235,7 +301,6 @@ def build(root: Path) -> Path:
         who=LEE,
     )
     r.git("notes", "--ref=ai", "add", "-F", "-", sha, input=_gitai_note(sha))
-    r.write("signoff.yaml", POLICY)
     return path
 
 
@@ -262,6 +327,104 @@ def _gitai_note(sha: str) -> str:
     )
 
 
+def gate_demo(r: DemoRepo, report: Path) -> None:
+    """A pull request that fails the gate for three reasons, then passes once each is fixed."""
+    print("\n== The gate: a pull request against main ==")
+    r.git("checkout", "-q", "-b", "feature/refund-export")
+    claude = {"CLAUDECODE": "1", "ANTHROPIC_MODEL": "claude-opus-4-5"}
+    r.commit(
+        "Export refunds and sign the export\n",
+        {
+            "src/payments/refund.py": REFUND + "\n\ndef export(cmd: str) -> int:\n"
+            "    return subprocess.call(cmd, shell=True)\n",
+            "src/payments/crypto/sign.py": SIGN
+            + "\n\ndef sign_export(key: bytes, body: bytes) -> str:\n"
+            "    return sign(key, body)\n",
+        },
+        who=SAM,
+        env=claude,
+    )
+    _check(r, report, "1. an AI-assisted change: crypto boundary, shell=True, no review", keep=True)
+    r.commit(
+        "Keep request signing hand-written\n",
+        {"src/payments/crypto/sign.py": SIGN},
+        who=SAM,
+        env={"SIGNOFF_AI": "none"},
+    )
+    _check(r, report, "2. fixed: the crypto change is reverted by hand")
+    head = r.commit(
+        "Run the export without a shell\n",
+        {
+            "src/payments/refund.py": REFUND + "\n\ndef export(cmd: str) -> int:\n"
+            "    return subprocess.call(shlex.split(cmd))\n",
+        },
+        who=SAM,
+        env=claude,
+    )
+    _check(r, report, "3. fixed: no shell=True")
+    reviews = report / "pull-reviews.json"
+    reviews.write_text(
+        json.dumps(
+            {
+                "pull": {
+                    "number": 43,
+                    "title": "Export refunds",
+                    "state": "open",
+                    "user": {"login": "sam"},
+                    "head": {"sha": head, "ref": "feature/refund-export"},
+                    "base": {"ref": "main"},
+                },
+                "reviews": [
+                    {
+                        "id": 1,
+                        "user": {"login": "maya"},
+                        "state": "APPROVED",
+                        "commit_id": head,
+                        "submitted_at": "2026-02-10T10:00:00Z",
+                    }
+                ],
+            },
+            indent=2,
+        )
+    )
+    _check(
+        r, report, "4. fixed: Maya (security-reviewer) approves the current head", reviews=reviews
+    )
+
+
+REFUND = (
+    "import shlex\nimport subprocess\n\n\ndef refund(amount_cents: int) -> int:\n"
+    "    if amount_cents <= 0:\n        raise ValueError('refund must be positive')\n"
+    "    return -amount_cents\n"
+)
+SIGN = (
+    "import hmac\n\n\ndef sign(key: bytes, body: bytes) -> str:\n"
+    "    return hmac.new(key, body, 'sha256').hexdigest()\n"
+)
+
+
+def _check(
+    r: DemoRepo, report: Path, title: str, *, keep: bool = False, reviews: Path | None = None
+) -> None:
+    args = ["check", "--base", "main"]
+    if reviews:
+        args += ["--reviews", str(reviews)]
+    if keep:
+        args += [
+            "--sarif",
+            str(report / "check.sarif"),
+            "--markdown",
+            str(report / "check-comment.md"),
+        ]
+    print(f"\n-- {title}")
+    print(f"$ signoff {' '.join(shlex.quote(a) for a in args)}")
+    proc = r.signoff(*args)
+    lines = (proc.stdout + proc.stderr).rstrip().splitlines()
+    shown = [ln for ln in lines if not ln.lstrip().startswith("fix:") and "[note]" not in ln]
+    print("\n".join(shown))
+    print(f"(exit code {proc.returncode})")
+
+
 def _show(r: DemoRepo, *args: str) -> str:
     print(f"\n$ signoff {' '.join(shlex.quote(a) for a in args)}")
     proc = r.signoff(*args)
@@ -270,30 +433,38 @@ def _show(r: DemoRepo, *args: str) -> str:
     return text
 
 
+def _sha_of(r: DemoRepo, subject: str) -> str:
+    return r.git("log", "--format=%H", "--fixed-strings", f"--grep={subject}", "-n1").strip()
+
+
 def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="signoff-demo-"))
     print(f"Building a demo repository under {root} ...")
     path = build(root)
-    env_home = root / "home"
-    r = DemoRepo(path, env_home)
-    print(r.git("log", "--oneline", "--graph", "--decorate=no").rstrip())
-    _show(r, "stats")
-    _show(r, "explain", "HEAD~1")
-    _show(r, "explain", "src/payments/fraud.py:1-2")
-    _show(r, "blame", "src/payments/fraud.py")
-    _show(r, "explain", "HEAD~4..HEAD")
+    r = DemoRepo(path, root / "home")
     report = root / "report"
     report.mkdir()
+    print(r.git("log", "--oneline", "--graph", "--decorate=no").rstrip())
+    print("\n== Ownership: one named accountable human per workflow ==")
+    _show(r, "policy", "check")
+    _show(r, "owners", "src/payments/charge.py", "config/prod.yaml")
+    print("\n== Provenance: what was AI-assisted, by what, accepted by whom ==")
+    _show(r, "stats")
+    claude = _sha_of(r, "Add idempotency keys")
+    _show(r, "explain", claude[:10])
+    _show(r, "explain", "src/payments/fraud.py:1-2")
+    _show(r, "blame", "src/payments/fraud.py")
+    gate_demo(r, report)
     for name, args in {
         "stats.json": ["stats", "--json"],
-        "explain-head.json": ["explain", "HEAD~1", "--json"],
+        "explain.json": ["explain", claude, "--json"],
         "blame-fraud.json": ["blame", "src/payments/fraud.py", "--json"],
+        "policy-check.json": ["policy", "check", "--json"],
     }.items():
         (report / name).write_text(r.signoff(*args).stdout)
     print(f"\nDemo repository: {path}")
-    print(f"Report (JSON):   {report}")
-    print("Try it yourself: cd " + shlex.quote(str(path)) + " && ../../" + "... or:")
-    print(f"  .venv/bin/signoff explain HEAD --repo {shlex.quote(str(path))}")
+    print(f"Report:          {report}  (JSON answers, check.sarif, check-comment.md)")
+    print(f"Explore it:      .venv/bin/signoff explain HEAD~3 --repo {shlex.quote(str(path))}")
 
 
 if __name__ == "__main__":
