@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from signoff.policy import accountable_for, owners_for
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from signoff.policy import Policy, accountable_for, owners_for
+from signoff.policy.match import matching_workflows, owner_of
+from signoff.policy.model import PolicyDocument
+from signoff.policy.patterns import PatternSet, pattern_problem
+from signoff.policy.registry import Origin
+from signoff.policy.yamlsafe import SourceMap
 from tests.policy_fixtures import TODAY, base, load, workflow
 
 
@@ -26,6 +34,8 @@ def test_last_matching_workflow_owns_the_path() -> None:
     owner = _one(policy, "payments/api.py")
     assert owner.ownership.workflow.id == "payments"
     assert owner.matched == ["everything", "payments"]
+    assert owner.tier == "critical"  # the strictest of low and critical
+    assert _one(policy, "README.md").tier == "low"
     assert _one(policy, "signoff.yaml").ownership.workflow.id == "policy"
 
 
@@ -182,3 +192,43 @@ def test_paths_are_normalized() -> None:
     policy = _policy()
     assert _one(policy, "./payments/x.py").path == "payments/x.py"
     assert _one(policy, "/payments/x.py").ownership.workflow.id == "payments"
+
+
+_SEG = st.sampled_from(["a", "b", "src", "x.py", "docs", "*", "**", "*.py", "?"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.lists(_SEG, min_size=1, max_size=3)
+        .map("/".join)
+        .flatmap(lambda body: st.sampled_from([body, "/" + body, body + "/", "/" + body + "/"])),
+        min_size=1,
+        max_size=6,
+    ),
+    st.lists(st.sampled_from(["a", "b", "src", "x.py", "docs"]), min_size=1, max_size=4).map(
+        "/".join
+    ),
+)
+def test_the_root_prefilter_never_changes_which_workflows_match(
+    patterns: list[str], path: str
+) -> None:
+    patterns = [p for p in patterns if pattern_problem(p) is None]
+    if not patterns:
+        return
+
+    def add(d: dict[str, Any]) -> None:
+        template = workflow(d, "payments")
+        for i, pattern in enumerate(patterns):
+            d["workflows"].append({**template, "id": f"w{i}", "paths": [pattern]})
+
+    data = base()
+    add(data)
+    # built without YAML, to keep the property test fast
+    policy = Policy(PolicyDocument.model_validate(data), Origin("signoff.yaml", SourceMap()))
+    brute = [
+        w.id for w in policy.document.workflows if PatternSet(w.paths).first_match(path) is not None
+    ]
+    assert [m.workflow.id for m in matching_workflows(policy, path)] == brute
+    owner = owner_of(policy, path)
+    assert (owner.workflow.id if owner else None) == (brute[-1] if brute else None)

@@ -28,7 +28,7 @@ class WorkflowMatch:
 def matching_workflows(policy: Policy, path: str) -> list[WorkflowMatch]:
     """Every workflow covering `path`, in file order; the last one owns it."""
     out: list[WorkflowMatch] = []
-    for index, workflow, patterns in policy.workflow_patterns:
+    for index, workflow, patterns in policy.workflow_candidates(path):
         hit = patterns.first_match(path)
         if hit is not None:
             out.append(WorkflowMatch(index, workflow, hit))
@@ -37,8 +37,16 @@ def matching_workflows(policy: Policy, path: str) -> list[WorkflowMatch]:
 
 def owner_of(policy: Policy, path: str) -> WorkflowMatch | None:
     """The workflow that owns `path` (the last match), or None when none covers it."""
-    found = matching_workflows(policy, path)
-    return found[-1] if found else None
+    for index, workflow, patterns in reversed(policy.workflow_candidates(path)):
+        hit = patterns.first_match(path)
+        if hit is not None:
+            return WorkflowMatch(index, workflow, hit)
+    return None
+
+
+def covered(policy: Policy, path: str) -> bool:
+    """Whether any workflow covers `path`."""
+    return policy.all_workflow_patterns.covers(path)
 
 
 def strictest_tier(matches: list[WorkflowMatch]) -> str | None:

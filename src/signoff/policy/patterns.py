@@ -94,6 +94,21 @@ def normalize_path(path: str) -> str:
     return path.lstrip("/")
 
 
+def literal_root(pattern: str) -> str | None:
+    """The first directory a pattern is anchored to, when it is a plain name; else None.
+
+    `/src/app/` and `src/*.py` can only match paths under `src`; `*.py`, `docs/` (no inner slash,
+    so matched at any depth) and `**/logs` can match anywhere. Used to skip patterns cheaply.
+    """
+    body = pattern.rstrip("/")
+    if "/" not in body:
+        return None  # unanchored: matches at any depth
+    first = body.lstrip("/").split("/", 1)[0]
+    if not first or "*" in first or "?" in first:
+        return None
+    return first
+
+
 def matches(pattern: str, path: str) -> bool:
     """Whether a CODEOWNERS pattern covers `path` (a file path relative to the repository root)."""
     return compile_pattern(pattern).search(normalize_path(path)) is not None
@@ -102,18 +117,34 @@ def matches(pattern: str, path: str) -> bool:
 class PatternSet:
     """The patterns of one workflow or boundary, compiled once; invalid ones match nothing."""
 
-    __slots__ = ("_compiled", "patterns")
+    __slots__ = ("_any", "_compiled", "patterns")
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = tuple(patterns)
         self._compiled = [
             (p, compile_pattern(p)) for p in self.patterns if pattern_problem(p) is None
         ]
+        self._any = combine(regex for _, regex in self._compiled)
+
+    def covers(self, path: str) -> bool:
+        """Whether any pattern covers `path` (one regular-expression search)."""
+        return self._any.search(normalize_path(path)) is not None
 
     def first_match(self, path: str) -> str | None:
         """The first pattern that covers `path`, or None."""
         norm = normalize_path(path)
+        if self._any.search(norm) is None:
+            return None
         for pattern, regex in self._compiled:
             if regex.search(norm):
                 return pattern
         return None
+
+
+_NEVER = re.compile(r"(?!)")
+
+
+def combine(regexes: Iterable[re.Pattern[str]]) -> re.Pattern[str]:
+    """One expression matching where any of `regexes` does: the search runs in C, not Python."""
+    parts = [f"(?:{r.pattern})" for r in regexes]
+    return re.compile("|".join(parts)) if parts else _NEVER

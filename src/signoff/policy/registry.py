@@ -20,7 +20,7 @@ from signoff.policy.model import (
     Team,
     Workflow,
 )
-from signoff.policy.patterns import PatternSet
+from signoff.policy.patterns import PatternSet, literal_root, normalize_path
 from signoff.policy.yamlsafe import Loc, Mark, SourceMap
 
 _T = TypeVar("_T", Person, Team, AiTool, Workflow, BoundaryRule)
@@ -114,6 +114,33 @@ class Policy:
     def workflow_patterns(self) -> list[tuple[int, Workflow, PatternSet]]:
         """Every workflow with its compiled patterns, in file order (the last match wins)."""
         return [(i, w, PatternSet(w.paths)) for i, w in enumerate(self.document.workflows)]
+
+    @cached_property
+    def _workflow_roots(self) -> tuple[list[int], dict[str, list[int]]]:
+        """Workflows that may match anywhere, and the rest by the root directory they need."""
+        anywhere: list[int] = []
+        by_root: dict[str, list[int]] = {}
+        for i, workflow in enumerate(self.document.workflows):
+            roots = [literal_root(p) for p in workflow.paths]
+            if any(r is None for r in roots):
+                anywhere.append(i)
+                continue
+            for root in {r for r in roots if r is not None}:
+                by_root.setdefault(root, []).append(i)
+        return anywhere, by_root
+
+    def workflow_candidates(self, path: str) -> list[tuple[int, Workflow, PatternSet]]:
+        """The workflows that could cover `path`, in file order (a cheap prefilter)."""
+        anywhere, by_root = self._workflow_roots
+        root = normalize_path(path).split("/", 1)[0]
+        indexes = sorted({*anywhere, *by_root.get(root, ())})
+        patterns = self.workflow_patterns
+        return [patterns[i] for i in indexes]
+
+    @cached_property
+    def all_workflow_patterns(self) -> PatternSet:
+        """Every workflow's patterns at once: does any workflow cover a path?"""
+        return PatternSet(p for w in self.document.workflows for p in w.paths)
 
     @cached_property
     def boundary_patterns(self) -> list[tuple[BoundaryRule, PatternSet]]:

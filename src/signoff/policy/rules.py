@@ -20,7 +20,7 @@ from signoff.policy.accountable import classify, has_left
 from signoff.policy.bars import as_effective, loosenings, looser_fields, workflow_bar
 from signoff.policy.escalation import resolve_chain
 from signoff.policy.findings import RULES, Finding
-from signoff.policy.match import owner_of
+from signoff.policy.match import covered, owner_of
 from signoff.policy.model import CONDITION_QUESTIONS, CONDITIONS, TIER_RANK, TIERS, Workflow
 from signoff.policy.registry import Policy
 from signoff.policy.yamlsafe import Loc
@@ -161,7 +161,7 @@ def coverage_findings(policy: Policy, ai_paths: AiPaths) -> list[Finding]:
         first.setdefault(path, commit)
     out = []
     for path in sorted(first):
-        if owner_of(policy, path) is None:
+        if not covered(policy, path):
             out.append(
                 policy.finding(
                     "coverage.uncovered",
