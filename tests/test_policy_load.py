@@ -79,6 +79,25 @@ def test_wrong_type_for_a_section() -> None:
     assert f.line == 2 and "a list" in f.message
 
 
+def test_type_fixes_are_concrete() -> None:
+    data = base()
+    data["workflows"][0]["paths"] = "*.py"
+    data["people"][3]["name"] = 1984
+    data["workflows"][1]["escalation"][1]["respond_within"] = 2
+    fixes = {f.message.split(":")[0]: f.fix for f in problems(dump(data))}
+    assert fixes["workflows[everything].paths"] == 'write a list: ["*.py"]'
+    assert fixes["people[hedy].name"] == "quote it: name: '1984'"
+    assert "15m" in fixes["workflows[payments].escalation[#2].respond_within"]
+
+
+def test_unknown_tier_key_points_at_the_key() -> None:
+    text = GOOD.replace("  high:\n    min_approvals: 1\n", "  hihg:\n    min_approvals: 1\n")
+    f = only(text)
+    assert f.rule == "schema.value" and "'hihg'" in f.message
+    assert f.fix == "did you mean 'high'?"
+    assert text.splitlines()[f.line - 1] == "  hihg:" and f.column == 3
+
+
 def test_misspelt_tier_suggests_the_tier() -> None:
     f = only(GOOD.replace("tier: critical", "tier: critcal"))
     assert f.rule == "schema.value"

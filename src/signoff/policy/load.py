@@ -10,6 +10,8 @@ column and the fix.
 from __future__ import annotations
 
 import difflib
+import json
+import re
 import types
 import typing
 from collections.abc import Sequence
@@ -329,18 +331,20 @@ def _one_finding(
             loc,
         )
     if group == "type":
-        expected = sorted({_EXPECTED[e["type"]] for e in errs if e["type"] in _EXPECTED})
-        got = _describe_value(err.get("input"))
+        found = {_EXPECTED[e["type"]] for e in errs if e["type"] in _EXPECTED}
+        expected = [x for x in _EXPECTED_ORDER if x in found]
+        value = err.get("input")
         return _positioned(
             "schema.type",
-            f"{where}: expected {' or '.join(expected)}, found {got}",
-            f"write {expected[0]} here",
+            f"{where}: expected {' or '.join(expected)}, found {_describe_value(value)}",
+            _type_fix(loc, expected[0], value),
             origin,
             loc,
         )
     if group == "literal_error":
         allowed = str(ctx.get("expected", ""))
         value = err.get("input")
+        on_key = str(err["loc"][-1]) == "[key]"
         if loc and loc[-1] == "schema":
             return _positioned(
                 "schema.version",
@@ -352,16 +356,14 @@ def _one_finding(
         options = [o.strip().strip("'") for o in allowed.replace(" or ", ", ").split(",")]
         close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.5)
         fix = f"did you mean {close[0]!r}?" if close else f"use one of {allowed}"
+        shown = f"key {value!r}" if on_key else _describe_value(value)
         return _positioned(
             "schema.value",
-            f"{where}: {_describe_value(value)} is not one of {allowed}",
+            f"{where}: {shown} is not one of {allowed}",
             fix,
             origin,
             loc,
-        )
-    if group == "enum" or (loc and "[key]" in str(err["loc"][-1:])):
-        return _positioned(
-            "schema.value", f"{where}: {err['msg']}", "use a listed value", origin, loc, key=True
+            key=on_key,
         )
     if group == "string_pattern_mismatch":
         return _positioned(
@@ -375,7 +377,31 @@ def _one_finding(
     return _positioned("schema.value", f"{where}: {err['msg']}", _generic_fix(err), origin, loc)
 
 
-def _generic_fix(err: dict[str, Any]) -> str:
+_EXPECTED_ORDER = [
+    "text",
+    "a whole number",
+    "true or false",
+    "a date (YYYY-MM-DD)",
+    "a list",
+    "a mapping (key: value lines)",
+    "nothing (null)",
+]
+
+
+def _type_fix(loc: Loc, expected: str, value: Any) -> str:
+    field = next((p for p in reversed(loc) if isinstance(p, str)), "")
+    if field == "respond_within":
+        return "write a number and a unit: 15m, 4h or 2d"
+    if expected == "a list" and isinstance(value, (str, int, float)):
+        text = str(value)
+        plain = re.fullmatch(r"[A-Za-z0-9_/.-]+", text) and not text.startswith(("-", "."))
+        return f"write a list: [{text if plain else json.dumps(text)}]"
+    if expected == "text" and isinstance(value, (int, float, bool)):
+        return f"quote it: {field}: '{value}'" if field else "quote it"
+    return f"write {expected} here"
+
+
+def _generic_fix(err: Any) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     if kind in ("greater_than_equal", "greater_than"):
