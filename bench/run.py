@@ -40,7 +40,9 @@ def timed(fn: Callable[[], object], runs: int) -> float:
 
 def sh(args: Sequence[str], cwd: Path) -> Callable[[], None]:
     def call() -> None:
-        subprocess.run(args, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            args, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
 
     return call
 
@@ -68,9 +70,19 @@ def bench_explain(repo: Path, runs: int) -> list[dict[str, object]]:
     ).stdout.strip()
     git_show = timed(sh(["git", "show", "--stat", sha], repo), runs * 3)
     cli = timed(sh([*SIGNOFF, "explain", sha, "--json"], repo), runs * 3)
-    rows.append(_row("explain <sha> (warm index, CLI)", cli, "git show --stat <sha>", git_show, "< 100 ms"))
+    rows.append(
+        _row("explain <sha> (warm index, CLI)", cli, "git show --stat <sha>", git_show, "< 100 ms")
+    )
     lib = _library_explain(repo, sha, runs * 3)
-    rows.append(_row("explain <sha> (warm index, library call)", lib, "git show --stat <sha>", git_show, "< 100 ms"))
+    rows.append(
+        _row(
+            "explain <sha> (warm index, library call)",
+            lib,
+            "git show --stat <sha>",
+            git_show,
+            "< 100 ms",
+        )
+    )
     path = "src/module_7.py"
     git_blame = timed(sh(["git", "blame", "-M", "-C", "-w", "-L", "5,5", "--", path], repo), runs)
     line = timed(sh([*SIGNOFF, "explain", f"{path}:5", "--json"], repo), runs)
@@ -90,8 +102,122 @@ def _library_explain(repo: Path, sha: str, runs: int) -> float:
         "    t = time.perf_counter(); explain(r, sys.argv[1]); s.append(time.perf_counter() - t)\n"
         "print(statistics.median(s))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, sha], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, sha], capture_output=True, text=True, check=True
+    )
     return float(out.stdout.strip())
+
+
+CHECK_POLICY = """\
+schema: signoff/policy/v1
+people:
+  - {id: ada, name: Ada, emails: [ada@example.com], roles: [security-reviewer]}
+  - {id: bob, name: Bob, emails: [bob@example.com]}
+workflows:
+  - id: general
+    description: everything
+    paths: ["*"]
+    tier: moderate
+    accountable: ada
+    conditions: {context: {met: true, evidence: e}, authority: {met: true, evidence: e}, time: {met: true, evidence: e}, incentive: {met: true, evidence: e}, escalation: {met: true, evidence: e}}
+    escalation: [{person: bob, respond_within: 1d}]
+    incident_path: {paged: [ada], authority: revert}
+"""
+
+
+def _git(repo: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env)
+
+
+def check_repo(files: int = 500) -> Path:
+    """A repository whose feature branch changes `files` files: one AI commit, one human."""
+    repo = HERE / "work" / f"check-{files}"
+    if (repo / ".generated").exists():
+        return repo
+    shutil.rmtree(repo, ignore_errors=True)
+    repo.mkdir(parents=True)
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Bob",
+        "GIT_AUTHOR_EMAIL": "bob@example.com",
+        "GIT_COMMITTER_NAME": "Bob",
+        "GIT_COMMITTER_EMAIL": "bob@example.com",
+    }
+    _git(repo, "init", "-q", "-b", "main")
+    (repo / "signoff.yaml").write_text(CHECK_POLICY)
+    for i in range(files):
+        path = repo / "src" / f"pkg{i % 20}" / f"mod{i}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(f"value_{j} = {j}\n" for j in range(40)))
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "base", env=env)
+    _git(repo, "checkout", "-q", "-b", "feature")
+    for i in range(files):
+        path = repo / "src" / f"pkg{i % 20}" / f"mod{i}.py"
+        lines = path.read_text().splitlines(keepends=True)
+        lines[5:8] = [f"ai_{i}_{k} = {k}\n" for k in range(3)]
+        path.write_text("".join(lines))
+    _git(
+        repo,
+        "commit",
+        "-q",
+        "-am",
+        "AI change\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>",
+        env=env,
+    )
+    for i in range(0, files, 5):
+        path = repo / "src" / f"pkg{i % 20}" / f"mod{i}.py"
+        path.write_text(path.read_text() + f"human_{i} = 1\n")
+    _git(repo, "commit", "-q", "-am", "human follow-up\n\nAI-Assisted: none", env=env)
+    (repo / ".generated").write_text(str(files))
+    return repo
+
+
+def bench_check(runs: int) -> list[dict[str, object]]:
+    repo = check_repo(500)
+    sh([*SIGNOFF, "index"], repo)()
+    diff = timed(sh(["git", "diff", "--stat", "main...feature"], repo), runs)
+
+    def gate(*extra: str) -> Callable[[], None]:
+        def call() -> None:
+            subprocess.run(
+                [*SIGNOFF, "check", "--base", "main", "--head", "feature", "--json", *extra],
+                cwd=repo,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+
+        return call
+
+    rows = [
+        _row(
+            "check, 500-file change set, no scanners",
+            timed(gate("--no-scan"), runs),
+            "git diff --stat main...feature",
+            diff,
+            "",
+        ),
+        _row(
+            "check, 500-file change set, bandit + detect-secrets",
+            timed(gate(), runs),
+            "git diff --stat main...feature",
+            diff,
+            "",
+        ),
+    ]
+    return rows
+
+
+def bench_audit() -> list[dict[str, object]]:
+    try:
+        import audit  # type: ignore[import-not-found]
+    except ImportError:
+        return []
+    result = audit.run()
+    rows = []
+    for row in result.get("rows", []):
+        rows.append(row)
+    return rows
 
 
 def bench_hook(runs: int) -> list[dict[str, object]]:
@@ -109,7 +235,17 @@ def bench_hook(runs: int) -> list[dict[str, object]]:
                 "plain git commit",
                 result["plain_ms"] / 1000,
                 "overhead < 80 ms",
-                extra=f"overhead {result['hooked_ms'] - result['plain_ms']:.1f} ms",
+                extra=f"agent commit: overhead {result['hooked_ms'] - result['plain_ms']:.1f} ms",
+            )
+        )
+        rows.append(
+            _row(
+                "git commit with Signoff hooks, no agent",
+                result["hooked_human_ms"] / 1000,
+                "plain git commit",
+                result["plain_ms"] / 1000,
+                "overhead < 80 ms",
+                extra=f"human commit: overhead {result['hooked_human_ms'] - result['plain_ms']:.1f} ms",
             )
         )
     return rows
@@ -163,7 +299,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--commits", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", choices=["history", "explain", "hook"], default=None)
+    parser.add_argument(
+        "--only", choices=["history", "explain", "hook", "check", "audit"], default=None
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not shutil.which("git"):
@@ -177,6 +315,10 @@ def main() -> None:
         rows += bench_explain(repo, args.runs)
     if args.only in (None, "hook"):
         rows += bench_hook(args.runs)
+    if args.only in (None, "check"):
+        rows += bench_check(args.runs)
+    if args.only in (None, "audit"):
+        rows += bench_audit()
     if args.json:
         print(json.dumps(rows, indent=2))
     print(write_results(rows, args.commits, args.runs))

@@ -90,22 +90,22 @@ def range_changeset(
 def _attribute_lines(repo: Repo, cs: ChangeSet, head: str, lookup: ProvenanceLookup) -> None:
     """Which commit (and so which provenance) wrote each added line.
 
-    When every commit has the same status and no line records, all lines share it and no blame
-    is needed; otherwise each file's added lines are blamed at head.
+    A file only one commit of the range touched got all its added lines from that commit; only
+    files several commits touched are blamed (one `git blame` per file, all ranges at once).
     """
     from signoff.git.blame import blame
 
-    provs = list(cs.provenance.values())
-    uniform = len({p.status for p in provs}) <= 1 and not any(p.line_records for p in provs)
+    touched = _touched_by(repo, cs)
     for f in cs.files:
         if f.binary or not f.added:
             continue
-        if uniform and provs and len(cs.commits) == 1:
-            prov = provs[0]
-            sha = cs.commits[0].sha
+        writers = touched.get(f.path, [])
+        if len(writers) == 1 and not cs.provenance[writers[0]].line_records:
+            prov = cs.provenance[writers[0]]
             tool = prov.tools[0] if prov.tools else None
             cs.lines[f.path] = [
-                AddedLine(f.path, n, text, sha, prov.status, tool) for n, text in f.added.items()
+                AddedLine(f.path, n, text, writers[0], prov.status, tool)
+                for n, text in f.added.items()
             ]
             continue
         rows: list[AddedLine] = []
@@ -117,6 +117,30 @@ def _attribute_lines(repo: Repo, cs: ChangeSet, head: str, lookup: ProvenanceLoo
                 AddedLine(f.path, b.line, f.added.get(b.line, b.content), b.commit, author, tool)
             )
         cs.lines[f.path] = rows
+
+
+def _touched_by(repo: Repo, cs: ChangeSet) -> dict[str, list[str]]:
+    """Path -> the non-merge commits of the range that changed it (one git process)."""
+    out = repo.run(
+        "log",
+        "-z",
+        "--no-merges",
+        "--format=%x01%H",
+        "--name-only",
+        "--no-renames",
+        f"{cs.base}..{cs.head}",
+    )
+    touched: dict[str, list[str]] = {}
+    sha = ""
+    for token in out.split(b"\x00"):
+        token = token.strip(b"\n")
+        if token.startswith(b"\x01"):
+            head, _, rest = token[1:].partition(b"\n")
+            sha = head.decode()
+            token = rest
+        if token and sha in cs.provenance:
+            touched.setdefault(token.decode("utf-8", "replace"), []).append(sha)
+    return touched
 
 
 def _runs(numbers: list[int]) -> list[tuple[int, int]]:
