@@ -1,0 +1,141 @@
+"""The decision chain across a policy change, and the postmortem's named control."""
+
+from __future__ import annotations
+
+import re
+
+from signoff.incidents.ops import link, open_incident, resolve, update
+from signoff.incidents.postmortem import actions, postmortem_html, postmortem_markdown
+from signoff.incidents.store import get_incident
+from signoff.incidents.trace import trace
+from tests.gitrepo import GitRepo
+from tests.incident_fixtures import AI_TRAILERS, HUMAN_TRAILERS, World, at, build
+from tests.policy_fixtures import base, dump
+
+NOW = at("2026-02-01T00:00:00")
+
+
+def _pay_incident(w: World, target: str, started: str = "2026-01-05T14:00:00") -> str:
+    inc = open_incident(w.repo, "Payments down", "sev1", at(started), categories=["config"])
+    link(w.repo, inc.id, [target])
+    resolve(w.repo, inc.id, at(started).replace(hour=15, minute=30))
+    return inc.id
+
+
+def test_trace_shows_owner_then_and_now_across_a_policy_change(repo: GitRepo) -> None:
+    w = build(repo)
+    changed = base()
+    pay = next(x for x in changed["workflows"] if x["id"] == "payments")
+    pay["accountable"] = "margaret"
+    pay["escalation"] = [{"person": "hedy", "respond_within": "1h"}]
+    repo.commit("Hand payments to Margaret" + HUMAN_TRAILERS, {"signoff.yaml": dump(changed)})
+    inc = _pay_incident(w, w.ai_commit)
+    t = trace(w.repo, get_incident(w.repo, inc), now=NOW, use_index=False)
+    doc = t.to_json()
+    (change,) = doc["changes"]
+    assert change["generated_by"] == [{"tool": "claude-code", "model": "opus", "session": None}]
+    assert change["accepted_by"]["email"] == "grace@example.com"
+    assert change["owners_then"]["paths"][0]["accountable"]["name"] == "Ada Lovelace"
+    assert change["owners_now"]["paths"][0]["accountable"]["name"] == "Margaret Hamilton"
+    assert change["owners_then"]["policy_rev"] == w.ai_commit
+    assert change["owners_now"]["paths"][0]["escalation"][0]["person"]["name"] == "Hedy Lamarr"
+    assert change["owners_now"]["paths"][0]["incident_path"]["authority"] == (
+        "roll back and freeze deploys"
+    )
+    assert change["gate"] == {"recorded": False, "result": None, "note": change["gate"]["note"]}
+    assert "no gate evidence was recorded" in change["gate"]["note"]
+    assert doc["label"] == "ai-connected"
+    md = postmortem_markdown(t)
+    assert "**Owner then** of `payments/config.py`: Ada Lovelace" in md
+    assert "**Owner now** of `payments/config.py`: Margaret Hamilton" in md
+
+
+def test_named_control_is_no_owner_when_nothing_covered_the_path(repo: GitRepo) -> None:
+    early = base()
+    early["workflows"] = [x for x in early["workflows"] if x["id"] != "everything"]
+    w = build(repo, early)
+    web = repo.commit("AI search page" + AI_TRAILERS, {"web/search.py": "Q = 'x'\n"})
+    repo.commit("Cover everything" + HUMAN_TRAILERS, {"signoff.yaml": dump(base())})
+    inc = open_incident(w.repo, "Search broken", "sev2", at("2026-01-06T10:00:00"))
+    link(w.repo, inc.id, [web])
+    t = trace(w.repo, get_incident(w.repo, inc.id), now=NOW, use_index=False)
+    assert t.primary is not None and t.primary.control == "no-owner"
+    md = postmortem_markdown(t)
+    section = md.split("## Which control let it through")[1].split("##")[0]
+    assert "No owner: no workflow covered the path" in section
+    assert "web/search.py" in section
+    assert "Grace" not in section  # the gate is named, not the person who accepted it
+    first = next(a for a in actions(t) if a.source == "no-owner")
+    assert first.owner == "Margaret Hamilton"  # governance.policy_owner
+
+
+def test_named_control_is_the_ignored_budget(repo: GitRepo) -> None:
+    w = build(repo)
+    _pay_incident(w, w.ai_commit)  # 90 minutes: spends the 15-minute payments budget
+    repo.commit("Record INC-0001" + HUMAN_TRAILERS, date="2026-01-06T10:00:00+00:00")
+    later = repo.commit(
+        "AI retry tweak" + AI_TRAILERS,
+        {"payments/retry.py": "BACKOFF = 0\n"},
+        date="2026-01-08T10:00:00+00:00",
+    )
+    second = _pay_incident(w, later, "2026-01-09T14:00:00")
+    t = trace(w.repo, get_incident(w.repo, second), now=NOW, use_index=False)
+    assert t.primary is not None and t.primary.control == "budget-ignored"
+    assert "INC-0001" in t.primary.why
+    controls = [g.control for g in t.gaps]
+    assert "review-unevidenced" in controls and "missing-scanner" not in controls
+    # every action has exactly one named owner, never blank
+    for a in actions(t):
+        assert a.owner and a.owner_id, a
+
+
+def test_a_declared_fix_is_not_an_ignored_budget(repo: GitRepo) -> None:
+    w = build(repo)
+    _pay_incident(w, w.ai_commit)
+    repo.commit("Record INC-0001" + HUMAN_TRAILERS, date="2026-01-06T10:00:00+00:00")
+    fix = repo.commit(
+        "AI fix" + AI_TRAILERS + "Fixes-Incident: INC-0001\n",
+        {"payments/config.py": "RETRIES = 3\nTIMEOUT_S = 2\nREGION = 'prod'\n"},
+        date="2026-01-08T10:00:00+00:00",
+    )
+    second = _pay_incident(w, fix, "2026-01-09T14:00:00")
+    t = trace(w.repo, get_incident(w.repo, second), now=NOW, use_index=False)
+    assert "budget-ignored" not in [g.control for g in t.gaps]
+
+
+def test_human_incident_has_no_ai_control(repo: GitRepo) -> None:
+    w = build(repo)
+    inc = open_incident(w.repo, "web", "sev3", at("2026-01-06T10:00:00"))
+    link(w.repo, inc.id, [w.human_commit])
+    t = trace(w.repo, get_incident(w.repo, inc.id), now=NOW, use_index=False)
+    assert t.connection.label == "not-ai"
+    assert t.gaps == []
+
+
+def test_postmortem_html_is_standalone_and_escaped(repo: GitRepo) -> None:
+    w = build(repo)
+    inc = _pay_incident(w, w.ai_commit)
+    update(
+        w.repo,
+        inc,
+        {"summary": "<script>alert(1)</script> config pointed at staging"},
+        action=("Diff staging and production config in CI", "ada", "2026-02-15"),
+    )
+    t = trace(w.repo, get_incident(w.repo, inc), now=NOW, use_index=False)
+    page = postmortem_html(t)
+    assert page.startswith("<!doctype html>") and "</html>" in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert not re.search(r"(src|href)=\"https?:", page)
+    assert "<table>" in page and "Diff staging and production config in CI" in page
+    md = postmortem_markdown(t)
+    for heading in (
+        "Summary",
+        "Impact",
+        "Timeline",
+        "Which control let it through",
+        "Contributing factors",
+        "Decision chain",
+        "What went well",
+        "Action items",
+    ):
+        assert f"## {heading}" in md
