@@ -152,6 +152,7 @@ def render(report: CheckReport) -> None:
                 f"  {_STYLE[f.severity]} {escape(f.where())} [dim]{f.rule}[/]  {escape(f.message)}"
             )
             console.print(f"        [dim]fix:[/] {escape(f.fix)}")
+        console.print()
     if report.ai_paths_checked is not None:
         console.print(
             f"coverage: {report.ai_paths_checked} path(s) with AI-assisted changes checked "
@@ -160,9 +161,9 @@ def render(report: CheckReport) -> None:
     counts = report.counts()
     summary = f"{counts['block']} blocking, {counts['warn']} warnings"
     if report.blocks:
-        console.print(f"\n[bold red]DO NOT SHIP[/]: {summary}")
+        console.print(f"[bold red]DO NOT SHIP[/]: {summary}")
     else:
-        console.print(f"\n[bold green]ship[/]: {summary}")
+        console.print(f"[bold green]ship[/]: {summary}")
 
 
 def schema_command(

@@ -26,13 +26,18 @@ TIERS: tuple[Tier, ...] = ("critical", "high", "moderate", "low")
 TIER_RANK: dict[str, int] = {"low": 0, "moderate": 1, "high": 2, "critical": 3}
 
 CONDITIONS = ("context", "authority", "time", "incentive", "escalation")
+# what the accountable must do or have, completing "the accountable must ..."
 CONDITION_QUESTIONS = {
-    "context": "understands the system well enough to own what AI generates for it",
-    "authority": "can stop a release",
-    "time": "has time budgeted for this ownership",
-    "incentive": "is rewarded for catching problems, not for throughput",
-    "escalation": "knows who to escalate to",
+    "context": "understand the system well enough to own what AI generates for it",
+    "authority": "be able to stop a release",
+    "time": "have time budgeted for this ownership",
+    "incentive": "be rewarded for catching problems, not for throughput",
+    "escalation": "know who to escalate to",
 }
+
+
+def _must(condition: str) -> str:
+    return f"The accountable must {CONDITION_QUESTIONS[condition]}."
 
 
 def _pattern(value: str) -> str:
@@ -146,13 +151,11 @@ class Condition(Model):
 class Conditions(Model):
     """The five conditions: context, authority, time, incentive, escalation."""
 
-    context: Condition | None = Field(default=None, description=CONDITION_QUESTIONS["context"])
-    authority: Condition | None = Field(default=None, description=CONDITION_QUESTIONS["authority"])
-    time: Condition | None = Field(default=None, description=CONDITION_QUESTIONS["time"])
-    incentive: Condition | None = Field(default=None, description=CONDITION_QUESTIONS["incentive"])
-    escalation: Condition | None = Field(
-        default=None, description=CONDITION_QUESTIONS["escalation"]
-    )
+    context: Condition | None = Field(default=None, description=_must("context"))
+    authority: Condition | None = Field(default=None, description=_must("authority"))
+    time: Condition | None = Field(default=None, description=_must("time"))
+    incentive: Condition | None = Field(default=None, description=_must("incentive"))
+    escalation: Condition | None = Field(default=None, description=_must("escalation"))
 
 
 class AcceptanceBar(Model):

@@ -22,7 +22,7 @@ from signoff.policy.escalation import resolve_chain
 from signoff.policy.findings import RULES, Finding
 from signoff.policy.match import covered, owner_of
 from signoff.policy.model import CONDITION_QUESTIONS, CONDITIONS, TIER_RANK, TIERS, Workflow
-from signoff.policy.registry import Policy
+from signoff.policy.registry import LoadedException, Policy
 from signoff.policy.yamlsafe import Loc
 
 LEAVING_WARNING = timedelta(days=30)
@@ -358,8 +358,8 @@ def _accountable(
         out.append(
             policy.finding(
                 "accountable.team",
-                f"{name} needs one named accountable: {acc.ids[0]!r} is a team, and a team owning "
-                "it is how nobody owns it",
+                f"{name} needs one named accountable: {acc.ids[0]!r} is a team, and shared "
+                "accountability leaves each member assuming another holds it",
                 "name one member of the team who meets the five conditions; keep the team as "
                 "responsible",
                 at,
@@ -420,8 +420,8 @@ def _accountable(
             out.append(
                 policy.finding(
                     "accountable.condition-missing",
-                    f"{name}: condition {cond!r} is not stated for {person.name}: does the "
-                    f"accountable {CONDITION_QUESTIONS[cond]}?",
+                    f"{name}: the {cond} condition is not stated for {person.name} (the "
+                    f"accountable must {CONDITION_QUESTIONS[cond]})",
                     f"add conditions.{cond}: {{met: true|false, evidence: '...'}}",
                     (*base, "conditions", cond),
                     key=True,
@@ -732,7 +732,9 @@ def _exceptions(policy: Policy, today: date) -> list[Finding]:
     return out
 
 
-def _ref_exc(policy: Policy, exc: Any, field_name: str, message: str, subject: str) -> Finding:
+def _ref_exc(
+    policy: Policy, exc: LoadedException, field_name: str, message: str, subject: str
+) -> Finding:
     return policy.finding(
         "ref.undefined",
         f"exception {exc.id}: {message}",
