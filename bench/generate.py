@@ -83,5 +83,7 @@ def generate(path: Path, commits: int, *, seed: int = 7, files: int = 400) -> Pa
 
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    target = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(__file__).parent / "work" / f"repo-{n}"
+    target = (
+        Path(sys.argv[2]) if len(sys.argv) > 2 else Path(__file__).parent / "work" / f"repo-{n}"
+    )
     print(generate(target, n))

@@ -10,7 +10,9 @@ from tests.gitrepo import GitRepo, git_test_env
 
 
 @pytest.fixture(autouse=True)
-def _isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_git(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every test sees a git config of its own, never the machine's."""
     env = git_test_env(tmp_path_factory.mktemp("home"))
     for key in list(os.environ):

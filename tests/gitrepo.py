@@ -18,7 +18,9 @@ class GitRepo:
         self.env = dict(env)
         self._tick = 0
 
-    def git(self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None) -> str:
+    def git(
+        self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None
+    ) -> str:
         proc = subprocess.run(
             ["git", *args],
             cwd=self.path,
@@ -87,7 +89,7 @@ def git_test_env(home: Path) -> dict[str, str]:
     cfg.write_text(
         "[user]\n\tname = Test User\n\temail = test@example.com\n"
         "[init]\n\tdefaultBranch = main\n"
-        "[protocol \"file\"]\n\tallow = always\n"
+        '[protocol "file"]\n\tallow = always\n'
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(

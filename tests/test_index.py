@@ -47,8 +47,8 @@ def test_notes_added_later_refresh_the_commit(repo: GitRepo) -> None:
     r = Repo.discover(repo.path)
     update_index(r)
     note = (
-        '{"schema":"signoff/provenance/v1","commit":"%s","status":"human",'
-        '"tools":[],"recorded_by":"cli"}\n' % shas["human"]
+        f'{{"schema":"signoff/provenance/v1","commit":"{shas["human"]}","status":"human",'
+        '"tools":[],"recorded_by":"cli"}\n'
     )
     repo.git("notes", "--ref=signoff", "add", "-F", "-", shas["human"], input=note.encode())
     result = update_index(r)

@@ -127,9 +127,10 @@ def render_commit(answer: CommitAnswer) -> None:
             console.print(f"  5. accountable:   {escape(_owner_line(o))}")
         if not own.owners:
             console.print(f"  5. accountable:   {escape(own.message)}")
-    for m in p.markers:
+    for marker in p.markers:
         console.print(
-            f"     [dim]marker {m.detector} ({m.source}, {m.confidence}): {escape(m.evidence)}[/]"
+            f"     [dim]marker {marker.detector} ({marker.source}, {marker.confidence}): "
+            f"{escape(marker.evidence)}[/]"
         )
     for problem in p.problems:
         console.print(f"     [yellow]problem:[/] {escape(problem)}")

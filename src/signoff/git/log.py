@@ -6,14 +6,15 @@ disagree with git on real histories, and trailers are where most AI markers live
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Sequence
-from typing import IO
+import contextlib
 import os
 import queue
+import re
 import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import IO
 
 from signoff.git.repo import GitError, Repo
 
@@ -202,10 +203,8 @@ def _read_blocks(stream: IO[bytes]) -> Iterator[bytes]:
     finally:
         # a consumer that stops early: keep draining so the reader can finish and exit
         while thread.is_alive():
-            try:
+            with contextlib.suppress(queue.Empty):
                 blocks.get(timeout=0.05)
-            except queue.Empty:
-                pass
 
 
 def iter_commits(

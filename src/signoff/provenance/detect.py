@@ -24,7 +24,6 @@ from signoff.provenance.model import (
 )
 from signoff.provenance.notes import parse_signoff_notes
 
-
 SILENT = "no provenance marker or record; unknown is not human"
 
 
@@ -40,7 +39,12 @@ def detect(
         # the common case on long histories: nothing recorded, nothing to combine
         accepter, source = find_accepter(commit, markers)
         return Provenance(
-            commit.sha, "unknown", None, accepted_by=accepter, accepted_by_source=source, reason=SILENT
+            commit.sha,
+            "unknown",
+            None,
+            accepted_by=accepter,
+            accepted_by_source=source,
+            reason=SILENT,
         )
     problems: list[str] = []
     records: list[LineRecord] = []
@@ -72,7 +76,9 @@ def detect(
     supporting = [m for m in markers if _supports(m, status)]
     confidence: Confidence | None = None
     if supporting and status != "unknown":
-        confidence = max((m.confidence for m in supporting), key=CONFIDENCE_ORDER.__getitem__)
+        confidence = max(
+            (m.confidence for m in supporting), key=lambda c: CONFIDENCE_ORDER[c or "weak"]
+        )
     tool_list: list[ToolUse] = []
     if status in ("ai", "mixed"):
         tool_list = _merge_tools(

@@ -23,7 +23,7 @@ from typing import Any, TypeAlias
 
 from signoff.git.notes import read_notes
 from signoff.git.repo import Repo
-from signoff.provenance.markers import normalize_model, normalize_tool
+from signoff.provenance.markers import normalize_tool
 from signoff.provenance.model import (
     Confidence,
     Kind,
@@ -33,6 +33,7 @@ from signoff.provenance.model import (
     NoteReading,
     ToolUse,
 )
+from signoff.provenance.names import normalize_model
 
 GITAI_NOTES = "ai"  # refs/notes/ai, the Git AI standard's namespace
 AGENT_TRACE_NOTES = "agent-trace"  # refs/notes/agent-trace, where trace writers attach records

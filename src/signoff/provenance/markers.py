@@ -22,8 +22,8 @@ from functools import lru_cache
 from typing import Literal
 
 from signoff.git.log import Commit, Person
-from signoff.provenance.names import normalize_model
 from signoff.provenance.model import Confidence, Kind, Marker, Source
+from signoff.provenance.names import normalize_model
 
 Role = Literal["author", "committer", "co-author"]
 

@@ -88,6 +88,7 @@ def _select(repo: Repo, index: Index, revs: list[str]) -> None:
     conn.execute("BEGIN")
     if (
         previous
+        and key is not None
         and len(key) == 1
         and len(previous) == 1
         and repo.succeeds("merge-base", "--is-ancestor", previous[0], key[0])
@@ -95,7 +96,9 @@ def _select(repo: Repo, index: Index, revs: list[str]) -> None:
         walk = ["--end-of-options", key[0], f"^{previous[0]}"]
     else:
         conn.execute("DELETE FROM sel")
-    conn.executemany("INSERT OR IGNORE INTO sel VALUES (?)", ((sha,) for sha in _rev_list(repo, walk)))
+    conn.executemany(
+        "INSERT OR IGNORE INTO sel VALUES (?)", ((sha,) for sha in _rev_list(repo, walk))
+    )
     conn.execute("INSERT OR REPLACE INTO meta VALUES ('sel', ?)", (json.dumps(key),))
     conn.execute("COMMIT")
 
@@ -119,7 +122,8 @@ def _rev_list(repo: Repo, args: list[str]) -> list[str]:
         return repo.run("rev-list", *args, "--").decode().split()
     except GitError as exc:
         raise SignoffError(
-            f"cannot list {' '.join(args[1:])}: {exc.message}", "give a revision range git log accepts"
+            f"cannot list {' '.join(args[1:])}: {exc.message}",
+            "give a revision range git log accepts",
         ) from exc
 
 

@@ -47,10 +47,10 @@ def parse_target(repo: Repo, text: str) -> Target:
         raise SignoffError(f"{text!r} is not a target", "give a commit, A..B, a file or file:line")
     if ".." in text and not _repo_path(repo, text):
         left, _, right = text.partition("...") if "..." in text else text.partition("..")
-        for end in (left, right):
-            if end and repo.resolve(end) is None:
+        for side in (left, right):
+            if side and repo.resolve(side) is None:
                 raise SignoffError(
-                    f"{end!r} in range {text!r} is not a commit", "check it with git log"
+                    f"{side!r} in range {text!r} is not a commit", "check it with git log"
                 )
         return Target("range", text, range=text)
     m = _LINE.match(text)

@@ -128,7 +128,9 @@ class Index:
         if row[0] is not None:
             return provenance_from_json(json.loads(row[0]))
         accepted = Person(row[2], row[3] or "") if row[2] is not None else None
-        return Provenance(sha, row[1], None, accepted_by=accepted, accepted_by_source=row[4], reason=SILENT)
+        return Provenance(
+            sha, row[1], None, accepted_by=accepted, accepted_by_source=row[4], reason=SILENT
+        )
 
     def has(self, sha: str) -> bool:
         return (
