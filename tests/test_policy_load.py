@@ -311,3 +311,9 @@ def test_yaml_12_scalars() -> None:
         "g": "3",
         "h": "2026-01-01",
     }
+
+
+def test_yes_and_no_are_booleans_where_a_boolean_is_expected() -> None:
+    text = GOOD.replace("met: true", "met: yes", 1)
+    policy = load_policy_text(text)
+    assert policy.document.workflows[0].conditions.context.met is True  # type: ignore[union-attr]
