@@ -305,6 +305,14 @@ def test_pre_push_skips_its_own_notes_push(base: GitRepo) -> None:
     assert "Signoff's own notes push" in json.loads(proc.stdout)["skipped"]
 
 
+def test_push_notes_can_be_switched_off(clones: tuple[GitRepo, GitRepo, Path]) -> None:
+    a, _, origin = clones
+    a.git("config", "signoff.pushNotes", "false")
+    a.commit("from a\n", {"a.txt": "a\n"}, env={"CLAUDECODE": "1"})
+    a.git("push", "-q", "origin", "main")
+    assert origin_notes(origin) == {}
+
+
 def test_notes_add_and_show(base: GitRepo) -> None:
     proc = signoff(
         base,

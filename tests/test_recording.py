@@ -517,3 +517,29 @@ def test_cli_hooks_with_flags(hooked: GitRepo, tmp_path: Path) -> None:
     proc = signoff_cli(hooked, "hook", "post-commit", "--human", "--json")
     assert json.loads(proc.stdout)["note_written"] is True
     assert note_docs(hooked)[0]["status"] == "human"
+
+
+def test_note_prepared_by_commit_msg_survives_the_sh_hand_over(hooked: GitRepo) -> None:
+    session = 'a*b%c\\d "q" @SIGNOFF_COMMIT@?'
+    sha = hooked.commit(
+        "x\n", {"f": "1"}, env={"CLAUDECODE": "1", "CLAUDE_CODE_SESSION_ID": session}
+    )
+    [doc] = note_docs(hooked)
+    assert doc["commit"] == sha
+    assert doc["tools"] == [{"tool": "claude-code", "model": None, "session": session}]
+    assert not list((hooked.path / ".git" / "signoff").glob("pending-*"))
+
+
+def test_a_stale_prepared_note_is_never_attached(hooked: GitRepo) -> None:
+    folder = hooked.path / ".git" / "signoff"
+    folder.mkdir(exist_ok=True)
+    stale = folder / "pending-1"
+    stale.write_text('{"schema":"signoff/provenance/v1","commit":"@SIGNOFF_COMMIT@","status":"ai"}')
+    os.utime(stale, (0, 0))
+    hooked.commit("human\n", {"f": "1"})
+    assert note_docs(hooked) == []
+    hooked.commit("agent\n", {"f": "2"}, env={"CURSOR_AGENT": "1"})
+    assert [d["tools"] for d in note_docs(hooked)] == [
+        [{"tool": "cursor", "model": None, "session": None}]
+    ]
+    assert not stale.exists()  # cleared by the next commit-msg that prepared a note

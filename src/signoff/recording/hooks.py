@@ -12,6 +12,7 @@ Imports only the standard library and import-light Signoff modules: this runs on
 from __future__ import annotations
 
 import os
+import time
 
 from signoff.git.hooks import git, git_dir, in_progress, read_head_file
 from signoff.recording.agents import Decision, decide, parse_declaration, trailer_tools
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
 NOTES_REF = "refs/notes/signoff"
+# Stands for the commit id in a note commit-msg prepares before the commit exists.
+COMMIT_PLACEHOLDER = "@SIGNOFF_COMMIT@"
 SIGNOFF_KEYS = ("ai-assisted", "accepted-by", "ai-session")
 SQUASH_PREFIXES = (b"fixup! ", b"squash! ", b"amend! ")
 # Identities that cannot accept a change: bots and the agents' own addresses.
@@ -58,7 +61,12 @@ class Person:
 def commit_msg(
     msg_path: str, *, cwd: str, env: Mapping[str, str], flag: str | None = None
 ) -> Report:
-    """Add `AI-Assisted:`, `Accepted-by:` and `AI-Session:` trailers to the message file."""
+    """Add `AI-Assisted:`, `Accepted-by:` and `AI-Session:` trailers to the message file.
+
+    When the installed script passes git's pid (`SIGNOFF_GIT_PID`), the note is prepared here
+    too and handed to post-commit in `<git dir>/signoff/pending-<pid>`, so post-commit only has
+    to fill in the new commit id (in sh, without starting Python again).
+    """
     report: Report = {"hook": "commit-msg", "trailers_added": []}
     gitdir = git_dir(cwd, env)
     busy = in_progress(gitdir)
@@ -67,16 +75,17 @@ def commit_msg(
         return report
     with open(msg_path, "rb") as fh:
         message = fh.read()
-    if message.lstrip().startswith(SQUASH_PREFIXES):
-        report["skipped"] = "fixup/squash commit: its trailers would not survive the autosquash"
-        return report
-    existing = _message_trailers(msg_path, message, cwd, env)
+    squash = message.lstrip().startswith(SQUASH_PREFIXES)
+    existing = [] if squash else _message_trailers(msg_path, message, cwd, env)
     decision = decide(env=env, flag=flag, trailers=existing, config=_config_reader(cwd, env))
     if decision is None:
         report["skipped"] = "no agent detected and nothing declared: unknown stays unknown"
         return report
     report["decision"] = decision.to_json()
-    wanted = _trailers_for(decision, existing, cwd, env)
+    person = _accepted_by(existing) or committer(cwd, env)
+    wanted = [] if squash else _trailers_for(decision, existing, person)
+    if squash:
+        report["trailers_skipped"] = "fixup/squash commit: trailers would not survive autosquash"
     if wanted:
         args: list[str | bytes] = [
             "interpret-trailers",
@@ -91,6 +100,10 @@ def commit_msg(
         if not res.ok:
             raise OSError(f"git interpret-trailers failed: {res.message()}")
     report["trailers_added"] = [f"{k}: {v}" for k, v in wanted]
+    pid = env.get("SIGNOFF_GIT_PID", "")
+    if pid.isdigit() and decision.source != "trailer":
+        note = _note(decision, person, COMMIT_PLACEHOLDER)
+        report["note_pending"] = _write_pending(gitdir, pid, note)
     return report
 
 
@@ -107,7 +120,7 @@ def _message_trailers(
 
 
 def _trailers_for(
-    decision: Decision, existing: list[tuple[str, str]], cwd: str, env: Mapping[str, str]
+    decision: Decision, existing: list[tuple[str, str]], person: Person | None
 ) -> list[tuple[str, str]]:
     """The trailers the decision calls for that the message does not carry already."""
     have_keys = {k.strip().lower() for k, _ in existing}
@@ -126,10 +139,8 @@ def _trailers_for(
         if use.session and use.session not in sessions:
             out.append(("AI-Session", use.session))
             sessions.add(use.session)
-    if "accepted-by" not in have_keys:
-        person = committer(cwd, env)
-        if person is not None:
-            out.append(("Accepted-by", str(person)))
+    if "accepted-by" not in have_keys and person is not None:
+        out.append(("Accepted-by", str(person)))
     return out
 
 
@@ -211,6 +222,12 @@ def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) ->
     if len(parents.split()) > 1:
         report["skipped"] = "merge commit: its changes are its parents' and keep their provenance"
         return report
+    pending = _take_pending(gitdir, env.get("SIGNOFF_GIT_PID", ""))
+    if pending is not None:
+        append_note(sha, pending.replace(COMMIT_PLACEHOLDER.encode(), sha.encode()), cwd, env)
+        report["note_written"] = True
+        report["from"] = "commit-msg"
+        return report
     trailers = _split_trailers(raw_trailers.encode())
     read_config = _config_reader(cwd, env)
     decision = decide(env=env, flag=flag, trailers=trailers, config=read_config)
@@ -226,19 +243,55 @@ def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) ->
         report["skipped"] = "only the commit's own trailers declare it: they are the record"
         return report
     person = _accepted_by(trailers) or accepter(cname, cemail)
+    append_note(sha, _note(decision, person, sha), cwd, env)
+    report["note_written"] = True
+    return report
+
+
+def _note(decision: Decision, person: Person | None, commit: str) -> bytes:
     from signoff.provenance.notes import build_note
 
-    note = build_note(
+    return build_note(
         status=decision.status,
         tools=list(decision.tools),
         accepted_by=person,
         recorded_by="hook",
         detection={"source": decision.source, "evidence": decision.evidence},
-        commit=sha,
+        commit=commit,
     )
-    append_note(sha, note, cwd, env)
-    report["note_written"] = True
-    return report
+
+
+def _pending_path(gitdir: str, pid: str) -> str:
+    return os.path.join(gitdir, "signoff", f"pending-{pid}")
+
+
+def _write_pending(gitdir: str, pid: str, note: bytes) -> str:
+    """Leave the prepared note for post-commit; clear ones an aborted commit left behind."""
+    folder = os.path.join(gitdir, "signoff")
+    os.makedirs(folder, exist_ok=True)
+    now = time.time()
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith("pending-") and now - entry.stat().st_mtime > 3600:
+                os.unlink(entry.path)
+    path = _pending_path(gitdir, pid)
+    with open(path, "wb") as fh:
+        fh.write(note)
+    return path
+
+
+def _take_pending(gitdir: str, pid: str) -> bytes | None:
+    """The note commit-msg prepared for this `git commit`, removed as it is taken."""
+    if not pid.isdigit():
+        return None
+    path = _pending_path(gitdir, pid)
+    try:
+        with open(path, "rb") as fh:
+            note = fh.read()
+    except OSError:
+        return None
+    os.unlink(path)
+    return note
 
 
 def _credit_config(decision: Decision, read_config: Callable[[], str | None]) -> Decision:
@@ -287,6 +340,10 @@ def pre_push(remote: str, url: str, refs: bytes, *, cwd: str, env: Mapping[str, 
     report: Report = {"hook": "pre-push", "remote": remote}
     if env.get(GUARD):
         report["skipped"] = "this push is Signoff's own notes push"
+        return report
+    opt = git("config", "--type=bool", "--get", "signoff.pushNotes", cwd=cwd, env=env)
+    if opt.ok and opt.out.strip() == b"false":
+        report["skipped"] = "signoff.pushNotes is false"
         return report
     pushed = [line.split() for line in refs.decode("utf-8", "replace").splitlines()]
     if any(len(fields) == 4 and fields[2] == NOTES_REF for fields in pushed):

@@ -25,6 +25,7 @@ import signoff
 from signoff.git import config
 from signoff.git.repo import Repo
 from signoff.recording.agents import SIGNALS
+from signoff.recording.hooks import COMMIT_PLACEHOLDER
 from signoff.recording.sync import NOTES_REF, fetch_refspec
 
 HOOKS = ("commit-msg", "post-commit", "pre-push")
@@ -124,8 +125,10 @@ def uninstall(repo: Repo) -> dict[str, Any]:
 
 def hook_script(name: str, python: str, package_dir: str) -> str:
     """The sh script installed as hook `name`."""
+    # git runs every hook of one commit as its own child: $PPID names that `git commit`
     run = (
-        f'"$signoff_python" -I -S -c {_sh_quote(BOOTSTRAP)} "$signoff_path" {name} "$@"'
+        f'SIGNOFF_GIT_PID=$PPID "$signoff_python" -I -S -c {_sh_quote(BOOTSTRAP)} '
+        f'"$signoff_path" {name} "$@"'
         f' || echo "signoff: warning: the {name} hook failed; provenance not recorded" >&2'
     )
     # pre-push reads the pushed refs on stdin: read them once, hand them to both hooks
@@ -150,7 +153,7 @@ def hook_script(name: str, python: str, package_dir: str) -> str:
         finish = "exit 0"
     else:
         chain = 'status=0\nif [ -x "$chained" ]; then\n    "$chained" "$@"\n    status=$?\nfi\n'
-        fast = (
+        fast = _PENDING_NOTE + (
             'if ! signoff_signal && [ -z "${GIT_DIR:-}" ] && [ -d .git ] '
             "&& [ ! -f .git/CHERRY_PICK_HEAD ]; then\n    exit $status\nfi\n"
         )
@@ -176,6 +179,21 @@ def hook_script(name: str, python: str, package_dir: str) -> str:
         "fi\n"
         f"{finish}\n"
     )
+
+
+# post-commit in sh: the note commit-msg prepared only needs the new commit id, no Python.
+_PENDING_NOTE = (
+    'pending=".git/signoff/pending-$PPID"\n'
+    'if [ -z "${GIT_DIR:-}" ] && [ -f "$pending" ]; then\n'
+    '    note=$(cat "$pending") && rm -f "$pending"\n'
+    "    sha=$(git rev-parse --verify --quiet HEAD)\n"
+    f'    note="${{note%%{COMMIT_PLACEHOLDER}*}}$sha${{note#*{COMMIT_PLACEHOLDER}}}"\n'
+    '    printf \'%s\\n\' "$note" | git notes --ref=refs/notes/signoff append -F - "$sha" \\\n'
+    '        || echo "signoff: warning: post-commit: could not write the Signoff note on'
+    ' $sha; provenance not recorded (git goes ahead)" >&2\n'
+    "    exit $status\n"
+    "fi\n"
+)
 
 
 def _signal_function() -> str:
