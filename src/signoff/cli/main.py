@@ -52,6 +52,7 @@ COMMAND_MODULES: list[str] = [
     "exception",
     "policy",
     "owners",
+    "incident",
     "init",
     "notes",
     "hook",

@@ -113,7 +113,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _chain_lines(c: ChangeTrace) -> list[str]:
+def chain_lines(c: ChangeTrace) -> list[str]:
     ch = c.change
     p = ch.provenance
     tools = ", ".join(
@@ -220,7 +220,7 @@ def postmortem_markdown(trace: Trace) -> str:
     lines += [f"- {f}" for f in factors] or ["- none recorded"]
     lines += ["", "## Decision chain", ""]
     for c in trace.changes:
-        lines += [*_chain_lines(c), ""]
+        lines += [*chain_lines(c), ""]
     if not trace.changes:
         lines += ["No changes are linked yet.", ""]
     lines += ["## What went well", ""]

@@ -1,0 +1,69 @@
+"""Per AI tool: lines it authored, incidents linked to it, the rate, and the kinds of failure.
+
+The evidence a tool's named owner uses to update its failure patterns and review checklist.
+AI lines come from the index (a commit's AI-attributed added lines, credited to every tool
+the commit names); incidents count once per tool when an AI-connected incident's AI-authored
+suspect changes name that tool.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from signoff.git.repo import Repo
+from signoff.incidents.classify import Connection
+from signoff.incidents.model import Incident
+from signoff.store.index import open_index
+
+
+@dataclass(slots=True)
+class ToolFigures:
+    tool: str
+    ai_lines: int = 0
+    commits: int = 0
+    incidents: list[str] = field(default_factory=list)
+    categories: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def per_thousand_lines(self) -> float | None:
+        return round(len(self.incidents) * 1000 / self.ai_lines, 3) if self.ai_lines else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tool": self.tool,
+            "ai_lines": self.ai_lines,
+            "ai_commits": self.commits,
+            "incidents": self.incidents,
+            "incidents_per_1000_ai_lines": self.per_thousand_lines,
+            "categories": dict(sorted(self.categories.items())),
+        }
+
+
+def tool_figures(repo: Repo, connected: Sequence[tuple[Incident, Connection]]) -> list[ToolFigures]:
+    """Every tool seen in the index or in an incident, most incidents first."""
+    out: dict[str, ToolFigures] = {}
+    if repo.head() is not None:
+        index, _ = open_index(repo)
+        try:
+            rows = index.conn.execute(
+                "SELECT t.tool, COUNT(DISTINCT c.sha), COALESCE(SUM(c.ai_lines), 0) "
+                "FROM (SELECT DISTINCT sha, tool FROM commit_tools) t "
+                "JOIN commits c ON c.sha = t.sha GROUP BY t.tool"
+            ).fetchall()
+        finally:
+            index.close()
+        for tool, commits, lines in rows:
+            out[tool] = ToolFigures(tool, int(lines), int(commits))
+    for incident, conn in connected:
+        if conn.label != "ai-connected":
+            continue
+        tools = {t.tool for c in conn.changes if c.ai for t in c.tools}
+        for tool in tools:
+            figures = out.setdefault(tool, ToolFigures(tool))
+            figures.incidents.append(incident.id)
+            names: list[str] = list(incident.categories) or ["unclassified"]
+            figures.categories.update(names)
+    return sorted(out.values(), key=lambda f: (-len(f.incidents), -f.ai_lines, f.tool))
