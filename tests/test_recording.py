@@ -543,3 +543,14 @@ def test_a_stale_prepared_note_is_never_attached(hooked: GitRepo) -> None:
         [{"tool": "cursor", "model": None, "session": None}]
     ]
     assert not stale.exists()  # cleared by the next commit-msg that prepared a note
+
+
+def test_linked_worktree_commits_are_recorded(hooked: GitRepo, tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    hooked.git("worktree", "add", "-q", "-b", "wt", str(tree))
+    other = GitRepo(tree, hooked.env)
+    sha = other.commit("in a worktree\n", {"w.txt": "w\n"}, env={"GEMINI_CLI": "1"})
+    assert "AI-Assisted: gemini-cli" in trailers(other)
+    [doc] = note_docs(hooked, sha)
+    assert doc["commit"] == sha
+    assert not list((hooked.path / ".git" / "worktrees").glob("*/signoff/pending-*"))

@@ -1,10 +1,12 @@
 """What the commit-msg, post-commit and pre-push hooks do.
 
-commit-msg decides (see `agents.decide`) and writes the canonical trailers with
-`git interpret-trailers`, so git's own trailer rules apply; post-commit re-derives the same decision
-from the commit's trailers and the same environment and appends a `signoff/provenance/v1` note to
-HEAD; pre-push also pushes `refs/notes/signoff`. None of them blocks git when Signoff itself
-fails: `hookmain` turns any exception into a one-line warning and exit code 0.
+commit-msg decides (see `agents.decide`), writes the canonical trailers with
+`git interpret-trailers` (so git's own trailer rules apply) and prepares the note; post-commit
+appends that `signoff/provenance/v1` note to the new commit (the installed script does this part
+in sh). When commit-msg did not run (`--no-verify`, a hook manager), post-commit re-derives the
+decision from the commit's trailers and the same environment. pre-push also pushes
+`refs/notes/signoff`. None of them blocks git when Signoff itself fails: `hookmain` turns any
+exception into a one-line warning and exit code 0.
 
 Imports only the standard library and import-light Signoff modules: this runs on every commit.
 """
@@ -43,7 +45,7 @@ Report = dict[str, object]
 
 
 class Person:
-    """A name and email, as in `Name <email>`."""
+    """A name and email, as in `Name <email>` (an import-light `signoff.git.log.Person`)."""
 
     __slots__ = ("email", "name")
 
