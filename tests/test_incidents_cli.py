@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
+
+import jsonschema
 
 from tests.gitrepo import GitRepo
 from tests.incident_fixtures import build
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schemas"
 
 
 def signoff(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
@@ -63,7 +68,9 @@ def test_incident_lifecycle_through_the_cli(repo: GitRepo) -> None:
     resolved = doc(repo, "incident", "resolve", "INC-0001", "--at", "2026-01-05T15:30")
     assert resolved["incident"]["status"] == "resolved"
 
-    listed = doc(repo, "incident", "list")["incidents"]
+    listing = doc(repo, "incident", "list")
+    jsonschema.validate(listing, json.loads((SCHEMAS / "incidents-v1.json").read_text()))
+    listed = listing["incidents"]
     assert [(i["id"], i["label"], i["impact_minutes"]) for i in listed] == [
         ("INC-0001", "ai-connected", 90)
     ]
