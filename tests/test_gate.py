@@ -372,3 +372,18 @@ def test_exception_request_drafts_a_reviewable_record(base: GitRepo) -> None:
         env=base.env,
     )
     assert unknown.returncode == 2 and "crypto" in unknown.stderr
+
+
+def test_undeclared_provenance_blocks_where_the_policy_requires_it(repo: GitRepo) -> None:
+    policy = POLICY.replace("ai_tools:", "provenance: {require_declaration: [high]}\nai_tools:")
+    repo.commit("base\n", {"signoff.yaml": policy, "payments/a.py": "a = 1\n", "README.md": "r\n"})
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("silent change\n", {"payments/a.py": "a = 2\n"}, author=GRACE)
+    repo.commit("silent docs\n", {"README.md": "r\ns\n"}, author=GRACE)
+    result = run(repo, scan=False)
+    undeclared = [f for f in result.findings if f.rule == "provenance.undeclared"]
+    assert len(undeclared) == 1 and "high" in undeclared[0].message
+    repo.commit("declared\n\nAI-Assisted: none\n", {"payments/a.py": "a = 3\n"}, author=GRACE)
+    assert (
+        len([f for f in run(repo, scan=False).findings if f.rule == "provenance.undeclared"]) == 1
+    )

@@ -36,6 +36,11 @@ class ChangeSet:
     provenance: dict[str, Provenance] = field(default_factory=dict)
     files: list[FileDiff] = field(default_factory=list)
     lines: dict[str, list[AddedLine]] = field(default_factory=dict)
+    touched: dict[str, list[str]] = field(default_factory=dict)  # path -> commits changing it
+
+    def paths_of(self, sha: str) -> set[str]:
+        """Paths a commit of the range changed (whether or not its lines survive at head)."""
+        return {path for path, shas in self.touched.items() if sha in shas}
 
     @property
     def ai_commits(self) -> list[Commit]:
@@ -95,7 +100,7 @@ def _attribute_lines(repo: Repo, cs: ChangeSet, head: str, lookup: ProvenanceLoo
     """
     from signoff.git.blame import blame
 
-    touched = _touched_by(repo, cs)
+    touched = cs.touched = _touched_by(repo, cs)
     for f in cs.files:
         if f.binary or not f.added:
             continue

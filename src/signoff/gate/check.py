@@ -276,7 +276,7 @@ class _Context:
             prov = self.cs.provenance[commit.sha]
             if prov.status != "unknown":
                 continue
-            tiers = {self.tier(p) for p in _commit_paths(self.cs, commit.sha)} or {DEFAULT_TIER}
+            tiers = {self.tier(p) for p in self.cs.paths_of(commit.sha)} or {DEFAULT_TIER}
             hit = sorted(tiers & required)
             if hit:
                 out.append(
@@ -580,12 +580,6 @@ class _Context:
         return written
 
 
-def _commit_paths(cs: ChangeSet, sha: str) -> set[str]:
-    return {a.path for rows in cs.lines.values() for a in rows if a.commit == sha}
-
-
 def _declaration_tiers(policy: Policy) -> set[str]:
     """Tiers where the policy requires every commit to declare its provenance."""
-    rules = getattr(policy.document, "provenance", None)
-    tiers = getattr(rules, "require_declaration", None) if rules is not None else None
-    return set(tiers or ())
+    return set(policy.document.provenance.require_declaration)

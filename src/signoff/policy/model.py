@@ -292,6 +292,16 @@ class AiTool(Model):
     )
 
 
+class ProvenanceRules(Model):
+    """What the gate demands of provenance itself, before any other rule."""
+
+    require_declaration: list[Tier] = Field(
+        default_factory=list,
+        description="Tiers where every commit must declare its provenance (AI-Assisted: <tool> "
+        "or AI-Assisted: none, or a Signoff note); an unknown commit there blocks.",
+    )
+
+
 class Governance(Model):
     """Who owns the policy itself; changes to signoff.yaml are a governed workflow too."""
 
@@ -312,6 +322,7 @@ class PolicyDocument(Model):
 
     schema_version: Literal["signoff/policy/v1"] = Field(alias="schema")
     governance: Governance | None = None
+    provenance: ProvenanceRules = Field(default_factory=ProvenanceRules)
     people: list[Person] = Field(default_factory=list)
     teams: list[Team] = Field(default_factory=list)
     ai_tools: list[AiTool] = Field(default_factory=list)
