@@ -53,6 +53,7 @@ COMMAND_MODULES: list[str] = [
     "policy",
     "owners",
     "incident",
+    "decay",
     "init",
     "notes",
     "hook",

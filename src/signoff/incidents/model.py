@@ -165,3 +165,22 @@ class BudgetOverride(Model):
 def utc_datetime(value: datetime) -> datetime:
     """Naive datetimes are refused by the models; this is for values we create ourselves."""
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+ATTESTATION_SCHEMA = "signoff/attestation/v1"
+
+
+class Attestation(Model):
+    """A named person has read and understands the code at `path`, as of `commit`.
+
+    It covers the lines introduced by `commit` and its ancestors; code added later needs a new
+    attestation. Kept as a reviewed file in `.signoff/attestations/`.
+    """
+
+    schema_version: Literal["signoff/attestation/v1"] = Field(alias="schema")
+    id: Id | None = Field(default=None, description="Defaults to the file name.")
+    path: str = Field(min_length=1, description="A file, or a folder ending in '/'.")
+    commit: Sha = Field(description="The commit the attestation applies to.")
+    person: Ref = Field(description="A person id from signoff.yaml.")
+    attested: date
+    note: str = ""

@@ -22,7 +22,14 @@ from ruamel.yaml import YAML
 
 from signoff.errors import SignoffError
 from signoff.git.repo import Repo
-from signoff.incidents.model import INCIDENT_SCHEMA, OVERRIDE_SCHEMA, BudgetOverride, Incident
+from signoff.incidents.model import (
+    ATTESTATION_SCHEMA,
+    INCIDENT_SCHEMA,
+    OVERRIDE_SCHEMA,
+    Attestation,
+    BudgetOverride,
+    Incident,
+)
 from signoff.policy.findings import Finding
 from signoff.policy.load import _validation_findings
 from signoff.policy.registry import Origin
@@ -30,6 +37,7 @@ from signoff.policy.yamlsafe import Limits, YamlProblem, load_yaml
 
 INCIDENTS_DIR = ".signoff/incidents"
 OVERRIDES_DIR = ".signoff/budget-overrides"
+ATTESTATIONS_DIR = ".signoff/attestations"
 RECORD_LIMITS = Limits(max_bytes=256 * 1024, max_nodes=20_000)
 MAX_RECORDS = 5000
 
@@ -195,6 +203,24 @@ def load_overrides(repo: Repo, rev: str | None = None) -> list[BudgetOverride]:
     return [x.record for x in _load_all(repo, OVERRIDES_DIR, BudgetOverride, OVERRIDE_SCHEMA, rev)]
 
 
+def load_attestations(repo: Repo, rev: str | None = None) -> list[Attestation]:
+    """Every understanding attestation in `.signoff/attestations/`."""
+    loaded = _load_all(repo, ATTESTATIONS_DIR, Attestation, ATTESTATION_SCHEMA, rev)
+    return [x.record for x in loaded]
+
+
+def next_numbered(repo: Repo, folder: str, prefix: str) -> str:
+    """PREFIX-0001, PREFIX-0002, ...: one past the highest numbered file in `folder`."""
+    numbers = [0]
+    root = repo.root / folder
+    if root.is_dir():
+        for item in root.iterdir():
+            stem = item.stem
+            if stem.startswith(prefix + "-") and stem[len(prefix) + 1 :].isdigit():
+                numbers.append(int(stem[len(prefix) + 1 :]))
+    return f"{prefix}-{max(numbers) + 1:04d}"
+
+
 def get_incident(repo: Repo, incident_id: str) -> Incident:
     """One incident from the work tree, by id."""
     path = incident_path(repo, incident_id)
@@ -218,15 +244,8 @@ def incident_path(repo: Repo, incident_id: str) -> Path:
 
 
 def next_incident_id(repo: Repo) -> str:
-    """INC-0001, INC-0002, ...: one past the highest numbered file in the folder."""
-    folder = repo.root / INCIDENTS_DIR
-    numbers = [0]
-    if folder.is_dir():
-        for item in folder.iterdir():
-            stem = item.stem
-            if stem.startswith("INC-") and stem[4:].isdigit():
-                numbers.append(int(stem[4:]))
-    return f"INC-{max(numbers) + 1:04d}"
+    """INC-0001, INC-0002, ...: one past the highest numbered incident file."""
+    return next_numbered(repo, INCIDENTS_DIR, "INC")
 
 
 # -- writing ----------------------------------------------------------------------------------

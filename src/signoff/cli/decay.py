@@ -1,0 +1,88 @@
+"""`signoff decay` and `signoff attest PATH`: who still understands the AI-authored code."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from signoff.cli.output import console, emit_json, open_repo, short
+from signoff.errors import SignoffError
+
+
+def register(app: typer.Typer) -> None:
+    app.command("decay")(decay_command)
+    app.command("attest")(attest_command)
+
+
+def _day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise SignoffError(f"--as-of {text!r} is not a date", "write it as YYYY-MM-DD") from None
+
+
+def decay_command(
+    path: list[str] = typer.Argument(
+        None, help="Only these files (default: every AI-touched file)."
+    ),
+    as_of: str | None = typer.Option(None, "--as-of", help="Judge leavers as of YYYY-MM-DD."),
+    limit: int = typer.Option(50, "--limit", "-n", help="Show at most this many files."),
+    repo: str = typer.Option(".", "--repo", "-C", help="Repository to read."),
+    as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
+) -> None:
+    """AI-authored code no current person has attested to understand, most critical first."""
+    from signoff.incidents.decay import decay
+
+    rows = decay(open_repo(repo), today=_day(as_of), paths=path or None)
+    if as_json:
+        emit_json("decay", {"files": [r.to_json() for r in rows[:limit]], "total": len(rows)})
+        return
+    if not rows:
+        console.print("no decayed AI-authored code: every AI-authored line has a current attester")
+        return
+    table = Table(box=None)
+    for col in ("path", "tier", "workflow", "decayed/AI lines", "why", "accepted by"):
+        table.add_column(col)
+    for r in rows[:limit]:
+        table.add_row(
+            escape(r.path),
+            r.tier or "-",
+            r.workflow or "[red]no owner[/]",
+            f"{r.decayed_lines}/{r.ai_lines}",
+            escape("; ".join(f"{k} ({v})" for k, v in r.reasons.items())),
+            escape(", ".join(r.accepters) or "-"),
+        )
+    console.print(table)
+    if len(rows) > limit:
+        console.print(f"[dim]{len(rows) - limit} more (--limit)[/]")
+
+
+def attest_command(
+    path: str = typer.Argument(..., help="A file or folder, relative to the repository root."),
+    person: str | None = typer.Option(
+        None, "--as", help="Person id in signoff.yaml (default: matched from git user.email)."
+    ),
+    rev: str = typer.Option("HEAD", "--commit", help="The commit the attestation applies to."),
+    note: str = typer.Option("", "--note", help="What was read, how it was checked."),
+    repo: str = typer.Option(".", "--repo", "-C", help="Repository to write to."),
+    as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
+) -> None:
+    """Record that a named person has read and understands PATH (a reviewed file)."""
+    from signoff.incidents.decay import attest
+
+    record = attest(open_repo(repo), path, person, rev=rev, note=note)
+    if as_json:
+        emit_json(
+            "attestation",
+            {"attestation": record.model_dump(mode="json", by_alias=True, exclude_none=True)},
+        )
+        return
+    console.print(
+        f"{record.id}: {escape(record.person)} understands {escape(record.path)} as of "
+        f"{short(record.commit)} (.signoff/attestations/{record.id}.yaml; commit it for review)"
+    )

@@ -1,0 +1,204 @@
+"""Ownership decay: AI-authored code that no current person has attested to understand.
+
+Accepting a change is not understanding it, and people leave. `signoff attest PATH` records that
+a named, current person has read and understands the code at PATH as of a commit; `signoff
+decay` lists the AI-authored lines (by blame at HEAD) that no such attestation covers, with the
+reason (the accepter left, the accepter is not in the registry, or nobody attested), largest and
+most critical first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from signoff.errors import SignoffError
+from signoff.git.repo import Repo
+from signoff.incidents.model import ATTESTATION_SCHEMA, Attestation
+from signoff.incidents.store import ATTESTATIONS_DIR, load_attestations, next_numbered, write_record
+from signoff.policy import Policy, load_policy, owners_for
+from signoff.policy.accountable import has_left
+from signoff.policy.model import TIER_RANK, Person
+from signoff.query.blame import blame_lines
+from signoff.query.lookup import ProvenanceLookup
+from signoff.store.index import open_index
+
+AI = ("ai", "mixed")
+
+
+def person_by_email(policy: Policy, email: str) -> Person | None:
+    for person in policy.people.values():
+        if email.lower() in (e.lower() for e in person.emails):
+            return person
+    return None
+
+
+def attest(
+    repo: Repo,
+    path: str,
+    person_id: str | None,
+    *,
+    rev: str = "HEAD",
+    today: date | None = None,
+    note: str = "",
+) -> Attestation:
+    """Record that `person_id` (default: the git user, matched by email) understands `path`."""
+    when = today or date.today()
+    policy = load_policy(repo)
+    if person_id is None:
+        email = repo.run_text("config", "user.email", check=False).strip()
+        found = person_by_email(policy, email) if email else None
+        if found is None:
+            raise SignoffError(
+                f"your git email {email or '(unset)'} matches no person in signoff.yaml",
+                "name yourself: signoff attest PATH --as <person id>",
+            )
+        person_id = found.id
+    person = policy.people.get(person_id)
+    if person is None:
+        raise SignoffError(f"{person_id!r} is not a person in signoff.yaml", "use a person id")
+    if has_left(person, when):
+        raise SignoffError(f"{person.name} has left ({person.left})", "a current person attests")
+    commit = repo.require_commit(rev)
+    clean = path.strip().removeprefix("./").strip("/")
+    clean = "" if clean == "." else clean
+    kind = repo.run("cat-file", "-t", f"{commit}:{clean}", check=False).strip()
+    if kind not in (b"blob", b"tree"):
+        raise SignoffError(
+            f"{path} is not tracked at {rev}", "give a file or folder, relative to the repo root"
+        )
+    target = clean if kind == b"blob" else (clean + "/" if clean else "/")
+    ident = next_numbered(repo, ATTESTATIONS_DIR, "ATT")
+
+    def edit(data: dict[str, Any]) -> None:
+        data.update(
+            {
+                "schema": ATTESTATION_SCHEMA,
+                "id": ident,
+                "path": target,
+                "commit": commit,
+                "person": person_id,
+                "attested": when.isoformat(),
+            }
+        )
+        if note:
+            data["note"] = note
+
+    file = repo.root / ATTESTATIONS_DIR / f"{ident}.yaml"
+    return write_record(file, Attestation, ATTESTATION_SCHEMA, edit, create=True)
+
+
+@dataclass(slots=True)
+class DecayedFile:
+    path: str
+    workflow: str | None
+    tier: str | None
+    ai_lines: int  # AI-authored lines at HEAD
+    decayed_lines: int  # of those, not covered by a current person's attestation
+    reasons: dict[str, int] = field(default_factory=dict)  # reason -> lines
+    accepters: list[str] = field(default_factory=list)
+    attested_by: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "workflow": self.workflow,
+            "tier": self.tier,
+            "ai_lines": self.ai_lines,
+            "decayed_lines": self.decayed_lines,
+            "reasons": self.reasons,
+            "accepters": self.accepters,
+            "attested_by": self.attested_by,
+        }
+
+
+def _covers(a: Attestation, path: str) -> bool:
+    return a.path == "/" or a.path == path or (a.path.endswith("/") and path.startswith(a.path))
+
+
+class _Ancestry:
+    """`is commit X part of attestation commit Y`, asked of git once per pair."""
+
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self.cache: dict[tuple[str, str], bool] = {}
+
+    def within(self, sha: str, attested: str) -> bool:
+        key = (sha, attested)
+        if key not in self.cache:
+            self.cache[key] = sha == attested or self.repo.succeeds(
+                "merge-base", "--is-ancestor", sha, attested
+            )
+        return self.cache[key]
+
+
+def ai_touched_files(repo: Repo) -> list[str]:
+    """Files at HEAD that some AI-assisted commit touched (from the index)."""
+    index, _ = open_index(repo)
+    try:
+        rows = index.conn.execute(
+            "SELECT DISTINCT f.path FROM commit_files f JOIN commits c ON c.sha = f.sha "
+            "WHERE c.status IN ('ai', 'mixed')"
+        ).fetchall()
+    finally:
+        index.close()
+    at_head = set(repo.run_text("ls-tree", "-r", "--name-only", "HEAD").splitlines())
+    return sorted(r[0] for r in rows if r[0] in at_head)
+
+
+def decay(
+    repo: Repo, *, today: date | None = None, paths: Sequence[str] | None = None
+) -> list[DecayedFile]:
+    """Files with AI-authored lines nobody current has attested to, most critical and largest first."""
+    when = today or date.today()
+    if repo.head() is None:
+        return []
+    policy = load_policy(repo)
+    attestations = [
+        a
+        for a in load_attestations(repo)
+        if (p := policy.people.get(a.person)) is not None and not has_left(p, when)
+    ]
+    files = list(paths) if paths is not None else ai_touched_files(repo)
+    owners = {o.path: o for o in owners_for(policy, files, today=when)}
+    ancestry = _Ancestry(repo)
+    out: list[DecayedFile] = []
+    with ProvenanceLookup(repo) as lookup:
+        for path in files:
+            lines = [
+                a for a in blame_lines(repo, lookup, path, None, None, "HEAD") if a.author in AI
+            ]
+            if not lines:
+                continue
+            owner = owners.get(path)
+            own = owner.ownership if owner else None
+            row = DecayedFile(
+                path, own.workflow.id if own else None, owner.tier if owner else None, len(lines), 0
+            )
+            relevant = [a for a in attestations if _covers(a, path)]
+            for line in lines:
+                prov = lookup.get(line.commit)
+                acc = prov.accepted_by
+                if acc and str(acc) not in row.accepters:
+                    row.accepters.append(str(acc))
+                by = [a for a in relevant if ancestry.within(line.commit, a.commit)]
+                if by:
+                    for a in by:
+                        name = policy.people[a.person].name
+                        if name not in row.attested_by:
+                            row.attested_by.append(name)
+                    continue
+                row.decayed_lines += 1
+                person = person_by_email(policy, acc.email) if acc and acc.email else None
+                if person is not None and has_left(person, when):
+                    reason = f"accepter {person.name} left {person.left}"
+                elif person is None:
+                    reason = "accepter not a person in signoff.yaml"
+                else:
+                    reason = "nobody attested"
+                row.reasons[reason] = row.reasons.get(reason, 0) + 1
+            if row.decayed_lines:
+                out.append(row)
+    return sorted(out, key=lambda r: (-TIER_RANK.get(r.tier or "", -1), -r.decayed_lines, r.path))

@@ -1,0 +1,82 @@
+"""Ownership decay and understanding attestations on a real repository."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from signoff.errors import SignoffError
+from signoff.incidents.decay import attest, decay
+from tests.gitrepo import GitRepo
+from tests.incident_fixtures import AI_TRAILERS, HUMAN_TRAILERS, World, build
+from tests.policy_fixtures import base, dump
+
+DAY = date(2026, 3, 1)
+
+
+def _web_ai(w: World) -> None:
+    w.git.commit("AI web" + AI_TRAILERS, {"web/ai.py": "A = 1\nB = 2\nC = 3\nD = 4\nE = 5\n"})
+
+
+def test_unattested_ai_code_is_listed_most_critical_first(repo: GitRepo) -> None:
+    w = build(repo)
+    _web_ai(w)
+    rows = decay(w.repo, today=DAY)
+    assert [(r.path, r.tier, r.decayed_lines) for r in rows] == [
+        ("payments/config.py", "critical", 3),  # critical beats the larger low-tier file
+        ("web/ai.py", "low", 5),
+    ]
+    assert rows[0].reasons == {"nobody attested": 3}
+    assert rows[0].accepters == ["Grace Hopper <grace@example.com>"]
+
+
+def test_attestation_covers_code_up_to_its_commit_only(repo: GitRepo) -> None:
+    w = build(repo)
+    record = attest(w.repo, "payments/", "ada", today=DAY, note="read with the provider docs")
+    assert (record.id, record.path, record.person) == ("ATT-0001", "payments/", "ada")
+    repo.commit("Record attestation" + HUMAN_TRAILERS)
+    assert [r.path for r in decay(w.repo, today=DAY)] == []
+    repo.commit(
+        "AI adds a flag" + AI_TRAILERS,
+        {"payments/config.py": "RETRIES = 3\nTIMEOUT_S = 0.1\nREGION = 'staging'\nFAST = True\n"},
+    )
+    (row,) = decay(w.repo, today=DAY)
+    assert (row.path, row.ai_lines, row.decayed_lines) == ("payments/config.py", 4, 1)
+    assert row.attested_by == ["Ada Lovelace"]
+
+
+def test_leavers_neither_own_nor_attest(repo: GitRepo) -> None:
+    w = build(repo)
+    attest(w.repo, "payments/config.py", "hedy", today=DAY)
+    gone = base()
+    for person in gone["people"]:
+        if person["id"] in ("grace", "hedy"):
+            person["left"] = "2026-02-01"
+    repo.commit("Grace and Hedy left" + HUMAN_TRAILERS, {"signoff.yaml": dump(gone)})
+    (row,) = decay(w.repo, today=DAY)
+    assert row.reasons == {"accepter Grace Hopper left 2026-02-01": 3}
+    assert row.attested_by == []
+
+
+def test_attest_refuses_what_it_cannot_stand_behind(repo: GitRepo) -> None:
+    w = build(repo)
+    with pytest.raises(SignoffError, match="not a person"):
+        attest(w.repo, "payments/config.py", "nobody", today=DAY)
+    with pytest.raises(SignoffError, match="not tracked"):
+        attest(w.repo, "payments/nope.py", "ada", today=DAY)
+    with pytest.raises(SignoffError, match="matches no person"):
+        attest(w.repo, "payments/config.py", None, today=DAY)  # test@example.com is nobody
+
+
+def test_decay_and_attest_commands(repo: GitRepo) -> None:
+    from tests.test_incidents_cli import doc, signoff
+
+    build(repo)
+    before = doc(repo, "decay", "--as-of", "2026-03-01")
+    assert before["schema"] == "signoff/decay/v1" and before["total"] == 1
+    made = doc(repo, "attest", "payments", "--as", "ada")
+    assert made["attestation"]["path"] == "payments/"
+    assert doc(repo, "decay", "--as-of", "2026-03-01")["total"] == 0
+    bad = signoff(repo, "attest", "payments", "--as", "ghost")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
