@@ -1,0 +1,231 @@
+"""`signoff audit`: run the audit, and write the evidence pack with a SHA-256 manifest.
+
+The library entry is `run_audit` (no files) and `write_pack` (files); the CLI only parses
+options and prints the summary.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from signoff import __version__
+from signoff.audit.controls import control_mapping
+from signoff.audit.incidents import incidents_section
+from signoff.audit.metrics import FORGE_ONLY, compute_metrics
+from signoff.audit.period import Period
+from signoff.audit.population import Change, Population, build_population
+from signoff.audit.provtest import provenance_test
+from signoff.audit.sample import GATE_NOT_RECORDED, sample_json
+from signoff.audit.snapshots import policy_snapshots
+from signoff.errors import SignoffError
+from signoff.git.repo import Repo
+
+REPORT_SCHEMA = "signoff/audit/v1"
+CSV_COLUMNS = (
+    "id",
+    "kind",
+    "pull_request",
+    "committed_at",
+    "author_name",
+    "author_email",
+    "ai_status",
+    "provenance_determined",
+    "tools",
+    "accepted_by",
+    "approvals",
+    "approvers",
+    "reviews",
+    "lines_added",
+    "lines_deleted",
+    "gate_result",
+    "policy_version",
+    "workflows",
+    "tier",
+    "accountable",
+    "accountable_valid",
+    "exceptions_used",
+    "ai_boundary_breaches",
+)
+
+
+@dataclass(slots=True)
+class AuditOptions:
+    period: Period
+    branch: str = "HEAD"
+    sample: int | None = None
+    seed: int = 0
+    provenance_test: int | None = None
+
+
+@dataclass(slots=True)
+class AuditResult:
+    population: Population
+    report: dict[str, Any]
+
+
+def run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
+    population = build_population(repo, options.period, options.branch)
+    report: dict[str, Any] = {
+        "schema": REPORT_SCHEMA,
+        "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "generator": {"name": "signoff", "version": __version__},
+        "repository": {"root": str(repo.root), "branch": options.branch, "tip": population.tip},
+        "period": options.period.to_json(),
+        "completeness": population.completeness.to_json(),
+        "metrics": compute_metrics(population),
+        "policy_snapshots": policy_snapshots(repo, population),
+        "incidents": incidents_section(repo, options.period, population.tip),
+        "controls": control_mapping(),
+        "sample": sample_json(population.changes, options.sample, options.seed, options.branch)
+        if options.sample
+        else None,
+        "provenance_test": provenance_test(repo, population.changes, options.provenance_test)
+        if options.provenance_test
+        else None,
+    }
+    report["limitations"] = limitations(population, report)
+    return AuditResult(population, report)
+
+
+def limitations(population: Population, report: dict[str, Any]) -> list[str]:
+    """Plain statements of what the pack cannot show, so nobody reads silence as evidence."""
+    out = [
+        "Gate results: " + GATE_NOT_RECORDED + ".",
+        "Approved after the last push, and time to approval: " + FORGE_ONLY + ".",
+        "Deployments are not recorded; 'landed' means reached the audited branch.",
+    ]
+    if not report["incidents"]["available"]:
+        out.append("Incidents and error budgets: " + report["incidents"]["reason"] + ".")
+    if not population.period_versions:
+        out.append(
+            "No signoff.yaml was in force during the period: workflows, tiers and accountables "
+            "are empty, and attribution clarity can only be zero."
+        )
+    if not population.completeness.complete:
+        out.append("The population does not match git's own count; see completeness.")
+    if population.shallow:
+        out.append("The repository is a shallow clone: history before its boundary is missing.")
+    missing = sum(1 for c in population.changes if c.added is None)
+    if missing:
+        out.append(f"{missing} changes have no line counts (missing objects in the clone).")
+    return out
+
+
+def _csv_row(c: Change) -> list[object]:
+    return [
+        c.id,
+        c.kind,
+        c.pull_request or "",
+        c.committed_at,
+        c.author.name,
+        c.author.email,
+        c.status,
+        str(c.determined).lower(),
+        ";".join(f"{t['tool']}/{t['model']}" if t["model"] else t["tool"] for t in c.tools),
+        ";".join(str(p) for p in c.accepted_by),
+        c.approvals,
+        ";".join(str(p) for p in c.approvers),
+        ";".join(f"{r['kind']}:{r['person']['email'] or r['person']['name']}" for r in c.reviews),
+        "" if c.added is None else c.added,
+        "" if c.deleted is None else c.deleted,
+        "not recorded",
+        c.policy_version or "",
+        ";".join(c.workflows),
+        c.tier or "",
+        ";".join(f"{a['workflow']}:{a['id'] or '-'}:{a['status']}" for a in c.accountable),
+        str(c.accountable_valid).lower(),
+        ";".join(c.exceptions_used),
+        ";".join(c.boundary_breaches),
+    ]
+
+
+def population_csv(population: Population) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(_csv_row(c) for c in population.changes)
+    return buf.getvalue()
+
+
+def write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
+    """Write every file of the pack into `out`, then manifest.json and SHA256SUMS over them."""
+    from signoff.audit.html import render_html
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SignoffError(f"cannot create {out}: {exc.strerror}", "pass another --out") from None
+    report = result.report
+    changes = [c.to_json() for c in result.population.changes]
+    files: dict[str, bytes] = {
+        "population.csv": population_csv(result.population).encode(),
+        "population.json": _json(
+            {
+                "schema": "signoff/audit-population/v1",
+                "period": report["period"],
+                "repository": report["repository"],
+                "completeness": report["completeness"],
+                "changes": changes,
+            }
+        ),
+        "metrics.json": _json({"schema": "signoff/audit-metrics/v1", **report["metrics"]}),
+        "policy-snapshots.json": _json(
+            {"schema": "signoff/audit-policy-snapshots/v1", "versions": report["policy_snapshots"]}
+        ),
+        "incidents.json": _json({"schema": "signoff/audit-incidents/v1", **report["incidents"]}),
+        "controls.json": _json({"schema": "signoff/audit-controls/v1", **report["controls"]}),
+    }
+    if report["sample"] is not None:
+        files["sample.json"] = _json({"schema": "signoff/audit-sample/v1", **report["sample"]})
+    if report["provenance_test"] is not None:
+        files["provenance-test.json"] = _json(
+            {"schema": "signoff/audit-provenance-test/v1", **report["provenance_test"]}
+        )
+    files["audit.json"] = _json(report)
+    files["report.html"] = render_html(report, changes).encode()
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    entries = [
+        {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        for name, data in sorted(files.items())
+    ]
+    manifest = _json(
+        {
+            "schema": "signoff/audit-manifest/v1",
+            "algorithm": "sha256",
+            "generated_at": report["generated_at"],
+            "files": entries,
+        }
+    )
+    (out / "manifest.json").write_bytes(manifest)
+    sums = [f"{e['sha256']}  {e['path']}" for e in entries]
+    sums.append(f"{hashlib.sha256(manifest).hexdigest()}  manifest.json")
+    (out / "SHA256SUMS").write_text("\n".join(sums) + "\n")
+    return {"out": str(out), "files": [*entries, {"path": "manifest.json"}]}
+
+
+def _json(doc: object) -> bytes:
+    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=str) + "\n").encode()
+
+
+def verify_manifest(out: Path) -> list[str]:
+    """Files of a pack whose content no longer matches its manifest (empty: intact)."""
+    try:
+        manifest = json.loads((out / "manifest.json").read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        return [f"manifest.json unreadable: {exc}"]
+    problems = []
+    for entry in manifest.get("files", []):
+        path = out / entry["path"]
+        if not path.exists():
+            problems.append(f"{entry['path']} is missing")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+            problems.append(f"{entry['path']} changed since the pack was written")
+    return problems

@@ -1,0 +1,514 @@
+"""The population: every change that landed on the branch in the period, one record each.
+
+A change is a commit on the branch's first-parent line: a merge (a pull request, with the
+commits it brought in as members) or a commit made straight onto the branch. Provenance, tools
+and lines come from the index; review trailers from one `git log --stdin` over the members;
+workflow, tier and accountable from the policy in force when the change landed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from signoff.audit.digests import POLICY_PATH
+from signoff.audit.period import Period, commit_ts
+from signoff.audit.policies import EXCEPTIONS_PATH, PolicyVersion, policy_versions
+from signoff.errors import SignoffError
+from signoff.git.log import Commit, Person, parse_trailers
+from signoff.git.repo import Repo
+from signoff.policy.model import TIER_RANK
+from signoff.review.evidence import REVIEW_TRAILERS, parse_person, pull_request_of
+from signoff.store.index import Index, open_index
+
+APPROVING = ("reviewed", "approved", "acked")
+AI_STATUSES = ("ai", "mixed")
+
+
+@dataclass(slots=True)
+class Change:
+    """One change in the population, as the CSV and JSON show it."""
+
+    id: str
+    kind: str  # "merge" or "commit"
+    committed_at: str
+    author: Person
+    subject: str
+    members: list[str]
+    status: str = "unknown"
+    determined: bool = False
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    accepted_by: list[Person] = field(default_factory=list)
+    accepted_complete: bool = False  # every AI-assisted member names a human accepter
+    pull_request: str | None = None
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+    approvers: list[Person] = field(default_factory=list)
+    added: int | None = None
+    deleted: int | None = None
+    paths: list[str] = field(default_factory=list)
+    policy_version: str | None = None
+    workflows: list[str] = field(default_factory=list)
+    tier: str | None = None
+    accountable: list[dict[str, Any]] = field(default_factory=list)
+    accountable_valid: bool = False
+    uncovered_paths: list[str] = field(default_factory=list)
+    required_approvals: int = 0
+    required_roles: list[str] = field(default_factory=list)
+    roles_met: bool | None = None
+    exceptions_used: list[str] = field(default_factory=list)
+    boundary_breaches: list[str] = field(default_factory=list)
+
+    @property
+    def ai_assisted(self) -> bool:
+        return self.status in AI_STATUSES
+
+    @property
+    def approvals(self) -> int:
+        return len(self.approvers)
+
+    @property
+    def changed_lines(self) -> int | None:
+        if self.added is None or self.deleted is None:
+            return None
+        return self.added + self.deleted
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "pull_request": self.pull_request,
+            "committed_at": self.committed_at,
+            "author": self.author.to_json(),
+            "subject": self.subject,
+            "members": self.members,
+            "ai_status": self.status,
+            "provenance_determined": self.determined,
+            "tools": self.tools,
+            "accepted_by": [p.to_json() for p in self.accepted_by],
+            "accepted_by_complete": self.accepted_complete,
+            "reviews": self.reviews,
+            "approvals": self.approvals,
+            "approvers": [p.to_json() for p in self.approvers],
+            "lines_added": self.added,
+            "lines_deleted": self.deleted,
+            "paths": self.paths,
+            "gate_result": None,
+            "policy_version": self.policy_version,
+            "workflows": self.workflows,
+            "tier": self.tier,
+            "accountable": self.accountable,
+            "accountable_valid": self.accountable_valid,
+            "uncovered_paths": self.uncovered_paths,
+            "required_approvals": self.required_approvals,
+            "required_roles": self.required_roles,
+            "required_roles_met": self.roles_met,
+            "exceptions_used": self.exceptions_used,
+            "ai_boundary_breaches": self.boundary_breaches,
+        }
+
+
+@dataclass(slots=True)
+class Completeness:
+    """Our count against git's own count of first-parent commits in the period."""
+
+    population: int
+    git: int
+    missing: list[str]
+    extra: list[str]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and not self.extra
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "population": self.population,
+            "git_count": self.git,
+            "complete": self.complete,
+            "missing_from_population": self.missing[:100],
+            "not_counted_by_git": self.extra[:100],
+            "git_command": "git rev-list --first-parent --since=@<since> --until=@<until> <tip>",
+        }
+
+
+@dataclass(slots=True)
+class Population:
+    period: Period
+    branch: str
+    tip: str
+    changes: list[Change]
+    completeness: Completeness
+    versions: list[PolicyVersion]
+    shallow: bool
+    period_versions: list[PolicyVersion] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "period": self.period.to_json(),
+            "branch": self.branch,
+            "tip": self.tip,
+            "completeness": self.completeness.to_json(),
+            "shallow": self.shallow,
+            "changes": [c.to_json() for c in self.changes],
+        }
+
+
+@dataclass(slots=True)
+class _Graph:
+    parents: dict[str, list[str]]
+    rows: dict[str, tuple[Any, ...]]
+
+
+_COLUMNS = (
+    "sha, parents, author_name, author_email, commit_date, subject, status, "
+    "accepted_name, accepted_email, added, deleted"
+)
+
+
+def _graph(conn: sqlite3.Connection) -> _Graph:
+    parents: dict[str, list[str]] = {}
+    rows: dict[str, tuple[Any, ...]] = {}
+    for row in conn.execute(f"SELECT {_COLUMNS} FROM commits"):
+        parents[row[0]] = row[1].split() if row[1] else []
+        rows[row[0]] = row
+    return _Graph(parents, rows)
+
+
+def first_parent_line(graph: _Graph, tip: str) -> list[str]:
+    """The branch's first-parent line, oldest first."""
+    line = []
+    sha: str | None = tip
+    while sha is not None and sha in graph.parents:
+        line.append(sha)
+        ps = graph.parents[sha]
+        sha = ps[0] if ps else None
+    line.reverse()
+    return line
+
+
+def assign_members(
+    graph: _Graph, line: list[str], wanted: set[str]
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """For each first-parent commit: the commits it brought onto the branch (itself first).
+
+    Walks the whole line oldest first so a commit merged before the period is never counted
+    again by a later merge inside it.
+    """
+    seen = set(line)
+    out: dict[str, list[str]] = {}
+    owner: dict[str, str] = {}  # side commit -> the first-parent commit that brought it in
+    for sha in line:
+        members = [sha]
+        stack = list(reversed(graph.parents[sha][1:]))
+        while stack:
+            p = stack.pop()
+            if p in seen or p not in graph.parents:
+                continue
+            seen.add(p)
+            members.append(p)
+            owner[p] = sha
+            stack.extend(reversed(graph.parents[p]))
+        if sha in wanted:
+            out[sha] = members
+    return out, owner
+
+
+class _Background:
+    """A git command run on a thread, so git and our Python work use both cores."""
+
+    def __init__(self, fn: Callable[[], bytes]) -> None:
+        self._fn = fn
+        self._out: bytes | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._out = self._fn()
+        except BaseException as exc:  # handed to the caller in result()
+            self._error = exc
+
+    def result(self) -> bytes:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._out is not None
+        return self._out
+
+
+_TRAILER_FORMAT = "--format=%x1e%H%x00%(trailers:only,unfold)%x00%b"
+
+
+def _trailer_log(repo: Repo, tip: str, before: str | None) -> _Background:
+    """Trailers and body of every commit `tip` has that `before` has not (one `git log`)."""
+    revs = [tip] + ([f"^{before}"] if before else [])
+    return _Background(
+        lambda: repo.run("log", "--no-color", _TRAILER_FORMAT, "--end-of-options", *revs)
+    )
+
+
+def _parse_trailer_log(out: bytes) -> dict[str, tuple[tuple[tuple[str, str], ...], str]]:
+    result: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {}
+    for record in out.split(b"\x1e"):
+        parts = record.split(b"\x00", 2)
+        if len(parts) == 3 and len(parts[0]) >= 40:
+            result[parts[0].decode()] = (
+                parse_trailers(parts[1]) if parts[1] else (),
+                parts[2].decode("utf-8", "replace") if parts[2].strip() else "",
+            )
+    return result
+
+
+def _aggregate_status(statuses: list[str]) -> tuple[str, bool]:
+    """The status of a change from its commits' statuses, and whether every one is determined."""
+    determined = all(s != "unknown" for s in statuses)
+    ai = [s for s in statuses if s in AI_STATUSES]
+    if ai:
+        return ("ai" if len(ai) == len(statuses) and "mixed" not in ai else "mixed"), determined
+    if not determined:
+        return "unknown", False
+    if all(s == "automation" for s in statuses):
+        return "automation", True
+    return "human", True
+
+
+def build_population(
+    repo: Repo, period: Period, branch: str = "HEAD", *, index: Index | None = None
+) -> Population:
+    """Every change on `branch` in `period`, with its provenance, reviews and ownership."""
+    tip = repo.require_commit(branch)
+    own_index = index is None
+    if index is None:
+        index, _ = open_index(repo)
+    try:
+        return _build(repo, index, period, branch, tip)
+    finally:
+        if own_index:
+            index.close()
+
+
+def _build(repo: Repo, index: Index, period: Period, branch: str, tip: str) -> Population:
+    conn = index.conn
+    git_count = _Background(lambda: _git_count(repo, period, tip))
+    graph = _graph(conn)
+    if tip not in graph.parents:
+        raise SignoffError(
+            f"{branch} ({tip[:12]}) is not in the index",
+            "audit a local branch (the index follows refs/heads and HEAD)",
+        )
+    line = first_parent_line(graph, tip)
+    position = {sha: i for i, sha in enumerate(line)}
+    in_period = [sha for sha in line if period.contains(commit_ts(graph.rows[sha][4]))]
+    first = position[in_period[0]] if in_period else len(line)
+    trailer_log = _trailer_log(repo, tip, line[first - 1] if first > 0 else None)
+    members, owner = assign_members(graph, line, set(in_period))
+    wanted = {m for sha in in_period for m in members[sha]}
+    tools: dict[str, list[tuple[str, str | None, str | None]]] = {}
+    for sha, tool, model, session in conn.execute(
+        "SELECT sha, tool, model, session FROM commit_tools"
+    ):
+        if sha in wanted:
+            tools.setdefault(sha, []).append((tool, model, session))
+    files: dict[str, list[str]] = {}
+    for sha, path in conn.execute("SELECT sha, path FROM commit_files"):
+        if sha in wanted:
+            files.setdefault(sha, []).append(path)
+    versions = policy_versions(repo, _policy_commits(conn, owner, position), position)
+    starts = [v.position for v in versions]
+    trailers = _parse_trailer_log(trailer_log.result())
+    changes = []
+    for sha in reversed(in_period):  # newest first, as git log lists them
+        at = bisect.bisect_left(starts, position[sha]) - 1
+        version = versions[at] if at >= 0 else None
+        changes.append(_change(sha, graph, members[sha], tools, files, trailers, version))
+    completeness = _completeness(git_count.result(), [c.id for c in changes])
+    last = position[in_period[-1]] if in_period else len(line)
+    during = [v for v in versions if first <= v.position <= last]
+    before = [v for v in versions if v.position < first]
+    return Population(
+        period,
+        branch,
+        tip,
+        changes,
+        completeness,
+        versions,
+        bool(repo.shallow_boundary()),
+        period_versions=before[-1:] + during,
+    )
+
+
+def _policy_commits(
+    conn: sqlite3.Connection, owner: dict[str, str], position: dict[str, int]
+) -> list[str]:
+    """First-parent commits that changed the policy or its exceptions (from the index)."""
+    touched = conn.execute(
+        "SELECT DISTINCT sha FROM commit_files WHERE path = ? OR path LIKE ?",
+        (POLICY_PATH, f"{EXCEPTIONS_PATH}/%"),
+    ).fetchall()
+    found = {owner.get(sha, sha) for (sha,) in touched}
+    return sorted((s for s in found if s in position), key=position.__getitem__)
+
+
+def _change(
+    sha: str,
+    graph: _Graph,
+    members: list[str],
+    tools: dict[str, list[tuple[str, str | None, str | None]]],
+    files: dict[str, list[str]],
+    trailers: dict[str, tuple[tuple[tuple[str, str], ...], str]],
+    version: PolicyVersion | None,
+) -> Change:
+    row = graph.rows[sha]
+    author = Person(row[2], row[3])
+    change = Change(
+        id=sha,
+        kind="merge" if len(graph.parents[sha]) > 1 else "commit",
+        committed_at=row[4],
+        author=author,
+        subject=row[5],
+        members=members[1:] if len(members) > 1 else [sha],
+    )
+    # a merge's own status counts only when it carries markers of its own
+    counted = [m for m in members if not (m == sha and len(members) > 1 and row[6] == "unknown")]
+    statuses = [graph.rows[m][6] for m in counted]
+    change.status, change.determined = _aggregate_status(statuses)
+    seen_tools: set[tuple[str, str | None, str | None]] = set()
+    for m in counted:
+        for t in tools.get(m, ()):
+            if t not in seen_tools:
+                seen_tools.add(t)
+                change.tools.append({"tool": t[0], "model": t[1], "session": t[2]})
+    ai_members = [m for m in counted if graph.rows[m][6] in AI_STATUSES]
+    accepters: dict[str, Person] = {}
+    for m in ai_members:
+        if graph.rows[m][7] is not None:
+            p = Person(graph.rows[m][7], graph.rows[m][8] or "")
+            accepters.setdefault(p.email.lower() or p.name, p)
+    change.accepted_by = list(accepters.values())
+    change.accepted_complete = bool(ai_members) and all(
+        graph.rows[m][7] is not None for m in ai_members
+    )
+    added = [graph.rows[m][9] for m in counted]
+    deleted = [graph.rows[m][10] for m in counted]
+    if all(a is not None for a in added) and all(d is not None for d in deleted):
+        change.added, change.deleted = sum(added), sum(deleted)
+    paths: dict[str, None] = {}
+    for m in counted:
+        for path in files.get(m, ()):
+            paths.setdefault(path, None)
+    change.paths = list(paths)
+    _reviews(change, members, graph, trailers)
+    _ownership(change, version)
+    return change
+
+
+def _reviews(
+    change: Change,
+    members: list[str],
+    graph: _Graph,
+    trailers: dict[str, tuple[tuple[tuple[str, str], ...], str]],
+) -> None:
+    authors = {graph.rows[m][3].lower() for m in change.members}
+    approvers: dict[str, Person] = {}
+    for m in members:
+        pairs, body = trailers.get(m, ((), ""))
+        for key, value in pairs:
+            kind = REVIEW_TRAILERS.get(key.lower())
+            if kind is None:
+                continue
+            person = parse_person(value)
+            change.reviews.append(
+                {"kind": kind, "person": person.to_json(), "commit": m, "trailer": key}
+            )
+            ident = person.email.lower() or person.name
+            if kind in APPROVING and person.email.lower() not in authors:
+                approvers.setdefault(ident, person)
+        maybe_pr = "#" in change.subject or "merge request" in body
+        if m == change.id and maybe_pr:
+            fake = Commit(
+                m, (), change.author, "", change.author, "", f"{change.subject}\n\n{body}", pairs
+            )
+            change.pull_request = pull_request_of(fake)
+    change.approvers = list(approvers.values())
+
+
+def _ownership(change: Change, version: PolicyVersion | None) -> None:
+    if version is None or version.policy is None:
+        change.uncovered_paths = list(change.paths)
+        return
+    change.policy_version = version.commit
+    day = datetime.fromisoformat(change.committed_at).astimezone(timezone.utc).date()
+    owners: dict[str, Any] = {}
+    roles: set[str] = set()
+    approvals = 0
+    for path in change.paths:
+        rule = version.rule(path)
+        if rule.owner is None:
+            change.uncovered_paths.append(path)
+        else:
+            owners.setdefault(rule.owner.id, rule.owner)
+        if rule.tier and (change.tier is None or TIER_RANK[rule.tier] > TIER_RANK[change.tier]):
+            change.tier = rule.tier
+        roles.update(rule.bar.reviewer_roles)
+        approvals = max(approvals, rule.bar.min_approvals)
+        if change.ai_assisted:
+            used, broken = version.exceptions_for(path, day)
+            change.exceptions_used += [u for u in used if u not in change.exceptions_used]
+            change.boundary_breaches += [b for b in broken if b not in change.boundary_breaches]
+    change.workflows = list(owners)
+    valid = bool(owners) and not change.uncovered_paths
+    for workflow in owners.values():
+        acc = version.accountable(workflow, day)
+        person = acc.person
+        change.accountable.append(
+            {
+                "workflow": workflow.id,
+                "id": person.id if person else None,
+                "name": person.name if person else None,
+                "status": acc.status,
+            }
+        )
+        valid = valid and acc.ok
+    change.accountable_valid = valid
+    change.required_approvals = approvals
+    change.required_roles = sorted(roles)
+    if roles:
+        held: set[str] = set()
+        for p in change.approvers:
+            person = version.people_by_email.get(p.email.lower())
+            if person is not None:
+                held.update(person.roles)
+        change.roles_met = roles <= held
+
+
+def _git_count(repo: Repo, period: Period, tip: str) -> bytes:
+    return repo.run(
+        "rev-list",
+        "--first-parent",
+        f"--since=@{period.since_ts}",
+        f"--until=@{period.until_ts}",
+        "--end-of-options",
+        tip,
+    )
+
+
+def _completeness(out: bytes, ids: list[str]) -> Completeness:
+    git_ids = out.decode().split()
+    ours = set(ids)
+    theirs = set(git_ids)
+    return Completeness(
+        population=len(ids),
+        git=len(git_ids),
+        missing=[s for s in git_ids if s not in ours],
+        extra=[s for s in ids if s not in theirs],
+    )
+
+
+def day_of(change: Change) -> date:
+    return datetime.fromisoformat(change.committed_at).astimezone(timezone.utc).date()

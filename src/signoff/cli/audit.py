@@ -1,0 +1,106 @@
+"""`signoff audit --since DATE --until DATE [--out DIR]`: the evidence pack."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+
+from signoff.cli.output import console, emit_json, open_repo
+
+DEFAULT_DAYS = 90
+
+
+def register(app: typer.Typer) -> None:
+    app.command("audit")(audit_command)
+
+
+def audit_command(
+    since: str | None = typer.Option(
+        None, "--since", help=f"First day (YYYY-MM-DD, UTC). Default: {DEFAULT_DAYS} days ago."
+    ),
+    until: str | None = typer.Option(
+        None, "--until", help="Last day, inclusive (YYYY-MM-DD, UTC). Default: today."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Write the evidence pack (HTML, JSON, CSV, manifest) here."
+    ),
+    branch: str = typer.Option("HEAD", "--branch", "-b", help="The protected branch to audit."),
+    sample: int | None = typer.Option(
+        None,
+        "--sample",
+        min=1,
+        help="Draw a reproducible sample of N changes with decision chains.",
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed for --sample (same seed, same sample)."),
+    provenance_test: int | None = typer.Option(
+        None,
+        "--provenance-test",
+        min=1,
+        help="Answer the four questions for N recent changes, timed.",
+    ),
+    repo: str = typer.Option(".", "--repo", "-C", help="Repository to audit."),
+    as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON summary."),
+) -> None:
+    """Audit evidence for a period: population, metrics, policy snapshots, controls."""
+    from signoff.audit.pack import AuditOptions, run_audit, write_pack
+    from signoff.audit.period import parse_period
+
+    today = datetime.now(timezone.utc).date()
+    period = parse_period(
+        since or (today - timedelta(days=DEFAULT_DAYS)).isoformat(), until or today.isoformat()
+    )
+    options = AuditOptions(period, branch, sample, seed, provenance_test)
+    result = run_audit(open_repo(repo), options)
+    written = write_pack(result, out) if out else None
+    if as_json:
+        emit_json("audit", {**_summary(result.report), "pack": written})
+        return
+    _render(result.report, written)
+
+
+def _summary(report: dict[str, Any]) -> dict[str, Any]:
+    keys = ("period", "repository", "completeness", "limitations")
+    metrics = report["metrics"]
+    return {
+        **{k: report[k] for k in keys},
+        "headline": metrics["headline"],
+        "ownership_coverage": metrics["ownership_coverage"],
+        "ownership_decay": metrics["ownership_decay"],
+        "incidents_available": report["incidents"]["available"],
+        "policy_versions": len(report["policy_snapshots"]),
+        "sample": report["sample"],
+        "provenance_test": report["provenance_test"],
+    }
+
+
+def _pct(value: object) -> str:
+    return f"{100 * float(value):.1f}%" if isinstance(value, (int, float)) else "n/a"
+
+
+def _render(report: dict[str, Any], written: dict[str, Any] | None) -> None:
+    p = report["period"]
+    c = report["completeness"]
+    console.print(
+        f"[bold]Audit[/] {p['since']} to {p['until']} on {escape(report['repository']['branch'])}"
+    )
+    status = "[green]complete[/]" if c["complete"] else "[bold red]INCOMPLETE[/]"
+    console.print(f"  population {c['population']} changes; git counts {c['git_count']}: {status}")
+    for ratio in report["metrics"]["headline"].values():
+        console.print(
+            f"  {ratio['title']}: {_pct(ratio['value'])} "
+            f"({ratio['numerator']} of {ratio['denominator']})"
+        )
+    console.print(f"  policy versions in force: {len(report['policy_snapshots'])}")
+    if report["provenance_test"]:
+        t = report["provenance_test"]
+        console.print(
+            f"  provenance test: {t['answered']} changes answered in {t['total_seconds']} s"
+        )
+    for line in report["limitations"]:
+        console.print(f"  [yellow]not shown:[/] {escape(line)}")
+    if written:
+        console.print(f"  pack written to {escape(written['out'])} (manifest.json, SHA256SUMS)")

@@ -1,0 +1,112 @@
+"""The evidence pack on disk: every file, the manifest, the CLI, and plain statements of gaps."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from signoff.audit.incidents import unavailable
+from signoff.audit.pack import AuditOptions, run_audit, verify_manifest, write_pack
+from signoff.audit.period import parse_period
+from signoff.git.repo import Repo
+from tests.audit_history import build
+from tests.gitrepo import GitRepo
+
+FILES = {
+    "population.csv",
+    "population.json",
+    "metrics.json",
+    "policy-snapshots.json",
+    "incidents.json",
+    "controls.json",
+    "sample.json",
+    "provenance-test.json",
+    "audit.json",
+    "report.html",
+    "manifest.json",
+    "SHA256SUMS",
+}
+
+
+def _cli(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "signoff", *args],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        env=repo.env,
+    )
+
+
+def test_cli_writes_a_complete_pack(repo: GitRepo, tmp_path: Path) -> None:
+    build(repo)
+    out = tmp_path / "pack"
+    args = ["audit", "--since", "2026-01-01", "--until", "2026-01-31", "--out", str(out)]
+    done = _cli(repo, *args, "--sample", "2", "--seed", "5", "--provenance-test", "3", "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["schema"] == "signoff/audit/v1"
+    assert summary["completeness"] == {**summary["completeness"], "population": 8, "complete": True}
+    assert {p.name for p in out.iterdir()} == FILES
+    assert verify_manifest(out) == []
+    for line in (out / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ")
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
+    rows = list(csv.DictReader((out / "population.csv").open()))
+    assert len(rows) == 8 and rows[0]["gate_result"] == "not recorded"
+    population = json.loads((out / "population.json").read_text())
+    assert len(population["changes"]) == 8
+    test = json.loads((out / "provenance-test.json").read_text())
+    assert test["answered"] == 3 and test["total_seconds"] >= 0
+    assert {"q1_ai", "q2_tools", "q3_accepted_by", "q4_reviews"} <= set(test["answers"][0])
+    text = _cli(repo, *args[:5])
+    assert text.returncode == 0 and "Traceability coverage: 62.5% (5 of 8)" in text.stdout
+
+
+def test_a_changed_pack_file_is_reported(repo: GitRepo, tmp_path: Path) -> None:
+    build(repo)
+    result = run_audit(
+        Repo.discover(repo.path), AuditOptions(parse_period("2026-01-01", "2026-01-31"))
+    )
+    write_pack(result, tmp_path)
+    (tmp_path / "metrics.json").write_text("{}")
+    assert verify_manifest(tmp_path) == ["metrics.json changed since the pack was written"]
+
+
+def test_html_is_self_contained(repo: GitRepo, tmp_path: Path) -> None:
+    build(repo)
+    result = run_audit(
+        Repo.discover(repo.path), AuditOptions(parse_period("2026-01-01", "2026-01-31"))
+    )
+    write_pack(result, tmp_path)
+    html = (tmp_path / "report.html").read_text()
+    assert "<script" not in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "@import" not in html and "url(" not in html
+    assert "<svg" in html
+
+
+def test_missing_incidents_are_said_plainly_never_zero(repo: GitRepo, tmp_path: Path) -> None:
+    build(repo)
+    result = run_audit(
+        Repo.discover(repo.path), AuditOptions(parse_period("2026-01-01", "2026-01-31"))
+    )
+    result.report["incidents"] = unavailable("incident tracking is not installed")
+    write_pack(result, tmp_path)
+    html = (tmp_path / "report.html").read_text()
+    assert "Not available: incident tracking is not installed" in html
+    doc = json.loads((tmp_path / "incidents.json").read_text())
+    assert doc["available"] is False and doc["incidents"] is None and doc["budgets"] is None
+
+
+def test_bad_dates_are_user_errors(repo: GitRepo) -> None:
+    build(repo)
+    done = _cli(repo, "audit", "--since", "last tuesday", "--until", "2026-01-31")
+    assert done.returncode == 2 and "YYYY-MM-DD" in done.stderr and "Traceback" not in done.stderr
+    done = _cli(repo, "audit", "--since", "2026-02-01", "--until", "2026-01-31")
+    assert done.returncode == 2
