@@ -34,12 +34,34 @@ def main(
     """Record, explain and gate the provenance of AI-assisted changes."""
 
 
-def _register() -> None:
-    # Each command module adds its commands to `app` on import.
+def _register(argv: list[str] | None = None) -> None:
+    """Add commands to `app`: only the one asked for when its module is named like it.
+
+    Importing every command module costs about as much as answering `explain` itself, so
+    `signoff explain X` loads the explain module alone; `--help`, completion and commands whose
+    module has another name load them all.
+    """
     import importlib
 
+    wanted = next((a for a in (argv or [])[1:] if not a.startswith("-")), None)
+    if wanted in COMMAND_MODULES and wanted not in _REGISTERED:
+        importlib.import_module(f"signoff.cli.{wanted}").register(app)
+        _REGISTERED.add(wanted)
+        if _has_command(wanted):
+            return
     for name in COMMAND_MODULES:
-        importlib.import_module(f"signoff.cli.{name}").register(app)
+        if name not in _REGISTERED:
+            importlib.import_module(f"signoff.cli.{name}").register(app)
+            _REGISTERED.add(name)
+
+
+_REGISTERED: set[str] = set()
+
+
+def _has_command(name: str) -> bool:
+    commands = {c.name for c in app.registered_commands}
+    groups = {g.name for g in app.registered_groups}
+    return name in commands or name in groups
 
 
 # Order is the order of `signoff --help`.
@@ -64,7 +86,7 @@ COMMAND_MODULES: list[str] = [
 
 def run() -> None:
     """Console-script entry: map user errors to exit code 2 and a message, never a traceback."""
-    _register()
+    _register(sys.argv)
     try:
         app()
     except SignoffError as exc:
