@@ -185,7 +185,7 @@ def hook_script(name: str, python: str, package_dir: str) -> str:
 _PENDING_NOTE = (
     'pending=".git/signoff/pending-$PPID"\n'
     'if [ -z "${GIT_DIR:-}" ] && [ -f "$pending" ]; then\n'
-    '    note=$(cat "$pending") && rm -f "$pending"\n'
+    '    IFS= read -r note < "$pending"; rm -f "$pending"\n'
     "    sha=$(git rev-parse --verify --quiet HEAD)\n"
     f'    note="${{note%%{COMMIT_PLACEHOLDER}*}}$sha${{note#*{COMMIT_PLACEHOLDER}}}"\n'
     '    printf \'%s\\n\' "$note" | git notes --ref=refs/notes/signoff append -F - "$sha" \\\n'
