@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 from signoff.git import Repo
 from signoff.git.log import iter_commits, read_commit
 from tests.gitrepo import GitRepo
@@ -57,3 +60,23 @@ def test_stopping_early_ends_the_git_process(repo: GitRepo) -> None:
     first = next(stream)
     stream.close()
     assert first.subject == "c29"
+
+
+def test_non_utf8_author_name_and_latin1_encoding_header(repo: GitRepo) -> None:
+    repo.git("config", "i18n.commitEncoding", "ISO-8859-1")
+    repo.commit(b"R\xe9sum\xe9 export\n", {"r.txt": "r\n"}, author=("Jos\xe9", "jose@example.com"))
+    commit = read_commit(Repo.discover(repo.path), "HEAD")
+    assert commit.subject == "Résumé export"  # git re-encodes to UTF-8 from the header
+    assert commit.author.email == "jose@example.com"
+
+
+def test_shallow_clone_reports_its_cut(repo: GitRepo, tmp_path: Path) -> None:
+    for i in range(3):
+        repo.commit(f"c{i}\n", {f"f{i}": "x\n"})
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone)], check=True
+    )
+    r = Repo.discover(clone)
+    assert r.shallow_boundary() == [r.head()]
+    assert [c.subject for c in iter_commits(r)] == ["c2"]

@@ -225,7 +225,15 @@ def iter_commits(
         return
     skip = 0
     while True:
-        args = ["log", "-z", _FORMAT, "--no-color", "--no-ext-diff", "--no-textconv"]
+        args = [
+            "log",
+            "-z",
+            _FORMAT,
+            "--encoding=UTF-8",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+        ]
         if numstat:
             args += ["--numstat", "-M"]
         if skip:
