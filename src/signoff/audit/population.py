@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
@@ -374,6 +374,45 @@ def _change(
         subject=row[5],
         members=members[1:] if len(members) > 1 else [sha],
     )
+    if len(members) == 1:
+        _single(change, row, tools.get(sha, ()), files.get(sha, []))
+    else:
+        _merged(change, members, graph, tools, files)
+    if sha in trailers or len(members) > 1:
+        _reviews(change, members, graph, trailers)
+    _ownership(change, version)
+    return change
+
+
+def _single(
+    change: Change,
+    row: tuple[Any, ...],
+    tools: Iterable[tuple[str, str | None, str | None]],
+    paths: list[str],
+) -> None:
+    """The common case, a commit made straight onto the branch: every answer is its own."""
+    status = row[6]
+    change.status, change.determined = status, status != "unknown"
+    change.tools = [{"tool": t[0], "model": t[1], "session": t[2]} for t in dict.fromkeys(tools)]
+    if status in AI_STATUSES:
+        if row[7] is not None:
+            change.accepted_by = [Person(row[7], row[8] or "")]
+        change.accepted_complete = row[7] is not None
+    change.added, change.deleted = row[9], row[10]
+    if change.added is None or change.deleted is None:
+        change.added = change.deleted = None
+    change.paths = list(dict.fromkeys(paths))
+
+
+def _merged(
+    change: Change,
+    members: list[str],
+    graph: _Graph,
+    tools: dict[str, list[tuple[str, str | None, str | None]]],
+    files: dict[str, list[str]],
+) -> None:
+    sha = change.id
+    row = graph.rows[sha]
     # a merge's own status counts only when it carries markers of its own
     counted = [m for m in members if not (m == sha and len(members) > 1 and row[6] == "unknown")]
     statuses = [graph.rows[m][6] for m in counted]
@@ -403,9 +442,6 @@ def _change(
         for path in files.get(m, ()):
             paths.setdefault(path, None)
     change.paths = list(paths)
-    _reviews(change, members, graph, trailers)
-    _ownership(change, version)
-    return change
 
 
 def _reviews(
