@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import subprocess
@@ -17,7 +16,7 @@ from signoff.provenance.notes import parse_signoff_notes
 from signoff.recording.install import HOOKS, install, uninstall
 from signoff.recording.sync import fetch_refspec
 from tests.gitrepo import GitRepo
-from tests.test_recording import scrubbed, trailers
+from tests.test_recording import scrubbed, trailers, validated
 
 
 def signoff(
@@ -65,7 +64,7 @@ def test_init_installs_hooks_and_configures_notes(base: GitRepo, tmp_path: Path)
     base.git("remote", "add", "origin", str(origin))
     proc = signoff(base, "init", "--json")
     assert proc.returncode == 0, proc.stderr
-    report = json.loads(proc.stdout)
+    report = validated("init", proc.stdout)
     assert report["schema"] == "signoff/init/v1" and report["action"] == "install"
     hooks_dir = base.path / ".git" / "hooks"
     for name in HOOKS:
@@ -92,7 +91,7 @@ def test_init_prints_what_it_configured(base: GitRepo) -> None:
 def test_no_hooks_configures_notes_only(base: GitRepo) -> None:
     proc = signoff(base, "init", "--no-hooks", "--json")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["recording"]["hooks"] == []
+    assert validated("init", proc.stdout)["recording"]["hooks"] == []
     assert not (base.path / ".git" / "hooks" / "commit-msg").exists()
     assert config_all(base, "notes.rewriteRef") == ["refs/notes/signoff"]
 
@@ -190,7 +189,7 @@ def test_uninstall_restores_the_original_hooks_and_keeps_notes(base: GitRepo) ->
     base.commit("agent\n", {"f": "1"}, env={"CURSOR_AGENT": "1"})
     proc = signoff(base, "init", "--uninstall", "--json")
     assert proc.returncode == 0, proc.stderr
-    report = json.loads(proc.stdout)["recording"]
+    report = validated("init", proc.stdout)["recording"]
     actions = {h["hook"]: h["action"] for h in report["hooks"]}
     assert actions["post-commit"] == "removed, original hook restored"
     assert actions["commit-msg"] == "removed"
@@ -256,7 +255,7 @@ def test_two_clones_push_without_losing_each_others_notes(
 
     proc = signoff(a, "notes", "sync", "--json")
     assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout)
+    result = validated("notes-sync", proc.stdout)
     assert result["schema"] == "signoff/notes-sync/v1" and result["remote"] == "origin"
     mine = subprocess.run(
         ["git", "notes", "--ref=signoff", "list"],
@@ -296,13 +295,13 @@ def test_fetch_works_before_anyone_pushed_notes(base: GitRepo, tmp_path: Path) -
     base.git("fetch", "-q", "origin")  # an exact notes refspec would fail here
     proc = signoff(base, "notes", "sync", "--json")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["fetched"] is False
+    assert validated("notes-sync", proc.stdout)["fetched"] is False
 
 
 def test_pre_push_skips_its_own_notes_push(base: GitRepo) -> None:
     proc = signoff(base, "hook", "pre-push", "origin", "--json", env={"SIGNOFF_NOTES_PUSH": "1"})
     assert proc.returncode == 0
-    assert "Signoff's own notes push" in json.loads(proc.stdout)["skipped"]
+    assert "Signoff's own notes push" in validated("hook", proc.stdout)["skipped"]
 
 
 def test_push_notes_can_be_switched_off(clones: tuple[GitRepo, GitRepo, Path]) -> None:
@@ -326,9 +325,9 @@ def test_notes_add_and_show(base: GitRepo) -> None:
         "--json",
     )
     assert proc.returncode == 0, proc.stderr
-    note = json.loads(proc.stdout)["note"]
+    note = validated("notes-add", proc.stdout)["note"]
     assert note["recorded_by"] == "cli" and note["detection"]["source"] == "flag"
-    shown = json.loads(signoff(base, "notes", "show", "--json").stdout)
+    shown = validated("notes-show", signoff(base, "notes", "show", "--json").stdout)
     assert shown["documents"] == [note] and shown["problems"] == []
     bad = signoff(base, "notes", "add", "HEAD", "--ai", "x", "--human")
     assert bad.returncode == 2 and "either --ai" in bad.stderr

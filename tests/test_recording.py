@@ -8,7 +8,9 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
 
 from signoff.git.log import read_commit
@@ -23,6 +25,14 @@ from signoff.recording.install import install
 from tests.gitrepo import GitRepo
 
 COMMITTER = "Ada Lovelace <ada@example.com>"
+SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schemas"
+
+
+def validated(name: str, text: str) -> dict[str, Any]:
+    """A command's --json output, checked against docs/schemas/<name>-v1.json."""
+    doc: dict[str, Any] = json.loads(text)
+    jsonschema.validate(doc, json.loads((SCHEMAS / f"{name}-v1.json").read_text()))
+    return doc
 
 
 def agent_variables() -> set[str]:
@@ -484,7 +494,7 @@ def test_cli_hook_failure_warns_and_exits_zero(hooked: GitRepo) -> None:
     proc = signoff_cli(hooked, "hook", "post-commit", "--ai", "cursor", "--json")
     assert proc.returncode == 0
     assert "signoff: warning: post-commit" in proc.stderr
-    assert "error" in json.loads(proc.stdout)
+    assert "error" in validated("hook", proc.stdout)
 
 
 # -- the pre-commit framework path (through the CLI) --------------------------------------------
@@ -507,7 +517,7 @@ def test_cli_hooks_with_flags(hooked: GitRepo, tmp_path: Path) -> None:
     message.write_text("Subject\n\nBody\n")
     proc = signoff_cli(hooked, "hook", "commit-msg", str(message), "--ai", "cursor/gpt-5", "--json")
     assert proc.returncode == 0, proc.stderr
-    report = json.loads(proc.stdout)
+    report = validated("hook", proc.stdout)
     assert report["schema"] == "signoff/hook/v1"
     assert report["decision"]["source"] == "flag"
     who = "Test User <test@example.com>"  # the configured identity: no GIT_COMMITTER_* here
@@ -515,7 +525,7 @@ def test_cli_hooks_with_flags(hooked: GitRepo, tmp_path: Path) -> None:
     assert message.read_text().endswith(f"AI-Assisted: cursor/gpt-5\nAccepted-by: {who}\n")
     hooked.commit("by the framework\n", {"f": "1"})
     proc = signoff_cli(hooked, "hook", "post-commit", "--human", "--json")
-    assert json.loads(proc.stdout)["note_written"] is True
+    assert validated("hook", proc.stdout)["note_written"] is True
     assert note_docs(hooked)[0]["status"] == "human"
 
 
