@@ -133,3 +133,33 @@ def test_a_bad_edit_never_reaches_the_file(repo: GitRepo) -> None:
     with pytest.raises(RecordError):
         update(w.repo, inc.id, {"severity": "catastrophic"})
     assert path.read_text() == before
+
+
+def test_a_commit_missing_from_this_clone_makes_the_label_unknown(repo: GitRepo) -> None:
+    w = build(repo)
+    ghost = "0123456789abcdef0123456789abcdef01234567"
+    _write(
+        repo,
+        "INC-0001.yaml",
+        "schema: signoff/incident/v1\nid: INC-0001\ntitle: x\nseverity: sev2\n"
+        f"started: 2026-01-05T00:00:00Z\nsuspects:\n  - target: {ghost}\n    commits: [{ghost}]\n"
+        f"  - target: web/app.py:1\n    commits: [{ghost}]\n    path: web/app.py\n"
+        f"    lines: '1'\n    rev: {ghost}\n",
+    )
+    with ProvenanceLookup(w.repo, use_index=False) as lookup:
+        conn = connect(w.repo, get_incident(w.repo, "INC-0001"), lookup)
+    assert conn.label == "unknown"
+    assert conn.reasons == ["0123456789: linked commit not found in this repository"]
+
+
+def test_trace_of_a_change_made_before_any_policy(repo: GitRepo) -> None:
+    from signoff.incidents.trace import trace
+
+    early = repo.commit("AI first" + "\n\nAI-Assisted: claude-code\n", {"app.py": "X = 1\n"})
+    w = build(repo)
+    inc = open_incident(w.repo, "old code", "sev3", at("2026-01-05T14:00:00"))
+    link(w.repo, inc.id, [early])
+    t = trace(w.repo, get_incident(w.repo, inc.id), use_index=False)
+    assert t.primary is not None and t.primary.control == "no-policy"
+    assert t.changes[0].then.problem == f"no signoff.yaml at {early[:10]}"
+    assert t.changes[0].now.paths[0].ownership is not None  # covered today by `everything`

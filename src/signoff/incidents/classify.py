@@ -68,9 +68,12 @@ class Connection:
 
 
 def _commits(repo: Repo, shas: list[str]) -> dict[str, Commit]:
-    if not shas:
+    """The linked commits this clone has; a missing one is reported, never fatal."""
+    present = [s for s in shas if repo.succeeds("cat-file", "-e", f"{s}^{{commit}}")]
+    if not present:
         return {}
-    return {c.sha: c for c in iter_commits(repo, shas, numstat=True, extra=["--no-walk=unsorted"])}
+    walk = iter_commits(repo, present, numstat=True, extra=["--no-walk=unsorted"])
+    return {c.sha: c for c in walk}
 
 
 def _line_changes(
@@ -116,6 +119,8 @@ def connect(repo: Repo, incident: Incident, lookup: ProvenanceLookup) -> Connect
     changes: list[SuspectChange] = []
     for s in incident.suspects:
         if s.path and s.lines:
+            if s.rev is None or repo.resolve(s.rev) is None:
+                continue  # the commit the lines were read at is not in this clone
             changes += _line_changes(repo, lookup, s, commits)
             continue
         for sha in s.commits:
