@@ -184,3 +184,28 @@ def test_cli_keygen_attest_verify_and_tamper(repo: GitRepo) -> None:
     )
     missing = _cli(repo, "attest-provenance", "nope")
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_an_incident_record_changed_after_the_fact_is_detected(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    base = repo.commit("base\n", {"app.py": "a = 1\n"})
+    bad = repo.commit("ai" + CLAUDE, {"app.py": "a = 2\n"})
+    record = f"schema: signoff/incident/v1\nid: INC-1\nsuspects:\n  - commits: [{bad}]\n"
+    repo.commit("incident INC-1\n", {".signoff/incidents/INC-1.yaml": record})
+    keys = generate_key(tmp_path / "keys")
+    r = Repo.discover(repo.path)
+    envelopes = attest(r, [f"{base}..{bad}"], load_private_key(keys.private))
+    pinned = _statement(envelopes[0])["predicate"]["evidence"]["incidents"]
+    assert [e["path"] for e in pinned] == [".signoff/incidents/INC-1.yaml"]
+    assert all(v.ok for v in _verify(repo, envelopes, keys.public))
+    repo.commit("soften INC-1\n", {".signoff/incidents/INC-1.yaml": record + "severity: low\n"})
+    verdicts = _verify(repo, envelopes, keys.public)
+    assert verdicts[0].problems == [
+        "incident record .signoff/incidents/INC-1.yaml changed after it was attested"
+    ]
+    repo.git("rm", "-q", ".signoff/incidents/INC-1.yaml")
+    repo.commit("drop INC-1\n")
+    assert (
+        "was removed after it was attested" in _verify(repo, envelopes, keys.public)[0].problems[0]
+    )

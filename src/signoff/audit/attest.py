@@ -15,7 +15,13 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from signoff import __version__
-from signoff.audit.digests import commit_sha256, note_digests, policy_digests
+from signoff.audit.digests import (
+    commit_sha256,
+    incident_records,
+    incidents_naming,
+    note_digests,
+    policy_digests,
+)
 from signoff.audit.dsse import sign_envelope
 from signoff.audit.statement import PREDICATE_SCHEMA, build_statement
 from signoff.errors import SignoffError
@@ -51,6 +57,7 @@ def attest(
     digests = commit_sha256(repo, shas)
     notes = note_digests(repo)
     policies = policy_digests(repo, shas)
+    incidents = incident_records(repo)
     when = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
     with ProvenanceLookup(repo) as lookup:
         provenance = lookup.many(shas)
@@ -74,6 +81,7 @@ def attest(
             "evidence": {
                 "notes": notes.get(commit.sha, []),
                 "policy": policies.get(commit.sha),
+                "incidents": incidents_naming(incidents, commit.sha),
             },
             "generator": {"name": "signoff", "version": __version__},
             "attested_at": when,

@@ -64,3 +64,38 @@ def policy_digests(repo: Repo, shas: Iterable[str]) -> dict[str, dict[str, Any]]
         if oid and oid in contents:
             out[sha] = {"path": POLICY_PATH, "gitBlob": oid, "sha256": sha256_hex(contents[oid])}
     return out
+
+
+INCIDENTS_PATH = ".signoff/incidents"
+
+
+def incident_records(repo: Repo, rev: str = "HEAD") -> dict[str, tuple[str, str, str]]:
+    """Every incident record file committed at `rev`: path -> (blob id, SHA-256, text).
+
+    Read as files, not through the incidents package: an attestation pins the bytes that were
+    reviewed, whatever their schema.
+    """
+    if repo.resolve(rev) is None:
+        return {}
+    listing = repo.run("ls-tree", "-r", "-z", rev, "--", f"{INCIDENTS_PATH}/", check=False)
+    entries: dict[str, str] = {}
+    for entry in listing.split(b"\x00"):
+        meta, _, name = entry.partition(b"\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == b"blob":
+            entries[name.decode("utf-8", "surrogateescape")] = parts[2].decode()
+    blobs = cat_blobs(repo, entries.values())
+    return {
+        path: (oid, sha256_hex(blobs[oid]), blobs[oid].decode("utf-8", "replace"))
+        for path, oid in entries.items()
+        if oid in blobs
+    }
+
+
+def incidents_naming(records: dict[str, tuple[str, str, str]], sha: str) -> list[dict[str, str]]:
+    """The incident records that name commit `sha` (full id, or an abbreviation of 7+)."""
+    out = []
+    for path, (oid, digest, text) in sorted(records.items()):
+        if sha[:7] in text:
+            out.append({"path": path, "gitBlob": oid, "sha256": digest})
+    return out

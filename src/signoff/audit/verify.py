@@ -14,7 +14,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from signoff.audit.digests import commit_sha256, note_digests, policy_digests
+from signoff.audit.digests import commit_sha256, incident_records, note_digests, policy_digests
 from signoff.audit.dsse import IN_TOTO_PAYLOAD, open_envelope
 from signoff.audit.statement import statement_problems
 from signoff.git.repo import Repo
@@ -98,6 +98,7 @@ def _check_repository(repo: Repo, opened: list[tuple[Verdict, dict[str, Any] | N
     digests = commit_sha256(repo, shas)
     notes = note_digests(repo)
     policies = policy_digests(repo, [s for s in shas if s in digests])
+    incidents = incident_records(repo)
     for verdict, statement in opened:
         if statement is None or verdict.commit is None:
             continue
@@ -110,6 +111,7 @@ def _check_repository(repo: Repo, opened: list[tuple[Verdict, dict[str, Any] | N
             verdict.problems.append(f"commit {sha[:12]} content differs from the attested sha256")
         evidence = statement["predicate"].get("evidence") or {}
         verdict.problems.extend(_note_changes(sha, evidence.get("notes") or [], notes.get(sha, [])))
+        verdict.problems.extend(_incident_changes(evidence.get("incidents") or [], incidents))
         attested_policy = evidence.get("policy")
         current_policy = policies.get(sha)
         if _digest(attested_policy) != _digest(current_policy):
@@ -135,4 +137,21 @@ def _note_changes(
             out.append(f"note {ref} on {sha[:12]} was added after it was attested")
         elif before[ref] != after[ref]:
             out.append(f"note {ref} on {sha[:12]} changed after it was attested")
+    return out
+
+
+def _incident_changes(
+    attested: list[dict[str, Any]], current: dict[str, tuple[str, str, str]]
+) -> list[str]:
+    """Incident records pinned by the attestation that were edited or deleted since."""
+    out = []
+    for entry in attested:
+        if not isinstance(entry, dict):
+            continue
+        path = str(entry.get("path"))
+        now = current.get(path)
+        if now is None:
+            out.append(f"incident record {path} was removed after it was attested")
+        elif now[1] != entry.get("sha256"):
+            out.append(f"incident record {path} changed after it was attested")
     return out
