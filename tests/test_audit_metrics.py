@@ -139,3 +139,60 @@ def test_an_empty_period_has_no_ratios(repo: GitRepo) -> None:
     head = result.report["metrics"]["headline"]
     assert all(r["value"] is None and r["denominator"] == 0 for r in head.values())
     assert result.population.completeness.complete
+
+
+BOUNDARY_POLICY = """\
+schema: signoff/policy/v1
+people:
+  - {id: ada, name: Ada Lovelace, emails: [ada@example.com]}
+workflows:
+  - id: all
+    description: Everything.
+    paths: ["*"]
+    tier: moderate
+    accountable: ada
+ai_boundary:
+  - id: secrets
+    paths: [/secrets/]
+    reason: Key handling stays human-written.
+    exception_approvers: [ada]
+"""
+EXCEPTION = """\
+schema: signoff/exception/v1
+boundary: secrets
+paths: [/secrets/rotate.py]
+approver: ada
+reason: Mechanical rename, reviewed line by line.
+expires: 2026-01-10
+"""
+CLAUDE = "\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n"
+
+
+def test_exceptions_used_expired_and_boundary_breaches(repo: GitRepo) -> None:
+    repo.commit(
+        "policy\n",
+        {"signoff.yaml": BOUNDARY_POLICY, ".signoff/exceptions/EXC-1.yaml": EXCEPTION},
+        date="2025-12-01T10:00:00+00:00",
+    )
+    used = repo.commit(
+        "rotate" + CLAUDE, {"secrets/rotate.py": "r = 1\n"}, date="2026-01-05T10:00:00+00:00"
+    )
+    late = repo.commit(
+        "rotate again" + CLAUDE, {"secrets/rotate.py": "r = 2\n"}, date="2026-01-15T10:00:00+00:00"
+    )
+    outside = repo.commit(
+        "keys" + CLAUDE, {"secrets/keys.py": "k = 1\n"}, date="2026-01-06T10:00:00+00:00"
+    )
+    repo.commit("human\n", {"secrets/keys.py": "k = 2\n"}, date="2026-01-07T10:00:00+00:00")
+    result = run_audit(
+        Repo.discover(repo.path), AuditOptions(parse_period("2026-01-01", "2026-01-31"))
+    )
+    by_id = {c.id: c for c in result.population.changes}
+    assert by_id[used].exceptions_used == ["EXC-1"] and by_id[used].boundary_breaches == []
+    assert by_id[late].boundary_breaches == ["secrets"]  # the exception had expired
+    assert by_id[outside].boundary_breaches == ["secrets"]  # outside its scope
+    exc = result.report["metrics"]["exceptions"]
+    assert exc["used"] == [{"id": "EXC-1", "changes": 1}]
+    assert exc["expired"] == ["EXC-1"]
+    assert exc["records"][0]["approver"] == "ada"
+    assert exc["ai_boundary_breaches"]["changes"] == 2
