@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from signoff.policy import check_policy, draft_from_codeowners, load_policy_text, owners_for
+from tests.gitrepo import GitRepo
 from tests.policy_fixtures import TODAY
 
 GITHUB_STYLE = """\
@@ -168,3 +169,30 @@ def test_awkward_handles_become_valid_ids() -> None:
 def test_not_an_owner_is_noted() -> None:
     text, _ = draft("/x/ @ok not-an-owner\n")
     assert "not an owner: not-an-owner" in text
+
+
+def test_init_from_codeowners_writes_a_draft_that_fails_the_check(repo: GitRepo) -> None:
+    import subprocess
+    import sys
+
+    repo.commit(
+        "codeowners\n",
+        {".github/CODEOWNERS": "# owners\n*.py @org/backend\n/docs/ @ada\n"},
+    )
+
+    def signoff(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "signoff", *args],
+            cwd=repo.path,
+            capture_output=True,
+            text=True,
+            env=repo.env,
+        )
+
+    out = signoff("init", "--from-codeowners", "--no-hooks")
+    assert out.returncode == 0, out.stderr
+    assert (repo.path / "signoff.yaml").exists()
+    check = signoff("policy", "check", "--no-coverage")
+    assert check.returncode == 1 and "accountable" in check.stdout
+    again = signoff("init", "--from-codeowners", "--no-hooks")
+    assert again.returncode == 2 and "--force" in again.stderr

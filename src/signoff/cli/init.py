@@ -24,15 +24,25 @@ def init_command(
         False, "--no-hooks", help="Configure notes only (hooks managed by e.g. pre-commit)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
-    # Policy options (`--from-codeowners`, owned by the policy module) are declared here and
-    # handled in the "policy" step below; recording options stay above this line.
+    # Policy options: handled in the "policy" step below; recording options stay above.
+    from_codeowners: bool = typer.Option(
+        False,
+        "--from-codeowners",
+        help="Draft signoff.yaml from CODEOWNERS: every team-owned pattern becomes a workflow "
+        "flagged as needing one named accountable.",
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="With --from-codeowners: overwrite signoff.yaml."
+    ),
 ) -> None:
     """Install the commit hooks and configure notes so provenance is recorded and shared."""
     r = open_repo(repo)
     report: dict[str, Any] = {"action": "uninstall" if remove else "install"}
     # -- recording: hooks, notes.rewriteRef, merge strategy, fetch refspecs
     report["recording"] = uninstall(r) if remove else install(r, hooks=not no_hooks)
-    # -- policy: reserved for `--from-codeowners` (writes signoff.yaml); nothing yet
+    # -- policy: a draft registry from CODEOWNERS (the draft fails `policy check` until filled in)
+    if from_codeowners and not remove:
+        report["policy"] = draft_policy(r, force=force)
     refused = [h for h in report["recording"]["hooks"] if h.get("action") == "refused"]
     if as_json:
         emit_json("init", report)
@@ -42,9 +52,46 @@ def init_command(
         raise typer.Exit(2)
 
 
+CODEOWNERS_PLACES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
+
+
+def draft_policy(repo: Any, *, force: bool) -> dict[str, Any]:
+    """Write signoff.yaml drafted from the repository's CODEOWNERS file (atomically)."""
+    import os
+
+    from signoff.errors import SignoffError
+    from signoff.policy import POLICY_FILE, draft_from_codeowners
+
+    source = next((p for p in CODEOWNERS_PLACES if (repo.root / p).is_file()), None)
+    if source is None:
+        raise SignoffError(
+            "no CODEOWNERS file found (looked in " + ", ".join(CODEOWNERS_PLACES) + ")",
+            "write signoff.yaml by hand from examples/signoff.yaml, or add a CODEOWNERS file",
+        )
+    target = repo.root / POLICY_FILE
+    if target.exists() and not force:
+        raise SignoffError(f"{POLICY_FILE} already exists", "pass --force to overwrite it")
+    raw = (repo.root / source).read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SignoffError(f"{source} is not UTF-8", "save it as UTF-8 and run again") from None
+    draft = draft_from_codeowners(text, source)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(draft, encoding="utf-8")
+    os.replace(tmp, target)
+    return {"source": source, "written": str(target), "next": "signoff policy check"}
+
+
 def render(report: dict[str, Any]) -> None:
     rec = report["recording"]
     removing = report["action"] == "uninstall"
+    if report.get("policy"):
+        pol = report["policy"]
+        console.print(
+            f"drafted {escape(pol['written'])} from {escape(pol['source'])}: every workflow needs "
+            "one named accountable before it ships; run `signoff policy check`"
+        )
     console.print(
         f"[bold]{'Removed from' if removing else 'Set up'}[/] {escape(rec['repository'])}"
     )
