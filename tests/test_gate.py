@@ -387,3 +387,36 @@ def test_undeclared_provenance_blocks_where_the_policy_requires_it(repo: GitRepo
     assert (
         len([f for f in run(repo, scan=False).findings if f.rule == "provenance.undeclared"]) == 1
     )
+
+
+def test_suppression_needs_an_approved_exception(base: GitRepo) -> None:
+    head = base.commit(
+        "ai code" + CLAUDE,
+        {
+            "payments/run.py": "import subprocess\n\n\ndef run(c):\n    return subprocess.call(c, shell=True)  # nosec\n"
+        },
+        author=GRACE,
+    )
+    blocked = run(base, scan=False, forge_review=review(head, ("ada", head)))
+    assert "scan.suppression" in rules(blocked)
+    exc = (
+        "schema: signoff/exception/v1\nkind: suppression\npaths: [/payments/run.py]\n"
+        "approver: {who}\nreason: input is a constant\nexpires: 2026-03-31\n"
+    )
+    base.git("checkout", "-q", "main")
+    base.commit("wrong approver\n", {".signoff/exceptions/nosec.yaml": exc.format(who="hedy")})
+    base.git("checkout", "-q", "feature")
+    base.git("rebase", "-q", "main")
+    head = base.head()
+    assert "scan.suppression" in rules(
+        run(base, scan=False, forge_review=review(head, ("ada", head)))
+    )
+    base.git("checkout", "-q", "main")
+    base.commit("accountable approves\n", {".signoff/exceptions/nosec.yaml": exc.format(who="ada")})
+    base.git("checkout", "-q", "feature")
+    base.git("rebase", "-q", "main")
+    head = base.head()
+    lifted = run(base, scan=False, forge_review=review(head, ("ada", head)))
+    assert "scan.suppression" not in rules(lifted)
+    assert any(f.rule == "scan.suppression" and f.exception == "nosec" for f in lifted.findings)
+    assert lifted.verdict == "pass"

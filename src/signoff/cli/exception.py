@@ -18,8 +18,13 @@ def register(app: typer.Typer) -> None:
 
 @exception_app.command("request")
 def request_command(
-    boundary: str = typer.Option(
-        ..., "--boundary", help="The AI boundary rule id in signoff.yaml."
+    boundary: str | None = typer.Option(
+        None, "--boundary", help="The AI boundary rule id in signoff.yaml."
+    ),
+    suppression: bool = typer.Option(
+        False,
+        "--suppression",
+        help="Approve scanner suppression comments added in AI-assisted hunks instead.",
     ),
     path: list[str] = typer.Option(..., "--path", help="Scope: a CODEOWNERS pattern (repeatable)."),
     reason: str = typer.Option(..., "--reason", help="Why AI assistance is acceptable here."),
@@ -33,6 +38,10 @@ def request_command(
     from signoff.gate.check import policy_in_force
     from signoff.gate.exceptions import draft_exception
 
+    from signoff.errors import SignoffError
+
+    if (boundary is None) == (not suppression):
+        raise SignoffError("say what the exception is for", "give --boundary ID, or --suppression")
     r = open_repo(repo)
     policy = policy_in_force(r, None)
     who = r.run_text("config", "user.email", check=False).strip() or None

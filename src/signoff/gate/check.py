@@ -496,7 +496,7 @@ class _Context:
         ]
 
     def scan_rules(self) -> list[GateFinding]:
-        if not self.options.scan or not self.ai_paths:
+        if not self.ai_paths:
             return []
         from signoff.scan import scan_files
         from signoff.scan.suppressions import find_suppressions
@@ -506,7 +506,9 @@ class _Context:
         out: list[GateFinding] = []
         for path in self.ai_paths:
             ai_lines = {a.line: a.text for a in self.ai_rows(path)}
-            for s in find_suppressions(ai_lines, path):
+            found = find_suppressions(ai_lines, path)
+            approved = self._suppression_exception(path) if found else None
+            for s in found:
                 out.append(
                     _f(
                         "scan.suppression",
@@ -514,8 +516,15 @@ class _Context:
                         path=path,
                         start_line=s.line,
                         end_line=s.line,
+                        exception=approved,
                     )
                 )
+            if approved and found:
+                self.exceptions_used.append(
+                    {"exception": approved, "boundary": "suppression", "path": path}
+                )
+        if not self.options.scan:
+            return out  # suppression comments are still judged: they need no scanner
         with tempfile.TemporaryDirectory(prefix="signoff-scan-") as tmp:
             root = Path(tmp)
             files = self._materialise(root)
@@ -560,6 +569,34 @@ class _Context:
                 )
             )
         return out
+
+    def _suppression_exception(self, path: str) -> str | None:
+        """A live suppression exception covering `path`, approved by its workflow's accountable
+        (or the policy owner); None when there is none."""
+        if self.policy is None:
+            return None
+        from signoff.policy.patterns import PatternSet
+
+        owner = self.owner_of.get(path)
+        allowed = set()
+        if owner and owner.ownership and owner.ownership.accountable.person:
+            allowed.add(owner.ownership.accountable.person.id)
+        governance = self.policy.document.governance
+        if governance and governance.policy_owner:
+            allowed.add(governance.policy_owner)
+        for exc in self.policy.exceptions:
+            rec = exc.record
+            approver = self.policy.people.get(rec.approver)
+            if (
+                rec.kind == "suppression"
+                and rec.expires >= self.today
+                and rec.approver in allowed
+                and approver is not None
+                and (approver.left is None or approver.left > self.today)
+                and PatternSet(rec.paths).first_match(path) is not None
+            ):
+                return exc.id
+        return None
 
     def _materialise(self, root: Path) -> list[str]:
         """Write the head version of each AI-touched file under `root` (never the work tree)."""

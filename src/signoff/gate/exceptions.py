@@ -30,7 +30,7 @@ def draft_exception(
     repo: Repo,
     policy: Policy | None,
     *,
-    boundary: str,
+    boundary: str | None,
     paths: list[str],
     reason: str,
     approver: str | None,
@@ -51,8 +51,8 @@ def draft_exception(
             f"{days} days is not a time box", "exceptions last 1 to 90 days: --days 14"
         )
     warnings: list[str] = []
-    rule = policy.boundaries.get(boundary) if policy else None
-    if policy is not None and rule is None:
+    rule = policy.boundaries.get(boundary) if policy and boundary else None
+    if policy is not None and boundary is not None and rule is None:
         known = ", ".join(sorted(policy.boundaries)) or "none defined"
         raise SignoffError(f"no AI boundary {boundary!r} in the policy", f"use one of: {known}")
     if rule is not None and approver and approver not in rule.exception_approvers:
@@ -61,7 +61,10 @@ def draft_exception(
             + (", ".join(rule.exception_approvers) or "nobody")
         )
     if approver is None:
-        allowed = ", ".join(rule.exception_approvers) if rule else "see signoff.yaml"
+        if boundary is None:
+            allowed = "the accountable of the workflow owning these paths, or the policy owner"
+        else:
+            allowed = ", ".join(rule.exception_approvers) if rule else "see signoff.yaml"
         warnings.append(f"no approver named yet: one of {allowed} must approve (edit `approver:`)")
     start = today or date.today()
     ident = (
@@ -71,7 +74,7 @@ def draft_exception(
     lines = [
         "schema: signoff/exception/v1",
         f"id: {ident}",
-        f"boundary: {boundary}",
+        *([f"boundary: {boundary}"] if boundary else ["kind: suppression"]),
         "paths:",
         *[f"  - {_quote(p)}" for p in paths],
         f"approver: {approver or 'TODO'}",

@@ -58,7 +58,7 @@ def strictest_tier(matches: list[WorkflowMatch]) -> str | None:
 def exception_permits(policy: Policy, exc: LoadedException, today: date) -> bool:
     """An exception counts while unexpired and granted by someone allowed to grant it."""
     rec = exc.record
-    if rec.expires < today:
+    if rec.kind != "boundary" or rec.boundary is None or rec.expires < today:
         return False
     boundary = policy.boundaries.get(rec.boundary)
     if boundary is None or rec.approver not in boundary.exception_approvers:

@@ -272,13 +272,34 @@ class ExceptionRecord(Model):
     id: Id | None = Field(
         default=None, description="Defaults to the file name in .signoff/exceptions/."
     )
-    boundary: Ref = Field(description="The AI boundary rule this exception is granted against.")
+    kind: Literal["boundary", "suppression"] = Field(
+        default="boundary",
+        description="boundary: AI assistance inside an AI boundary; suppression: scanner "
+        "suppression comments (# nosec, # noqa, allowlist) added in AI-assisted hunks, approved "
+        "by the accountable of the workflow owning the paths (or the policy owner).",
+    )
+    boundary: Ref | None = Field(
+        default=None, description="The AI boundary rule this exception is granted against."
+    )
     paths: list[PathPattern] = Field(min_length=1, description="Scope: what it covers.")
     approver: Ref
     reason: str = Field(min_length=1)
     requested_by: Ref | None = None
     granted: date | None = None
     expires: date = Field(description="The last day the exception holds.")
+
+    @model_validator(mode="after")
+    def _boundary_named(self) -> ExceptionRecord:
+        if self.kind == "boundary" and self.boundary is None:
+            raise PydanticCustomError(
+                "exception_boundary",
+                "{message}",
+                {
+                    "message": "a boundary exception names the AI boundary it lifts",
+                    "fix": "add boundary: <id from ai_boundary> (or kind: suppression)",
+                },
+            )
+        return self
 
 
 class AiTool(Model):

@@ -674,8 +674,8 @@ def _exceptions(policy: Policy, today: date) -> list[Finding]:
         rec = exc.record
         subject = f"exception {exc.id}"
 
-        boundary = policy.boundaries.get(rec.boundary)
-        if boundary is None:
+        boundary = policy.boundaries.get(rec.boundary) if rec.boundary else None
+        if rec.kind == "boundary" and boundary is None:
             out.append(
                 _ref_exc(
                     policy, exc, "boundary", f"AI boundary {rec.boundary!r} is not defined", subject
