@@ -35,10 +35,9 @@ def request_command(
     as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
 ) -> None:
     """Draft `.signoff/exceptions/<id>.yaml`; it counts once merged and approved by an allowed approver."""
+    from signoff.errors import SignoffError
     from signoff.gate.check import policy_in_force
     from signoff.gate.exceptions import draft_exception
-
-    from signoff.errors import SignoffError
 
     if (boundary is None) == (not suppression):
         raise SignoffError("say what the exception is for", "give --boundary ID, or --suppression")
