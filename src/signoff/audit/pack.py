@@ -7,9 +7,12 @@ options and prints the summary.
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -70,7 +73,25 @@ class AuditResult:
     report: dict[str, Any]
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Hundreds of thousands of short records and no reference cycles: the cyclic collector
+    would only re-scan them (measured: about a fifth of a 100,000-change audit)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
+    with _no_cycle_collection():
+        return _run_audit(repo, options)
+
+
+def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
     population = build_population(repo, options.period, options.branch)
     report: dict[str, Any] = {
         "schema": REPORT_SCHEMA,
@@ -156,6 +177,11 @@ def population_csv(population: Population) -> str:
 
 def write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
     """Write every file of the pack into `out`, then manifest.json and SHA256SUMS over them."""
+    with _no_cycle_collection():
+        return _write_pack(result, out)
+
+
+def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
     from signoff.audit.html import render_html
 
     try:

@@ -45,6 +45,7 @@ class PolicyVersion:
     problem: str | None
     _rules: dict[str, PathRule] = field(default_factory=dict, repr=False)
     _accountables: dict[tuple[str, date], Accountable] = field(default_factory=dict, repr=False)
+    _in_boundary: dict[str, bool] = field(default_factory=dict, repr=False)
 
     def rule(self, path: str) -> PathRule:
         found = self._rules.get(path)
@@ -70,6 +71,12 @@ class PolicyVersion:
     def exceptions_for(self, path: str, day: date) -> tuple[list[str], list[str]]:
         """(exceptions that lifted a boundary for AI on `path`, boundaries it broke unlifted)."""
         if self.policy is None or not self.policy.boundary_patterns:
+            return [], []
+        inside = self._in_boundary.get(path)
+        if inside is None:
+            inside = any(p.first_match(path) is not None for _, p in self.policy.boundary_patterns)
+            self._in_boundary[path] = inside
+        if not inside:
             return [], []
         verdict = ai_verdict(self.policy, path, day)
         used = [h.exception for h in verdict.hits if h.exception]

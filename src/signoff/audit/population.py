@@ -9,6 +9,7 @@ workflow, tier and accountable from the policy in force when the change landed.
 from __future__ import annotations
 
 import bisect
+import gc
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
@@ -202,9 +203,14 @@ def assign_members(
     seen = set(line)
     out: dict[str, list[str]] = {}
     owner: dict[str, str] = {}  # side commit -> the first-parent commit that brought it in
+    parents = graph.parents
     for sha in line:
+        if len(parents[sha]) < 2:  # not a merge: it brought in only itself
+            if sha in wanted:
+                out[sha] = [sha]
+            continue
         members = [sha]
-        stack = list(reversed(graph.parents[sha][1:]))
+        stack = list(reversed(parents[sha][1:]))
         while stack:
             p = stack.pop()
             if p in seen or p not in graph.parents:
@@ -257,7 +263,8 @@ def _parse_trailer_log(out: bytes) -> dict[str, tuple[tuple[tuple[str, str], ...
     result: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {}
     for record in out.split(b"\x1e"):
         parts = record.split(b"\x00", 2)
-        if len(parts) == 3 and len(parts[0]) >= 40:
+        # most commits have neither trailers nor a body: nothing to keep
+        if len(parts) == 3 and len(parts[0]) >= 40 and (parts[1].strip() or parts[2].strip()):
             result[parts[0].decode()] = (
                 parse_trailers(parts[1]) if parts[1] else (),
                 parts[2].decode("utf-8", "replace") if parts[2].strip() else "",
@@ -286,9 +293,13 @@ def build_population(
     own_index = index is None
     if index is None:
         index, _ = open_index(repo)
+    collecting = gc.isenabled()
+    gc.disable()  # 100,000 records and no cycles: the collector would only re-scan them
     try:
         return _build(repo, index, period, branch, tip)
     finally:
+        if collecting:
+            gc.enable()
         if own_index:
             index.close()
 
@@ -378,7 +389,7 @@ def _change(
         _single(change, row, tools.get(sha, ()), files.get(sha, []))
     else:
         _merged(change, members, graph, tools, files)
-    if sha in trailers or len(members) > 1:
+    if sha in trailers or len(members) > 1 or "#" in change.subject:
         _reviews(change, members, graph, trailers)
     _ownership(change, version)
     return change
@@ -450,7 +461,7 @@ def _reviews(
     graph: _Graph,
     trailers: dict[str, tuple[tuple[tuple[str, str], ...], str]],
 ) -> None:
-    authors = {graph.rows[m][3].lower() for m in change.members}
+    authors: set[str] | None = None
     approvers: dict[str, Person] = {}
     for m in members:
         pairs, body = trailers.get(m, ((), ""))
@@ -463,6 +474,8 @@ def _reviews(
                 {"kind": kind, "person": person.to_json(), "commit": m, "trailer": key}
             )
             ident = person.email.lower() or person.name
+            if authors is None:
+                authors = {graph.rows[a][3].lower() for a in change.members}
             if kind in APPROVING and person.email.lower() not in authors:
                 approvers.setdefault(ident, person)
         maybe_pr = "#" in change.subject or "merge request" in body
