@@ -56,6 +56,19 @@ def _verify(repo: GitRepo, envelopes: list[dict[str, Any]], public: Path) -> lis
     return verify(Repo.discover(repo.path), list(enumerate(envelopes, 1)), load_public_key(public))
 
 
+SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schemas"
+
+
+def _schema(name: str) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((SCHEMAS / f"{name}-v1.json").read_text())
+    return doc
+
+
+def test_the_documented_statement_schema_is_the_one_in_the_code() -> None:
+    documented = _schema("provenance-statement")
+    assert {k: v for k, v in documented.items() if k not in ("$id", "title")} == STATEMENT_SCHEMA
+
+
 def test_one_statement_per_change_with_a_valid_in_toto_layout(signed: Any) -> None:
     repo, envelopes, _, shas = signed
     assert len(envelopes) == 2
@@ -168,7 +181,9 @@ def _cli(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_keygen_attest_verify_and_tamper(repo: GitRepo) -> None:
     repo.commit("base\n", {"app.py": "a = 1\n"})
     sha = repo.commit("ai" + CLAUDE, {"app.py": "a = 2\n"})
-    assert _cli(repo, "keygen").returncode == 0
+    keygen = _cli(repo, "keygen", "--json")
+    assert keygen.returncode == 0
+    jsonschema.validate(json.loads(keygen.stdout), _schema("keygen"))
     out = _cli(repo, "attest-provenance", "HEAD", "-o", "att.jsonl")
     assert out.returncode == 0, out.stderr
     ok = _cli(repo, "verify", "att.jsonl", "--json")
@@ -178,6 +193,7 @@ def test_cli_keygen_attest_verify_and_tamper(repo: GitRepo) -> None:
     bad = _cli(repo, "verify", "att.jsonl", "--json")
     assert bad.returncode == 1
     doc = json.loads(bad.stdout)
+    jsonschema.validate(doc, _schema("verify"))
     assert doc["schema"] == "signoff/verify/v1" and doc["failed"] == 1
     assert "changed after it was attested" in " ".join(doc["results"][0]["problems"]) or (
         "added after" in " ".join(doc["results"][0]["problems"])

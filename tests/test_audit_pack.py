@@ -10,12 +10,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
+
 from signoff.audit.incidents import unavailable
 from signoff.audit.pack import AuditOptions, run_audit, verify_manifest, write_pack
 from signoff.audit.period import parse_period
 from signoff.git.repo import Repo
 from tests.audit_history import build
 from tests.gitrepo import GitRepo
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schemas"
+
+
+def _schema(name: str) -> dict[str, object]:
+    doc: dict[str, object] = json.loads((SCHEMAS / f"{name}-v1.json").read_text())
+    return doc
+
 
 FILES = {
     "population.csv",
@@ -50,7 +60,9 @@ def test_cli_writes_a_complete_pack(repo: GitRepo, tmp_path: Path) -> None:
     done = _cli(repo, *args, "--sample", "2", "--seed", "5", "--provenance-test", "3", "--json")
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
-    assert summary["schema"] == "signoff/audit/v1"
+    jsonschema.validate(summary, _schema("audit-summary"))
+    assert summary["schema"] == "signoff/audit-summary/v1"
+    jsonschema.validate(json.loads((out / "audit.json").read_text()), _schema("audit"))
     assert summary["completeness"] == {**summary["completeness"], "population": 8, "complete": True}
     assert {p.name for p in out.iterdir()} == FILES
     assert verify_manifest(out) == []

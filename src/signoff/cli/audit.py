@@ -57,7 +57,7 @@ def audit_command(
     result = run_audit(open_repo(repo), options)
     written = write_pack(result, out) if out else None
     if as_json:
-        emit_json("audit", {**_summary(result.report), "pack": written})
+        emit_json("audit-summary", {**_summary(result.report), "pack": written})
         return
     _render(result.report, written)
 
