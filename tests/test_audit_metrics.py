@@ -196,3 +196,27 @@ def test_exceptions_used_expired_and_boundary_breaches(repo: GitRepo) -> None:
     assert exc["expired"] == ["EXC-1"]
     assert exc["records"][0]["approver"] == "ada"
     assert exc["ai_boundary_breaches"]["changes"] == 2
+
+
+def _attestation(repo: GitRepo, name: str, path: str, commit: str, person: str) -> None:
+    record = (
+        "schema: signoff/attestation/v1\n"
+        f"path: {path}\ncommit: {commit}\nperson: {person}\nattested: 2026-02-03\n"
+    )
+    repo.commit(
+        f"attest {path}\n",
+        {f".signoff/attestations/{name}.yaml": record},
+        date="2026-02-03T10:00:00+00:00",
+    )
+
+
+def test_understanding_attestations_stop_ownership_decay(repo: GitRepo) -> None:
+    ids = build(repo)
+    _attestation(repo, "ATT-0001", "docs/", ids["c8"], "grace")  # current: counts
+    _attestation(repo, "ATT-0002", "payments/", ids["c2"], "bob")  # left: does not count
+    result = run_audit(
+        Repo.discover(repo.path), AuditOptions(parse_period("2026-01-01", "2026-01-31"))
+    )
+    decay = result.report["metrics"]["ownership_decay"]
+    assert (decay["numerator"], decay["denominator"]) == (2, 5)  # c8 is answered for now
+    assert "signoff attest" in decay["definition"]["numerator"]

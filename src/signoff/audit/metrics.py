@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from signoff.audit.attestations import Understood
 from signoff.audit.policies import PolicyVersion
 from signoff.audit.population import Change, Population
 from signoff.policy.model import TIERS
@@ -159,29 +160,45 @@ def ownership_coverage(changes: list[Change]) -> Ratio:
 
 
 def ownership_decay(
-    changes: list[Change], final: PolicyVersion | None, until: date
+    population: Population,
+    final: PolicyVersion | None,
+    until: date,
+    understood: list[Understood] | None = None,
 ) -> Ratio | None:
-    """AI-assisted changes no current human has taken ownership of (None without a policy)."""
+    """AI-assisted changes no current human answers for (None without a policy)."""
     if final is None or final.policy is None:
         return None
     people = final.people_by_email
+    current = {p.id for p in final.policy.document.people if p.left is None or p.left > until}
+    position = population.position
+    attested = [u for u in understood or () if u.person in current and u.commit in position]
 
-    def orphaned(c: Change) -> bool:
+    def owned(c: Change) -> bool:
         for p in c.accepted_by:
             person = people.get(p.email.lower())
             if person is not None and (person.left is None or person.left > until):
-                return False
-        return True
+                return True
+        here = position.get(c.id)
+        if here is None or not c.paths or not attested:
+            return False
+        later = [u for u in attested if position[u.commit] >= here]
+        return all(any(u.covers(path) for u in later) for path in c.paths)
 
+    numerator = (
+        "AI-assisted changes nobody current answers for: no accepter is a current person in "
+        "the registry at the end of the period (or none was recorded), and no current person "
+        "has attested (signoff attest) to understanding every path of the change at or after it"
+    )
+    if understood is None:
+        numerator += "; understanding attestations could not be read, so only accepters counted"
     return _ratio(
         "ownership_decay",
         "Ownership decay",
-        "AI-assisted changes whose accepters are all gone: not a person in the registry at the "
-        "end of the period, or marked as left (or no accepter was recorded)",
+        numerator,
         "AI-assisted changes",
-        changes,
+        population.changes,
         lambda c: c.ai_assisted,
-        orphaned,
+        lambda c: not owned(c),
     )
 
 
@@ -246,14 +263,16 @@ def headline_by(changes: list[Change], key: Callable[[Change], list[str]]) -> di
     }
 
 
-def compute_metrics(population: Population) -> dict[str, Any]:
+def compute_metrics(
+    population: Population, understood: list[Understood] | None = None
+) -> dict[str, Any]:
     changes = population.changes
     until = population.period.until.date()
     final = population.period_versions[-1] if population.period_versions else None
     by_status: dict[str, int] = {}
     for c in changes:
         by_status[c.status] = by_status.get(c.status, 0) + 1
-    decay = ownership_decay(changes, final, until)
+    decay = ownership_decay(population, final, until, understood)
     return {
         "changes": len(changes),
         "ai_changes": sum(1 for c in changes if c.ai_assisted),

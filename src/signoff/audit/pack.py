@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from signoff import __version__
+from signoff.audit.attestations import load_understood
 from signoff.audit.controls import control_mapping
 from signoff.audit.incidents import incidents_section
 from signoff.audit.metrics import FORGE_ONLY, compute_metrics
@@ -93,6 +94,7 @@ def run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
 
 def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
     population = build_population(repo, options.period, options.branch)
+    understood, understood_problem = load_understood(repo, population.tip)
     report: dict[str, Any] = {
         "schema": REPORT_SCHEMA,
         "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -100,7 +102,7 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
         "repository": {"root": str(repo.root), "branch": options.branch, "tip": population.tip},
         "period": options.period.to_json(),
         "completeness": population.completeness.to_json(),
-        "metrics": compute_metrics(population),
+        "metrics": compute_metrics(population, understood),
         "policy_snapshots": policy_snapshots(repo, population),
         "incidents": incidents_section(repo, options.period, population.tip),
         "controls": control_mapping(),
@@ -112,6 +114,10 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
         else None,
     }
     report["limitations"] = limitations(population, report)
+    if understood_problem:
+        report["limitations"].append(
+            f"Ownership decay counted accepters only: {understood_problem}."
+        )
     return AuditResult(population, report)
 
 

@@ -147,6 +147,7 @@ class Population:
     versions: list[PolicyVersion]
     shallow: bool
     period_versions: list[PolicyVersion] = field(default_factory=list)
+    position: dict[str, int] = field(default_factory=dict)  # first-parent line, oldest = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -351,6 +352,7 @@ def _build(repo: Repo, index: Index, period: Period, branch: str, tip: str) -> P
         versions,
         bool(repo.shallow_boundary()),
         period_versions=before[-1:] + during,
+        position=position,
     )
 
 
