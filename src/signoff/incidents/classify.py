@@ -68,8 +68,12 @@ class Connection:
 
 
 def _commits(repo: Repo, shas: list[str]) -> dict[str, Commit]:
-    """The linked commits this clone has; a missing one is reported, never fatal."""
-    present = [s for s in shas if repo.succeeds("cat-file", "-e", f"{s}^{{commit}}")]
+    """The linked commits this clone has, in one batch; a missing one is reported, not fatal."""
+    if not shas:
+        return {}
+    query = "".join(f"{s}^{{commit}}\n" for s in shas).encode()
+    answers = repo.run("cat-file", "--batch-check", input=query, check=False).decode().splitlines()
+    present = [s for s, a in zip(shas, answers, strict=False) if a.split()[1:2] == ["commit"]]
     if not present:
         return {}
     walk = iter_commits(repo, present, numstat=True, extra=["--no-walk=unsorted"])
@@ -113,9 +117,15 @@ def _line_changes(
     return out
 
 
-def connect(repo: Repo, incident: Incident, lookup: ProvenanceLookup) -> Connection:
-    """Label `incident` from the provenance of its suspects."""
-    commits = _commits(repo, incident.commit_ids())
+def connect(
+    repo: Repo,
+    incident: Incident,
+    lookup: ProvenanceLookup,
+    commits: dict[str, Commit] | None = None,
+) -> Connection:
+    """Label `incident` from the provenance of its suspects (`commits`: read ahead, if given)."""
+    if commits is None:
+        commits = _commits(repo, incident.commit_ids())
     changes: list[SuspectChange] = []
     for s in incident.suspects:
         if s.path and s.lines:
@@ -172,5 +182,8 @@ def connect_all(
     repo: Repo, incidents: list[Incident], *, use_index: bool = True
 ) -> list[tuple[Incident, Connection]]:
     """Each incident with its label, sharing one provenance lookup."""
+    shas = list(dict.fromkeys(sha for i in incidents for sha in i.commit_ids()))
+    commits = _commits(repo, shas)
     with ProvenanceLookup(repo, use_index=use_index) as lookup:
-        return [(i, connect(repo, i, lookup)) for i in incidents]
+        lookup.many(commits)
+        return [(i, connect(repo, i, lookup, commits)) for i in incidents]

@@ -9,19 +9,22 @@ most critical first.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from signoff.errors import SignoffError
+from signoff.git.blame import BlameLine, blame
 from signoff.git.repo import Repo
 from signoff.incidents.model import ATTESTATION_SCHEMA, Attestation
 from signoff.incidents.store import ATTESTATIONS_DIR, load_attestations, next_numbered, write_record
 from signoff.policy import Policy, load_policy, owners_for
 from signoff.policy.accountable import has_left
 from signoff.policy.model import TIER_RANK, Person
-from signoff.query.blame import blame_lines
+from signoff.query.blame import check_blameable, line_author
 from signoff.query.lookup import ProvenanceLookup
 from signoff.store.index import open_index
 
@@ -148,6 +151,15 @@ def ai_touched_files(repo: Repo) -> list[str]:
     return sorted(r[0] for r in rows if r[0] in at_head)
 
 
+def _blame(repo: Repo, path: str, head: str) -> list[BlameLine]:
+    """Blame at HEAD in a worker thread (git does the work); binary files have no lines."""
+    try:
+        check_blameable(repo, path, None, None, head)
+    except SignoffError:
+        return []
+    return blame(repo, path, rev=head)[0]
+
+
 def decay(
     repo: Repo, *, today: date | None = None, paths: Sequence[str] | None = None
 ) -> list[DecayedFile]:
@@ -165,10 +177,13 @@ def decay(
     owners = {o.path: o for o in owners_for(policy, files, today=when)}
     ancestry = _Ancestry(repo)
     out: list[DecayedFile] = []
-    with ProvenanceLookup(repo) as lookup:
-        for path in files:
+    head = repo.require_commit("HEAD")
+    with ProvenanceLookup(repo) as lookup, ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+        blamed = pool.map(lambda p: _blame(repo, p, head), files)
+        for path, raw in zip(files, blamed, strict=True):
+            provs = lookup.many(b.commit for b in raw)
             lines = [
-                a for a in blame_lines(repo, lookup, path, None, None, "HEAD") if a.author in AI
+                b for b in raw if line_author(provs[b.commit], b.orig_path, b.orig_line)[0] in AI
             ]
             if not lines:
                 continue

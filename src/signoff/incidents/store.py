@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 
 from signoff.errors import SignoffError
+from signoff.git.notes import cat_blobs
 from signoff.git.repo import Repo
 from signoff.incidents.model import (
     ATTESTATION_SCHEMA,
@@ -90,12 +91,20 @@ def _files(repo: Repo, folder: str, rev: str | None) -> Iterator[tuple[str, byte
         return
     sha = repo.require_commit(rev)
     listing = repo.run("ls-tree", "-z", sha, "--", f"{folder}/", check=False)
+    blobs: dict[str, str] = {}  # path -> blob id, read together through one cat-file
     for entry in listing.split(b"\x00"):
         meta, _, name = entry.partition(b"\t")
         path = name.decode("utf-8", "surrogateescape")
-        if not entry or meta.split()[1:2] != [b"blob"] or not _is_yaml(path):
+        parts = meta.split()
+        if not entry or parts[1:2] != [b"blob"] or not _is_yaml(path):
             continue
-        yield path, repo.run("cat-file", "blob", f"{sha}:{path}")
+        if len(blobs) >= MAX_RECORDS:
+            raise SignoffError(f"more than {MAX_RECORDS} files in {folder}/", "archive old ones")
+        blobs[path] = parts[2].decode()
+    data = cat_blobs(repo, blobs.values())
+    for path, oid in blobs.items():
+        if oid in data:
+            yield path, data[oid]
 
 
 def parse_record(
