@@ -122,3 +122,36 @@ def test_bad_dates_are_user_errors(repo: GitRepo) -> None:
     assert done.returncode == 2 and "YYYY-MM-DD" in done.stderr and "Traceback" not in done.stderr
     done = _cli(repo, "audit", "--since", "2026-02-01", "--until", "2026-01-31")
     assert done.returncode == 2
+
+
+def test_budgets_and_incidents_are_charted_when_available(repo: GitRepo, tmp_path: Path) -> None:
+    build(repo)
+    result = run_audit(
+        Repo.discover(repo.path), AuditOptions(parse_period("2026-01-01", "2026-01-31"))
+    )
+    budget = {
+        "workflow": "payments",
+        "tier": "critical",
+        "state": "exhausted",
+        "used": 1.2,
+        "consumed": {"incidents": 2, "impact_minutes": 90},
+    }
+    incident = {
+        "id": "INC-1",
+        "severity": "sev2",
+        "started": "2026-01-10T10:00:00+00:00",
+        "impact_minutes": 90,
+        "ai_connection": "ai-connected",
+        "commits": ["a" * 40],
+    }
+    result.report["incidents"] = {
+        "available": True,
+        "reason": None,
+        "incidents": [incident],
+        "budgets": [budget],
+        "budgets_reason": None,
+    }
+    write_pack(result, tmp_path)
+    html = (tmp_path / "report.html").read_text()
+    assert 'data-chart="budgets"' in html and "payments: 120% used (exhausted)" in html
+    assert "INC-1" in html and "ai-connected" in html

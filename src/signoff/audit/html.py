@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from signoff.audit.svg import grouped_bars, share_over_time
+from signoff.audit.svg import budget_bars, grouped_bars, share_over_time
 
 ROWS_SHOWN = 200
 _CSS = """
@@ -373,6 +373,12 @@ def _incidents(report: dict[str, Any]) -> str:
             f"<p class='warn'>Error budgets: not available: {_e(inc.get('budgets_reason'))}</p>"
         )
     elif budgets:
+        parts.append(
+            budget_bars(
+                [(b["workflow"], float(b["used"]), str(b["state"])) for b in budgets],
+                title="Error budget used per workflow, at the end of the period",
+            )
+        )
         parts.append(
             _table(
                 ["workflow", "tier", "state", "used", "incidents", "impact minutes"],

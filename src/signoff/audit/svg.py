@@ -90,3 +90,35 @@ def grouped_bars(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def budget_bars(rows: list[tuple[str, float, str]], *, title: str) -> str:
+    """One horizontal bar per workflow: the share of its error budget used (1.0 = spent)."""
+    if not rows:
+        return f'<p class="empty">{escape(title)}: no workflow declares an error budget.</p>'
+    width, row_h, left = 720, 22, 180
+    height = row_h * len(rows) + 30
+    colour = {"ok": "#3a9b5c", "at-risk": "#d9822b", "exhausted": "#c0392b"}
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+        f'width="100%" aria-label="{escape(title)}" class="chart" data-chart="budgets">',
+        f"<title>{escape(title)}</title>",
+    ]
+    span = width - left - 60
+    x100 = left + span / 1.5  # the axis runs to 150% so an overspent budget stays visible
+    for i, (name, used, state) in enumerate(rows):
+        y = 10 + i * row_h
+        w = min(used, 1.5) / 1.5 * span
+        parts.append(
+            f'<text x="4" y="{y + 14}" font-size="11">{escape(name)}</text>'
+            f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" '
+            f'fill="{colour.get(state, PALETTE[3])}"><title>{escape(name)}: {_pct(used)} used '
+            f"({escape(state)})</title></rect>"
+            f'<text x="{left + w + 4:.1f}" y="{y + 14}" font-size="10">{_pct(used)}</text>'
+        )
+    parts.append(
+        f'<line x1="{x100:.1f}" x2="{x100:.1f}" y1="4" y2="{height - 16}" stroke="#333" '
+        f'stroke-dasharray="3,3"/><text x="{x100 - 30:.1f}" y="{height - 4}" font-size="10">'
+        "budget spent</text></svg>"
+    )
+    return "".join(parts)
