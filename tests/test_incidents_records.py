@@ -163,3 +163,15 @@ def test_trace_of_a_change_made_before_any_policy(repo: GitRepo) -> None:
     assert t.primary is not None and t.primary.control == "no-policy"
     assert t.changes[0].then.problem == f"no signoff.yaml at {early[:10]}"
     assert t.changes[0].now.paths[0].ownership is not None  # covered today by `everything`
+
+
+@pytest.mark.parametrize(
+    ("owner", "words"), [("core", "is a team"), ("ghost", "not a person"), ("", "not a person")]
+)
+def test_action_owner_is_one_named_person(repo: GitRepo, owner: str, words: str) -> None:
+    from signoff.errors import SignoffError
+
+    w = build(repo)
+    inc = open_incident(w.repo, "t", "sev2", at("2026-01-05T14:00:00"))
+    with pytest.raises(SignoffError, match=words):
+        update(w.repo, inc.id, {}, action=("Fix the bar", owner, None))

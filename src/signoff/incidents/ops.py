@@ -113,6 +113,8 @@ def update(
     List fields get the value appended (comma-separated values split) unless `add` is False.
     """
     _existing(repo, incident_id)
+    if action is not None:
+        _check_owner(repo, action[1])
     for key in values:
         if key not in UPDATABLE:
             raise SignoffError(
@@ -158,6 +160,34 @@ def resolve(
             data["impact_minutes"] = impact_minutes
 
     return write_record(incident_path(repo, incident_id), Incident, INCIDENT_SCHEMA, edit)
+
+
+def _check_owner(repo: Repo, owner: str) -> None:
+    """An action item's owner is one current person in the registry: never a team, never blank."""
+    from datetime import date
+
+    from signoff.policy import PolicyError, load_policy
+    from signoff.policy.accountable import has_left
+
+    try:
+        policy = load_policy(repo)
+    except PolicyError as exc:
+        if [f.rule for f in exc.findings] == ["file.unreadable"]:
+            return  # no registry yet: nothing to check the name against
+        raise
+    if owner in policy.teams:
+        raise SignoffError(
+            f"{owner!r} is a team; an action item has exactly one named owner",
+            "name one person from the team: --owner <person id>",
+        )
+    person = policy.people.get(owner)
+    if person is None:
+        raise SignoffError(
+            f"{owner!r} is not a person in signoff.yaml",
+            "use a person id: " + ", ".join(sorted(policy.people)[:8]),
+        )
+    if has_left(person, date.today()):
+        raise SignoffError(f"{person.name} has left ({person.left})", "name a current person")
 
 
 def _int(key: str, raw: str) -> int:
