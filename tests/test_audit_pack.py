@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import json
@@ -155,3 +156,32 @@ def test_budgets_and_incidents_are_charted_when_available(repo: GitRepo, tmp_pat
     html = (tmp_path / "report.html").read_text()
     assert 'data-chart="budgets"' in html and "payments: 120% used (exhausted)" in html
     assert "INC-1" in html and "ai-connected" in html
+
+
+def test_attested_pack_verifies_offline(repo: GitRepo, tmp_path: Path) -> None:
+    build(repo)
+    assert _cli(repo, "keygen").returncode == 0
+    out = tmp_path / "pack"
+    args = ["audit", "--since", "2026-01-01", "--until", "2026-01-31", "--out", str(out)]
+    done = _cli(repo, *args, "--attest")
+    assert done.returncode == 0, done.stderr
+    lines = (out / "provenance.intoto.jsonl").read_text().splitlines()
+    assert len(lines) == 8  # one statement per change
+    assert verify_manifest(out) == []
+    check = _cli(
+        repo,
+        "verify",
+        str(out / "provenance.intoto.jsonl"),
+        "--key",
+        str(out / "signoff-attest.pub"),
+        "--json",
+    )
+    assert check.returncode == 0, check.stdout
+    assert json.loads(check.stdout)["checked"] == 8
+    predicates = [
+        json.loads(base64.b64decode(json.loads(x)["payload"]))["predicate"] for x in lines
+    ]
+    merge = next(p for p in predicates if p["change"]["kind"] == "merge")
+    assert merge["change"]["ai_status"] == "mixed" and merge["change"]["pull_request"] == "#7"
+    refused = _cli(repo, "audit", "--attest")
+    assert refused.returncode == 2 and "--out" in refused.stderr

@@ -53,6 +53,29 @@ def attest(
     commits = list(reversed(range_commits(repo, revs)))
     if not commits:
         return []
+    policies = policy_digests(repo, [c.sha for c in commits])
+    return sign_commits(repo, commits, key, _accountability(repo, commits, policies), now=now)
+
+
+def commits_by_id(repo: Repo, shas: Sequence[str]) -> list[Commit]:
+    """Commits in the order given, read in batches (no diffs)."""
+    out: list[Commit] = []
+    for start in range(0, len(shas), 1000):
+        batch = list(shas[start : start + 1000])
+        out += iter_commits(repo, batch, extra=["--no-walk=unsorted"])
+    return out
+
+
+def sign_commits(
+    repo: Repo,
+    commits: Sequence[Commit],
+    key: Ed25519PrivateKey,
+    accountability: dict[str, dict[str, Any]],
+    *,
+    changes: dict[str, dict[str, Any]] | None = None,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """One signed statement per commit; `changes` adds the audit's record of each change."""
     shas = [c.sha for c in commits]
     digests = commit_sha256(repo, shas)
     notes = note_digests(repo)
@@ -61,10 +84,9 @@ def attest(
     when = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
     with ProvenanceLookup(repo) as lookup:
         provenance = lookup.many(shas)
-    accountability = _accountability(repo, commits, policies)
     envelopes = []
     for commit in commits:
-        predicate = {
+        predicate: dict[str, Any] = {
             "schema": PREDICATE_SCHEMA,
             "commit": {
                 "id": commit.sha,
@@ -86,6 +108,8 @@ def attest(
             "generator": {"name": "signoff", "version": __version__},
             "attested_at": when,
         }
+        if changes is not None and commit.sha in changes:
+            predicate["change"] = changes[commit.sha]
         statement = build_statement(commit.sha, digests[commit.sha], predicate)
         payload = json.dumps(statement, sort_keys=True, separators=(",", ":")).encode()
         envelopes.append(sign_envelope(payload, key))

@@ -66,12 +66,15 @@ class AuditOptions:
     sample: int | None = None
     seed: int = 0
     provenance_test: int | None = None
+    attest_key: Path | None = None  # sign one in-toto statement per change into the pack
 
 
 @dataclass(slots=True)
 class AuditResult:
     population: Population
     report: dict[str, Any]
+    attestations: list[dict[str, Any]] | None = None
+    public_key: bytes | None = None
 
 
 @contextmanager
@@ -113,12 +116,36 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
         if options.provenance_test
         else None,
     }
+    result = AuditResult(population, report)
+    if options.attest_key is not None:
+        _attest(repo, result, options.attest_key)
     report["limitations"] = limitations(population, report)
     if understood_problem:
         report["limitations"].append(
             f"Ownership decay counted accepters only: {understood_problem}."
         )
-    return AuditResult(population, report)
+    return result
+
+
+def _attest(repo: Repo, result: AuditResult, key_path: Path) -> None:
+    """Sign the population: one statement per change, carrying the audit's record of it."""
+    from cryptography.hazmat.primitives import serialization
+
+    from signoff.audit.attest import commits_by_id, sign_commits
+    from signoff.audit.keys import load_private_key
+
+    key = load_private_key(key_path)
+    changes = list(reversed(result.population.changes))  # oldest first
+    records = {c.id: c.to_json() for c in changes}
+    accountability = {
+        c.id: {"policy": c.policy_version, "workflows": c.accountable, "problem": None}
+        for c in changes
+    }
+    commits = commits_by_id(repo, [c.id for c in changes])
+    result.attestations = sign_commits(repo, commits, key, accountability, changes=records)
+    result.public_key = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def limitations(population: Population, report: dict[str, Any]) -> list[str]:
@@ -220,6 +247,11 @@ def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
         files["provenance-test.json"] = _json(
             {"schema": "signoff/audit-provenance-test/v1", **report["provenance_test"]}
         )
+    if result.attestations is not None and result.public_key is not None:
+        files["provenance.intoto.jsonl"] = "".join(
+            json.dumps(e, separators=(",", ":")) + "\n" for e in result.attestations
+        ).encode()
+        files["signoff-attest.pub"] = result.public_key
     files["audit.json"] = _json(report)
     files["report.html"] = render_html(report, changes).encode()
     for name, data in files.items():

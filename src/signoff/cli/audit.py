@@ -42,6 +42,12 @@ def audit_command(
         min=1,
         help="Answer the four questions for N recent changes, timed.",
     ),
+    attest: bool = typer.Option(
+        False, "--attest", help="Sign one in-toto statement per change into the pack."
+    ),
+    attest_key: Path | None = typer.Option(
+        None, "--attest-key", help="Private key for --attest (default: from signoff keygen)."
+    ),
     repo: str = typer.Option(".", "--repo", "-C", help="Repository to audit."),
     as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON summary."),
 ) -> None:
@@ -53,8 +59,15 @@ def audit_command(
     period = parse_period(
         since or (today - timedelta(days=DEFAULT_DAYS)).isoformat(), until or today.isoformat()
     )
-    options = AuditOptions(period, branch, sample, seed, provenance_test)
-    result = run_audit(open_repo(repo), options)
+    from signoff.audit.keys import PRIVATE_NAME, default_key_dir
+    from signoff.errors import SignoffError
+
+    r = open_repo(repo)
+    key = attest_key or (default_key_dir(r) / PRIVATE_NAME if attest else None)
+    if key is not None and out is None:
+        raise SignoffError("--attest writes into the pack", "add --out DIR")
+    options = AuditOptions(period, branch, sample, seed, provenance_test, key)
+    result = run_audit(r, options)
     written = write_pack(result, out) if out else None
     if as_json:
         emit_json("audit-summary", {**_summary(result.report), "pack": written})
