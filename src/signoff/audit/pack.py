@@ -30,6 +30,7 @@ from signoff.audit.sample import GATE_NOT_RECORDED, sample_json
 from signoff.audit.snapshots import policy_snapshots
 from signoff.errors import SignoffError
 from signoff.git.repo import Repo
+from signoff.store.index import Progress
 
 REPORT_SCHEMA = "signoff/audit/v1"
 CSV_COLUMNS = (
@@ -67,6 +68,7 @@ class AuditOptions:
     seed: int = 0
     provenance_test: int | None = None
     attest_key: Path | None = None  # sign one in-toto statement per change into the pack
+    progress: Progress | None = None  # called with a count while the index is brought up to date
 
 
 @dataclass(slots=True)
@@ -96,7 +98,7 @@ def run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
 
 
 def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
-    population = build_population(repo, options.period, options.branch)
+    population = build_population(repo, options.period, options.branch, progress=options.progress)
     understood, understood_problem = load_understood(repo, population.tip)
     report: dict[str, Any] = {
         "schema": REPORT_SCHEMA,

@@ -25,7 +25,7 @@ from signoff.git.log import Commit, Person, parse_trailers
 from signoff.git.repo import Repo
 from signoff.policy.model import TIER_RANK
 from signoff.review.evidence import REVIEW_TRAILERS, parse_person, pull_request_of
-from signoff.store.index import Index, open_index
+from signoff.store.index import Index, Progress, open_index
 
 APPROVING = ("reviewed", "approved", "acked")
 AI_STATUSES = ("ai", "mixed")
@@ -287,13 +287,18 @@ def _aggregate_status(statuses: list[str]) -> tuple[str, bool]:
 
 
 def build_population(
-    repo: Repo, period: Period, branch: str = "HEAD", *, index: Index | None = None
+    repo: Repo,
+    period: Period,
+    branch: str = "HEAD",
+    *,
+    index: Index | None = None,
+    progress: Progress | None = None,
 ) -> Population:
     """Every change on `branch` in `period`, with its provenance, reviews and ownership."""
     tip = repo.require_commit(branch)
     own_index = index is None
     if index is None:
-        index, _ = open_index(repo)
+        index, _ = open_index(repo, progress=progress)
     collecting = gc.isenabled()
     gc.disable()  # 100,000 records and no cycles: the collector would only re-scan them
     try:

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from signoff.cli.output import console, emit_json, open_repo
+from signoff.cli.output import console, emit_json, open_repo, progress_counter
 
 DEFAULT_DAYS = 90
 
@@ -66,8 +66,9 @@ def audit_command(
     key = attest_key or (default_key_dir(r) / PRIVATE_NAME if attest else None)
     if key is not None and out is None:
         raise SignoffError("--attest writes into the pack", "add --out DIR")
-    options = AuditOptions(period, branch, sample, seed, provenance_test, key)
-    result = run_audit(r, options)
+    with progress_counter("indexing") as update:
+        options = AuditOptions(period, branch, sample, seed, provenance_test, key, update)
+        result = run_audit(r, options)
     written = write_pack(result, out) if out else None
     if as_json:
         emit_json("audit-summary", {**_summary(result.report), "pack": written})
