@@ -30,6 +30,8 @@ def doc(repo: GitRepo, *args: str) -> dict[str, Any]:
     proc = signoff(repo, *args, "--json")
     assert proc.returncode == 0, proc.stderr
     data: dict[str, Any] = json.loads(proc.stdout)
+    kind, version = data["schema"].split("/")[1:]
+    jsonschema.validate(data, json.loads((SCHEMAS / f"{kind}-{version}.json").read_text()))
     return data
 
 
