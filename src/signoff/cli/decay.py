@@ -46,8 +46,11 @@ def decay_command(
         console.print("no decayed AI-authored code: every AI-authored line has a current attester")
         return
     table = Table(box=None)
-    for col in ("path", "tier", "workflow", "decayed/AI lines", "why", "accepted by"):
-        table.add_column(col)
+    table.add_column("path", no_wrap=True)
+    for col in ("tier", "workflow", "decayed/AI"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("why")
+    table.add_column("accepted by")
     for r in rows[:limit]:
         table.add_row(
             escape(r.path),

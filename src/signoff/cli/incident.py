@@ -198,14 +198,16 @@ def list_command(repo: str = REPO, as_json: bool = JSON) -> None:
         console.print("no incidents recorded (signoff incident open TITLE)")
         return
     table = Table(box=None)
-    for col in ("id", "sev", "status", "started", "min", "label", "categories", "title"):
-        table.add_column(col)
+    for col in ("id", "sev", "status", "started", "min", "label"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("categories")
+    table.add_column("title")
     for i, c in rows:
         table.add_row(
             i.id,
             i.severity,
             i.status,
-            f"{i.started:%Y-%m-%d %H:%M}",
+            f"{i.started:%Y-%m-%d}",
             str(i.minutes),
             c.label,
             ", ".join(i.categories) or "-",
@@ -317,7 +319,7 @@ def budget_command(
         return
     table = Table(box=None)
     for col in ("workflow", "state", "incidents", "minutes", "burn", "window", "recovers"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col != "workflow")
     style = {"ok": "green", "at-risk": "yellow", "exhausted": "bold red"}
     for s in statuses:
         b = s.budget
