@@ -78,6 +78,7 @@ def grouped_bars(
                 f'<rect x="{x:.1f}" y="{height - pad - h:.1f}" width="{bar * 0.9:.1f}" '
                 f'height="{h:.1f}" fill="{PALETTE[si % len(PALETTE)]}"><title>{escape(label)} / '
                 f"{escape(name)}: {_pct(value)}</title></rect>"
+                f'<text x="{x:.1f}" y="{height - pad - h - 3:.1f}" font-size="9">{_pct(value)}</text>'
             )
         parts.append(
             f'<text x="{x0:.1f}" y="{height - pad + 14}" font-size="10">{escape(label)}</text>'
