@@ -14,7 +14,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from pathlib import Path
 
+import jsonschema
 import pytest
 
 from signoff.audit.metrics import compute_metrics
@@ -220,3 +223,44 @@ def test_understanding_attestations_stop_ownership_decay(repo: GitRepo) -> None:
     decay = result.report["metrics"]["ownership_decay"]
     assert (decay["numerator"], decay["denominator"]) == (2, 5)  # c8 is answered for now
     assert "signoff attest" in decay["definition"]["numerator"]
+
+
+def _bundle(ids: dict[str, str]) -> dict[str, object]:
+    """The forge's record of pull request #7: one approval on the merged head, one stale."""
+    data = Path(__file__).resolve().parent / "data" / "forge" / "github" / "bundle.json"
+    bundle = json.loads(data.read_text())
+    bundle["pull"]["number"] = 7
+    bundle["pull"]["head"]["sha"] = ids["side2"]
+    first, second = bundle["commits"]
+    first["sha"], second["sha"] = ids["side1"], ids["side2"]
+    first["commit"]["committer"]["date"] = "2026-01-05T12:00:00Z"
+    second["commit"]["committer"]["date"] = "2026-01-05T13:00:00Z"
+    second["parents"] = [{"sha": ids["side1"]}]
+    stale, current = bundle["reviews"]
+    stale["commit_id"], stale["submitted_at"] = ids["side1"], "2026-01-05T12:30:00Z"
+    current["commit_id"], current["submitted_at"] = ids["side2"], "2026-01-05T15:00:00Z"
+    return bundle
+
+
+def test_forge_reviews_give_the_figures_git_cannot(repo: GitRepo, tmp_path: Path) -> None:
+    ids = build(repo)
+    (tmp_path / "pr-7.json").write_text(json.dumps(_bundle(ids)))
+    options = AuditOptions(parse_period("2026-01-01", "2026-01-31"), reviews=tmp_path)
+    result = run_audit(Repo.discover(repo.path), options)
+    merge = next(c for c in result.population.changes if c.id == ids["c5"])
+    assert merge.forge is not None
+    assert (merge.forge["current_approvals"], merge.forge["stale_approvals"]) == (1, 1)
+    assert merge.forge["hours_to_approval"] == 2.0  # head committed 13:00, approved 15:00
+    critical = result.report["metrics"]["review_depth_by_tier"]["critical"]
+    after = critical["approved_after_last_push"]
+    assert (after["numerator"], after["denominator"]) == (1, 1)
+    assert critical["time_to_approval"]["value"] == 2.0
+    assert result.report["forge_reviews"] == {
+        "records": 1,
+        "changes_naming_a_pull_request": 1,
+        "matched": 1,
+    }
+    low = result.report["metrics"]["review_depth_by_tier"]["low"]
+    assert "--reviews" in low["approved_after_last_push"]["unavailable"]
+    schema = json.loads((Path(__file__).parent.parent / "docs/schemas/audit-v1.json").read_text())
+    jsonschema.validate(json.loads(json.dumps(result.report, default=str)), schema)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from signoff.audit.metrics import FORGE_ONLY
 from signoff.audit.svg import budget_bars, grouped_bars, share_over_time
 
 ROWS_SHOWN = 200
@@ -168,8 +169,8 @@ def render_html(report: dict[str, Any], changes: list[dict[str, Any]]) -> str:
                 f"({_pct(r['required_approvals_met']['value'])})",
                 f"{r['required_roles']['numerator']} / {r['required_roles']['denominator']} "
                 f"({_pct(r['required_roles']['value'])})",
-                "not measurable from git",
-                "not measurable from git",
+                _forge_cell(r["approved_after_last_push"]),
+                _forge_cell(r["time_to_approval"]),
                 r["median_changed_lines_per_reviewer"],
             ]
         )
@@ -188,9 +189,15 @@ def render_html(report: dict[str, Any], changes: list[dict[str, Any]]) -> str:
             rows,
         )
     )
-    out.append(
-        f"<p>{_e(m['review_depth_by_tier']['none']['approved_after_last_push']['unavailable'])}.</p>"
-    )
+    forge = report.get("forge_reviews")
+    if forge is None:
+        out.append(f"<p>Approved after the last push, and time to approval: {_e(FORGE_ONLY)}.</p>")
+    else:
+        out.append(
+            f"<p id='forge-reviews' data-matched='{forge['matched']}'>Forge review records: "
+            f"{forge['records']} given, matched to {forge['matched']} of the "
+            f"{forge['changes_naming_a_pull_request']} changes that name a pull request.</p>"
+        )
     cov = m["ownership_coverage"]
     out.append("<h2>Ownership</h2>" + _controls(report, "ownership_coverage"))
     out.append(
@@ -337,6 +344,15 @@ def render_html(report: dict[str, Any], changes: list[dict[str, Any]]) -> str:
     )
     out.append("</body></html>\n")
     return "".join(out)
+
+
+def _forge_cell(entry: dict[str, Any]) -> str:
+    if "unavailable" in entry:
+        return "not measurable from git"
+    if "numerator" in entry:
+        return f"{entry['numerator']} / {entry['denominator']} ({_pct(entry['value'])})"
+    value = entry.get("value")
+    return "n/a" if value is None else f"{value} h (median of {entry['measured_changes']})"
 
 
 def _incidents(report: dict[str, Any]) -> str:

@@ -20,8 +20,8 @@ from signoff.policy.model import TIERS
 
 NO_TIER = "none"
 FORGE_ONLY = (
-    "not measurable from git history: needs forge review events (who approved, and when, "
-    "against which push); Signoff does not collect these for past changes yet"
+    "not measurable from git history: needs the forge's review records (who approved, when, "
+    "on which push); pass them with `signoff audit --reviews DIR`"
 )
 
 
@@ -132,11 +132,42 @@ def review_depth(changes: list[Change]) -> dict[str, Any]:
             "median_approvals": _median([c.approvals for c in group]),
             "required_approvals_met": review_bar_met(group).to_json(),
             "required_roles": roles.to_json(),
-            "approved_after_last_push": {"value": None, "unavailable": FORGE_ONLY},
-            "time_to_approval": {"value": None, "unavailable": FORGE_ONLY},
+            **_forge_depth(group),
             "median_changed_lines_per_reviewer": _median(per_reviewer),
         }
     return out
+
+
+def _forge_depth(group: list[Change]) -> dict[str, Any]:
+    """The two figures only a forge can give, over the changes that have its record."""
+    with_forge = [c for c in group if c.forge is not None]
+    if not with_forge:
+        unavailable = {"value": None, "unavailable": FORGE_ONLY}
+        return {"approved_after_last_push": unavailable, "time_to_approval": dict(unavailable)}
+    after = _ratio(
+        "approved_after_last_push",
+        "Approved after the last push",
+        "changes with at least one standing approval given on the head that was merged",
+        "changes whose pull request's forge review record was given (--reviews)",
+        with_forge,
+        lambda c: True,
+        lambda c: bool(c.forge and c.forge["approved_after_last_push"]),
+    )
+    hours = [
+        float(c.forge["hours_to_approval"])
+        for c in with_forge
+        if c.forge and c.forge["hours_to_approval"] is not None
+    ]
+    return {
+        "approved_after_last_push": after.to_json(),
+        "time_to_approval": {
+            "value": _median(hours),
+            "unit": "hours",
+            "measured_changes": len(hours),
+            "definition": "median hours from the last push of the merged head (its commit "
+            "time when the push time is unknown) to the first approval given on it",
+        },
+    }
 
 
 def ownership_coverage(changes: list[Change]) -> Ratio:

@@ -21,6 +21,7 @@ from typing import Any
 from signoff import __version__
 from signoff.audit.attestations import load_understood
 from signoff.audit.controls import control_mapping
+from signoff.audit.forge import attach_reviews, load_reviews
 from signoff.audit.incidents import incidents_section
 from signoff.audit.metrics import FORGE_ONLY, compute_metrics
 from signoff.audit.period import Period
@@ -69,6 +70,7 @@ class AuditOptions:
     provenance_test: int | None = None
     attest_key: Path | None = None  # sign one in-toto statement per change into the pack
     progress: Progress | None = None  # called with a count while the index is brought up to date
+    reviews: Path | None = None  # a folder of forge pull-request records
 
 
 @dataclass(slots=True)
@@ -99,6 +101,9 @@ def run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
 
 def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
     population = build_population(repo, options.period, options.branch, progress=options.progress)
+    forge = None
+    if options.reviews is not None:
+        forge = attach_reviews(population.changes, load_reviews(options.reviews))
     understood, understood_problem = load_understood(repo, population.tip)
     report: dict[str, Any] = {
         "schema": REPORT_SCHEMA,
@@ -110,6 +115,7 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
         "metrics": compute_metrics(population, understood),
         "policy_snapshots": policy_snapshots(repo, population),
         "incidents": incidents_section(repo, options.period, population.tip),
+        "forge_reviews": forge,
         "controls": control_mapping(),
         "sample": sample_json(population.changes, options.sample, options.seed, options.branch)
         if options.sample
@@ -154,9 +160,18 @@ def limitations(population: Population, report: dict[str, Any]) -> list[str]:
     """Plain statements of what the pack cannot show, so nobody reads silence as evidence."""
     out = [
         "Gate results: " + GATE_NOT_RECORDED + ".",
-        "Approved after the last push, and time to approval: " + FORGE_ONLY + ".",
         "Deployments are not recorded; 'landed' means reached the audited branch.",
     ]
+    forge = report.get("forge_reviews")
+    if forge is None:
+        out.insert(1, "Approved after the last push, and time to approval: " + FORGE_ONLY + ".")
+    elif forge["matched"] < forge["changes_naming_a_pull_request"]:
+        out.insert(
+            1,
+            f"Forge review records matched {forge['matched']} of the "
+            f"{forge['changes_naming_a_pull_request']} changes that name a pull request; "
+            "approved-after-last-push and time to approval cover those only.",
+        )
     if not report["incidents"]["available"]:
         out.append("Incidents and error budgets: " + report["incidents"]["reason"] + ".")
     if not population.period_versions:

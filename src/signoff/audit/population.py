@@ -63,6 +63,7 @@ class Change:
     roles_met: bool | None = None
     exceptions_used: list[str] = field(default_factory=list)
     boundary_breaches: list[str] = field(default_factory=list)
+    forge: dict[str, Any] | None = None  # review record from the forge, when one was given
 
     @property
     def ai_assisted(self) -> bool:
@@ -110,6 +111,7 @@ class Change:
             "required_roles_met": self.roles_met,
             "exceptions_used": self.exceptions_used,
             "ai_boundary_breaches": self.boundary_breaches,
+            "forge_review": self.forge,
         }
 
 

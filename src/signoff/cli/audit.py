@@ -42,6 +42,11 @@ def audit_command(
         min=1,
         help="Answer the four questions for N recent changes, timed.",
     ),
+    reviews: Path | None = typer.Option(
+        None,
+        "--reviews",
+        help="Folder of the forge's pull-request records (one JSON file per pull request).",
+    ),
     attest: bool = typer.Option(
         False, "--attest", help="Sign one in-toto statement per change into the pack."
     ),
@@ -67,7 +72,7 @@ def audit_command(
     if key is not None and out is None:
         raise SignoffError("--attest writes into the pack", "add --out DIR")
     with progress_counter("indexing") as update:
-        options = AuditOptions(period, branch, sample, seed, provenance_test, key, update)
+        options = AuditOptions(period, branch, sample, seed, provenance_test, key, update, reviews)
         result = run_audit(r, options)
     written = write_pack(result, out) if out else None
     if as_json:

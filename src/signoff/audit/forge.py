@@ -1,0 +1,81 @@
+"""Forge review records for the audit: the two review-depth figures git cannot answer.
+
+Git does not record on which push an approval was given, nor when. Given a folder of the
+forge's pull-request data (one file per pull request, any shape `signoff check --reviews`
+accepts), each change that names its pull request gets: approvals on the merged head, stale and
+self approvals, and the hours from the last push to the first approval on it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from signoff.audit.population import Change
+from signoff.errors import SignoffError
+from signoff.review.forge import ForgeReview, load_forge_review
+
+
+def pull_key(pull_request: str | None) -> str | None:
+    """ "#7" stays "#7"; GitLab's "group/project!12" and "!12" are both "!12"."""
+    if not pull_request:
+        return None
+    if "!" in pull_request:
+        return "!" + pull_request.rsplit("!", 1)[1]
+    return pull_request
+
+
+def load_reviews(folder: Path) -> dict[str, ForgeReview]:
+    """Every pull request's review record in `folder` (*.json), keyed by `pull_key`."""
+    if not folder.is_dir():
+        raise SignoffError(
+            f"{folder} is not a folder", "pass --reviews DIR: one forge JSON file per pull request"
+        )
+    out: dict[str, ForgeReview] = {}
+    for path in sorted(folder.glob("*.json")):
+        review = load_forge_review([path])
+        key = pull_key(review.pull_request)
+        if key is None:
+            raise SignoffError(
+                f"{path} does not name its pull request",
+                "save the pull request itself (GET .../pulls/N) or a bundle with it",
+            )
+        out[key] = review
+    return out
+
+
+def review_summary(review: ForgeReview) -> dict[str, Any]:
+    current = review.current_approvals()
+    unknown = [
+        a for a in review.standing() if a.state == "approved" and review.freshness(a) == "unknown"
+    ]
+    start = review.last_push_at or review.head_committed_at
+    times = [a.submitted_at for a in current if a.submitted_at is not None]
+    hours = None
+    if start is not None and times:
+        hours = round(max((min(times) - start).total_seconds(), 0.0) / 3600, 2)
+    return {
+        "pull_request": review.pull_request,
+        "head": review.head_sha,
+        "current_approvals": len(current),
+        "stale_approvals": len(review.stale_approvals()),
+        "self_approvals": len(review.self_approvals()),
+        "freshness_unknown": len(unknown),
+        "approved_after_last_push": bool(current),
+        "hours_to_approval": hours,
+    }
+
+
+def attach_reviews(changes: list[Change], reviews: dict[str, ForgeReview]) -> dict[str, int]:
+    """Give each change that names a pull request found in `reviews` its forge summary."""
+    named = matched = 0
+    for change in changes:
+        key = pull_key(change.pull_request)
+        if key is None:
+            continue
+        named += 1
+        review = reviews.get(key)
+        if review is not None:
+            change.forge = review_summary(review)
+            matched += 1
+    return {"records": len(reviews), "changes_naming_a_pull_request": named, "matched": matched}
