@@ -139,6 +139,7 @@ def test_user_mistakes_exit_2(repo: GitRepo) -> None:
     cases.append(("incident", "update", "INC-0001", "--action", "do it"))
     cases.append(("incident", "update", "INC-0001", "--set", "status=resolved"))
     cases.append(("postmortem", "INC-0001", "-f", "pdf"))
+    cases.append(("incident", "trace", "INC-0001", "--gate-evidence", "missing.json"))
     for args in cases:
         proc = signoff(repo, *args)
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from signoff.incidents.ops import link, open_incident, resolve, update
 from signoff.incidents.postmortem import actions, postmortem_html, postmortem_markdown
@@ -139,3 +140,95 @@ def test_postmortem_html_is_standalone_and_escaped(repo: GitRepo) -> None:
         "Action items",
     ):
         assert f"## {heading}" in md
+
+
+# -- recorded gate results (saved `signoff check --json`) ----------------------------------
+
+
+def _checked_merge(repo: GitRepo, w: World, path: str, name: str) -> tuple[str, Path]:
+    """An AI change on a branch, judged by the real gate (saved as CI would), then merged."""
+    import json
+    from datetime import date
+
+    from signoff.gate.check import GateOptions, check
+
+    repo.git("checkout", "-q", "-b", name, "main")
+    sha = repo.commit("AI change " + name + AI_TRAILERS, {path: f"V = '{name}'\n"})
+    result = check(w.repo, GateOptions(base="main", head=name, scan=False, today=date(2026, 1, 9)))
+    saved = repo.path.parent / f"check-{name}.json"
+    saved.write_text(json.dumps({"schema": "signoff/check/v1", **result.to_json()}, default=str))
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "-m", f"Merge {name}", name)
+    return sha, saved
+
+
+def test_a_blocked_gate_that_was_merged_past_is_the_named_control(repo: GitRepo) -> None:
+    from signoff.incidents.gate_evidence import read_gate_evidence
+
+    w = build(repo)
+    sha, saved = _checked_merge(repo, w, "payments/limits.py", "limits")  # critical: no reviews
+    inc = _pay_incident(w, sha, "2026-01-10T14:00:00")
+    t = trace(w.repo, get_incident(w.repo, inc), now=NOW, gate_evidence=read_gate_evidence([saved]))
+    (change,) = t.to_json()["changes"]
+    assert change["gate"]["recorded"] is True and change["gate"]["result"] == "blocked"
+    assert t.primary is not None and t.primary.control == "gate-overridden"
+    assert "review.no-evidence" in t.primary.why
+    assert "no-gate-evidence" not in [g.control for g in t.gaps]
+    assert "**Gate at merge:** blocked (blocking: review.no-evidence" in postmortem_markdown(t)
+
+
+def test_a_passing_gate_leaves_the_bar_itself_as_the_gap(repo: GitRepo) -> None:
+    from signoff.incidents.gate_evidence import read_gate_evidence
+
+    w = build(repo)
+    sha, saved = _checked_merge(repo, w, "web/search.py", "search")  # low tier: nothing required
+    inc = open_incident(w.repo, "search", "sev3", at("2026-01-10T14:00:00"), categories=["logic"])
+    link(w.repo, inc.id, [sha])
+    evidence = read_gate_evidence([saved])
+    t = trace(w.repo, get_incident(w.repo, inc.id), now=NOW, gate_evidence=evidence)
+    assert [g.control for g in t.gaps] == ["bar-insufficient"]
+    assert "the gate passed it" in t.gaps[0].why
+    (action,) = [a for a in actions(t) if a.source == "bar-insufficient"]
+    assert action.owner == "Ada Lovelace"  # claude-code's owner updates its checklist
+    assert "logic" in action.title
+
+
+def test_gate_evidence_must_be_a_check_document(repo: GitRepo, tmp_path: Path) -> None:
+    import pytest
+
+    from signoff.errors import SignoffError
+    from signoff.incidents.gate_evidence import read_gate_evidence
+
+    bad = tmp_path / "x.json"
+    bad.write_text('{"schema": "signoff/explain/v1"}')
+    with pytest.raises(SignoffError, match="not a signoff/check/v1 document"):
+        read_gate_evidence([bad])
+    bad.write_text("{nope")
+    with pytest.raises(SignoffError, match="not a readable JSON document"):
+        read_gate_evidence([bad])
+
+
+def test_stale_approvals_in_gate_evidence_are_named(repo: GitRepo) -> None:
+    import json
+
+    from signoff.incidents.gate_evidence import read_gate_evidence
+
+    w = build(repo)
+    sha, saved = _checked_merge(repo, w, "web/cart.py", "cart")
+    doc = json.loads(saved.read_text())
+    doc["findings"].append(
+        {
+            "rule": "review.stale",
+            "severity": "note",
+            "blocks": False,
+            "message": "approval by bob was given before the last push",
+        }
+    )
+    saved.write_text(json.dumps(doc))
+    inc = open_incident(w.repo, "cart", "sev3", at("2026-01-10T14:00:00"))
+    link(w.repo, inc.id, [sha])
+    t = trace(
+        w.repo, get_incident(w.repo, inc.id), now=NOW, gate_evidence=read_gate_evidence([saved])
+    )
+    assert [g.control for g in t.gaps] == ["stale-approval"]
+    assert "bob" not in t.gaps[0].why  # the gap names the control, not the reviewer

@@ -26,6 +26,11 @@ incident_app = typer.Typer(
 REPO = typer.Option(".", "--repo", "-C", help="Repository to read.")
 JSON = typer.Option(False, "--json", help="Print the versioned JSON document.")
 POSTMORTEM_FORMATS = ("markdown", "html")
+GATE_EVIDENCE = typer.Option(
+    [],
+    "--gate-evidence",
+    help="A saved `signoff check --json` result (a CI artifact); repeatable.",
+)
 NOW = typer.Option(
     None, "--now", help="Judge as of this time (ISO, UTC unless an offset is given); default: now."
 )
@@ -240,11 +245,13 @@ def show_command(
         console.print(f"  suspect {escape(s.target)}: " + ", ".join(short(c) for c in s.commits))
 
 
-def _trace(repo: Repo, incident_id: str, now: str | None) -> Trace:
+def _trace(repo: Repo, incident_id: str, now: str | None, gate: list[Path]) -> Trace:
+    from signoff.incidents.gate_evidence import read_gate_evidence
     from signoff.incidents.store import get_incident
     from signoff.incidents.trace import trace
 
-    return trace(repo, get_incident(repo, incident_id), now=_now(now))
+    evidence = read_gate_evidence(gate)
+    return trace(repo, get_incident(repo, incident_id), now=_now(now), gate_evidence=evidence)
 
 
 def trace_command(
@@ -252,12 +259,13 @@ def trace_command(
     repo: str = REPO,
     as_json: bool = JSON,
     now: str | None = NOW,
+    gate: list[Path] = GATE_EVIDENCE,
 ) -> None:
     """The decision chain behind every linked change, and the controls that let it through."""
     from signoff.incidents.postmortem import chain_lines
     from signoff.incidents.trace import CONTROL_TITLES
 
-    t = _trace(open_repo(repo), incident_id, now)
+    t = _trace(open_repo(repo), incident_id, now, gate)
     if as_json:
         emit_json("incident-trace", t.to_json())
         return
@@ -282,13 +290,14 @@ def postmortem_command(
     repo: str = REPO,
     as_json: bool = JSON,
     now: str | None = NOW,
+    gate: list[Path] = GATE_EVIDENCE,
 ) -> None:
     """The blameless postmortem: which control let it through, and actions with one owner each."""
     from signoff.incidents.postmortem import postmortem_html, postmortem_json, postmortem_markdown
 
     if fmt not in POSTMORTEM_FORMATS:
         raise SignoffError(f"--format {fmt!r} is not supported", "use markdown or html")
-    t = _trace(open_repo(repo), incident_id, now)
+    t = _trace(open_repo(repo), incident_id, now, gate)
     if as_json:
         emit_json("postmortem", postmortem_json(t))
         return

@@ -73,6 +73,11 @@ def _suggest(trace: Trace, gap: Gap, policy_owner: str | None) -> tuple[str, str
         return f"Add a workflow covering {where} with one named accountable", policy_owner
     if c == "owner-invalid":
         return f"Fix the registry entry of {wf} so it ships (signoff policy check)", policy_owner
+    if c == "gate-overridden":
+        return (
+            f"Protect the branch of {wf} so a blocked `signoff check` cannot be merged past",
+            policy_owner,
+        )
     if c == "boundary-exception":
         return f"Review whether the AI boundary exception on {wf} should continue", owner
     if c in ("boundary-bypassed", "budget-ignored", "no-gate-evidence", "missing-scanner"):
@@ -87,7 +92,7 @@ def _suggest(trace: Trace, gap: Gap, policy_owner: str | None) -> tuple[str, str
             "the Signoff commit hook",
             policy_owner,
         )
-    if c in ("review-below-bar", "review-unevidenced"):
+    if c in ("review-below-bar", "review-unevidenced", "stale-approval"):
         return f"Require recorded approvals for {wf} (pass forge reviews to the gate)", owner
     categories = ", ".join(trace.incident.categories) or "this failure"
     tools = {t.tool for ch in trace.changes for t in ch.change.tools}
@@ -136,8 +141,7 @@ def chain_lines(c: ChangeTrace) -> list[str]:
         f"- **Accepted by:** {accepted}",
         f"- **Reviewed / approved:** {approvals}; {merge}",
         f"- **Met the bar?** {c.bar}: {'; '.join(c.bar_reasons)}",
-        "- **Gate at merge:** no gate evidence was recorded (Signoff does not store "
-        "`signoff check` results yet)",
+        f"- **Gate at merge:** {_gate_text(c)}",
     ]
     for label, owners in (("then", c.then), ("now", c.now)):
         if owners.problem:
@@ -161,6 +165,14 @@ def chain_lines(c: ChangeTrace) -> list[str]:
         else:
             out.append("- **Paged now:** no incident path in the policy")
     return out
+
+
+def _gate_text(c: ChangeTrace) -> str:
+    g = c.gate
+    if g is None:
+        return "no gate evidence was recorded (Signoff does not store `signoff check` results)"
+    blocking = "; ".join(f"{f.get('rule')}" for f in g.blocking)
+    return f"{g.verdict}" + (f" (blocking: {blocking})" if blocking else "") + f", from {g.source}"
 
 
 def _party(c: ChangeTrace, ident: str) -> str:

@@ -10,6 +10,7 @@ always a control that was missing, weak, bypassed or not evidenced.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -17,6 +18,7 @@ from typing import Any, Literal
 from signoff.git.repo import Repo
 from signoff.incidents.budget import budgets
 from signoff.incidents.classify import Connection, SuspectChange, connect_all
+from signoff.incidents.gate_evidence import GateEvidence, evidence_for
 from signoff.incidents.model import Incident
 from signoff.incidents.store import load_incidents
 from signoff.policy import PathOwner, Policy, PolicyError, load_policy, owners_for
@@ -53,12 +55,14 @@ CONTROL_ORDER = (
     "no-policy",
     "no-owner",
     "owner-invalid",
+    "gate-overridden",
     "boundary-exception",
     "boundary-bypassed",
     "budget-ignored",
     "provenance-unknown",
     "review-below-bar",
     "review-unevidenced",
+    "stale-approval",
     "missing-scanner",
     "no-gate-evidence",
     "bar-insufficient",
@@ -67,12 +71,14 @@ CONTROL_TITLES = {
     "no-policy": "No policy was in force",
     "no-owner": "No owner: no workflow covered the path",
     "owner-invalid": "The registry entry was DO NOT SHIP",
+    "gate-overridden": "The gate blocked it and it merged anyway",
     "boundary-exception": "AI boundary lifted by an exception",
     "boundary-bypassed": "AI boundary not enforced",
     "budget-ignored": "Exhausted error budget ignored",
     "provenance-unknown": "Provenance not declared",
     "review-below-bar": "Review below the tier's bar",
     "review-unevidenced": "No review evidence",
+    "stale-approval": "Approval given before the last push",
     "missing-scanner": "Required scanner not evidenced",
     "no-gate-evidence": "No gate result recorded",
     "bar-insufficient": "The acceptance bar did not cover this failure",
@@ -124,6 +130,7 @@ class ChangeTrace:
     bar: BarVerdict
     bar_reasons: list[str]
     gaps: list[Gap]
+    gate: GateEvidence | None = None
 
     def to_json(self) -> dict[str, Any]:
         p = self.change.provenance
@@ -140,7 +147,9 @@ class ChangeTrace:
                 "bar": self.bar,
                 "bar_reasons": self.bar_reasons,
             },
-            "gate": {"recorded": False, "result": None, "note": NO_GATE_EVIDENCE},
+            "gate": self.gate.to_json()
+            if self.gate
+            else {"recorded": False, "result": None, "note": NO_GATE_EVIDENCE},
             "owners_then": self.then.to_json(),
             "owners_now": self.now.to_json(),
             "gaps": [g.to_json() for g in self.gaps],
@@ -198,9 +207,17 @@ def _owners(policy: Policy | None, problem: str | None, paths: list[str], when: 
 
 
 def trace(
-    repo: Repo, incident: Incident, *, now: datetime | None = None, use_index: bool = True
+    repo: Repo,
+    incident: Incident,
+    *,
+    now: datetime | None = None,
+    gate_evidence: Sequence[GateEvidence] = (),
+    use_index: bool = True,
 ) -> Trace:
-    """The decision chain of every change linked to `incident`, with the controls that failed."""
+    """The decision chain of every change linked to `incident`, with the controls that failed.
+
+    `gate_evidence`: saved `signoff check --json` results (CI artifacts), matched by commit.
+    """
     everything = load_incidents(repo)
     connected = connect_all(
         repo, [incident, *(i for i in everything if i.id != incident.id)], use_index=use_index
@@ -219,8 +236,11 @@ def trace(
         reviews = review_trailers(commit)
         merge = merge_evidence(repo, commit)
         bar, bar_reasons = _bar(change, reviews, then, policy_then)
-        gaps = _gaps(change, then, bar, bar_reasons, policy_then, connected, when)
-        out.append(ChangeTrace(change, reviews, merge, then, owners_now, bar, bar_reasons, gaps))
+        gate = evidence_for(commit.sha, gate_evidence)
+        gaps = _gaps(change, then, bar, bar_reasons, policy_then, connected, when, gate)
+        out.append(
+            ChangeTrace(change, reviews, merge, then, owners_now, bar, bar_reasons, gaps, gate)
+        )
     return Trace(incident, conn, out, policy_now)
 
 
@@ -282,11 +302,21 @@ def _gaps(
     policy: Policy | None,
     connected: list[tuple[Incident, Connection]],
     when: datetime,
+    gate: GateEvidence | None = None,
 ) -> list[Gap]:
     gaps: list[Gap] = []
     sha = change.commit.sha[:10]
     if policy is None:
         return [Gap("no-policy", f"{then.problem} when {sha} was committed: nothing could gate it")]
+    if gate is not None and gate.verdict == "blocked":
+        rules = ", ".join(sorted({str(f.get("rule")) for f in gate.blocking}))
+        gaps.append(
+            Gap(
+                "gate-overridden",
+                f"the gate blocked {sha} ({rules}; {gate.source}) and it merged anyway",
+                _wf(then),
+            )
+        )
     if change.author == "unknown":
         gaps.append(
             Gap(
@@ -339,6 +369,8 @@ def _gaps(
                         )
                     )
             for scanner in o.bar.scanners:
+                if gate is not None and scanner in gate.scanners_ran:
+                    continue
                 gaps.append(
                     Gap(
                         "missing-scanner",
@@ -348,9 +380,23 @@ def _gaps(
                         o.path,
                     )
                 )
-    if change.ai and bar == "not-met":
+    # a recorded gate judged the review with the forge's data; trust it over trailers
+    judged = gate is not None and not any(
+        str(f.get("rule", "")).startswith("review.") for f in gate.blocking
+    )
+    if change.ai and bar == "not-met" and not judged:
         gaps.append(Gap("review-below-bar", f"{sha}: " + "; ".join(bar_reasons), _wf(then)))
-    if change.ai and bar == "no-evidence":
+    stale = gate.rules("review.stale") if gate is not None else []
+    if change.ai and stale:
+        gaps.append(
+            Gap(
+                "stale-approval",
+                f"{len(stale)} approval(s) of {sha} were given before the last push and did not "
+                f"count ({gate.source if gate else ''})",
+                _wf(then),
+            )
+        )
+    if change.ai and bar == "no-evidence" and not judged:
         gaps.append(Gap("review-unevidenced", f"{sha}: " + "; ".join(bar_reasons), _wf(then)))
     if change.ai:
         earlier = [(i, c) for i, c in connected if i.started < when]
@@ -369,13 +415,15 @@ def _gaps(
                         status.workflow,
                     )
                 )
-        gaps.append(Gap("no-gate-evidence", f"{sha}: {NO_GATE_EVIDENCE}", _wf(then)))
+        if gate is None:
+            gaps.append(Gap("no-gate-evidence", f"{sha}: {NO_GATE_EVIDENCE}", _wf(then)))
     if not any(g.control != "no-gate-evidence" for g in gaps) and change.ai:
         gaps.append(
             Gap(
                 "bar-insufficient",
-                f"every recorded control for {sha} passed; the {_tier(then)} bar did not "
-                "catch this kind of failure",
+                f"every recorded control for {sha} passed"
+                + (f" (the gate passed it: {gate.source})" if gate else "")
+                + f"; the {_tier(then)} bar did not catch this kind of failure",
                 _wf(then),
             )
         )

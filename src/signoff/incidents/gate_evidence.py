@@ -1,0 +1,97 @@
+"""Gate results saved by CI (`signoff check --json` documents), matched to the changes they judged.
+
+Signoff does not store gate results itself; a CI job that keeps `signoff check --json` output as
+an artifact can hand those files to `signoff incident trace --gate-evidence FILE`. A document
+judges a change when the change's commit is in its change set. Without one, the trace says
+plainly that no gate evidence was recorded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from signoff.errors import SignoffError
+
+CHECK_SCHEMA = "signoff/check/v1"
+
+
+@dataclass(frozen=True, slots=True)
+class GateEvidence:
+    """One recorded gate run."""
+
+    source: str
+    verdict: str  # "pass" or "blocked"
+    base: str | None
+    head: str | None
+    commits: tuple[str, ...]
+    findings: tuple[dict[str, Any], ...]
+    scanners_ran: tuple[str, ...]  # scanners that ran to completion
+
+    @property
+    def blocking(self) -> list[dict[str, Any]]:
+        return [f for f in self.findings if f.get("blocks")]
+
+    def rules(self, prefix: str) -> list[dict[str, Any]]:
+        return [f for f in self.findings if str(f.get("rule", "")).startswith(prefix)]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "recorded": True,
+            "result": self.verdict,
+            "source": self.source,
+            "base": self.base,
+            "head": self.head,
+            "blocking": [f"{f.get('rule')}: {f.get('message')}" for f in self.blocking],
+            "scanners_ran": list(self.scanners_ran),
+            "note": None,
+        }
+
+
+def read_gate_evidence(files: Sequence[Path]) -> list[GateEvidence]:
+    """Parse saved `signoff check --json` documents; anything else is refused with the fix."""
+    out = []
+    for path in files:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SignoffError(
+                f"{path}: not a readable JSON document ({exc})",
+                "pass the file `signoff check --json` wrote",
+            ) from None
+        if not isinstance(doc, dict) or doc.get("schema") != CHECK_SCHEMA:
+            raise SignoffError(
+                f"{path}: not a {CHECK_SCHEMA} document",
+                "pass the file `signoff check --json` wrote",
+            )
+        cs = doc.get("changeset") or {}
+        scan = doc.get("scan") or {}
+        scanners = scan.get("scanners") or {}
+        out.append(
+            GateEvidence(
+                source=str(path),
+                verdict=str(doc.get("verdict")),
+                base=cs.get("base"),
+                head=cs.get("head"),
+                commits=tuple(str(c.get("commit")) for c in cs.get("commits") or ()),
+                findings=tuple(doc.get("findings") or ()),
+                scanners_ran=tuple(
+                    name
+                    for name, s in scanners.items()
+                    if s.get("available") and s.get("ran") and not s.get("error")
+                ),
+            )
+        )
+    return out
+
+
+def evidence_for(sha: str, evidence: Sequence[GateEvidence]) -> GateEvidence | None:
+    """The last given document whose change set holds `sha` (the latest run, by convention)."""
+    found = None
+    for e in evidence:
+        if sha in e.commits:
+            found = e
+    return found
