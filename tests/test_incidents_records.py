@@ -175,3 +175,17 @@ def test_action_owner_is_one_named_person(repo: GitRepo, owner: str, words: str)
     inc = open_incident(w.repo, "t", "sev2", at("2026-01-05T14:00:00"))
     with pytest.raises(SignoffError, match=words):
         update(w.repo, inc.id, {}, action=("Fix the bar", owner, None))
+
+
+def test_linking_a_merge_suspects_the_commits_it_brought_in(repo: GitRepo) -> None:
+    w = build(repo)
+    repo.git("checkout", "-q", "-b", "feature", "main")
+    a = repo.commit("one" + "\n\nAI-Assisted: claude-code\n", {"web/a.py": "A = 1\n"})
+    b = repo.commit("two" + "\n\nAI-Assisted: none\n", {"web/b.py": "B = 1\n"})
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge pull request #7 from x/feature", "feature")
+    merge = repo.head()
+    inc = open_incident(w.repo, "t", "sev2", at("2026-01-05T14:00:00"))
+    record = link(w.repo, inc.id, [merge])
+    assert record.suspects[0].target == merge
+    assert sorted(record.suspects[0].commits) == sorted([a, b])
