@@ -264,3 +264,15 @@ def test_forge_reviews_give_the_figures_git_cannot(repo: GitRepo, tmp_path: Path
     assert "--reviews" in low["approved_after_last_push"]["unavailable"]
     schema = json.loads((Path(__file__).parent.parent / "docs/schemas/audit-v1.json").read_text())
     jsonschema.validate(json.loads(json.dumps(result.report, default=str)), schema)
+
+
+def test_sampled_changes_are_re_gated_and_labelled_so(repo: GitRepo) -> None:
+    ids = build(repo)
+    options = AuditOptions(parse_period("2026-01-01", "2026-01-31"), sample=8, seed=1)
+    sample = run_audit(Repo.discover(repo.path), options).report["sample"]
+    chains = {c["change"]: c["gated_by"] for c in sample["changes"]}
+    agent = chains[ids["c2"]]["gate_re_evaluated"]  # AI, critical tier, no approval at all
+    assert agent["verdict"] == "blocked" and agent["blocking"]
+    assert agent["policy_rev"] == ids["c1"]  # judged by the policy of its base
+    assert "not the verdict recorded at merge time" in agent["note"]
+    assert chains[ids["c2"]]["gate_result"] is None

@@ -278,7 +278,16 @@ def render_html(report: dict[str, Any], changes: list[dict[str, Any]]) -> str:
         )
         out.append(
             _table(
-                ["change", "AI", "tools", "accepted by", "approved by", "workflow", "tier", "gate"],
+                [
+                    "change",
+                    "AI",
+                    "tools",
+                    "accepted by",
+                    "approved by",
+                    "workflow",
+                    "tier",
+                    "gate (re-evaluated; not recorded at merge)",
+                ],
                 [
                     [
                         c["change"][:12],
@@ -288,7 +297,7 @@ def render_html(report: dict[str, Any], changes: list[dict[str, Any]]) -> str:
                         ", ".join(p["name"] for p in c["approved_by"]),
                         ", ".join(c["gated_by"]["workflows"]),
                         c["gated_by"]["tier"],
-                        "not recorded",
+                        _regated(c["gated_by"].get("gate_re_evaluated")),
                     ]
                     for c in s["changes"]
                 ],
@@ -344,6 +353,13 @@ def render_html(report: dict[str, Any], changes: list[dict[str, Any]]) -> str:
     )
     out.append("</body></html>\n")
     return "".join(out)
+
+
+def _regated(entry: dict[str, Any] | None) -> str:
+    if not entry or entry.get("verdict") is None:
+        return "not recorded"
+    blocking = ", ".join(entry.get("blocking") or [])
+    return f"{entry['verdict']}" + (f" ({blocking})" if blocking else "")
 
 
 def _forge_cell(entry: dict[str, Any]) -> str:

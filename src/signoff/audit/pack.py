@@ -117,7 +117,9 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
         "incidents": incidents_section(repo, options.period, population.tip),
         "forge_reviews": forge,
         "controls": control_mapping(),
-        "sample": sample_json(population.changes, options.sample, options.seed, options.branch)
+        "sample": sample_json(
+            population.changes, options.sample, options.seed, options.branch, repo
+        )
         if options.sample
         else None,
         "provenance_test": provenance_test(repo, population.changes, options.provenance_test)
