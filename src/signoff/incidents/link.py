@@ -29,7 +29,7 @@ def resolve_suspect(
         assert target.commit
         parents = repo.run_text("rev-list", "--parents", "-n1", target.commit).split()[1:]
         if len(parents) > 1:  # a pull request's merge: suspect what it brought in
-            brought = [c for c in rev_list(repo, [f"{target.commit}^1..{target.commit}"])]
+            brought = rev_list(repo, [f"{target.commit}^1..{target.commit}"])
             commits = [c for c in brought if c != target.commit] or [target.commit]
             return Suspect(target=target_text, commits=commits, note=note, linked=linked)
         return Suspect(target=target_text, commits=[target.commit], note=note, linked=linked)
