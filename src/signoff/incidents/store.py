@@ -53,6 +53,9 @@ _FIXES = {
 }
 
 
+_GENERIC_FIXES = ("correct the value", "write text here")
+
+
 class RecordError(SignoffError):
     """One or more record files could not be read; each problem carries its position and fix."""
 
@@ -159,16 +162,13 @@ def parse_record(
         record = model.model_validate(data)
     except ValidationError as exc:
         found = _validation_findings(exc, data, origin, model)
-        custom = {e["type"]: e for e in exc.errors()}
+        # the shared converter gives a generic fix for errors it does not know; name the real one
         for i, f in enumerate(found):
-            for kind, err in custom.items():
-                fix = _FIXES.get(kind) or (err.get("ctx") or {}).get("fix")
-                if (
-                    fix
-                    and f.fix in ("correct the value", "write text here")
-                    and (str(err.get("msg", "")) in f.message or kind in _FIXES)
-                ):
+            for err in exc.errors():
+                fix = _FIXES.get(err["type"]) or (err.get("ctx") or {}).get("fix")
+                if fix and f.fix in _GENERIC_FIXES and str(err["msg"]) in f.message:
                     found[i] = Finding(f.rule, f.message, str(fix), f.file, f.line, f.column)
+                    break
         problems += found
         return None
     if getattr(record, "id", stem) != stem:
