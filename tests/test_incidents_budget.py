@@ -150,3 +150,15 @@ def test_override_by_someone_else_does_not_count(repo: GitRepo) -> None:
     _override(repo, "hedy")  # not the accountable, not on the chain
     (f,) = _gate(w, "")
     assert f.blocks and "neither the accountable nor on the escalation chain" in f.message
+
+
+def test_a_broken_record_on_the_base_warns_instead_of_wedging_the_gate(repo: GitRepo) -> None:
+    w = _spent_payments(repo)
+    repo.commit(
+        "Broken record" + HUMAN_TRAILERS,
+        {".signoff/incidents/INC-0002.yaml": "schema: signoff/incident/v1\nid: INC-0002\n"},
+        date="2026-01-07T09:00:00+00:00",
+    )
+    (f,) = _gate(w, "")
+    assert (f.rule, f.severity, f.blocks) == ("budget.inactive", "warn", False)
+    assert ".signoff/incidents/INC-0002.yaml" in f.message and "not enforced" in f.fix

@@ -6,6 +6,8 @@ budget: every AI-assisted commit touching the workflow declares the fix it is
 (`Fixes-Incident: INC-...`, naming a recorded incident), or the workflow's accountable (or
 someone on its escalation chain) has recorded an override in `.signoff/budget-overrides/`.
 A staged change has no message yet, so it cannot declare a fix; the pull request check can.
+A malformed record on the target branch makes the rule warn that it is not enforced, rather
+than wedge every pull request (including the one that fixes the record).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from signoff.git.log import Commit
 from signoff.git.repo import Repo
 from signoff.incidents.budget import BudgetStatus, active_override, budgets
 from signoff.incidents.classify import connect_all
-from signoff.incidents.store import load_incidents, load_overrides
+from signoff.incidents.store import RecordError, load_incidents, load_overrides
 from signoff.policy import PathOwner, Policy
 
 FIX_TRAILERS = ("fixes-incident", "fixes")
@@ -49,7 +51,10 @@ def budget_findings(
     if not paths_of:
         return []
     now = _moment(today)
-    incidents = load_incidents(repo, policy.rev)
+    try:
+        incidents = load_incidents(repo, policy.rev)
+    except RecordError as exc:
+        return [_unreadable(sorted(paths_of), exc)]
     horizon = max(
         wf.error_budget.window_days
         for wf in policy.document.workflows
@@ -82,7 +87,11 @@ def budget_findings(
             )
             continue
         if overrides is None:
-            overrides = load_overrides(repo, policy.rev)
+            try:
+                overrides = load_overrides(repo, policy.rev)
+            except RecordError as exc:
+                out.append(_unreadable([wf], exc))
+                overrides = []
         override, problems = active_override(policy, overrides, wf, today)
         if override is not None:
             out.append(
@@ -111,6 +120,19 @@ def budget_findings(
             )
         )
     return out
+
+
+def _unreadable(workflows: Sequence[str], exc: RecordError) -> GateFinding:
+    """A broken record on the base branch must not wedge every pull request: warn, plainly."""
+    first = exc.findings[0]
+    return GateFinding(
+        "budget.inactive",
+        "warn",
+        f"error budgets of {', '.join(workflows)} could not be judged: {first.where()}: "
+        f"{first.message} ({len(exc.findings)} problem(s) in incident records)",
+        path=first.file,
+        fix=f"fix the record ({first.fix}); until then the budget rule is not enforced",
+    )
 
 
 def _moment(today: date) -> datetime:
