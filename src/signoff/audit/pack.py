@@ -179,7 +179,7 @@ def limitations(population: Population, report: dict[str, Any]) -> list[str]:
     if not population.period_versions:
         out.append(
             "No signoff.yaml was in force during the period: workflows, tiers and accountables "
-            "are empty, and attribution clarity can only be zero."
+            "are empty, so no AI-assisted change can count as clearly attributed."
         )
     if not population.completeness.complete:
         out.append("The population does not match git's own count; see completeness.")
