@@ -111,6 +111,8 @@ def test_incident_lifecycle_through_the_cli(repo: GitRepo) -> None:
     assert claude["incidents"] == ["INC-0001"]
     assert claude["ai_lines"] == 3 and claude["incidents_per_1000_ai_lines"] == 333.333
     assert claude["categories"] == {"config": 1, "dependency": 1}
+    assert claude["owner"] == "Ada Lovelace"
+    assert claude["failure_patterns"] == ["invents config keys"]
 
 
 def test_bad_record_exits_2_with_position_and_fix(repo: GitRepo) -> None:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from signoff.git.repo import Repo
     from signoff.incidents.model import Incident
     from signoff.incidents.trace import Trace
+    from signoff.policy import Policy
 
 incident_app = typer.Typer(
     help="Incidents: reviewed records under .signoff/incidents/, linked to the changes behind them.",
@@ -350,6 +351,18 @@ def budget_command(
         )
 
 
+def _policy_or_none(repo: Repo) -> Policy | None:
+    """The work-tree policy, or None when there is none (the figures stand without it)."""
+    from signoff.policy import PolicyError, load_policy
+
+    try:
+        return load_policy(repo)
+    except PolicyError as exc:
+        if [f.rule for f in exc.findings] == ["file.unreadable"]:
+            return None
+        raise
+
+
 def tools_command(repo: str = REPO, as_json: bool = JSON) -> None:
     """Per AI tool: AI-authored lines, incidents linked, incidents per 1000 AI lines, categories."""
     from signoff.incidents.classify import connect_all
@@ -357,7 +370,7 @@ def tools_command(repo: str = REPO, as_json: bool = JSON) -> None:
     from signoff.incidents.tools import tool_figures
 
     r = open_repo(repo)
-    figures = tool_figures(r, connect_all(r, load_incidents(r)))
+    figures = tool_figures(r, connect_all(r, load_incidents(r)), _policy_or_none(r))
     if as_json:
         emit_json("incident-tools", {"tools": [f.to_json() for f in figures]})
         return
@@ -365,7 +378,7 @@ def tools_command(repo: str = REPO, as_json: bool = JSON) -> None:
         console.print("no AI tool seen in the index or in any incident")
         return
     table = Table(box=None)
-    for col in ("tool", "AI lines", "incidents", "per 1000 lines", "categories"):
+    for col in ("tool", "AI lines", "incidents", "per 1000 lines", "categories", "owner"):
         table.add_column(col)
     for f in figures:
         rate = f.per_thousand_lines
@@ -375,5 +388,6 @@ def tools_command(repo: str = REPO, as_json: bool = JSON) -> None:
             str(len(f.incidents)),
             "-" if rate is None else f"{rate:.3f}",
             ", ".join(f"{k} {v}" for k, v in sorted(f.categories.items())) or "-",
+            escape(f.owner or "no owner in signoff.yaml"),
         )
     console.print(table)

@@ -16,6 +16,7 @@ from typing import Any
 from signoff.git.repo import Repo
 from signoff.incidents.classify import Connection
 from signoff.incidents.model import Incident
+from signoff.policy import Policy
 from signoff.store.index import open_index
 
 
@@ -26,6 +27,8 @@ class ToolFigures:
     commits: int = 0
     incidents: list[str] = field(default_factory=list)
     categories: Counter[str] = field(default_factory=Counter)
+    owner: str | None = None  # the person who tracks how the tool fails (signoff.yaml ai_tools)
+    failure_patterns: list[str] = field(default_factory=list)
 
     @property
     def per_thousand_lines(self) -> float | None:
@@ -39,11 +42,17 @@ class ToolFigures:
             "incidents": self.incidents,
             "incidents_per_1000_ai_lines": self.per_thousand_lines,
             "categories": dict(sorted(self.categories.items())),
+            "owner": self.owner,
+            "failure_patterns": self.failure_patterns,
         }
 
 
-def tool_figures(repo: Repo, connected: Sequence[tuple[Incident, Connection]]) -> list[ToolFigures]:
-    """Every tool seen in the index or in an incident, most incidents first."""
+def tool_figures(
+    repo: Repo,
+    connected: Sequence[tuple[Incident, Connection]],
+    policy: Policy | None = None,
+) -> list[ToolFigures]:
+    """Every tool seen in the index or in an incident, most incidents first, with its owner."""
     out: dict[str, ToolFigures] = {}
     if repo.head() is not None:
         index, _ = open_index(repo)
@@ -66,4 +75,12 @@ def tool_figures(repo: Repo, connected: Sequence[tuple[Incident, Connection]]) -
             figures.incidents.append(incident.id)
             names: list[str] = list(incident.categories) or ["unclassified"]
             figures.categories.update(names)
+    if policy is not None:
+        for figures in out.values():
+            tool = policy.tools.get(figures.tool)
+            if tool is None:
+                continue
+            person = policy.people.get(tool.owner or "")
+            figures.owner = person.name if person else tool.owner
+            figures.failure_patterns = list(tool.failure_patterns)
     return sorted(out.values(), key=lambda f: (-len(f.incidents), -f.ai_lines, f.tool))
