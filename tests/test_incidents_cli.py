@@ -102,6 +102,7 @@ def test_incident_lifecycle_through_the_cli(repo: GitRepo) -> None:
     (pay,) = budget["workflows"]
     assert (pay["state"], pay["consumed"]["impact_minutes"]) == ("exhausted", 90)
     assert pay["recovers_at"] == "2026-02-04T14:00:00+00:00"
+    assert pay["may_override"] == ["Ada Lovelace", "Grace Hopper", "Margaret Hamilton"]
     table = signoff(repo, "budget", "--now", "2026-01-06T00:00")
     assert "exhausted" in table.stdout and "payments" in table.stdout
 

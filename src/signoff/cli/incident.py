@@ -343,6 +343,13 @@ def budget_command(
             f"{s.recovers_at:%Y-%m-%d %H:%M}" if s.recovers_at else "-",
         )
     console.print(table)
+    for s in statuses:
+        if s.state == "exhausted":
+            console.print(
+                f"[bold]{s.workflow}[/]: AI-assisted changes are blocked by signoff check except "
+                "declared fixes (Fixes-Incident: <id>); may record an override: "
+                + escape(", ".join(s.may_override) or "nobody (no accountable named)")
+            )
     unknown = sorted({x.incident for s in statuses for x in s.unknown})
     if unknown:
         console.print(

@@ -56,6 +56,7 @@ class BudgetStatus:
     used: float = 0.0  # the largest share of a limit used (1.0 = spent)
     burn_rate: float = 0.0
     recovers_at: datetime | None = None
+    may_override: list[str] = field(default_factory=list)  # the named owners who can lift it
 
     @property
     def incidents(self) -> int:
@@ -83,6 +84,7 @@ class BudgetStatus:
             "recovers_at": self.recovers_at.isoformat() if self.recovers_at else None,
             "incidents": [s.incident for s in self.consumed],
             "unknown_incidents": [s.incident for s in self.unknown],
+            "may_override": self.may_override,
         }
 
 
@@ -170,8 +172,18 @@ def budgets(
     for flow in policy.document.workflows:
         if flow.error_budget is None or (workflows is not None and flow.id not in workflows):
             continue
-        out.append(judge(flow, flow.error_budget, per_workflow.get(flow.id, []), now))
+        status = judge(flow, flow.error_budget, per_workflow.get(flow.id, []), now)
+        status.may_override = _named_owners(policy, flow, now.date())
+        out.append(status)
     return out
+
+
+def _named_owners(policy: Policy, workflow: Workflow, today: date) -> list[str]:
+    """Who may record an override: the accountable, then the escalation chain, by name."""
+    ids = [single_accountable(workflow)]
+    ids += [link.person_id for link in resolve_chain(policy, workflow, today).links]
+    names = [policy.people[i].name for i in ids if i and i in policy.people]
+    return list(dict.fromkeys(names))
 
 
 def override_authorized(policy: Policy, workflow: Workflow, approver: str, today: date) -> bool:

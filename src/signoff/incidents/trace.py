@@ -26,8 +26,9 @@ from signoff.policy.resolve import person_json
 from signoff.review.evidence import MergeEvidence, ReviewSignal, merge_evidence, review_trailers
 
 NO_GATE_EVIDENCE = (
-    "no gate evidence was recorded: Signoff does not store `signoff check` results yet, so "
-    "whether a gate ran on this change cannot be shown"
+    "no gate evidence was recorded: whether a gate ran on this change cannot be shown "
+    "(Signoff does not store `signoff check` results; pass a saved `signoff check --json` "
+    "with --gate-evidence)"
 )
 BarVerdict = Literal["met", "not-met", "no-evidence", "no-bar"]
 
