@@ -185,3 +185,34 @@ def test_attested_pack_verifies_offline(repo: GitRepo, tmp_path: Path) -> None:
     assert merge["change"]["ai_status"] == "mixed" and merge["change"]["pull_request"] == "#7"
     refused = _cli(repo, "audit", "--attest")
     assert refused.returncode == 2 and "--out" in refused.stderr
+
+
+def test_incidents_recorded_with_signoff_incident_reach_the_pack(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    ids = build(repo)
+    opened = _cli(
+        repo,
+        "incident",
+        "open",
+        "Refunds retried twice",
+        "--started",
+        "2026-01-10T09:00:00+00:00",
+        "--impact-minutes",
+        "45",
+        "--path",
+        "payments/pay.py",
+    )
+    if opened.returncode != 0:  # the incidents package is someone else's: say why, plainly
+        raise AssertionError(f"signoff incident open failed: {opened.stderr}")
+    linked = _cli(repo, "incident", "link", "INC-0001", ids["c1"])
+    assert linked.returncode == 0, linked.stderr
+    repo.commit("incident INC-0001\n", date="2026-02-05T10:00:00+00:00")
+    result = run_audit(
+        Repo.discover(repo.path), AuditOptions(parse_period("2026-01-01", "2026-01-31"))
+    )
+    section = result.report["incidents"]
+    assert section["available"], section["reason"]
+    assert [i["id"] for i in section["incidents"]] == ["INC-0001"]
+    assert section["incidents"][0]["ai_connection"] == "ai-connected"
+    assert ids["c1"] in section["incidents"][0]["commits"]
