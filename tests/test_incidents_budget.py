@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from signoff.gate.check import GateOptions, check
 from signoff.gate.findings import GateFinding
 from signoff.incidents.budget import BudgetStatus, budget_report
@@ -162,3 +164,24 @@ def test_a_broken_record_on_the_base_warns_instead_of_wedging_the_gate(repo: Git
     (f,) = _gate(w, "")
     assert (f.rule, f.severity, f.blocks) == ("budget.inactive", "warn", False)
     assert ".signoff/incidents/INC-0002.yaml" in f.message and "not enforced" in f.fix
+
+
+def test_budget_override_command_refuses_anyone_but_a_named_owner(repo: GitRepo) -> None:
+    from signoff.errors import SignoffError
+    from signoff.incidents.ops import record_override
+    from tests.test_incidents_cli import doc, signoff
+
+    w = _spent_payments(repo)
+    jan8 = date(2026, 1, 8)
+    for who, wf, words in (("hedy", "payments", "may not"), ("ada", "nope", "not a workflow")):
+        with pytest.raises(SignoffError, match=words):
+            record_override(w.repo, wf, who, "r", date(2026, 1, 31), today=jan8)
+    made = record_override(w.repo, "payments", "ada", "migration", date(2026, 1, 31), today=jan8)
+    assert made.id == "OVR-0001"
+    repo.commit("Record override" + HUMAN_TRAILERS, date="2026-01-08T10:00:00+00:00")
+    (f,) = _gate(w, "")
+    assert (f.rule, f.blocks, f.exception) == ("budget.override-used", False, "OVR-0001")
+
+    args = ("budget-override", "payments", "--reason", "x", "--expires", "2099-01-31")
+    assert doc(repo, *args, "--as", "ada")["override"]["id"] == "OVR-0002"
+    assert signoff(repo, *args, "--as", "hedy").returncode == 2

@@ -52,6 +52,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(incident_app, name="incident")
     app.command("postmortem")(postmortem_command)
     app.command("budget")(budget_command)
+    app.command("budget-override")(override_command)
 
 
 def _now(text: str | None) -> datetime:
@@ -398,3 +399,34 @@ def tools_command(repo: str = REPO, as_json: bool = JSON) -> None:
             escape(f.owner or "no owner in signoff.yaml"),
         )
     console.print(table)
+
+
+def override_command(
+    workflow: str = typer.Argument(..., help="The workflow whose spent budget to lift."),
+    approver: str = typer.Option(..., "--as", help="Your person id (accountable or on the chain)."),
+    reason: str = typer.Option(..., "--reason", help="Why AI-assisted changes must ship now."),
+    expires: str = typer.Option(..., "--expires", help="The last day it holds (YYYY-MM-DD)."),
+    repo: str = REPO,
+    as_json: bool = JSON,
+) -> None:
+    """Record a named owner's override of a spent error budget (a reviewed, time-boxed file)."""
+    from datetime import date
+
+    from signoff.incidents.ops import record_override
+    from signoff.incidents.store import OVERRIDES_DIR
+
+    try:
+        last = date.fromisoformat(expires)
+    except ValueError:
+        raise SignoffError(f"--expires {expires!r} is not a date", "write YYYY-MM-DD") from None
+    record = record_override(open_repo(repo), workflow, approver, reason, last)
+    if as_json:
+        emit_json(
+            "budget-override",
+            {"override": record.model_dump(mode="json", by_alias=True, exclude_none=True)},
+        )
+        return
+    console.print(
+        f"{record.id}: {escape(approver)} lifts the budget of {escape(workflow)} until "
+        f"{record.expires} ({OVERRIDES_DIR}/{record.id}.yaml; commit it for review)"
+    )

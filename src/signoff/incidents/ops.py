@@ -7,13 +7,13 @@ is a valid record; the file is then committed and reviewed like any other change
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from signoff.errors import SignoffError
 from signoff.git.repo import Repo
 from signoff.incidents.link import resolve_suspect
-from signoff.incidents.model import INCIDENT_SCHEMA, Incident
+from signoff.incidents.model import INCIDENT_SCHEMA, OVERRIDE_SCHEMA, BudgetOverride, Incident
 from signoff.incidents.store import get_incident, incident_path, next_incident_id, write_record
 
 # fields `incident update` may set, and the kind of value each takes
@@ -206,3 +206,52 @@ def parse_time(text: str) -> datetime:
             f"{text!r} is not a time", "write 2026-03-01T14:05 (UTC) or 2026-03-01T14:05+02:00"
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def record_override(
+    repo: Repo,
+    workflow: str,
+    approver: str,
+    reason: str,
+    expires: date,
+    *,
+    today: date | None = None,
+) -> BudgetOverride:
+    """Write `.signoff/budget-overrides/<id>.yaml`, refusing anyone who is not a named owner."""
+    from signoff.incidents.budget import override_authorized
+    from signoff.incidents.store import OVERRIDES_DIR, next_numbered
+    from signoff.policy import load_policy
+
+    when = today or date.today()
+    policy = load_policy(repo)
+    flow = policy.workflows.get(workflow)
+    if flow is None or flow.error_budget is None:
+        budgeted = sorted(w.id for w in policy.workflows.values() if w.error_budget)
+        raise SignoffError(
+            f"{workflow!r} is not a workflow with an error budget in signoff.yaml",
+            "budgeted workflows: " + (", ".join(budgeted) or "none"),
+        )
+    if not override_authorized(policy, flow, approver, when):
+        raise SignoffError(
+            f"{approver!r} may not override the budget of {workflow!r}",
+            "the workflow's accountable, or someone on its escalation chain, records it",
+        )
+    if expires < when:
+        raise SignoffError(f"expires {expires} is in the past", "give the last day it holds")
+    ident = next_numbered(repo, OVERRIDES_DIR, "OVR")
+
+    def edit(data: dict[str, Any]) -> None:
+        data.update(
+            {
+                "schema": OVERRIDE_SCHEMA,
+                "id": ident,
+                "workflow": workflow,
+                "approver": approver,
+                "reason": reason,
+                "granted": when.isoformat(),
+                "expires": expires.isoformat(),
+            }
+        )
+
+    path = repo.root / OVERRIDES_DIR / f"{ident}.yaml"
+    return write_record(path, BudgetOverride, OVERRIDE_SCHEMA, edit, create=True)
