@@ -232,3 +232,24 @@ def test_stale_approvals_in_gate_evidence_are_named(repo: GitRepo) -> None:
     )
     assert [g.control for g in t.gaps] == ["stale-approval"]
     assert "bob" not in t.gaps[0].why  # the gap names the control, not the reviewer
+
+
+def test_review_below_the_critical_bar_is_named_with_reasons(repo: GitRepo) -> None:
+    w = build(repo)
+    sha = repo.commit(
+        "AI payments change"
+        + AI_TRAILERS
+        + "Approved-by: Ada Lovelace <ada@example.com>\n"
+        + "Approved-by: Grace Hopper <grace@example.com>\n",  # the accepter: does not count
+        {"payments/fees.py": "FEE = 0\n"},
+        author=("Grace Hopper", "grace@example.com"),
+    )
+    inc = _pay_incident(w, sha, "2026-01-06T14:00:00")
+    t = trace(w.repo, get_incident(w.repo, inc), now=NOW, use_index=False)
+    (change,) = t.changes
+    assert change.bar == "not-met"
+    assert change.bar_reasons[:2] == [
+        "1 independent approval(s) of 2 required",
+        "1 self-approval(s) did not count",
+    ]
+    assert t.primary is not None and t.primary.control == "review-below-bar"

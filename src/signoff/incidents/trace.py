@@ -22,6 +22,8 @@ from signoff.incidents.gate_evidence import GateEvidence, evidence_for
 from signoff.incidents.model import Incident
 from signoff.incidents.store import load_incidents
 from signoff.policy import PathOwner, Policy, PolicyError, load_policy, owners_for
+from signoff.policy.bars import strictest
+from signoff.policy.model import Person
 from signoff.policy.resolve import person_json
 from signoff.review.evidence import MergeEvidence, ReviewSignal, merge_evidence, review_trailers
 
@@ -251,7 +253,7 @@ def _bar(
     """Whether the review recorded in git met the bar the tier demanded when it merged."""
     if policy is None or not then.paths:
         return "no-bar", ["no policy was in force, so no bar applied"]
-    bar = max((o.bar for o in then.paths), key=lambda b: b.min_approvals)
+    bar = strictest([o.bar for o in then.paths])
     if not change.ai:
         return "no-bar", ["not AI-assisted: the AI acceptance bar does not apply"]
     if bar.min_approvals == 0 and not bar.reviewer_roles and not bar.require_accountable_approval:
@@ -288,7 +290,7 @@ def _bar(
     return ("met" if ok else "not-met"), reasons
 
 
-def _person(policy: Policy, email: str) -> Any:
+def _person(policy: Policy, email: str) -> Person | None:
     for person in policy.people.values():
         if email.lower() in (e.lower() for e in person.emails):
             return person
