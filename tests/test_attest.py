@@ -225,3 +225,18 @@ def test_an_incident_record_changed_after_the_fact_is_detected(
     assert (
         "was removed after it was attested" in _verify(repo, envelopes, keys.public)[0].problems[0]
     )
+
+
+def test_a_merge_is_attested_with_the_accountable_for_what_it_brought_in(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    from tests.audit_history import build
+
+    ids = build(repo)
+    keys = generate_key(tmp_path / "keys")
+    envelopes = attest(Repo.discover(repo.path), [ids["c5"]], load_private_key(keys.private))
+    predicate = _statement(envelopes[0])["predicate"]
+    groups = predicate["accountability"]["workflows"]
+    assert [g["workflow"] for g in groups] == ["payments"]
+    assert groups[0]["accountable"]["id"] == "ada"
+    assert sorted(groups[0]["paths"]) == ["payments/a.py", "payments/b.py"]

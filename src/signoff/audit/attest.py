@@ -141,7 +141,7 @@ def _accountability(
         if isinstance(policy, str):
             out[commit.sha] = {"policy": blob, "workflows": [], "problem": policy}
             continue
-        paths = [f.path for f in commit.files or ()]
+        paths = _paths(repo, commit)
         day = date.fromisoformat(commit.commit_date[:10])
         groups = accountable_for(policy, paths, today=day)
         out[commit.sha] = {
@@ -150,3 +150,12 @@ def _accountability(
             "problem": None,
         }
     return out
+
+
+def _paths(repo: Repo, commit: Commit) -> list[str]:
+    """Paths a change touched; for a merge, what it brought in over its first parent (git log
+    gives a merge no file list of its own)."""
+    if len(commit.parents) < 2:
+        return [f.path for f in commit.files or ()]
+    out = repo.run("diff", "--name-only", "-z", "--no-renames", commit.parents[0], commit.sha)
+    return [p for p in out.decode("utf-8", "surrogateescape").split("\x00") if p]
