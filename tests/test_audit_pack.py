@@ -216,3 +216,22 @@ def test_incidents_recorded_with_signoff_incident_reach_the_pack(
     assert [i["id"] for i in section["incidents"]] == ["INC-0001"]
     assert section["incidents"][0]["ai_connection"] == "ai-connected"
     assert ids["c1"] in section["incidents"][0]["commits"]
+
+
+def test_provenance_test_takes_the_newest_changes_whatever_the_period(repo: GitRepo) -> None:
+    ids = build(repo)
+    done = _cli(
+        repo,
+        "audit",
+        "--since",
+        "2024-01-01",
+        "--until",
+        "2024-01-31",
+        "--provenance-test",
+        "2",
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    test = json.loads(done.stdout)["provenance_test"]
+    assert [a["change"] for a in test["answers"]] == [ids["later"], ids["c8"]]
+    assert test["answers"][1]["q1_ai"] == "ai"

@@ -122,7 +122,7 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
         )
         if options.sample
         else None,
-        "provenance_test": provenance_test(repo, population.changes, options.provenance_test)
+        "provenance_test": provenance_test(repo, population.tip, options.provenance_test)
         if options.provenance_test
         else None,
     }

@@ -10,26 +10,31 @@ import statistics
 import time
 from typing import Any
 
-from signoff.audit.population import Change
 from signoff.git.repo import Repo
 from signoff.query.explain import explain
 
 
-def provenance_test(repo: Repo, changes: list[Change], count: int) -> dict[str, Any]:
-    recent = changes[:count]  # the population is newest first
+def recent_changes(repo: Repo, tip: str, count: int) -> list[str]:
+    """The `count` newest changes on the branch, whatever the audit period."""
+    out = repo.run("rev-list", "--first-parent", f"--max-count={count}", "--end-of-options", tip)
+    return out.decode().split()
+
+
+def provenance_test(repo: Repo, tip: str, count: int) -> dict[str, Any]:
+    recent = recent_changes(repo, tip, count)
     answers = []
     timings = []
     started = time.perf_counter()
-    for change in recent:
+    for sha in recent:
         t0 = time.perf_counter()
-        result = explain(repo, change.id)
+        result = explain(repo, sha)
         elapsed = time.perf_counter() - t0
         timings.append(elapsed)
         answer = result.commits[0]
         prov = answer.provenance
         answers.append(
             {
-                "change": change.id,
+                "change": sha,
                 "q1_ai": prov.status,
                 "q2_tools": [t.to_json() for t in prov.tools],
                 "q3_accepted_by": prov.accepted_by.to_json() if prov.accepted_by else None,
