@@ -38,7 +38,7 @@ def test_trace_shows_owner_then_and_now_across_a_policy_change(repo: GitRepo) ->
     assert change["accepted_by"]["email"] == "grace@example.com"
     assert change["owners_then"]["paths"][0]["accountable"]["name"] == "Ada Lovelace"
     assert change["owners_now"]["paths"][0]["accountable"]["name"] == "Margaret Hamilton"
-    assert change["owners_then"]["policy_rev"] == w.ai_commit
+    assert change["owners_then"]["policy_rev"] == w.policy_commit  # the branch it landed on
     assert change["owners_now"]["paths"][0]["escalation"][0]["person"]["name"] == "Hedy Lamarr"
     assert change["owners_now"]["paths"][0]["incident_path"]["authority"] == (
         "roll back and freeze deploys"
@@ -253,3 +253,16 @@ def test_review_below_the_critical_bar_is_named_with_reasons(repo: GitRepo) -> N
         "1 self-approval(s) did not count",
     ]
     assert t.primary is not None and t.primary.control == "review-below-bar"
+
+
+def test_the_traced_incident_never_counts_against_its_own_change(repo: GitRepo) -> None:
+    """A rebase can date a commit after the incident it caused; that is not an ignored budget."""
+    w = build(repo)
+    late = repo.commit(
+        "AI rebased change" + AI_TRAILERS,
+        {"payments/late.py": "L = 1\n"},
+        date="2026-01-20T10:00:00+00:00",
+    )
+    inc = _pay_incident(w, late, "2026-01-10T14:00:00")
+    t = trace(w.repo, get_incident(w.repo, inc), now=NOW, use_index=False)
+    assert "budget-ignored" not in [g.control for g in t.gaps]

@@ -229,18 +229,22 @@ def trace(
     policy_now, problem_now = _policy(repo, None)
     today = now or datetime.now(timezone.utc)
     out: list[ChangeTrace] = []
+    others = [(i, c) for i, c in connected if i.id != incident.id]
     for change in conn.changes:
         commit = change.commit
-        when = datetime.fromisoformat(commit.commit_date)
-        policy_then, problem_then = _policy(repo, commit.sha)
+        merge = merge_evidence(repo, commit)
+        # The change landed with its merge (or as itself); it was judged by the policy of the
+        # branch it landed on, i.e. the landing commit's first parent, as the gate reads it.
+        landed = merge.commit if merge else commit.sha
+        when = datetime.fromisoformat(merge.merged_at if merge else commit.commit_date)
+        policy_then, problem_then = _policy(repo, repo.resolve(f"{landed}^1") or landed)
         paths = list(change.paths)
         then = _owners(policy_then, problem_then, paths, when)
         owners_now = _owners(policy_now, problem_now, paths, today)
         reviews = review_trailers(commit)
-        merge = merge_evidence(repo, commit)
         bar, bar_reasons = _bar(change, reviews, then, policy_then)
         gate = evidence_for(commit.sha, gate_evidence)
-        gaps = _gaps(change, then, bar, bar_reasons, policy_then, connected, when, gate)
+        gaps = _gaps(change, then, bar, bar_reasons, policy_then, others, when, gate)
         out.append(
             ChangeTrace(change, reviews, merge, then, owners_now, bar, bar_reasons, gaps, gate)
         )
