@@ -266,3 +266,23 @@ def test_the_traced_incident_never_counts_against_its_own_change(repo: GitRepo) 
     inc = _pay_incident(w, late, "2026-01-10T14:00:00")
     t = trace(w.repo, get_incident(w.repo, inc), now=NOW, use_index=False)
     assert "budget-ignored" not in [g.control for g in t.gaps]
+
+
+def test_approvals_on_the_pull_request_merge_count(repo: GitRepo) -> None:
+    policy = base()
+    web = next(x for x in policy["workflows"] if x["id"] == "everything")
+    web["acceptance_bar"] = {"min_approvals": 1}
+    w = build(repo, policy)
+    repo.git("checkout", "-q", "-b", "feature", "main")
+    sha = repo.commit("AI ledger" + AI_TRAILERS, {"web/ledger.py": "L = 1\n"})
+    repo.git("checkout", "-q", "main")
+    message = "Merge pull request #42 from x/feature\n\nApproved-by: Hedy Lamarr <hedy@example.com>"
+    repo.git("merge", "-q", "--no-ff", "-m", message, "feature")
+    inc = open_incident(w.repo, "ledger", "sev3", at("2026-01-10T14:00:00"))
+    link(w.repo, inc.id, [sha])
+    t = trace(w.repo, get_incident(w.repo, inc.id), now=NOW, use_index=False)
+    (change,) = t.changes
+    assert [r.person.name for r in change.reviews] == ["Hedy Lamarr"]
+    assert change.merge is not None and change.merge.pull_request == "#42"
+    assert (change.bar, change.bar_reasons) == ("met", ["1 independent approval(s) of 1 required"])
+    assert "review-unevidenced" not in [g.control for g in t.gaps]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
+from signoff.git.log import read_commit
 from signoff.git.repo import Repo
 from signoff.incidents.budget import budgets
 from signoff.incidents.classify import Connection, SuspectChange, connect_all
@@ -242,6 +243,8 @@ def trace(
         then = _owners(policy_then, problem_then, paths, when)
         owners_now = _owners(policy_now, problem_now, paths, today)
         reviews = review_trailers(commit)
+        if merge and merge.commit != commit.sha:  # a pull request's merge carries its reviews
+            reviews += review_trailers(read_commit(repo, merge.commit))
         bar, bar_reasons = _bar(change, reviews, then, policy_then)
         gate = evidence_for(commit.sha, gate_evidence)
         gaps = _gaps(change, then, bar, bar_reasons, policy_then, others, when, gate)
