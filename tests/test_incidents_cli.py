@@ -134,6 +134,8 @@ def test_user_mistakes_exit_2(repo: GitRepo) -> None:
     build(repo)
     cases = [
         ("incident", "show", "INC-0042"),
+        ("incident", "show", "../../etc/passwd"),
+        ("incident", "open", "x", "--id", "../escape"),
         ("incident", "open", "x", "--started", "yesterday"),
         ("incident", "open", "x", "-s", "sev9"),
         ("incident", "link", "INC-0001", "nope"),

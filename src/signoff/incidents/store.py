@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -248,7 +249,16 @@ def get_incident(repo: Repo, incident_id: str) -> Incident:
     return record
 
 
+_ID = re.compile(r"^INC-[0-9A-Za-z][0-9A-Za-z-]{0,40}$")
+
+
 def incident_path(repo: Repo, incident_id: str) -> Path:
+    """The record's file; ids are checked first, so no id can name a path outside the folder."""
+    if not _ID.match(incident_id):
+        raise SignoffError(
+            f"{incident_id!r} is not an incident id",
+            "ids look like INC-0007 (see signoff incident list)",
+        )
     return repo.root / INCIDENTS_DIR / f"{incident_id}.yaml"
 
 
