@@ -189,3 +189,17 @@ def test_linking_a_merge_suspects_the_commits_it_brought_in(repo: GitRepo) -> No
     record = link(w.repo, inc.id, [merge])
     assert record.suspects[0].target == merge
     assert sorted(record.suspects[0].commits) == sorted([a, b])
+
+
+def test_unlink_removes_a_suspect_and_refuses_unknown_targets(repo: GitRepo) -> None:
+    from signoff.errors import SignoffError
+    from signoff.incidents.ops import unlink
+
+    w = build(repo)
+    inc = open_incident(w.repo, "t", "sev2", at("2026-01-05T14:00:00"))
+    link(w.repo, inc.id, [w.ai_commit, w.human_commit])
+    after = unlink(w.repo, inc.id, [w.ai_commit])
+    assert [s.target for s in after.suspects] == [w.human_commit]
+    with pytest.raises(SignoffError, match="is not linked"):
+        unlink(w.repo, inc.id, [w.ai_commit])
+    assert unlink(w.repo, inc.id, [w.human_commit]).suspects == []

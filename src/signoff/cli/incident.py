@@ -41,6 +41,7 @@ def register(app: typer.Typer) -> None:
     for name, fn in (
         ("open", open_command),
         ("link", link_command),
+        ("unlink", unlink_command),
         ("update", update_command),
         ("resolve", resolve_command),
         ("list", list_command),
@@ -121,6 +122,18 @@ def link_command(
     from signoff.incidents.ops import link
 
     _saved(link(open_repo(repo), incident_id, targets, note), "linked to", as_json)
+
+
+def unlink_command(
+    incident_id: str = typer.Argument(..., metavar="ID"),
+    targets: list[str] = typer.Argument(..., help="Targets exactly as they were linked."),
+    repo: str = REPO,
+    as_json: bool = JSON,
+) -> None:
+    """Remove a suspect that turned out unrelated (the record's history keeps it)."""
+    from signoff.incidents.ops import unlink
+
+    _saved(unlink(open_repo(repo), incident_id, targets), "unlinked from", as_json)
 
 
 def update_command(

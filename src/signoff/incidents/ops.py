@@ -255,3 +255,22 @@ def record_override(
 
     path = repo.root / OVERRIDES_DIR / f"{ident}.yaml"
     return write_record(path, BudgetOverride, OVERRIDE_SCHEMA, edit, create=True)
+
+
+def unlink(repo: Repo, incident_id: str, targets: Sequence[str]) -> Incident:
+    """Remove suspects by the target text they were linked with (git history keeps them)."""
+    current = _existing(repo, incident_id)
+    known = [s.target for s in current.suspects]
+    missing = [t for t in targets if t not in known]
+    if missing:
+        raise SignoffError(
+            f"{', '.join(missing)} is not linked to {incident_id}",
+            "linked: " + (", ".join(known) or "nothing"),
+        )
+
+    def edit(data: dict[str, Any]) -> None:
+        data["suspects"] = [r for r in data.get("suspects") or [] if r.get("target") not in targets]
+        if not data["suspects"]:
+            del data["suspects"]
+
+    return write_record(incident_path(repo, incident_id), Incident, INCIDENT_SCHEMA, edit)
