@@ -14,6 +14,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 MAYA = ("Maya Chen", "maya@payments.example")
@@ -34,7 +35,8 @@ class DemoRepo:
         self.env.update(
             {"HOME": str(home), "GIT_CONFIG_GLOBAL": str(cfg), "GIT_CONFIG_NOSYSTEM": "1"}
         )
-        self.clock = 1_767_000_000
+        # recent history, so error budgets (rolling windows ending today) see the incident
+        self.clock = int(time.time()) - 86_400 * 50
 
     def git(self, *args: str, env: dict[str, str] | None = None, input: str | None = None) -> str:
         proc = subprocess.run(
@@ -425,6 +427,101 @@ def _check(
     print(f"(exit code {proc.returncode})")
 
 
+def incident_demo(r: DemoRepo, report: Path) -> None:
+    """An AI-connected incident: trace, blameless postmortem, and a budget that blocks."""
+    print("\n== Incidents: who owns this at 2 a.m.? ==")
+    r.git("checkout", "-q", "main")
+    claude = _sha_of(r, "Add idempotency keys")
+    _show(
+        r,
+        "incident",
+        "open",
+        "Duplicate charges when the card network retries",
+        "--id",
+        "INC-0001",
+        "--severity",
+        "sev2",
+        "--impact-minutes",
+        "45",
+        "--path",
+        "src/payments/charge.py",
+        "-c",
+        "concurrency",
+    )
+    _show(
+        r, "incident", "link", "INC-0001", claude[:10], "--note", "idempotency key ignores retries"
+    )
+    r.commit("Record INC-0001\n", {}, who=MAYA, env={"SIGNOFF_AI": "none"})
+    _show(r, "incident", "trace", "INC-0001")
+    pm = r.signoff(
+        "postmortem",
+        "INC-0001",
+        "--format",
+        "html",
+        "--output",
+        str(report / "postmortem-INC-0001.html"),
+    )
+    _show(r, "postmortem", "INC-0001")
+    if pm.returncode != 0:
+        print(pm.stdout + pm.stderr)
+    _show(r, "budget")
+    print("\n-- the next AI-assisted change to payments-code, while its budget is spent")
+    r.git("checkout", "-q", "-b", "feature/charge-retries")
+    head = r.commit(
+        "Retry card network timeouts\n",
+        {"src/payments/retry.py": "RETRIES = 3\n"},
+        who=SAM,
+        env={"SIGNOFF_AI": "claude-code/claude-opus-4-5"},
+    )
+    reviews = _approval(report, "retry-reviews.json", head)
+    _check(r, report, "an ordinary AI-assisted change: blocked by the budget", reviews=reviews)
+    r.git("reset", "-q", "--soft", "main")  # rework the branch into a declared fix
+    head = r.commit(
+        "Make the idempotency key stable across retries\n\nFixes-Incident: INC-0001\n",
+        {"src/payments/retry.py": "RETRIES = 3\nKEY_SCOPE = 'request'\n"},
+        who=SAM,
+        env={"SIGNOFF_AI": "claude-code/claude-opus-4-5"},
+    )
+    reviews = _approval(report, "fix-reviews.json", head)
+    _check(r, report, "a declared fix (Fixes-Incident: INC-0001): allowed through", reviews=reviews)
+    r.git("checkout", "-q", "main")
+
+
+def _approval(report: Path, name: str, head: str) -> Path:
+    path = report / name
+    path.write_text(
+        json.dumps(
+            {
+                "pull": {
+                    "number": 44,
+                    "title": "change",
+                    "state": "open",
+                    "user": {"login": "sam"},
+                    "head": {"sha": head, "ref": "feature"},
+                    "base": {"ref": "main"},
+                },
+                "reviews": [
+                    {
+                        "id": 1,
+                        "user": {"login": "maya"},
+                        "state": "APPROVED",
+                        "commit_id": head,
+                        "submitted_at": "2026-02-10T10:00:00Z",
+                    }
+                ],
+            }
+        )
+    )
+    return path
+
+
+def audit_demo(r: DemoRepo, report: Path) -> None:
+    print("\n== Audit: evidence in seconds ==")
+    since = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86_400 * 60))
+    until = time.strftime("%Y-%m-%d", time.gmtime())
+    _show(r, "audit", "--since", since, "--until", until, "--out", str(report / "audit"))
+
+
 def _show(r: DemoRepo, *args: str) -> str:
     print(f"\n$ signoff {' '.join(shlex.quote(a) for a in args)}")
     proc = r.signoff(*args)
@@ -455,6 +552,8 @@ def main() -> None:
     _show(r, "explain", "src/payments/fraud.py:1-2")
     _show(r, "blame", "src/payments/fraud.py")
     gate_demo(r, report)
+    incident_demo(r, report)
+    audit_demo(r, report)
     for name, args in {
         "stats.json": ["stats", "--json"],
         "explain.json": ["explain", claude, "--json"],
@@ -463,7 +562,10 @@ def main() -> None:
     }.items():
         (report / name).write_text(r.signoff(*args).stdout)
     print(f"\nDemo repository: {path}")
-    print(f"Report:          {report}  (JSON answers, check.sarif, check-comment.md)")
+    print(f"Report:          {report}")
+    print(f"  audit pack:    {report / 'audit' / 'report.html'} (open it in a browser)")
+    print(f"  postmortem:    {report / 'postmortem-INC-0001.html'}")
+    print("  also:          check.sarif, check-comment.md and the JSON answers")
     print(f"Explore it:      .venv/bin/signoff explain HEAD~3 --repo {shlex.quote(str(path))}")
 
 
