@@ -182,6 +182,8 @@ def connect_all(
     repo: Repo, incidents: list[Incident], *, use_index: bool = True
 ) -> list[tuple[Incident, Connection]]:
     """Each incident with its label, sharing one provenance lookup."""
+    if not incidents:
+        return []  # no lookup, no index update: the commit hook pays nothing
     shas = list(dict.fromkeys(sha for i in incidents for sha in i.commit_ids()))
     commits = _commits(repo, shas)
     with ProvenanceLookup(repo, use_index=use_index) as lookup:
