@@ -420,3 +420,16 @@ def test_suppression_needs_an_approved_exception(base: GitRepo) -> None:
     assert "scan.suppression" not in rules(lifted)
     assert any(f.rule == "scan.suppression" and f.exception == "nosec" for f in lifted.findings)
     assert lifted.verdict == "pass"
+
+
+def test_recorded_results_reach_the_incident_trace(base: GitRepo) -> None:
+    base.commit("ai docs" + CLAUDE, {"README.md": "readme\nmore\n"}, author=GRACE)
+    out = _cli(base, "--base", "main", "--no-scan", "--record")
+    assert out.returncode == 0, out.stdout + out.stderr
+    from signoff.gate.record import recorded_results
+    from signoff.incidents.gate_evidence import recorded_gate_evidence
+
+    ((source, doc),) = recorded_results(Repo.discover(base.path))
+    assert doc["verdict"] == "pass" and "signoff-checks" in source
+    (evidence,) = recorded_gate_evidence(Repo.discover(base.path))
+    assert evidence.verdict == "pass" and base.head() in evidence.commits

@@ -46,6 +46,12 @@ def check_command(
     ),
     scan: bool = typer.Option(True, "--scan/--no-scan", help="Run scanners on AI-authored lines."),
     scanner: list[str] = typer.Option([], "--scanner", help="Scanners to run (repeatable)."),
+    record: bool = typer.Option(
+        False,
+        "--record",
+        help="Keep the result as a git note on the head (refs/notes/signoff-checks), so incident "
+        "traces and audits can show what the gate said.",
+    ),
     repo: str = typer.Option(".", "--repo", "-C", help="Repository to judge."),
 ) -> None:
     """Judge a change against the acceptance bar its tier demands: pass (0) or blocked (1)."""
@@ -77,6 +83,10 @@ def check_command(
         Format.markdown: lambda: markdown(result),
         Format.text: lambda: "\n".join(text(result)),
     }
+    if record:
+        from signoff.gate.record import record_result
+
+        record_result(r, {"schema": "signoff/check/v1", **result.to_json()})
     if sarif_out:
         _write(sarif_out, rendered[Format.sarif]())
     if markdown_out:

@@ -261,11 +261,11 @@ def show_command(
 
 
 def _trace(repo: Repo, incident_id: str, now: str | None, gate: list[Path]) -> Trace:
-    from signoff.incidents.gate_evidence import read_gate_evidence
+    from signoff.incidents.gate_evidence import read_gate_evidence, recorded_gate_evidence
     from signoff.incidents.store import get_incident
     from signoff.incidents.trace import trace
 
-    evidence = read_gate_evidence(gate)
+    evidence = recorded_gate_evidence(repo) + read_gate_evidence(gate)
     return trace(repo, get_incident(repo, incident_id), now=_now(now), gate_evidence=evidence)
 
 

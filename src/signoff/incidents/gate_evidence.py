@@ -1,9 +1,10 @@
 """Gate results saved by CI (`signoff check --json` documents), matched to the changes they judged.
 
-Signoff does not store gate results itself; a CI job that keeps `signoff check --json` output as
-an artifact can hand those files to `signoff incident trace --gate-evidence FILE`. A document
-judges a change when the change's commit is in its change set. Without one, the trace says
-plainly that no gate evidence was recorded.
+`signoff check --record` keeps each result as a git note on the judged head
+(`refs/notes/signoff-checks`); a CI job can also keep `signoff check --json` output as an
+artifact and hand the files to `signoff incident trace --gate-evidence FILE`. A document judges a
+change when the change's commit is in its change set. Without one, the trace says plainly that
+no gate evidence was recorded.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from signoff.errors import SignoffError
+from signoff.git.repo import Repo
 
 CHECK_SCHEMA = "signoff/check/v1"
 
@@ -67,25 +69,39 @@ def read_gate_evidence(files: Sequence[Path]) -> list[GateEvidence]:
                 f"{path}: not a {CHECK_SCHEMA} document",
                 "pass the file `signoff check --json` wrote",
             )
-        cs = doc.get("changeset") or {}
-        scan = doc.get("scan") or {}
-        scanners = scan.get("scanners") or {}
-        out.append(
-            GateEvidence(
-                source=str(path),
-                verdict=str(doc.get("verdict")),
-                base=cs.get("base"),
-                head=cs.get("head"),
-                commits=tuple(str(c.get("commit")) for c in cs.get("commits") or ()),
-                findings=tuple(doc.get("findings") or ()),
-                scanners_ran=tuple(
-                    name
-                    for name, s in scanners.items()
-                    if s.get("available") and s.get("ran") and not s.get("error")
-                ),
-            )
-        )
+        out.append(_evidence(str(path), doc))
     return out
+
+
+def recorded_gate_evidence(repo: Repo) -> list[GateEvidence]:
+    """Gate results `signoff check --record` kept in git notes (oldest order is not known;
+    several runs on one change are all kept)."""
+    from signoff.gate.record import recorded_results
+
+    return [
+        _evidence(source, doc)
+        for source, doc in recorded_results(repo)
+        if doc.get("schema") == CHECK_SCHEMA
+    ]
+
+
+def _evidence(source: str, doc: dict[str, Any]) -> GateEvidence:
+    cs = doc.get("changeset") or {}
+    scan = doc.get("scan") or {}
+    scanners = scan.get("scanners") or {}
+    return GateEvidence(
+        source=source,
+        verdict=str(doc.get("verdict")),
+        base=cs.get("base"),
+        head=cs.get("head"),
+        commits=tuple(str(c.get("commit")) for c in cs.get("commits") or ()),
+        findings=tuple(doc.get("findings") or ()),
+        scanners_ran=tuple(
+            name
+            for name, s in scanners.items()
+            if s.get("available") and s.get("ran") and not s.get("error")
+        ),
+    )
 
 
 def evidence_for(sha: str, evidence: Sequence[GateEvidence]) -> GateEvidence | None:

@@ -170,7 +170,7 @@ def chain_lines(c: ChangeTrace) -> list[str]:
 def _gate_text(c: ChangeTrace) -> str:
     g = c.gate
     if g is None:
-        return "no gate evidence was recorded (Signoff does not store `signoff check` results)"
+        return "no gate evidence was recorded (run `signoff check --record` in CI to keep it)"
     blocking = "; ".join(f"{f.get('rule')}" for f in g.blocking)
     return f"{g.verdict}" + (f" (blocking: {blocking})" if blocking else "") + f", from {g.source}"
 

@@ -30,8 +30,8 @@ from signoff.review.evidence import MergeEvidence, ReviewSignal, merge_evidence,
 
 NO_GATE_EVIDENCE = (
     "no gate evidence was recorded: whether a gate ran on this change cannot be shown "
-    "(Signoff does not store `signoff check` results; pass a saved `signoff check --json` "
-    "with --gate-evidence)"
+    "(run `signoff check --record` in CI to keep results as git notes, or pass a saved "
+    "`signoff check --json` with --gate-evidence)"
 )
 BarVerdict = Literal["met", "not-met", "no-evidence", "no-bar"]
 
