@@ -76,6 +76,19 @@ def test_incident_lifecycle_through_the_cli(repo: GitRepo) -> None:
     assert [(i["id"], i["label"], i["impact_minutes"]) for i in listed] == [
         ("INC-0001", "ai-connected", 90)
     ]
+    assert (
+        doc(repo, "incident", "list", "--commit", w.ai_commit)["incidents"][0]["id"] == "INC-0001"
+    )
+    assert doc(repo, "incident", "list", "--commit", w.human_commit)["incidents"] == []
+    assert (
+        len(
+            doc(repo, "incident", "list", "--path", "payments", "--label", "ai-connected")[
+                "incidents"
+            ]
+        )
+        == 1
+    )
+    assert doc(repo, "incident", "list", "--status", "open")["incidents"] == []
     shown = doc(repo, "incident", "show", "INC-0001")
     assert shown["connection"]["label"] == "ai-connected"
 

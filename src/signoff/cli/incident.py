@@ -187,13 +187,23 @@ def resolve_command(
     _saved(resolve(open_repo(repo), incident_id, _now(at), impact), "resolved", as_json)
 
 
-def list_command(repo: str = REPO, as_json: bool = JSON) -> None:
-    """Every incident with its AI-connection label."""
-    from signoff.incidents.classify import connect_all
+def list_command(
+    commit: str | None = typer.Option(None, "--commit", help="Only incidents naming this commit."),
+    path: str | None = typer.Option(None, "--path", help="Only incidents touching this path."),
+    label: str | None = typer.Option(None, "--label", help="ai-connected, not-ai or unknown."),
+    status: str | None = typer.Option(None, "--status", help="open or resolved."),
+    repo: str = REPO,
+    as_json: bool = JSON,
+) -> None:
+    """Incidents with their AI-connection label; filter by commit, path, label or status."""
+    from signoff.incidents.classify import connect_all, select
     from signoff.incidents.store import load_incidents
 
     r = open_repo(repo)
-    rows = connect_all(r, load_incidents(r))
+    sha = r.require_commit(commit) if commit else None
+    rows = select(
+        connect_all(r, load_incidents(r)), commit=sha, path=path, label=label, status=status
+    )
     if as_json:
         emit_json(
             "incidents",

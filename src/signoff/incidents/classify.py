@@ -7,6 +7,7 @@ not human: a suspect with unknown provenance makes the label `unknown`, not `not
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -189,3 +190,28 @@ def connect_all(
     with ProvenanceLookup(repo, use_index=use_index) as lookup:
         lookup.many(commits)
         return [(i, connect(repo, i, lookup, commits)) for i in incidents]
+
+
+def select(
+    rows: Sequence[tuple[Incident, Connection]],
+    *,
+    commit: str | None = None,
+    path: str | None = None,
+    label: str | None = None,
+    status: str | None = None,
+) -> list[tuple[Incident, Connection]]:
+    """The incidents that name `commit`, touch `path` (a file or a folder), carry a label/status."""
+    folder = path.rstrip("/") + "/" if path else None
+
+    def touches(incident: Incident, conn: Connection) -> bool:
+        paths = [*incident.paths, *(p for c in conn.changes for p in c.paths)]
+        return any(p == path or (folder and p.startswith(folder)) for p in paths)
+
+    return [
+        (i, c)
+        for i, c in rows
+        if (commit is None or commit in i.commit_ids())
+        and (path is None or touches(i, c))
+        and (label is None or c.label == label)
+        and (status is None or i.status == status)
+    ]
