@@ -235,3 +235,35 @@ def test_provenance_test_takes_the_newest_changes_whatever_the_period(repo: GitR
     test = json.loads(done.stdout)["provenance_test"]
     assert [a["change"] for a in test["answers"]] == [ids["later"], ids["c8"]]
     assert test["answers"][1]["q1_ai"] == "ai"
+
+
+def test_recorded_gate_verdicts_reach_the_population(repo: GitRepo, tmp_path: Path) -> None:
+    ids = build(repo)
+    noted = _cli(repo, "check", "--base", ids["c1"], "--head", ids["c2"], "--no-scan", "--record")
+    assert noted.returncode in (0, 1), noted.stderr  # 1: the gate blocked, as expected here
+    saved = tmp_path / "ci"
+    saved.mkdir()
+    ran = _cli(repo, "check", "--base", ids["c3"], "--head", ids["c4"], "--no-scan", "--json")
+    assert ran.returncode in (0, 1), ran.stderr
+    (saved / "run-4.json").write_text(ran.stdout)
+    out = tmp_path / "pack"
+    done = _cli(
+        repo,
+        *("audit", "--since", "2026-01-01", "--until", "2026-01-31"),
+        *("--out", str(out), "--gate-evidence", str(saved)),
+    )
+    assert done.returncode == 0, done.stderr
+    audit = json.loads((out / "audit.json").read_text())
+    assert audit["gate_evidence"] == {
+        "documents": 2,
+        "from_notes": 1,
+        "from_files": 1,
+        "matched": 2,
+    }
+    recorded = audit["metrics"]["gate"]["recorded"]
+    assert (recorded["numerator"], recorded["denominator"]) == (2, 8)
+    rows = {r["id"]: r for r in csv.DictReader((out / "population.csv").open())}
+    assert rows[ids["c2"]]["gate_result"] == ("blocked" if noted.returncode == 1 else "pass")
+    assert rows[ids["c4"]]["gate_result"] == json.loads(ran.stdout)["verdict"]
+    assert rows[ids["c1"]]["gate_result"] == "not recorded"
+    assert any("recorded for 2 of 8" in line for line in audit["limitations"])

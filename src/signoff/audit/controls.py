@@ -28,6 +28,11 @@ CONTROLS: dict[str, dict[str, Any]] = {
         "ssdf": ["PW.7.2", "PO.4.1"],
         "why": "changes were reviewed to the depth their risk tier requires",
     },
+    "gate": {
+        "soc2": ["CC8.1"],
+        "ssdf": ["PO.4.1", "PO.4.2"],
+        "why": "changes were checked against the written acceptance bar before they merged",
+    },
     "ownership_coverage": {
         "soc2": ["CC8.1", "CC1.3"],
         "ssdf": ["PO.2.1"],

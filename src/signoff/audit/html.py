@@ -198,6 +198,22 @@ def render_html(report: dict[str, Any], changes: list[dict[str, Any]]) -> str:
             f"{forge['records']} given, matched to {forge['matched']} of the "
             f"{forge['changes_naming_a_pull_request']} changes that name a pull request.</p>"
         )
+    gate = m["gate"]
+    out.append("<h2>Gate verdicts on record</h2>" + _controls(report, "gate"))
+    if not (report.get("gate_evidence") or {}).get("matched"):
+        out.append(
+            "<p class='warn' id='gate-recorded' data-numerator='0'>Not recorded: no "
+            "`signoff check --record` note and no saved `signoff check --json` result "
+            "(--gate-evidence) matched these changes.</p>"
+        )
+    else:
+        rec, ok = gate["recorded"], gate["passed"]
+        out.append(
+            f"<p id='gate-recorded' data-numerator='{rec['numerator']}' "
+            f"data-denominator='{rec['denominator']}'>{rec['numerator']} of {rec['denominator']} "
+            f"changes have a gate verdict on record; {ok['numerator']} of them passed "
+            f"({_pct(ok['value'])}).</p>"
+        )
     cov = m["ownership_coverage"]
     out.append("<h2>Ownership</h2>" + _controls(report, "ownership_coverage"))
     out.append(
@@ -286,7 +302,7 @@ def render_html(report: dict[str, Any], changes: list[dict[str, Any]]) -> str:
                     "approved by",
                     "workflow",
                     "tier",
-                    "gate (re-evaluated; not recorded at merge)",
+                    "gate (recorded, else re-evaluated now)",
                 ],
                 [
                     [
@@ -297,7 +313,7 @@ def render_html(report: dict[str, Any], changes: list[dict[str, Any]]) -> str:
                         ", ".join(p["name"] for p in c["approved_by"]),
                         ", ".join(c["gated_by"]["workflows"]),
                         c["gated_by"]["tier"],
-                        _regated(c["gated_by"].get("gate_re_evaluated")),
+                        _gate_cell(c["gated_by"]),
                     ]
                     for c in s["changes"]
                 ],
@@ -353,6 +369,13 @@ def render_html(report: dict[str, Any], changes: list[dict[str, Any]]) -> str:
     )
     out.append("</body></html>\n")
     return "".join(out)
+
+
+def _gate_cell(gated_by: dict[str, Any]) -> str:
+    recorded = gated_by.get("gate_recorded")
+    if recorded:
+        return f"{recorded['result']} (recorded)"
+    return _regated(gated_by.get("gate_re_evaluated")) + " (re-evaluated)"
 
 
 def _regated(entry: dict[str, Any] | None) -> str:

@@ -170,6 +170,30 @@ def _forge_depth(group: list[Change]) -> dict[str, Any]:
     }
 
 
+def gate_recorded(changes: list[Change]) -> Ratio:
+    return _ratio(
+        "gate_recorded",
+        "Gate verdict on record",
+        "changes with a `signoff check` verdict recorded by CI (--gate-evidence)",
+        "all changes in the population",
+        changes,
+        lambda c: True,
+        lambda c: c.gate is not None,
+    )
+
+
+def gate_passed(changes: list[Change]) -> Ratio:
+    return _ratio(
+        "gate_passed",
+        "Gate passed",
+        "changes whose recorded gate verdict was pass",
+        "changes with a recorded gate verdict",
+        changes,
+        lambda c: c.gate is not None,
+        lambda c: bool(c.gate and c.gate.get("result") == "pass"),
+    )
+
+
 def ownership_coverage(changes: list[Change]) -> Ratio:
     """Paths AI-assisted changes touched; a path counts as covered if every such change had it
     owned by a workflow of the policy in force."""
@@ -315,6 +339,10 @@ def compute_metrics(
         },
         "review_depth_by_tier": review_depth(changes),
         "ownership_coverage": ownership_coverage(changes).to_json(),
+        "gate": {
+            "recorded": gate_recorded(changes).to_json(),
+            "passed": gate_passed(changes).to_json(),
+        },
         "ownership_decay": decay.to_json()
         if decay
         else {

@@ -22,6 +22,7 @@ from signoff import __version__
 from signoff.audit.attestations import load_understood
 from signoff.audit.controls import control_mapping
 from signoff.audit.forge import attach_reviews, load_reviews
+from signoff.audit.gates import attach_gates, load_gate_documents
 from signoff.audit.incidents import incidents_section
 from signoff.audit.metrics import FORGE_ONLY, compute_metrics
 from signoff.audit.period import Period
@@ -71,6 +72,7 @@ class AuditOptions:
     attest_key: Path | None = None  # sign one in-toto statement per change into the pack
     progress: Progress | None = None  # called with a count while the index is brought up to date
     reviews: Path | None = None  # a folder of forge pull-request records
+    gate_evidence: Path | None = None  # a folder of saved `signoff check --json` documents
 
 
 @dataclass(slots=True)
@@ -104,6 +106,8 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
     forge = None
     if options.reviews is not None:
         forge = attach_reviews(population.changes, load_reviews(options.reviews))
+    gate_docs = load_gate_documents(repo, options.gate_evidence)
+    gates = None if isinstance(gate_docs, str) else attach_gates(population.changes, gate_docs)
     understood, understood_problem = load_understood(repo, population.tip)
     report: dict[str, Any] = {
         "schema": REPORT_SCHEMA,
@@ -116,6 +120,7 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
         "policy_snapshots": policy_snapshots(repo, population),
         "incidents": incidents_section(repo, options.period, population.tip),
         "forge_reviews": forge,
+        "gate_evidence": gates,
         "controls": control_mapping(),
         "sample": sample_json(
             population.changes, options.sample, options.seed, options.branch, repo
@@ -160,10 +165,16 @@ def _attest(repo: Repo, result: AuditResult, key_path: Path) -> None:
 
 def limitations(population: Population, report: dict[str, Any]) -> list[str]:
     """Plain statements of what the pack cannot show, so nobody reads silence as evidence."""
-    out = [
-        "Gate results: " + GATE_NOT_RECORDED + ".",
-        "Deployments are not recorded; 'landed' means reached the audited branch.",
-    ]
+    out = ["Deployments are not recorded; 'landed' means reached the audited branch."]
+    gates = report.get("gate_evidence")
+    if gates is None or not gates["matched"]:
+        out.insert(0, "Gate results: " + GATE_NOT_RECORDED + ".")
+    elif gates["matched"] < len(population.changes):
+        out.insert(
+            0,
+            f"Gate results were recorded for {gates['matched']} of {len(population.changes)} "
+            "changes; the others have none on record.",
+        )
     forge = report.get("forge_reviews")
     if forge is None:
         out.insert(1, "Approved after the last push, and time to approval: " + FORGE_ONLY + ".")
@@ -208,7 +219,7 @@ def _csv_row(c: Change) -> list[object]:
         ";".join(f"{r['kind']}:{r['person']['email'] or r['person']['name']}" for r in c.reviews),
         "" if c.added is None else c.added,
         "" if c.deleted is None else c.deleted,
-        "not recorded",
+        c.gate["result"] if c.gate else "not recorded",
         c.policy_version or "",
         ";".join(c.workflows),
         c.tier or "",

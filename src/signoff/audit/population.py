@@ -64,6 +64,7 @@ class Change:
     exceptions_used: list[str] = field(default_factory=list)
     boundary_breaches: list[str] = field(default_factory=list)
     forge: dict[str, Any] | None = None  # review record from the forge, when one was given
+    gate: dict[str, Any] | None = None  # the verdict CI recorded, when its output was kept
 
     @property
     def ai_assisted(self) -> bool:
@@ -99,7 +100,8 @@ class Change:
             "lines_added": self.added,
             "lines_deleted": self.deleted,
             "paths": self.paths,
-            "gate_result": None,
+            "gate_result": self.gate["result"] if self.gate else None,
+            "gate_evidence": self.gate,
             "policy_version": self.policy_version,
             "workflows": self.workflows,
             "tier": self.tier,

@@ -13,8 +13,8 @@ from signoff.audit.population import Change
 from signoff.git.repo import Repo
 
 GATE_NOT_RECORDED = (
-    "not recorded: gate verdicts are not stored in git, so a past change's gate result cannot be "
-    "read back; run `signoff check` in CI and keep its JSON to have it here"
+    "not recorded: no gate verdict was kept for these changes; run `signoff check --record` in "
+    "CI (a git note on the head), or keep its --json output and pass it with --gate-evidence DIR"
 )
 
 
@@ -48,8 +48,9 @@ def decision_chain(
             "required_approvals": change.required_approvals,
             "required_roles": change.required_roles,
             "exceptions_used": change.exceptions_used,
-            "gate_result": None,
-            "gate_result_note": GATE_NOT_RECORDED,
+            "gate_result": change.gate["result"] if change.gate else None,
+            "gate_recorded": change.gate,
+            "gate_result_note": None if change.gate else GATE_NOT_RECORDED,
             "gate_re_evaluated": regated,
         },
         "landed": {

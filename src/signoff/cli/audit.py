@@ -47,6 +47,11 @@ def audit_command(
         "--reviews",
         help="Folder of the forge's pull-request records (one JSON file per pull request).",
     ),
+    gate_evidence: Path | None = typer.Option(
+        None,
+        "--gate-evidence",
+        help="Folder of saved `signoff check --json` results (CI artifacts), one per run.",
+    ),
     attest: bool = typer.Option(
         False, "--attest", help="Sign one in-toto statement per change into the pack."
     ),
@@ -72,7 +77,17 @@ def audit_command(
     if key is not None and out is None:
         raise SignoffError("--attest writes into the pack", "add --out DIR")
     with progress_counter("indexing") as update:
-        options = AuditOptions(period, branch, sample, seed, provenance_test, key, update, reviews)
+        options = AuditOptions(
+            period,
+            branch,
+            sample=sample,
+            seed=seed,
+            provenance_test=provenance_test,
+            attest_key=key,
+            progress=update,
+            reviews=reviews,
+            gate_evidence=gate_evidence,
+        )
         result = run_audit(r, options)
     written = write_pack(result, out) if out else None
     if as_json:

@@ -1,0 +1,74 @@
+"""Gate verdicts recorded at merge time, read back for the population.
+
+Two sources, both written by `signoff check`: git notes under `refs/notes/signoff-checks`
+(`signoff check --record`), and saved `--json` documents an auditor hands in
+(`--gate-evidence DIR`, e.g. CI artifacts). Both are read with the incidents package's reader,
+through a guarded import. A change is matched when it, or a commit it brought in, is in a
+document's change set; the last document read wins (files after notes).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from signoff.audit.population import Change
+from signoff.errors import SignoffError
+from signoff.git.repo import Repo
+
+
+@dataclass(slots=True)
+class GateDocuments:
+    documents: list[Any]  # GateEvidence from signoff.incidents.gate_evidence
+    from_notes: int
+    from_files: int
+
+
+def load_gate_documents(repo: Repo, folder: Path | None) -> GateDocuments | str:
+    """Every recorded gate document, or a sentence saying why none could be read."""
+    if folder is not None and not folder.is_dir():
+        raise SignoffError(
+            f"{folder} is not a folder",
+            "pass --gate-evidence DIR: the saved `signoff check --json` files, one per run",
+        )
+    try:
+        reader = importlib.import_module("signoff.incidents.gate_evidence")
+        from_notes = list(reader.recorded_gate_evidence(repo))
+        from_files = (
+            list(reader.read_gate_evidence(sorted(folder.glob("*.json")))) if folder else []
+        )
+    except SignoffError:
+        raise  # a bad file the auditor handed in: name it and the fix
+    except Exception as exc:  # the reader is missing or changed: say so, never guess
+        if folder is not None:
+            raise SignoffError(
+                f"recorded gate results cannot be read in this installation ({exc})",
+                "run the audit without --gate-evidence",
+            ) from None
+        return f"recorded gate results could not be read ({type(exc).__name__}: {exc})"
+    return GateDocuments([*from_notes, *from_files], len(from_notes), len(from_files))
+
+
+def attach_gates(changes: list[Change], docs: GateDocuments) -> dict[str, int]:
+    """Give each change the latest recorded verdict whose change set holds one of its commits."""
+    latest: dict[str, Any] = {}
+    for doc in docs.documents:
+        for sha in doc.commits:
+            latest[sha] = doc
+    matched = 0
+    for change in changes:
+        found = None
+        for sha in (change.id, *change.members):
+            if sha in latest:
+                found = latest[sha]
+        if found is not None:
+            change.gate = found.to_json()
+            matched += 1
+    return {
+        "documents": len(docs.documents),
+        "from_notes": docs.from_notes,
+        "from_files": docs.from_files,
+        "matched": matched,
+    }
