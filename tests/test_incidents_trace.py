@@ -286,3 +286,47 @@ def test_approvals_on_the_pull_request_merge_count(repo: GitRepo) -> None:
     assert change.merge is not None and change.merge.pull_request == "#42"
     assert (change.bar, change.bar_reasons) == ("met", ["1 independent approval(s) of 1 required"])
     assert "review-unevidenced" not in [g.control for g in t.gaps]
+
+
+def test_recorded_gate_results_pick_the_run_on_the_head_that_merged(repo: GitRepo) -> None:
+    """First push blocked, second push passed and merged: the trace shows the pass."""
+    import json
+    from datetime import date
+
+    from signoff.gate.check import GateOptions, check
+    from signoff.gate.record import record_result
+    from signoff.incidents.gate_evidence import recorded_gate_evidence
+
+    w = build(repo)
+    repo.git("checkout", "-q", "-b", "pr", "main")
+    sha = repo.commit("AI cart" + AI_TRAILERS, {"payments/cart.py": "C = 1\n"})
+    opts = GateOptions(base="main", head="pr", scan=False, today=date(2026, 1, 9))
+    first = check(w.repo, opts)
+    assert first.verdict == "blocked"  # critical tier, no review evidence
+    record_result(
+        w.repo,
+        json.loads(json.dumps({"schema": "signoff/check/v1", **first.to_json()}, default=str)),
+    )
+    repo.commit(
+        "Review"
+        + HUMAN_TRAILERS
+        + "Approved-by: Margaret Hamilton <mh@example.com>\nApproved-by: Hedy Lamarr <hedy@example.com>\n",
+        allow_empty=True,
+    )
+    second = json.loads(
+        json.dumps({"schema": "signoff/check/v1", **check(w.repo, opts).to_json()}, default=str)
+    )
+    second["verdict"] = "pass"  # as if the forge reviews satisfied every rule on this head
+    second["findings"] = []
+    record_result(w.repo, second)
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge pull request #9 from x/pr", "pr")
+    inc = _pay_incident(w, sha, "2026-01-10T14:00:00")
+    evidence = recorded_gate_evidence(w.repo)
+    assert len(evidence) == 2
+    blocked_last = sorted(evidence, key=lambda e: e.verdict == "blocked")  # order must not matter
+    t = trace(w.repo, get_incident(w.repo, inc), now=NOW, gate_evidence=blocked_last)
+    (change,) = t.changes
+    assert change.gate is not None and change.gate.verdict == "pass"
+    assert change.gate.head == second["changeset"]["head"]
+    assert "gate-overridden" not in [g.control for g in t.gaps]

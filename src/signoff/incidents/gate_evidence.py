@@ -104,10 +104,12 @@ def _evidence(source: str, doc: dict[str, Any]) -> GateEvidence:
     )
 
 
-def evidence_for(sha: str, evidence: Sequence[GateEvidence]) -> GateEvidence | None:
-    """The last given document whose change set holds `sha` (the latest run, by convention)."""
-    found = None
-    for e in evidence:
-        if sha in e.commits:
-            found = e
-    return found
+def evidence_for(
+    sha: str, evidence: Sequence[GateEvidence], landed_head: str | None = None
+) -> GateEvidence | None:
+    """The run that judged `sha` as it landed: a run on `landed_head` (the head that was merged)
+    when there is one, else the last given run whose change set holds `sha`."""
+    matching = [e for e in evidence if sha in e.commits]
+    final = [e for e in matching if landed_head and e.head == landed_head]
+    chosen = final or matching
+    return chosen[-1] if chosen else None

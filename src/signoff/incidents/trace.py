@@ -246,12 +246,19 @@ def trace(
         if merge and merge.commit != commit.sha:  # a pull request's merge carries its reviews
             reviews += review_trailers(read_commit(repo, merge.commit))
         bar, bar_reasons = _bar(change, reviews, then, policy_then)
-        gate = evidence_for(commit.sha, gate_evidence)
+        gate = evidence_for(commit.sha, gate_evidence, _landed_head(repo, merge, commit.sha))
         gaps = _gaps(change, then, bar, bar_reasons, policy_then, others, when, gate)
         out.append(
             ChangeTrace(change, reviews, merge, then, owners_now, bar, bar_reasons, gaps, gate)
         )
     return Trace(incident, conn, out, policy_now)
+
+
+def _landed_head(repo: Repo, merge: MergeEvidence | None, sha: str) -> str | None:
+    """The pull request head that was merged (the merge's second parent), else the commit."""
+    if merge is None or merge.commit == sha:
+        return sha
+    return repo.resolve(f"{merge.commit}^2")
 
 
 def _bar(
