@@ -157,22 +157,25 @@ def _label(incident: Incident, changes: list[SuspectChange]) -> tuple[Label, lis
             tools = ", ".join(_tool(t) for t in c.tools) or "an AI tool"
             scope = "lines" if c.suspect != c.commit.sha and ":" in c.suspect else "commit"
             reasons.append(
-                f"{c.commit.sha[:10]} ({c.suspect}): {scope} {c.author}-authored by {tools}"
+                f"{_named(c)}: {scope} {c.author}-authored by {tools}"
                 f" — {c.provenance.reason or c.provenance.status}"
             )
         return "ai-connected", reasons
     unknown = [c for c in changes if c.author not in ("human", "automation")]
     if unknown or missing:
-        reasons = [
-            f"{c.commit.sha[:10]} ({c.suspect}): provenance {c.author} — unknown is not human"
-            for c in unknown
-        ]
+        reasons = [f"{_named(c)}: provenance {c.author} — unknown is not human" for c in unknown]
         reasons += [f"{sha}: linked commit not found in this repository" for sha in missing]
         return "unknown", reasons
     return "not-ai", [
-        f"{c.commit.sha[:10]} ({c.suspect}): {c.author} — {c.provenance.reason or 'no AI marker'}"
-        for c in changes
+        f"{_named(c)}: {c.author} — {c.provenance.reason or 'no AI marker'}" for c in changes
     ]
+
+
+def _named(c: SuspectChange) -> str:
+    """The commit, and the suspect it came from when that says more than the commit id."""
+    short = c.commit.sha[:10]
+    same = c.commit.sha.startswith(c.suspect.lower())
+    return short if same else f"{short} ({c.suspect})"
 
 
 def _tool(t: ToolUse) -> str:
