@@ -203,3 +203,34 @@ def test_unlink_removes_a_suspect_and_refuses_unknown_targets(repo: GitRepo) -> 
     with pytest.raises(SignoffError, match="is not linked"):
         unlink(w.repo, inc.id, [w.ai_commit])
     assert unlink(w.repo, inc.id, [w.human_commit]).suspects == []
+
+
+def test_creating_never_overwrites_a_record_written_meanwhile(repo: GitRepo) -> None:
+    from signoff.errors import SignoffError
+    from signoff.incidents.model import INCIDENT_SCHEMA, Incident
+    from signoff.incidents.store import incident_path, write_record
+
+    w = build(repo)
+    path = incident_path(w.repo, "INC-0001")
+
+    def racing(data: dict[str, object]) -> None:
+        # another responder's record lands between our check and our write
+        _write(
+            repo,
+            "INC-0001.yaml",
+            GOOD_HEAD.replace("0009", "0001") + "severity: sev1\nstarted: 2026-01-01T00:00:00Z\n",
+        )
+        data.update(
+            {
+                "schema": INCIDENT_SCHEMA,
+                "id": "INC-0001",
+                "title": "mine",
+                "severity": "sev2",
+                "started": "2026-01-02T00:00:00Z",
+            }
+        )
+
+    with pytest.raises(SignoffError, match="created by someone else"):
+        write_record(path, Incident, INCIDENT_SCHEMA, racing, create=True)
+    assert "title: x" in path.read_text()
+    assert [p.name for p in path.parent.iterdir()] == ["INC-0001.yaml"]  # no temp file left

@@ -319,7 +319,16 @@ def write_record(
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, path)
+        if create:
+            try:
+                os.link(tmp, path)  # fails if someone else created it meanwhile: never overwrite
+            except FileExistsError:
+                raise SignoffError(
+                    f"{path.name} was created by someone else just now", "run the command again"
+                ) from None
+            Path(tmp).unlink()
+        else:
+            os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
