@@ -7,7 +7,7 @@ stored in it: they are derived from git and the policy whenever they are asked f
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, model_validator
@@ -160,11 +160,6 @@ class BudgetOverride(Model):
     reason: str = Field(min_length=1)
     granted: date | None = None
     expires: date = Field(description="The last day the override holds.")
-
-
-def utc_datetime(value: datetime) -> datetime:
-    """Naive datetimes are refused by the models; this is for values we create ourselves."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 ATTESTATION_SCHEMA = "signoff/attestation/v1"
