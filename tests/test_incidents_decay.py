@@ -28,6 +28,8 @@ def test_unattested_ai_code_is_listed_most_critical_first(repo: GitRepo) -> None
         ("web/ai.py", "low", 5),
     ]
     assert rows[0].reasons == {"nobody attested": 3}
+    assert [r.path for r in decay(w.repo, today=DAY, min_tier="high")] == ["payments/config.py"]
+    assert [r.path for r in decay(w.repo, today=DAY, workflows=["everything"])] == ["web/ai.py"]
     assert rows[0].accepters == ["Grace Hopper <grace@example.com>"]
 
 

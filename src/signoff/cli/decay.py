@@ -31,6 +31,10 @@ def decay_command(
         None, help="Only these files (default: every AI-touched file)."
     ),
     as_of: str | None = typer.Option(None, "--as-of", help="Judge leavers as of YYYY-MM-DD."),
+    workflow: list[str] = typer.Option([], "--workflow", "-w", help="Only these workflows."),
+    tier: str | None = typer.Option(
+        None, "--tier", help="Only this tier and above: critical, high, moderate, low."
+    ),
     limit: int = typer.Option(50, "--limit", "-n", help="Show at most this many files."),
     repo: str = typer.Option(".", "--repo", "-C", help="Repository to read."),
     as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
@@ -38,7 +42,11 @@ def decay_command(
     """AI-authored code no current person has attested to understand, most critical first."""
     from signoff.incidents.decay import decay
 
-    rows = decay(open_repo(repo), today=_day(as_of), paths=path or None)
+    if tier is not None and tier not in ("critical", "high", "moderate", "low"):
+        raise SignoffError(f"--tier {tier!r} is not a tier", "use critical, high, moderate or low")
+    rows = decay(
+        open_repo(repo), today=_day(as_of), paths=path or None, workflows=workflow, min_tier=tier
+    )
     if as_json:
         emit_json("decay", {"files": [r.to_json() for r in rows[:limit]], "total": len(rows)})
         return

@@ -161,9 +161,17 @@ def _blame(repo: Repo, path: str, head: str) -> list[BlameLine]:
 
 
 def decay(
-    repo: Repo, *, today: date | None = None, paths: Sequence[str] | None = None
+    repo: Repo,
+    *,
+    today: date | None = None,
+    paths: Sequence[str] | None = None,
+    workflows: Sequence[str] = (),
+    min_tier: str | None = None,
 ) -> list[DecayedFile]:
-    """Files with AI-authored lines nobody current has attested to, most critical and largest first."""
+    """Files with AI-authored lines nobody current has attested to, most critical and largest first.
+
+    `workflows` and `min_tier` narrow the files before any blame runs (blame is the cost).
+    """
     when = today or date.today()
     if repo.head() is None:
         return []
@@ -175,6 +183,11 @@ def decay(
     ]
     files = list(paths) if paths is not None else ai_touched_files(repo)
     owners = {o.path: o for o in owners_for(policy, files, today=when)}
+    if workflows:
+        files = [f for f in files if (o := owners[f].ownership) and o.workflow.id in workflows]
+    if min_tier is not None:
+        floor = TIER_RANK[min_tier]
+        files = [f for f in files if TIER_RANK.get(owners[f].tier or "", -1) >= floor]
     ancestry = _Ancestry(repo)
     out: list[DecayedFile] = []
     head = repo.require_commit("HEAD")
