@@ -15,6 +15,7 @@ from signoff.provenance.foreign import parse_agent_trace, parse_gitai_note
 from signoff.provenance.markers import find_markers
 from signoff.provenance.model import (
     CONFIDENCE_ORDER,
+    SILENT,
     Confidence,
     LineRecord,
     Marker,
@@ -23,8 +24,6 @@ from signoff.provenance.model import (
     ToolUse,
 )
 from signoff.provenance.notes import parse_signoff_notes
-
-SILENT = "no provenance marker or record; unknown is not human"
 
 
 def detect(

@@ -22,6 +22,8 @@ Kind = Literal["ai", "automation", "ambiguous", "human"]
 STATUSES: tuple[Status, ...] = ("ai", "mixed", "human", "unknown", "automation")
 CONFIDENCE_ORDER: dict[str, int] = {"strong": 3, "medium": 2, "weak": 1}
 SCHEMA = "signoff/provenance-record/v1"
+# The reason given when nothing was found: the most common verdict on long histories.
+SILENT = "no provenance marker or record; unknown is not human"
 
 
 @dataclass(frozen=True, slots=True)

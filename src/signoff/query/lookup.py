@@ -7,8 +7,6 @@ from collections.abc import Iterable
 from signoff.git.log import iter_commits, read_commit
 from signoff.git.notes import cat_blobs, notes_refs
 from signoff.git.repo import Repo
-from signoff.provenance.detect import detect
-from signoff.provenance.foreign import read_agent_traces
 from signoff.provenance.model import Provenance
 from signoff.store.index import Index, IndexUpdate, open_index
 
@@ -75,6 +73,9 @@ class ProvenanceLookup:
         return {sha: self._cache[sha] for sha in wanted}
 
     def _detect_live(self, shas: list[str]) -> dict[str, Provenance]:
+        from signoff.provenance.detect import detect
+        from signoff.provenance.foreign import read_agent_traces
+
         signoff_notes = _notes_for(self.repo, "signoff", shas)
         ai_notes = _notes_for(self.repo, "ai", shas)
         traces = read_agent_traces(self.repo)

@@ -19,9 +19,7 @@ from pathlib import Path
 from signoff.git.log import Commit, Person, iter_commits
 from signoff.git.notes import notes_state, read_notes
 from signoff.git.repo import Repo
-from signoff.provenance.detect import SILENT, detect
-from signoff.provenance.foreign import read_agent_traces
-from signoff.provenance.model import Provenance, ToolUse
+from signoff.provenance.model import SILENT, Provenance, ToolUse
 
 SCHEMA_VERSION = "4"
 NOTES = ("signoff", "ai", "agent-trace")
@@ -198,9 +196,15 @@ def _notes_fingerprint(repo: Repo) -> str:
     return "|".join(notes_state(repo, name) for name in NOTES)
 
 
+# Detection and foreign readers are imported where used: a warm index answers without them,
+# which keeps `signoff explain` on a warm index from compiling the whole marker table.
+
+
 def _all_notes(
     repo: Repo,
 ) -> tuple[dict[str, list[bytes]], dict[str, list[bytes]], dict[str, list[bytes]]]:
+    from signoff.provenance.foreign import read_agent_traces
+
     return read_notes(repo, "signoff"), read_notes(repo, "ai"), read_agent_traces(repo)
 
 
@@ -297,6 +301,8 @@ def _refresh_notes(
     traces: dict[str, list[bytes]],
 ) -> int:
     """Re-detect commits whose notes were added, changed or removed since the last update."""
+    from signoff.provenance.detect import detect
+
     stored = dict(conn.execute("SELECT sha, note_key FROM commits").fetchall())
     noted = set(signoff_notes) | set(ai_notes) | set(traces)
     changed = [
@@ -363,6 +369,8 @@ def _insert(
     traces: dict[str, list[bytes]],
     progress: Progress | None,
 ) -> int:
+    from signoff.provenance.detect import detect
+
     boundary = set(repo.shallow_boundary())
     revs = [*tips, *(f"^{sha}" for sha in exclude)]
     commit_rows: list[tuple[object, ...]] = []
