@@ -89,3 +89,40 @@ def test_text_output_has_no_colour_when_piped(history: GitRepo) -> None:
     assert out.returncode == 0
     assert "\x1b[" not in out.stdout
     assert "claude-code" in out.stdout and "accepted by" in out.stdout
+
+
+def test_fast_explain_accepts_exactly_the_typer_options() -> None:
+    """The typer-free `explain` path and the typer command must not drift apart."""
+    import inspect
+
+    from signoff.cli import entry, explain
+
+    typer_options = {}
+    for name, param in inspect.signature(explain.explain_command).parameters.items():
+        decls = getattr(param.default, "param_decls", None)
+        if decls and all(d.startswith("-") for d in decls):
+            typer_options[name] = tuple(sorted(decls))
+    fast_options = {k: tuple(sorted(v)) for k, v in entry.EXPLAIN_OPTIONS.items()}
+    assert typer_options == fast_options
+
+
+def test_fast_and_full_explain_print_the_same_document(history: GitRepo) -> None:
+    fast = signoff(history, "explain", "HEAD", "--json")
+    full = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from signoff.cli.main import run; sys.argv[0]='signoff'; run()",
+            "explain",
+            "HEAD",
+            "--json",
+        ],
+        cwd=history.path,
+        capture_output=True,
+        text=True,
+        env=history.env,
+    )
+    assert fast.returncode == full.returncode == 0, full.stderr
+    assert json.loads(fast.stdout) == json.loads(full.stdout)
+    help_text = signoff(history, "explain", "--help")
+    assert help_text.returncode == 0 and "--no-index" in help_text.stdout

@@ -1,3 +1,3 @@
-from signoff.cli.main import run
+from signoff.cli.entry import run
 
 run()
