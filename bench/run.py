@@ -25,7 +25,9 @@ sys.path.insert(0, str(HERE.parent / "src"))
 
 from generate import generate  # noqa: E402
 
-SIGNOFF = [sys.executable, "-m", "signoff"]
+# The console script users run (not `python -m`, which adds runpy's own imports).
+_SCRIPT = Path(sys.executable).with_name("signoff")
+SIGNOFF = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "signoff"]
 
 
 def timed(fn: Callable[[], object], runs: int) -> float:

@@ -80,3 +80,12 @@ def test_shallow_clone_reports_its_cut(repo: GitRepo, tmp_path: Path) -> None:
     r = Repo.discover(clone)
     assert r.shallow_boundary() == [r.head()]
     assert [c.subject for c in iter_commits(r)] == ["c2"]
+
+
+def test_bare_repository_is_read(repo: GitRepo, tmp_path: Path) -> None:
+    repo.commit("one\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n", {"a": "a\n"})
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True)
+    r = Repo.discover(bare)
+    assert r.git_dir == bare.resolve() and r.head() == repo.head()
+    assert [c.subject for c in iter_commits(r)] == ["one"]

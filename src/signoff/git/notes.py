@@ -73,12 +73,6 @@ def read_notes(repo: Repo, name: str) -> dict[str, list[bytes]]:
     return {c: [contents[b] for b in blobs if b in contents] for c, blobs in blob_of.items()}
 
 
-def notes_state(repo: Repo, name: str) -> str:
-    """A fingerprint of the notes refs: changes whenever any of them moves."""
-    parts = [f"{ref}={repo.ref_sha(ref)}" for ref in notes_refs(repo, name)]
-    return ";".join(parts)
-
-
 def write_note(repo: Repo, ref: str, commit: str, content: bytes, *, append: bool = False) -> None:
     """Attach `content` to `commit` under `ref` (replacing, or appending as a new line)."""
     verb = "append" if append else "add"

@@ -36,6 +36,8 @@ def _repo_path(repo: Repo, text: str) -> str | None:
         rel = text
     if (repo.root / rel).is_file():
         return rel
+    if any(mark in text for mark in ("~", "^", "@{")):
+        return None  # revision syntax, not a path: spare a git process on the hot path
     if repo.head() and repo.run("ls-tree", "--name-only", "HEAD", "--", rel, check=False).strip():
         return rel
     return None

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from signoff.git.log import Commit, Person, iter_commits
-from signoff.git.notes import notes_state, read_notes
+from signoff.git.notes import read_notes
 from signoff.git.repo import Repo
 from signoff.provenance.model import SILENT, Provenance, ToolUse
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 NOTES = ("signoff", "ai", "agent-trace")
 
 _SCHEMA = """
@@ -193,7 +193,20 @@ def _tips(repo: Repo) -> list[str]:
 
 
 def _notes_fingerprint(repo: Repo) -> str:
-    return "|".join(notes_state(repo, name) for name in NOTES)
+    """Where every notes ref Signoff reads points, from one `for-each-ref` (not one per ref):
+    this runs before every warm query, so it must cost a single git process."""
+    out = repo.run(
+        "for-each-ref", "--format=%(refname) %(objectname)", "refs/notes/", check=False
+    ).decode()
+    wanted = []
+    for line in out.splitlines():
+        ref, _, sha = line.partition(" ")
+        name = ref.rsplit("/", 1)[-1]
+        local = ref == f"refs/notes/{name}"
+        remote = ref.startswith("refs/notes/remotes/") and ref.count("/") == 4
+        if name in NOTES and (local or remote):
+            wanted.append(f"{ref}={sha}")
+    return "|".join(sorted(wanted))
 
 
 # Detection and foreign readers are imported where used: a warm index answers without them,
