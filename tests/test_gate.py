@@ -433,3 +433,32 @@ def test_recorded_results_reach_the_incident_trace(base: GitRepo) -> None:
     assert doc["verdict"] == "pass" and "signoff-checks" in source
     (evidence,) = recorded_gate_evidence(Repo.discover(base.path))
     assert evidence.verdict == "pass" and base.head() in evidence.commits
+
+
+def test_accountable_approval_and_unowned_paths(repo: GitRepo) -> None:
+    policy = POLICY.replace(
+        "high: {min_approvals: 1, reviewer_roles: [security-reviewer], max_reviewable_lines: 20}",
+        "high: {min_approvals: 1, require_accountable_approval: true}",
+    ).replace('paths: ["*"]', "paths: [/docs/]")
+    repo.commit("base\n", {"signoff.yaml": policy, "payments/a.py": "a = 1\n", "misc/b.py": "b\n"})
+    repo.git("checkout", "-q", "-b", "feature")
+    head = repo.commit(
+        "ai payments" + CLAUDE,
+        {"payments/a.py": "a = 2\n"},
+        author=GRACE,
+    )
+    repo.commit("human misc\n\nAI-Assisted: none\n", {"misc/b.py": "b = 2\n"}, author=GRACE)
+    head = repo.head()
+    by_hedy = run(repo, scan=False, forge_review=review(head, ("hedy", head)))
+    assert "review.accountable" in rules(by_hedy)  # ada is payments' accountable
+    assert "owner.unowned-human" in rules(by_hedy, blocking=False)
+    by_ada = run(repo, scan=False, forge_review=review(head, ("ada", head)))
+    assert "review.accountable" not in rules(by_ada)
+
+
+def test_a_required_scanner_that_cannot_run_blocks(base: GitRepo) -> None:
+    head = base.commit("ai" + CLAUDE, {"payments/x.py": "x = 1\n"}, author=GRACE)
+    result = run(base, scanners=("semgrep",), forge_review=review(head, ("ada", head)))
+    not_run = [f for f in result.findings if f.rule == "scan.not-run"]
+    assert not_run and "semgrep" in not_run[0].message
+    assert not not_run[0].blocks  # not required by the bar: a warning, said plainly
