@@ -105,3 +105,16 @@ def git_test_env(home: Path) -> dict[str, str]:
         if key in {"CLAUDECODE", "SIGNOFF_AI", "CURSOR_AGENT", "GEMINI_CLI", "CODEX_SANDBOX"}:
             del env[key]
     return env
+
+
+def run_signoff(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real console entry (`python -m signoff`) in `repo`, with the test's git environment."""
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "signoff", *args],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        env=repo.env,
+    )

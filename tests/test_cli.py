@@ -11,20 +11,14 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.gitrepo import GitRepo
+from tests.gitrepo import GitRepo, run_signoff
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schemas"
 CLAUDE = "\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n"
 
 
 def signoff(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "signoff", *args],
-        cwd=repo.path,
-        capture_output=True,
-        text=True,
-        env=repo.env,
-    )
+    return run_signoff(repo, *args)
 
 
 def validated(name: str, text: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import pytest
 from signoff.git.repo import Repo
 from signoff.policy import json_schema, json_schema_text, load_policy
 from signoff.query.ownership import ownership_for
-from tests.gitrepo import GitRepo
+from tests.gitrepo import GitRepo, run_signoff
 from tests.policy_fixtures import base, dump, workflow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,13 +26,7 @@ AS_OF = "2026-03-01"
 
 
 def signoff(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "signoff", *args],
-        cwd=repo.path,
-        capture_output=True,
-        text=True,
-        env=repo.env,
-    )
+    return run_signoff(repo, *args)
 
 
 def validated(name: str, text: str) -> dict[str, Any]:

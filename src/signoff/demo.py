@@ -364,31 +364,7 @@ def gate_demo(r: DemoRepo, report: Path) -> None:
         env=claude,
     )
     _check(r, report, "3. fixed: no shell=True")
-    reviews = report / "pull-reviews.json"
-    reviews.write_text(
-        json.dumps(
-            {
-                "pull": {
-                    "number": 43,
-                    "title": "Export refunds",
-                    "state": "open",
-                    "user": {"login": "sam"},
-                    "head": {"sha": head, "ref": "feature/refund-export"},
-                    "base": {"ref": "main"},
-                },
-                "reviews": [
-                    {
-                        "id": 1,
-                        "user": {"login": "maya"},
-                        "state": "APPROVED",
-                        "commit_id": head,
-                        "submitted_at": "2026-02-10T10:00:00Z",
-                    }
-                ],
-            },
-            indent=2,
-        )
-    )
+    reviews = _approval(report, "pull-reviews.json", head)
     _check(
         r, report, "4. fixed: Maya (security-reviewer) approves the current head", reviews=reviews
     )
