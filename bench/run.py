@@ -215,11 +215,7 @@ def bench_audit() -> list[dict[str, object]]:
         import audit  # type: ignore[import-not-found]
     except ImportError:
         return []
-    result = audit.run()
-    rows = []
-    for row in result.get("rows", []):
-        rows.append(row)
-    return rows
+    return list(audit.run().get("rows", []))
 
 
 def bench_hook(runs: int) -> list[dict[str, object]]:

@@ -11,9 +11,9 @@ from typing import Any
 
 from signoff.git.notes import cat_blobs, list_notes
 from signoff.git.repo import Repo
+from signoff.layout import POLICY_FILE
 
 NOTE_REFS = ("refs/notes/signoff", "refs/notes/ai")
-POLICY_PATH = "signoff.yaml"
 
 
 def sha256_hex(data: bytes) -> str:
@@ -56,13 +56,13 @@ def blob_ids(repo: Repo, specs: Iterable[str]) -> dict[str, str]:
 def policy_digests(repo: Repo, shas: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The signoff.yaml each commit carries, by blob id and SHA-256 (absent when it has none)."""
     shas = list(shas)
-    ids = blob_ids(repo, (f"{sha}:{POLICY_PATH}" for sha in shas))
+    ids = blob_ids(repo, (f"{sha}:{POLICY_FILE}" for sha in shas))
     contents = cat_blobs(repo, set(ids.values()))
     out: dict[str, dict[str, Any]] = {}
     for sha in shas:
-        oid = ids.get(f"{sha}:{POLICY_PATH}")
+        oid = ids.get(f"{sha}:{POLICY_FILE}")
         if oid and oid in contents:
-            out[sha] = {"path": POLICY_PATH, "gitBlob": oid, "sha256": sha256_hex(contents[oid])}
+            out[sha] = {"path": POLICY_FILE, "gitBlob": oid, "sha256": sha256_hex(contents[oid])}
     return out
 
 

@@ -12,16 +12,15 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from signoff.audit.digests import POLICY_PATH, blob_ids, sha256_hex
+from signoff.audit.digests import blob_ids, sha256_hex
 from signoff.git.notes import cat_blobs
 from signoff.git.repo import Repo
+from signoff.layout import POLICY_FILE
 from signoff.policy import Policy, PolicyError, load_policy
 from signoff.policy.accountable import Accountable, classify
 from signoff.policy.bars import EffectiveBar, strictest, workflow_bar
 from signoff.policy.match import ai_verdict, matching_workflows, strictest_tier
 from signoff.policy.model import Workflow
-
-EXCEPTIONS_PATH = ".signoff/exceptions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,20 +96,20 @@ def policy_versions(
     repo: Repo, commits: list[str], position: dict[str, int]
 ) -> list[PolicyVersion]:
     """Load each version of the policy made by `commits` (first-parent commits, oldest first)."""
-    ids = blob_ids(repo, (f"{sha}:{POLICY_PATH}" for sha in commits))
+    ids = blob_ids(repo, (f"{sha}:{POLICY_FILE}" for sha in commits))
     contents = cat_blobs(repo, set(ids.values()))
     versions = []
     for sha in commits:
-        blob = ids.get(f"{sha}:{POLICY_PATH}")
+        blob = ids.get(f"{sha}:{POLICY_FILE}")
         policy: Policy | None = None
         problem: str | None = None
         if blob is None:
-            problem = f"{POLICY_PATH} was removed"
+            problem = f"{POLICY_FILE} was removed"
         else:
             try:
                 policy = load_policy(repo, sha)
             except PolicyError as exc:
-                problem = f"{POLICY_PATH} did not load: {str(exc).splitlines()[0]}"
+                problem = f"{POLICY_FILE} did not load: {str(exc).splitlines()[0]}"
         digest = sha256_hex(contents[blob]) if blob and blob in contents else None
         versions.append(PolicyVersion(sha, position[sha], blob, digest, policy, problem))
     return versions

@@ -17,18 +17,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from signoff.audit.digests import POLICY_PATH
 from signoff.audit.period import Period, commit_ts
-from signoff.audit.policies import EXCEPTIONS_PATH, PolicyVersion, policy_versions
+from signoff.audit.policies import PolicyVersion, policy_versions
 from signoff.errors import SignoffError
 from signoff.git.log import Commit, Person, parse_trailers
 from signoff.git.repo import Repo
+from signoff.layout import EXCEPTIONS_DIR, POLICY_FILE
 from signoff.policy.model import TIER_RANK
+from signoff.provenance.model import AI_STATUSES
 from signoff.review.evidence import REVIEW_TRAILERS, parse_person, pull_request_of
 from signoff.store.index import Index, Progress, open_index
 
 APPROVING = ("reviewed", "approved", "acked")
-AI_STATUSES = ("ai", "mixed")
 
 
 @dataclass(slots=True)
@@ -371,7 +371,7 @@ def _policy_commits(
     """First-parent commits that changed the policy or its exceptions (from the index)."""
     touched = conn.execute(
         "SELECT DISTINCT sha FROM commit_files WHERE path = ? OR path LIKE ?",
-        (POLICY_PATH, f"{EXCEPTIONS_PATH}/%"),
+        (POLICY_FILE, f"{EXCEPTIONS_DIR}/%"),
     ).fetchall()
     found = {owner.get(sha, sha) for (sha,) in touched}
     return sorted((s for s in found if s in position), key=position.__getitem__)

@@ -8,6 +8,7 @@ from typing import Any
 from signoff.audit.population import Change, Population
 from signoff.git.log import read_commit
 from signoff.git.repo import Repo
+from signoff.layout import POLICY_FILE
 from signoff.review.evidence import review_trailers
 
 
@@ -36,7 +37,7 @@ def policy_snapshots(repo: Repo, population: Population) -> list[dict[str, Any]]
                 "pull_request": pull_request,
                 "approved_by": approvers,
                 "reviews": reviews,
-                "path": "signoff.yaml",
+                "path": POLICY_FILE,
                 "git_blob": version.blob,
                 "sha256": version.sha256,
                 "loaded": version.policy is not None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from enum import Enum
@@ -11,7 +10,8 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from signoff.cli.output import console, emit_json, open_repo
+from signoff.cli.document import json_document, versioned
+from signoff.cli.output import console, open_repo
 
 
 class Format(str, Enum):
@@ -57,6 +57,7 @@ def check_command(
     """Judge a change against the acceptance bar its tier demands: pass (0) or blocked (1)."""
     from signoff.gate.check import GateOptions, check
     from signoff.gate.report import markdown, sarif, text
+    from signoff.report.sarif import dumps
     from signoff.review.forge import github_event_review, load_forge_review
 
     r = open_repo(repo)
@@ -76,17 +77,15 @@ def check_command(
     if as_json:
         fmt = Format.json
     rendered = {
-        Format.json: lambda: json.dumps(
-            {"schema": "signoff/check/v1", **result.to_json()}, indent=2, ensure_ascii=False
-        ),
-        Format.sarif: lambda: json.dumps(sarif(result), indent=2, ensure_ascii=False),
+        Format.json: lambda: json_document("check", result.to_json()),
+        Format.sarif: lambda: dumps(sarif(result)),
         Format.markdown: lambda: markdown(result),
         Format.text: lambda: "\n".join(text(result)),
     }
     if record:
         from signoff.gate.record import record_result
 
-        record_result(r, {"schema": "signoff/check/v1", **result.to_json()})
+        record_result(r, versioned("check", result.to_json()))
     if sarif_out:
         _write(sarif_out, rendered[Format.sarif]())
     if markdown_out:
@@ -94,9 +93,7 @@ def check_command(
     body = rendered[fmt]()
     if output:
         _write(output, body)
-    if fmt == Format.json:
-        emit_json("check", result.to_json())
-    elif fmt == Format.text:
+    if fmt == Format.text:
         _print_text(text(result), result.blocked)
     else:
         sys.stdout.write(body if body.endswith("\n") else body + "\n")

@@ -11,7 +11,6 @@ argparse and calls the same library function and renderer as the typer command; 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 EXPLAIN_OPTIONS = {
@@ -58,8 +57,9 @@ def fast_explain(args: list[str]) -> int | None:
             sys.stderr.write(f"  fix: {exc.hint}\n")
         return 2
     if ns.as_json:
-        doc = {"schema": "signoff/explain/v1", **result.to_json()}
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
+        from signoff.cli.document import json_document
+
+        sys.stdout.write(json_document("explain", result.to_json()))
         return 0
     from signoff.cli.explain import render
 

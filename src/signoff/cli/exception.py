@@ -36,14 +36,19 @@ def request_command(
 ) -> None:
     """Draft `.signoff/exceptions/<id>.yaml`; it counts once merged and approved by an allowed approver."""
     from signoff.errors import SignoffError
-    from signoff.gate.check import policy_in_force
     from signoff.gate.exceptions import draft_exception
+    from signoff.policy import policy_in_force
 
     if (boundary is None) == (not suppression):
         raise SignoffError("say what the exception is for", "give --boundary ID, or --suppression")
     r = open_repo(repo)
     policy = policy_in_force(r, None)
-    who = r.run_text("config", "user.email", check=False).strip() or None
+    email = r.run_text("config", "user.email", check=False).strip().lower()
+    requester = None
+    if policy is not None and email:  # the requester, when the registry knows them
+        requester = next(
+            (p.id for p in policy.people.values() if email in (e.lower() for e in p.emails)), None
+        )
     draft = draft_exception(
         r,
         policy,
@@ -52,7 +57,7 @@ def request_command(
         reason=reason,
         approver=approver,
         days=days,
-        requested_by=None,
+        requested_by=requester,
         exception_id=exception_id,
     )
     if as_json:
@@ -62,7 +67,6 @@ def request_command(
                 "path": str(draft.path),
                 "record": draft.text,
                 "warnings": draft.warnings,
-                "requested_by_email": who,
             },
         )
         return

@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-JSON_SCHEMA_VERSION = "1"
+from signoff.cli.document import json_document
+
+if TYPE_CHECKING:
+    from signoff.git.repo import Repo
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def emit_json(kind: str, data: Any) -> None:
-    """Print a versioned JSON document: {"signoff": version, "kind": ..., "data": ...}."""
-    doc = {"schema": f"signoff/{kind}/v{JSON_SCHEMA_VERSION}", **data}
-    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
-    sys.stdout.write("\n")
+    """Print the versioned JSON document of a command (`signoff.cli.document`)."""
+    sys.stdout.write(json_document(kind, data))
 
 
 def short(sha: str | None) -> str:
     return sha[:10] if sha else "-"
 
 
-def open_repo(path: str) -> Any:
+def open_repo(path: str) -> Repo:
     """The repository at `path` (the CLI's --repo option)."""
     from signoff.git.repo import Repo
 

@@ -15,11 +15,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from signoff.errors import SignoffError
 from signoff.gate.changeset import AddedLine, ChangeSet, range_changeset, staged_changeset
 from signoff.gate.findings import GATE_RULES, GateFinding, Severity
 from signoff.git.notes import cat_blobs
 from signoff.git.repo import Repo
-from signoff.policy import POLICY_FILE, PathOwner, Policy, load_policy, owners_for
+from signoff.policy import PathOwner, Policy, owners_for, policy_in_force
 from signoff.policy.bars import EffectiveBar, strictest
 from signoff.policy.model import Person
 from signoff.review.evidence import parse_person
@@ -108,8 +109,10 @@ def check(repo: Repo, options: GateOptions) -> CheckResult:
         policy_rev = options.policy_rev or ("HEAD" if repo.head() else None)
     else:
         if options.base is None:
-            raise_usage()
-        assert options.base is not None
+            raise SignoffError(
+                "nothing to check: give --base REF (a pull request) or --staged (a commit)",
+                "signoff check --base origin/main, or signoff check --staged",
+            )
         cs = range_changeset(repo, options.base, options.head, use_index=options.use_index)
         policy_rev = options.policy_rev or cs.base
     policy = policy_in_force(repo, policy_rev)
@@ -125,7 +128,7 @@ def check(repo: Repo, options: GateOptions) -> CheckResult:
     findings += ctx.budget_rules()
     findings += ctx.capacity_rules()
     findings += ctx.scan_rules()
-    result = CheckResult(
+    return CheckResult(
         changeset=cs,
         findings=findings,
         policy_file=policy.file if policy else None,
@@ -135,29 +138,6 @@ def check(repo: Repo, options: GateOptions) -> CheckResult:
         exceptions_used=ctx.exceptions_used,
         tools_owners=ctx.tool_owners(),
     )
-    return result
-
-
-def raise_usage() -> None:
-    from signoff.errors import SignoffError
-
-    raise SignoffError(
-        "nothing to check: give --base REF (a pull request) or --staged (a commit)",
-        "signoff check --base origin/main, or signoff check --staged",
-    )
-
-
-def policy_in_force(repo: Repo, rev: str | None) -> Policy | None:
-    """The policy at `rev` (the work tree when None), or None when no signoff.yaml exists there.
-
-    A policy that exists but cannot be read is an error (PolicyError), never "no policy".
-    """
-    if rev is None:
-        if not (repo.root / POLICY_FILE).exists():
-            return None
-    elif not repo.succeeds("cat-file", "-e", f"{rev}:{POLICY_FILE}"):
-        return None
-    return load_policy(repo, rev)
 
 
 def _f(rule: str, message: str, severity: Severity | None = None, **kw: Any) -> GateFinding:

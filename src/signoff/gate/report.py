@@ -13,6 +13,7 @@ from typing import Any
 from signoff.gate.changeset import AddedLine
 from signoff.gate.check import CheckResult
 from signoff.gate.findings import GATE_RULES, GateFinding
+from signoff.layout import POLICY_FILE
 from signoff.report.sarif import RuleDescriptor, SarifFinding, sarif_log
 
 LEVEL = {"block": "error", "warn": "warning", "note": "note"}
@@ -51,7 +52,7 @@ def sarif(result: CheckResult, *, category: str = "signoff") -> dict[str, Any]:
             rule_id=f.rule,
             level=LEVEL[f.severity],
             message=f.message + (f" Fix: {f.fix}" if f.fix else ""),
-            path=f.path or (result.policy_file or "signoff.yaml"),
+            path=f.path or (result.policy_file or POLICY_FILE),
             start_line=f.start_line,
             end_line=f.end_line,
             fingerprint=f.fingerprint,
@@ -120,8 +121,8 @@ def _checklist(result: CheckResult) -> list[str]:
     ai_files = [f.path for f in cs.files if cs.ai_lines(f.path)]
     if not ai_files:
         return ["No AI-authored lines in this change: the standard review applies."]
-    tiers = {w["workflow"]: w["tier"] for w in result.to_json()["workflows"]}
-    top = max((t for t in tiers.values() if t), key=_rank, default="moderate")
+    tiers = [o.tier for o in result.owners if o.tier and o.path in ai_files]
+    top = max(tiers, key=_rank, default="moderate")
     out = [
         f"#### Review checklist (AI-assisted, {top} tier)",
         "",

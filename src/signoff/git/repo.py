@@ -15,8 +15,6 @@ from pathlib import Path
 
 from signoff.errors import SignoffError
 
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-
 
 class GitError(SignoffError):
     """git refused or failed; the message carries git's own words."""
@@ -143,9 +141,6 @@ class Repo:
         sha = out.decode().strip()
         return sha or None
 
-    def is_detached(self) -> bool:
-        return self.run("symbolic-ref", "--quiet", "HEAD", check=False).strip() == b""
-
     def resolve(self, rev: str) -> str | None:
         """The full commit id `rev` names, or None when it names no commit."""
         if rev.startswith("-"):
@@ -178,10 +173,6 @@ class Repo:
     def ref_sha(self, ref: str) -> str | None:
         out = self.run("rev-parse", "--verify", "--quiet", ref, check=False)
         return out.decode().strip() or None
-
-    def config_get_all(self, key: str) -> list[str]:
-        out = self.run("config", "--get-all", key, check=False)
-        return [line for line in out.decode("utf-8", "replace").splitlines() if line]
 
     def is_tracked(self, path: str) -> bool:
         out = self.run("ls-files", "--error-unmatch", "--", path, check=False)

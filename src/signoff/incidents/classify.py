@@ -14,12 +14,11 @@ from typing import Any, Literal
 from signoff.git.log import Commit, iter_commits
 from signoff.git.repo import Repo
 from signoff.incidents.model import Incident, Suspect
-from signoff.provenance.model import Provenance, ToolUse
+from signoff.provenance.model import AI_STATUSES, Provenance, ToolUse
 from signoff.query.blame import blame_lines
 from signoff.query.lookup import ProvenanceLookup
 
 Label = Literal["ai-connected", "not-ai", "unknown"]
-AI_STATUSES = ("ai", "mixed")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ stored in it: they are derived from git and the policy whenever they are asked f
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AwareDatetime, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -36,18 +36,7 @@ Category = Literal[
     "logic",
     "other",
 ]
-CATEGORIES: tuple[str, ...] = (
-    "config",
-    "injection",
-    "auth",
-    "concurrency",
-    "dependency",
-    "data",
-    "performance",
-    "error-handling",
-    "logic",
-    "other",
-)
+CATEGORIES: tuple[str, ...] = get_args(Category)
 
 IncidentId = Annotated[
     str,

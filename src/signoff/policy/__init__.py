@@ -3,6 +3,7 @@
 Public entry points (what other commands call):
 
 - `load_policy(repo, rev=None)`: the policy in the work tree or committed at a revision;
+- `policy_in_force(repo, rev)`: the same, or None when no signoff.yaml exists there;
 - `check_policy(policy, ai_paths=...)`: every finding, and DO NOT SHIP when one blocks;
 - `owners_for(policy, paths)`, `accountable_for(policy, paths)`: who owns what, and the chain;
 - `ai_touched_paths(repo)`: the provenance hook the coverage rule uses;
@@ -12,16 +13,11 @@ Public entry points (what other commands call):
 
 from __future__ import annotations
 
+from signoff.layout import EXCEPTIONS_DIR, POLICY_FILE
 from signoff.policy.codeowners import draft_from_codeowners
 from signoff.policy.coverage import CoverageUnavailable, ai_touched_paths
 from signoff.policy.findings import RULES, Finding, PolicyError
-from signoff.policy.load import (
-    EXCEPTIONS_DIR,
-    POLICY_FILE,
-    load_policy,
-    load_policy_file,
-    load_policy_text,
-)
+from signoff.policy.load import load_policy, load_policy_file, load_policy_text, policy_in_force
 from signoff.policy.registry import Policy
 from signoff.policy.resolve import Accountability, PathOwner, accountable_for, owners_for
 from signoff.policy.rules import CheckReport, check_policy
@@ -48,4 +44,5 @@ __all__ = [
     "load_policy_file",
     "load_policy_text",
     "owners_for",
+    "policy_in_force",
 ]

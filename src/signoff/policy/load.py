@@ -21,13 +21,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from signoff.git.repo import Repo
+from signoff.layout import EXCEPTIONS_DIR, POLICY_FILE
 from signoff.policy.findings import Finding, PolicyError
 from signoff.policy.model import EXCEPTION_SCHEMA, POLICY_SCHEMA, ExceptionRecord, PolicyDocument
 from signoff.policy.registry import LoadedException, Origin, Policy
 from signoff.policy.yamlsafe import DEFAULT_LIMITS, Limits, Loc, SourceMap, YamlProblem, load_yaml
 
-POLICY_FILE = "signoff.yaml"
-EXCEPTIONS_DIR = ".signoff/exceptions"
 EXCEPTION_LIMITS = Limits(max_bytes=64 * 1024, max_nodes=5_000)
 MAX_EXCEPTION_FILES = 1000
 
@@ -71,6 +70,19 @@ def load_policy(repo: Repo, rev: str | None = None) -> Policy:
     policy = load_policy_text(text, POLICY_FILE, exceptions)
     policy.rev = sha
     return policy
+
+
+def policy_in_force(repo: Repo, rev: str | None) -> Policy | None:
+    """The policy at `rev` (the work tree when None), or None when no signoff.yaml exists there.
+
+    A policy that exists but cannot be read is an error (PolicyError), never "no policy".
+    """
+    if rev is None:
+        if not (repo.root / POLICY_FILE).exists():
+            return None
+    elif not repo.succeeds("cat-file", "-e", f"{rev}:{POLICY_FILE}"):
+        return None
+    return load_policy(repo, rev)
 
 
 def load_policy_file(path: Path, *, display: str | None = None) -> Policy:
@@ -564,37 +576,32 @@ def _too_many(file: str) -> PolicyError:
     )
 
 
+def _unreadable(shown: str, exc: OSError) -> PolicyError:
+    return PolicyError(
+        [
+            Finding(
+                "file.unreadable",
+                f"cannot read {shown}: {exc.strerror}",
+                "check permissions",
+                shown,
+            )
+        ]
+    )
+
+
 def _read_file(path: Path, shown: str, limits: Limits) -> bytes | None:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise PolicyError(
-            [
-                Finding(
-                    "file.unreadable",
-                    f"cannot read {shown}: {exc.strerror}",
-                    "check permissions",
-                    shown,
-                )
-            ]
-        ) from None
+        raise _unreadable(shown, exc) from None
     if size > limits.max_bytes:
         raise _too_large(shown, size, limits)
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise PolicyError(
-            [
-                Finding(
-                    "file.unreadable",
-                    f"cannot read {shown}: {exc.strerror}",
-                    "check permissions",
-                    shown,
-                )
-            ]
-        ) from None
+        raise _unreadable(shown, exc) from None
 
 
 def _read_blob(repo: Repo, sha: str, path: str, limits: Limits, rev: str) -> bytes | None:

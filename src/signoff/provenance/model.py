@@ -19,9 +19,9 @@ Confidence = Literal["strong", "medium", "weak"]
 # involved without showing that it wrote the change (aider as committer only).
 Kind = Literal["ai", "automation", "ambiguous", "human"]
 
-STATUSES: tuple[Status, ...] = ("ai", "mixed", "human", "unknown", "automation")
+# The statuses that count as AI-assisted everywhere (stats, gate, audit, incidents).
+AI_STATUSES: tuple[Status, ...] = ("ai", "mixed")
 CONFIDENCE_ORDER: dict[str, int] = {"strong": 3, "medium": 2, "weak": 1}
-SCHEMA = "signoff/provenance-record/v1"
 # The reason given when nothing was found: the most common verdict on long histories.
 SILENT = "no provenance marker or record; unknown is not human"
 
@@ -132,7 +132,7 @@ class Provenance:
 
     @property
     def ai_assisted(self) -> bool:
-        return self.status in ("ai", "mixed")
+        return self.status in AI_STATUSES
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from signoff.git.repo import Repo
-
-POLICY_FILE = "signoff.yaml"
+from signoff.layout import POLICY_FILE
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,29 +129,6 @@ class Index:
         return Provenance(
             sha, row[1], None, accepted_by=accepted, accepted_by_source=row[4], reason=SILENT
         )
-
-    def has(self, sha: str) -> bool:
-        return (
-            self.conn.execute("SELECT 1 FROM commits WHERE sha = ?", (sha,)).fetchone() is not None
-        )
-
-    def statuses(self, shas: Iterable[str]) -> dict[str, str]:
-        """Status of many commits at once (commits not in the index are left out)."""
-        out: dict[str, str] = {}
-        batch: list[str] = []
-        for sha in shas:
-            batch.append(sha)
-            if len(batch) == 500:
-                out.update(self._statuses(batch))
-                batch = []
-        if batch:
-            out.update(self._statuses(batch))
-        return out
-
-    def _statuses(self, batch: Sequence[str]) -> dict[str, str]:
-        marks = ",".join("?" * len(batch))
-        rows = self.conn.execute(f"SELECT sha, status FROM commits WHERE sha IN ({marks})", batch)
-        return dict(rows.fetchall())
 
 
 def open_index(repo: Repo, *, progress: Progress | None = None) -> tuple[Index, IndexUpdate]:
@@ -390,7 +367,13 @@ def _insert(
     tool_rows: list[tuple[object, ...]] = []
     file_rows: list[tuple[object, ...]] = []
     count = 0
-    known = {row[0] for row in conn.execute("SELECT sha FROM commits")} if exclude else set()
+
+    # An incremental walk can meet commits indexed before (a branch moved back onto them):
+    # ask for just those rows rather than loading every indexed id on each update.
+    def indexed(sha: str) -> bool:
+        if not exclude:
+            return False
+        return conn.execute("SELECT 1 FROM commits WHERE sha = ?", (sha,)).fetchone() is not None
 
     def flush() -> None:
         conn.executemany(
@@ -403,7 +386,7 @@ def _insert(
         file_rows.clear()
 
     for commit in iter_commits(repo, revs, numstat=True):
-        if commit.sha in known:
+        if indexed(commit.sha):
             continue
         prov = detect(
             commit,
@@ -505,9 +488,3 @@ def provenance_from_json(data: dict[str, object]) -> Provenance:
         problems=tuple(data.get("problems") or ()),  # type: ignore[arg-type]
         reason=str(data.get("reason", "")),
     )
-
-
-def iter_rows(
-    conn: sqlite3.Connection, sql: str, params: Sequence[object] = ()
-) -> Iterator[tuple[object, ...]]:
-    yield from conn.execute(sql, params)
