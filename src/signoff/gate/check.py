@@ -22,6 +22,7 @@ from signoff.git.notes import cat_blobs
 from signoff.git.repo import Repo
 from signoff.policy import PathOwner, Policy, owners_for, policy_in_force
 from signoff.policy.bars import EffectiveBar, strictest
+from signoff.policy.match import suppression_exception
 from signoff.policy.model import Person
 from signoff.review.evidence import parse_person
 from signoff.review.forge import ForgeReview, ForgeUser
@@ -487,7 +488,11 @@ class _Context:
         for path in self.ai_paths:
             ai_lines = {a.line: a.text for a in self.ai_rows(path)}
             found = find_suppressions(ai_lines, path)
-            approved = self._suppression_exception(path) if found else None
+            approved = (
+                suppression_exception(self.policy, path, self.today)
+                if found and self.policy is not None
+                else None
+            )
             for s in found:
                 out.append(
                     _f(
@@ -549,34 +554,6 @@ class _Context:
                 )
             )
         return out
-
-    def _suppression_exception(self, path: str) -> str | None:
-        """A live suppression exception covering `path`, approved by its workflow's accountable
-        (or the policy owner); None when there is none."""
-        if self.policy is None:
-            return None
-        from signoff.policy.patterns import PatternSet
-
-        owner = self.owner_of.get(path)
-        allowed = set()
-        if owner and owner.ownership and owner.ownership.accountable.person:
-            allowed.add(owner.ownership.accountable.person.id)
-        governance = self.policy.document.governance
-        if governance and governance.policy_owner:
-            allowed.add(governance.policy_owner)
-        for exc in self.policy.exceptions:
-            rec = exc.record
-            approver = self.policy.people.get(rec.approver)
-            if (
-                rec.kind == "suppression"
-                and rec.expires >= self.today
-                and rec.approver in allowed
-                and approver is not None
-                and (approver.left is None or approver.left > self.today)
-                and PatternSet(rec.paths).first_match(path) is not None
-            ):
-                return exc.id
-        return None
 
     def _materialise(self, root: Path) -> list[str]:
         """Write the head version of each AI-touched file under `root` (never the work tree)."""

@@ -55,16 +55,41 @@ def strictest_tier(matches: list[WorkflowMatch]) -> str | None:
     return max((m.workflow.tier for m in matches), key=TIER_RANK.__getitem__)
 
 
-def exception_permits(policy: Policy, exc: LoadedException, today: date) -> bool:
-    """An exception counts while unexpired and granted by someone allowed to grant it."""
+def exception_permits(
+    policy: Policy, exc: LoadedException, today: date, *, path: str | None = None
+) -> bool:
+    """An exception counts while unexpired and granted by a current person allowed to grant it.
+
+    A boundary exception's approver must be one of the boundary's `exception_approvers`; a
+    suppression exception's, the accountable of the workflow owning `path` or the policy owner.
+    """
     rec = exc.record
-    if rec.kind != "boundary" or rec.boundary is None or rec.expires < today:
-        return False
-    boundary = policy.boundaries.get(rec.boundary)
-    if boundary is None or rec.approver not in boundary.exception_approvers:
-        return False
     approver = policy.people.get(rec.approver)
-    return approver is not None and (approver.left is None or approver.left > today)
+    if rec.expires < today or approver is None:
+        return False
+    if approver.left is not None and approver.left <= today:
+        return False
+    if rec.kind == "suppression":
+        owner = owner_of(policy, path) if path is not None else None
+        governance = policy.document.governance
+        allowed = {governance.policy_owner} if governance and governance.policy_owner else set()
+        if owner is not None and isinstance(owner.workflow.accountable, str):
+            allowed.add(owner.workflow.accountable)
+        return rec.approver in allowed
+    boundary = policy.boundaries.get(rec.boundary) if rec.boundary else None
+    return boundary is not None and rec.approver in boundary.exception_approvers
+
+
+def suppression_exception(policy: Policy, path: str, today: date) -> str | None:
+    """The live suppression exception covering `path`, if any (scanner comments in AI hunks)."""
+    for exc in policy.exceptions:
+        if (
+            exc.record.kind == "suppression"
+            and PatternSet(exc.record.paths).first_match(path) is not None
+            and exception_permits(policy, exc, today, path=path)
+        ):
+            return exc.id
+    return None
 
 
 @dataclass(frozen=True, slots=True)
