@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from signoff.cli.document import schema_version
 from tests.gitrepo import GitRepo, run_signoff
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schemas"
@@ -23,7 +24,7 @@ def signoff(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
 
 def validated(name: str, text: str) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(text)
-    schema = json.loads((SCHEMAS / f"{name}-v1.json").read_text())
+    schema = json.loads((SCHEMAS / f"{name}-v{schema_version(name)}.json").read_text())
     jsonschema.validate(doc, schema)
     return doc
 
@@ -57,7 +58,7 @@ def test_json_output_matches_its_schema(history: GitRepo, name: str, args: list[
     out = signoff(history, *args)
     assert out.returncode == 0, out.stderr
     doc = validated(name, out.stdout)
-    assert doc["schema"] == f"signoff/{name}/v1"
+    assert doc["schema"] == f"signoff/{name}/v{schema_version(name)}"
 
 
 def test_user_error_exits_2_with_a_fix_and_no_traceback(history: GitRepo) -> None:

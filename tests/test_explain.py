@@ -70,7 +70,8 @@ def test_line_follows_blame_to_the_introducing_commit(repo: GitRepo) -> None:
     r = Repo.discover(repo.path)
     assert explain(r, "f.py:1").lines[0].commit == first
     line3 = explain(r, "f.py:3").lines[0]
-    assert line3.commit == second and line3.author == "ai" and line3.line_source is None
+    assert line3.commit == second and line3.author == "ai-assisted-commit"
+    assert line3.line_source is None and line3.commit_status == "ai"
 
 
 def test_range_and_file_targets(repo: GitRepo) -> None:
@@ -83,7 +84,7 @@ def test_range_and_file_targets(repo: GitRepo) -> None:
     assert rng.summary["ai_assisted"] == 1
     f = explain(r, "x.py")
     assert f.target.kind == "file" and f.summary["commits"] == 2
-    assert f.summary["lines"] == {"unknown": 1, "ai": 1}
+    assert f.summary["lines"] == {"unknown": 1, "ai-assisted-commit": 1}
 
 
 def test_merge_commit_of_pull_request_is_review_evidence(repo: GitRepo) -> None:
@@ -131,4 +132,4 @@ def test_blame_rows_carry_provenance(repo: GitRepo) -> None:
     repo.commit("human\n", {"f.py": "a\n"})
     repo.commit("ai" + CLAUDE, {"f.py": "a\nb\n"})
     rows = blame_file(Repo.discover(repo.path), "f.py")
-    assert [(row.line, row.author) for row in rows] == [(1, "unknown"), (2, "ai")]
+    assert [(row.line, row.author) for row in rows] == [(1, "unknown"), (2, "ai-assisted-commit")]

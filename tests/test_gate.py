@@ -306,11 +306,11 @@ def test_cli_json_and_files(base: GitRepo, tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stdout + out.stderr
     doc = json.loads(out.stdout)
-    schema = json.loads((Path(__file__).parent.parent / "docs/schemas/check-v1.json").read_text())
+    schema = json.loads((Path(__file__).parent.parent / "docs/schemas/check-v2.json").read_text())
     import jsonschema
 
     jsonschema.validate(doc, schema)
-    assert doc["schema"] == "signoff/check/v1" and doc["verdict"] == "pass"
+    assert doc["schema"] == "signoff/check/v2" and doc["verdict"] == "pass"
     assert json.loads((tmp_path / "r.sarif").read_text())["version"] == "2.1.0"
     assert "Signoff: pass" in (tmp_path / "c.md").read_text()
 

@@ -123,7 +123,11 @@ def test_incident_lifecycle_through_the_cli(repo: GitRepo) -> None:
     tools = doc(repo, "incident", "tools")["tools"]
     claude = next(t for t in tools if t["tool"] == "claude-code")
     assert claude["incidents"] == ["INC-0001"]
-    assert claude["ai_lines"] == 3 and claude["incidents_per_1000_ai_lines"] == 333.333
+    # a commit-level marker: 3 lines in AI-assisted commits, none AI-attributed
+    assert claude["ai_attributed_lines"] == 0
+    assert claude["incidents_per_1000_ai_attributed_lines"] is None
+    assert claude["ai_assisted_unrecorded_lines"] == 3
+    assert claude["incidents_per_1000_ai_assisted_unrecorded_lines"] == 333.333
     assert claude["categories"] == {"config": 1, "dependency": 1}
     assert claude["owner"] == "Ada Lovelace"
     assert claude["failure_patterns"] == ["invents config keys"]

@@ -24,10 +24,11 @@ def test_unattested_ai_code_is_listed_most_critical_first(repo: GitRepo) -> None
     _web_ai(w)
     rows = decay(w.repo, today=DAY)
     assert [(r.path, r.tier, r.decayed_lines) for r in rows] == [
-        ("payments/config.py", "critical", 3),  # critical beats the larger low-tier file
-        ("web/ai.py", "low", 5),
+        # commit-level markers only: (AI-attributed, in AI-assisted commits without a record)
+        ("payments/config.py", "critical", (0, 3)),  # critical beats the larger low-tier file
+        ("web/ai.py", "low", (0, 5)),
     ]
-    assert rows[0].reasons == {"nobody attested": 3}
+    assert rows[0].reasons == {"nobody attested": {"ai_assisted_unrecorded": 3}}
     assert [r.path for r in decay(w.repo, today=DAY, min_tier="high")] == ["payments/config.py"]
     assert [r.path for r in decay(w.repo, today=DAY, workflows=["everything"])] == ["web/ai.py"]
     assert rows[0].accepters == ["Grace Hopper <grace@example.com>"]
@@ -44,7 +45,11 @@ def test_attestation_covers_code_up_to_its_commit_only(repo: GitRepo) -> None:
         {"payments/config.py": "RETRIES = 3\nTIMEOUT_S = 0.1\nREGION = 'staging'\nFAST = True\n"},
     )
     (row,) = decay(w.repo, today=DAY)
-    assert (row.path, row.ai_lines, row.decayed_lines) == ("payments/config.py", 4, 1)
+    assert (row.path, row.lines, row.decayed_lines) == (
+        "payments/config.py",
+        {"ai_assisted_unrecorded": 4},
+        (0, 1),
+    )
     assert row.attested_by == ["Ada Lovelace"]
 
 
@@ -57,7 +62,7 @@ def test_leavers_neither_own_nor_attest(repo: GitRepo) -> None:
             person["left"] = "2026-02-01"
     repo.commit("Grace and Hedy left" + HUMAN_TRAILERS, {"signoff.yaml": dump(gone)})
     (row,) = decay(w.repo, today=DAY)
-    assert row.reasons == {"accepter Grace Hopper left 2026-02-01": 3}
+    assert row.reasons == {"accepter Grace Hopper left 2026-02-01": {"ai_assisted_unrecorded": 3}}
     assert row.attested_by == []
 
 
@@ -76,7 +81,7 @@ def test_decay_and_attest_commands(repo: GitRepo) -> None:
 
     build(repo)
     before = doc(repo, "decay", "--as-of", "2026-03-01")
-    assert before["schema"] == "signoff/decay/v1" and before["total"] == 1
+    assert before["schema"] == "signoff/decay/v2" and before["total"] == 1
     made = doc(repo, "attest", "payments", "--as", "ada")
     assert made["attestation"]["path"] == "payments/"
     assert doc(repo, "decay", "--as-of", "2026-03-01")["total"] == 0

@@ -156,7 +156,7 @@ def _checked_merge(repo: GitRepo, w: World, path: str, name: str) -> tuple[str, 
     sha = repo.commit("AI change " + name + AI_TRAILERS, {path: f"V = '{name}'\n"})
     result = check(w.repo, GateOptions(base="main", head=name, scan=False, today=date(2026, 1, 9)))
     saved = repo.path.parent / f"check-{name}.json"
-    saved.write_text(json.dumps({"schema": "signoff/check/v1", **result.to_json()}, default=str))
+    saved.write_text(json.dumps({"schema": "signoff/check/v2", **result.to_json()}, default=str))
     repo.git("checkout", "-q", "main")
     repo.git("merge", "-q", "--no-ff", "-m", f"Merge {name}", name)
     return sha, saved
@@ -201,7 +201,7 @@ def test_gate_evidence_must_be_a_check_document(repo: GitRepo, tmp_path: Path) -
 
     bad = tmp_path / "x.json"
     bad.write_text('{"schema": "signoff/explain/v1"}')
-    with pytest.raises(SignoffError, match="not a signoff/check/v1 document"):
+    with pytest.raises(SignoffError, match="not a signoff/check/v2 document"):
         read_gate_evidence([bad])
     bad.write_text("{nope")
     with pytest.raises(SignoffError, match="not a readable JSON document"):
@@ -305,7 +305,7 @@ def test_recorded_gate_results_pick_the_run_on_the_head_that_merged(repo: GitRep
     assert first.verdict == "blocked"  # critical tier, no review evidence
     record_result(
         w.repo,
-        json.loads(json.dumps({"schema": "signoff/check/v1", **first.to_json()}, default=str)),
+        json.loads(json.dumps({"schema": "signoff/check/v2", **first.to_json()}, default=str)),
     )
     repo.commit(
         "Review"
@@ -314,7 +314,7 @@ def test_recorded_gate_results_pick_the_run_on_the_head_that_merged(repo: GitRep
         allow_empty=True,
     )
     second = json.loads(
-        json.dumps({"schema": "signoff/check/v1", **check(w.repo, opts).to_json()}, default=str)
+        json.dumps({"schema": "signoff/check/v2", **check(w.repo, opts).to_json()}, default=str)
     )
     second["verdict"] = "pass"  # as if the forge reviews satisfied every rule on this head
     second["findings"] = []

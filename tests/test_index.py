@@ -82,8 +82,18 @@ def test_stats_counts_exactly(repo: GitRepo) -> None:
     assert report["commits"] == 5 and report["merges_excluded"] == 1
     assert report["by_status"] == {"unknown": 2, "ai": 2, "automation": 1}
     assert report["lines_added"] == 2 + 3 + 1 + 2 + 1
-    assert report["ai_lines"] == 3 + 2
-    assert report["by_tool"] == [{"tool": "claude-code", "commits": 2, "ai_lines": 5}]
+    # commit-level markers only: their added lines are in AI-assisted commits, not AI lines
+    assert report["ai_attributed_lines"] == 0
+    assert report["ai_assisted_unrecorded_lines"] == 3 + 2
+    assert report["capture_coverage"]["commit_share"] == 0
+    assert report["by_tool"] == [
+        {
+            "tool": "claude-code",
+            "commits": 2,
+            "ai_attributed_lines": 0,
+            "ai_assisted_unrecorded_lines": 5,
+        }
+    ]
     only_side = stats(Repo.discover(repo.path), ["main..side"]).to_json()
     assert only_side["commits"] == 0  # side is merged: nothing left in main..side
 

@@ -51,11 +51,14 @@ def decay_command(
         emit_json("decay", {"files": [r.to_json() for r in rows[:limit]], "total": len(rows)})
         return
     if not rows:
-        console.print("no decayed AI-authored code: every AI-authored line has a current attester")
+        console.print(
+            "no decayed AI-assisted code: every AI-attributed line, and every line of an "
+            "AI-assisted commit without a line record, has a current attester"
+        )
         return
     table = Table(box=None)
     table.add_column("path", no_wrap=True)
-    for col in ("tier", "workflow", "decayed/AI"):
+    for col in ("tier", "workflow", "decayed/AI-attributed", "decayed/in AI commits, no record"):
         table.add_column(col, no_wrap=True)
     table.add_column("why")
     table.add_column("accepted by")
@@ -64,8 +67,14 @@ def decay_command(
             escape(r.path),
             r.tier or "-",
             r.workflow or "[red]no owner[/]",
-            f"{r.decayed_lines}/{r.ai_lines}",
-            escape("; ".join(f"{k} ({v})" for k, v in r.reasons.items())),
+            f"{r.decayed_lines[0]}/{r.lines.get('ai_attributed', 0)}",
+            f"{r.decayed_lines[1]}/{r.lines.get('ai_assisted_unrecorded', 0)}",
+            escape(
+                "; ".join(
+                    f"{k} ({', '.join(f'{n} {kind}' for kind, n in v.items())})"
+                    for k, v in r.reasons.items()
+                )
+            ),
             escape(", ".join(r.accepters) or "-"),
         )
     console.print(table)

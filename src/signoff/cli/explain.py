@@ -47,6 +47,14 @@ def render(result: Explanation) -> None:
         )
         if s.get("by_tool"):
             console.print("  tools: " + ", ".join(f"{k} ({v})" for k, v in s["by_tool"].items()))
+        if s["ai_assisted"]:
+            console.print(
+                f"  AI-attributed lines (line record): {s['ai_attributed_lines']}; "
+                f"lines in AI-assisted commits without a line record: "
+                f"{s['ai_assisted_unrecorded_lines']}; "
+                f"{s['ai_commits_with_line_record']} of {s['ai_assisted']} AI-assisted commits "
+                "have a line record"
+            )
         if s.get("lines"):
             console.print(
                 "  current lines: " + ", ".join(f"{k} {v}" for k, v in s["lines"].items())
@@ -62,7 +70,11 @@ def render(result: Explanation) -> None:
         return
     if t.kind == "line":
         for line in result.lines:
-            src = f" (line record: {line.line_source})" if line.line_source else " (commit level)"
+            src = (
+                f" (line record: {line.line_source})"
+                if line.line_source
+                else f" (commit level: commit is {line.commit_status}, no line record)"
+            )
             tool = f" {escape(_tool(line.tool))}" if line.tool else ""
             console.print(
                 f"[bold]{escape(t.path or '')}:{line.line}[/] {status_text(line.author)}{tool}{src} "
@@ -95,6 +107,24 @@ def render_commit(answer: CommitAnswer) -> None:
         f"  1. AI-generated:  {status_text(p.status)} — {verdict}; confidence {p.confidence or '-'}"
     )
     console.print(f"     why: {escape(p.reason)}")
+    measures = answer.line_measures()
+    added = measures["added"] if measures["added"] is not None else "?"
+    if measures["line_record"]:
+        console.print(
+            f"     lines: {measures['ai_attributed_lines']} AI-attributed of {added} added "
+            f"(line record: {', '.join(measures['line_record'])})"
+        )
+        for record in p.line_records:
+            if record.derivation:
+                console.print(
+                    f"     [dim]{record.source} record, {record.confidence} confidence: "
+                    f"{escape(record.derivation)}[/]"
+                )
+    elif p.ai_assisted:
+        console.print(
+            f"     lines: {added} added lines in this AI-assisted commit, no line record: "
+            "an AI helped, which lines it wrote is not known"
+        )
     if p.tools:
         for tool in p.tools:
             console.print(f"  2. tool:          {escape(_tool(tool))}")

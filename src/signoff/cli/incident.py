@@ -395,7 +395,8 @@ def _policy_or_none(repo: Repo) -> Policy | None:
 
 
 def tools_command(repo: str = REPO, as_json: bool = JSON) -> None:
-    """Per AI tool: AI-authored lines, incidents linked, incidents per 1000 AI lines, categories."""
+    """Per AI tool: AI-attributed lines and lines of its AI-assisted commits without a line
+    record (apart), incidents linked, incidents per 1000 lines of each, categories."""
     from signoff.incidents.classify import connect_all
     from signoff.incidents.store import load_incidents
     from signoff.incidents.tools import tool_figures
@@ -409,15 +410,25 @@ def tools_command(repo: str = REPO, as_json: bool = JSON) -> None:
         console.print("no AI tool seen in the index or in any incident")
         return
     table = Table(box=None)
-    for col in ("tool", "AI lines", "incidents", "per 1000 lines", "categories", "owner"):
+    for col in (
+        "tool",
+        "AI-attributed lines",
+        "lines in AI commits, no record",
+        "incidents",
+        "per 1000 attributed",
+        "per 1000 unrecorded",
+        "categories",
+        "owner",
+    ):
         table.add_column(col)
     for f in figures:
-        rate = f.per_thousand_lines
+        rates = [f.per_thousand(f.ai_lines), f.per_thousand(f.unrecorded_lines)]
         table.add_row(
             f.tool,
             str(f.ai_lines),
+            str(f.unrecorded_lines),
             str(len(f.incidents)),
-            "-" if rate is None else f"{rate:.3f}",
+            *("-" if rate is None else f"{rate:.3f}" for rate in rates),
             ", ".join(f"{k} {v}" for k, v in sorted(f.categories.items())) or "-",
             escape(f.owner or "no owner in signoff.yaml"),
         )

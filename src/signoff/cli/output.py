@@ -69,6 +69,7 @@ def progress_counter(label: str, total: int | None = None) -> Any:
 STATUS_STYLE = {
     "ai": "bold magenta",
     "mixed": "magenta",
+    "ai-assisted-commit": "magenta",
     "human": "green",
     "unknown": "yellow",
     "automation": "cyan",

@@ -30,6 +30,13 @@ def stats_command(
     render(report)
 
 
+# plain names for the two line measures in table headers
+_HEADERS = {
+    "ai_attributed_lines": "AI-attributed lines",
+    "ai_assisted_unrecorded_lines": "lines in AI commits, no record",
+}
+
+
 def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 
@@ -38,7 +45,21 @@ def render(r: Stats) -> None:
     console.print(
         f"[bold]{' '.join(r.revs)}[/]: {r.commits} commits ({r.merges} merges not counted), "
         f"{r.ai_commits} AI-assisted ({_pct(r.ai_commits, r.commits)}); "
-        f"{r.ai_lines} of {r.lines_added} added lines AI-assisted ({_pct(r.ai_lines, r.lines_added)})"
+        f"{r.lines_added} added lines"
+    )
+    console.print(
+        f"  AI-attributed lines (line record): {r.ai_attributed_lines} "
+        f"({_pct(r.ai_attributed_lines, r.lines_added)} of added lines)"
+    )
+    console.print(
+        f"  lines in AI-assisted commits without a line record: {r.unrecorded_ai_lines} "
+        f"({_pct(r.unrecorded_ai_lines, r.lines_added)}; an AI helped, which lines is not known)"
+    )
+    console.print(
+        f"  capture coverage: {r.recorded_commits} of {r.ai_commits} AI-assisted commits "
+        f"({_pct(r.recorded_commits, r.ai_commits)}) and {r.recorded_commit_lines} of "
+        f"{r.ai_commit_lines} of their added lines "
+        f"({_pct(r.recorded_commit_lines, r.ai_commit_lines)}) have a line record"
     )
     console.print(
         "  status: "
@@ -53,18 +74,19 @@ def render(r: Stats) -> None:
         console.print(
             f"  {r.stats_missing} commits have no line counts (missing objects or shallow boundary)"
         )
+    lines = ("ai_attributed_lines", "ai_assisted_unrecorded_lines")
     for title, rows, cols in (
-        ("by tool", r.by_tool, ("tool", "commits", "ai_lines")),
-        ("by model", r.by_model, ("tool", "model", "commits", "ai_lines")),
+        ("by tool", r.by_tool, ("tool", "commits", *lines)),
+        ("by model", r.by_model, ("tool", "model", "commits", *lines)),
         (
             "by accepter (AI-assisted commits)",
             r.by_accepter,
-            ("name", "email", "ai_commits", "ai_lines"),
+            ("name", "email", "ai_commits", *lines),
         ),
         (
             "by month",
             r.by_month,
-            ("month", "commits", "ai_commits", "ai_commit_share", "lines_added", "ai_lines"),
+            ("month", "commits", "ai_commits", "ai_commit_share", "lines_added", *lines),
         ),
     ):
         if not rows:
@@ -72,7 +94,7 @@ def render(r: Stats) -> None:
         table = Table(title=title, title_justify="left", box=None, header_style="bold")
         for col in cols:
             table.add_column(
-                col,
+                _HEADERS.get(col, col),
                 justify="right"
                 if col not in ("tool", "model", "name", "email", "month")
                 else "left",

@@ -23,6 +23,7 @@ from signoff.incidents.budget import BudgetStatus, active_override, budgets
 from signoff.incidents.classify import connect_all
 from signoff.incidents.store import RecordError, load_incidents, load_overrides
 from signoff.policy import PathOwner, Policy
+from signoff.query.blame import AI_LINE_KINDS
 
 FIX_TRAILERS = ("fixes-incident", "fixes")
 DECLARE = (
@@ -163,7 +164,7 @@ def _spent(status: BudgetStatus) -> str:
 
 def _ai_commits(cs: ChangeSet, paths: Sequence[str]) -> list[Commit | None]:
     """The AI-assisted commits adding lines to `paths`; None stands for the staged change."""
-    shas = {a.commit for p in paths for a in cs.lines.get(p, ()) if a.author in ("ai", "mixed")}
+    shas = {a.commit for p in paths for a in cs.lines.get(p, ()) if a.author in AI_LINE_KINDS}
     by_sha = {c.sha: c for c in cs.commits}
     out: list[Commit | None] = [by_sha[s] for s in sorted(s for s in shas if s and s in by_sha)]
     if None in shas:

@@ -1,4 +1,10 @@
-"""The change set a gate judges: commits, their provenance, files and AI-attributed added lines."""
+"""The change set a gate judges: commits, their provenance, files and who wrote each added line.
+
+Two kinds of AI line, kept apart in every count: AI-attributed lines (a line record names
+them) and lines of AI-assisted commits without a line record (the commit says an AI helped,
+not which lines). The gate applies its AI bar to both (`ai_touched_lines`) and says which is
+which; a line whose change is only whitespace keeps the commit that wrote it (`blame -w`).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from signoff.git.diff import FileDiff, diff_added_lines
 from signoff.git.log import Commit, iter_commits
 from signoff.git.repo import Repo
 from signoff.provenance.model import Provenance, ToolUse
-from signoff.query.blame import line_author
+from signoff.query.blame import AI_ASSISTED_COMMIT, AI_ATTRIBUTED, AI_LINE_KINDS, line_author
 from signoff.query.lookup import ProvenanceLookup
 
 
@@ -21,7 +27,7 @@ class AddedLine:
     line: int  # in the head version
     text: str
     commit: str | None  # the commit that added it (None: staged, not yet committed)
-    author: str  # "ai", "human", "unknown", "automation", "mixed"
+    author: str  # as `signoff.query.blame.line_author`: "ai", "ai-assisted-commit", "human", ...
     tool: ToolUse | None
 
 
@@ -46,8 +52,26 @@ class ChangeSet:
     def ai_commits(self) -> list[Commit]:
         return [c for c in self.commits if self.provenance[c.sha].ai_assisted]
 
-    def ai_lines(self, path: str) -> set[int]:
-        return {a.line for a in self.lines.get(path, ()) if a.author in ("ai", "mixed")}
+    def ai_touched_lines(self, path: str) -> set[int]:
+        """The lines the AI bar applies to: AI-attributed ones and those of AI-assisted commits
+        without a line record (which of them an AI wrote is not known)."""
+        return {a.line for a in self.lines.get(path, ()) if a.author in AI_LINE_KINDS}
+
+    def ai_attributed_lines(self, path: str) -> set[int]:
+        """Lines a line record attributes to AI."""
+        return {a.line for a in self.lines.get(path, ()) if a.author == AI_ATTRIBUTED}
+
+    def unrecorded_ai_lines(self, path: str) -> set[int]:
+        """Lines of AI-assisted commits that have no line record."""
+        return {a.line for a in self.lines.get(path, ()) if a.author == AI_ASSISTED_COMMIT}
+
+    def line_totals(self) -> dict[str, int]:
+        """The two measures over the whole change, never added together."""
+        paths = [f.path for f in self.files]
+        return {
+            "ai_attributed_lines": sum(len(self.ai_attributed_lines(p)) for p in paths),
+            "ai_assisted_unrecorded_lines": sum(len(self.unrecorded_ai_lines(p)) for p in paths),
+        }
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,19 +79,26 @@ class ChangeSet:
             "base": self.base,
             "head": self.head,
             "commits": [
-                {"commit": c.sha, "subject": c.subject, "status": self.provenance[c.sha].status}
+                {
+                    "commit": c.sha,
+                    "subject": c.subject,
+                    "status": self.provenance[c.sha].status,
+                    "line_record": [r.source for r in self.provenance[c.sha].line_records] or None,
+                }
                 for c in self.commits
             ],
             "files": [
                 {
                     "path": f.path,
                     "added": f.added_count,
-                    "ai_added": len(self.ai_lines(f.path)),
+                    "ai_attributed_added": len(self.ai_attributed_lines(f.path)),
+                    "ai_assisted_unrecorded_added": len(self.unrecorded_ai_lines(f.path)),
                     "binary": f.binary,
                     "deleted": f.deleted,
                 }
                 for f in self.files
             ],
+            **self.line_totals(),
         }
 
 
@@ -86,17 +117,26 @@ def range_changeset(
     cs = ChangeSet("range", base_sha, head_sha)
     cs.commits = [c for c in iter_commits(repo, [f"{base_sha}..{head_sha}"]) if not c.is_merge]
     cs.files = diff_added_lines(repo, [merge_base, head_sha])
+    # the same diff ignoring whitespace: a line missing from it was only re-indented
+    real = {
+        f.path: set(f.added)
+        for f in diff_added_lines(repo, [merge_base, head_sha], ignore_whitespace=True)
+    }
     with ProvenanceLookup(repo, use_index=use_index) as lookup:
         cs.provenance = lookup.many(c.sha for c in cs.commits)
-        _attribute_lines(repo, cs, head_sha, lookup)
+        _attribute_lines(repo, cs, head_sha, lookup, real)
     return cs
 
 
-def _attribute_lines(repo: Repo, cs: ChangeSet, head: str, lookup: ProvenanceLookup) -> None:
+def _attribute_lines(
+    repo: Repo, cs: ChangeSet, head: str, lookup: ProvenanceLookup, real: dict[str, set[int]]
+) -> None:
     """Which commit (and so which provenance) wrote each added line.
 
-    A file only one commit of the range touched got all its added lines from that commit; only
-    files several commits touched are blamed (one `git blame` per file, all ranges at once).
+    A file only one commit of the range touched got its added lines from that commit, except
+    lines it only re-indented (absent from `real`, the `diff -w`): those, and files several
+    commits touched, are blamed with `-w` (one `git blame` per file, all ranges at once), so a
+    re-indented line keeps the commit that wrote it.
     """
     from signoff.git.blame import blame
 
@@ -105,16 +145,20 @@ def _attribute_lines(repo: Repo, cs: ChangeSet, head: str, lookup: ProvenanceLoo
         if f.binary or not f.added:
             continue
         writers = touched.get(f.path, [])
+        rows: list[AddedLine] = []
+        pending = sorted(f.added)
         if len(writers) == 1 and not cs.provenance[writers[0]].line_records:
             prov = cs.provenance[writers[0]]
-            tool = prov.tools[0] if prov.tools else None
-            cs.lines[f.path] = [
-                AddedLine(f.path, n, text, writers[0], prov.status, tool)
-                for n, text in f.added.items()
-            ]
+            changed = real.get(f.path, set())
+            for n in pending:
+                if n in changed:
+                    author, tool, _source = line_author(prov, f.path, n)
+                    rows.append(AddedLine(f.path, n, f.added[n], writers[0], author, tool))
+            pending = [n for n in pending if n not in changed]
+        if not pending:
+            cs.lines[f.path] = rows
             continue
-        rows: list[AddedLine] = []
-        blamed, _ = blame(repo, f.path, rev=head, ranges=_runs(sorted(f.added)))
+        blamed, _ = blame(repo, f.path, rev=head, ranges=_runs(pending))
         for b in blamed:
             prov = cs.provenance.get(b.commit) or lookup.get(b.commit)
             author, tool, _source = line_author(prov, b.orig_path, b.orig_line)
@@ -170,6 +214,8 @@ def staged_changeset(repo: Repo, environ: Mapping[str, str]) -> ChangeSet:
     cs.files = diff_added_lines(repo, ["--cached"])
     decision = decide(env=environ)
     status = decision.status if decision else "unknown"
+    if status in ("ai", "mixed"):
+        status = AI_ASSISTED_COMMIT  # a commit-level decision: which lines is not recorded
     tool = None
     if decision and decision.tools:
         t = decision.tools[0]

@@ -24,6 +24,7 @@ from signoff.policy import PathOwner, Policy, owners_for, policy_in_force
 from signoff.policy.bars import EffectiveBar, strictest
 from signoff.policy.match import suppression_exception
 from signoff.policy.model import Person
+from signoff.query.blame import AI_LINE_KINDS
 from signoff.review.evidence import parse_person
 from signoff.review.forge import ForgeReview, ForgeUser
 
@@ -163,7 +164,7 @@ class _Context:
         self.today = today
         self.options = options
         self.paths = [f.path for f in cs.files if not f.deleted]
-        self.ai_paths = [p for p in self.paths if cs.ai_lines(p)]
+        self.ai_paths = [p for p in self.paths if cs.ai_touched_lines(p)]
         self.owners: list[PathOwner] = owners_for(policy, self.paths, today=today) if policy else []
         self.owner_of = {o.path: o for o in self.owners}
         self.exceptions_used: list[dict[str, Any]] = []
@@ -172,7 +173,7 @@ class _Context:
     # -- helpers ------------------------------------------------------------------------
 
     def ai_rows(self, path: str) -> list[AddedLine]:
-        return [a for a in self.cs.lines.get(path, ()) if a.author in ("ai", "mixed")]
+        return [a for a in self.cs.lines.get(path, ()) if a.author in AI_LINE_KINDS]
 
     def tier(self, path: str) -> str:
         owner = self.owner_of.get(path)
@@ -497,7 +498,7 @@ class _Context:
                 out.append(
                     _f(
                         "scan.suppression",
-                        f"{s.text.strip()!r} ({s.scanner}) added on an AI-authored line of {path}",
+                        f"{s.text.strip()!r} ({s.scanner}) added on {_line_kind(self.cs, path, s.line)} of {path}",
                         path=path,
                         start_line=s.line,
                         end_line=s.line,
@@ -513,7 +514,7 @@ class _Context:
         with tempfile.TemporaryDirectory(prefix="signoff-scan-") as tmp:
             root = Path(tmp)
             files = self._materialise(root)
-            lines = {p: self.cs.ai_lines(p) for p in files}
+            lines = {p: self.cs.ai_touched_lines(p) for p in files}
             result = scan_files(root, files, scanners=wanted, lines=lines)
         self.scan_json = result.to_json()
         for name, status in result.scanners.items():
@@ -572,6 +573,13 @@ class _Context:
             target.write_bytes(data)
             written.append(path)
         return written
+
+
+def _line_kind(cs: ChangeSet, path: str, line: int) -> str:
+    """How a finding's line is known to be AI: from a line record, or only from its commit."""
+    if line in cs.ai_attributed_lines(path):
+        return "an AI-attributed line (line record)"
+    return "a line of an AI-assisted commit with no line record"
 
 
 def _declaration_tiers(policy: Policy) -> set[str]:

@@ -93,7 +93,7 @@ GATE_RULES: dict[str, tuple[Severity, str, str]] = {
     ),
     "scan.finding": (
         "block",
-        "Scanner finding on AI-authored lines",
+        "Scanner finding on AI-assisted lines (AI-attributed, or in an AI-assisted commit without a line record)",
         "Fix the code; the finding's help text says how.",
     ),
     "scan.not-run": (

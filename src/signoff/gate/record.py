@@ -2,7 +2,7 @@
 
 A gate result is evidence an incident trace and an audit need later ("did the gate run on this
 change, and what did it say?"). It is stored the way provenance is, as a git note that travels
-with the repository: one compact `signoff/check/v1` JSON document per line under
+with the repository: one compact `signoff/check/v2` JSON document per line under
 `refs/notes/signoff-checks`, appended so every run on a head is kept.
 """
 

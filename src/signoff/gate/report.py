@@ -1,7 +1,8 @@
 """Renderings of a gate result: text for people, SARIF for code scanning, markdown for a PR comment.
 
 The markdown comment carries the verdict and a differentiated review checklist generated for
-this change: its AI-authored hunks, its tier, the security patterns AI tools get wrong, and the
+this change: its AI-attributed lines and the lines of AI-assisted commits without a line
+record (apart), its tier, the security patterns AI tools get wrong, and the
 tool owners' known failure patterns from the registry.
 """
 
@@ -14,6 +15,7 @@ from signoff.gate.changeset import AddedLine
 from signoff.gate.check import CheckResult
 from signoff.gate.findings import GATE_RULES, GateFinding
 from signoff.layout import POLICY_FILE
+from signoff.query.blame import AI_ASSISTED_COMMIT, AI_ATTRIBUTED
 from signoff.report.sarif import RuleDescriptor, SarifFinding, sarif_log
 
 LEVEL = {"block": "error", "warn": "warning", "note": "note"}
@@ -118,23 +120,48 @@ def _cell(text: str) -> str:
 
 def _checklist(result: CheckResult) -> list[str]:
     cs = result.changeset
-    ai_files = [f.path for f in cs.files if cs.ai_lines(f.path)]
+    ai_files = [f.path for f in cs.files if cs.ai_touched_lines(f.path)]
     if not ai_files:
-        return ["No AI-authored lines in this change: the standard review applies."]
+        return ["No AI-assisted lines in this change: the standard review applies."]
     tiers = [o.tier for o in result.owners if o.tier and o.path in ai_files]
     top = max(tiers, key=_rank, default="moderate")
-    out = [
-        f"#### Review checklist (AI-assisted, {top} tier)",
-        "",
-        "Review these AI-authored hunks line by line; the author accepted them, you are the second pair of eyes:",
-        "",
-    ]
-    for path in ai_files:
-        rows = [a for a in cs.lines.get(path, ()) if a.author in ("ai", "mixed")]
-        spans = ", ".join(
-            f"{a}-{b} ({tool})" if a != b else f"{a} ({tool})" for a, b, tool in _hunks(rows)
+    out = [f"#### Review checklist (AI-assisted, {top} tier)", ""]
+    attributed = [p for p in ai_files if cs.ai_attributed_lines(p)]
+    unrecorded = [p for p in ai_files if cs.unrecorded_ai_lines(p)]
+    if attributed:
+        out += [
+            "Review these AI-attributed lines (a line record says an AI wrote them) line by line; "
+            "the author accepted them, you are the second pair of eyes:",
+            "",
+        ]
+        for path in attributed:
+            rows = [a for a in cs.lines.get(path, ()) if a.author == AI_ATTRIBUTED]
+            out.append(f"- [ ] `{path}`: lines {_spans(rows)}")
+        out.append("")
+    if unrecorded:
+        commits = sorted(
+            {
+                (a.commit or "staged")[:10]
+                for p in unrecorded
+                for a in cs.lines.get(p, ())
+                if a.author == AI_ASSISTED_COMMIT
+            }
         )
-        out.append(f"- [ ] `{path}`: lines {spans}")
+        out += [
+            f"AI-assisted commit(s) {', '.join(commits)} carry no line record: an AI helped, "
+            "which of these lines it wrote is not known, so review them all:",
+            "",
+        ]
+        for path in unrecorded:
+            rows = [a for a in cs.lines.get(path, ()) if a.author == AI_ASSISTED_COMMIT]
+            out.append(f"- [ ] `{path}`: lines {_spans(rows)}")
+        out.append("")
+    totals = cs.line_totals()
+    out.append(
+        f"Scanners scanned {totals['ai_attributed_lines']} AI-attributed lines and "
+        f"{totals['ai_assisted_unrecorded_lines']} lines of AI-assisted commits without a line "
+        "record."
+    )
     out += ["", "Security patterns AI tools get wrong:", ""]
     out += [f"- [ ] **{name}**: {what}" for name, what in SECURITY_CHECKLIST]
     for tool, info in result.tools_owners.items():
@@ -147,6 +174,12 @@ def _checklist(result: CheckResult) -> list[str]:
             ]
             out += [f"- [ ] {p}" for p in patterns]
     return out
+
+
+def _spans(rows: list[AddedLine]) -> str:
+    return ", ".join(
+        f"{a}-{b} ({tool})" if a != b else f"{a} ({tool})" for a, b, tool in _hunks(rows)
+    )
 
 
 def _rank(tier: str) -> int:

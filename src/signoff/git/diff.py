@@ -35,8 +35,14 @@ def _unquote(raw: bytes) -> str:
     return text
 
 
-def diff_added_lines(repo: Repo, args: Sequence[str]) -> list[FileDiff]:
-    """Parse `git diff -U0 <args>` into added lines per file (renames followed)."""
+def diff_added_lines(
+    repo: Repo, args: Sequence[str], *, ignore_whitespace: bool = False
+) -> list[FileDiff]:
+    """Parse `git diff -U0 <args>` into added lines per file (renames followed).
+
+    `ignore_whitespace` (`-w`): a line whose change is only whitespace (re-indented) is not an
+    added line, as `git blame -w` keeps it with the commit that wrote it.
+    """
     out = repo.run(
         "-c",
         "core.quotePath=false",
@@ -46,8 +52,42 @@ def diff_added_lines(repo: Repo, args: Sequence[str]) -> list[FileDiff]:
         "--no-color",
         "--no-ext-diff",
         "--no-textconv",
+        *(["-w"] if ignore_whitespace else []),
         *args,
     )
+    return _parse(out)
+
+
+def log_added_lines(repo: Repo, revs: Sequence[str]) -> list[tuple[str, list[FileDiff]]]:
+    """Each non-merge commit of `revs`, oldest first, with the lines it added (`-w`: lines only
+    re-indented are not added). One `git log -p` process for the whole range."""
+    out = repo.run(
+        "-c",
+        "core.quotePath=false",
+        "log",
+        "-p",
+        "-U0",
+        "-M",
+        "-w",
+        "--no-merges",
+        "--reverse",
+        "--topo-order",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--format=%x01%H",
+        *revs,
+        "--",
+    )
+    commits: list[tuple[str, list[FileDiff]]] = []
+    # every diff line starts with a marker character, so "\n\x01" only begins a commit
+    for chunk in (b"\n" + out).split(b"\n\x01")[1:]:
+        sha, _, body = chunk.partition(b"\n")
+        commits.append((sha.decode().strip(), _parse(body)))
+    return commits
+
+
+def _parse(out: bytes) -> list[FileDiff]:
     files: list[FileDiff] = []
     current: FileDiff | None = None
     line_no = 0

@@ -15,7 +15,7 @@ from signoff.git.log import Commit, iter_commits
 from signoff.git.repo import Repo
 from signoff.incidents.model import Incident, Suspect
 from signoff.provenance.model import AI_STATUSES, Provenance, ToolUse
-from signoff.query.blame import blame_lines
+from signoff.query.blame import AI_ASSISTED_COMMIT, blame_lines
 from signoff.query.lookup import ProvenanceLookup
 
 Label = Literal["ai-connected", "not-ai", "unknown"]
@@ -27,14 +27,28 @@ class SuspectChange:
 
     commit: Commit
     provenance: Provenance
-    author: str  # ai, mixed, human, unknown, automation: for line suspects, the lines' author
+    # commit suspects: the commit's status (ai, mixed, human, unknown, automation); line
+    # suspects: what the lines are, "ai" (AI-attributed by a line record), "mixed" (AI-attributed
+    # and human lines), "ai-assisted-commit" (an AI-assisted commit without a line record), ...
+    author: str
     tools: tuple[ToolUse, ...]
     paths: tuple[str, ...]  # the files this suspect implicates in the commit
     suspect: str  # the suspect's target text
 
     @property
     def ai(self) -> bool:
-        return self.author in AI_STATUSES
+        return self.author in AI_STATUSES or self.author == AI_ASSISTED_COMMIT
+
+    @property
+    def measure(self) -> str:
+        """How the AI connection is known, in words."""
+        if self.author == AI_ASSISTED_COMMIT:
+            return "lines of an AI-assisted commit without a line record"
+        if self.suspect != self.commit.sha and ":" in self.suspect:
+            return f"lines {self.author} by line record"
+        if self.provenance.line_records:
+            return f"commit {self.author} (line record)"
+        return f"commit AI-assisted ({self.author}), no line record"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,9 +113,11 @@ def _line_changes(
         kinds = set(authors)
         author = (
             "mixed"
-            if {"ai", "human"} <= kinds or "mixed" in kinds
+            if {"ai", "human"} <= kinds
             else "ai"
             if "ai" in kinds
+            else AI_ASSISTED_COMMIT
+            if AI_ASSISTED_COMMIT in kinds
             else authors[0]
         )
         out.append(
@@ -154,9 +170,8 @@ def _label(incident: Incident, changes: list[SuspectChange]) -> tuple[Label, lis
         reasons = []
         for c in ai:
             tools = ", ".join(_tool(t) for t in c.tools) or "an AI tool"
-            scope = "lines" if c.suspect != c.commit.sha and ":" in c.suspect else "commit"
             reasons.append(
-                f"{_named(c)}: {scope} {c.author}-authored by {tools}"
+                f"{_named(c)}: {c.measure} ({tools})"
                 f" — {c.provenance.reason or c.provenance.status}"
             )
         return "ai-connected", reasons

@@ -24,11 +24,12 @@ from signoff.incidents.store import ATTESTATIONS_DIR, load_attestations, next_nu
 from signoff.policy import Policy, load_policy, owners_for
 from signoff.policy.accountable import has_left
 from signoff.policy.model import TIER_RANK, Person
-from signoff.query.blame import check_blameable, line_author
+from signoff.query.blame import AI_ATTRIBUTED, AI_LINE_KINDS, check_blameable, line_author
 from signoff.query.lookup import ProvenanceLookup
 from signoff.store.index import open_index
 
-AI = ("ai", "mixed")
+# the two kinds of AI line, counted apart: "ai" (a line record) and "ai-assisted-commit"
+KIND_KEY = {AI_ATTRIBUTED: "ai_attributed", "ai-assisted-commit": "ai_assisted_unrecorded"}
 
 
 def person_by_email(policy: Policy, email: str) -> Person | None:
@@ -98,19 +99,28 @@ class DecayedFile:
     path: str
     workflow: str | None
     tier: str | None
-    ai_lines: int  # AI-authored lines at HEAD
-    decayed_lines: int  # of those, not covered by a current person's attestation
-    reasons: dict[str, int] = field(default_factory=dict)  # reason -> lines
+    # lines at HEAD by kind ("ai_attributed": a line record says an AI wrote them;
+    # "ai_assisted_unrecorded": an AI-assisted commit without a line record added them)
+    lines: dict[str, int] = field(default_factory=dict)
+    decayed: dict[str, int] = field(default_factory=dict)  # of those, no current attester
+    reasons: dict[str, dict[str, int]] = field(default_factory=dict)  # reason -> kind -> lines
     accepters: list[str] = field(default_factory=list)
     attested_by: list[str] = field(default_factory=list)
+
+    @property
+    def decayed_lines(self) -> tuple[int, int]:
+        """(AI-attributed, unrecorded) decayed lines: for sorting and display, never summed."""
+        return self.decayed.get("ai_attributed", 0), self.decayed.get("ai_assisted_unrecorded", 0)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "workflow": self.workflow,
             "tier": self.tier,
-            "ai_lines": self.ai_lines,
-            "decayed_lines": self.decayed_lines,
+            "ai_attributed_lines": self.lines.get("ai_attributed", 0),
+            "ai_assisted_unrecorded_lines": self.lines.get("ai_assisted_unrecorded", 0),
+            "decayed_ai_attributed_lines": self.decayed_lines[0],
+            "decayed_ai_assisted_unrecorded_lines": self.decayed_lines[1],
             "reasons": self.reasons,
             "accepters": self.accepters,
             "attested_by": self.attested_by,
@@ -195,18 +205,20 @@ def decay(
         blamed = pool.map(lambda p: _blame(repo, p, head), files)
         for path, raw in zip(files, blamed, strict=True):
             provs = lookup.many(b.commit for b in raw)
-            lines = [
-                b for b in raw if line_author(provs[b.commit], b.orig_path, b.orig_line)[0] in AI
-            ]
+            lines = []
+            for b in raw:
+                kind = line_author(provs[b.commit], b.orig_path, b.orig_line)[0]
+                if kind in AI_LINE_KINDS:
+                    lines.append((b, KIND_KEY[kind]))
             if not lines:
                 continue
             owner = owners.get(path)
             own = owner.ownership if owner else None
-            row = DecayedFile(
-                path, own.workflow.id if own else None, owner.tier if owner else None, len(lines), 0
-            )
+            row = DecayedFile(path, own.workflow.id if own else None, owner.tier if owner else None)
+            for _b, key in lines:
+                row.lines[key] = row.lines.get(key, 0) + 1
             relevant = [a for a in attestations if _covers(a, path)]
-            for line in lines:
+            for line, key in lines:
                 prov = lookup.get(line.commit)
                 acc = prov.accepted_by
                 if acc and str(acc) not in row.accepters:
@@ -218,7 +230,7 @@ def decay(
                         if name not in row.attested_by:
                             row.attested_by.append(name)
                     continue
-                row.decayed_lines += 1
+                row.decayed[key] = row.decayed.get(key, 0) + 1
                 person = person_by_email(policy, acc.email) if acc and acc.email else None
                 if person is not None and has_left(person, when):
                     reason = f"accepter {person.name} left {person.left}"
@@ -226,7 +238,16 @@ def decay(
                     reason = "accepter not a person in signoff.yaml"
                 else:
                     reason = "nobody attested"
-                row.reasons[reason] = row.reasons.get(reason, 0) + 1
-            if row.decayed_lines:
+                per = row.reasons.setdefault(reason, {})
+                per[key] = per.get(key, 0) + 1
+            if row.decayed:
                 out.append(row)
-    return sorted(out, key=lambda r: (-TIER_RANK.get(r.tier or "", -1), -r.decayed_lines, r.path))
+    return sorted(
+        out,
+        key=lambda r: (
+            -TIER_RANK.get(r.tier or "", -1),
+            -r.decayed_lines[0],
+            -r.decayed_lines[1],
+            r.path,
+        ),
+    )

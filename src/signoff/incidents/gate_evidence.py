@@ -18,7 +18,10 @@ from typing import Any
 from signoff.errors import SignoffError
 from signoff.git.repo import Repo
 
-CHECK_SCHEMA = "signoff/check/v1"
+CHECK_SCHEMA = "signoff/check/v2"
+# v1 runs recorded before the line measures split read the same way: only the verdict, the
+# change set's commits, the findings and the scanners are used here
+CHECK_SCHEMAS = ("signoff/check/v1", CHECK_SCHEMA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +67,7 @@ def read_gate_evidence(files: Sequence[Path]) -> list[GateEvidence]:
                 f"{path}: not a readable JSON document ({exc})",
                 "pass the file `signoff check --json` wrote",
             ) from None
-        if not isinstance(doc, dict) or doc.get("schema") != CHECK_SCHEMA:
+        if not isinstance(doc, dict) or doc.get("schema") not in CHECK_SCHEMAS:
             raise SignoffError(
                 f"{path}: not a {CHECK_SCHEMA} document",
                 "pass the file `signoff check --json` wrote",
@@ -81,7 +84,7 @@ def recorded_gate_evidence(repo: Repo) -> list[GateEvidence]:
     return [
         _evidence(source, doc)
         for source, doc in recorded_results(repo)
-        if doc.get("schema") == CHECK_SCHEMA
+        if doc.get("schema") in CHECK_SCHEMAS
     ]
 
 

@@ -1,8 +1,9 @@
 """Per AI tool: lines it authored, incidents linked to it, the rate, and the kinds of failure.
 
 The evidence a tool's named owner uses to update its failure patterns and review checklist.
-AI lines come from the index (a commit's AI-attributed added lines, credited to every tool
-the commit names); incidents count once per tool when an AI-connected incident's AI-authored
+Lines come from the index as two measures, never added together: AI-attributed lines (a line
+record names them) and lines of AI-assisted commits without a line record, each credited to
+every tool the commit names; incidents count once per tool when an AI-connected incident's AI-authored
 suspect changes name that tool.
 """
 
@@ -23,24 +24,28 @@ from signoff.store.index import open_index
 @dataclass(slots=True)
 class ToolFigures:
     tool: str
-    ai_lines: int = 0
+    ai_lines: int = 0  # AI-attributed lines (line records)
+    unrecorded_lines: int = 0  # lines of its AI-assisted commits without a line record
     commits: int = 0
     incidents: list[str] = field(default_factory=list)
     categories: Counter[str] = field(default_factory=Counter)
     owner: str | None = None  # the person who tracks how the tool fails (signoff.yaml ai_tools)
     failure_patterns: list[str] = field(default_factory=list)
 
-    @property
-    def per_thousand_lines(self) -> float | None:
-        return round(len(self.incidents) * 1000 / self.ai_lines, 3) if self.ai_lines else None
+    def per_thousand(self, lines: int) -> float | None:
+        return round(len(self.incidents) * 1000 / lines, 3) if lines else None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "tool": self.tool,
-            "ai_lines": self.ai_lines,
+            "ai_attributed_lines": self.ai_lines,
+            "ai_assisted_unrecorded_lines": self.unrecorded_lines,
             "ai_commits": self.commits,
             "incidents": self.incidents,
-            "incidents_per_1000_ai_lines": self.per_thousand_lines,
+            "incidents_per_1000_ai_attributed_lines": self.per_thousand(self.ai_lines),
+            "incidents_per_1000_ai_assisted_unrecorded_lines": self.per_thousand(
+                self.unrecorded_lines
+            ),
             "categories": dict(sorted(self.categories.items())),
             "owner": self.owner,
             "failure_patterns": self.failure_patterns,
@@ -58,14 +63,15 @@ def tool_figures(
         index, _ = open_index(repo)
         try:
             rows = index.conn.execute(
-                "SELECT t.tool, COUNT(DISTINCT c.sha), COALESCE(SUM(c.ai_lines), 0) "
+                "SELECT t.tool, COUNT(DISTINCT c.sha), COALESCE(SUM(c.ai_attributed_lines), 0), "
+                "COALESCE(SUM(c.unrecorded_ai_lines), 0) "
                 "FROM (SELECT DISTINCT sha, tool FROM commit_tools) t "
                 "JOIN commits c ON c.sha = t.sha GROUP BY t.tool"
             ).fetchall()
         finally:
             index.close()
-        for tool, commits, lines in rows:
-            out[tool] = ToolFigures(tool, int(lines), int(commits))
+        for tool, commits, lines, unrecorded in rows:
+            out[tool] = ToolFigures(tool, int(lines), int(unrecorded), int(commits))
     for incident, conn in connected:
         if conn.label != "ai-connected":
             continue
@@ -83,4 +89,6 @@ def tool_figures(
             person = policy.people.get(tool.owner or "")
             figures.owner = person.name if person else tool.owner
             figures.failure_patterns = list(tool.failure_patterns)
-    return sorted(out.values(), key=lambda f: (-len(f.incidents), -f.ai_lines, f.tool))
+    return sorted(
+        out.values(), key=lambda f: (-len(f.incidents), -f.ai_lines, -f.unrecorded_lines, f.tool)
+    )

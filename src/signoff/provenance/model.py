@@ -7,6 +7,7 @@ stay cheap to build and import. `to_json` gives the documented, versioned JSON s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -86,8 +87,12 @@ class LineSpan:
 class LineRecord:
     """Line-level attribution for one commit from one source (Git AI, Agent Trace, Signoff)."""
 
-    source: str  # "git-ai", "agent-trace", "signoff"
+    source: str  # "git-ai", "agent-trace", "signoff", "pr-commits"
     files: dict[str, tuple[LineSpan, ...]] = field(default_factory=dict)
+    # How a record Signoff derived (rather than read) was made, and how far to trust it:
+    # None for first-party records, which say so themselves.
+    derivation: str | None = None
+    confidence: Confidence | None = None
 
     def tool_for(self, path: str, line: int) -> tuple[bool, ToolUse | None]:
         """(covered, tool) for a line: covered False when the record says nothing about it."""
@@ -108,11 +113,43 @@ class LineRecord:
                     human += n
         return ai, human
 
+    def ai_spans(self) -> dict[str, list[tuple[int, int]]]:
+        """Per path, the (start, end) ranges this record attributes to AI."""
+        out: dict[str, list[tuple[int, int]]] = {}
+        for path, spans in self.files.items():
+            ranges = [(s.start, s.end) for s in spans if s.tool and s.end >= s.start]
+            if ranges:
+                out[path] = ranges
+        return out
+
     def to_json(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "files": {p: [s.to_json() for s in spans] for p, spans in self.files.items()},
+            "derivation": self.derivation,
+            "confidence": self.confidence,
         }
+
+
+def ai_attributed_count(records: Sequence[LineRecord]) -> int:
+    """AI-attributed lines of a commit: the union of the lines its line records attribute to AI.
+
+    Two records of one commit (a Git AI note and a Signoff note, say) may name the same lines;
+    each line counts once.
+    """
+    per_path: dict[str, list[tuple[int, int]]] = {}
+    for record in records:
+        for path, ranges in record.ai_spans().items():
+            per_path.setdefault(path, []).extend(ranges)
+    total = 0
+    for ranges in per_path.values():
+        end = 0
+        for a, b in sorted(ranges):
+            if b <= end:
+                continue
+            total += b - max(a, end + 1) + 1
+            end = b
+    return total
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,16 @@ def check_blameable(
             )
 
 
+# What is known about one line. From a line record: "ai" (an AI-attributed line), "human", or
+# "unknown" (the commit has a record and it does not name the line). From the commit alone:
+# "ai-assisted-commit" (the commit is AI-assisted and has no line record: an AI helped, which
+# lines is not known) or the commit's status ("human", "unknown", "automation").
+AI_ATTRIBUTED = "ai"
+AI_ASSISTED_COMMIT = "ai-assisted-commit"
+# The lines an AI bar applies to (the gate, decay, incident labels): both, always reported apart.
+AI_LINE_KINDS = (AI_ATTRIBUTED, AI_ASSISTED_COMMIT)
+
+
 @dataclass(frozen=True, slots=True)
 class LineAnswer:
     line: int
@@ -48,9 +58,10 @@ class LineAnswer:
     commit: str
     orig_path: str
     orig_line: int
-    author: str  # "ai", "human", or the commit-level status when no line record covers it
+    author: str  # see AI_ATTRIBUTED / AI_ASSISTED_COMMIT above
     tool: ToolUse | None
-    line_source: str | None  # the line-level record that answered, or None (commit level)
+    line_source: str | None  # the line record that answered, or None (commit level)
+    commit_status: str = "unknown"  # the commit-level status of the commit that added the line
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,17 +73,26 @@ class LineAnswer:
             "author": self.author,
             "tool": self.tool.to_json() if self.tool else None,
             "line_source": self.line_source,
+            "commit_status": self.commit_status,
         }
 
 
 def line_author(prov: Provenance, path: str, line: int) -> tuple[str, ToolUse | None, str | None]:
-    """Map one line (as of the commit that introduced it) into that commit's line records."""
+    """Map one line (as of the commit that introduced it) into that commit's line records.
+
+    A commit-level marker says an AI helped with the commit, not which lines: without a record
+    the line is `ai-assisted-commit`, never `ai`. A commit whose record does not name the line
+    leaves it `unknown` (the record's source is still given: it was asked).
+    """
     for record in prov.line_records:
         covered, tool = record.tool_for(path, line)
         if covered:
-            return ("ai" if tool else "human"), tool, record.source
-    tool = prov.tools[0] if prov.tools and prov.ai_assisted else None
-    return prov.status, tool, None
+            return (AI_ATTRIBUTED if tool else "human"), tool, record.source
+    if prov.line_records:
+        return "unknown", None, "+".join(dict.fromkeys(r.source for r in prov.line_records))
+    if prov.ai_assisted:
+        return AI_ASSISTED_COMMIT, prov.tools[0] if prov.tools else None, None
+    return prov.status, None, None
 
 
 def blame_lines(
@@ -101,6 +121,7 @@ def blame_lines(
                     "uncommitted",
                     None,
                     None,
+                    "uncommitted",
                 )
             )
             continue
@@ -115,6 +136,7 @@ def blame_lines(
                 author,
                 tool,
                 source,
+                prov.status,
             )
         )
     return answers

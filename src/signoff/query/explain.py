@@ -42,7 +42,24 @@ class CommitAnswer:
                 "merge": self.merge.to_json() if self.merge else None,
             },
             "files": self.files,
+            "lines": self.line_measures(),
             "ownership": self.ownership.to_json(),
+        }
+
+    def line_measures(self) -> dict[str, Any]:
+        """The commit's two line measures (never added together) and where they come from."""
+        from signoff.store.index import line_measures
+
+        files = self.commit.files
+        added = None
+        if files is not None and not self.commit.stats_missing:
+            added = sum(f.added or 0 for f in files)
+        attributed, unrecorded, recorded = line_measures(self.provenance, added)
+        return {
+            "added": added,
+            "ai_attributed_lines": attributed,
+            "ai_assisted_unrecorded_lines": unrecorded,
+            "line_record": [r.source for r in self.provenance.line_records] if recorded else None,
         }
 
 
@@ -85,11 +102,21 @@ def _answer(repo: Repo, lookup: ProvenanceLookup, commit: Commit, with_merge: bo
 def _summary(answers: list[CommitAnswer]) -> dict[str, Any]:
     statuses = Counter(a.provenance.status for a in answers)
     tools = Counter(t.tool for a in answers for t in a.provenance.tools)
+    measures = [a.line_measures() for a in answers]
     return {
         "commits": len(answers),
         "by_status": dict(statuses),
         "ai_assisted": statuses["ai"] + statuses["mixed"],
         "by_tool": dict(tools),
+        "ai_attributed_lines": sum(m["ai_attributed_lines"] or 0 for m in measures),
+        "ai_assisted_unrecorded_lines": sum(
+            m["ai_assisted_unrecorded_lines"] or 0 for m in measures
+        ),
+        "ai_commits_with_line_record": sum(
+            1
+            for a, m in zip(answers, measures, strict=True)
+            if a.provenance.ai_assisted and m["line_record"]
+        ),
     }
 
 

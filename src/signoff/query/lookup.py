@@ -72,9 +72,12 @@ class ProvenanceLookup:
             self._cache.update(self._detect_live(missing))
         return {sha: self._cache[sha] for sha in wanted}
 
-    def _detect_live(self, shas: list[str]) -> dict[str, Provenance]:
+    def _detect_live(self, shas: list[str], *, map_squashes: bool = True) -> dict[str, Provenance]:
+        """Detect from git; an AI-assisted squash commit gets the line record its pull request's
+        commits give it (as the index does), when they are fetched."""
         from signoff.provenance.detect import detect
         from signoff.provenance.foreign import read_agent_traces
+        from signoff.query.squash import map_pr_commits, wants_mapping, with_mapping
 
         signoff_notes = _notes_for(self.repo, "signoff", shas)
         ai_notes = _notes_for(self.repo, "ai", shas)
@@ -85,10 +88,17 @@ class ProvenanceLookup:
         else:
             commits = list(iter_commits(self.repo, shas, extra=["--no-walk=unsorted"]))
         for commit in commits:
-            out[commit.sha] = detect(
+            prov = detect(
                 commit,
                 signoff_notes.get(commit.sha, ()),
                 ai_notes.get(commit.sha, ()),
                 traces.get(commit.sha, ()),
             )
+            if map_squashes and wants_mapping(commit, prov):
+                mapping = map_pr_commits(
+                    self.repo, commit, lambda s: self._detect_live(s, map_squashes=False)
+                )
+                if mapping is not None:
+                    prov = with_mapping(prov, mapping)
+            out[commit.sha] = prov
         return out

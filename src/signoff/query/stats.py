@@ -1,4 +1,10 @@
-"""`signoff stats`: AI share of commits and lines by tool, model, accepter and month."""
+"""`signoff stats`: AI share of commits and lines by tool, model, accepter and month.
+
+Lines are two measures, never added together: AI-attributed lines (a line record says an AI
+wrote them) and lines in AI-assisted commits without a line record (a commit-level marker says
+an AI helped, not which lines). Capture coverage says how much of the AI-assisted work has a
+line record at all.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +23,11 @@ class Stats:
     merges: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     lines_added: int = 0
-    ai_lines: int = 0
+    ai_attributed_lines: int = 0
+    unrecorded_ai_lines: int = 0
+    recorded_commits: int = 0  # AI-assisted commits with a line record
+    recorded_commit_lines: int = 0  # their added lines
+    ai_commit_lines: int = 0  # added lines of all AI-assisted commits
     stats_missing: int = 0
     by_tool: list[dict[str, Any]] = field(default_factory=list)
     by_model: list[dict[str, Any]] = field(default_factory=list)
@@ -38,14 +48,29 @@ class Stats:
             "ai_commits": self.ai_commits,
             "ai_commit_share": _share(self.ai_commits, self.commits),
             "lines_added": self.lines_added,
-            "ai_lines": self.ai_lines,
-            "ai_line_share": _share(self.ai_lines, self.lines_added),
+            "ai_attributed_lines": self.ai_attributed_lines,
+            "ai_attributed_line_share": _share(self.ai_attributed_lines, self.lines_added),
+            "ai_assisted_unrecorded_lines": self.unrecorded_ai_lines,
+            "ai_assisted_unrecorded_line_share": _share(self.unrecorded_ai_lines, self.lines_added),
+            "capture_coverage": self.coverage(),
             "commits_without_line_counts": self.stats_missing,
             "by_tool": self.by_tool,
             "by_model": self.by_model,
             "by_accepter": self.by_accepter,
             "by_month": self.by_month,
             "shallow": self.shallow,
+        }
+
+    def coverage(self) -> dict[str, Any]:
+        """Capture coverage: the share of AI-assisted commits, and of their added lines, that
+        a line record covers (the rest is known only at commit level)."""
+        return {
+            "ai_commits": self.ai_commits,
+            "ai_commits_with_line_record": self.recorded_commits,
+            "commit_share": _share(self.recorded_commits, self.ai_commits),
+            "ai_commit_lines": self.ai_commit_lines,
+            "ai_commit_lines_with_line_record": self.recorded_commit_lines,
+            "line_share": _share(self.recorded_commit_lines, self.ai_commit_lines),
         }
 
 
@@ -57,8 +82,9 @@ def stats(repo: Repo, revs: list[str] | None = None, *, progress: Progress | Non
     """Aggregate provenance over the commits `revs` names (default: HEAD's history).
 
     Merge commits are counted apart: they carry no authored lines of their own. Lines are added
-    lines from `--numstat`; an AI commit's added lines are all AI-assisted, a mixed commit
-    contributes the AI lines its line-level record names.
+    lines from `--numstat`. AI-attributed lines come from line records only (Git AI, Agent
+    Trace, Signoff's own, or the `pr-commits` record mapped onto a squash commit); the added
+    lines of an AI-assisted commit without a record are counted apart, never as AI lines.
     """
     revs = revs or ["HEAD"]
     report = Stats(revs=revs, shallow=bool(repo.shallow_boundary()))
@@ -130,38 +156,63 @@ def _rev_list(repo: Repo, args: list[str]) -> list[str]:
 def _fill(index: Index, report: Stats) -> None:
     q = index.conn.execute
     base = "FROM commits c JOIN sel s ON s.sha = c.sha WHERE instr(c.parents, ' ') = 0"
+    ai = "c.status IN ('ai', 'mixed')"
+    lines = "COALESCE(SUM(c.ai_attributed_lines), 0), COALESCE(SUM(c.unrecorded_ai_lines), 0)"
     report.merges = q(
         "SELECT COUNT(*) FROM commits c JOIN sel s ON s.sha = c.sha WHERE instr(c.parents, ' ') > 0"
     ).fetchone()[0]
     rows = q(
-        f"SELECT status, COUNT(*), COALESCE(SUM(added), 0), COALESCE(SUM(ai_lines), 0) {base} GROUP BY status"
+        f"SELECT c.status, COUNT(*), COALESCE(SUM(c.added), 0), {lines} {base} GROUP BY 1"
     ).fetchall()
     report.by_status = {r[0]: r[1] for r in rows}
     report.commits = sum(r[1] for r in rows)
     report.lines_added = sum(r[2] for r in rows)
-    report.ai_lines = sum(r[3] for r in rows)
+    report.ai_attributed_lines = sum(r[3] for r in rows)
+    report.unrecorded_ai_lines = sum(r[4] for r in rows)
+    covered = q(
+        f"SELECT COALESCE(SUM(c.line_record), 0), COALESCE(SUM(c.added), 0), "
+        f"COALESCE(SUM(CASE WHEN c.line_record = 1 THEN c.added END), 0) {base} AND {ai}"
+    ).fetchone()
+    report.recorded_commits, report.ai_commit_lines, report.recorded_commit_lines = covered
     report.stats_missing = q(
         f"SELECT COUNT(*) {base} AND (c.stats_missing = 1 OR c.boundary = 1)"
     ).fetchone()[0]
     tools = "FROM commit_tools t JOIN commits c ON c.sha = t.sha JOIN sel s ON s.sha = c.sha WHERE instr(c.parents, ' ') = 0"
     report.by_tool = [
-        {"tool": r[0], "commits": r[1], "ai_lines": r[2]}
+        {
+            "tool": r[0],
+            "commits": r[1],
+            "ai_attributed_lines": r[2],
+            "ai_assisted_unrecorded_lines": r[3],
+        }
         for r in q(
-            f"SELECT t.tool, COUNT(DISTINCT c.sha), COALESCE(SUM(c.ai_lines), 0) {tools} GROUP BY t.tool ORDER BY 2 DESC, 1"
+            f"SELECT t.tool, COUNT(DISTINCT c.sha), {lines} {tools} GROUP BY t.tool ORDER BY 2 DESC, 1"
         )
     ]
     report.by_model = [
-        {"tool": r[0], "model": r[1], "commits": r[2], "ai_lines": r[3]}
+        {
+            "tool": r[0],
+            "model": r[1],
+            "commits": r[2],
+            "ai_attributed_lines": r[3],
+            "ai_assisted_unrecorded_lines": r[4],
+        }
         for r in q(
-            f"SELECT t.tool, t.model, COUNT(DISTINCT c.sha), COALESCE(SUM(c.ai_lines), 0) {tools} "
+            f"SELECT t.tool, t.model, COUNT(DISTINCT c.sha), {lines} {tools} "
             "AND t.model IS NOT NULL GROUP BY t.tool, t.model ORDER BY 3 DESC, 1, 2"
         )
     ]
     report.by_accepter = [
-        {"name": r[0], "email": r[1], "ai_commits": r[2], "ai_lines": r[3]}
+        {
+            "name": r[0],
+            "email": r[1],
+            "ai_commits": r[2],
+            "ai_attributed_lines": r[3],
+            "ai_assisted_unrecorded_lines": r[4],
+        }
         for r in q(
-            f"SELECT COALESCE(accepted_name, ''), COALESCE(accepted_email, ''), COUNT(*), COALESCE(SUM(ai_lines), 0) {base} "
-            "AND status IN ('ai', 'mixed') GROUP BY 1, 2 ORDER BY 3 DESC, 1"
+            f"SELECT COALESCE(accepted_name, ''), COALESCE(accepted_email, ''), COUNT(*), {lines} {base} "
+            f"AND {ai} GROUP BY 1, 2 ORDER BY 3 DESC, 1"
         )
     ]
     report.by_month = [
@@ -170,11 +221,12 @@ def _fill(index: Index, report: Stats) -> None:
             "commits": r[1],
             "ai_commits": r[2],
             "lines_added": r[3],
-            "ai_lines": r[4],
+            "ai_attributed_lines": r[4],
+            "ai_assisted_unrecorded_lines": r[5],
             "ai_commit_share": _share(r[2], r[1]),
         }
         for r in q(
-            "SELECT substr(author_date, 1, 7), COUNT(*), SUM(status IN ('ai', 'mixed')), "
-            f"COALESCE(SUM(added), 0), COALESCE(SUM(ai_lines), 0) {base} GROUP BY 1 ORDER BY 1"
+            f"SELECT substr(author_date, 1, 7), COUNT(*), SUM({ai}), "
+            f"COALESCE(SUM(added), 0), {lines} {base} GROUP BY 1 ORDER BY 1"
         )
     ]

@@ -19,9 +19,9 @@ from pathlib import Path
 from signoff.git.log import Commit, Person, iter_commits
 from signoff.git.notes import read_notes
 from signoff.git.repo import Repo
-from signoff.provenance.model import SILENT, Provenance, ToolUse
+from signoff.provenance.model import SILENT, Provenance, ToolUse, ai_attributed_count
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 NOTES = ("signoff", "ai", "agent-trace")
 
 _SCHEMA = """
@@ -43,7 +43,9 @@ CREATE TABLE commits (
     accepted_source TEXT,
     added INTEGER,
     deleted INTEGER,
-    ai_lines INTEGER,
+    ai_attributed_lines INTEGER,  -- lines a line record attributes to AI
+    unrecorded_ai_lines INTEGER,  -- added lines of an AI-assisted commit with no line record
+    line_record INTEGER NOT NULL,  -- 1: a line record (read or derived) covers the commit
     files INTEGER,
     stats_missing INTEGER NOT NULL,
     boundary INTEGER NOT NULL,
@@ -292,6 +294,7 @@ def _refresh_notes(
 ) -> int:
     """Re-detect commits whose notes were added, changed or removed since the last update."""
     from signoff.provenance.detect import detect
+    from signoff.query.squash import wants_mapping
 
     stored = dict(conn.execute("SELECT sha, note_key FROM commits").fetchall())
     noted = set(signoff_notes) | set(ai_notes) | set(traces)
@@ -303,6 +306,7 @@ def _refresh_notes(
     if not changed:
         return 0
     count = 0
+    squashes: list[tuple[Commit, Provenance]] = []
     for start in range(0, len(changed), 500):
         chunk = changed[start : start + 500]
         for commit in iter_commits(repo, chunk, extra=["--no-walk=unsorted"]):
@@ -312,17 +316,23 @@ def _refresh_notes(
                 ai_notes.get(commit.sha, ()),
                 traces.get(commit.sha, ()),
             )
+            if wants_mapping(commit, prov):
+                squashes.append((commit, prov))
             row = conn.execute("SELECT added FROM commits WHERE sha = ?", (commit.sha,)).fetchone()
+            attributed, unrecorded, recorded = line_measures(prov, row[0] if row else None)
             conn.execute(
                 "UPDATE commits SET status=?, confidence=?, accepted_name=?, accepted_email=?, "
-                "accepted_source=?, ai_lines=?, note_key=?, record=? WHERE sha=?",
+                "accepted_source=?, ai_attributed_lines=?, unrecorded_ai_lines=?, line_record=?, "
+                "note_key=?, record=? WHERE sha=?",
                 (
                     prov.status,
                     prov.confidence,
                     prov.accepted_by.name if prov.accepted_by else None,
                     prov.accepted_by.email if prov.accepted_by else None,
                     prov.accepted_by_source,
-                    ai_line_count(prov, row[0] if row else None),
+                    attributed,
+                    unrecorded,
+                    recorded,
                     _note_key(commit.sha, signoff_notes, ai_notes, traces),
                     _record(prov),
                     commit.sha,
@@ -334,19 +344,64 @@ def _refresh_notes(
                 [(commit.sha, t.tool, t.model, t.session) for t in prov.tools],
             )
             count += 1
+    _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces)
     return count
 
 
-def ai_line_count(prov: Provenance, added: int | None) -> int | None:
-    """Lines added by AI: all added lines of an AI commit; the recorded AI lines of a mixed one."""
-    if added is None:
-        return None
-    if prov.status == "ai":
-        return added
-    if prov.status == "mixed":
-        ai = sum(r.counts()[0] for r in prov.line_records)
-        return min(ai, added)
-    return 0
+def line_measures(prov: Provenance, added: int | None) -> tuple[int | None, int | None, int]:
+    """The two line measures of a commit, never added together, and whether a record exists.
+
+    (AI-attributed lines: what its line records attribute to AI, at most its added lines;
+    lines in an AI-assisted commit without a line record: all its added lines, None when
+    they could not be counted; 1 when a line record covers the commit, else 0.)
+    A commit-level marker says an AI helped, not which lines: those lines are never AI lines.
+    """
+    if prov.line_records:
+        ai = ai_attributed_count(prov.line_records)
+        return (min(ai, added) if added is not None else ai), 0, 1
+    if prov.ai_assisted:
+        return 0, added, 0
+    return 0, 0, 0
+
+
+def _map_squashes(
+    repo: Repo,
+    conn: sqlite3.Connection,
+    squashes: list[tuple[Commit, Provenance]],
+    signoff_notes: dict[str, list[bytes]],
+    ai_notes: dict[str, list[bytes]],
+    traces: dict[str, list[bytes]],
+) -> None:
+    """Give AI-assisted squash commits whose pull request head is fetched a `pr-commits` line
+    record (see `signoff.query.squash`), cached in the row like any other record."""
+    if not squashes:
+        return
+    from signoff.provenance.detect import detect
+    from signoff.query.squash import map_pr_commits, with_mapping
+
+    def provenance_of(shas: list[str]) -> dict[str, Provenance]:
+        return {
+            c.sha: detect(
+                c,
+                signoff_notes.get(c.sha, ()),
+                ai_notes.get(c.sha, ()),
+                traces.get(c.sha, ()),
+            )
+            for c in iter_commits(repo, shas, extra=["--no-walk=unsorted"])
+        }
+
+    for commit, prov in squashes:
+        mapping = map_pr_commits(repo, commit, provenance_of)
+        if mapping is None:
+            continue
+        mapped = with_mapping(prov, mapping)
+        row = conn.execute("SELECT added FROM commits WHERE sha = ?", (commit.sha,)).fetchone()
+        attributed, unrecorded, recorded = line_measures(mapped, row[0] if row else None)
+        conn.execute(
+            "UPDATE commits SET status=?, ai_attributed_lines=?, unrecorded_ai_lines=?, "
+            "line_record=?, record=? WHERE sha=?",
+            (mapped.status, attributed, unrecorded, recorded, _record(mapped), commit.sha),
+        )
 
 
 def _insert(
@@ -360,7 +415,9 @@ def _insert(
     progress: Progress | None,
 ) -> int:
     from signoff.provenance.detect import detect
+    from signoff.query.squash import wants_mapping
 
+    squashes: list[tuple[Commit, Provenance]] = []
     boundary = set(repo.shallow_boundary())
     revs = [*tips, *(f"^{sha}" for sha in exclude)]
     commit_rows: list[tuple[object, ...]] = []
@@ -377,7 +434,7 @@ def _insert(
 
     def flush() -> None:
         conn.executemany(
-            "INSERT OR REPLACE INTO commits VALUES (" + ",".join("?" * 22) + ")", commit_rows
+            "INSERT OR REPLACE INTO commits VALUES (" + ",".join("?" * 24) + ")", commit_rows
         )
         conn.executemany("INSERT INTO commit_tools VALUES (?, ?, ?, ?)", tool_rows)
         conn.executemany("INSERT INTO commit_files VALUES (?, ?, ?, ?)", file_rows)
@@ -397,6 +454,8 @@ def _insert(
         commit_rows.append(
             _commit_row(commit, prov, commit.sha in boundary, signoff_notes, ai_notes, traces)
         )
+        if wants_mapping(commit, prov):
+            squashes.append((commit, prov))
         tool_rows.extend((commit.sha, t.tool, t.model, t.session) for t in prov.tools)
         if commit.files and commit.sha not in boundary:
             file_rows.extend((commit.sha, f.path, f.added, f.deleted) for f in commit.files)
@@ -408,6 +467,7 @@ def _insert(
     flush()
     if progress:
         progress(count)
+    _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces)
     return count
 
 
@@ -448,7 +508,7 @@ def _commit_row(
         prov.accepted_by_source,
         added,
         deleted,
-        ai_line_count(prov, added),
+        *line_measures(prov, added),
         nfiles,
         int(commit.stats_missing),
         int(is_boundary),
@@ -473,7 +533,9 @@ def provenance_from_json(data: dict[str, object]) -> Provenance:
             path: tuple(LineSpan(s["start"], s["end"], tool(s.get("tool"))) for s in spans)
             for path, spans in rec["files"].items()
         }
-        records.append(LineRecord(rec["source"], files))
+        records.append(
+            LineRecord(rec["source"], files, rec.get("derivation"), rec.get("confidence") or None)
+        )
     return Provenance(
         commit=str(data["commit"]),
         status=data["status"],  # type: ignore[arg-type]

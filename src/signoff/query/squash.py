@@ -1,0 +1,189 @@
+"""A squash commit's AI lines, mapped back from its pull request's commits by content.
+
+A forge's squash merge folds a pull request into one commit, and its markers (a
+`Co-authored-by: gemini-code-assist[bot]` for one accepted suggestion, say) then speak for the
+whole pull request. Where the pull request's own commits are still in the clone
+(`refs/pull/N/head`, which forges serve and `git fetch origin 'refs/pull/*/head:refs/pull/*/head'`
+copies), each added line of the squash commit is matched by content to the pull request commit
+that last added it: that commit's provenance (its line record where it has one, else its
+commit-level status) becomes the line's. The result is a derived line record with source
+`pr-commits`, its derivation spelled out and `medium` confidence: content matching is exact for
+lines, approximate for repeated ones (a lone `}`), and silent about lines no commit of the pull
+request added (they stay unknown).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+from signoff.git.diff import FileDiff, diff_added_lines, log_added_lines
+from signoff.git.log import Commit
+from signoff.git.repo import GitError, Repo
+from signoff.provenance.model import LineRecord, LineSpan, Provenance, ToolUse
+
+SOURCE = "pr-commits"
+_PR_SUFFIX = re.compile(r"\(#(\d+)\)\s*$")
+
+ProvenanceOf = Callable[[list[str]], dict[str, Provenance]]
+
+
+def pr_number(subject: str) -> int | None:
+    """The pull request a forge's squash subject names with its `(#1234)` suffix."""
+    m = _PR_SUFFIX.search(subject)
+    return int(m.group(1)) if m else None
+
+
+def wants_mapping(commit: Commit, prov: Provenance) -> bool:
+    """An AI-assisted squash commit with no line record of its own and a `(#N)` subject."""
+    return (
+        prov.ai_assisted
+        and not prov.line_records
+        and not commit.is_merge
+        and pr_number(commit.subject) is not None
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SquashMapping:
+    """What mapping found: the derived record (None when nothing could be read) and why."""
+
+    pr: int
+    pr_head: str | None
+    record: LineRecord | None
+    note: str  # one sentence for the provenance reason or problems
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _writer_label(prov: Provenance, path: str, line: int) -> tuple[str, ToolUse | None]:
+    """What the PR commit that added a line says about it: ai, human or unknown."""
+    for record in prov.line_records:
+        covered, tool = record.tool_for(path, line)
+        if covered:
+            return ("ai" if tool else "human"), tool
+    if prov.line_records:
+        return "unknown", None
+    if prov.ai_assisted:
+        return "ai", prov.tools[0] if prov.tools else ToolUse("unspecified")
+    if prov.status == "human":
+        return "human", None
+    return "unknown", None
+
+
+def map_pr_commits(
+    repo: Repo,
+    commit: Commit,
+    provenance_of: ProvenanceOf,
+    *,
+    pr_commits: Iterable[str] | None = None,
+) -> SquashMapping | None:
+    """Map the provenance of a squash commit's PR commits onto its added lines.
+
+    The PR commits are `<squash>^..refs/pull/N/head` (merges left out: what a pull request
+    merged in from its base is not its own work), or `pr_commits` when the caller has them
+    from the forge. None when the commit names no pull request or its head is not fetched.
+    """
+    number = pr_number(commit.subject)
+    if number is None or not commit.parents:
+        return None
+    head = repo.resolve(f"refs/pull/{number}/head")
+    try:
+        if pr_commits is not None:
+            revs = [*pr_commits, "--no-walk"]
+            if not revs[:-1]:
+                return None
+        elif head is None:
+            return None
+        else:
+            revs = [f"^{commit.parents[0]}", head]
+        written = log_added_lines(repo, revs)
+        squash = diff_added_lines(repo, [commit.parents[0], commit.sha], ignore_whitespace=True)
+    except GitError as exc:
+        return SquashMapping(
+            number, head, None, f"PR #{number} commits could not be read: {exc.message}"
+        )
+    if not written:
+        return SquashMapping(number, head, None, f"PR #{number} has no commits of its own")
+    provs = provenance_of([sha for sha, _ in written])
+    record = _match(squash, written, provs, number)
+    ai_assisted = sum(1 for sha, _ in written if provs[sha].ai_assisted)
+    ai, human = record.counts()
+    note = (
+        f"PR #{number}: {ai} added lines mapped to AI-assisted PR commits "
+        f"({ai_assisted} of {len(written)} commits), {human} to human-declared ones"
+    )
+    return SquashMapping(number, head, record, note)
+
+
+def _match(
+    squash: list[FileDiff],
+    written: list[tuple[str, list[FileDiff]]],
+    provs: dict[str, Provenance],
+    number: int,
+) -> LineRecord:
+    # (path, normalised text) -> who added it, oldest first: one entry per added occurrence
+    writers: dict[tuple[str, str], list[tuple[str, ToolUse | None]]] = {}
+    for sha, diffs in written:
+        prov = provs[sha]
+        for f in diffs:
+            for line_no, text in f.added.items():
+                writers.setdefault((f.path, _key(text)), []).append(
+                    _writer_label(prov, f.path, line_no)
+                )
+    files: dict[str, tuple[LineSpan, ...]] = {}
+    for f in squash:
+        if f.binary:
+            continue
+        wanted: dict[str, list[int]] = {}
+        for line_no, text in f.added.items():
+            wanted.setdefault(_key(text), []).append(line_no)
+        labels: dict[int, tuple[str, ToolUse | None]] = {}
+        for key, lines in wanted.items():
+            # last writer wins: the latest additions of this text claim its occurrences,
+            # the last occurrence first; occurrences no PR commit added stay unknown
+            stack = list(writers.get((f.path, key), ()))
+            for line_no in reversed(lines):
+                if not stack:
+                    break
+                labels[line_no] = stack.pop()
+        spans = _spans(labels)
+        if spans:
+            files[f.path] = spans
+    derivation = (
+        f"added lines of the squash commit (git diff -w: re-indented lines are not added) "
+        f"matched by whitespace-normalised content, per file, to the lines each commit of "
+        f"PR #{number} added (git log -p -w), last writer wins; a line is AI when an "
+        f"AI-assisted PR commit (or its own line record) wrote it, unlisted lines are unknown"
+    )
+    return LineRecord(SOURCE, files, derivation=derivation, confidence="medium")
+
+
+def _spans(labels: dict[int, tuple[str, ToolUse | None]]) -> tuple[LineSpan, ...]:
+    spans: list[LineSpan] = []
+    for line_no in sorted(labels):
+        author, tool = labels[line_no]
+        if author == "unknown":
+            continue
+        if spans and spans[-1].end == line_no - 1 and spans[-1].tool == tool:
+            spans[-1] = LineSpan(spans[-1].start, line_no, tool)
+        else:
+            spans.append(LineSpan(line_no, line_no, tool))
+    return tuple(spans)
+
+
+def with_mapping(prov: Provenance, mapping: SquashMapping) -> Provenance:
+    """The provenance with the derived record added (or the reason it could not be)."""
+    if mapping.record is None:
+        return replace(prov, problems=(*prov.problems, mapping.note))
+    ai, human = mapping.record.counts()
+    status = "mixed" if ai and human else prov.status
+    return replace(
+        prov,
+        status=status,
+        line_records=(*prov.line_records, mapping.record),
+        reason=f"{prov.reason}; {mapping.note}",
+    )
