@@ -288,6 +288,33 @@ def exceptions_summary(
     }
 
 
+def line_measures(changes: list[Change]) -> dict[str, Any]:
+    """The two line measures over the period, never added together, and capture coverage.
+
+    AI-attributed lines come from line records (Git AI, Agent Trace, Signoff, a squash commit's
+    `pr-commits` mapping); a commit-level marker only says an AI helped, so the added lines of
+    an AI-assisted commit without a record are counted apart. Changes whose counts are missing
+    (objects absent from the clone) are left out of both and counted.
+    """
+    counted = [
+        c
+        for c in changes
+        if c.ai_attributed_lines is not None and c.unrecorded_ai_lines is not None
+    ]
+    ai_members = sum(c.ai_members for c in changes)
+    recorded = sum(c.ai_members_with_line_record for c in changes)
+    return {
+        "ai_attributed_lines": sum(c.ai_attributed_lines or 0 for c in counted),
+        "ai_assisted_unrecorded_lines": sum(c.unrecorded_ai_lines or 0 for c in counted),
+        "changes_without_line_counts": len(changes) - len(counted),
+        "capture_coverage": {
+            "ai_commits": ai_members,
+            "ai_commits_with_line_record": recorded,
+            "commit_share": round(recorded / ai_members, 4) if ai_members else None,
+        },
+    }
+
+
 def ai_share_by_month(changes: list[Change]) -> list[dict[str, Any]]:
     months: dict[str, list[int]] = {}
     for c in changes:
@@ -351,6 +378,7 @@ def compute_metrics(
         },
         "exceptions": exceptions_summary(changes, population.period_versions, until),
         "ai_share_by_month": ai_share_by_month(changes),
+        "lines": line_measures(changes),
         "by_tier": headline_by(changes, lambda c: [c.tier or NO_TIER]),
         "by_workflow": headline_by(changes, lambda c: c.workflows or ["(no workflow)"]),
     }

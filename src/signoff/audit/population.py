@@ -51,6 +51,12 @@ class Change:
     approvers: list[Person] = field(default_factory=list)
     added: int | None = None
     deleted: int | None = None
+    # the two line measures, never added together: lines a line record attributes to AI, and
+    # added lines of AI-assisted members without a line record (None: some count is missing)
+    ai_attributed_lines: int | None = 0
+    unrecorded_ai_lines: int | None = 0
+    ai_members: int = 0
+    ai_members_with_line_record: int = 0
     paths: list[str] = field(default_factory=list)
     policy_version: str | None = None
     workflows: list[str] = field(default_factory=list)
@@ -99,6 +105,9 @@ class Change:
             "approvers": [p.to_json() for p in self.approvers],
             "lines_added": self.added,
             "lines_deleted": self.deleted,
+            "ai_attributed_lines": self.ai_attributed_lines,
+            "ai_assisted_unrecorded_lines": self.unrecorded_ai_lines,
+            "ai_commits_with_line_record": self.ai_members_with_line_record,
             "paths": self.paths,
             "gate_result": self.gate["result"] if self.gate else None,
             "gate_evidence": self.gate,
@@ -172,7 +181,8 @@ class _Graph:
 
 _COLUMNS = (
     "sha, parents, author_name, author_email, commit_date, subject, status, "
-    "accepted_name, accepted_email, added, deleted"
+    "accepted_name, accepted_email, added, deleted, ai_attributed_lines, unrecorded_ai_lines, "
+    "line_record"
 )
 
 
@@ -423,7 +433,19 @@ def _single(
     change.added, change.deleted = row[9], row[10]
     if change.added is None or change.deleted is None:
         change.added = change.deleted = None
+    _line_measures(change, [row])
     change.paths = list(dict.fromkeys(paths))
+
+
+def _line_measures(change: Change, rows: list[tuple[Any, ...]]) -> None:
+    """Sum each measure over the counted members, apart (index columns 11-13)."""
+    ai_rows = [r for r in rows if r[6] in AI_STATUSES]
+    change.ai_members = len(ai_rows)
+    change.ai_members_with_line_record = sum(1 for r in ai_rows if r[13])
+    attributed = [r[11] for r in rows]
+    unrecorded = [r[12] for r in rows]
+    change.ai_attributed_lines = sum(attributed) if None not in attributed else None
+    change.unrecorded_ai_lines = sum(unrecorded) if None not in unrecorded else None
 
 
 def _merged(
@@ -459,6 +481,7 @@ def _merged(
     deleted = [graph.rows[m][10] for m in counted]
     if all(a is not None for a in added) and all(d is not None for d in deleted):
         change.added, change.deleted = sum(added), sum(deleted)
+    _line_measures(change, [graph.rows[m] for m in counted])
     paths: dict[str, None] = {}
     for m in counted:
         for path in files.get(m, ()):

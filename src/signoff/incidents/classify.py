@@ -171,8 +171,7 @@ def _label(incident: Incident, changes: list[SuspectChange]) -> tuple[Label, lis
         for c in ai:
             tools = ", ".join(_tool(t) for t in c.tools) or "an AI tool"
             reasons.append(
-                f"{_named(c)}: {c.measure} ({tools})"
-                f" — {c.provenance.reason or c.provenance.status}"
+                f"{_named(c)}: {c.measure} ({tools}) — {c.provenance.reason or c.provenance.status}"
             )
         return "ai-connected", reasons
     unknown = [c for c in changes if c.author not in ("human", "automation")]
