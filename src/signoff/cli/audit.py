@@ -104,6 +104,7 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
         "headline": metrics["headline"],
         "ownership_coverage": metrics["ownership_coverage"],
         "ownership_decay": metrics["ownership_decay"],
+        "lines": metrics["lines"],
         "incidents_available": report["incidents"]["available"],
         "policy_versions": len(report["policy_snapshots"]),
         "sample": report["sample"],
@@ -128,6 +129,14 @@ def _render(report: dict[str, Any], written: dict[str, Any] | None) -> None:
             f"  {ratio['title']}: {_pct(ratio['value'])} "
             f"({ratio['numerator']} of {ratio['denominator']})"
         )
+    lines = report["metrics"]["lines"]
+    cov = lines["capture_coverage"]
+    console.print(
+        f"  AI-attributed lines (line record): {lines['ai_attributed_lines']}; lines in "
+        f"AI-assisted commits without a line record: {lines['ai_assisted_unrecorded_lines']}; "
+        f"capture coverage {cov['ai_commits_with_line_record']} of {cov['ai_commits']} "
+        "AI-assisted commits"
+    )
     console.print(f"  policy versions in force: {len(report['policy_snapshots'])}")
     if report["provenance_test"]:
         t = report["provenance_test"]

@@ -1,0 +1,349 @@
+"""AI-attributed lines and lines in AI-assisted commits: two measures, kept apart everywhere.
+
+Each history here is real: a forge-style squash commit whose pull request head is fetched
+(`refs/pull/N/head`), a commit that only re-indents lines, a Git AI note, and a commit with a
+commit-level marker but no line record. Every measure is asserted in the JSON of `stats`,
+`explain`, `blame`, `check` and `audit`, read through the real console entry point.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from signoff.cli.document import schema_version
+from signoff.git import Repo
+from signoff.git.log import read_commit
+from signoff.query.lookup import ProvenanceLookup
+from signoff.query.squash import map_pr_commits, pr_number
+from tests.gitrepo import GitRepo, run_signoff
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schemas"
+GEMINI = (
+    "Co-authored-by: gemini-code-assist[bot] "
+    "<176961590+gemini-code-assist[bot]@users.noreply.github.com>"
+)
+CLAUDE = "Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>"
+GITHUB = ("GitHub", "noreply@github.com")
+DAY = "2026-01-10T12:00:00+00:00"
+
+BASE = "def main():\n    return 0\n"
+PARSE = "def parse(x):\n    return int(x)\n\n\ndef fmt(x):\n    return str(x)\n"
+SUGGESTED = PARSE.replace("int(x)", "int(x.strip())")
+RUN = "\n\ndef run():\n    print(fmt(parse(' 1 ')))\n"
+
+
+def doc(repo: GitRepo, *args: str) -> dict[str, Any]:
+    """A command's --json document, validated against the schema it names."""
+    out = run_signoff(repo, *args, "--json")
+    assert out.returncode == 0, out.stderr
+    data: dict[str, Any] = json.loads(out.stdout)
+    kind = data["schema"].split("/")[1]
+    assert data["schema"] == f"signoff/{kind}/v{schema_version(kind)}"
+    schema = json.loads((SCHEMAS / f"{kind}-v{schema_version(kind)}.json").read_text())
+    jsonschema.validate(data, schema)
+    return data
+
+
+def squash_merge(repo: GitRepo, tmp_path: Path, *, fetch: bool = True) -> tuple[str, str, str]:
+    """PR #7: a human commit, an accepted Gemini Code Assist suggestion, another human commit,
+    squash-merged by the forge with the commit messages stacked; the PR head is then served as
+    `refs/pull/7/head` by a forge remote and fetched, the branch deleted.
+    Returns (base, squash, suggestion commit)."""
+    base = repo.commit("Initial\n", {"app.py": BASE}, date=DAY)
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("Add parse and fmt\n", {"app.py": BASE + "\n\n" + PARSE}, date=DAY)
+    suggestion = repo.commit(
+        f"Update app.py\n\n{GEMINI}\n", {"app.py": BASE + "\n\n" + SUGGESTED}, date=DAY
+    )
+    repo.commit("Add run\n", {"app.py": BASE + "\n\n" + SUGGESTED + RUN}, date=DAY)
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--squash", "feature")
+    # GitHub's squash message: the PR commits' messages stacked, co-authors at the end
+    message = (
+        "Add parsing (#7)\n\n* Add parse and fmt\n\n* Update app.py\n\n* Add run\n\n"
+        f"---------\n\n{GEMINI}\n"
+    )
+    squash = repo.commit(message, committer=GITHUB, date=DAY)
+    forge = tmp_path / "forge.git"
+    repo.git("clone", "-q", "--bare", str(repo.path), str(forge))
+    repo.git("--git-dir", str(forge), "update-ref", "refs/pull/7/head", "refs/heads/feature")
+    repo.git("branch", "-q", "-D", "feature")
+    if fetch:
+        repo.git("fetch", "-q", str(forge), "refs/pull/7/head:refs/pull/7/head")
+    return base, squash, suggestion
+
+
+def line_of(path: Path, text: str) -> int:
+    return path.read_text().splitlines().index(text) + 1
+
+
+# -- the squash commit: its AI lines are the ones the AI-assisted PR commit wrote -----------
+
+
+def test_squash_commit_ai_lines_are_mapped_from_its_pr_commits(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    base, squash, suggestion = squash_merge(repo, tmp_path)
+    ai_line = line_of(repo.path / "app.py", "    return int(x.strip())")
+    added = len((BASE + "\n\n" + SUGGESTED + RUN).splitlines()) - len(BASE.splitlines())
+
+    stats = doc(repo, "stats")
+    assert stats["lines_added"] == len(BASE.splitlines()) + added
+    assert stats["ai_attributed_lines"] == 1
+    assert stats["ai_assisted_unrecorded_lines"] == 0
+    assert stats["capture_coverage"] == {
+        "ai_commits": 1,
+        "ai_commits_with_line_record": 1,
+        "commit_share": 1.0,
+        "ai_commit_lines": added,
+        "ai_commit_lines_with_line_record": added,
+        "line_share": 1.0,
+    }
+    assert stats["by_tool"] == [
+        {
+            "tool": "gemini-code-assist",
+            "commits": 1,
+            "ai_attributed_lines": 1,
+            "ai_assisted_unrecorded_lines": 0,
+        }
+    ]
+
+    (answer,) = doc(repo, "explain", squash)["commits"]
+    assert answer["lines"] == {
+        "added": added,
+        "ai_attributed_lines": 1,
+        "ai_assisted_unrecorded_lines": 0,
+        "line_record": ["pr-commits"],
+    }
+    (record,) = answer["provenance"]["line_records"]
+    assert record["source"] == "pr-commits" and record["confidence"] == "medium"
+    assert "PR #7" in record["derivation"] and "git diff -w" in record["derivation"]
+    assert record["files"] == {
+        "app.py": [
+            {
+                "start": ai_line,
+                "end": ai_line,
+                "author": "ai",
+                "tool": {"tool": "gemini-code-assist", "model": None, "session": None},
+            }
+        ]
+    }
+
+    lines = {row["line"]: row for row in doc(repo, "blame", "app.py")["lines"]}
+    assert (lines[ai_line]["author"], lines[ai_line]["line_source"]) == ("ai", "pr-commits")
+    assert lines[ai_line]["commit"] == squash and lines[ai_line]["commit_status"] == "ai"
+    # the squash's other lines: the record was asked and names no AI (nobody declared them)
+    others = [r for n, r in lines.items() if r["commit"] == squash and n != ai_line]
+    assert len(others) == added - 1
+    assert {(r["author"], r["line_source"]) for r in others} == {("unknown", "pr-commits")}
+    assert lines[1]["commit"] == base and lines[1]["line_source"] is None
+
+    explained = doc(repo, "explain", f"app.py:{ai_line}")
+    assert explained["lines"][0]["author"] == "ai"
+    assert explained["summary"]["ai_attributed_lines"] == 1
+
+    check = doc(repo, "check", "--base", base, "--head", squash, "--no-scan")
+    cs = check["changeset"]
+    assert (cs["ai_attributed_lines"], cs["ai_assisted_unrecorded_lines"]) == (1, 0)
+    assert cs["files"][0]["ai_attributed_added"] == 1
+    assert cs["commits"][0]["line_record"] == ["pr-commits"]
+    markdown = run_signoff(
+        repo, "check", "--base", base, "--head", squash, "--no-scan", "--format", "markdown"
+    ).stdout
+    assert f"`app.py`: lines {ai_line} (gemini-code-assist)" in markdown
+    assert "no line record" not in markdown
+
+    audit = _audit(repo, tmp_path)
+    assert audit["metrics"]["lines"]["ai_attributed_lines"] == 1
+    assert audit["metrics"]["lines"]["ai_assisted_unrecorded_lines"] == 0
+    assert audit["metrics"]["lines"]["capture_coverage"]["ai_commits_with_line_record"] == 1
+    assert suggestion not in {c["id"] for c in audit["population"]}
+
+
+def test_without_the_pr_head_the_squash_is_an_ai_assisted_commit_with_no_record(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    """Before the PR head is fetched the whole squash counts apart, never as AI lines."""
+    base, squash, _ = squash_merge(repo, tmp_path, fetch=False)
+    added = len((SUGGESTED + RUN).splitlines()) + 2
+    stats = doc(repo, "stats")
+    assert (stats["ai_attributed_lines"], stats["ai_assisted_unrecorded_lines"]) == (0, added)
+    assert stats["capture_coverage"]["commit_share"] == 0
+    (answer,) = doc(repo, "explain", squash)["commits"]
+    assert answer["lines"]["line_record"] is None
+    assert answer["lines"]["ai_assisted_unrecorded_lines"] == added
+    authors = {r["author"] for r in doc(repo, "blame", "app.py")["lines"] if r["commit"] == squash}
+    assert authors == {"ai-assisted-commit"}
+    cs = doc(repo, "check", "--base", base, "--head", squash, "--no-scan")["changeset"]
+    assert (cs["ai_attributed_lines"], cs["ai_assisted_unrecorded_lines"]) == (0, added)
+    markdown = run_signoff(
+        repo, "check", "--base", base, "--head", squash, "--no-scan", "--format", "markdown"
+    ).stdout
+    assert f"AI-assisted commit(s) {squash[:10]} carry no line record" in markdown
+    lines = _audit(repo, tmp_path)["metrics"]["lines"]
+    assert (lines["ai_attributed_lines"], lines["ai_assisted_unrecorded_lines"]) == (0, added)
+
+
+def test_mapping_is_the_same_live_and_from_the_index(repo: GitRepo, tmp_path: Path) -> None:
+    _, squash, _ = squash_merge(repo, tmp_path)
+    r = Repo.discover(repo.path)
+    with ProvenanceLookup(r, use_index=False) as live, ProvenanceLookup(r) as indexed:
+        assert live.get(squash) == indexed.get(squash)
+    assert pr_number("Add parsing (#7)") == 7 and pr_number("Add parsing #7") is None
+
+
+def test_pr_commits_given_by_the_caller_map_the_same(repo: GitRepo, tmp_path: Path) -> None:
+    """The forge's list of PR commits (as `--reviews` payloads carry it) needs no fetched ref."""
+    _, squash, _ = squash_merge(repo, tmp_path)
+    r = Repo.discover(repo.path)
+    pr_commits = repo.git("rev-list", "--reverse", f"{squash}^..refs/pull/7/head").split()
+    repo.git("update-ref", "-d", "refs/pull/7/head")
+    with ProvenanceLookup(r, use_index=False) as lookup:
+        given = map_pr_commits(r, read_commit(r, squash), lookup.many, pr_commits=pr_commits)
+        assert map_pr_commits(r, read_commit(r, squash), lookup.many) is None
+    assert given is not None and given.record is not None
+    assert given.record.counts() == (1, 0)
+
+
+# -- whitespace: a re-indented line keeps the commit that wrote it --------------------------
+
+LOOP = "def total(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s\n"
+GUARDED = (
+    "def total(xs):\n    s = 0\n    if xs:\n        for x in xs:\n            s += x\n"
+    "    return s\n"
+)
+
+
+def test_reindented_lines_are_not_ai_lines_of_the_commit_that_moved_them(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    """The AI commit wraps a human loop in an `if`: only the `if` line is its own."""
+    human = repo.commit("Add total\n\nAI-Assisted: none\n", {"calc.py": LOOP}, date=DAY)
+    ai = repo.commit(f"Guard empty input\n\n{CLAUDE}\n", {"calc.py": GUARDED}, date=DAY)
+    rows = {r["line"]: r for r in doc(repo, "blame", "calc.py")["lines"]}
+    assert rows[3]["author"] == "ai-assisted-commit" and rows[3]["commit"] == ai
+    for n in (4, 5):  # re-indented by the AI commit, written by the human one
+        assert (rows[n]["commit"], rows[n]["author"]) == (human, "human")
+    cs = doc(repo, "check", "--base", human, "--head", ai, "--no-scan")["changeset"]
+    assert cs["ai_assisted_unrecorded_lines"] == 1  # the `if`, not the two moved lines
+    assert cs["files"][0]["added"] == 3  # git's plain diff still shows three added lines
+
+
+def test_a_pr_commit_that_only_reindents_does_not_claim_the_lines(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    repo.commit("Initial\n", {"calc.py": "X = 1\n"}, date=DAY)
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("Add total\n", {"calc.py": "X = 1\n" + LOOP}, date=DAY)
+    repo.commit(f"Guard empty input\n\n{CLAUDE}\n", {"calc.py": "X = 1\n" + GUARDED}, date=DAY)
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--squash", "feature")
+    squash = repo.commit(f"Total (#9)\n\n* Add total\n\n{CLAUDE}\n", committer=GITHUB, date=DAY)
+    repo.git("update-ref", "refs/pull/9/head", "refs/heads/feature")
+    repo.git("branch", "-q", "-D", "feature")
+    (answer,) = doc(repo, "explain", squash)["commits"]
+    assert answer["lines"]["ai_attributed_lines"] == 1
+    (record,) = answer["provenance"]["line_records"]
+    assert [(s["start"], s["end"]) for s in record["files"]["calc.py"]] == [(4, 4)]
+
+
+# -- Git AI notes and commit-level markers -------------------------------------------------
+
+
+def gitai_note(sha: str, spans: str) -> str:
+    meta = {
+        "schema_version": "authorship/3.0.0",
+        "git_ai_version": "1.4.5",
+        "base_commit_sha": sha,
+        "prompts": {
+            "abcd1234abcd1234": {
+                "agent_id": {"tool": "cursor", "id": "sess-1", "model": "gpt-5"},
+                "human_author": "Ada Lovelace <ada@example.com>",
+                "total_additions": 2,
+                "total_deletions": 0,
+                "accepted_lines": 2,
+                "overriden_lines": 0,
+            }
+        },
+    }
+    return f"calc.py\n  abcd1234abcd1234 {spans}\n---\n" + json.dumps(meta, indent=2)
+
+
+def test_gitai_record_and_marker_only_commit_counted_apart(repo: GitRepo, tmp_path: Path) -> None:
+    base = repo.commit("Initial\n", {"calc.py": "X = 1\n"}, date=DAY)
+    noted = repo.commit("Add total\n", {"calc.py": "X = 1\n" + LOOP}, date=DAY)
+    repo.git("notes", "--ref=ai", "add", "-F", "-", noted, input=gitai_note(noted, "3-4").encode())
+    marked = repo.commit(
+        f"Add mean\n\n{CLAUDE}\n",
+        {"calc.py": "X = 1\n" + LOOP + "\n\ndef mean(xs):\n    return total(xs) / len(xs)\n"},
+        date=DAY,
+    )
+
+    stats = doc(repo, "stats")
+    assert stats["ai_attributed_lines"] == 2  # lines 3-4 of the noted commit
+    assert stats["ai_assisted_unrecorded_lines"] == 4  # the marked commit's added lines
+    cov = stats["capture_coverage"]
+    assert (cov["ai_commits"], cov["ai_commits_with_line_record"], cov["commit_share"]) == (
+        2,
+        1,
+        0.5,
+    )
+    assert (cov["ai_commit_lines"], cov["ai_commit_lines_with_line_record"]) == (9, 5)
+
+    commits = {c["commit"]: c["lines"] for c in doc(repo, "explain", f"{base}..HEAD")["commits"]}
+    assert commits[noted] == {
+        "added": 5,
+        "ai_attributed_lines": 2,
+        "ai_assisted_unrecorded_lines": 0,
+        "line_record": ["git-ai"],
+    }
+    assert commits[marked] == {
+        "added": 4,
+        "ai_attributed_lines": 0,
+        "ai_assisted_unrecorded_lines": 4,
+        "line_record": None,
+    }
+
+    rows = {r["line"]: r for r in doc(repo, "blame", "calc.py")["lines"]}
+    assert [(rows[n]["author"], rows[n]["line_source"]) for n in (2, 3, 4)] == [
+        ("unknown", "git-ai"),  # the note covers the commit and does not name this line
+        ("ai", "git-ai"),
+        ("ai", "git-ai"),
+    ]
+    assert {rows[n]["author"] for n in (9, 10)} == {"ai-assisted-commit"}
+
+    cs = doc(repo, "check", "--base", base, "--head", marked, "--no-scan")["changeset"]
+    assert (cs["ai_attributed_lines"], cs["ai_assisted_unrecorded_lines"]) == (2, 4)
+    markdown = run_signoff(
+        repo, "check", "--base", base, "--head", marked, "--no-scan", "--format", "markdown"
+    ).stdout
+    assert "`calc.py`: lines 3-4 (cursor/gpt-5)" in markdown
+    assert f"AI-assisted commit(s) {marked[:10]} carry no line record" in markdown
+    assert "Scanners scanned 2 AI-attributed lines and 4 lines" in markdown
+
+    lines = _audit(repo, tmp_path)["metrics"]["lines"]
+    assert (lines["ai_attributed_lines"], lines["ai_assisted_unrecorded_lines"]) == (2, 4)
+    assert lines["capture_coverage"]["commit_share"] == 0.5
+
+
+def _audit(repo: GitRepo, tmp_path: Path) -> dict[str, Any]:
+    out = tmp_path / "pack"
+    done = run_signoff(
+        repo, "audit", "--since", "2026-01-01", "--until", "2026-01-31", "--out", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    report: dict[str, Any] = json.loads((out / "audit.json").read_text())
+    jsonschema.validate(report, json.loads((SCHEMAS / "audit-v1.json").read_text()))
+    population = json.loads((out / "population.json").read_text())
+    report["population"] = population["changes"]
+    return report
+
+
+@pytest.mark.parametrize("subject", ["Fix (#12)", "Fix (#12)  ", "[x] Fix: y (#12)"])
+def test_pr_number_from_the_forge_suffix(subject: str) -> None:
+    assert pr_number(subject) == 12
