@@ -188,6 +188,13 @@ def test_without_the_pr_head_the_squash_is_an_ai_assisted_commit_with_no_record(
     lines = _audit(repo, tmp_path)["metrics"]["lines"]
     assert (lines["ai_attributed_lines"], lines["ai_assisted_unrecorded_lines"]) == (0, added)
 
+    # the PR head fetched later: `signoff index` maps the squash already in the index
+    repo.git("fetch", "-q", str(tmp_path / "forge.git"), "refs/pull/7/head:refs/pull/7/head")
+    assert doc(repo, "index")["squashes_mapped"] == 1
+    stats = doc(repo, "stats")
+    assert (stats["ai_attributed_lines"], stats["ai_assisted_unrecorded_lines"]) == (1, 0)
+    assert doc(repo, "index")["squashes_mapped"] == 0  # done once
+
 
 def test_mapping_is_the_same_live_and_from_the_index(repo: GitRepo, tmp_path: Path) -> None:
     _, squash, _ = squash_merge(repo, tmp_path)

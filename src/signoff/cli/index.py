@@ -7,7 +7,7 @@ import time
 import typer
 
 from signoff.cli.output import console, emit_json, open_repo, progress_counter
-from signoff.store.index import update_index
+from signoff.store.index import map_fetched_squashes, update_index
 
 
 def register(app: typer.Typer) -> None:
@@ -29,6 +29,8 @@ def index_command(
     start = time.perf_counter()
     with progress_counter("indexing commits", total) as update:
         result = update_index(r, rebuild=rebuild, progress=update)
+    # squash commits indexed before their pull request heads were fetched
+    mapped = map_fetched_squashes(r) if r.head() is not None else 0
     seconds = time.perf_counter() - start
     doc = {
         "path": str(result.path),
@@ -36,6 +38,7 @@ def index_command(
         "refreshed": result.refreshed,
         "rebuilt": result.rebuilt,
         "shallow": result.shallow,
+        "squashes_mapped": mapped,
         "seconds": round(seconds, 3),
     }
     if as_json:
@@ -46,5 +49,9 @@ def index_command(
         f"index {verb}: {result.added} commits added, {result.refreshed} re-read for new notes "
         f"in {seconds:.2f}s -> {result.path}"
     )
+    if mapped:
+        console.print(
+            f"{mapped} squash commits mapped to their pull requests' commits (refs/pull/*/head)"
+        )
     if result.shallow:
         console.print("[yellow]shallow clone:[/] commits before the cut are not indexed")

@@ -364,6 +364,55 @@ def line_measures(prov: Provenance, added: int | None) -> tuple[int | None, int 
     return 0, 0, 0
 
 
+def map_fetched_squashes(repo: Repo) -> int:
+    """Map AI-assisted squash commits indexed before their pull request heads were fetched.
+
+    Run by `signoff index` (not before every query: listing `refs/pull/` costs a git process
+    per answer). Returns how many commits gained a `pr-commits` line record.
+    """
+    from signoff.query.squash import pr_number
+
+    path = index_path(repo)
+    if not path.exists():
+        return 0
+    heads = {
+        line.rsplit("/", 2)[-2]
+        for line in repo.run("for-each-ref", "--format=%(refname)", "refs/pull/", check=False)
+        .decode()
+        .splitlines()
+        if line.endswith("/head")
+    }
+    if not heads:
+        return 0
+    with closing(_connect(path)) as conn:
+        rows = conn.execute(
+            "SELECT sha, subject FROM commits WHERE status IN ('ai', 'mixed') AND line_record = 0 "
+            "AND instr(parents, ' ') = 0 AND subject LIKE '%(#%)%'"
+        ).fetchall()
+        wanted = [sha for sha, subject in rows if str(pr_number(subject)) in heads]
+        if not wanted:
+            return 0
+        from signoff.provenance.detect import detect
+        from signoff.query.squash import wants_mapping
+
+        signoff_notes, ai_notes, traces = _all_notes(repo)
+        squashes = []
+        for commit in iter_commits(repo, wanted, extra=["--no-walk=unsorted"]):
+            prov = detect(
+                commit,
+                signoff_notes.get(commit.sha, ()),
+                ai_notes.get(commit.sha, ()),
+                traces.get(commit.sha, ()),
+            )
+            if wants_mapping(commit, prov):
+                squashes.append((commit, prov))
+        conn.execute("BEGIN")
+        _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces)
+        conn.execute("COMMIT")
+        recorded = conn.execute("SELECT sha FROM commits WHERE line_record = 1").fetchall()
+    return len({r[0] for r in recorded} & set(wanted))
+
+
 def _map_squashes(
     repo: Repo,
     conn: sqlite3.Connection,
