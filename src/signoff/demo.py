@@ -3,7 +3,8 @@
 The history mixes what real teams have: commits from several coding agents (each leaving its
 own convention), plain human commits with no marker, a declared human commit, automation, an
 amend and a rebase (provenance notes follow both), a pull-request merge with review trailers,
-and a Git AI authorship note with line-level attribution.
+a Git AI authorship note with line-level attribution, and a forge squash merge whose AI lines
+are mapped back from the pull request's own commits.
 """
 
 from __future__ import annotations
@@ -329,6 +330,66 @@ def _gitai_note(sha: str) -> str:
     )
 
 
+GEMINI = (
+    "Co-authored-by: gemini-code-assist[bot] "
+    "<176961590+gemini-code-assist[bot]@users.noreply.github.com>"
+)
+PAYOUT = (
+    "def batch(payouts: list[int], size: int = 50) -> list[list[int]]:\n"
+    "    out = []\n"
+    "    for i in range(0, len(payouts), size):\n"
+    "        out.append(payouts[i : i + size])\n"
+    "    return out\n\n\n"
+    "def total(batch: list[int]) -> int:\n"
+    "    return sum(batch)\n"
+)
+PAYOUT_TEST = (
+    "from payments.payout import batch, total\n\n\n"
+    "def test_batch() -> None:\n"
+    "    assert batch([1, 2, 3], 2) == [[1, 2], [3]]\n"
+    "    assert total([1, 2]) == 3\n"
+)
+
+
+def squash_demo(r: DemoRepo, root: Path) -> None:
+    """A pull request squash-merged by the forge: one accepted Gemini Code Assist suggestion
+    among human commits. The commit-level marker speaks for the whole PR; once the PR's own
+    commits are fetched (refs/pull/57/head), its AI lines are mapped back from them."""
+    print("\n== A squash-merged pull request: whose lines are AI lines? ==")
+    clock = r.clock
+    r.git("checkout", "-q", "-b", "feature/payouts")
+    r.commit("Add payout batching\n", {"src/payments/payout.py": PAYOUT}, who=SAM)
+    suggested = PAYOUT.replace("    return sum(batch)\n", "    return sum(batch, start=0)\n")
+    r.commit(
+        f"Update src/payments/payout.py\n\n{GEMINI}\n",
+        {"src/payments/payout.py": suggested},
+        who=SAM,
+    )
+    r.commit("Test payout batching\n", {"tests/test_payout.py": PAYOUT_TEST}, who=SAM)
+    r.git("checkout", "-q", "main")
+    r.git("merge", "-q", "--squash", "feature/payouts")
+    squash = r.commit(
+        "Batch payouts (#57)\n\n* Add payout batching\n\n* Update src/payments/payout.py\n\n"
+        f"* Test payout batching\n\n---------\n\n{GEMINI}\n",
+        {},
+        who=SAM,
+        committer=("GitHub", "noreply@github.com"),
+    )
+    forge = root / "forge.git"
+    r.git("clone", "-q", "--bare", str(r.path), str(forge))
+    r.git("--git-dir", str(forge), "update-ref", "refs/pull/57/head", "refs/heads/feature/payouts")
+    r.git("branch", "-q", "-D", "feature/payouts")
+    r.clock = clock + 86_400 * 3
+    print("\n-- the commit level alone: the marker says an AI helped, not which lines")
+    _show(r, "explain", squash[:10])
+    print("-- the forge keeps the PR's commits: fetch them, and map their provenance by content")
+    print(f"$ git fetch {forge.name} 'refs/pull/*/head:refs/pull/*/head'")
+    r.git("fetch", "-q", str(forge), "refs/pull/*/head:refs/pull/*/head")
+    _show(r, "index")
+    _show(r, "explain", squash[:10])
+    _show(r, "blame", "src/payments/payout.py")
+
+
 def gate_demo(r: DemoRepo, report: Path) -> None:
     """A pull request that fails the gate for three reasons, then passes once each is fixed."""
     print("\n== The gate: a pull request against main ==")
@@ -527,6 +588,8 @@ def main() -> None:
     _show(r, "explain", claude[:10])
     _show(r, "explain", "src/payments/fraud.py:1-2")
     _show(r, "blame", "src/payments/fraud.py")
+    squash_demo(r, root)
+    _show(r, "stats")
     gate_demo(r, report)
     incident_demo(r, report)
     audit_demo(r, report)

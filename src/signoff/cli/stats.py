@@ -32,8 +32,8 @@ def stats_command(
 
 # plain names for the two line measures in table headers
 _HEADERS = {
-    "ai_attributed_lines": "AI-attributed lines",
-    "ai_assisted_unrecorded_lines": "lines in AI commits, no record",
+    "ai_attributed_lines": "AI lines (record)",
+    "ai_assisted_unrecorded_lines": "AI-commit lines (no record)",
 }
 
 
