@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from signoff.git.log import iter_commits, read_commit
+from signoff.git.log import Commit, iter_commits, read_commit
 from signoff.git.notes import cat_blobs, notes_refs
 from signoff.git.repo import Repo
 from signoff.provenance.model import Provenance
@@ -72,33 +72,30 @@ class ProvenanceLookup:
             self._cache.update(self._detect_live(missing))
         return {sha: self._cache[sha] for sha in wanted}
 
-    def _detect_live(self, shas: list[str], *, map_squashes: bool = True) -> dict[str, Provenance]:
+    def _detect_live(self, shas: list[str]) -> dict[str, Provenance]:
         """Detect from git; an AI-assisted squash commit gets the line record its pull request's
         commits give it (as the index does), when they are fetched."""
         from signoff.provenance.detect import detect
         from signoff.provenance.foreign import read_agent_traces
-        from signoff.query.squash import map_pr_commits, wants_mapping, with_mapping
+        from signoff.query.squash import mapped_provenance
 
         signoff_notes = _notes_for(self.repo, "signoff", shas)
         ai_notes = _notes_for(self.repo, "ai", shas)
         traces = read_agent_traces(self.repo)
-        out = {}
         if len(shas) == 1:
             commits = [read_commit(self.repo, shas[0])]
         else:
             commits = list(iter_commits(self.repo, shas, extra=["--no-walk=unsorted"]))
-        for commit in commits:
-            prov = detect(
-                commit,
-                signoff_notes.get(commit.sha, ()),
-                ai_notes.get(commit.sha, ()),
-                traces.get(commit.sha, ()),
+
+        def detect_one(commit: Commit) -> Provenance:
+            sha = commit.sha
+            return detect(
+                commit, signoff_notes.get(sha, ()), ai_notes.get(sha, ()), traces.get(sha, ())
             )
-            if map_squashes and wants_mapping(commit, prov):
-                mapping = map_pr_commits(
-                    self.repo, commit, lambda s: self._detect_live(s, map_squashes=False)
-                )
-                if mapping is not None:
-                    prov = with_mapping(prov, mapping)
-            out[commit.sha] = prov
-        return out
+
+        def prefetch(pr_commits: list[str]) -> None:
+            # the PR commits a squash is mapped from need their own notes: one batch
+            signoff_notes.update(_notes_for(self.repo, "signoff", pr_commits))
+            ai_notes.update(_notes_for(self.repo, "ai", pr_commits))
+
+        return mapped_provenance(self.repo, commits, detect_one, prefetch=prefetch)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from signoff.git.diff import FileDiff, diff_added_lines, log_added_lines
-from signoff.git.log import Commit
+from signoff.git.log import Commit, iter_commits
 from signoff.git.repo import GitError, Repo
 from signoff.provenance.model import LineRecord, LineSpan, Provenance, ToolUse
 
@@ -173,6 +173,40 @@ def _spans(labels: dict[int, tuple[str, ToolUse | None]]) -> tuple[LineSpan, ...
         else:
             spans.append(LineSpan(line_no, line_no, tool))
     return tuple(spans)
+
+
+# A PR commit can itself be a squash of a stacked pull request: map that one too, this deep.
+MAX_DEPTH = 2
+
+
+def mapped_provenance(
+    repo: Repo,
+    commits: Iterable[Commit],
+    detect_one: Callable[[Commit], Provenance],
+    *,
+    prefetch: Callable[[list[str]], None] | None = None,
+    depth: int = MAX_DEPTH,
+) -> dict[str, Provenance]:
+    """Detect each commit; AI-assisted squash commits get their `pr-commits` record, and the PR
+    commits they are mapped from are detected (and, if squashes themselves, mapped) the same
+    way, `depth` levels down. `prefetch` is told the PR commits first (to read their notes in
+    one batch)."""
+    out: dict[str, Provenance] = {}
+    for commit in commits:
+        prov = detect_one(commit)
+        if depth > 0 and wants_mapping(commit, prov):
+
+            def below(shas: list[str]) -> dict[str, Provenance]:
+                if prefetch is not None:
+                    prefetch(shas)
+                read = iter_commits(repo, shas, extra=["--no-walk=unsorted"])
+                return mapped_provenance(repo, read, detect_one, prefetch=prefetch, depth=depth - 1)
+
+            mapping = map_pr_commits(repo, commit, below)
+            if mapping is not None:
+                prov = with_mapping(prov, mapping)
+        out[commit.sha] = prov
+    return out
 
 
 def with_mapping(prov: Provenance, mapping: SquashMapping) -> Provenance:

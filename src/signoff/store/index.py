@@ -426,24 +426,17 @@ def _map_squashes(
     if not squashes:
         return
     from signoff.provenance.detect import detect
-    from signoff.query.squash import map_pr_commits, with_mapping
+    from signoff.query.squash import mapped_provenance
 
-    def provenance_of(shas: list[str]) -> dict[str, Provenance]:
-        return {
-            c.sha: detect(
-                c,
-                signoff_notes.get(c.sha, ()),
-                ai_notes.get(c.sha, ()),
-                traces.get(c.sha, ()),
-            )
-            for c in iter_commits(repo, shas, extra=["--no-walk=unsorted"])
-        }
+    def detect_one(c: Commit) -> Provenance:
+        return detect(
+            c, signoff_notes.get(c.sha, ()), ai_notes.get(c.sha, ()), traces.get(c.sha, ())
+        )
 
     for commit, prov in squashes:
-        mapping = map_pr_commits(repo, commit, provenance_of)
-        if mapping is None:
+        mapped = mapped_provenance(repo, [commit], detect_one)[commit.sha]
+        if not mapped.line_records and mapped.problems == prov.problems:
             continue
-        mapped = with_mapping(prov, mapping)
         row = conn.execute("SELECT added FROM commits WHERE sha = ?", (commit.sha,)).fetchone()
         attributed, unrecorded, recorded = line_measures(mapped, row[0] if row else None)
         conn.execute(
