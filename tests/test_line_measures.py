@@ -354,3 +354,18 @@ def _audit(repo: GitRepo, tmp_path: Path) -> dict[str, Any]:
 @pytest.mark.parametrize("subject", ["Fix (#12)", "Fix (#12)  ", "[x] Fix: y (#12)"])
 def test_pr_number_from_the_forge_suffix(subject: str) -> None:
     assert pr_number(subject) == 12
+
+
+def test_a_pull_ref_of_another_pull_request_is_not_mapped(repo: GitRepo, tmp_path: Path) -> None:
+    """A fork's numbering can name a different pull request: its commits must not decide."""
+    _, squash, _ = squash_merge(repo, tmp_path, fetch=False)
+    repo.git("checkout", "-q", "-b", "other")
+    repo.commit("Unrelated\n", {"other.py": "print('hello')\n" * 3}, date=DAY)
+    repo.git("checkout", "-q", "main")
+    repo.git("update-ref", "refs/pull/7/head", "refs/heads/other")
+    repo.git("branch", "-q", "-D", "other")
+    (answer,) = doc(repo, "explain", squash, "--no-index")["commits"]
+    assert answer["lines"]["line_record"] is None
+    assert answer["lines"]["ai_assisted_unrecorded_lines"] == answer["lines"]["added"]
+    (problem,) = answer["provenance"]["problems"]
+    assert "refs/pull/7/head does not match this commit: only 0 of its" in problem

@@ -107,9 +107,24 @@ def map_pr_commits(
             number, head, None, f"PR #{number} commits could not be read: {exc.message}"
         )
     if not written:
-        return SquashMapping(number, head, None, f"PR #{number} has no commits of its own")
+        return SquashMapping(
+            number,
+            head,
+            None,
+            f"refs/pull/{number}/head adds no commits beyond this commit's parent: "
+            "not this pull request's head",
+        )
     provs = provenance_of([sha for sha, _ in written])
-    record = _match(squash, written, provs, number)
+    record, found, total = _match(squash, written, provs, number)
+    if total and found * 2 < total:
+        # a fork's PR number, or a head pushed after the merge: not this pull request's work
+        return SquashMapping(
+            number,
+            head,
+            None,
+            f"refs/pull/{number}/head does not match this commit: only {found} of its {total} "
+            f"added lines were added by that pull request's commits",
+        )
     ai_assisted = sum(1 for sha, _ in written if provs[sha].ai_assisted)
     ai, human = record.counts()
     note = (
@@ -124,7 +139,8 @@ def _match(
     written: list[tuple[str, list[FileDiff]]],
     provs: dict[str, Provenance],
     number: int,
-) -> LineRecord:
+) -> tuple[LineRecord, int, int]:
+    """The derived record, how many of the squash's added lines some PR commit added, of all."""
     # (path, normalised text) -> who added it, oldest first: one entry per added occurrence
     writers: dict[tuple[str, str], list[tuple[str, ToolUse | None]]] = {}
     for sha, diffs in written:
@@ -135,9 +151,11 @@ def _match(
                     _writer_label(prov, f.path, line_no)
                 )
     files: dict[str, tuple[LineSpan, ...]] = {}
+    found = total = 0
     for f in squash:
         if f.binary:
             continue
+        total += len(f.added)
         wanted: dict[str, list[int]] = {}
         for line_no, text in f.added.items():
             wanted.setdefault(_key(text), []).append(line_no)
@@ -150,6 +168,7 @@ def _match(
                 if not stack:
                     break
                 labels[line_no] = stack.pop()
+                found += 1
         spans = _spans(labels)
         if spans:
             files[f.path] = spans
@@ -159,7 +178,7 @@ def _match(
         f"PR #{number} added (git log -p -w), last writer wins; a line is AI when an "
         f"AI-assisted PR commit (or its own line record) wrote it, unlisted lines are unknown"
     )
-    return LineRecord(SOURCE, files, derivation=derivation, confidence="medium")
+    return LineRecord(SOURCE, files, derivation=derivation, confidence="medium"), found, total
 
 
 def _spans(labels: dict[int, tuple[str, ToolUse | None]]) -> tuple[LineSpan, ...]:
