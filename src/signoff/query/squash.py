@@ -99,7 +99,8 @@ def map_pr_commits(
         elif head is None:
             return None
         else:
-            revs = [f"^{commit.parents[0]}", head]
+            # never the squash itself (a head that descends from it is another PR's)
+            revs = [f"^{commit.parents[0]}", f"^{commit.sha}", head]
         written = log_added_lines(repo, revs)
         squash = diff_added_lines(repo, [commit.parents[0], commit.sha], ignore_whitespace=True)
     except GitError as exc:
