@@ -369,3 +369,50 @@ def test_a_pull_ref_of_another_pull_request_is_not_mapped(repo: GitRepo, tmp_pat
     assert answer["lines"]["ai_assisted_unrecorded_lines"] == answer["lines"]["added"]
     (problem,) = answer["provenance"]["problems"]
     assert "refs/pull/7/head does not match this commit: only 0 of its" in problem
+
+
+def test_audit_maps_a_squash_from_the_pr_commits_its_forge_record_lists(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    """No refs/pull fetched: the forge's pull request record (`--reviews`) lists the commits."""
+    _, squash, _ = squash_merge(repo, tmp_path, fetch=False)
+    shas = repo.git("rev-list", "--reverse", f"{squash}^..refs/heads/main").split()
+    forge_head = repo.git(
+        "--git-dir", str(tmp_path / "forge.git"), "rev-parse", "refs/pull/7/head"
+    ).strip()
+    pr_commits = repo.git(
+        "--git-dir",
+        str(tmp_path / "forge.git"),
+        "rev-list",
+        "--reverse",
+        f"{squash}^..{forge_head}",
+    ).split()
+    assert shas == [squash] and len(pr_commits) == 3
+    person = {"name": "Ada Lovelace", "email": "ada@example.com", "date": "2026-01-10T12:00:00Z"}
+    bundle = {
+        "pull": {
+            "number": 7,
+            "title": "Add parsing",
+            "state": "closed",
+            "user": {"login": "ada"},
+            "head": {"sha": forge_head, "ref": "feature"},
+            "base": {"ref": "main"},
+        },
+        "reviews": [],
+        "commits": [
+            {"sha": sha, "commit": {"author": person, "committer": person}} for sha in pr_commits
+        ],
+    }
+    folder = tmp_path / "reviews"
+    folder.mkdir()
+    (folder / "7.json").write_text(json.dumps(bundle))
+    out = tmp_path / "pack"
+    done = run_signoff(
+        repo, "audit", "--since", "2026-01-01", "--until", "2026-01-31", "--out", str(out),
+        "--reviews", str(folder),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads((out / "audit.json").read_text())
+    assert report["forge_reviews"]["squashes_mapped"] == 1
+    assert report["metrics"]["lines"]["ai_attributed_lines"] == 1
+    assert report["metrics"]["lines"]["ai_assisted_unrecorded_lines"] == 0

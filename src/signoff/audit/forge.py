@@ -13,6 +13,7 @@ from typing import Any
 
 from signoff.audit.population import Change
 from signoff.errors import SignoffError
+from signoff.git.repo import Repo
 from signoff.review.forge import ForgeReview, load_forge_review
 
 
@@ -79,3 +80,45 @@ def attach_reviews(changes: list[Change], reviews: dict[str, ForgeReview]) -> di
             change.forge = review_summary(review)
             matched += 1
     return {"records": len(reviews), "changes_naming_a_pull_request": named, "matched": matched}
+
+
+def map_forge_squashes(repo: Repo, changes: list[Change], reviews: dict[str, ForgeReview]) -> int:
+    """Squash commits whose pull request record lists its commits get their AI lines mapped from
+    those commits (`signoff.query.squash`), as a fetched `refs/pull/N/head` would give them.
+
+    Only AI-assisted squash commits without a line record are changed; the PR commits must be
+    in this clone (the forge lists them, git must still have them). Returns how many changed.
+    """
+    from signoff.git.log import read_commit
+    from signoff.query.lookup import ProvenanceLookup
+    from signoff.query.squash import map_pr_commits, with_mapping
+    from signoff.store.index import line_measures
+
+    wanted = [
+        (c, reviews[key])
+        for c in changes
+        if c.kind == "commit"
+        and c.ai_assisted
+        and not c.ai_members_with_line_record
+        and (key := pull_key(c.pull_request)) in reviews
+        and reviews[key].commits
+    ]
+    if not wanted:
+        return 0
+    mapped = 0
+    with ProvenanceLookup(repo) as lookup:
+        for change, review in wanted:
+            commit = read_commit(repo, change.id)
+            prov = lookup.get(change.id)
+            mapping = map_pr_commits(
+                repo, commit, lookup.many, pr_commits=[c.sha for c in review.commits]
+            )
+            if mapping is None or mapping.record is None:
+                continue
+            attributed, unrecorded, recorded = line_measures(
+                with_mapping(prov, mapping), change.added
+            )
+            change.ai_attributed_lines, change.unrecorded_ai_lines = attributed, unrecorded
+            change.ai_members_with_line_record = recorded
+            mapped += 1
+    return mapped

@@ -21,7 +21,7 @@ from typing import Any
 from signoff import __version__
 from signoff.audit.attestations import load_understood
 from signoff.audit.controls import control_mapping
-from signoff.audit.forge import attach_reviews, load_reviews
+from signoff.audit.forge import attach_reviews, load_reviews, map_forge_squashes
 from signoff.audit.gates import attach_gates, load_gate_documents
 from signoff.audit.incidents import incidents_section
 from signoff.audit.metrics import FORGE_ONLY, compute_metrics
@@ -107,7 +107,9 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
     population = build_population(repo, options.period, options.branch, progress=options.progress)
     forge = None
     if options.reviews is not None:
-        forge = attach_reviews(population.changes, load_reviews(options.reviews))
+        records = load_reviews(options.reviews)
+        forge = attach_reviews(population.changes, records)
+        forge["squashes_mapped"] = map_forge_squashes(repo, population.changes, records)
     gate_docs = load_gate_documents(repo, options.gate_evidence)
     gates = None if isinstance(gate_docs, str) else attach_gates(population.changes, gate_docs)
     understood, understood_problem = load_understood(repo, population.tip)
