@@ -259,6 +259,7 @@ def test_forge_reviews_give_the_figures_git_cannot(repo: GitRepo, tmp_path: Path
         "records": 1,
         "changes_naming_a_pull_request": 1,
         "matched": 1,
+        "squashes_mapped": 0,  # a merged pull request, not a squash commit
     }
     low = result.report["metrics"]["review_depth_by_tier"]["low"]
     assert "--reviews" in low["approved_after_last_push"]["unavailable"]

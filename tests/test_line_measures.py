@@ -239,6 +239,18 @@ def test_reindented_lines_are_not_ai_lines_of_the_commit_that_moved_them(
     cs = doc(repo, "check", "--base", human, "--head", ai, "--no-scan")["changeset"]
     assert cs["ai_assisted_unrecorded_lines"] == 1  # the `if`, not the two moved lines
     assert cs["files"][0]["added"] == 3  # git's plain diff still shows three added lines
+    stats = doc(repo, "stats")
+    assert (stats["ai_attributed_lines"], stats["ai_assisted_unrecorded_lines"]) == (0, 1)
+    assert stats["lines_added"] == 5 + 3
+    (answer,) = doc(repo, "explain", ai)["commits"]
+    assert answer["lines"] == {
+        "added": 3,
+        "ai_attributed_lines": 0,
+        "ai_assisted_unrecorded_lines": 1,
+        "line_record": None,
+    }
+    lines = _audit(repo, tmp_path)["metrics"]["lines"]
+    assert (lines["ai_attributed_lines"], lines["ai_assisted_unrecorded_lines"]) == (0, 1)
 
 
 def test_a_pr_commit_that_only_reindents_does_not_claim_the_lines(

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from signoff.git.repo import Repo
+from signoff.git.repo import GitError, Repo
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
@@ -85,6 +85,38 @@ def log_added_lines(repo: Repo, revs: Sequence[str]) -> list[tuple[str, list[Fil
         sha, _, body = chunk.partition(b"\n")
         commits.append((sha.decode().strip(), _parse(body)))
     return commits
+
+
+def added_ignoring_whitespace(repo: Repo, shas: Sequence[str]) -> dict[str, int]:
+    """Lines each commit added against its first parent, not counting lines it only re-indented
+    (`--numstat -w`). One git process for all; a commit whose blobs cannot be read is left out
+    (asked again alone, so one missing object costs only its own commit)."""
+    if not shas:
+        return {}
+    if len(shas) > 1000:
+        first = added_ignoring_whitespace(repo, shas[:1000])
+        return {**first, **added_ignoring_whitespace(repo, shas[1000:])}
+    args = ["log", "--no-walk=unsorted", "--numstat", "-w", "-M", "--format=%x01%H"]
+    try:
+        out = repo.run(*args, *shas, "--")
+    except GitError:
+        if len(shas) == 1:
+            return {}
+        found: dict[str, int] = {}
+        for sha in shas:
+            found.update(added_ignoring_whitespace(repo, [sha]))
+        return found
+    counts: dict[str, int] = {}
+    sha = ""
+    for line in out.decode("utf-8", "replace").splitlines():
+        if line.startswith("\x01"):
+            sha = line[1:].strip()
+            counts[sha] = 0
+        elif sha and "\t" in line:
+            added = line.split("\t", 1)[0]
+            if added.isdigit():
+                counts[sha] += int(added)
+    return counts
 
 
 def _parse(out: bytes) -> list[FileDiff]:

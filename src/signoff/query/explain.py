@@ -25,6 +25,9 @@ class CommitAnswer:
     merge: MergeEvidence | None
     files: list[str]
     ownership: Ownership
+    # added lines without those only re-indented (`--numstat -w`), for AI-assisted commits
+    # without a line record; None when not asked or not readable
+    added_ignoring_whitespace: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         c = self.commit
@@ -54,7 +57,9 @@ class CommitAnswer:
         added = None
         if files is not None and not self.commit.stats_missing:
             added = sum(f.added or 0 for f in files)
-        attributed, unrecorded, recorded = line_measures(self.provenance, added)
+        attributed, unrecorded, recorded = line_measures(
+            self.provenance, added, self.added_ignoring_whitespace
+        )
         return {
             "added": added,
             "ai_attributed_lines": attributed,
@@ -156,10 +161,32 @@ def explain(
             seen: list[str] = list(dict.fromkeys(line.commit for line in out.lines))
             for sha in seen:
                 out.commits.append(_answer(repo, lookup, _with_files(repo, sha), with_merge=True))
+        out.commits = _whitespace_counts(repo, out.commits)
         out.summary = _summary(out.commits)
         if out.lines:
             out.summary["lines"] = dict(Counter(line.author for line in out.lines))
     return out
+
+
+def _whitespace_counts(repo: Repo, answers: list[CommitAnswer]) -> list[CommitAnswer]:
+    """Count the lines AI-assisted commits without a line record added, re-indents left out
+    (one git process for all of them), as the index does."""
+    from dataclasses import replace
+
+    from signoff.git.diff import added_ignoring_whitespace
+
+    wanted = [
+        a.commit.sha
+        for a in answers
+        if a.provenance.ai_assisted and not a.provenance.line_records and a.commit.files
+    ]
+    if not wanted:
+        return answers
+    counts = added_ignoring_whitespace(repo, wanted)
+    return [
+        replace(a, added_ignoring_whitespace=counts[a.commit.sha]) if a.commit.sha in counts else a
+        for a in answers
+    ]
 
 
 def _with_files(repo: Repo, sha: str) -> Commit:

@@ -307,6 +307,7 @@ def _refresh_notes(
         return 0
     count = 0
     squashes: list[tuple[Commit, Provenance]] = []
+    to_count: list[str] = []
     for start in range(0, len(changed), 500):
         chunk = changed[start : start + 500]
         for commit in iter_commits(repo, chunk, extra=["--no-walk=unsorted"]):
@@ -319,6 +320,8 @@ def _refresh_notes(
             if wants_mapping(commit, prov):
                 squashes.append((commit, prov))
             row = conn.execute("SELECT added FROM commits WHERE sha = ?", (commit.sha,)).fetchone()
+            if prov.ai_assisted and not prov.line_records and row and row[0] is not None:
+                to_count.append(commit.sha)
             attributed, unrecorded, recorded = line_measures(prov, row[0] if row else None)
             conn.execute(
                 "UPDATE commits SET status=?, confidence=?, accepted_name=?, accepted_email=?, "
@@ -344,22 +347,41 @@ def _refresh_notes(
                 [(commit.sha, t.tool, t.model, t.session) for t in prov.tools],
             )
             count += 1
+    _count_unrecorded(repo, conn, to_count)
     _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces)
     return count
 
 
-def line_measures(prov: Provenance, added: int | None) -> tuple[int | None, int | None, int]:
+def _count_unrecorded(repo: Repo, conn: sqlite3.Connection, shas: list[str]) -> None:
+    """Lines in AI-assisted commits without a line record leave out lines the commit only
+    re-indented (`--numstat -w`): a whitespace change does not move attribution. A commit whose
+    blobs cannot be read keeps its plain count."""
+    from signoff.git.diff import added_ignoring_whitespace
+
+    counts = added_ignoring_whitespace(repo, shas)
+    conn.executemany(
+        "UPDATE commits SET unrecorded_ai_lines = ? WHERE sha = ? AND line_record = 0",
+        [(n, sha) for sha, n in counts.items()],
+    )
+
+
+def line_measures(
+    prov: Provenance, added: int | None, added_ignoring_whitespace: int | None = None
+) -> tuple[int | None, int | None, int]:
     """The two line measures of a commit, never added together, and whether a record exists.
 
     (AI-attributed lines: what its line records attribute to AI, at most its added lines;
     lines in an AI-assisted commit without a line record: all its added lines, None when
-    they could not be counted; 1 when a line record covers the commit, else 0.)
+    they could not be counted, its lines only re-indented left out when
+    `added_ignoring_whitespace` is given; 1 when a line record covers the commit, else 0.)
     A commit-level marker says an AI helped, not which lines: those lines are never AI lines.
     """
     if prov.line_records:
         ai = ai_attributed_count(prov.line_records)
         return (min(ai, added) if added is not None else ai), 0, 1
     if prov.ai_assisted:
+        if added is not None and added_ignoring_whitespace is not None:
+            return 0, min(added, added_ignoring_whitespace), 0
         return 0, added, 0
     return 0, 0, 0
 
@@ -460,6 +482,7 @@ def _insert(
     from signoff.query.squash import wants_mapping
 
     squashes: list[tuple[Commit, Provenance]] = []
+    unrecorded: list[str] = []  # AI-assisted commits without a line record, with line counts
     boundary = set(repo.shallow_boundary())
     revs = [*tips, *(f"^{sha}" for sha in exclude)]
     commit_rows: list[tuple[object, ...]] = []
@@ -498,6 +521,8 @@ def _insert(
         )
         if wants_mapping(commit, prov):
             squashes.append((commit, prov))
+        if prov.ai_assisted and not prov.line_records and commit.files is not None:
+            unrecorded.append(commit.sha)
         tool_rows.extend((commit.sha, t.tool, t.model, t.session) for t in prov.tools)
         if commit.files and commit.sha not in boundary:
             file_rows.extend((commit.sha, f.path, f.added, f.deleted) for f in commit.files)
@@ -509,6 +534,7 @@ def _insert(
     flush()
     if progress:
         progress(count)
+    _count_unrecorded(repo, conn, [sha for sha in unrecorded if sha not in boundary])
     _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces)
     return count
 
