@@ -44,7 +44,7 @@ def check_command(
     markdown_out: Path | None = typer.Option(
         None, "--markdown", help="Also write the PR comment (markdown) to this file."
     ),
-    scan: bool = typer.Option(True, "--scan/--no-scan", help="Run scanners on AI-authored lines."),
+    scan: bool = typer.Option(True, "--scan/--no-scan", help="Run scanners on AI-assisted lines."),
     scanner: list[str] = typer.Option([], "--scanner", help="Scanners to run (repeatable)."),
     record: bool = typer.Option(
         False,

@@ -24,7 +24,7 @@ from signoff.policy import PathOwner, Policy, owners_for, policy_in_force
 from signoff.policy.bars import EffectiveBar, strictest
 from signoff.policy.match import suppression_exception
 from signoff.policy.model import Person
-from signoff.query.blame import AI_LINE_KINDS
+from signoff.query.blame import AI_ATTRIBUTED, AI_LINE_KINDS
 from signoff.review.evidence import parse_person
 from signoff.review.forge import ForgeReview, ForgeUser
 
@@ -222,7 +222,7 @@ class _Context:
                 out.append(
                     _f(
                         "boundary.ai-forbidden",
-                        f"{len(rows)} AI-assisted lines in {path}, inside AI boundary "
+                        f"{_kinds(rows)} in {path}, inside AI boundary "
                         f"{block.boundary.id!r} ({block.boundary.reason}); may approve an exception: {approvers}",
                         path=path,
                         start_line=start,
@@ -458,23 +458,26 @@ class _Context:
     def capacity_rules(self) -> list[GateFinding]:
         if self.policy is None:
             return []
-        by_workflow: dict[str, int] = {}
+        # every line the reviewer must read counts against the capacity: AI-attributed ones and
+        # those of AI-assisted commits without a line record (the message names both apart)
+        by_workflow: dict[str, list[AddedLine]] = {}
         limits: dict[str, int] = {}
         for path in self.ai_paths:
             owner = self.owner_of[path]
             if owner.ownership is None or owner.bar.max_reviewable_lines is None:
                 continue
             wf = owner.ownership.workflow.id
-            by_workflow[wf] = by_workflow.get(wf, 0) + len(self.ai_rows(path))
+            by_workflow.setdefault(wf, []).extend(self.ai_rows(path))
             limits[wf] = owner.bar.max_reviewable_lines
         return [
             _f(
                 "review.capacity",
-                f"{n} AI-assisted lines in workflow {wf!r}; its tier reviews at most {limits[wf]} at once",
+                f"{_kinds(rows)} to review in workflow {wf!r}; its tier reviews at most "
+                f"{limits[wf]} at once",
                 workflow=wf,
             )
-            for wf, n in by_workflow.items()
-            if n > limits[wf]
+            for wf, rows in by_workflow.items()
+            if len(rows) > limits[wf]
         ]
 
     def scan_rules(self) -> list[GateFinding]:
@@ -573,6 +576,17 @@ class _Context:
             target.write_bytes(data)
             written.append(path)
         return written
+
+
+def _kinds(rows: Sequence[AddedLine]) -> str:
+    """The two kinds of AI-assisted line in `rows`, named apart."""
+    attributed = sum(1 for a in rows if a.author == AI_ATTRIBUTED)
+    parts = []
+    if attributed:
+        parts.append(f"{attributed} AI-attributed lines")
+    if len(rows) - attributed:
+        parts.append(f"{len(rows) - attributed} lines of AI-assisted commits without a line record")
+    return " and ".join(parts) or "no AI-assisted lines"
 
 
 def _line_kind(cs: ChangeSet, path: str, line: int) -> str:
