@@ -3,7 +3,8 @@
 Each history here is real: a forge-style squash commit whose pull request head is fetched
 (`refs/pull/N/head`), a commit that only re-indents lines, a Git AI note, and a commit with a
 commit-level marker but no line record. Every measure is asserted in the JSON of `stats`,
-`explain`, `blame`, `check` and `audit`, read through the real console entry point.
+`explain`, `blame`, `check` and `audit`, read through the real console entry point, and in
+incident labels.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ import pytest
 from signoff.cli.document import schema_version
 from signoff.git import Repo
 from signoff.git.log import read_commit
+from signoff.incidents.classify import connect_all
+from signoff.incidents.ops import link, open_incident
+from signoff.incidents.store import load_incidents
 from signoff.query.lookup import ProvenanceLookup
 from signoff.query.squash import map_pr_commits, pr_number
 from tests.gitrepo import GitRepo, run_signoff
+from tests.incident_fixtures import at
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schemas"
 GEMINI = (
@@ -348,6 +353,31 @@ def test_gitai_record_and_marker_only_commit_counted_apart(repo: GitRepo, tmp_pa
     lines = _audit(repo, tmp_path)["metrics"]["lines"]
     assert (lines["ai_attributed_lines"], lines["ai_assisted_unrecorded_lines"]) == (2, 4)
     assert lines["capture_coverage"]["commit_share"] == 0.5
+
+
+def test_incident_labels_say_which_measure_connects_them(repo: GitRepo) -> None:
+    repo.commit("Initial\n", {"calc.py": "X = 1\n"}, date=DAY)
+    noted = repo.commit("Add total\n", {"calc.py": "X = 1\n" + LOOP}, date=DAY)
+    repo.git("notes", "--ref=ai", "add", "-F", "-", noted, input=gitai_note(noted, "3-4").encode())
+    repo.commit(
+        f"Add mean\n\n{CLAUDE}\n",
+        {"calc.py": "X = 1\n" + LOOP + "\n\ndef mean(xs):\n    return total(xs) / len(xs)\n"},
+        date=DAY,
+    )
+    r = Repo.discover(repo.path)
+    targets = {"recorded": "calc.py:3-4", "unrecorded": "calc.py:9-10", "not named": "calc.py:2"}
+    for n, (title, target) in enumerate(targets.items(), 1):
+        open_incident(r, title, "sev2", at("2026-01-11T10:00:00"), incident_id=f"INC-000{n}")
+        link(r, f"INC-000{n}", [target])
+    labels = {i.title: c for i, c in connect_all(r, load_incidents(r))}
+    assert labels["recorded"].label == "ai-connected"
+    assert [c.author for c in labels["recorded"].changes] == ["ai"]
+    assert "lines ai by line record (cursor/gpt-5)" in labels["recorded"].reasons[0]
+    assert labels["unrecorded"].label == "ai-connected"
+    assert [c.author for c in labels["unrecorded"].changes] == ["ai-assisted-commit"]
+    assert "lines of an AI-assisted commit without a line record" in labels["unrecorded"].reasons[0]
+    # the commit has a Git AI record and it does not name line 2: unknown, not AI, not human
+    assert labels["not named"].label == "unknown"
 
 
 def _audit(repo: GitRepo, tmp_path: Path) -> dict[str, Any]:
