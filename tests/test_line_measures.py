@@ -458,3 +458,25 @@ def test_audit_maps_a_squash_from_the_pr_commits_its_forge_record_lists(
     assert report["forge_reviews"]["squashes_mapped"] == 1
     assert report["metrics"]["lines"]["ai_attributed_lines"] == 1
     assert report["metrics"]["lines"]["ai_assisted_unrecorded_lines"] == 0
+
+
+def test_a_pr_commit_that_is_itself_a_squash_is_mapped_too(repo: GitRepo) -> None:
+    """Stacked pull requests: #3 was squash-merged into #4's branch, #4 into main."""
+    base = repo.commit("Initial\n", {"a.py": "A = 0\n"}, date=DAY)
+    repo.git("checkout", "-q", "-b", "inner")
+    repo.commit(f"AI line\n\n{CLAUDE}\n", {"a.py": "A = 0\nB = 1\n"}, date=DAY)
+    repo.commit("Human line\n", {"a.py": "A = 0\nB = 1\nC = 2\n"}, date=DAY)
+    repo.git("checkout", "-q", "-b", "outer", base)
+    repo.git("merge", "-q", "--squash", "inner")
+    repo.commit(f"Inner (#3)\n\n---------\n\n{CLAUDE}\n", committer=GITHUB, date=DAY)
+    repo.commit("Outer human line\n", {"a.py": "A = 0\nB = 1\nC = 2\nD = 3\n"}, date=DAY)
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--squash", "outer")
+    squash = repo.commit(f"Outer (#4)\n\n---------\n\n{CLAUDE}\n", committer=GITHUB, date=DAY)
+    repo.git("update-ref", "refs/pull/3/head", "refs/heads/inner")
+    repo.git("update-ref", "refs/pull/4/head", "refs/heads/outer")
+    repo.git("branch", "-q", "-D", "inner", "outer")
+    (answer,) = doc(repo, "explain", squash)["commits"]
+    assert answer["lines"]["ai_attributed_lines"] == 1  # B = 1, not C (human in #3) or D
+    (record,) = answer["provenance"]["line_records"]
+    assert [(s["start"], s["end"]) for s in record["files"]["a.py"]] == [(2, 2)]
