@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -455,9 +456,18 @@ def _map_squashes(
             c, signoff_notes.get(c.sha, ()), ai_notes.get(c.sha, ()), traces.get(c.sha, ())
         )
 
-    for commit, prov in squashes:
-        mapped = mapped_provenance(repo, [commit], detect_one)[commit.sha]
-        if not mapped.line_records and mapped.problems == prov.problems:
+    def one(commit: Commit) -> Provenance:
+        return mapped_provenance(repo, [commit], detect_one)[commit.sha]
+
+    # git does the work (a `log -p` per pull request): a few at once
+    with ThreadPoolExecutor(max(2, os.cpu_count() or 2)) as pool:
+        results = list(pool.map(one, [commit for commit, _ in squashes]))
+    for (commit, prov), mapped in zip(squashes, results, strict=True):
+        if not mapped.line_records:
+            if mapped.problems != prov.problems:  # could not map: say why, keep the counts
+                conn.execute(
+                    "UPDATE commits SET record=? WHERE sha=?", (_record(mapped), commit.sha)
+                )
             continue
         row = conn.execute("SELECT added FROM commits WHERE sha = ?", (commit.sha,)).fetchone()
         attributed, unrecorded, recorded = line_measures(mapped, row[0] if row else None)
