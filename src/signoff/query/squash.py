@@ -25,6 +25,7 @@ from signoff.provenance.model import LineRecord, LineSpan, Provenance, ToolUse
 
 SOURCE = "pr-commits"
 _PR_SUFFIX = re.compile(r"\(#(\d+)\)\s*$")
+_SHA = re.compile(r"[0-9a-fA-F]{7,64}")
 
 ProvenanceOf = Callable[[list[str]], dict[str, Provenance]]
 
@@ -93,9 +94,11 @@ def map_pr_commits(
     head = repo.resolve(f"refs/pull/{number}/head")
     try:
         if pr_commits is not None:
-            revs = [*pr_commits, "--no-walk"]
-            if not revs[:-1]:
+            # commit ids from a forge's JSON: ids only, never anything git could read as an option
+            given = [sha for sha in pr_commits if _SHA.fullmatch(sha)]
+            if not given:
                 return None
+            revs = [*given, "--no-walk"]
         elif head is None:
             return None
         else:
@@ -112,9 +115,10 @@ def map_pr_commits(
             number,
             head,
             None,
-            f"refs/pull/{number}/head adds no commits beyond this commit's parent: "
-            "not this pull request's head",
+            f"{'the given PR commits' if pr_commits is not None else f'refs/pull/{number}/head'}"
+            " add no commits beyond this commit's parent: not this pull request's work",
         )
+    where = "the given PR commits" if pr_commits is not None else f"refs/pull/{number}/head"
     provs = provenance_of([sha for sha, _ in written])
     record, found, total = _match(squash, written, provs, number)
     if total and found * 2 < total:
@@ -123,10 +127,10 @@ def map_pr_commits(
             number,
             head,
             None,
-            f"refs/pull/{number}/head does not match this commit: only {found} of its {total} "
-            f"added lines were added by that pull request's commits",
+            f"{where} {'do' if pr_commits is not None else 'does'} not match this commit: only "
+            f"{found} of its {total} added lines were added by that pull request's commits",
         )
-    ai_assisted = sum(1 for sha, _ in written if provs[sha].ai_assisted)
+    ai_assisted = sum(1 for sha, _ in written if sha in provs and provs[sha].ai_assisted)
     ai, human = record.counts()
     note = (
         f"PR #{number}: {ai} added lines mapped to AI-assisted PR commits "
@@ -145,7 +149,9 @@ def _match(
     # (path, normalised text) -> who added it, oldest first: one entry per added occurrence
     writers: dict[tuple[str, str], list[tuple[str, ToolUse | None]]] = {}
     for sha, diffs in written:
-        prov = provs[sha]
+        prov = provs.get(sha)
+        if prov is None:
+            continue  # not readable: its lines stay unknown
         for f in diffs:
             for line_no, text in f.added.items():
                 writers.setdefault((f.path, _key(text)), []).append(
