@@ -161,16 +161,18 @@ def explain(
             seen: list[str] = list(dict.fromkeys(line.commit for line in out.lines))
             for sha in seen:
                 out.commits.append(_answer(repo, lookup, _with_files(repo, sha), with_merge=True))
-        out.commits = _whitespace_counts(repo, out.commits)
+        out.commits = _whitespace_counts(repo, lookup, out.commits)
         out.summary = _summary(out.commits)
         if out.lines:
             out.summary["lines"] = dict(Counter(line.author for line in out.lines))
     return out
 
 
-def _whitespace_counts(repo: Repo, answers: list[CommitAnswer]) -> list[CommitAnswer]:
-    """Count the lines AI-assisted commits without a line record added, re-indents left out
-    (one git process for all of them), as the index does."""
+def _whitespace_counts(
+    repo: Repo, lookup: ProvenanceLookup, answers: list[CommitAnswer]
+) -> list[CommitAnswer]:
+    """The lines AI-assisted commits without a line record added, re-indents left out: from the
+    index when it has them, else counted by git (one process for all of them)."""
     from dataclasses import replace
 
     from signoff.git.diff import added_ignoring_whitespace
@@ -182,7 +184,18 @@ def _whitespace_counts(repo: Repo, answers: list[CommitAnswer]) -> list[CommitAn
     ]
     if not wanted:
         return answers
-    counts = added_ignoring_whitespace(repo, wanted)
+    counts: dict[str, int] = {}
+    if lookup.index is not None:
+        for sha in wanted:
+            row = lookup.index.conn.execute(
+                "SELECT unrecorded_ai_lines FROM commits WHERE sha = ? AND line_record = 0",
+                (sha,),
+            ).fetchone()
+            if row is not None and row[0] is not None:
+                counts[sha] = int(row[0])
+    rest = [sha for sha in wanted if sha not in counts]
+    if rest:
+        counts.update(added_ignoring_whitespace(repo, rest))
     return [
         replace(a, added_ignoring_whitespace=counts[a.commit.sha]) if a.commit.sha in counts else a
         for a in answers
