@@ -544,7 +544,9 @@ class _Context:
             out.append(
                 _f(
                     "scan.finding",
-                    f"{finding.scanner} {finding.rule_id} ({finding.severity}): {finding.message}",
+                    f"{finding.scanner} {finding.rule_id} ({finding.severity}) on "
+                    f"{_region_kind(self.cs, finding.path, finding.start_line, finding.end_line)}: "
+                    f"{finding.message}",
                     severity=severity,
                     path=finding.path,
                     start_line=finding.start_line,
@@ -587,6 +589,15 @@ def _kinds(rows: Sequence[AddedLine]) -> str:
     if len(rows) - attributed:
         parts.append(f"{len(rows) - attributed} lines of AI-assisted commits without a line record")
     return " and ".join(parts) or "no AI-assisted lines"
+
+
+def _region_kind(cs: ChangeSet, path: str, start: int | None, end: int | None) -> str:
+    """How the AI lines a scanner finding sits on are known (AI-attributed wins)."""
+    if start is not None:
+        attributed = cs.ai_attributed_lines(path)
+        if any(n in attributed for n in range(start, (end or start) + 1)):
+            return "AI-attributed lines (line record)"
+    return "lines of an AI-assisted commit with no line record"
 
 
 def _line_kind(cs: ChangeSet, path: str, line: int) -> str:
