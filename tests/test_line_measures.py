@@ -353,6 +353,8 @@ def test_gitai_record_and_marker_only_commit_counted_apart(repo: GitRepo, tmp_pa
     lines = _audit(repo, tmp_path)["metrics"]["lines"]
     assert (lines["ai_attributed_lines"], lines["ai_assisted_unrecorded_lines"]) == (2, 4)
     assert lines["capture_coverage"]["commit_share"] == 0.5
+    coverage = lines["capture_coverage"]
+    assert (coverage["ai_commit_lines"], coverage["ai_commit_lines_with_line_record"]) == (9, 5)
 
 
 def test_incident_labels_say_which_measure_connects_them(repo: GitRepo) -> None:

@@ -303,6 +303,8 @@ def line_measures(changes: list[Change]) -> dict[str, Any]:
     ]
     ai_members = sum(c.ai_members for c in changes)
     recorded = sum(c.ai_members_with_line_record for c in changes)
+    lines = sum(c.ai_member_lines for c in changes)
+    recorded_lines = sum(c.ai_member_lines_with_line_record for c in changes)
     return {
         "ai_attributed_lines": sum(c.ai_attributed_lines or 0 for c in counted),
         "ai_assisted_unrecorded_lines": sum(c.unrecorded_ai_lines or 0 for c in counted),
@@ -311,6 +313,9 @@ def line_measures(changes: list[Change]) -> dict[str, Any]:
             "ai_commits": ai_members,
             "ai_commits_with_line_record": recorded,
             "commit_share": round(recorded / ai_members, 4) if ai_members else None,
+            "ai_commit_lines": lines,
+            "ai_commit_lines_with_line_record": recorded_lines,
+            "line_share": round(recorded_lines / lines, 4) if lines else None,
         },
     }
 

@@ -57,6 +57,8 @@ class Change:
     unrecorded_ai_lines: int | None = 0
     ai_members: int = 0
     ai_members_with_line_record: int = 0
+    ai_member_lines: int = 0  # added lines of AI-assisted members (capture coverage)
+    ai_member_lines_with_line_record: int = 0
     paths: list[str] = field(default_factory=list)
     policy_version: str | None = None
     workflows: list[str] = field(default_factory=list)
@@ -442,6 +444,8 @@ def _line_measures(change: Change, rows: list[tuple[Any, ...]]) -> None:
     ai_rows = [r for r in rows if r[6] in AI_STATUSES]
     change.ai_members = len(ai_rows)
     change.ai_members_with_line_record = sum(1 for r in ai_rows if r[13])
+    change.ai_member_lines = sum(r[9] or 0 for r in ai_rows)
+    change.ai_member_lines_with_line_record = sum(r[9] or 0 for r in ai_rows if r[13])
     attributed = [r[11] for r in rows]
     unrecorded = [r[12] for r in rows]
     change.ai_attributed_lines = sum(attributed) if None not in attributed else None
