@@ -482,3 +482,21 @@ def test_a_pr_commit_that_is_itself_a_squash_is_mapped_too(repo: GitRepo) -> Non
     assert answer["lines"]["ai_attributed_lines"] == 1  # B = 1, not C (human in #3) or D
     (record,) = answer["provenance"]["line_records"]
     assert [(s["start"], s["end"]) for s in record["files"]["a.py"]] == [(2, 2)]
+
+
+def test_lines_follow_a_file_the_pull_request_renamed(repo: GitRepo) -> None:
+    repo.commit("Initial\n", {"a.py": "A = 0\n"}, date=DAY)
+    repo.git("checkout", "-q", "-b", "feature")
+    body = "def helper(value):\n    return value * 2\n\n\nLIMIT = 10\n"
+    repo.commit(f"Add helper\n\n{CLAUDE}\n", {"old_name.py": body}, date=DAY)
+    repo.git("mv", "old_name.py", "new_name.py")
+    repo.commit("Rename, add a line\n", {"new_name.py": body + "EXTRA = 1\n"}, date=DAY)
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--squash", "feature")
+    squash = repo.commit(f"Helper (#5)\n\n---------\n\n{CLAUDE}\n", committer=GITHUB, date=DAY)
+    repo.git("update-ref", "refs/pull/5/head", "refs/heads/feature")
+    repo.git("branch", "-q", "-D", "feature")
+    (answer,) = doc(repo, "explain", squash)["commits"]
+    (record,) = answer["provenance"]["line_records"]
+    assert [(s["start"], s["end"]) for s in record["files"]["new_name.py"]] == [(1, 5)]
+    assert answer["lines"]["ai_attributed_lines"] == 5  # not EXTRA, written after the rename

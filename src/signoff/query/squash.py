@@ -26,6 +26,9 @@ from signoff.provenance.model import LineRecord, LineSpan, Provenance, ToolUse
 SOURCE = "pr-commits"
 _PR_SUFFIX = re.compile(r"\(#(\d+)\)\s*$")
 _SHA = re.compile(r"[0-9a-fA-F]{7,64}")
+# a line this long (whitespace-normalised) is matched in any file when its own file has no
+# writer for it (the pull request's merges renamed the file); shorter ones (`}`) never are
+_DISTINCT = 12
 
 ProvenanceOf = Callable[[list[str]], dict[str, Provenance]]
 
@@ -146,17 +149,28 @@ def _match(
     number: int,
 ) -> tuple[LineRecord, int, int]:
     """The derived record, how many of the squash's added lines some PR commit added, of all."""
-    # (path, normalised text) -> who added it, oldest first: one entry per added occurrence
-    writers: dict[tuple[str, str], list[tuple[str, ToolUse | None]]] = {}
+    # path -> normalised text -> who added it, oldest first: one entry per added occurrence
+    writers: dict[str, dict[str, list[tuple[str, ToolUse | None]]]] = {}
+    # distinctive text -> its last writer in any file: for a file the PR's merges renamed
+    anywhere: dict[str, tuple[str, ToolUse | None]] = {}
     for sha, diffs in written:
         prov = provs.get(sha)
-        if prov is None:
-            continue  # not readable: its lines stay unknown
         for f in diffs:
+            if f.old_path and f.old_path != f.path and f.old_path in writers:
+                # a rename carries what was written under the old name
+                moved = writers.pop(f.old_path)
+                into = writers.setdefault(f.path, {})
+                for key, entries in moved.items():
+                    into[key] = entries + into.get(key, [])
+            if prov is None:
+                continue  # not readable: its lines stay unknown
+            by_text = writers.setdefault(f.path, {})
             for line_no, text in f.added.items():
-                writers.setdefault((f.path, _key(text)), []).append(
-                    _writer_label(prov, f.path, line_no)
-                )
+                key = _key(text)
+                label = _writer_label(prov, f.path, line_no)
+                by_text.setdefault(key, []).append(label)
+                if len(key) >= _DISTINCT:
+                    anywhere[key] = label
     files: dict[str, tuple[LineSpan, ...]] = {}
     found = total = 0
     for f in squash:
@@ -170,7 +184,9 @@ def _match(
         for key, lines in wanted.items():
             # last writer wins: the latest additions of this text claim its occurrences,
             # the last occurrence first; occurrences no PR commit added stay unknown
-            stack = list(writers.get((f.path, key), ()))
+            stack = list(writers.get(f.path, {}).get(key, ()))
+            if not stack and key in anywhere:
+                stack = [anywhere[key]] * len(lines)
             for line_no in reversed(lines):
                 if not stack:
                     break
@@ -181,8 +197,9 @@ def _match(
             files[f.path] = spans
     derivation = (
         f"added lines of the squash commit (git diff -w: re-indented lines are not added) "
-        f"matched by whitespace-normalised content, per file, to the lines each commit of "
-        f"PR #{number} added (git log -p -w), last writer wins; a line is AI when an "
+        f"matched by whitespace-normalised content, per file (following renames; a line of 12+ "
+        f"characters also in other files), to the lines each commit of PR #{number} added "
+        f"(git log -p -w), last writer wins; a line is AI when an "
         f"AI-assisted PR commit (or its own line record) wrote it, unlisted lines are unknown"
     )
     return LineRecord(SOURCE, files, derivation=derivation, confidence="medium"), found, total
