@@ -175,8 +175,6 @@ def _whitespace_counts(
     index when it has them, else counted by git (one process for all of them)."""
     from dataclasses import replace
 
-    from signoff.git.diff import added_ignoring_whitespace
-
     wanted = [
         a.commit.sha
         for a in answers
@@ -195,6 +193,8 @@ def _whitespace_counts(
                 counts[sha] = int(row[0])
     rest = [sha for sha in wanted if sha not in counts]
     if rest:
+        from signoff.git.diff import added_ignoring_whitespace
+
         counts.update(added_ignoring_whitespace(repo, rest))
     return [
         replace(a, added_ignoring_whitespace=counts[a.commit.sha]) if a.commit.sha in counts else a
