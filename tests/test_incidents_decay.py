@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -87,3 +88,35 @@ def test_decay_and_attest_commands(repo: GitRepo) -> None:
     assert doc(repo, "decay", "--as-of", "2026-03-01")["total"] == 0
     bad = signoff(repo, "attest", "payments", "--as", "ghost")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_decay_counts_ai_attributed_lines_apart_from_unrecorded_ones(repo: GitRepo) -> None:
+    """A Git AI note names 2 of the web file's 5 lines: those are AI-attributed lines."""
+    w = build(repo)
+    sha = w.git.commit("Web file\n", {"web/noted.py": "A = 1\nB = 2\nC = 3\nD = 4\nE = 5\n"})
+    meta = {
+        "schema_version": "authorship/3.0.0",
+        "base_commit_sha": sha,
+        "prompts": {
+            "abcd1234abcd1234": {
+                "agent_id": {"tool": "cursor", "id": "s-1", "model": "gpt-5"},
+                "human_author": "Grace Hopper <grace@example.com>",
+                "total_additions": 2,
+                "total_deletions": 0,
+                "accepted_lines": 2,
+                "overriden_lines": 0,
+            }
+        },
+    }
+    note = "web/noted.py\n  abcd1234abcd1234 2-3\n---\n" + json.dumps(meta)
+    repo.git("notes", "--ref=ai", "add", "-F", "-", sha, input=note.encode())
+    rows = {r.path: r for r in decay(w.repo, today=DAY)}
+    noted = rows["web/noted.py"]
+    assert noted.lines == {"ai_attributed": 2} and noted.decayed_lines == (2, 0)
+    assert rows["payments/config.py"].lines == {"ai_assisted_unrecorded": 3}
+    doc = noted.to_json()
+    assert (doc["ai_attributed_lines"], doc["ai_assisted_unrecorded_lines"]) == (2, 0)
+    assert (doc["decayed_ai_attributed_lines"], doc["decayed_ai_assisted_unrecorded_lines"]) == (
+        2,
+        0,
+    )
