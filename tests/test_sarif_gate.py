@@ -15,7 +15,8 @@ from signoff.gate.report import sarif
 from signoff.git import Repo
 from signoff.report.sarif import dumps
 from tests.gitrepo import GitRepo
-from tests.test_gate import CLAUDE, POLICY, TODAY, base  # noqa: F401 (fixture)
+from tests.test_gate import CLAUDE, POLICY, TODAY
+from tests.test_gate import base as base  # the fixture
 from tests.tools import tool
 
 AI_CODE = (
@@ -118,8 +119,10 @@ def test_schema_and_multitool_validate(log: dict[str, Any], tmp_path: Path) -> N
     target.write_text(dumps(log), encoding="utf-8")
     out = tmp_path / "validation.sarif"
     proc = subprocess.run(
-        [multitool, "validate", str(target), "--output", str(out), "--log", "ForceOverwrite"]
-        + ["--rule-kind", "Gh;Sarif", "--level", "Error;Warning"],
+        [
+            *(multitool, "validate", str(target), "--output", str(out)),
+            *("--log", "ForceOverwrite", "--rule-kind", "Gh;Sarif", "--level", "Error;Warning"),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -138,8 +141,10 @@ def test_gitlab_code_quality_report_and_comment_marker(base: GitRepo, tmp_path: 
     base.commit("AI change" + CLAUDE, {"payments/run job.py": AI_CODE})
     report, comment = tmp_path / "gl-code-quality-report.json", tmp_path / "comment.md"
     proc = subprocess.run(
-        [sys.executable, "-m", "signoff", "check", "--base", "main", "--scanner", "bandit"]
-        + ["--codequality", str(report), "--markdown", str(comment)],
+        [
+            *(sys.executable, "-m", "signoff", "check", "--base", "main", "--scanner", "bandit"),
+            *("--codequality", str(report), "--markdown", str(comment)),
+        ],
         cwd=base.path,
         capture_output=True,
         text=True,
