@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # `make tools` installs npm packages here (the SARIF multitool ships a self-contained binary).
-NODE_MODULES = ROOT / ".tools" / "node_modules"
+NODE_MODULES = ROOT / "tools" / "node_modules"
 PLACES = {
     "sarif-multitool": NODE_MODULES / "@microsoft" / "sarif-multitool-linux" / "Sarif.Multitool",
 }
