@@ -6,8 +6,8 @@ as `signoff/schemas/`, so `signoff schema NAME` and editors find them in any ins
 
 from __future__ import annotations
 
-from importlib.resources import files
 from importlib.abc import Traversable
+from importlib.resources import files
 from pathlib import Path
 
 from signoff.errors import SignoffError
