@@ -6,11 +6,18 @@ as `signoff/schemas/`, so `signoff schema NAME` and editors find them in any ins
 
 from __future__ import annotations
 
-from importlib.abc import Traversable
+import sys
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from signoff.errors import SignoffError
+
+if TYPE_CHECKING:
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:  # importlib.abc's copy is deprecated from 3.12
+        from importlib.abc import Traversable
 
 SUFFIX = "-v1.json"
 
