@@ -83,3 +83,20 @@ def test_schema_prints_any_shipped_schema() -> None:
         assert doc["$schema"].startswith("https://json-schema.org/")
     missing = _signoff("schema", "nope")
     assert missing.returncode == 2 and "signoff schema --list" in missing.stderr
+
+
+def test_attest_provenance_json_summary(repo: GitRepo, tmp_path: Path) -> None:
+    import json
+
+    import jsonschema
+
+    repo.commit("one\n", {"a.txt": "a\n"})
+    assert _signoff("keygen", cwd=repo.path).returncode == 0
+    target = tmp_path / "att.jsonl"
+    out = _signoff("attest-provenance", "HEAD", "-o", str(target), "--json", cwd=repo.path)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    schema = Path(__file__).parent.parent / "docs" / "schemas" / "attest-provenance-v1.json"
+    jsonschema.validate(doc, json.loads(schema.read_text("utf-8")))
+    assert doc["attestations"] == 1 == len(target.read_text("utf-8").splitlines())
+    assert _signoff("verify", str(target), cwd=repo.path).returncode == 0

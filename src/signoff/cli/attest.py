@@ -53,6 +53,12 @@ def attest_command(
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Write the envelopes here (JSON Lines) instead of stdout."
     ),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="The envelopes are JSON Lines either way; with --out, print a versioned JSON "
+        "summary instead of a sentence.",
+    ),
 ) -> None:
     """Sign one in-toto provenance Statement per change, as DSSE envelopes (JSON Lines)."""
     from signoff.audit.attest import attest
@@ -65,7 +71,12 @@ def attest_command(
     if out is None:
         sys.stdout.write(text)
         return
-    out.write_text(text)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(out)
+    if as_json:
+        emit_json("attest-provenance", {"file": str(out), "attestations": len(envelopes)})
+        return
     console.print(f"{len(envelopes)} attestations written to {escape(str(out))}")
 
 
