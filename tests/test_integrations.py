@@ -81,6 +81,20 @@ def test_composite_steps_pass_shellcheck(tmp_path: Path) -> None:
             run(shellcheck, "--shell=bash", "--exclude=SC2154", str(script))
 
 
+def test_gitlab_script_passes_shellcheck_and_fails_on_http_errors(tmp_path: Path) -> None:
+    job = load(GITLAB)["signoff"]
+    script = "\n".join(job["script"])
+    target = tmp_path / "gitlab.sh"
+    target.write_text("#!/bin/bash\nset -eo pipefail\n" + script, "utf-8")
+    run(tool("shellcheck"), "--shell=bash", "--exclude=SC2154", str(target))
+    calls = re.findall(r"curl [^\n]*", script)
+    assert len(calls) == 5 and all("--fail" in c for c in calls), calls
+    assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json"
+    assert "--codequality gl-code-quality-report.json" in script
+    assert "/notes" in script and "<!-- signoff:check -->" in script
+    assert "pip install --quiet signoff" not in script  # never an unpinned name
+
+
 def test_no_template_in_shell_and_actions_pinned_by_commit() -> None:
     text = ACTION.read_text("utf-8") + WORKFLOW.read_text("utf-8")
     for where, step in _steps():
