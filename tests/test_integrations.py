@@ -49,7 +49,15 @@ def test_actionlint_with_shellcheck() -> None:
 
 
 def test_zizmor_offline() -> None:
-    run(tool("zizmor"), "--offline", "--no-progress", str(ACTION), str(WORKFLOW))
+    run(
+        tool("zizmor"),
+        "--offline",
+        "--no-progress",
+        "--persona",
+        "pedantic",
+        str(ACTION),
+        str(WORKFLOW),
+    )
 
 
 @pytest.mark.parametrize(
