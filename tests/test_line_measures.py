@@ -500,3 +500,20 @@ def test_lines_follow_a_file_the_pull_request_renamed(repo: GitRepo) -> None:
     (record,) = answer["provenance"]["line_records"]
     assert [(s["start"], s["end"]) for s in record["files"]["new_name.py"]] == [(1, 5)]
     assert answer["lines"]["ai_attributed_lines"] == 5  # not EXTRA, written after the rename
+
+
+@pytest.mark.parametrize("name", ["stats", "explain", "blame", "check", "decay", "incident-tools"])
+def test_signoff_schema_prints_the_version_commands_print(name: str) -> None:
+    import subprocess
+    import sys
+
+    newest = subprocess.run(
+        [sys.executable, "-m", "signoff", "schema", name], capture_output=True, text=True
+    )
+    assert newest.returncode == 0, newest.stderr
+    version = schema_version(name)
+    assert json.loads(newest.stdout)["$id"].endswith(f"/{name}-v{version}.json")
+    old = subprocess.run(
+        [sys.executable, "-m", "signoff", "schema", f"{name}-v1"], capture_output=True, text=True
+    )
+    assert json.loads(old.stdout)["$id"].endswith(f"/{name}-v1.json")  # documented until retired

@@ -6,6 +6,7 @@ as `signoff/schemas/`, so `signoff schema NAME` and editors find them in any ins
 
 from __future__ import annotations
 
+import re
 import sys
 from importlib.resources import files
 from pathlib import Path
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     else:  # importlib.abc's copy is deprecated from 3.12
         from importlib.abc import Traversable
 
-SUFFIX = "-v1.json"
+_VERSIONED = re.compile(r"^(?P<stem>.+)-v(?P<version>\d+)\.json$")
 
 
 def schema_dir() -> Traversable:
@@ -30,20 +31,30 @@ def schema_dir() -> Traversable:
     return Path(__file__).resolve().parent.parent.parent / "docs" / "schemas"
 
 
+def _latest() -> dict[str, str]:
+    """Each schema's name and the file of its newest version (`stats` -> `stats-v2.json`)."""
+    newest: dict[str, tuple[int, str]] = {}
+    for entry in schema_dir().iterdir():
+        m = _VERSIONED.match(entry.name)
+        if m:
+            version = int(m.group("version"))
+            if version > newest.get(m.group("stem"), (0, ""))[0]:
+                newest[m.group("stem")] = (version, entry.name)
+    return {stem: name for stem, (_, name) in newest.items()}
+
+
 def schema_names() -> list[str]:
     """Names as `signoff schema NAME` takes them: `signoff-policy`, `check`, `incident`..."""
-    names = []
-    for entry in schema_dir().iterdir():
-        if entry.name.endswith(SUFFIX):
-            names.append(_short(entry.name))
-    return sorted(names)
+    return sorted(_latest())
 
 
 def schema_file(name: str) -> str:
-    """The file of a schema named `check`, `check-v1`, `signoff-policy` or just `policy`."""
+    """The file of a schema named `check` (its newest version), `check-v1`, `signoff-policy` or
+    just `policy`."""
     available = {e.name for e in schema_dir().iterdir() if e.name.endswith(".json")}
+    latest = _latest()
     stem = name.removesuffix(".json")
-    for candidate in (f"{stem}.json", f"{stem}{SUFFIX}", f"signoff-{stem}{SUFFIX}"):
+    for candidate in (f"{stem}.json", latest.get(stem), latest.get(f"signoff-{stem}")):
         if candidate in available:
             return candidate
     raise SignoffError(
@@ -56,9 +67,3 @@ def schema_text(name: str) -> str:
     """The schema's JSON text, as committed."""
     text: str = (schema_dir() / schema_file(name)).read_text(encoding="utf-8")
     return text
-
-
-def _short(filename: str) -> str:
-    # record files are `signoff-<kind>-v1.json` (`signoff-incident`: the incident file), command
-    # documents `<command>-v1.json` (`incident`: what `signoff incident --json` prints)
-    return filename.removesuffix(SUFFIX)
