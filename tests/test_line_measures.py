@@ -10,6 +10,8 @@ incident labels.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -504,9 +506,6 @@ def test_lines_follow_a_file_the_pull_request_renamed(repo: GitRepo) -> None:
 
 @pytest.mark.parametrize("name", ["stats", "explain", "blame", "check", "decay", "incident-tools"])
 def test_signoff_schema_prints_the_version_commands_print(name: str) -> None:
-    import subprocess
-    import sys
-
     newest = subprocess.run(
         [sys.executable, "-m", "signoff", "schema", name], capture_output=True, text=True
     )
