@@ -59,7 +59,7 @@ def fast_explain(args: list[str]) -> int | None:
     if ns.as_json:
         from signoff.cli.document import json_document
 
-        sys.stdout.write(json_document("explain", result.to_json()))
+        sys.stdout.write(json_document("explain", result.to_json(), long_list="commits"))
         return 0
     from signoff.cli.explain import render
 

@@ -27,7 +27,7 @@ def explain_command(
     """Was TARGET AI-generated, by which tool, who accepted it, how was it reviewed, who owns it."""
     result = explain(open_repo(repo), target, use_index=not no_index, limit=limit)
     if as_json:
-        emit_json("explain", result.to_json())
+        emit_json("explain", result.to_json(), long_list="commits")
         return
     render(result)
 

@@ -16,9 +16,9 @@ console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def emit_json(kind: str, data: Any) -> None:
+def emit_json(kind: str, data: Any, *, long_list: str | None = None) -> None:
     """Print the versioned JSON document of a command (`signoff.cli.document`)."""
-    sys.stdout.write(json_document(kind, data))
+    sys.stdout.write(json_document(kind, data, long_list=long_list))
 
 
 def short(sha: str | None) -> str:
