@@ -7,6 +7,7 @@ from rich.markup import escape
 
 from signoff.cli.output import console, emit_json, open_repo, short, status_text
 from signoff.query.explain import CommitAnswer, Explanation, explain
+from signoff.query.ownership import Ownership
 
 
 def register(app: typer.Typer) -> None:
@@ -119,14 +120,11 @@ def render_commit(answer: CommitAnswer) -> None:
         console.print(
             "  4. review:        no review evidence in git (no Reviewed-by/Approved-by, no merge)"
         )
-    own = answer.ownership
-    if not own.policy:
-        console.print(f"  5. accountable:   {escape(own.message)}")
+    if answer.ownership_now is not None:
+        _render_ownership("  5. accountable now:  ", answer.ownership_now)
+        _render_ownership("     accountable then: ", answer.ownership)
     else:
-        for o in own.owners:
-            console.print(f"  5. accountable:   {escape(_owner_line(o))}")
-        if not own.owners:
-            console.print(f"  5. accountable:   {escape(own.message)}")
+        _render_ownership("  5. accountable:   ", answer.ownership)
     for marker in p.markers:
         console.print(
             f"     [dim]marker {marker.detector} ({marker.source}, {marker.confidence}): "
@@ -135,6 +133,13 @@ def render_commit(answer: CommitAnswer) -> None:
     for problem in p.problems:
         console.print(f"     [yellow]problem:[/] {escape(problem)}")
     console.print()
+
+
+def _render_ownership(label: str, own: Ownership) -> None:
+    """One line per owner group, or the reason there is none (no policy then, say)."""
+    lines = [_owner_line(o) for o in own.owners] if own.policy else []
+    for text in lines or [own.message]:
+        console.print(f"{label}{escape(text)}")
 
 
 def _owner_line(owner: dict[str, object]) -> str:

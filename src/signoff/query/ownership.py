@@ -113,6 +113,23 @@ class OwnershipBatch:
         return _owners(self._now, paths, self._now_rev)
 
 
+def accountable_then(repo: Repo, paths: list[str]) -> dict[str, tuple[str | None, Ownership]]:
+    """For each path: the last commit that changed it, and who was accountable at that commit
+    (`None, no policy` for a path no commit has touched)."""
+    last: dict[str, str | None] = {}
+    for path in paths:
+        out = repo.run(
+            "log", "-1", "--format=%H", "--end-of-options", "HEAD", "--", path, check=False
+        )
+        last[path] = out.decode().strip() or None
+    shas = list(dict.fromkeys(sha for sha in last.values() if sha))
+    batch = OwnershipBatch(repo, shas)
+    return {
+        path: (sha, batch.then(sha, [path]) if sha else _no_policy_then(None))
+        for path, sha in last.items()
+    }
+
+
 def _object_ids(repo: Repo, specs: list[str]) -> list[str | None]:
     """The object each `rev:path` names (None when absent), from one `cat-file --batch-check`."""
     if not specs:

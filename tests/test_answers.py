@@ -1,0 +1,98 @@
+"""The answers users asked for: accountable now beside then, bulk answers from the index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from signoff.git import Repo
+from signoff.query.explain import explain
+from tests.gitrepo import GitRepo, run_signoff
+from tests.policy_fixtures import base, dump
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schemas"
+CLAUDE = "\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n"
+
+
+def validated(name: str, text: str) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(text)
+    jsonschema.validate(doc, json.loads((SCHEMAS / f"{name}-v1.json").read_text()))
+    return doc
+
+
+def test_adoption_day_answers_accountable_now_beside_no_policy_then(repo: GitRepo) -> None:
+    old = repo.commit("payments code\n", {"payments/pay.py": "a = 1\nb = 2\n"})
+    repo.write("signoff.yaml", dump(base()))  # adopted today: in the work tree, not yet committed
+    r = Repo.discover(repo.path)
+    (answer,) = explain(r, "payments/pay.py:2").commits
+    assert answer.commit.sha == old
+    assert answer.ownership.policy is False
+    assert answer.ownership.message.startswith("no policy then")
+    now = answer.ownership_now
+    assert now is not None and now.policy is True and now.rev is None
+    assert [o["workflow"] for o in now.owners] == ["payments"]
+    assert now.owners[0]["accountable_person"]["id"] == "ada"
+
+    text = run_signoff(repo, "explain", "payments/pay.py:2")
+    assert text.returncode == 0, text.stderr
+    assert "accountable now:  Ada Lovelace" in text.stdout
+    assert "accountable then: no policy then" in text.stdout
+    doc = validated("explain", run_signoff(repo, "explain", "payments/pay.py:2", "--json").stdout)
+    assert doc["commits"][0]["ownership_now"]["owners"][0]["workflow"] == "payments"
+    assert doc["commits"][0]["ownership"]["policy"] is False
+
+
+def test_once_committed_then_follows_the_policy_at_each_commit(repo: GitRepo) -> None:
+    old = repo.commit("payments code\n", {"payments/pay.py": "a = 1\n"})
+    policy = base()
+    repo.commit("adopt signoff\n", {"signoff.yaml": dump(policy)})
+    new = repo.commit("more payments\n", {"payments/pay.py": "a = 1\nb = 2\n"})
+    # today the payments workflow has a new accountable: then and now differ
+    policy["workflows"][1]["accountable"] = "grace"
+    repo.write("signoff.yaml", dump(policy))
+    r = Repo.discover(repo.path)
+    rng = {a.commit.sha: a for a in explain(r, f"{old}~0..HEAD").commits}
+    rng.update({a.commit.sha: a for a in explain(r, old).commits})
+    assert rng[old].ownership.policy is False
+    assert rng[new].ownership.owners[0]["accountable_person"]["id"] == "ada"
+    now = rng[new].ownership_now
+    assert now is not None and now.owners[0]["accountable_person"]["id"] == "grace"
+
+    out = run_signoff(repo, "owners", "payments/pay.py", "--json")
+    assert out.returncode == 0, out.stderr
+    doc = validated("owners", out.stdout)
+    (path,) = doc["paths"]
+    assert path["accountable"]["id"] == "grace"  # now
+    assert path["then"]["commit"] == new
+    assert path["then"]["ownership"]["owners"][0]["accountable_person"]["id"] == "ada"
+    text = run_signoff(repo, "owners", "payments/pay.py").stdout
+    assert f"accountable then (last changed in {new[:10]}): Ada Lovelace" in text
+
+
+def test_owners_then_says_no_policy_then_for_code_older_than_the_registry(repo: GitRepo) -> None:
+    old = repo.commit("payments code\n", {"payments/pay.py": "a = 1\n"})
+    repo.commit("adopt signoff\n", {"signoff.yaml": dump(base())})
+    doc = validated("owners", run_signoff(repo, "owners", "payments/pay.py", "--json").stdout)
+    then = doc["paths"][0]["then"]
+    assert then["commit"] == old and then["ownership"]["policy"] is False
+    assert then["ownership"]["message"].startswith("no policy then")
+
+
+def test_range_from_the_index_equals_the_live_answer(repo: GitRepo) -> None:
+    first = repo.commit("base\n", {"a.py": "a\n", "payments/p.py": "p\n"})
+    repo.commit("adopt\n", {"signoff.yaml": dump(base())})
+    repo.commit("ai" + CLAUDE, {"a.py": "a\nb\n", "payments/p.py": "p\nq\n"})
+    repo.git("mv", "a.py", "renamed.py")
+    repo.commit("rename\n")
+    repo.commit("Reviewed change\n\nReviewed-by: Rita <rita@example.com>\n", {"c.py": "c\n"})
+    r = Repo.discover(repo.path)
+    indexed = explain(r, f"{first}..HEAD").to_json()
+    live = explain(r, f"{first}..HEAD", use_index=False).to_json()
+    assert indexed == live
+    files = [sorted(c["files"]) for c in indexed["commits"]]
+    assert files[-2:] == [["a.py", "payments/p.py"], ["signoff.yaml"]]
+    assert indexed["commits"][0]["review"]["trailers"][0]["person"]["email"] == "rita@example.com"
+    assert indexed["summary"]["ai_assisted"] == 1
