@@ -89,10 +89,10 @@ def test_fast_explain_accepts_exactly_the_typer_options() -> None:
     """The typer-free `explain` path and the typer command must not drift apart."""
     import inspect
 
-    from signoff.cli import entry, explain
+    from signoff.cli import entry, explain_command
 
     typer_options = {}
-    for name, param in inspect.signature(explain.explain_command).parameters.items():
+    for name, param in inspect.signature(explain_command.explain_command).parameters.items():
         decls = getattr(param.default, "param_decls", None)
         if decls and all(d.startswith("-") for d in decls):
             typer_options[name] = tuple(sorted(decls))

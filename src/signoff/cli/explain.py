@@ -1,36 +1,25 @@
-"""`signoff explain TARGET`."""
+"""`signoff explain TARGET`: the text answer (the typer command is in `explain_command`).
+
+Neither typer nor rich is imported here: the console script renders a warm answer through this
+module without them (`signoff.cli.entry`).
+"""
 
 from __future__ import annotations
 
-import typer
-from rich.markup import escape
+from typing import TYPE_CHECKING
 
-from signoff.cli.output import console, emit_json, open_repo, short, status_text
-from signoff.query.explain import CommitAnswer, Explanation, explain
+from signoff.cli.output import console, escape, short, status_text
+from signoff.query.explain import CommitAnswer, Explanation
 from signoff.query.ownership import Ownership
 
+if TYPE_CHECKING:
+    from typer import Typer
 
-def register(app: typer.Typer) -> None:
+
+def register(app: Typer) -> None:
+    from signoff.cli.explain_command import explain_command
+
     app.command("explain")(explain_command)
-
-
-def explain_command(
-    target: str = typer.Argument(..., help="A commit, a range A..B, a file, or file:line[-line]."),
-    repo: str = typer.Option(".", "--repo", "-C", help="Repository to read."),
-    as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
-    no_index: bool = typer.Option(
-        False, "--no-index", help="Detect live; do not use or update the index."
-    ),
-    limit: int = typer.Option(
-        200, "--limit", "-n", help="At most this many commits for a range or file."
-    ),
-) -> None:
-    """Was TARGET AI-generated, by which tool, who accepted it, how was it reviewed, who owns it."""
-    result = explain(open_repo(repo), target, use_index=not no_index, limit=limit)
-    if as_json:
-        emit_json("explain", result.to_json(), long_list="commits")
-        return
-    render(result)
 
 
 def render(result: Explanation) -> None:
