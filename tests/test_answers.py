@@ -96,3 +96,20 @@ def test_range_from_the_index_equals_the_live_answer(repo: GitRepo) -> None:
     assert files[-2:] == [["a.py", "payments/p.py"], ["signoff.yaml"]]
     assert indexed["commits"][0]["review"]["trailers"][0]["person"]["email"] == "rita@example.com"
     assert indexed["summary"]["ai_assisted"] == 1
+
+
+def test_blame_piped_is_plain_columns_never_wrapped(repo: GitRepo) -> None:
+    long_line = "value = " + " + ".join(f"term_{i}" for i in range(40)) + "\n"
+    first = repo.commit("base\n", {"m.py": "import os\n" + long_line})
+    second = repo.commit("ai" + CLAUDE, {"m.py": "import os\n" + long_line + "x = [1]\n"})
+    out = run_signoff(repo, "blame", "m.py", env={"COLUMNS": "30"})
+    assert out.returncode == 0, out.stderr
+    rows = out.stdout.splitlines()
+    assert rows[0].split() == ["commit", "author", "tool", "source", "line"]
+    assert len(rows) == 4  # header + one row per line: nothing wrapped
+    assert rows[1].split()[:5] == [first[:10], "unknown", "-", "commit", "1"]
+    assert rows[2].endswith(long_line.rstrip("\n"))
+    assert rows[3].split()[0] == second[:10] and rows[3].split()[4] == "3"
+    assert "claude-code" in rows[3]
+    assert rows[3].endswith("x = [1]")  # brackets are text, not markup
+    assert "\x1b[" not in out.stdout
