@@ -113,3 +113,55 @@ def test_blame_piped_is_plain_columns_never_wrapped(repo: GitRepo) -> None:
     assert "claude-code" in rows[3]
     assert rows[3].endswith("x = [1]")  # brackets are text, not markup
     assert "\x1b[" not in out.stdout
+
+
+def test_export_jsonl_and_csv_carry_every_explain_field(repo: GitRepo) -> None:
+    import csv
+    import io
+
+    first = repo.commit("base\n", {"a.py": "a\n"})
+    repo.commit("adopt\n", {"signoff.yaml": dump(base())})
+    repo.commit(
+        '=HYPERLINK("http://evil")' + CLAUDE + "Reviewed-by: Rita <rita@example.com>\n",
+        {"payments/p.py": "p\n"},
+        author=("@attacker", "-x@example.com"),
+    )
+    explained = json.loads(run_signoff(repo, "explain", f"{first}~0..HEAD", "--json").stdout)
+    explained["commits"] += json.loads(run_signoff(repo, "explain", first, "--json").stdout)[
+        "commits"
+    ]
+
+    out = run_signoff(repo, "export")
+    assert out.returncode == 0, out.stderr
+    lines = [validated("export", line) for line in out.stdout.splitlines()]
+    assert [row["commit"] for row in lines] == [c["commit"] for c in explained["commits"]]
+    for row, commit in zip(lines, explained["commits"], strict=True):
+        assert {k: v for k, v in row.items() if k != "schema"} == commit
+
+    table = run_signoff(repo, "export", "--format", "csv")
+    assert table.returncode == 0, table.stderr
+    rows = list(csv.DictReader(io.StringIO(table.stdout)))
+    assert len(rows) == 3
+    expected: set[str] = set()
+    for key, value in explained["commits"][0].items():  # objects become one column per field
+        expected |= {f"{key}.{sub}" for sub in value} if isinstance(value, dict) else {key}
+    assert set(rows[0]) == expected
+    top = rows[0]
+    assert top["subject"] == '\'=HYPERLINK("http://evil")'  # read as text, never run
+    assert top["author.name"] == "'@attacker" and top["author.email"] == "'-x@example.com"
+    assert top["provenance.status"] == "ai"
+    assert json.loads(top["files"]) == ["payments/p.py"]
+    assert json.loads(top["ownership_now.owners"])[0]["workflow"] == "payments"
+    assert rows[2]["ownership.policy"] == "false" and rows[2]["commit"] == first
+
+
+def test_export_to_a_file_is_atomic_and_bad_input_exits_2(repo: GitRepo) -> None:
+    repo.commit("base\n", {"a.py": "a\n"})
+    out = run_signoff(repo, "export", "-o", "out.csv", "-f", "csv")
+    assert out.returncode == 0, out.stderr
+    assert (repo.path / "out.csv").read_text().startswith("commit,subject,")
+    assert not [p for p in repo.path.iterdir() if p.name.endswith(".tmp")]
+    bad = run_signoff(repo, "export", "no-such-branch")
+    assert bad.returncode == 2 and "no-such-branch" in bad.stderr and "Traceback" not in bad.stderr
+    fmt = run_signoff(repo, "export", "--format", "xml")
+    assert fmt.returncode == 2 and "--format" in fmt.stderr
