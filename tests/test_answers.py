@@ -165,3 +165,50 @@ def test_export_to_a_file_is_atomic_and_bad_input_exits_2(repo: GitRepo) -> None
     assert bad.returncode == 2 and "no-such-branch" in bad.stderr and "Traceback" not in bad.stderr
     fmt = run_signoff(repo, "export", "--format", "xml")
     assert fmt.returncode == 2 and "--format" in fmt.stderr
+
+
+def test_output_closed_early_exits_quietly_never_1(repo: GitRepo) -> None:
+    """A real pipe closed by `head` after a few bytes: 0 or 141 (SIGPIPE), as git does."""
+    import subprocess
+    import sys
+
+    repo.commit("big file\n", {"big.py": "".join(f"line_{i} = {i}\n" for i in range(4000))})
+    for i in range(120):  # enough output (> 64 KiB) that writes outlive the reader
+        repo.commit(f"change {i}" + (CLAUDE if i % 3 == 0 else "\n"), allow_empty=True)
+    signoff = f"{sys.executable} -m signoff"
+    for args in (
+        "export",
+        "export --format csv",
+        "explain HEAD~100..HEAD --json",
+        "explain HEAD~100..HEAD",
+        "blame big.py",
+        "stats",
+        "--help",
+    ):
+        proc = subprocess.run(
+            ["bash", "-c", f"{signoff} {args} | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}"],
+            cwd=repo.path,
+            capture_output=True,
+            text=True,
+            env=repo.env,
+        )
+        assert proc.stdout.strip() in ("0", "141"), (args, proc.stdout, proc.stderr)
+        assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, args
+
+
+def test_version_answers_without_the_cli_framework(repo: GitRepo) -> None:
+    import subprocess
+    import sys
+
+    from signoff import __version__
+
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "signoff", "--version"],
+        capture_output=True,
+        text=True,
+        env=repo.env,
+    )
+    assert proc.returncode == 0 and proc.stdout == f"signoff {__version__}\n"
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    assert "signoff.cli.entry" in imported
+    assert not {m for m in imported if m.split(".")[0] in ("typer", "click", "rich")}

@@ -67,8 +67,23 @@ def fast_explain(args: list[str]) -> int | None:
     return 0
 
 
+def _quiet_on_closed_pipe() -> None:
+    """Output piped into `head` (or any reader that stops early) ends the process the way it
+    ends git: killed by SIGPIPE, exit status 141, no traceback, never 1 (1 means blocked)."""
+    import signal
+
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
 def run() -> None:
+    _quiet_on_closed_pipe()
     argv = sys.argv[1:]
+    if argv == ["--version"]:
+        from signoff import __version__
+
+        sys.stdout.write(f"signoff {__version__}\n")  # without loading the CLI framework
+        return
     if argv and argv[0] == "explain":
         try:
             code = fast_explain(argv[1:])
