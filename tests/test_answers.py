@@ -212,3 +212,51 @@ def test_version_answers_without_the_cli_framework(repo: GitRepo) -> None:
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
     assert "signoff.cli.entry" in imported
     assert not {m for m in imported if m.split(".")[0] in ("typer", "click", "rich")}
+
+
+GATE_POLICY = base()
+GATE_POLICY["provenance"] = {"require_declaration": ["critical"]}
+
+
+def _staged(repo: GitRepo, env: dict[str, str], *args: str) -> Any:
+    return run_signoff(repo, "check", "--staged", "--no-scan", *args, env=env)
+
+
+def test_staged_check_leaves_review_rules_to_the_pull_request(repo: GitRepo) -> None:
+    repo.commit("policy\n", {"signoff.yaml": dump(base())})
+    repo.write("payments/pay.py", "def pay():\n    return 1\n")  # critical tier: 2 approvals
+    repo.git("add", "-A")
+    agent = _staged(repo, {"CLAUDECODE": "1"})
+    assert agent.returncode == 0, agent.stdout + agent.stderr
+    assert "review." not in agent.stdout
+    header = agent.stdout.splitlines()[0]
+    assert "staged change, AI-assisted (claude-code" in header and "0 AI-assisted" not in header
+    doc = json.loads(_staged(repo, {"CLAUDECODE": "1"}, "--json").stdout)
+    assert doc["changeset"]["staged"]["status"] == "ai"
+    assert doc["changeset"]["staged"]["tool"]["tool"] == "claude-code"
+    assert not [f for f in doc["findings"] if f["rule"].startswith("review.")]
+    # the same change as a pull request still needs its approvals
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("pay" + CLAUDE)
+    pr = run_signoff(repo, "check", "--base", "main", "--no-scan")
+    assert pr.returncode == 1 and "review.no-evidence" in pr.stdout
+
+
+def test_staged_check_still_blocks_the_boundary_and_undeclared_provenance(
+    repo: GitRepo,
+) -> None:
+    repo.commit("policy\n", {"signoff.yaml": dump(GATE_POLICY)})
+    repo.write("auth/login.py", "x = 1\n")  # inside the AI boundary
+    repo.git("add", "-A")
+    agent = _staged(repo, {"CLAUDECODE": "1"})
+    assert agent.returncode == 1 and "boundary.ai-forbidden" in agent.stdout
+    assert "AI-assisted (claude-code" in agent.stdout.splitlines()[0]
+    repo.git("reset", "-q")
+    (repo.path / "auth" / "login.py").unlink()
+    repo.write("payments/pay.py", "x = 1\n")
+    repo.git("add", "-A")
+    undeclared = _staged(repo, {"SIGNOFF_AI": ""})
+    assert undeclared.returncode == 1 and "provenance.undeclared" in undeclared.stdout
+    assert "staged change, unknown" in undeclared.stdout.splitlines()[0]
+    declared = _staged(repo, {"SIGNOFF_AI": "none"})
+    assert declared.returncode == 0, declared.stdout
