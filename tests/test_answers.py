@@ -260,3 +260,38 @@ def test_staged_check_still_blocks_the_boundary_and_undeclared_provenance(
     assert "staged change, unknown" in undeclared.stdout.splitlines()[0]
     declared = _staged(repo, {"SIGNOFF_AI": "none"})
     assert declared.returncode == 0, declared.stdout
+
+
+def test_decay_blames_each_blob_once_and_reuses_it(
+    repo: GitRepo, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from datetime import date
+
+    from signoff.incidents.decay import decay
+    from signoff.store.blame_cache import cache_path
+    from tests.incident_fixtures import AI_TRAILERS, HUMAN_TRAILERS, build
+
+    day = date(2026, 3, 1)
+    build(repo)
+    repo.commit("AI web" + AI_TRAILERS, {"web/ai.py": "A = 1\nB = 2\nC = 3\n"})
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+
+    def blames() -> int:
+        count = sum(" blame " in line for line in trace.read_text().splitlines())
+        trace.write_text("")
+        return count
+
+    r = Repo.discover(repo.path)
+    first = [x.to_json() for x in decay(r, today=day)]
+    assert blames() >= 2 and cache_path(r).exists()
+    assert [x.to_json() for x in decay(r, today=day)] == first
+    assert blames() == 0  # every blob at HEAD was blamed before
+    repo.commit("human edit" + HUMAN_TRAILERS, {"web/ai.py": "A = 1\nB = 20\nC = 3\n"})
+    r = Repo.discover(repo.path)
+    after = {x.path: x for x in decay(r, today=day)}
+    assert blames() == 1  # only the changed file
+    before = {x["path"]: x for x in first}
+    assert after["web/ai.py"].ai_lines == before["web/ai.py"]["ai_lines"] - 1  # B is human now
+    cache_path(r).unlink()
+    assert [x.to_json() for x in decay(r, today=day)] == [x.to_json() for x in after.values()]
