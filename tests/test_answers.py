@@ -295,3 +295,44 @@ def test_decay_blames_each_blob_once_and_reuses_it(
     assert after["web/ai.py"].ai_lines == before["web/ai.py"]["ai_lines"] - 1  # B is human now
     cache_path(r).unlink()
     assert [x.to_json() for x in decay(r, today=day)] == [x.to_json() for x in after.values()]
+
+
+def test_fast_explain_parses_by_hand_and_defers_anything_else() -> None:
+    from signoff.cli.entry import parse_explain
+
+    assert parse_explain(["abc123", "--json", "-C", "repo", "-n", "5"]) == {
+        "target": "abc123",
+        "repo": "repo",
+        "as_json": True,
+        "no_index": False,
+        "limit": 5,
+    }
+    assert parse_explain(["--repo=r", "--limit=7", "--no-index", "HEAD"]) == {
+        "target": "HEAD",
+        "repo": "r",
+        "as_json": False,
+        "no_index": True,
+        "limit": 7,
+    }
+    for args in (["--help"], ["HEAD", "-h"], ["a", "b"], [], ["HEAD", "-n", "x"], ["HEAD", "-C"]):
+        assert parse_explain(args) is None, args
+
+
+def test_warm_explain_loads_no_cli_framework(repo: GitRepo) -> None:
+    import subprocess
+    import sys
+
+    repo.commit("base\n", {"a.py": "a\n"})
+    for args in (["HEAD"], ["HEAD", "--json"]):
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "signoff", "explain", *args],
+            cwd=repo.path,
+            capture_output=True,
+            text=True,
+            env=repo.env,
+        )
+        assert proc.returncode == 0, proc.stderr
+        imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+        assert "signoff.query.explain" in imported
+        heavy = {"typer", "click", "rich", "argparse", "pydantic"}
+        assert not {m for m in imported if m.split(".")[0] in heavy}, args

@@ -2,15 +2,14 @@
 
 `signoff explain <sha>` on a warm index must answer in well under 100 ms, and importing typer
 with its adapters alone takes about 110 ms on the reference machine (bench/RESULTS.md). So a
-plain `signoff explain TARGET [--json] [--repo R] [--no-index] [-n N]` is parsed here with
-argparse and calls the same library function and renderer as the typer command; anything else
+plain `signoff explain TARGET [--json] [--repo R] [--no-index] [-n N]` is parsed here (by
+hand, see `parse_explain`) and calls the same library function and renderer as the typer command; anything else
 (`--help`, an unknown option, every other command) goes to the typer app in `cli.main`.
 `tests/test_cli.py` keeps the two option lists identical.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 EXPLAIN_OPTIONS = {
@@ -21,27 +20,52 @@ EXPLAIN_OPTIONS = {
 }
 
 
-def _explain_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="signoff explain", add_help=False, exit_on_error=False)
-    parser.add_argument("target")
-    parser.add_argument(*EXPLAIN_OPTIONS["repo"], dest="repo", default=".")
-    parser.add_argument(*EXPLAIN_OPTIONS["as_json"], dest="as_json", action="store_true")
-    parser.add_argument(*EXPLAIN_OPTIONS["no_index"], dest="no_index", action="store_true")
-    parser.add_argument(*EXPLAIN_OPTIONS["limit"], dest="limit", type=int, default=200)
-    return parser
+def parse_explain(args: list[str]) -> dict[str, object] | None:
+    """The options of a plain `explain TARGET ...`; None for anything else (help, an unknown
+    or malformed option, two targets), which the full CLI then answers or refuses.
+
+    Parsed by hand: argparse's own imports (gettext, locale, shutil) cost more than a tenth of
+    the 100 ms budget.
+    """
+    flags = {opt: name for name in ("as_json", "no_index") for opt in EXPLAIN_OPTIONS[name]}
+    valued = {opt: name for name in ("repo", "limit") for opt in EXPLAIN_OPTIONS[name]}
+    out: dict[str, object] = {"repo": ".", "as_json": False, "no_index": False, "limit": 200}
+    targets: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg in flags:
+            out[flags[arg]] = True
+            continue
+        opt, eq, value = arg.partition("=")
+        if opt in valued and opt.startswith("--") and eq:
+            pass
+        elif arg in valued and i < len(args):
+            value = args[i]
+            i += 1
+        elif arg.startswith("-"):
+            return None
+        else:
+            targets.append(arg)
+            continue
+        name = valued[opt if eq else arg]
+        if name == "limit":
+            if not value.isdigit():
+                return None
+            out[name] = int(value)
+        else:
+            out[name] = value
+    if len(targets) != 1:
+        return None
+    out["target"] = targets[0]
+    return out
 
 
 def fast_explain(args: list[str]) -> int | None:
     """Answer `explain` directly; None when the arguments need the full CLI."""
-    if any(
-        a in ("--help", "-h") or a.startswith("--install") or a.startswith("--show") for a in args
-    ):
-        return None
-    try:
-        ns, extra = _explain_parser().parse_known_args(args)
-    except (argparse.ArgumentError, SystemExit):
-        return None
-    if extra:
+    ns = parse_explain(args)
+    if ns is None:
         return None
     from signoff.errors import SignoffError
     from signoff.git.repo import Repo
@@ -49,14 +73,17 @@ def fast_explain(args: list[str]) -> int | None:
 
     try:
         result = explain(
-            Repo.discover(ns.repo), ns.target, use_index=not ns.no_index, limit=ns.limit
+            Repo.discover(str(ns["repo"])),
+            str(ns["target"]),
+            use_index=not ns["no_index"],
+            limit=int(ns["limit"]),  # type: ignore[call-overload]
         )
     except SignoffError as exc:
         sys.stderr.write(f"error: {exc.message}\n")
         if exc.hint:
             sys.stderr.write(f"  fix: {exc.hint}\n")
         return 2
-    if ns.as_json:
+    if ns["as_json"]:
         from signoff.cli.document import json_document
 
         sys.stdout.write(json_document("explain", result.to_json(), long_list="commits"))
