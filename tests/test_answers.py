@@ -318,14 +318,14 @@ def test_fast_explain_parses_by_hand_and_defers_anything_else() -> None:
         assert parse_explain(args) is None, args
 
 
-def test_warm_explain_loads_no_cli_framework(repo: GitRepo) -> None:
+def test_warm_explain_and_piped_blame_load_no_cli_framework(repo: GitRepo) -> None:
     import subprocess
     import sys
 
     repo.commit("base\n", {"a.py": "a\n"})
-    for args in (["HEAD"], ["HEAD", "--json"]):
+    for args in (["explain", "HEAD"], ["explain", "HEAD", "--json"], ["blame", "a.py"]):
         proc = subprocess.run(
-            [sys.executable, "-X", "importtime", "-m", "signoff", "explain", *args],
+            [sys.executable, "-X", "importtime", "-m", "signoff", *args],
             cwd=repo.path,
             capture_output=True,
             text=True,
@@ -333,6 +333,6 @@ def test_warm_explain_loads_no_cli_framework(repo: GitRepo) -> None:
         )
         assert proc.returncode == 0, proc.stderr
         imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
-        assert "signoff.query.explain" in imported
+        assert "signoff.query.explain" in imported or "signoff.query.blame" in imported
         heavy = {"typer", "click", "rich", "argparse", "pydantic"}
         assert not {m for m in imported if m.split(".")[0] in heavy}, args

@@ -1,31 +1,29 @@
-"""`signoff blame FILE`."""
+"""`signoff blame FILE`: the text answer (the typer command is in `blame_command`).
+
+Neither typer nor rich is imported to answer into a pipe (`signoff.cli.entry`).
+"""
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-import typer
+from signoff.cli.output import console, escape, short, status_text
 
-from signoff.cli.output import console, emit_json, escape, open_repo, short, status_text
-from signoff.query.blame import LineAnswer, blame_file
+if TYPE_CHECKING:
+    from typer import Typer
+
+    from signoff.query.blame import LineAnswer
 
 
-def register(app: typer.Typer) -> None:
+def register(app: Typer) -> None:
+    from signoff.cli.blame_command import blame_command
+
     app.command("blame")(blame_command)
 
 
-def blame_command(
-    path: str = typer.Argument(..., help="A file in the repository."),
-    rev: str | None = typer.Option(None, "--rev", help="Blame the file as of this revision."),
-    repo: str = typer.Option(".", "--repo", "-C", help="Repository to read."),
-    as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
-    no_index: bool = typer.Option(False, "--no-index", help="Detect live; do not use the index."),
-) -> None:
-    """Like git blame, with provenance columns: who wrote each line, AI or human, which tool."""
-    lines = blame_file(open_repo(repo), path, rev=rev, use_index=not no_index)
-    if as_json:
-        emit_json("blame", {"path": path, "rev": rev, "lines": [line.to_json() for line in lines]})
-        return
+def render(lines: list[LineAnswer]) -> None:
+    """A rich table on a terminal; plain columns when piped."""
     rows = []
     for line in lines:
         tool = ""

@@ -1,16 +1,22 @@
-"""The console-script entry: the hottest question answered without loading typer.
+"""The console-script entry: the hottest questions answered without loading typer.
 
 `signoff explain <sha>` on a warm index must answer in well under 100 ms, and importing typer
 with its adapters alone takes about 110 ms on the reference machine (bench/RESULTS.md). So a
 plain `signoff explain TARGET [--json] [--repo R] [--no-index] [-n N]` is parsed here (by
 hand, see `parse_explain`) and calls the same library function and renderer as the typer command; anything else
 (`--help`, an unknown option, every other command) goes to the typer app in `cli.main`.
-`tests/test_cli.py` keeps the two option lists identical.
+`signoff blame FILE` is answered the same way: git blame is the long pole there, and the CLI
+framework's import would otherwise add a third to a small file's answer.
+`tests/test_cli.py` keeps the option lists identical.
 """
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from signoff.errors import SignoffError
 
 EXPLAIN_OPTIONS = {
     "repo": ("--repo", "-C"),
@@ -18,39 +24,55 @@ EXPLAIN_OPTIONS = {
     "no_index": ("--no-index",),
     "limit": ("--limit", "-n"),
 }
+BLAME_OPTIONS = {
+    "rev": ("--rev",),
+    "repo": ("--repo", "-C"),
+    "as_json": ("--json",),
+    "no_index": ("--no-index",),
+}
+# defaults; their types say how each option is read (bool: a flag, int: a number)
+_DEFAULTS: dict[str, object] = {
+    "repo": ".",
+    "as_json": False,
+    "no_index": False,
+    "limit": 200,
+    "rev": None,
+}
 
 
-def parse_explain(args: list[str]) -> dict[str, object] | None:
-    """The options of a plain `explain TARGET ...`; None for anything else (help, an unknown
-    or malformed option, two targets), which the full CLI then answers or refuses.
+def parse_options(args: list[str], options: dict[str, tuple[str, ...]]) -> dict[str, object] | None:
+    """The options of a plain `explain TARGET ...` or `blame FILE ...`; None for anything else
+    (help, an unknown or malformed option, two targets), which the full CLI then answers or
+    refuses.
 
     Parsed by hand: argparse's own imports (gettext, locale, shutil) cost more than a tenth of
     the 100 ms budget.
     """
-    flags = {opt: name for name in ("as_json", "no_index") for opt in EXPLAIN_OPTIONS[name]}
-    valued = {opt: name for name in ("repo", "limit") for opt in EXPLAIN_OPTIONS[name]}
-    out: dict[str, object] = {"repo": ".", "as_json": False, "no_index": False, "limit": 200}
+    names = {opt: name for name, opts in options.items() for opt in opts}
+    out = {name: _DEFAULTS[name] for name in options}
     targets: list[str] = []
     i = 0
     while i < len(args):
         arg = args[i]
         i += 1
-        if arg in flags:
-            out[flags[arg]] = True
-            continue
         opt, eq, value = arg.partition("=")
-        if opt in valued and opt.startswith("--") and eq:
-            pass
-        elif arg in valued and i < len(args):
-            value = args[i]
-            i += 1
-        elif arg.startswith("-"):
-            return None
-        else:
+        name = names.get(opt if eq and opt.startswith("--") else arg)
+        if name is None:
+            if arg.startswith("-"):
+                return None
             targets.append(arg)
             continue
-        name = valued[opt if eq else arg]
-        if name == "limit":
+        if isinstance(_DEFAULTS[name], bool):
+            if eq:
+                return None
+            out[name] = True
+            continue
+        if not eq:
+            if i >= len(args):
+                return None
+            value = args[i]
+            i += 1
+        if isinstance(_DEFAULTS[name], int):
             if not value.isdigit():
                 return None
             out[name] = int(value)
@@ -60,6 +82,46 @@ def parse_explain(args: list[str]) -> dict[str, object] | None:
         return None
     out["target"] = targets[0]
     return out
+
+
+def parse_explain(args: list[str]) -> dict[str, object] | None:
+    return parse_options(args, EXPLAIN_OPTIONS)
+
+
+def _error(exc: SignoffError) -> int:
+    sys.stderr.write(f"error: {exc.message}\n")
+    if exc.hint:
+        sys.stderr.write(f"  fix: {exc.hint}\n")
+    return 2
+
+
+def fast_blame(args: list[str]) -> int | None:
+    """Answer `blame` directly; None when the arguments need the full CLI."""
+    ns = parse_options(args, BLAME_OPTIONS)
+    if ns is None:
+        return None
+    from signoff.errors import SignoffError
+    from signoff.git.repo import Repo
+    from signoff.query.blame import blame_file
+
+    path = str(ns["target"])
+    rev = str(ns["rev"]) if ns["rev"] is not None else None
+    try:
+        lines = blame_file(
+            Repo.discover(str(ns["repo"])), path, rev=rev, use_index=not ns["no_index"]
+        )
+    except SignoffError as exc:
+        return _error(exc)
+    if ns["as_json"]:
+        from signoff.cli.document import json_document
+
+        doc = {"path": path, "rev": rev, "lines": [line.to_json() for line in lines]}
+        sys.stdout.write(json_document("blame", doc))
+        return 0
+    from signoff.cli.blame import render
+
+    render(lines)
+    return 0
 
 
 def fast_explain(args: list[str]) -> int | None:
@@ -79,10 +141,7 @@ def fast_explain(args: list[str]) -> int | None:
             limit=int(ns["limit"]),  # type: ignore[call-overload]
         )
     except SignoffError as exc:
-        sys.stderr.write(f"error: {exc.message}\n")
-        if exc.hint:
-            sys.stderr.write(f"  fix: {exc.hint}\n")
-        return 2
+        return _error(exc)
     if ns["as_json"]:
         from signoff.cli.document import json_document
 
@@ -111,9 +170,10 @@ def run() -> None:
 
         sys.stdout.write(f"signoff {__version__}\n")  # without loading the CLI framework
         return
-    if argv and argv[0] == "explain":
+    fast = {"explain": fast_explain, "blame": fast_blame}.get(argv[0] if argv else "")
+    if fast is not None:
         try:
-            code = fast_explain(argv[1:])
+            code = fast(argv[1:])
         except BrokenPipeError:
             code = 0
         except KeyboardInterrupt:
