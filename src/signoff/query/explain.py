@@ -6,16 +6,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from signoff.git.log import Commit, iter_commits, read_commit
 from signoff.git.repo import Repo
 from signoff.provenance.model import Provenance
-from signoff.query.blame import LineAnswer, blame_lines
 from signoff.query.lookup import ProvenanceLookup
 from signoff.query.ownership import Ownership, OwnershipBatch
 from signoff.query.target import Target, parse_target
 from signoff.review.evidence import MergeEvidence, ReviewSignal, merge_evidence, review_trailers
+
+if TYPE_CHECKING:  # blame is imported when a file or line is asked about: commits answer faster
+    from signoff.query.blame import LineAnswer
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,8 @@ def explain(
             assert target.range
             out.commits = list(answer_commits(repo, lookup, [target.range], [f"-n{limit}"]))
         elif target.kind == "file":
+            from signoff.query.blame import blame_lines
+
             assert target.path
             commits = list(
                 iter_commits(
@@ -168,6 +172,8 @@ def explain(
             out.commits = [_answer(repo, lookup, c, False, owners) for c in commits]
             out.lines = blame_lines(repo, lookup, target.path, None, None)
         else:
+            from signoff.query.blame import blame_lines
+
             assert target.path and target.start and target.end
             out.lines = blame_lines(repo, lookup, target.path, target.start, target.end)
             seen: list[str] = list(dict.fromkeys(line.commit for line in out.lines))
