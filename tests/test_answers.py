@@ -117,9 +117,8 @@ def test_blame_piped_is_plain_columns_never_wrapped(repo: GitRepo) -> None:
 
 def test_export_jsonl_and_csv_carry_every_explain_field(repo: GitRepo) -> None:
     import csv
-    import io
 
-    first = repo.commit("base\n", {"a.py": "a\n"})
+    first = repo.commit("base with a CR\r in its subject\n", {"a.py": "a\n"})
     repo.commit("adopt\n", {"signoff.yaml": dump(base())})
     repo.commit(
         '=HYPERLINK("http://evil")' + CLAUDE + "Reviewed-by: Rita <rita@example.com>\n",
@@ -138,9 +137,10 @@ def test_export_jsonl_and_csv_carry_every_explain_field(repo: GitRepo) -> None:
     for row, commit in zip(lines, explained["commits"], strict=True):
         assert {k: v for k, v in row.items() if k != "schema"} == commit
 
-    table = run_signoff(repo, "export", "--format", "csv")
+    table = run_signoff(repo, "export", "--format", "csv", "-o", "out.csv")
     assert table.returncode == 0, table.stderr
-    rows = list(csv.DictReader(io.StringIO(table.stdout)))
+    with (repo.path / "out.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
     assert len(rows) == 3
     expected: set[str] = set()
     for key, value in explained["commits"][0].items():  # objects become one column per field
@@ -153,6 +153,7 @@ def test_export_jsonl_and_csv_carry_every_explain_field(repo: GitRepo) -> None:
     assert json.loads(top["files"]) == ["payments/p.py"]
     assert json.loads(top["ownership_now.owners"])[0]["workflow"] == "payments"
     assert rows[2]["ownership.policy"] == "false" and rows[2]["commit"] == first
+    assert rows[2]["subject"] == "base with a CR\r in its subject"  # quoted, not a row break
 
 
 def test_export_to_a_file_is_atomic_and_bad_input_exits_2(repo: GitRepo) -> None:

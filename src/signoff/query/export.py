@@ -88,7 +88,7 @@ def csv_safe(value: Any) -> str:
 
 def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     """A header and one row per commit; returns the row count."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out)  # RFC 4180: CRLF rows, so a CR or LF inside a cell is quoted
     header: list[str] | None = None
     count = 0
     for row in rows:
