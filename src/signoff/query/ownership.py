@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from signoff.git.objects import object_ids
 from signoff.git.repo import Repo
 from signoff.layout import POLICY_FILE
 
@@ -87,10 +88,10 @@ class OwnershipBatch:
 
         self.repo = repo
         self._key: dict[str, str] = {}
-        blobs = _object_ids(repo, [f"{sha}:{POLICY_FILE}" for sha in shas])
+        blobs = object_ids(repo, [f"{sha}:{POLICY_FILE}" for sha in shas])
         found = [(sha, blob) for sha, blob in zip(shas, blobs, strict=True) if blob]
         if found:  # the exceptions beside a policy are part of it
-            trees = _object_ids(repo, [f"{sha}:{EXCEPTIONS_DIR}" for sha, _ in found])
+            trees = object_ids(repo, [f"{sha}:{EXCEPTIONS_DIR}" for sha, _ in found])
             for (sha, blob), tree in zip(found, trees, strict=True):
                 self._key[sha] = f"{blob}:{tree or ''}"
         self._policies: dict[str, Policy | str] = {}
@@ -128,20 +129,6 @@ def accountable_then(repo: Repo, paths: list[str]) -> dict[str, tuple[str | None
         path: (sha, batch.then(sha, [path]) if sha else _no_policy_then(None))
         for path, sha in last.items()
     }
-
-
-def _object_ids(repo: Repo, specs: list[str]) -> list[str | None]:
-    """The object each `rev:path` names (None when absent), from one `cat-file --batch-check`."""
-    if not specs:
-        return []
-    out = repo.run(
-        "cat-file", "--batch-check", "--buffer", input=("\n".join(specs) + "\n").encode()
-    )
-    ids: list[str | None] = []
-    for line in out.decode("utf-8", "replace").splitlines():
-        parts = line.split()
-        ids.append(parts[0] if len(parts) == 3 else None)
-    return ids
 
 
 def _load(repo: Repo, rev: str | None) -> Policy | str:
