@@ -79,6 +79,9 @@ def test_owners_then_says_no_policy_then_for_code_older_than_the_registry(repo: 
     then = doc["paths"][0]["then"]
     assert then["commit"] == old and then["ownership"]["policy"] is False
     assert then["ownership"]["message"].startswith("no policy then")
+    fresh = run_signoff(repo, "owners", "payments/new.py", "--json").stdout
+    then = validated("owners", fresh)["paths"][0]["then"]
+    assert then["commit"] is None and then["ownership"]["message"].startswith("no commit")
 
 
 def test_range_from_the_index_equals_the_live_answer(repo: GitRepo) -> None:

@@ -125,10 +125,8 @@ def accountable_then(repo: Repo, paths: list[str]) -> dict[str, tuple[str | None
         last[path] = out.decode().strip() or None
     shas = list(dict.fromkeys(sha for sha in last.values() if sha))
     batch = OwnershipBatch(repo, shas)
-    return {
-        path: (sha, batch.then(sha, [path]) if sha else _no_policy_then(None))
-        for path, sha in last.items()
-    }
+    never = Ownership(False, "no commit has changed this path yet: there is no then")
+    return {path: (sha, batch.then(sha, [path]) if sha else never) for path, sha in last.items()}
 
 
 def _load(repo: Repo, rev: str | None) -> Policy | str:
