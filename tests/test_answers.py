@@ -340,3 +340,25 @@ def test_warm_explain_and_piped_blame_load_no_cli_framework(repo: GitRepo) -> No
         assert "signoff.query.explain" in imported or "signoff.query.blame" in imported
         heavy = {"typer", "click", "rich", "argparse", "pydantic"}
         assert not {m for m in imported if m.split(".")[0] in heavy}, args
+
+
+def test_decay_skips_binary_files_and_names_unreadable_ones(repo: GitRepo) -> None:
+    from datetime import date
+
+    from signoff.incidents.decay import decay
+    from signoff.store.blame_cache import cache_path
+    from tests.incident_fixtures import AI_TRAILERS, build
+
+    build(repo)
+    repo.commit("AI assets" + AI_TRAILERS, {"web/logo.png": b"\x89PNG\x00\x01", "web/a.py": "a\n"})
+    problems: list[str] = []
+    rows = decay(Repo.discover(repo.path), today=date(2026, 3, 1), problems=problems)
+    assert "web/a.py" in [r.path for r in rows]
+    assert "web/logo.png" not in [r.path for r in rows] and problems == []
+    # a blob missing from the clone (a partial clone, a truncated snapshot): named, not fatal
+    blob = repo.git("rev-parse", "HEAD:web/a.py").strip()
+    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    cache_path(Repo.discover(repo.path)).unlink()
+    rows = decay(Repo.discover(repo.path), today=date(2026, 3, 1), problems=problems)
+    assert "web/a.py" not in [r.path for r in rows]
+    assert [p.split(":")[0] for p in problems] == ["web/a.py"]

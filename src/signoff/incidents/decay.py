@@ -18,13 +18,14 @@ from typing import Any
 
 from signoff.errors import SignoffError
 from signoff.git.blame import BlameLine, blame
+from signoff.git.objects import binary_blobs
 from signoff.git.repo import GitError, Repo
 from signoff.incidents.model import ATTESTATION_SCHEMA, Attestation
 from signoff.incidents.store import ATTESTATIONS_DIR, load_attestations, next_numbered, write_record
 from signoff.policy import Policy, load_policy, owners_for
 from signoff.policy.accountable import has_left
 from signoff.policy.model import TIER_RANK, Person
-from signoff.query.blame import check_blameable, line_author
+from signoff.query.blame import line_author
 from signoff.query.lookup import ProvenanceLookup
 from signoff.store.blame_cache import BlameCache, head_blobs
 from signoff.store.index import open_index
@@ -153,14 +154,8 @@ def ai_touched_files(repo: Repo) -> list[str]:
 
 
 def _blame(repo: Repo, path: str, head: str) -> list[BlameLine] | str:
-    """Blame at HEAD in a worker thread (git does the work); binary files have no lines.
-    A file git cannot blame (a blob missing from the clone) gives the reason instead."""
-    try:
-        check_blameable(repo, path, None, None, head)
-    except GitError as exc:
-        return exc.message
-    except SignoffError:
-        return []
+    """Blame at HEAD in a worker thread (git does the work). A file git cannot blame (a blob
+    missing from the clone) gives the reason instead."""
     try:
         return blame(repo, path, rev=head)[0]
     except GitError as exc:
@@ -180,6 +175,15 @@ def _blamed(
     blobs = head_blobs(repo, head)
     cached = {p: cache.get(blobs[p], p) if p in blobs else [] for p in files}
     todo = [p for p in files if cached[p] is None]
+    # binary files have no lines; one process tells them apart (not one `git show` per file)
+    binary, missing = binary_blobs(repo, list(dict.fromkeys(blobs[p] for p in todo)))
+    for path in todo:
+        if blobs[path] in binary:
+            cached[path] = []
+        elif blobs[path] in missing:
+            cached[path] = []
+            problems.append(f"{path}: not blamed (its content at HEAD is not in this clone)")
+    todo = [p for p in todo if cached[p] is None]
     fresh = dict(zip(todo, pool.map(lambda p: _blame(repo, p, head), todo), strict=True))
     for path in files:
         lines = cached[path]
