@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from signoff.git import Repo
 from signoff.query.explain import explain
@@ -362,3 +364,27 @@ def test_decay_skips_binary_files_and_names_unreadable_ones(repo: GitRepo) -> No
     rows = decay(Repo.discover(repo.path), today=date(2026, 3, 1), problems=problems)
     assert "web/a.py" not in [r.path for r in rows]
     assert [p.split(":")[0] for p in problems] == ["web/a.py"]
+
+
+_MARKUP = st.text(alphabet=list("ab[]/\\ =#@:x1"), max_size=14) | st.lists(
+    st.sampled_from(["[bold]", "[/]", "[red]", "\\[", "[/bold]", "x", "\\", "]"]), max_size=8
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_MARKUP)
+def test_plain_output_is_what_rich_would_print(text: str) -> None:
+    """Piped output skips rich; it must print exactly the text rich would have printed."""
+    from rich.errors import MarkupError
+    from rich.markup import escape as rich_escape
+    from rich.text import Text
+
+    from signoff.cli.output import escape, plain
+
+    assert escape(text) == rich_escape(text)
+    assert plain(escape(text)) == Text.from_markup(escape(text), emoji=False).plain
+    try:
+        expected = Text.from_markup(text, emoji=False).plain
+    except MarkupError:
+        return  # not valid markup: no caller writes it
+    assert plain(text) == expected
