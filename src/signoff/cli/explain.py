@@ -127,8 +127,8 @@ def render_commit(answer: CommitAnswer) -> None:
 def _render_ownership(label: str, own: Ownership) -> None:
     """One line per owner group, or the reason there is none (no policy then, say)."""
     lines = [_owner_line(o) for o in own.owners] if own.policy else []
-    for text in lines or [own.message]:
-        console.print(f"{label}{escape(text)}")
+    for n, text in enumerate(lines or [own.message]):
+        console.print(f"{label if n == 0 else ' ' * len(label)}{escape(text)}")
 
 
 def _owner_line(owner: dict[str, object]) -> str:
