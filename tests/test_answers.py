@@ -388,3 +388,20 @@ def test_plain_output_is_what_rich_would_print(text: str) -> None:
     except MarkupError:
         return  # not valid markup: no caller writes it
     assert plain(text) == expected
+
+
+def test_decay_cache_is_not_trusted_after_history_is_rewritten(repo: GitRepo) -> None:
+    from datetime import date
+
+    from signoff.incidents.decay import decay
+    from tests.incident_fixtures import AI_TRAILERS, HUMAN_TRAILERS, build
+
+    day = date(2026, 3, 1)
+    build(repo)
+    repo.commit("AI web" + AI_TRAILERS, {"web/ai.py": "A = 1\nB = 2\n"})
+    r = Repo.discover(repo.path)
+    assert "web/ai.py" in [x.path for x in decay(r, today=day)]
+    # the same content, now committed as a human change: the cached blame names a commit
+    # that is no longer in the history
+    repo.git("commit", "-q", "--amend", "-m", "web, by hand" + HUMAN_TRAILERS)
+    assert "web/ai.py" not in [x.path for x in decay(Repo.discover(repo.path), today=day)]
