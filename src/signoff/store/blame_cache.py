@@ -1,7 +1,8 @@
 """Blame results cached by blob id: `git blame -M -C -w` of a file at HEAD, computed once.
 
-A file's blame at HEAD only changes when its content does, so `decay` (which blames every
-AI-touched file) re-blames only files whose blob changed since the last run. The cache sits next
+A file's blame at HEAD changes when its content does, or when the history behind it is
+rewritten (an amend, a rebase), so `decay` (which blames every AI-touched file) re-blames only
+files whose blob changed or whose cached blame names a commit HEAD no longer reaches. The cache sits next
 to the index under `.git/signoff/`; deleting it loses nothing. It holds git's answer only (the
 introducing commit and original position of each line), never a judgement about who wrote it.
 """
