@@ -330,11 +330,12 @@ class _Context:
         out: list[GateFinding] = []
         evidence = self._approvals(out)
         if evidence is None:
-            return [
+            return out + [
                 _f(
                     "review.no-evidence",
                     f"AI-assisted change needs {bar.min_approvals} approval(s) but no review evidence "
-                    "was given (no --reviews, no GITHUB_EVENT_PATH, no Approved-by trailers)",
+                    "was given (no --reviews, no GITHUB_EVENT_PATH; Approved-by trailers in the change "
+                    "do not count)",
                     path=self.ai_paths[0],
                 )
             ]
@@ -419,6 +420,25 @@ class _Context:
         ]
         if not trailers:
             return None
+        if not self.bar().trailer_approvals:
+            # Whoever wrote the change wrote these lines: they are no evidence of review.
+            out.append(
+                _f(
+                    "review.in-change",
+                    f"{len(trailers)} Approved-by trailer(s) in the change's own commits do not "
+                    "count toward its approvals",
+                    path=self.ai_paths[0],
+                )
+            )
+            return None
+        out.append(
+            _f(
+                "review.trailers-only",
+                "the only review evidence is Approved-by trailers written inside the change "
+                "(allowed by trailer_approvals in signoff.yaml)",
+                path=self.ai_paths[0],
+            )
+        )
         for person in trailers:
             user = ForgeUser(None, person.name, person.email)
             if self._same_person(user, authors):

@@ -185,6 +185,13 @@ class AcceptanceBar(Model):
     max_reviewable_lines: int | None = Field(
         default=None, gt=0, description="Larger AI-assisted changes must be split before review."
     )
+    trailer_approvals: bool | None = Field(
+        default=None,
+        description=(
+            "Count Approved-by trailers written in the change's own commits as approvals. "
+            "Off by default: whoever writes a change writes its trailers, so they prove no review."
+        ),
+    )
 
 
 class ErrorBudget(Model):
