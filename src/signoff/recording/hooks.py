@@ -84,8 +84,11 @@ def commit_msg(
         report["skipped"] = "no agent detected and nothing declared: unknown stays unknown"
         return report
     report["decision"] = decision.to_json()
-    person = _accepted_by(existing) or committer(cwd, env)
-    wanted = [] if squash else _trailers_for(decision, existing, person)
+    # Over a conflicting message its `Accepted-by:` is the agent's word too: the git identity is not.
+    claimed = None if decision.conflict else _accepted_by(existing)
+    person = claimed or committer(cwd, env)
+    # A conflicting message is left as written; the note carries the environment evidence.
+    wanted = [] if squash or decision.conflict else _trailers_for(decision, existing, person)
     if squash:
         report["trailers_skipped"] = "fixup/squash commit: trailers would not survive autosquash"
     if wanted:
@@ -244,7 +247,8 @@ def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) ->
         # amend or reword that keeps them must not stack a copy of the same facts)
         report["skipped"] = "only the commit's own trailers declare it: they are the record"
         return report
-    person = _accepted_by(trailers) or accepter(cname, cemail)
+    claimed = None if decision.conflict else _accepted_by(trailers)
+    person = claimed or accepter(cname, cemail)
     append_note(sha, _note(decision, person, sha), cwd, env)
     report["note_written"] = True
     return report
