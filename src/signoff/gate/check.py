@@ -330,14 +330,15 @@ class _Context:
         out: list[GateFinding] = []
         evidence = self._approvals(out)
         if evidence is None:
-            return out + [
+            return [
+                *out,
                 _f(
                     "review.no-evidence",
                     f"AI-assisted change needs {bar.min_approvals} approval(s) but no review evidence "
                     "was given (no --reviews, no GITHUB_EVENT_PATH; Approved-by trailers in the change "
                     "do not count)",
                     path=self.ai_paths[0],
-                )
+                ),
             ]
         counting = evidence
         if len(counting) < bar.min_approvals:
