@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from signoff import jsonsafe
 from signoff.errors import SignoffError
 
 GITHUB = "github"
@@ -267,7 +268,7 @@ def read_json(path: str | os.PathLike[str]) -> Any:
     if not text.strip():
         raise SignoffError(f"{name}: empty file", f"expected {EXPECTED}")
     try:
-        return json.loads(text)
+        return jsonsafe.loads(text)
     except json.JSONDecodeError as exc:
         raise SignoffError(
             f"{name}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",

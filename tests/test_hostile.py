@@ -1,0 +1,183 @@
+"""Hostile input never crashes a command: one bad note is a problem, one bad file is exit 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from signoff import jsonsafe
+from tests.gitrepo import GitRepo, run_signoff
+
+CLAUDE = "\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n"
+DEEP = "[" * 20_000 + "]" * 20_000  # far beyond Python's recursion limit
+HUGE_INT = "9" * 5000
+POLICY = """\
+schema: signoff/policy/v1
+people:
+  - {id: ada, name: Ada Lovelace, emails: [ada@example.com]}
+tiers:
+  high: {min_approvals: 1}
+workflows:
+  - id: app
+    description: the app
+    paths: ["*"]
+    tier: high
+    accountable: ada
+"""
+
+
+def _hostile_documents() -> list[str]:
+    head = '{"schema":"signoff/provenance/v1","status":"ai","tools":[],'
+    return [
+        head + '"x":' + DEEP + "}",
+        head + '"n":' + HUGE_INT + "}",
+        head + '"files":{"a.py":[' + ",".join("[1,2]" for _ in range(20_000)) + "]}}",
+    ]
+
+
+@pytest.fixture
+def hostile(repo: GitRepo) -> GitRepo:
+    """A history whose every notes ref carries hostile documents on some commit."""
+    repo.commit("base\n", {"app.py": "a = 1\n", "signoff.yaml": POLICY})
+    victims = [repo.commit(f"ai {n}" + CLAUDE, {"app.py": f"a = 1\nb = {n}\n"}) for n in range(3)]
+    repo.commit("clean human change\n\nAI-Assisted: none\n", {"app.py": "a = 1\nb = 9\n"})
+    for sha, doc in zip(victims, _hostile_documents(), strict=True):
+        for ref in ("signoff", "ai", "agent-trace", "remotes/origin/signoff"):
+            repo.git("notes", f"--ref={ref}", "add", "-f", "-F", "-", sha, input=doc.encode())
+    return repo
+
+
+def _no_traceback(proc: object) -> None:
+    stderr = getattr(proc, "stderr", "")
+    assert "Traceback" not in stderr, stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("explain", "HEAD"),
+        ("explain", "HEAD~1"),
+        ("explain", "HEAD~2", "--json"),
+        ("index",),
+        ("stats",),
+        ("stats", "--json"),
+        ("blame", "app.py"),
+        ("audit", "--json"),
+    ],
+)
+def test_hostile_notes_are_problems_not_crashes(hostile: GitRepo, args: tuple[str, ...]) -> None:
+    proc = run_signoff(hostile, *args)
+    _no_traceback(proc)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_explain_names_the_hostile_note(hostile: GitRepo) -> None:
+    proc = run_signoff(hostile, "explain", "HEAD~3", "--json")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    text = json.dumps(json.loads(proc.stdout))
+    assert "nested deeper than 64 levels" in text
+    proc = run_signoff(hostile, "explain", "HEAD~2", "--json")
+    assert "a number of 5000 digits" in json.dumps(json.loads(proc.stdout))
+
+
+def test_check_over_hostile_notes_judges_the_change_not_a_crash(hostile: GitRepo) -> None:
+    proc = run_signoff(hostile, "check", "--base", "HEAD~4", "--json")
+    _no_traceback(proc)
+    doc = json.loads(proc.stdout)
+    # judged on the policy (its unmet conditions), not "blocked" by a crash
+    assert proc.returncode == (1 if doc["verdict"] == "blocked" else 0)
+    assert {f["rule"] for f in doc["findings"]} == {"owner.do-not-ship"}
+
+
+@pytest.mark.parametrize("payload", [DEEP, '{"number": ' + HUGE_INT + "}", '{"a": [' + "1," * 10])
+def test_hostile_reviews_file_is_exit_2_with_a_position(
+    hostile: GitRepo, tmp_path: Path, payload: str
+) -> None:
+    reviews = tmp_path / "reviews.json"
+    reviews.write_text(payload)
+    proc = run_signoff(hostile, "check", "--base", "HEAD~4", "--reviews", str(reviews))
+    _no_traceback(proc)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"{reviews}: not JSON (line 1, column" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "command"),
+    [
+        ("signoff.yaml", POLICY.replace("min_approvals: 1", f"min_approvals: {HUGE_INT}"), "check"),
+        (
+            "signoff.yaml",
+            POLICY.replace("min_approvals: 1", f"min_approvals: {HUGE_INT}"),
+            "owners",
+        ),
+        (
+            ".signoff/incidents/INC-1.yaml",
+            f"schema: signoff/incident/v1\nid: INC-1\nimpact_minutes: {HUGE_INT}\n",
+            "incident",
+        ),
+    ],
+)
+def test_hostile_numbers_in_yaml_are_exit_2_with_a_position(
+    repo: GitRepo, path: str, text: str, command: str
+) -> None:
+    repo.commit("base\n", {"app.py": "a = 1\n", "signoff.yaml": POLICY})
+    repo.commit("hostile\n", {path: text})
+    args = {
+        "check": ("check", "--base", "HEAD~1", "--policy-rev", "HEAD"),
+        "owners": ("owners", "app.py"),
+        "incident": ("incident", "list"),
+    }[command]
+    proc = run_signoff(repo, *args)
+    _no_traceback(proc)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    line = 5 if path == "signoff.yaml" else 3
+    assert f"{path}:{line}:" in proc.stderr and "a number of 5000 characters" in proc.stderr
+
+
+# -- the safe loader itself ------------------------------------------------------------------
+
+
+def test_limits_are_positioned_problems() -> None:
+    cases = {
+        DEEP: "line 1, column 1: nested deeper than 64 levels",
+        '{\n  "n": ' + HUGE_INT + "}": "line 2, column 8: a number of 5000 digits (at most 19)",
+        '{"a": 1}\n]': "line 2, column 1: extra data after the JSON value",
+        "  ": "line 1, column 3: empty: no JSON value",
+    }
+    for text, expected in cases.items():
+        with pytest.raises(jsonsafe.JsonProblem) as caught:
+            jsonsafe.loads(text)
+        assert jsonsafe.problem_text(caught.value) == expected
+    assert jsonsafe.loads("[" * 64 + "]" * 64) is not None
+    assert jsonsafe.loads('{"n": ' + HUGE_INT + "}", huge_int="inf") == {"n": float("inf")}
+    assert jsonsafe.loads('{"s": "' + "1" * 50 + '"}') == {"s": "1" * 50}
+    strict = jsonsafe.JsonLimits(reject_duplicate_keys=True)
+    with pytest.raises(jsonsafe.JsonProblem, match="'payload' appears twice"):
+        jsonsafe.loads('{"payload": "a", "payload": "b"}', limits=strict)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(JSON_VALUES)
+def test_ordinary_json_reads_exactly_as_the_standard_parser(value: object) -> None:
+    text = json.dumps(value)
+    assert jsonsafe.loads(text) == json.loads(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='[]{}",:0123456789 \n\\ae-', max_size=300))
+def test_any_text_is_a_value_or_a_problem(text: str) -> None:
+    try:
+        jsonsafe.loads(text)
+    except jsonsafe.JsonProblem as exc:
+        assert exc.lineno >= 1 and exc.colno >= 1
