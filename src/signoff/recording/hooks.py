@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import time
 
-from signoff.git.hooks import git, git_dir, in_progress, read_head_file
+from signoff.git.hooks import GitResult, git, git_dir, in_progress, read_head_file
 from signoff.recording.agents import Decision, decide, parse_declaration, trailer_tools
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
 NOTES_REF = "refs/notes/signoff"
+# Private copies of the notes ref that one note write works on (see `append_note`).
+SCRATCH_PREFIX = "refs/notes/signoff-append/"
+APPEND_ATTEMPTS = 50
+# A prepared note older than this was left by a commit that failed: never used, then removed.
+PENDING_TTL = 600
 # Stands for the commit id in a note commit-msg prepares before the commit exists.
 COMMIT_PLACEHOLDER = "@SIGNOFF_COMMIT@"
 SIGNOFF_KEYS = ("ai-assisted", "accepted-by", "ai-session")
@@ -107,8 +112,13 @@ def commit_msg(
     report["trailers_added"] = [f"{k}: {v}" for k, v in wanted]
     pid = env.get("SIGNOFF_GIT_PID", "")
     if pid.isdigit() and decision.source != "trailer":
-        note = _note(decision, person, COMMIT_PLACEHOLDER)
-        report["note_pending"] = _write_pending(gitdir, pid, note)
+        # keyed by git's pid and the tree being committed: a note a failed commit left behind
+        # never lands on a later commit whose process reuses the pid (its tree differs)
+        tree = git("write-tree", cwd=cwd, env=env)
+        if tree.ok:
+            note = _note(decision, person, COMMIT_PLACEHOLDER)
+            key = f"{pid}-{tree.out.strip().decode()}"
+            report["note_pending"] = _write_pending(gitdir, key, note)
     return report
 
 
@@ -206,14 +216,15 @@ def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) ->
         "log",
         "-1",
         "--no-show-signature",
-        "--format=%H%x00%P%x00%cn%x00%ce%x00%(trailers:only,unfold)",
+        "--format=%H%x00%T%x00%P%x00%cn%x00%ce%x00%(trailers:only,unfold)",
         "HEAD",
         cwd=cwd,
         env=env,
     )
     if not res.ok:
         raise OSError(f"cannot read HEAD: {res.message()}")
-    sha, parents, cname, cemail, raw_trailers = res.out.decode("utf-8", "replace").split("\x00", 4)
+    fields = res.out.decode("utf-8", "replace").split("\x00", 5)
+    sha, tree, parents, cname, cemail, raw_trailers = fields
     sha = sha.strip()
     report["commit"] = sha
     if busy == "cherry-pick":
@@ -227,7 +238,7 @@ def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) ->
     if len(parents.split()) > 1:
         report["skipped"] = "merge commit: its changes are its parents' and keep their provenance"
         return report
-    pending = _take_pending(gitdir, env.get("SIGNOFF_GIT_PID", ""))
+    pending = _take_pending(gitdir, env.get("SIGNOFF_GIT_PID", ""), tree.strip())
     if pending is not None:
         append_note(sha, pending.replace(COMMIT_PLACEHOLDER.encode(), sha.encode()), cwd, env)
         report["note_written"] = True
@@ -267,37 +278,39 @@ def _note(decision: Decision, person: Person | None, commit: str) -> bytes:
     )
 
 
-def _pending_path(gitdir: str, pid: str) -> str:
-    return os.path.join(gitdir, "signoff", f"pending-{pid}")
+def _pending_path(gitdir: str, key: str) -> str:
+    return os.path.join(gitdir, "signoff", f"pending-{key}")
 
 
-def _write_pending(gitdir: str, pid: str, note: bytes) -> str:
-    """Leave the prepared note for post-commit; clear ones an aborted commit left behind."""
+def _write_pending(gitdir: str, key: str, note: bytes) -> str:
+    """Leave the prepared note for post-commit; clear ones aborted commits left behind."""
     folder = os.path.join(gitdir, "signoff")
     os.makedirs(folder, exist_ok=True)
     now = time.time()
     with os.scandir(folder) as entries:
         for entry in entries:
-            if entry.name.startswith("pending-") and now - entry.stat().st_mtime > 3600:
+            if entry.name.startswith("pending-") and now - entry.stat().st_mtime > PENDING_TTL:
                 os.unlink(entry.path)
-    path = _pending_path(gitdir, pid)
+    path = _pending_path(gitdir, key)
     with open(path, "wb") as fh:
         fh.write(note)
     return path
 
 
-def _take_pending(gitdir: str, pid: str) -> bytes | None:
-    """The note commit-msg prepared for this `git commit`, removed as it is taken."""
-    if not pid.isdigit():
+def _take_pending(gitdir: str, pid: str, tree: str) -> bytes | None:
+    """The note commit-msg prepared for this `git commit` (same pid, same tree, still fresh),
+    removed as it is taken."""
+    if not pid.isdigit() or not tree:
         return None
-    path = _pending_path(gitdir, pid)
+    path = _pending_path(gitdir, f"{pid}-{tree}")
     try:
         with open(path, "rb") as fh:
             note = fh.read()
+        fresh = time.time() - os.stat(path).st_mtime <= PENDING_TTL
     except OSError:
         return None
     os.unlink(path)
-    return note
+    return note if fresh else None
 
 
 def _credit_config(decision: Decision, read_config: Callable[[], str | None]) -> Decision:
@@ -318,8 +331,39 @@ def _accepted_by(trailers: list[tuple[str, str]]) -> Person | None:
 
 
 def append_note(sha: str, note: bytes, cwd: str, env: Mapping[str, str]) -> None:
-    """Append (never replace) a note document on `sha` under refs/notes/signoff."""
-    res = git("notes", f"--ref={NOTES_REF}", "append", "-F", "-", sha, cwd=cwd, env=env, input=note)
+    """Append (never replace) a note document on `sha` under refs/notes/signoff.
+
+    `git notes append` moves the ref without checking that nobody else moved it meanwhile, so
+    two commits at once (two worktrees, parallel agents) lose one note. The note is appended on
+    a private copy of the ref, which then replaces the real one only if the real one still is
+    what the copy started from (`git update-ref REF NEW OLD`, a compare-and-swap); else again.
+    The installed post-commit script does the same in sh (`install.PENDING_NOTE`).
+    """
+    for attempt in range(APPEND_ATTEMPTS):
+        old = git("rev-parse", "-q", "--verify", NOTES_REF, cwd=cwd, env=env)
+        base = old.out.strip().decode() if old.ok else ""
+        scratch = f"{SCRATCH_PREFIX}{os.getpid()}-{attempt}"
+        try:
+            if base:
+                _must(git("update-ref", scratch, base, cwd=cwd, env=env), sha)
+            res = git(
+                "notes", f"--ref={scratch}", "append", "-F", "-", sha, cwd=cwd, env=env, input=note
+            )
+            _must(res, sha)
+            new = git("rev-parse", "-q", "--verify", scratch, cwd=cwd, env=env)
+            _must(new, sha)
+        finally:
+            git("update-ref", "-d", scratch, cwd=cwd, env=env)
+        if git("update-ref", NOTES_REF, new.out.strip(), base, cwd=cwd, env=env).ok:
+            return
+        time.sleep(0.005 * (attempt + 1))
+    raise OSError(
+        f"could not write the Signoff note on {sha[:12]}: {NOTES_REF} kept changing "
+        f"({APPEND_ATTEMPTS} attempts)"
+    )
+
+
+def _must(res: GitResult, sha: str) -> None:
     if not res.ok:
         raise OSError(f"could not write the Signoff note on {sha[:12]}: {res.message()}")
 
