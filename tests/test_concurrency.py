@@ -135,3 +135,52 @@ def test_a_leftover_pending_note_never_lands_on_a_later_commit(repo: GitRepo) ->
     stale.write_text(leftover)
     run_hook()
     assert _records(repo)[human] == [human]
+
+
+def test_a_hung_notes_push_never_holds_up_git_push(repo: GitRepo, tmp_path: Path) -> None:
+    env = {k: v for k, v in repo.env.items() if k not in AGENT_VARS}
+    repo.env = env
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True, env=env)
+    # the server hangs on any push that carries notes (a stalled server, a prompt nobody sees)
+    pids = tmp_path / "hung-pids"
+    hook = origin / "hooks" / "pre-receive"
+    hook.write_text(
+        f'#!/bin/sh\nif grep -q refs/notes/; then echo $$ >> "{pids}"; sleep 120; fi\nexit 0\n'
+    )
+    hook.chmod(0o755)
+    repo.commit("base\n", {"README": "hello\n"})
+    repo.git("remote", "add", "origin", str(origin))
+    install(Repo(repo.path))
+    repo.git("config", "signoff.pushNotesWait", "1")
+    repo.git("config", "signoff.pushNotesTimeout", "4")
+    sha = repo.commit("agent work\n", {"a.txt": "a\n"}, env={"CLAUDECODE": "1"})
+    assert _records(repo)[sha] == [sha]
+    started = time.monotonic()
+    proc = subprocess.run(
+        ["git", "push", "origin", "main"], cwd=repo.path, env=env, capture_output=True, text=True
+    )
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    assert elapsed < 8, f"git push took {elapsed:.1f}s"
+    assert "goes on in the background" in proc.stderr
+    branch = subprocess.run(
+        ["git", "rev-parse", "main"], cwd=origin, env=env, capture_output=True, text=True
+    )
+    assert branch.stdout.strip() == sha  # the branch landed without waiting for the notes
+    # ...and the background push is killed, with the git processes it started, at its limit
+    deadline = time.monotonic() + 30
+    log = repo.path / ".git" / "signoff" / "notes-push.log"
+    while time.monotonic() < deadline and "killed after 4s" not in (
+        log.read_text() if log.exists() else ""
+    ):
+        time.sleep(0.2)
+    assert "killed after 4s" in log.read_text()
+    hung = [int(p) for p in pids.read_text().split()]
+    time.sleep(0.5)
+    for pid in hung:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue  # gone
+        assert state == "Z", f"the server side hook {pid} still runs (state {state})"

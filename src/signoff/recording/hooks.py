@@ -391,13 +391,122 @@ def pre_push(remote: str, url: str, refs: bytes, *, cwd: str, env: Mapping[str, 
     if env.get(GUARD):
         report["skipped"] = "this push is Signoff's own notes push"
         return report
-    opt = git("config", "--type=bool", "--get", "signoff.pushNotes", cwd=cwd, env=env)
-    if opt.ok and opt.out.strip() == b"false":
+    settings = _push_settings(cwd, env)
+    if settings.get("signoff.pushnotes") == "false":
         report["skipped"] = "signoff.pushNotes is false"
         return report
     pushed = [line.split() for line in refs.decode("utf-8", "replace").splitlines()]
     if any(len(fields) == 4 and fields[2] == NOTES_REF for fields in pushed):
         report["skipped"] = "the push already carries refs/notes/signoff"
         return report
-    report.update(push_notes(remote, cwd=cwd, env=env))
+    wait = _seconds(settings.get("signoff.pushnoteswait"), PUSH_WAIT)
+    limit = _seconds(settings.get("signoff.pushnotestimeout"), PUSH_TIMEOUT)
+    report.update(_bounded(lambda: push_notes(remote, cwd=cwd, env=env), wait, limit, cwd, env))
     return report
+
+
+# The user's push waits at most PUSH_WAIT seconds for the notes push; a slower one (a hung
+# server, a credential prompt nobody can answer) goes on in the background for at most
+# PUSH_TIMEOUT seconds, then is killed with everything it started. Both are git config settings.
+PUSH_WAIT = 5.0
+PUSH_TIMEOUT = 60.0
+PUSH_LOG = "notes-push.log"
+
+
+def _push_settings(cwd: str, env: Mapping[str, str]) -> dict[str, str]:
+    res = git("config", "--get-regexp", r"^signoff\.pushnotes", cwd=cwd, env=env)
+    out: dict[str, str] = {}
+    for line in res.out.decode("utf-8", "replace").splitlines():
+        key, _, value = line.partition(" ")
+        out[key.lower()] = value.strip().lower()
+    return out
+
+
+def _seconds(value: str | None, default: float) -> float:
+    try:
+        return max(0.0, float(value)) if value else default
+    except ValueError:
+        return default
+
+
+def _bounded(
+    push: Callable[[], Report], wait: float, limit: float, cwd: str, env: Mapping[str, str]
+) -> Report:
+    """Run `push` in a child process; its result if it ends within `wait` seconds, else a note
+    that it goes on in the background (killed, with its git processes, after `limit`)."""
+    import select
+    import signal
+
+    log = os.path.join(git_dir(cwd, env), "signoff", PUSH_LOG)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its own process group, no terminal, nothing shared with git's
+        code = 0
+        try:
+            os.close(read_end)
+            os.setsid()
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+
+            def give_up(*_: object) -> None:
+                _write_log(
+                    log, _line("pushed", False) + _line("reason", f"killed after {limit:g}s")
+                )
+                os.killpg(0, signal.SIGKILL)
+
+            signal.signal(signal.SIGALRM, give_up)
+            signal.setitimer(signal.ITIMER_REAL, limit)
+            try:
+                result = push()
+            except Exception as exc:
+                result = {"pushed": False, "reason": f"{type(exc).__name__}: {exc}"}
+            text = "".join(_line(k, v) for k, v in result.items())
+            _write_log(log, text)
+            try:  # noqa: SIM105 - contextlib is one more import on every commit
+                os.write(write_end, text.encode())
+            except OSError:  # the hook stopped waiting long ago
+                pass
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    try:
+        ready, _, _ = select.select([read_end], [], [], wait)
+        if not ready:
+            return {
+                "pushed": False,
+                "background": True,
+                "reason": f"the notes push took over {wait:g}s: it goes on in the background "
+                f"(at most {limit:g}s; its result goes to {log})",
+            }
+        chunks = []
+        while chunk := os.read(read_end, 65536):
+            chunks.append(chunk)
+        os.waitpid(pid, 0)
+    finally:
+        os.close(read_end)
+    got: Report = {}
+    for line in b"".join(chunks).decode("utf-8", "replace").splitlines():
+        key, kind, value = [*line.split(" ", 2), "", ""][:3]
+        got[key] = value == "1" if kind == "b" else int(value) if kind == "i" else value
+    return got if "pushed" in got else {"pushed": False, "reason": "the push gave no result"}
+
+
+def _line(key: str, value: object) -> str:
+    """One `key type value` line of a push result (the child hands it over a pipe)."""
+    if isinstance(value, bool):
+        return f"{key} b {int(value)}\n"
+    if isinstance(value, int):
+        return f"{key} i {value}\n"
+    return f"{key} s {str(value).replace(chr(10), ' ')}\n"
+
+
+def _write_log(path: str, text: str) -> None:
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError:
+        pass
