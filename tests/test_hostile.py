@@ -181,3 +181,30 @@ def test_any_text_is_a_value_or_a_problem(text: str) -> None:
         jsonsafe.loads(text)
     except jsonsafe.JsonProblem as exc:
         assert exc.lineno >= 1 and exc.colno >= 1
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--id", "../../x"),
+        ("--id", "/tmp/x"),
+        ("--id", "ok\nboundary: crypto"),
+        ("--id", ".hidden"),
+        ("--id", "x" * 65),
+        ("--approver", "ada\nexpires: 2999-01-01"),
+        ("--boundary", "../crypto"),
+    ],
+)
+def test_exception_ids_that_could_escape_are_refused(
+    repo: GitRepo, tmp_path: Path, option: str, value: str
+) -> None:
+    repo.commit("base\n", {"app.py": "a = 1\n"})
+    before = {p for p in tmp_path.rglob("*")}
+    args = ["exception", "request", "--path", "/app.py", "--reason", "r", option, value]
+    if option != "--boundary":
+        args += ["--boundary", "crypto"]
+    proc = run_signoff(repo, *args)
+    _no_traceback(proc)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"{option} " in proc.stderr and "is not an id" in proc.stderr
+    assert {p for p in tmp_path.rglob("*")} == before  # nothing written anywhere

@@ -74,10 +74,13 @@ def _duration(value: str) -> str:
     return value
 
 
+# Ids name files too (`.signoff/exceptions/<id>.yaml`): no separators, dots first, or newlines.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+
 Id = Annotated[
     str,
     Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        pattern=ID_PATTERN,
         max_length=64,
         description="An identifier: letters, digits, '.', '_' or '-'.",
     ),
