@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -25,9 +26,9 @@ from tests.test_audit_html import _browser, pytestmark  # noqa: F401 - chromium,
 
 
 class _Counter(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         _Counter.hits.append(self.path)
         self.send_response(200)
         self.end_headers()

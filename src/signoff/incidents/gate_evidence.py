@@ -66,7 +66,7 @@ def read_gate_evidence(files: Sequence[Path]) -> list[GateEvidence]:
             ) from None
         except jsonsafe.JsonProblem as exc:
             raise SignoffError(
-                f"{path}: not a usable JSON document ({jsonsafe.problem_text(exc)})",
+                f"{path}: not a readable JSON document ({jsonsafe.problem_text(exc)})",
                 "pass the file `signoff check --json` wrote",
             ) from None
         if not isinstance(doc, dict) or doc.get("schema") != CHECK_SCHEMA:
