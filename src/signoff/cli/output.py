@@ -3,17 +3,42 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.segment import Segment
 
 from signoff.cli.document import json_document
 
 if TYPE_CHECKING:
     from signoff.git.repo import Repo
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# Terminal controls that text from a repository (subjects, names, file lines, notes) must never
+# carry to a terminal raw: C0 controls but tab and newline, DEL, C1 controls (0x9b is a CSI),
+# and the bidirectional overrides and isolates that make a line read differently than it is.
+_BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_UNSAFE = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c not in (9, 10)}
+_UNSAFE.update({c: f"\\u{c:04x}" for c in _BIDI})
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every terminal control and bidi control shown as a visible escape."""
+    return text.translate(_UNSAFE)
+
+
+class SafeConsole(Console):
+    """A rich Console that passes its own styling but no control character from the data."""
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(
+            seg if seg.control else Segment(terminal_safe(seg.text), seg.style, None)
+            for seg in buffer
+        )
+
+
+console = SafeConsole(highlight=False, soft_wrap=True)
+err_console = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 def emit_json(kind: str, data: Any) -> None:

@@ -116,6 +116,11 @@ GATE_RULES: dict[str, tuple[Severity, str, str]] = {
         "A scanner the bar requires did not run",
         "Install the scanner or fix its error; a gate must not pass a scan that did not happen.",
     ),
+    "scan.too-large": (
+        "warn",
+        "AI-authored file too large to scan",
+        "Split the file, or scan it outside the gate; it blocks where the bar requires scanners.",
+    ),
     "scan.suppression": (
         "block",
         "Suppression comment added in an AI-assisted hunk",
