@@ -208,3 +208,36 @@ def test_exception_ids_that_could_escape_are_refused(
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert f"{option} " in proc.stderr and "is not an id" in proc.stderr
     assert {p for p in tmp_path.rglob("*")} == before  # nothing written anywhere
+
+
+def _literal_commit(repo: GitRepo, tree: str, parent: str, ident: str, subject: str) -> str:
+    raw = f"tree {tree}\nparent {parent}\nauthor {ident}\ncommitter {ident}\n\n{subject}\n"
+    return repo.git(
+        "hash-object", "-t", "commit", "-w", "--literally", "--stdin", input=raw.encode()
+    ).strip()
+
+
+def test_commits_with_impossible_dates_or_identities_never_crash(repo: GitRepo) -> None:
+    head = repo.commit("base\n", {"app.py": "a = 1\n"})
+    tree = repo.git("rev-parse", "HEAD^{tree}").strip()
+    odd = {
+        "bad timezone": "X <x@example.com> 1700000000 +99999",
+        "negative date": "X <x@example.com> -5 +0000",
+        "no email" + CLAUDE: "X 1700000000 +0000",
+        "huge date": "<> 99999999999999999999 +0000",
+    }
+    shas = []
+    for subject, ident in odd.items():
+        head = _literal_commit(repo, tree, head, ident, subject)
+        shas.append(head)
+    repo.git("update-ref", "refs/heads/main", head)
+    for args in (
+        ("audit",),
+        ("audit", "--json"),
+        ("stats", "--json"),
+        ("index",),
+        *(("explain", sha, "--json") for sha in shas),
+    ):
+        proc = run_signoff(repo, *args)
+        _no_traceback(proc)
+        assert proc.returncode == 0, (args, proc.stderr[-2000:])

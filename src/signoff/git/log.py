@@ -13,10 +13,10 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import IO
 
 from signoff.git.repo import GitError, Repo
+from signoff.gitdate import git_timestamp
 
 _RS = b"\x1e"
 # sha, parents, author name, author email, author date, committer name, committer email,
@@ -80,11 +80,11 @@ class Commit:
 
     @property
     def author_time(self) -> int:
-        return int(datetime.fromisoformat(self.author_date).timestamp())
+        return git_timestamp(self.author_date)
 
     @property
     def commit_time(self) -> int:
-        return int(datetime.fromisoformat(self.commit_date).timestamp())
+        return git_timestamp(self.commit_date)
 
     def trailer_values(self, key: str) -> list[str]:
         key = key.lower()
