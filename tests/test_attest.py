@@ -272,3 +272,21 @@ def test_a_merge_is_attested_with_the_accountable_for_what_it_brought_in(
     assert [g["workflow"] for g in groups] == ["payments"]
     assert groups[0]["accountable"]["id"] == "ada"
     assert sorted(groups[0]["paths"]) == ["payments/a.py", "payments/b.py"]
+
+
+def test_an_envelope_with_two_payload_keys_is_refused(signed: Any) -> None:
+    repo, envelopes, public, _ = signed
+    good = envelopes[0]
+    forged = base64.b64encode(b'{"claims":"anything"}').decode()
+    # one reader takes the first payload, another the last: never resolved, refused
+    line = (
+        f'{{"payloadType": {json.dumps(good["payloadType"])}, "payload": "{forged}", '
+        f'"payload": {json.dumps(good["payload"])}, "signatures": {json.dumps(good["signatures"])}}}'
+    )
+    verdicts = verify(
+        Repo.discover(repo.path), read_envelopes(line + "\n"), load_public_key(public)
+    )
+    assert not verdicts[0].ok
+    assert verdicts[0].problems == [
+        "not a DSSE envelope: the key 'payload' appears twice in one object"
+    ]

@@ -241,3 +241,83 @@ def test_commits_with_impossible_dates_or_identities_never_crash(repo: GitRepo) 
         proc = run_signoff(repo, *args)
         _no_traceback(proc)
         assert proc.returncode == 0, (args, proc.stderr[-2000:])
+
+
+def test_unwritable_output_paths_are_a_clear_error(repo: GitRepo, tmp_path: Path) -> None:
+    repo.commit("base\n", {"app.py": "a = 1\n"})
+    repo.commit("ai" + CLAUDE, {"app.py": "a = 2\n"})
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder\n")
+    for args in (
+        ("check", "--base", "HEAD~1", "--no-scan", "--sarif", f"{blocked}/x.sarif"),
+        ("check", "--base", "HEAD~1", "--no-scan", "--sarif", f"{tmp_path}/missing/x.sarif"),
+        ("audit", "-o", f"{blocked}/pack"),
+    ):
+        proc = run_signoff(repo, *args)
+        _no_traceback(proc)
+        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+        assert "error:" in proc.stderr and str(tmp_path) in proc.stderr
+        assert ".tmp" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "--base", "HEAD~1", "--no-scan", "--reviews", "/dev/zero"),
+        ("verify", "/dev/zero", "--key", "/dev/zero"),
+        ("policy", "check"),  # signoff.yaml is a link to /dev/zero
+    ],
+)
+def test_reading_dev_zero_is_bounded(repo: GitRepo, args: tuple[str, ...]) -> None:
+    repo.commit("base\n", {"app.py": "a = 1\n"})
+    repo.commit("ai" + CLAUDE, {"app.py": "a = 2\n"})
+    (repo.path / "signoff.yaml").symlink_to("/dev/zero")
+    proc = run_signoff(repo, *args)
+    _no_traceback(proc)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "larger than" in proc.stderr or "yaml.too-large" in proc.stderr, proc.stderr
+
+
+def test_population_csv_cells_never_start_a_formula(repo: GitRepo, tmp_path: Path) -> None:
+    import csv
+
+    repo.commit("base\n", {"app.py": "a = 1\n"})
+    for n, name in enumerate(('=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\tTab")):
+        repo.commit(f"c{n}" + CLAUDE, {"app.py": f"a = {n}\n"}, author=(name, f"{n}@example.com"))
+    proc = run_signoff(
+        repo,
+        "audit",
+        "--since",
+        "2025-01-01",
+        "--until",
+        "2027-01-01",
+        "-o",
+        str(tmp_path / "pack"),
+    )
+    assert proc.returncode == 0, proc.stderr
+    with (tmp_path / "pack" / "population.csv").open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert '\'=HYPERLINK("http://x")' in cells and "'@SUM(A1)" in cells
+
+
+def test_codeowners_symlink_is_refused_and_huge_drafts_are_not_written(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    secret = tmp_path / "credentials"
+    secret.write_text("* token=abc123\n")
+    repo.commit("base\n", {"app.py": "a = 1\n"})
+    (repo.path / "CODEOWNERS").symlink_to(secret)
+    proc = run_signoff(repo, "init", "--from-codeowners", "--no-hooks")
+    _no_traceback(proc)
+    assert proc.returncode == 2 and "symbolic link" in proc.stderr
+    assert not (repo.path / "signoff.yaml").exists()
+    (repo.path / "CODEOWNERS").unlink()
+    (repo.path / "CODEOWNERS").write_text(
+        "".join(f"/dir{n}/ @team{n} @owner{n}\n" for n in range(20_000))
+    )
+    proc = run_signoff(repo, "init", "--from-codeowners", "--no-hooks")
+    _no_traceback(proc)
+    assert proc.returncode == 2 and "KB a signoff.yaml may be" in proc.stderr
+    assert not (repo.path / "signoff.yaml").exists()

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from signoff.errors import SignoffError
+from signoff.files import TooLarge, read_bounded
 from signoff.git.repo import Repo
 
 PRIVATE_NAME = "signoff-attest.key"
@@ -105,7 +106,9 @@ def signature_valid(public: Ed25519PublicKey, signature: bytes, message: bytes) 
 
 def _read(path: Path, what: str, fix: str) -> bytes:
     try:
-        return path.read_bytes()
+        return read_bounded(path, 64 * 1024)
+    except TooLarge:
+        raise SignoffError(f"{path} is not a {what}: larger than 64 KB", fix) from None
     except FileNotFoundError:
         raise SignoffError(f"no {what} at {path}", fix) from None
     except OSError as exc:

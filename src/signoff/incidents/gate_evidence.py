@@ -16,6 +16,7 @@ from typing import Any
 
 from signoff import jsonsafe
 from signoff.errors import SignoffError
+from signoff.files import TooLarge, read_bounded
 from signoff.git.repo import Repo
 
 CHECK_SCHEMA = "signoff/check/v1"
@@ -58,7 +59,9 @@ def read_gate_evidence(files: Sequence[Path]) -> list[GateEvidence]:
     out = []
     for path in files:
         try:
-            doc = jsonsafe.loads(path.read_bytes())
+            doc = jsonsafe.loads(read_bounded(path))
+        except TooLarge as exc:
+            raise SignoffError(str(exc), "pass the file `signoff check --json` wrote") from None
         except OSError as exc:
             raise SignoffError(
                 f"{path}: not readable ({exc.strerror or exc})",
