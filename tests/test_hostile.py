@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -321,3 +322,55 @@ def test_codeowners_symlink_is_refused_and_huge_drafts_are_not_written(
     _no_traceback(proc)
     assert proc.returncode == 2 and "KB a signoff.yaml may be" in proc.stderr
     assert not (repo.path / "signoff.yaml").exists()
+
+
+def test_explain_head_in_a_bare_repository(repo: GitRepo, tmp_path: Path) -> None:
+    import subprocess
+
+    sha = repo.commit("ai" + CLAUDE, {"app.py": "a = 1\n"})
+    bare = tmp_path / "bare.git"
+    subprocess.run(
+        ["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True, env=repo.env
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "signoff", "explain", "HEAD", "--json"],
+        cwd=bare,
+        capture_output=True,
+        text=True,
+        env=repo.env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert sha in proc.stdout
+
+
+def test_a_killed_rebuild_leaves_no_temporary_index_behind(repo: GitRepo) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    for n in range(400):
+        repo.commit(f"c{n}" + (CLAUDE if n % 2 else "\n"), {"app.py": f"a = {n}\n"})
+    folder = repo.path / ".git" / "signoff"
+    assert run_signoff(repo, "index").returncode == 0
+    clean = run_signoff(repo, "stats", "--json").stdout
+    # kill rebuilds part-way, at several points, until one leaves its temporary file behind
+    left = []
+    for delay in (0.3, 0.5, 0.8, 1.2, 1.6):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "signoff", "index", "--rebuild"], cwd=repo.path, env=repo.env
+        )
+        time.sleep(delay)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        left = [p.name for p in folder.glob("index.tmp*")]
+        if left:
+            break
+    if not left:  # the machine was too fast to catch one: leave one as a killed build would
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        (folder / f"index.tmp{dead.pid}").write_bytes(b"half a database")
+        (folder / f"index.tmp{dead.pid}-journal").write_bytes(b"")
+    assert run_signoff(repo, "index", "--rebuild").returncode == 0
+    assert list(folder.glob("index.tmp*")) == []
+    assert run_signoff(repo, "stats", "--json").stdout == clean

@@ -34,7 +34,10 @@ def _repo_path(repo: Repo, text: str) -> str | None:
         rel = absolute.resolve().relative_to(repo.root.resolve()).as_posix()
     except ValueError:
         rel = text
-    if (repo.root / rel).is_file():
+    # a bare repository's root is its git dir: HEAD, config and packed-refs there are no files
+    # of the project
+    bare = repo.root.resolve() == repo.git_dir.resolve()
+    if not bare and (repo.root / rel).is_file():
         return rel
     if any(mark in text for mark in ("~", "^", "@{")):
         return None  # revision syntax, not a path: spare a git process on the hot path
