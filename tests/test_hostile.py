@@ -374,3 +374,14 @@ def test_a_killed_rebuild_leaves_no_temporary_index_behind(repo: GitRepo) -> Non
     assert run_signoff(repo, "index", "--rebuild").returncode == 0
     assert list(folder.glob("index.tmp*")) == []
     assert run_signoff(repo, "stats", "--json").stdout == clean
+
+
+def test_errors_never_show_python_list_reprs(repo: GitRepo) -> None:
+    repo.commit("base\n", {"app.py": "a = 1\n"})
+    repo.commit("ai" + CLAUDE, {"app.py": "a = 2\n"})
+    blob = repo.git("rev-parse", "HEAD:app.py").strip()
+    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # a snapshot missing a blob
+    for args in (("stats",), ("index",), ("explain", "HEAD")):
+        proc = run_signoff(repo, *args)
+        _no_traceback(proc)
+        assert "['" not in proc.stderr and "']" not in proc.stderr, proc.stderr

@@ -263,7 +263,8 @@ def iter_commits(
                 yield last
             return
         if not numstat or last is None:
-            raise GitError(f"git log failed: {_text(stderr).strip().splitlines()[0:1]}")
+            first = _text(stderr).strip().splitlines()[:1]
+            raise GitError(f"git log failed: {first[0] if first else f'exit code {code}'}")
         # the diff of `last` could not be produced: keep its provenance, mark its stats missing
         yield Commit(
             sha=last.sha,
