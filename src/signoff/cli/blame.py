@@ -1,63 +1,72 @@
-"""`signoff blame FILE`."""
+"""`signoff blame FILE`: the text answer (the typer command is in `blame_command`).
+
+Neither typer nor rich is imported to answer into a pipe (`signoff.cli.entry`).
+"""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import typer
+from signoff.cli.output import console, escape, short, status_text, terminal_safe
 
-from signoff.cli.output import emit_json, open_repo, short, terminal_safe
-from signoff.query.blame import LineAnswer, blame_file
+# A rich table measures every cell before it prints one: minutes and gigabytes for a
+# 100,000-line file. Past this many lines a terminal gets the plain columns too.
+TABLE_MAX = 5000
+
+if TYPE_CHECKING:
+    from typer import Typer
+
+    from signoff.query.blame import LineAnswer
 
 
-def register(app: typer.Typer) -> None:
+def register(app: Typer) -> None:
+    from signoff.cli.blame_command import blame_command
+
     app.command("blame")(blame_command)
 
 
-def blame_command(
-    path: str = typer.Argument(..., help="A file in the repository."),
-    rev: str | None = typer.Option(None, "--rev", help="Blame the file as of this revision."),
-    repo: str = typer.Option(".", "--repo", "-C", help="Repository to read."),
-    as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
-    no_index: bool = typer.Option(False, "--no-index", help="Detect live; do not use the index."),
-) -> None:
-    """Like git blame, with provenance columns: who wrote each line, AI or human, which tool."""
-    lines = blame_file(open_repo(repo), path, rev=rev, use_index=not no_index)
-    if as_json:
-        emit_json("blame", {"path": path, "rev": rev, "lines": [line.to_json() for line in lines]})
+def render(lines: list[LineAnswer]) -> None:
+    """A rich table on a terminal; plain columns when piped."""
+    rows = []
+    for line in lines:
+        tool = ""
+        if line.tool:
+            tool = line.tool.tool + (f"/{line.tool.model}" if line.tool.model else "")
+        rows.append((short(line.commit), line.author, tool, line.line_source or "commit", line))
+    if not console.is_terminal or len(rows) > TABLE_MAX:
+        _plain(rows)
         return
-    write_lines(lines)
+    from rich.table import Table
+
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+    for col in ("commit", "author", "tool", "source", "line", ""):
+        table.add_column(col, no_wrap=col != "")
+    for commit, author, tool, source, line in rows:
+        table.add_row(
+            commit, status_text(author), escape(tool), source, str(line.line), escape(line.content)
+        )
+    console.print(table)
 
 
-def write_lines(lines: Sequence[LineAnswer]) -> None:
-    """Aligned plain columns, written in chunks as they are formatted.
-
-    A rich table measures every cell before it prints one (minutes and gigabytes for a
-    100,000-line file); these columns are sized in one pass and streamed.
-    """
-    tools = [_tool(line) for line in lines]
-    width_tool = max((len(t) for t in tools), default=0)
-    width_author = max((len(line.author) for line in lines), default=0)
-    width_source = max((len(line.line_source or "commit") for line in lines), default=6)
-    width_line = len(str(lines[-1].line)) if lines else 4
-    widths = (10, max(width_author, 6), max(width_tool, 4), max(width_source, 6), width_line)
-    head = ("commit", "author", "tool", "source", "line")
-    out = sys.stdout
-    out.write("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip() + "\n")
-    chunk: list[str] = []
-    for line, tool in zip(lines, tools, strict=True):
-        cells = (short(line.commit), line.author, tool, line.line_source or "commit")
-        row = "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False))
-        chunk.append(f"{row}  {str(line.line).rjust(widths[4])}  {line.content}\n")
-        if len(chunk) >= 4096:
-            out.write(terminal_safe("".join(chunk)))
-            chunk.clear()
-    out.write(terminal_safe("".join(chunk)))
-    out.flush()
-
-
-def _tool(line: LineAnswer) -> str:
-    if not line.tool:
-        return ""
-    return line.tool.tool + (f"/{line.tool.model}" if line.tool.model else "")
+def _plain(rows: list[tuple[str, str, str, str, LineAnswer]]) -> None:
+    """Piped output: plain columns padded to their widest value, the line's text last and
+    never wrapped or cut, like `git blame`."""
+    head = ("commit", "author", "tool", "source")
+    cells = [(commit, author, tool or "-", source) for commit, author, tool, source, _ in rows]
+    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(head)]
+    digits = max([4] + [len(str(r[4].line)) for r in rows])
+    out = [
+        "  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))
+        + "  line".rjust(digits + 2)
+    ]
+    for row, line in zip(cells, (r[4] for r in rows), strict=True):
+        out.append(
+            "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
+            + f"  {line.line:>{digits}}  {line.content}"
+        )
+        if len(out) >= 4096:  # streamed: a 100,000-line file is never one string
+            sys.stdout.write(terminal_safe("\n".join(out)) + "\n")
+            out.clear()
+    if out:
+        sys.stdout.write(terminal_safe("\n".join(out)) + "\n")
