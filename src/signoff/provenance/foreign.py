@@ -145,6 +145,8 @@ def _load_json(text: str) -> tuple[Any, str | None]:
     try:
         return jsonsafe.loads(text, huge_int="inf"), None
     except jsonsafe.JsonProblem as exc:
+        if exc.msg.startswith("nested deeper"):
+            return None, "JSON nested too deeply"
         return None, f"not valid JSON ({exc.msg[:80]})"
 
 
