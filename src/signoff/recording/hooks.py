@@ -352,10 +352,23 @@ def append_note(sha: str, note: bytes, cwd: str, env: Mapping[str, str]) -> None
             _must(res, sha)
             new = git("rev-parse", "-q", "--verify", scratch, cwd=cwd, env=env)
             _must(new, sha)
-        finally:
+            # one transaction: move the ref only from `base` (create it only if still absent),
+            # and drop the copy
+            value = new.out.strip().decode()
+            swap = f"update {NOTES_REF} {value} {base}" if base else f"create {NOTES_REF} {value}"
+            done = git(
+                "update-ref",
+                "--stdin",
+                cwd=cwd,
+                env=env,
+                input=f"{swap}\ndelete {scratch}\n".encode(),
+            )
+            if done.ok:
+                return
+        except BaseException:
             git("update-ref", "-d", scratch, cwd=cwd, env=env)
-        if git("update-ref", NOTES_REF, new.out.strip(), base, cwd=cwd, env=env).ok:
-            return
+            raise
+        git("update-ref", "-d", scratch, cwd=cwd, env=env)
         time.sleep(0.005 * (attempt + 1))
     raise OSError(
         f"could not write the Signoff note on {sha[:12]}: {NOTES_REF} kept changing "

@@ -190,10 +190,13 @@ def hook_script(name: str, python: str, package_dir: str) -> str:
 # The note is appended on a private copy of the notes ref that replaces the real one only if
 # nobody moved it meanwhile (`update-ref REF NEW OLD`), else again: `hooks.append_note` in sh.
 PENDING_NOTE = (
-    # the tree is asked for only when this git process left a prepared note at all
-    "tree=\n"
+    # HEAD and its tree are asked for only when this git process left a prepared note at all
+    "sha=; tree=\n"
     'for pending in ".git/signoff/pending-$PPID"-*; do\n'
-    "    if [ -f \"$pending\" ]; then tree=$(git rev-parse --verify --quiet 'HEAD^{tree}'); fi\n"
+    '    if [ -f "$pending" ]; then\n'
+    "        # shellcheck disable=SC2046\n"
+    "        set -- $(git rev-parse HEAD 'HEAD^{tree}' 2>/dev/null); sha=${1:-}; tree=${2:-}\n"
+    "    fi\n"
     "    break\n"
     "done\n"
     'pending=".git/signoff/pending-$PPID-$tree"\n'
@@ -201,7 +204,6 @@ PENDING_NOTE = (
     f'if [ -n "$tree" ] && [ -z "${{GIT_DIR:-}}" ] && [ -f "$pending" ] && [ -z "$(find "$pending"'
     f' -mmin +{PENDING_TTL // 60} 2>/dev/null)" ]; then\n'
     '    IFS= read -r note < "$pending"; rm -f "$pending"\n'
-    "    sha=$(git rev-parse --verify --quiet HEAD)\n"
     f'    note="${{note%%{COMMIT_PLACEHOLDER}*}}$sha${{note#*{COMMIT_PLACEHOLDER}}}"\n'
     "    n=0; written=\n"
     f'    while [ -z "$written" ] && [ $n -lt {APPEND_ATTEMPTS} ]; do\n'
@@ -211,8 +213,13 @@ PENDING_NOTE = (
     '        if ! printf \'%s\\n\' "$note" | git notes --ref="$scratch" append -F - "$sha"; then\n'
     '            git update-ref -d "$scratch" 2>/dev/null; break\n'
     "        fi\n"
-    '        new=$(git rev-parse -q --verify "$scratch"); git update-ref -d "$scratch"\n'
-    f'        if git update-ref {NOTES_REF} "$new" "$old" 2>/dev/null; then written=1; fi\n'
+    '        new=$(git rev-parse -q --verify "$scratch")\n'
+    # one transaction: the notes ref moves only from what the copy started from (or is created
+    # only if still absent), and the copy goes; on a race neither happens and the copy is dropped
+    f'        if [ -n "$old" ]; then swap="update {NOTES_REF} $new $old"; '
+    f'else swap="create {NOTES_REF} $new"; fi\n'
+    '        if printf \'%s\\ndelete %s\\n\' "$swap" "$scratch" | git update-ref --stdin 2>/dev/null\n'
+    '        then written=1; else git update-ref -d "$scratch"; fi\n'
     "    done\n"
     '    [ -n "$written" ] || echo "signoff: warning: post-commit: could not write the Signoff'
     ' note on $sha; provenance not recorded (git goes ahead)" >&2\n'
