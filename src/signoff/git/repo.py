@@ -12,12 +12,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import IO
 
 from signoff.errors import SignoffError
 
 
 class GitError(SignoffError):
     """git refused or failed; the message carries git's own words."""
+
+
+# A partial clone fetches a missing blob from its promisor remote the moment git reads it.
+# Signoff reads history, never the network: git 2.44+ honours GIT_NO_LAZY_FETCH, and older
+# gits (2.39 here) are stopped by allowing no transport at all (the lazy fetch fails fast and
+# the blob reads as missing). Nothing Signoff runs through `Repo` talks to a remote.
+NO_FETCH = {"GIT_NO_LAZY_FETCH": "1", "GIT_ALLOW_PROTOCOL": ""}
 
 
 def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -28,8 +36,8 @@ def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
             "GIT_PAGER": "cat",
             "PAGER": "cat",
             "GIT_TERMINAL_PROMPT": "0",
-            "GIT_NO_LAZY_FETCH": "1",
             "LC_ALL": "C",
+            **NO_FETCH,
         }
     )
     env.pop("GIT_EXTERNAL_DIFF", None)
@@ -116,16 +124,33 @@ class Repo:
     def run_text(self, *args: str, check: bool = True) -> str:
         return self.run(*args, check=check).decode("utf-8", "replace")
 
-    def popen(self, args: Sequence[str], *, stdin: bool = False) -> subprocess.Popen[bytes]:
+    def popen(
+        self,
+        args: Sequence[str],
+        *,
+        stdin: bool = False,
+        stderr: IO[bytes] | int = subprocess.PIPE,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.Popen[bytes]:
         """Start a long-lived git process (a log stream, `cat-file --batch`)."""
         return subprocess.Popen(
             ["git", *args],
             cwd=self.root,
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=self._env,
+            stderr=stderr,
+            env=env if env is not None else self._env,
         )
+
+    def fetching_env(self) -> dict[str, str]:
+        """The environment with lazy fetches allowed (only when the user asked for them)."""
+        env = dict(self._env)
+        for key in NO_FETCH:
+            if key in os.environ:
+                env[key] = os.environ[key]
+            else:
+                env.pop(key, None)
+        return env
 
     # -- facts about the repository ------------------------------------------------------
 
@@ -162,6 +187,26 @@ class Repo:
                 f"{rev!r} is not a commit in {self.root}", "check the name with git log"
             )
         return sha
+
+    @cached_property
+    def _promisor(self) -> str:
+        out = self.run(
+            "config",
+            "--get-regexp",
+            r"^(remote\..*\.promisor|extensions\.partialclone)$",
+            check=False,
+        ).decode("utf-8", "replace")
+        for line in out.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "extensions.partialclone" and value:
+                return value
+            if key.endswith(".promisor") and value.lower() in ("true", "yes", "on", "1"):
+                return key[len("remote.") : -len(".promisor")]
+        return ""
+
+    def promisor_remote(self) -> str | None:
+        """The remote a partial clone (`--filter=blob:none`) fetches missing objects from."""
+        return self._promisor or None
 
     def shallow_boundary(self) -> list[str]:
         """Commits whose parents are missing because the clone is shallow (empty if complete)."""
