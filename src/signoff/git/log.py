@@ -249,16 +249,17 @@ class CountGaps:
 
 
 def _missing_reason(repo: Repo, stderr: str) -> str:
-    first = next((line for line in stderr.splitlines() if line.strip()), "git failed")
-    first = first.removeprefix("fatal: ").removeprefix("error: ")
+    """Why git could not diff a commit, in words shared by every commit it applies to."""
     promisor = repo.promisor_remote()
     if promisor:
         return (
-            f"file contents not in this partial clone (promisor remote {promisor!r}); "
-            "not fetched to count lines: run `signoff index --fetch-missing` to fetch them"
+            f"partial clone: file contents not fetched from {promisor!r} "
+            "(run `signoff index --rebuild --fetch-missing` to fetch and count them)"
         )
-    if "unable to read" in first or "missing" in first or "could not" in first:
-        return f"objects missing from this repository ({first})"
+    first = next((line for line in stderr.splitlines() if line.strip()), "git failed")
+    if "unable to read" in first or "missing" in first or "could not read" in first:
+        return "objects missing from this repository (git: unable to read a file's content)"
+    first = re.sub(r"\b[0-9a-f]{40,64}\b", "<id>", first.removeprefix("fatal: "))
     return f"git could not diff the commit ({first})"
 
 

@@ -215,6 +215,17 @@ class Repo:
             return []
         return [line.strip() for line in path.read_text().splitlines() if line.strip()]
 
+    def shallow_advice(self) -> str | None:
+        """Where a shallow clone's history ends and how to fetch the rest (None if complete)."""
+        cut = self.shallow_boundary()
+        if not cut:
+            return None
+        shown = ", ".join(sha[:10] for sha in cut[:3]) + (", ..." if len(cut) > 3 else "")
+        return (
+            f"shallow clone: history ends at {len(cut)} commit(s) ({shown}); older commits are "
+            "not in this clone: run `git fetch --deepen=<n>` or `git fetch --unshallow` for them"
+        )
+
     def ref_sha(self, ref: str) -> str | None:
         out = self.run("rev-parse", "--verify", "--quiet", ref, check=False)
         return out.decode().strip() or None
