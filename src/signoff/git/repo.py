@@ -7,6 +7,7 @@ Every git process Signoff starts goes through `Repo.run` or `Repo.popen`, so the
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -113,7 +114,7 @@ class Repo:
             env={**self._env, **env} if env else self._env,
         )
         if check and proc.returncode != 0:
-            raise GitError(_describe_failure(args, proc.stderr))
+            raise GitError(_describe_failure(args, proc.stderr), self.missing_hint(proc.stderr))
         return proc.stdout
 
     def succeeds(self, *args: str) -> bool:
@@ -215,6 +216,22 @@ class Repo:
             return []
         return [line.strip() for line in path.read_text().splitlines() if line.strip()]
 
+    def missing_hint(self, stderr: bytes) -> str | None:
+        """The fix to print when git failed because objects are missing from this clone."""
+        if not _MISSING.search(stderr):
+            return None
+        remote = self.promisor_remote()
+        if remote:
+            return (
+                f"contents are missing: this is a partial clone of {remote!r} and Signoff never "
+                "fetches on its own; run the same git command once yourself (git fetches what "
+                "it needs) or `signoff index --rebuild --fetch-missing`"
+            )
+        return (
+            "objects are missing from this repository (a partial snapshot or a damaged pack); "
+            "`git fsck` lists them, and a fresh clone or `git fetch` restores them"
+        )
+
     def shallow_advice(self) -> str | None:
         """Where a shallow clone's history ends and how to fetch the rest (None if complete)."""
         cut = self.shallow_boundary()
@@ -233,6 +250,11 @@ class Repo:
     def is_tracked(self, path: str) -> bool:
         out = self.run("ls-files", "--error-unmatch", "--", path, check=False)
         return bool(out.strip())
+
+
+_MISSING = re.compile(
+    rb"unable to read|Cannot read blob|could not fetch .* from promisor|bad object|missing blob"
+)
 
 
 def _describe_failure(args: Sequence[str], stderr: bytes) -> str:

@@ -78,8 +78,8 @@ def stats(repo: Repo, revs: list[str] | None = None, *, progress: Progress | Non
         report.missing_reasons = dict(update.gaps.reasons)
         boundary = report.stats_missing - update.gaps.commits
         if report.shallow and boundary > 0:
-            report.missing_reasons["shallow clone boundary: the parent is not in this clone"] = (
-                len(repo.shallow_boundary())
+            report.missing_reasons["shallow clone boundary: the parent is not in this clone"] = len(
+                repo.shallow_boundary()
             )
     return report
 

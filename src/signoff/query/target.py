@@ -15,7 +15,8 @@ _HEX = re.compile(r"^[0-9a-fA-F]{7,64}$")
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    kind: Literal["commit", "range", "file", "line"]
+    # "absent": a commit id a shallow clone does not hold (behind where its history ends)
+    kind: Literal["commit", "range", "file", "line", "absent"]
     text: str
     commit: str | None = None  # commit: its id
     range: str | None = None
@@ -78,6 +79,8 @@ def parse_target(repo: Repo, text: str) -> Target:
         raise SignoffError(
             "this repository has no commits yet", "make a first commit, then ask again"
         )
+    if _HEX.match(text) and repo.shallow_boundary():
+        return Target("absent", text, commit=text.lower())
     raise SignoffError(
         f"{text!r} is not a commit, a range, a file or file:line in {repo.root}",
         "examples: signoff explain HEAD~2, main..feature, src/app.py, src/app.py:42",
