@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
@@ -212,6 +213,15 @@ def _update(
                 raise
             # a corrupt cache is rebuilt, never trusted
     gaps = CountGaps()
+    if not path.exists() and sys.stderr.isatty():
+        # a first build can take a while on a long history: say what is happening, once
+        log.warning(
+            "building the provenance index in %s (first run; later runs only add new commits)%s",
+            path.parent,
+            f"; partial clone of {repo.promisor_remote()!r}: contents are not fetched"
+            if repo.promisor_remote() and not fetch_missing
+            else "",
+        )
     added = _build(repo, path, tips, progress, gaps, fetch_missing)
     return IndexUpdate(added, 0, True, path, shallow, gaps)
 
