@@ -70,6 +70,7 @@ CREATE INDEX IF NOT EXISTS commits_status ON commits (status);
 """
 
 Progress = Callable[[int], None]
+_BATCH_BYTES = 4 << 20
 Notes = Mapping[str, list[bytes]]
 log = logging.getLogger("signoff")
 
@@ -479,6 +480,8 @@ def _insert(
             return False
         return conn.execute("SELECT 1 FROM commits WHERE sha = ?", (sha,)).fetchone() is not None
 
+    pending_bytes = 0
+
     def flush() -> None:
         conn.executemany(
             "INSERT OR REPLACE INTO commits VALUES (" + ",".join("?" * 22) + ")", commit_rows
@@ -498,14 +501,18 @@ def _insert(
             ai_notes.get(commit.sha, ()),
             traces.get(commit.sha, ()),
         )
-        commit_rows.append(
-            _commit_row(commit, prov, commit.sha in boundary, signoff_notes, ai_notes, traces)
-        )
+        row = _commit_row(commit, prov, commit.sha in boundary, signoff_notes, ai_notes, traces)
+        commit_rows.append(row)
+        if row[-1] is not None:
+            pending_bytes += len(row[-1])  # type: ignore[arg-type]
         tool_rows.extend((commit.sha, t.tool, t.model, t.session) for t in prov.tools)
         if commit.files and commit.sha not in boundary:
             file_rows.extend((commit.sha, f.path, f.added, f.deleted) for f in commit.files)
         count += 1
-        if len(commit_rows) >= 2000:
+        # rows go to SQLite in batches, and early when records are large (notes with many
+        # line spans): memory stays bounded by the batch, never by the history
+        if len(commit_rows) >= 2000 or pending_bytes > _BATCH_BYTES:
+            pending_bytes = 0
             flush()
             if progress:
                 progress(count)
