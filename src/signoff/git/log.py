@@ -521,8 +521,10 @@ def iter_commits(
     token = _token()
     proc = repo.popen(_log_args(token, revs, paths, extra))
     assert proc.stdout is not None
+    # with --follow the file's name changes along the walk: count the whole commit instead
+    count_paths = () if "--follow" in extra else paths
     counts = (
-        _LineCounts(repo, paths, gaps or CountGaps(), fetch_missing=fetch_missing)
+        _LineCounts(repo, count_paths, gaps or CountGaps(), fetch_missing=fetch_missing)
         if numstat
         else None
     )
