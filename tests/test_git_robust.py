@@ -327,3 +327,24 @@ def test_index_build_reports_gaps_through_the_library(
     assert update.gaps.commits == 2
     again = update_index(Repo.discover(repo.path))  # warm: the stored reason is kept
     assert again.gaps.reasons == update.gaps.reasons
+
+
+def test_many_missing_objects_switch_to_checking_each_commit_first(repo: GitRepo) -> None:
+    """Past a few failures each commit's blobs are checked before git is asked to diff it:
+    the answers are the same as failing commit by commit."""
+    versions = []
+    for i in range(50):
+        if i % 2 == 0:
+            repo.commit(f"f {i}", {"f.txt": f"version {i}\n" * 3})
+            versions.append(_blob(repo, "HEAD", "f.txt"))
+        else:
+            repo.commit(f"g {i}", {f"g{i}.txt": f"g {i}\n"})
+    for blob in versions[:-1]:
+        (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    gaps = CountGaps()
+    commits = list(iter_commits(Repo.discover(repo.path), numstat=True, gaps=gaps))
+    missing = {c.subject for c in commits if c.stats_missing}
+    assert missing == {f"f {i}" for i in range(0, 50, 2)}
+    counted = [c for c in commits if not c.stats_missing]
+    assert all(c.files and c.files[0].added == 1 for c in counted)
+    assert gaps.commits == 25 and len(gaps.reasons) == 1

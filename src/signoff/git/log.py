@@ -340,14 +340,16 @@ class _BlobLister:
             self.buf += block
         record, _, self.buf = self.buf.partition(end)
         oids: list[bytes] = []
-        # ":<old mode> <new mode> <old oid> <new oid> <status>" then the path(s) as fields
-        for tok in record.split(b"\x00"):
-            if not tok.startswith(b":"):
+        # the commit id, then per file ":<old mode> <new mode> <old oid> <new oid> <status>"
+        # and its path as the next field (a path is never read as a header, whatever it holds)
+        tokens = record.split(b"\x00")
+        i = 1
+        while i < len(tokens):
+            fields = tokens[i][1:].split(b" ") if tokens[i].startswith(b":") else []
+            i += 2
+            if len(fields) < 4:
                 continue
-            modes_oids = tok[1:].split(b" ")
-            if len(modes_oids) < 4:
-                continue
-            for mode, oid in ((modes_oids[0], modes_oids[2]), (modes_oids[1], modes_oids[3])):
+            for mode, oid in ((fields[0], fields[2]), (fields[1], fields[3])):
                 if mode != b"160000" and oid.strip(b"0"):
                     oids.append(oid)
         return oids
