@@ -384,6 +384,8 @@ class _LineCounts:
         self.stderr: IO[bytes] | None = None
         self.blocks: Generator[bytes, None, None] | None = None
         self.buf = b""
+        self.records: deque[bytes] = deque()
+        self.unflushed = 0
         self.checker: tuple[_BlobLister, _Presence] | None = None
         if repo.promisor_remote() and not fetch_missing:
             self._start_checking()
@@ -405,6 +407,7 @@ class _LineCounts:
         assert self.proc.stdout is not None
         self.blocks = _read_blocks(self.proc.stdout)
         self.buf = b""
+        self.records.clear()
 
     def send(self, sha: str) -> None:
         if self.checker is not None:
@@ -423,9 +426,17 @@ class _LineCounts:
         assert self.proc is not None and self.proc.stdin is not None
         try:
             self.proc.stdin.write(sha.encode() + b"\n" + self.end)
-            self.proc.stdin.flush()
+            self.unflushed += 1
+            if self.unflushed >= 32:
+                self._flush()
         except (BrokenPipeError, ValueError):
             pass  # git stopped: noticed when its output ends; the commit is sent again then
+
+    def _flush(self) -> None:
+        self.unflushed = 0
+        if self.proc is not None and self.proc.stdin is not None:
+            with contextlib.suppress(BrokenPipeError, ValueError):
+                self.proc.stdin.flush()
 
     def result(self, sha: str) -> tuple[FileChange, ...] | None:
         """The files of `sha` (the oldest commit sent and not yet answered), or None when git
@@ -434,13 +445,20 @@ class _LineCounts:
             self.gaps.add(self.known_missing.pop(sha))
             return None
         assert self.inflight and self.inflight[0] == sha, "results are read in the order sent"
-        while self.end not in self.buf:
+        if not self.records:
+            self._flush()
+        while not self.records:
             block = next(self.blocks, None) if self.blocks is not None else None
             if block is None:
                 self._failed()
                 return None
-            self.buf += block
-        record, _, self.buf = self.buf.partition(self.end)
+            if self.end not in block and self.end[-1:] not in block:
+                self.buf += block
+                continue
+            pieces = (self.buf + block).split(self.end)
+            self.buf = pieces.pop()
+            self.records.extend(pieces)
+        record = self.records.popleft()
         self.inflight.popleft()
         tokens = record.split(b"\x00")
         # the first field is the commit id git echoes; the numstat fields follow
