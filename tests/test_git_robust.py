@@ -270,9 +270,7 @@ def _read_only_runner() -> list[str]:
     return [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
 
 
-@pytest.fixture
-def read_only(repo: GitRepo) -> Iterator[GitRepo]:
-    _history(repo, 4)
+def _lock(repo: GitRepo) -> Iterator[GitRepo]:
     git_dir = repo.path / ".git"
     modes = {}
     for path in [git_dir, *git_dir.rglob("*")]:
@@ -281,6 +279,38 @@ def read_only(repo: GitRepo) -> Iterator[GitRepo]:
     yield repo
     for path, mode in modes.items():
         os.chmod(path, mode)
+
+
+@pytest.fixture
+def read_only(repo: GitRepo) -> Iterator[GitRepo]:
+    _history(repo, 4)
+    yield from _lock(repo)
+
+
+@pytest.fixture
+def read_only_indexed(repo: GitRepo) -> Iterator[GitRepo]:
+    _history(repo, 4)
+    _ok(repo, "index")
+    yield from _lock(repo)
+
+
+def _run_read_only(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
+    import sys
+
+    probe = subprocess.run(
+        [*_read_only_runner(), "touch", str(repo.path / ".git" / "probe")], capture_output=True
+    )
+    assert probe.returncode != 0, "the .git folder is writable: this test would prove nothing"
+    res = subprocess.run(
+        [*_read_only_runner(), sys.executable, "-m", "signoff", *args],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        env=repo.env,
+    )
+    assert res.returncode == 0, res
+    assert "Traceback" not in res.stderr
+    return res
 
 
 @pytest.mark.parametrize(
@@ -298,25 +328,20 @@ def read_only(repo: GitRepo) -> Iterator[GitRepo]:
 def test_read_only_git_dir_falls_back_to_a_temporary_index(
     read_only: GitRepo, args: list[str]
 ) -> None:
-    import sys
-
-    probe = subprocess.run(
-        [*_read_only_runner(), "touch", str(read_only.path / ".git" / "probe")],
-        capture_output=True,
-    )
-    assert probe.returncode != 0, "the .git folder is writable: this test would prove nothing"
-    res = subprocess.run(
-        [*_read_only_runner(), sys.executable, "-m", "signoff", *args],
-        cwd=read_only.path,
-        capture_output=True,
-        text=True,
-        env=read_only.env,
-    )
-    assert res.returncode == 0, res
-    assert "Traceback" not in res.stderr
+    res = _run_read_only(read_only, *args)
     notes = [line for line in res.stderr.splitlines() if "cannot be written" in line]
     assert len(notes) == 1, res.stderr
     assert not (read_only.path / ".git" / "signoff").exists()
+
+
+def test_read_only_git_dir_with_an_index_uses_a_copy_of_it(read_only_indexed: GitRepo) -> None:
+    index = read_only_indexed.path / ".git" / "signoff" / "index.sqlite"
+    before = index.read_bytes()
+    res = _run_read_only(read_only_indexed, "stats", "--json")
+    assert json.loads(res.stdout)["commits"] == 4
+    [note] = [line for line in res.stderr.splitlines() if "cannot be written" in line]
+    assert "a copy of its index" in note
+    assert index.read_bytes() == before
 
 
 def test_index_build_reports_gaps_through_the_library(

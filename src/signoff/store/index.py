@@ -174,11 +174,15 @@ def update_index(
         if _writable(path.parent):
             raise
         scratch = Path(tempfile.mkdtemp(prefix="signoff-index-"))
+        fresh = None if rebuild else _fresh_copy(repo, path, scratch / path.name)
         log.warning(
-            "note: %s cannot be written (%s); using a temporary index for this run",
+            "note: %s cannot be written (%s); using %s for this run",
             path.parent,
             getattr(exc, "strerror", None) or exc,
+            "a copy of its index" if fresh else "a temporary index",
         )
+        if fresh is not None:
+            return fresh
         try:
             update = _update(repo, scratch / path.name, True, progress, fetch_missing)
         except BaseException:
@@ -187,6 +191,30 @@ def update_index(
         return IndexUpdate(
             update.added, 0, True, update.path, update.shallow, update.gaps, temporary=True
         )
+
+
+def _fresh_copy(repo: Repo, path: Path, copy: Path) -> IndexUpdate | None:
+    """A copy of the index of a read-only `.git`, when it already matches every branch and
+    notes ref (nothing to add); None when it is absent, stale or unreadable."""
+    if not path.exists():
+        return None
+    try:
+        shutil.copyfile(path, copy)
+        with closing(sqlite3.connect(copy, isolation_level=None)) as conn:
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            fresh = (
+                meta.get("schema_version") == SCHEMA_VERSION
+                and json.loads(meta.get("tips", "[]")) == _tips(repo)
+                and meta.get("notes") == _notes_fingerprint(repo)
+            )
+            gaps = _stored_gaps(conn)
+    except (OSError, sqlite3.DatabaseError):
+        return None
+    if not fresh:
+        copy.unlink(missing_ok=True)
+        return None
+    shallow = bool(repo.shallow_boundary())
+    return IndexUpdate(0, 0, False, copy, shallow, gaps, temporary=True)
 
 
 def _writable(folder: Path) -> bool:
