@@ -23,9 +23,10 @@ class GitError(SignoffError):
 
 
 # A partial clone fetches a missing blob from its promisor remote the moment git reads it.
-# Signoff reads history, never the network: git 2.44+ honours GIT_NO_LAZY_FETCH, and older
-# gits (2.39 here) are stopped by allowing no transport at all (the lazy fetch fails fast and
-# the blob reads as missing). Nothing Signoff runs through `Repo` talks to a remote.
+# Signoff reads history, never the network: GIT_NO_LAZY_FETCH stops the fetch (git 2.39 here
+# honours it: "lazy fetching disabled"), and allowing no transport at all stops it on gits
+# that do not (the fetch fails fast and the blob reads as missing). Nothing Signoff runs
+# through `Repo` talks to a remote.
 NO_FETCH = {"GIT_NO_LAZY_FETCH": "1", "GIT_ALLOW_PROTOCOL": ""}
 
 
@@ -259,5 +260,12 @@ _MISSING = re.compile(
 
 def _describe_failure(args: Sequence[str], stderr: bytes) -> str:
     text = stderr.decode("utf-8", "replace").strip()
-    first = text.splitlines()[0] if text else "no message"
-    return f"git {args[0] if args else ''} failed: {first}"
+    lines = text.splitlines()
+    # git's reason is its fatal/error line; warnings printed before it are not the reason
+    first = next(
+        (line for line in lines if line.startswith(("fatal:", "error:"))),
+        lines[0] if lines else "no message",
+    )
+    paths = list(args[list(args).index("--") + 1 :]) if "--" in args else []
+    where = f" for {', '.join(paths[:3])}" if paths and len(paths) <= 3 else ""
+    return f"git {args[0] if args else ''} failed{where}: {first}"
