@@ -222,6 +222,10 @@ def test_shallow_clone_says_where_history_ends(repo: GitRepo, tmp_path: Path) ->
     assert answer["commit"] == shas[0] and answer["status"] == "unknown"
     assert "not in this clone" in answer["reason"] and "--deepen" in answer["reason"]
     _ok(clone, "explain", "HEAD~1..HEAD")
+    # a range from a commit behind the cut walks what the clone holds, and says so
+    doc = json.loads(_ok(clone, "explain", f"{shas[0]}..HEAD", "--json").stdout)
+    assert [c["commit"] for c in doc["commits"]] == shas[:3:-1]
+    assert [a["commit"] for a in doc["not_in_clone"]] == [shas[0]]
     _ok(clone, "audit", "--since", "2025-12-01", "--until", "2026-01-02")
     _ok(clone, "blame", "src/f5.py")
 

@@ -111,6 +111,7 @@ def explain(
     target = parse_target(repo, target_text)
     out = Explanation(target, shallow_boundary=repo.shallow_boundary())
     out.shallow_advice = repo.shallow_advice()
+    out.not_in_clone.extend(target.absent)
     if target.kind == "absent":
         assert target.commit
         out.not_in_clone.append(target.commit)

@@ -23,6 +23,8 @@ class Target:
     path: str | None = None  # file and line: path relative to the repository root
     start: int | None = None
     end: int | None = None
+    # commit ids named by a range that a shallow clone does not hold (left out of the walk)
+    absent: tuple[str, ...] = ()
 
 
 def _repo_path(repo: Repo, text: str) -> str | None:
@@ -50,8 +52,19 @@ def parse_target(repo: Repo, text: str) -> Target:
         raise SignoffError(f"{text!r} is not a target", "give a commit, A..B, a file or file:line")
     if ".." in text and not _repo_path(repo, text):
         left, _, right = text.partition("...") if "..." in text else text.partition("..")
+        if (
+            left
+            and _HEX.match(left)
+            and repo.resolve(left) is None
+            and (not right or repo.resolve(right))
+            and repo.shallow_boundary()
+        ):
+            # the start lies behind a shallow clone's cut: walk what the clone holds
+            return Target("range", text, range=right or "HEAD", absent=(left.lower(),))
         for side in (left, right):
             if side and repo.resolve(side) is None:
+                if _HEX.match(side) and repo.shallow_boundary():
+                    return Target("absent", text, commit=side.lower())
                 raise SignoffError(
                     f"{side!r} in range {text!r} is not a commit", "check it with git log"
                 )
