@@ -548,6 +548,12 @@ def iter_commits(
         if numstat
         else None
     )
+    # The fast way to counts is git's own `log --numstat` over the same walk, read beside the
+    # provenance stream. When it stops (a blob it cannot read) the commits from there on go
+    # through `_LineCounts`, which degrades per commit. A partial clone goes there at once.
+    fast: Iterator[tuple[str, tuple[FileChange, ...]]] | None = None
+    if counts is not None and counts.checker is None:
+        fast = _numstat_log(repo, revs, paths, extra, fetch_missing)
     pending: deque[Commit] = deque()
 
     def settle() -> Commit:
@@ -569,6 +575,14 @@ def iter_commits(
             if counts is None:
                 yield commit
                 continue
+            if fast is not None:
+                got = next(fast, None)
+                if got is not None and got[0] == commit.sha:
+                    commit.files = got[1]
+                    yield commit
+                    continue
+                _close(fast)  # git stopped here: this commit and the rest go commit by commit
+                fast = None
             pending.append(commit)
             counts.send(commit.sha)
             while len(pending) >= _WINDOW:
@@ -577,6 +591,8 @@ def iter_commits(
             yield settle()
         done = True
     finally:
+        if fast is not None:
+            _close(fast)
         if counts is not None:
             counts.close()
         if not done:  # the consumer stopped early, or an error: stop git
@@ -584,6 +600,64 @@ def iter_commits(
     stderr = proc.stderr.read() if proc.stderr else b""
     if proc.wait() != 0:
         raise GitError(f"git log failed: {_text(stderr).strip()}")
+
+
+def _close(gen: Iterator[object]) -> None:
+    close = getattr(gen, "close", None)
+    if close is not None:
+        close()
+
+
+def _numstat_log(
+    repo: Repo,
+    revs: Sequence[str],
+    paths: Sequence[str],
+    extra: Sequence[str],
+    fetch_missing: bool,
+) -> Generator[tuple[str, tuple[FileChange, ...]], None, None]:
+    """(commit id, files) from `git log --numstat` over the walk; a record is yielded only once
+    it is known complete (the next one began, or git finished well), so a record git was
+    writing when it died is never taken for the whole commit."""
+    token = _token()
+    args = [
+        "log",
+        "-z",
+        "--format=" + token.decode() + "%H",
+        "--numstat",
+        "-M",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        *extra,
+        "--end-of-options",
+        *revs,
+        "--",
+        *paths,
+    ]
+    with tempfile.TemporaryFile() as stderr:
+        env = repo.fetching_env() if fetch_missing else None
+        proc = repo.popen(args, stderr=stderr, env=env)
+        assert proc.stdout is not None
+        blocks = _read_blocks(proc.stdout)
+        last: bytes | None = None
+        try:
+            for raw in _split(blocks, token):
+                if last is not None:
+                    yield _numstat_record(last)
+                last = raw
+            if proc.wait() == 0 and last is not None:
+                yield _numstat_record(last)
+        finally:
+            blocks.close()
+            _stop(proc)
+
+
+def _numstat_record(raw: bytes) -> tuple[str, tuple[FileChange, ...]]:
+    tokens = raw.split(b"\x00")
+    rest = tokens[1:]
+    if rest and rest[0].startswith(b"\n"):  # git's blank line between the header and a diff
+        rest[0] = rest[0][1:]
+    return tokens[0].decode("ascii", "replace"), _parse_numstat([t for t in rest if t])
 
 
 def read_commit(repo: Repo, rev: str) -> Commit:

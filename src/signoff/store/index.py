@@ -312,16 +312,12 @@ def _all_notes(reader: BlobReader) -> tuple[LazyNotes, LazyNotes, LazyNotes]:
 
 def _note_key(sha: str, *sources: LazyNotes) -> str:
     """A fingerprint of a commit's notes, from their blob ids (git's own content hashes)."""
+    blobs = [blob for source in sources for blob in source.blob_ids(sha)]
+    if not blobs:
+        return ""  # most commits: no notes, no hashing
     import hashlib
 
-    h = hashlib.sha1(usedforsecurity=False)
-    found = False
-    for source in sources:
-        for blob in source.blob_ids(sha):
-            h.update(blob.encode())
-            h.update(b"\x00")
-            found = True
-    return h.hexdigest()[:16] if found else ""
+    return hashlib.sha1("\x00".join(blobs).encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def _build(
