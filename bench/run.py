@@ -289,7 +289,11 @@ def write_results(rows: list[dict[str, object]], commits: int, runs: int) -> str
         )
     lines.append("")
     text = "\n".join(lines)
-    (HERE / "RESULTS.md").write_text(text)
+    # sections written by the other benchmarks (`## ...`, e.g. real histories) are kept
+    path = HERE / "RESULTS.md"
+    old = path.read_text() if path.exists() else ""
+    kept = old[old.find("\n## ") + 1 :] if "\n## " in old else ""
+    path.write_text(text + ("\n" + kept if kept else ""))
     return text
 
 
