@@ -377,3 +377,11 @@ def test_many_missing_objects_switch_to_checking_each_commit_first(repo: GitRepo
     counted = [c for c in commits if not c.stats_missing]
     assert all(c.files and c.files[0].added == 1 for c in counted)
     assert gaps.commits == 25 and len(gaps.reasons) == 1
+
+
+def test_bare_repository_answers_for_head_and_its_history(repo: GitRepo, tmp_path: Path) -> None:
+    shas = _history(repo, 3)
+    bare = _clone(repo, tmp_path / "bare.git", "--bare")
+    doc = json.loads(_ok(bare, "explain", "HEAD", "--json").stdout)
+    assert doc["target"]["kind"] == "commit" and doc["commits"][0]["commit"] == shas[-1]
+    assert json.loads(_ok(bare, "stats", "--json").stdout)["commits"] == 3

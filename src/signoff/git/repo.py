@@ -162,6 +162,11 @@ class Repo:
         out = self.run_text("rev-parse", "--path-format=absolute", "--git-common-dir").strip()
         return Path(out)
 
+    @property
+    def is_bare(self) -> bool:
+        """A repository without a work tree: its root is the git directory itself."""
+        return self.root == self.git_dir
+
     def head(self) -> str | None:
         """The commit HEAD points at, or None in an empty repository."""
         out = self.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)

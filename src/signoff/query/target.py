@@ -37,7 +37,8 @@ def _repo_path(repo: Repo, text: str) -> str | None:
         rel = absolute.resolve().relative_to(repo.root.resolve()).as_posix()
     except ValueError:
         rel = text
-    if (repo.root / rel).is_file():
+    # a bare repository's root is its git directory: HEAD, config... there are not paths
+    if not repo.is_bare and (repo.root / rel).is_file():
         return rel
     if any(mark in text for mark in ("~", "^", "@{")):
         return None  # revision syntax, not a path: spare a git process on the hot path
