@@ -368,15 +368,18 @@ def test_many_missing_objects_switch_to_checking_each_commit_first(repo: GitRepo
             versions.append(_blob(repo, "HEAD", "f.txt"))
         else:
             repo.commit(f"g {i}", {f"g{i}.txt": f"g {i}\n"})
-    for blob in versions[:-1]:
-        (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    # and one old commit lost its tree: git cannot even list what it changed
+    tree = repo.git("rev-parse", "HEAD~44^{tree}").strip()
+    assert repo.git("log", "-1", "--format=%s", "HEAD~44").strip() == "g 5"
+    for oid in [*versions[:-1], tree]:
+        (repo.path / ".git" / "objects" / oid[:2] / oid[2:]).unlink()
     gaps = CountGaps()
     commits = list(iter_commits(Repo.discover(repo.path), numstat=True, gaps=gaps))
     missing = {c.subject for c in commits if c.stats_missing}
-    assert missing == {f"f {i}" for i in range(0, 50, 2)}
+    assert missing == {f"f {i}" for i in range(0, 50, 2)} | {"g 5"}
     counted = [c for c in commits if not c.stats_missing]
     assert all(c.files and c.files[0].added == 1 for c in counted)
-    assert gaps.commits == 25 and len(gaps.reasons) == 1
+    assert gaps.commits == 26 and len(gaps.reasons) == 1
 
 
 def test_bare_repository_answers_for_head_and_its_history(repo: GitRepo, tmp_path: Path) -> None:

@@ -412,7 +412,14 @@ class _LineCounts:
     def send(self, sha: str) -> None:
         if self.checker is not None:
             lister, presence = self.checker
-            if not presence.has_all(lister.blobs(sha)):
+            try:
+                blobs = lister.blobs(sha)
+            except GitError:  # a tree is missing too: git cannot even list the changes
+                lister.close()
+                self.checker = (_BlobLister(self.repo, self.paths), presence)
+                self.known_missing[sha] = _missing_reason(self.repo, "unable to read a tree")
+                return
+            if not presence.has_all(blobs):
                 self.known_missing[sha] = _missing_reason(
                     self.repo, f"unable to read the blobs of {sha[:12]}"
                 )
