@@ -517,6 +517,7 @@ def _log_args(
         "--format=" + token.decode() + "%x00".join(_FIELDS),
         "--encoding=UTF-8",
         "--no-color",
+        "--no-show-signature",  # a user's log.showSignature would print into the records
         *extra,
         "--end-of-options",
         *revs,
@@ -633,6 +634,7 @@ def _numstat_log(
         "--numstat",
         "-M",
         "--no-color",
+        "--no-show-signature",
         "--no-ext-diff",
         "--no-textconv",
         *extra,
