@@ -298,7 +298,9 @@ def read_only_indexed(repo: GitRepo) -> Iterator[GitRepo]:
     yield from _lock(repo)
 
 
-def _run_read_only(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
+def _run_read_only(
+    repo: GitRepo, *args: str, tmp: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     import sys
 
     probe = subprocess.run(
@@ -310,7 +312,7 @@ def _run_read_only(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str
         cwd=repo.path,
         capture_output=True,
         text=True,
-        env=repo.env,
+        env={**repo.env, **({"TMPDIR": str(tmp)} if tmp else {})},
     )
     assert res.returncode == 0, res
     assert "Traceback" not in res.stderr
@@ -332,10 +334,13 @@ def _run_read_only(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str
 def test_read_only_git_dir_falls_back_to_a_temporary_index(
     read_only: GitRepo, args: list[str]
 ) -> None:
-    res = _run_read_only(read_only, *args)
+    scratch = read_only.path.parent / "tmp"
+    scratch.mkdir()
+    res = _run_read_only(read_only, *args, tmp=scratch)
     notes = [line for line in res.stderr.splitlines() if "cannot be written" in line]
     assert len(notes) == 1, res.stderr
     assert not (read_only.path / ".git" / "signoff").exists()
+    assert list(scratch.iterdir()) == []  # the temporary index is gone with the run
 
 
 def test_read_only_git_dir_with_an_index_uses_a_copy_of_it(read_only_indexed: GitRepo) -> None:

@@ -37,6 +37,10 @@ def index_command(
     with progress_counter("indexing commits", total) as update:
         result = update_index(r, rebuild=rebuild, progress=update, fetch_missing=fetch_missing)
     seconds = time.perf_counter() - start
+    if result.temporary:  # `.git` is read-only: the index built for this run is not kept
+        import shutil
+
+        shutil.rmtree(result.path.parent, ignore_errors=True)
     doc = {
         "path": str(result.path),
         "added": result.added,
