@@ -271,6 +271,9 @@ def machine() -> str:
     )
 
 
+REAL_SECTION = "## Real histories"
+
+
 def write_results(rows: list[dict[str, object]], commits: int, runs: int) -> str:
     lines = [
         "# Benchmark results",
@@ -289,11 +292,10 @@ def write_results(rows: list[dict[str, object]], commits: int, runs: int) -> str
         )
     lines.append("")
     text = "\n".join(lines)
-    # sections written by the other benchmarks (`## ...`, e.g. real histories) are kept
-    path = HERE / "RESULTS.md"
-    old = path.read_text() if path.exists() else ""
-    kept = old[old.find("\n## ") + 1 :] if "\n## " in old else ""
-    path.write_text(text + ("\n" + kept if kept else ""))
+    results = HERE / "RESULTS.md"
+    old = results.read_text() if results.exists() else ""
+    real = old[old.index(REAL_SECTION) :] if REAL_SECTION in old else ""
+    results.write_text(text + ("\n" + real if real else ""))  # keep bench/real.py's section
     return text
 
 

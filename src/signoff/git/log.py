@@ -544,7 +544,7 @@ def iter_commits(
     or a truncated snapshot) comes with `stats_missing=True`, its reason goes to `gaps`, and
     the walk goes on. A partial clone is never made to fetch blobs unless `fetch_missing`.
     """
-    if repo.head() is None and list(revs) == ["HEAD"]:
+    if list(revs) == ["HEAD"] and repo.head() is None:
         return
     token = _token()
     proc = repo.popen(_log_args(token, revs, paths, extra))

@@ -145,6 +145,51 @@ class Index:
             sha, row[1], None, accepted_by=accepted, accepted_by_source=row[4], reason=SILENT
         )
 
+    def provenance_many(self, shas: list[str]) -> dict[str, Provenance]:
+        """The provenance of every indexed commit among `shas`, in a few queries (bulk answers)."""
+        out: dict[str, Provenance] = {}
+        for chunk in _chunks(shas):
+            rows = self.conn.execute(
+                "SELECT sha, record, status, accepted_name, accepted_email, accepted_source "
+                f"FROM commits WHERE sha IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for sha, record, status, name, email, source in rows:
+                if record is not None:
+                    out[sha] = provenance_from_json(json.loads(record))
+                else:
+                    accepted = Person(name, email or "") if name is not None else None
+                    out[sha] = Provenance(
+                        sha,
+                        status,
+                        None,
+                        accepted_by=accepted,
+                        accepted_by_source=source,
+                        reason=SILENT,
+                    )
+        return out
+
+    def files(self, shas: list[str]) -> dict[str, list[str]]:
+        """The paths each indexed commit among `shas` changed, in diff order (bulk answers)."""
+        out: dict[str, list[str]] = {}
+        for chunk in _chunks(shas):
+            marks = ",".join("?" * len(chunk))
+            for (sha,) in self.conn.execute(
+                f"SELECT sha FROM commits WHERE sha IN ({marks})", chunk
+            ):
+                out[sha] = []
+            for sha, path in self.conn.execute(
+                f"SELECT sha, path FROM commit_files WHERE sha IN ({marks}) ORDER BY rowid", chunk
+            ):
+                out[sha].append(path)
+        return out
+
+
+def _chunks(items: list[str], size: int = 900) -> Iterable[list[str]]:
+    """Slices small enough for SQLite's limit on bound parameters."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
 
 def open_index(
     repo: Repo, *, progress: Progress | None = None, fetch_missing: bool = False
@@ -202,10 +247,11 @@ def _fresh_copy(repo: Repo, path: Path, copy: Path) -> IndexUpdate | None:
         shutil.copyfile(path, copy)
         with closing(sqlite3.connect(copy, isolation_level=None)) as conn:
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            tips, notes_fp = _ref_state(repo)
             fresh = (
                 meta.get("schema_version") == SCHEMA_VERSION
-                and json.loads(meta.get("tips", "[]")) == _tips(repo)
-                and meta.get("notes") == _notes_fingerprint(repo)
+                and json.loads(meta.get("tips", "[]")) == tips
+                and meta.get("notes") == notes_fp
             )
             gaps = _stored_gaps(conn)
     except (OSError, sqlite3.DatabaseError):
@@ -227,14 +273,16 @@ def _update(
     repo: Repo, path: Path, rebuild: bool, progress: Progress | None, fetch_missing: bool
 ) -> IndexUpdate:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tips = _tips(repo)
+    tips, notes_fp = _ref_state(repo)
     shallow = bool(repo.shallow_boundary())
     if not rebuild and path.exists():
         try:
             with closing(_connect(path)) as conn:
                 meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
                 if meta.get("schema_version") == SCHEMA_VERSION:
-                    added, refreshed = _incremental(repo, conn, meta, tips, progress, fetch_missing)
+                    added, refreshed = _incremental(
+                        repo, conn, meta, tips, notes_fp, progress, fetch_missing
+                    )
                     gaps = _stored_gaps(conn)
                     return IndexUpdate(added, refreshed, False, path, shallow, gaps)
         except sqlite3.DatabaseError as exc:
@@ -251,7 +299,7 @@ def _update(
             if repo.promisor_remote() and not fetch_missing
             else "",
         )
-    added = _build(repo, path, tips, progress, gaps, fetch_missing)
+    added = _build(repo, path, tips, notes_fp, progress, gaps, fetch_missing)
     return IndexUpdate(added, 0, True, path, shallow, gaps)
 
 
@@ -265,32 +313,42 @@ def count_gaps(index: Index) -> CountGaps:
     return _stored_gaps(index.conn)
 
 
-def _tips(repo: Repo) -> list[str]:
-    out = repo.run(
-        "for-each-ref", "--format=%(objectname) %(objecttype)", "refs/heads", check=False
-    )
-    tips = [line.split()[0] for line in out.decode().splitlines() if line.endswith(" commit")]
-    head = repo.head()
-    if head:
-        tips.append(head)
-    return sorted(set(tips))
+def _ref_state(repo: Repo) -> tuple[list[str], str]:
+    """The branch tips (with HEAD) and the notes fingerprint, from one `for-each-ref`.
 
-
-def _notes_fingerprint(repo: Repo) -> str:
-    """Where every notes ref Signoff reads points, from one `for-each-ref` (not one per ref):
-    this runs before every warm query, so it must cost a single git process."""
+    This runs before every warm query, so it costs a single git process (two when HEAD is
+    detached): `%(HEAD)` marks the branch HEAD points at.
+    """
     out = repo.run(
-        "for-each-ref", "--format=%(refname) %(objectname)", "refs/notes/", check=False
+        "for-each-ref",
+        "--format=%(HEAD)%(refname) %(objectname) %(objecttype)",
+        "refs/heads",
+        "refs/notes",
+        check=False,
     ).decode()
-    wanted = []
+    tips: set[str] = set()
+    notes = []
+    on_branch = False
     for line in out.splitlines():
-        ref, _, sha = line.partition(" ")
+        parts = line[1:].split(" ")
+        if len(parts) != 3:
+            continue
+        ref, sha, kind = parts
+        if ref.startswith("refs/heads/"):
+            if kind == "commit":
+                tips.add(sha)
+                on_branch = on_branch or line[0] == "*"
+            continue
         name = ref.rsplit("/", 1)[-1]
         local = ref == f"refs/notes/{name}"
         remote = ref.startswith("refs/notes/remotes/") and ref.count("/") == 4
         if name in NOTES and (local or remote):
-            wanted.append(f"{ref}={sha}")
-    return "|".join(sorted(wanted))
+            notes.append(f"{ref}={sha}")
+    if not on_branch:
+        head = repo.head()  # detached HEAD (or a branch that has no commit yet)
+        if head:
+            tips.add(head)
+    return sorted(tips), "|".join(sorted(notes))
 
 
 # Detection and foreign readers are imported where used: a warm index answers without them,
@@ -324,6 +382,7 @@ def _build(
     repo: Repo,
     path: Path,
     tips: list[str],
+    notes_fp: str,
     progress: Progress | None,
     gaps: CountGaps,
     fetch_missing: bool,
@@ -338,7 +397,7 @@ def _build(
         count = _insert(
             repo, conn, tips, [], (signoff_notes, ai_notes, traces), progress, gaps, fetch_missing
         )
-        _set_meta(conn, tips, _notes_fingerprint(repo), gaps)
+        _set_meta(conn, tips, notes_fp, gaps)
         conn.execute("COMMIT")
         conn.executescript(_INDEXES)
         conn.close()
@@ -374,11 +433,11 @@ def _incremental(
     conn: sqlite3.Connection,
     meta: dict[str, str],
     tips: list[str],
+    notes_fp: str,
     progress: Progress | None,
     fetch_missing: bool,
 ) -> tuple[int, int]:
     old_tips: list[str] = json.loads(meta.get("tips", "[]"))
-    notes_fp = _notes_fingerprint(repo)
     if old_tips == tips and meta.get("notes") == notes_fp:
         return 0, 0
     gaps = CountGaps.from_json(json.loads(meta.get("count_gaps", "{}")))
@@ -490,6 +549,8 @@ def _insert(
     from signoff.provenance.detect import detect
 
     signoff_notes, ai_notes, traces = notes
+    if not tips:
+        return 0  # an empty repository: nothing to walk (git log would default to HEAD)
     boundary = set(repo.shallow_boundary())
     revs = [*tips, *(f"^{sha}" for sha in exclude)]
     commit_rows: list[tuple[object, ...]] = []
