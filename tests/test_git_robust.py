@@ -393,3 +393,32 @@ def test_bare_repository_answers_for_head_and_its_history(repo: GitRepo, tmp_pat
     doc = json.loads(_ok(bare, "explain", "HEAD", "--json").stdout)
     assert doc["target"]["kind"] == "commit" and doc["commits"][0]["commit"] == shas[-1]
     assert json.loads(_ok(bare, "stats", "--json").stdout)["commits"] == 3
+
+
+def test_a_long_walk_past_a_missing_blob_from_the_command_line(repo: GitRepo) -> None:
+    """Hundreds of commits after the one git cannot diff: the count pass restarts past it
+    while ids are still being written to the git that stopped (a broken pipe, not a death)."""
+    script = []
+    for i in range(1, 901):
+        body = f"v{i}\n".encode()
+        script.append(
+            f"commit refs/heads/main\nmark :{i}\n"
+            f"committer Dev <dev@example.com> {1_700_000_000 + i} +0000\n"
+            f"data {len(f'c{i}')}\nc{i}\n" + (f"from :{i - 1}\n" if i > 1 else "")
+        )
+        script.append(f"M 100644 inline f.txt\ndata {len(body)}\n{body.decode()}\n")
+    repo.git("fast-import", "--quiet", input="".join(script).encode())
+    repo.git("reset", "-q", "--hard", "main")
+    lost = repo.git("rev-parse", "main~3:f.txt").strip()
+    repo.git("repack", "-a", "-d", "-q")
+    listing = repo.git("rev-list", "--objects", "--all").splitlines()
+    keep = "".join(line.split()[0] + "\n" for line in listing if not line.startswith(lost))
+    pack_dir = repo.path / ".git" / "objects" / "pack"
+    old = list(pack_dir.iterdir())
+    repo.git("pack-objects", "-q", str(pack_dir / "pack"), input=keep.encode())
+    for path in old:
+        path.unlink()
+    index = json.loads(_ok(repo, "index", "--json").stdout)
+    assert index["added"] == 900 and index["commits_without_line_counts"] == 2
+    stats = json.loads(_ok(repo, "stats", "--json").stdout)
+    assert stats["lines_added"] == 898  # each commit but the two adds one line

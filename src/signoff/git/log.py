@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO
 
-from signoff.git.repo import GitError, Repo
+from signoff.git.repo import GitError, Repo, child_pipe_writes
 
 # sha, parents, author name, author email, author date, committer name, committer email,
 # committer date, trailers, raw message. The message is last and git's `%B` stops at a NUL byte,
@@ -293,8 +293,9 @@ class _Presence:
         if self.proc is None:
             self.proc = self.repo.popen(["cat-file", "--batch-check"], stdin=True)
         assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(b"\n".join(wanted) + b"\n")
-        self.proc.stdin.flush()
+        with child_pipe_writes():
+            self.proc.stdin.write(b"\n".join(wanted) + b"\n")
+            self.proc.stdin.flush()
         ok = True
         for _ in wanted:
             if self.proc.stdout.readline().rstrip().endswith(b" missing"):
@@ -308,7 +309,7 @@ class _Presence:
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     """End a git child; its output pipe is left to the reader that drains it to the end."""
-    with contextlib.suppress(OSError, ValueError):
+    with child_pipe_writes(), contextlib.suppress(OSError, ValueError):
         if proc.stdin:
             proc.stdin.close()
     if proc.poll() is None:
@@ -330,8 +331,12 @@ class _BlobLister:
 
     def blobs(self, sha: str) -> list[bytes]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(sha.encode() + b"\n" + self.token + b"\n")
-        self.proc.stdin.flush()
+        try:
+            with child_pipe_writes():
+                self.proc.stdin.write(sha.encode() + b"\n" + self.token + b"\n")
+                self.proc.stdin.flush()
+        except (BrokenPipeError, ValueError) as exc:
+            raise GitError(f"git diff-tree stopped at {sha[:12]}") from exc
         end = self.token + b"\n"
         while end not in self.buf:
             block = os.read(self.proc.stdout.fileno(), _CHUNK)
@@ -432,7 +437,8 @@ class _LineCounts:
     def _write(self, sha: str) -> None:
         assert self.proc is not None and self.proc.stdin is not None
         try:
-            self.proc.stdin.write(sha.encode() + b"\n" + self.end)
+            with child_pipe_writes():
+                self.proc.stdin.write(sha.encode() + b"\n" + self.end)
             self.unflushed += 1
             if self.unflushed >= 32:
                 self._flush()
@@ -442,7 +448,7 @@ class _LineCounts:
     def _flush(self) -> None:
         self.unflushed = 0
         if self.proc is not None and self.proc.stdin is not None:
-            with contextlib.suppress(BrokenPipeError, ValueError):
+            with child_pipe_writes(), contextlib.suppress(BrokenPipeError, ValueError):
                 self.proc.stdin.flush()
 
     def result(self, sha: str) -> tuple[FileChange, ...] | None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping
 
-from signoff.git.repo import GitError, Repo
+from signoff.git.repo import GitError, Repo, child_pipe_writes
 
 
 def cat_blobs(repo: Repo, object_ids: Iterable[str]) -> dict[str, bytes]:
@@ -90,8 +91,12 @@ class BlobReader:
         if self.proc is None:
             self.proc = self.repo.popen(["cat-file", "--batch"], stdin=True)
         assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(oid.encode() + b"\n")
-        self.proc.stdin.flush()
+        try:
+            with child_pipe_writes():
+                self.proc.stdin.write(oid.encode() + b"\n")
+                self.proc.stdin.flush()
+        except BrokenPipeError as exc:
+            raise GitError(f"git cat-file stopped while reading {oid}") from exc
         header = self.proc.stdout.readline().split()
         if len(header) < 3 or header[1] == b"missing":
             if not header:
@@ -105,7 +110,8 @@ class BlobReader:
     def close(self) -> None:
         if self.proc is not None:
             assert self.proc.stdin is not None
-            self.proc.stdin.close()
+            with child_pipe_writes(), contextlib.suppress(OSError, ValueError):
+                self.proc.stdin.close()
             self.proc.wait()
             if self.proc.stdout:
                 self.proc.stdout.close()

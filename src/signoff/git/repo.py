@@ -6,10 +6,13 @@ Every git process Signoff starts goes through `Repo.run` or `Repo.popen`, so the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -28,6 +31,27 @@ class GitError(SignoffError):
 # that do not (the fetch fails fast and the blob reads as missing). Nothing Signoff runs
 # through `Repo` talks to a remote.
 NO_FETCH = {"GIT_NO_LAZY_FETCH": "1", "GIT_ALLOW_PROTOCOL": ""}
+
+
+@contextlib.contextmanager
+def child_pipe_writes() -> Iterator[None]:
+    """Writing to a git child's stdin: a child that exits early (a blob it cannot read) must
+    be an error Signoff handles (BrokenPipeError), never a SIGPIPE that kills Signoff. The CLI
+    lets SIGPIPE end the process so `signoff ... | head` ends like git; for the length of a
+    write to a child it is ignored again (only the main thread can change it; elsewhere
+    Python's own default, ignored, is in force already)."""
+    if (
+        not hasattr(signal, "SIGPIPE")
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGPIPE) != signal.SIG_DFL
+    ):
+        yield
+        return
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 
 def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -99,13 +123,14 @@ class Repo:
         env: dict[str, str] | None = None,
     ) -> bytes:
         """Run git to completion and return its stdout as bytes."""
-        proc = subprocess.run(
-            ["git", *args],
-            cwd=self.root,
-            input=input,
-            capture_output=True,
-            env={**self._env, **env} if env else self._env,
-        )
+        with child_pipe_writes() if input is not None else contextlib.nullcontext():
+            proc = subprocess.run(
+                ["git", *args],
+                cwd=self.root,
+                input=input,
+                capture_output=True,
+                env={**self._env, **env} if env else self._env,
+            )
         if check and proc.returncode != 0:
             raise GitError(_describe_failure(args, proc.stderr), self.missing_hint(proc.stderr))
         return proc.stdout
