@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import subprocess
+from collections.abc import Iterable, Iterator, Mapping
 
-from signoff.git.repo import GitError, Repo
+from signoff.git.repo import GitError, Repo, child_pipe_writes
 
 
 def cat_blobs(repo: Repo, object_ids: Iterable[str]) -> dict[str, bytes]:
@@ -58,6 +60,40 @@ def notes_refs(repo: Repo, name: str) -> list[str]:
     return refs
 
 
+# The notes detection reads, each with the copies fetches bring in. Attestations pin every ref
+# `evidence_refs` lists, so nothing that can change a provenance answer escapes `verify`.
+EVIDENCE_NOTES = ("signoff", "ai", "agent-trace")
+# Git AI's legacy authorship logs: one blob per commit, `refs/ai/authorship/<commit id>`.
+LEGACY_AUTHORSHIP = "refs/ai/authorship/"
+
+
+def evidence_refs(repo: Repo) -> list[str]:
+    """Every ref whose content can change a provenance answer, in one `for-each-ref`.
+
+    `refs/notes/<name>`, remote copies (`refs/notes/remotes/<remote>/<name>`, Git AI's
+    `refs/notes/<name>-remote/<remote>`) for each name in `EVIDENCE_NOTES`, and the legacy
+    `refs/ai/authorship/*` blobs.
+    """
+    out = repo.run(
+        "for-each-ref", "--format=%(refname)", "refs/notes/", LEGACY_AUTHORSHIP, check=False
+    )
+    refs = []
+    for ref in out.decode("utf-8", "surrogateescape").splitlines():
+        if ref.startswith(LEGACY_AUTHORSHIP) or _is_evidence_note(ref):
+            refs.append(ref)
+    return refs
+
+
+def _is_evidence_note(ref: str) -> bool:
+    rest = ref.removeprefix("refs/notes/")
+    for name in EVIDENCE_NOTES:
+        if rest == name or rest.startswith(f"{name}-remote/"):
+            return True
+        if rest.startswith("remotes/") and rest.endswith(f"/{name}"):
+            return True
+    return False
+
+
 def read_notes(repo: Repo, name: str) -> dict[str, list[bytes]]:
     """Every note under `refs/notes/<name>` (and remote copies), keyed by commit id.
 
@@ -71,6 +107,85 @@ def read_notes(repo: Repo, name: str) -> dict[str, list[bytes]]:
                 blobs.append(blob)
     contents = cat_blobs(repo, (b for blobs in blob_of.values() for b in blobs))
     return {c: [contents[b] for b in blobs if b in contents] for c, blobs in blob_of.items()}
+
+
+class BlobReader:
+    """One long-lived `git cat-file --batch`, asked for one object at a time.
+
+    For reading many large objects without holding them all: each answer is read as it is
+    needed and can be dropped by the caller straight after.
+    """
+
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def read(self, oid: str) -> bytes | None:
+        """The object's content, or None when it is not in the repository."""
+        if self.proc is None:
+            self.proc = self.repo.popen(["cat-file", "--batch"], stdin=True)
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        try:
+            with child_pipe_writes():
+                self.proc.stdin.write(oid.encode() + b"\n")
+                self.proc.stdin.flush()
+        except BrokenPipeError as exc:
+            raise GitError(f"git cat-file stopped while reading {oid}") from exc
+        header = self.proc.stdout.readline().split()
+        if len(header) < 3 or header[1] == b"missing":
+            if not header:
+                raise GitError(f"git cat-file stopped while reading {oid}")
+            return None
+        size = int(header[2])
+        data = self.proc.stdout.read(size)
+        self.proc.stdout.read(1)  # the newline after the content
+        return data
+
+    def close(self) -> None:
+        if self.proc is not None:
+            assert self.proc.stdin is not None
+            with child_pipe_writes(), contextlib.suppress(OSError, ValueError):
+                self.proc.stdin.close()
+            self.proc.wait()
+            if self.proc.stdout:
+                self.proc.stdout.close()
+            if self.proc.stderr:
+                self.proc.stderr.close()
+            self.proc = None
+
+
+class LazyNotes(Mapping[str, list[bytes]]):
+    """The notes of one name (`refs/notes/<name>` and remote copies), read when asked.
+
+    Holds only which note blobs belong to which commit; a note's content is read from git when
+    a caller asks for that commit and is not kept, so an index build over 10,000 large notes
+    holds one note at a time.
+    """
+
+    def __init__(self, repo: Repo, name: str, reader: BlobReader) -> None:
+        self.reader = reader
+        self._blobs: dict[str, list[str]] = {}
+        for ref in notes_refs(repo, name):
+            for commit, blob in list_notes(repo, ref).items():
+                blobs = self._blobs.setdefault(commit, [])
+                if blob not in blobs:
+                    blobs.append(blob)
+
+    def blob_ids(self, commit: str) -> list[str]:
+        return self._blobs.get(commit, [])
+
+    def __getitem__(self, commit: str) -> list[bytes]:
+        blobs = self._blobs[commit]
+        return [data for data in (self.reader.read(b) for b in blobs) if data is not None]
+
+    def __contains__(self, commit: object) -> bool:
+        return commit in self._blobs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._blobs)
+
+    def __len__(self) -> int:
+        return len(self._blobs)
 
 
 def write_note(repo: Repo, ref: str, commit: str, content: bytes, *, append: bool = False) -> None:

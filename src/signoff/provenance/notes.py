@@ -140,13 +140,14 @@ def split_documents(blob: bytes) -> tuple[list[Any], list[str]]:
     """
     import json
 
+    from signoff.jsonsafe import decode_at
+
     docs: list[Any] = []
     problems: list[str] = []
     text = blob.decode("utf-8", "replace")
     if "\x00" in text or "\ufffd" in text:
         problems.append("some bytes are not UTF-8 text and were replaced")
         text = text.replace("\x00", "\ufffd")
-    decoder = json.JSONDecoder()
     pos, end = 0, len(text)
     while pos < end:
         while pos < end and text[pos] in " \t\r\n":
@@ -155,7 +156,7 @@ def split_documents(blob: bytes) -> tuple[list[Any], list[str]]:
             break
         line = text.count("\n", 0, pos) + 1
         try:
-            doc, pos = decoder.raw_decode(text, pos)
+            doc, pos = decode_at(text, pos)
         except json.JSONDecodeError as exc:
             problems.append(f"line {line} is not JSON ({exc.msg}); that line is ignored")
             nl = text.find("\n", pos)
