@@ -843,6 +843,169 @@ CASES: list[Case] = [
         ],
         author=("imgbot[bot]", "31427850+imgbot[bot]@users.noreply.github.com"),
     ),
+    # Conventions read from real agent-heavy and squash-merge histories
+    Case(
+        "claude-code.footer-plain",
+        "Add docs\n\n\U0001f916 Generated with Claude Code\n",
+        [
+            M(
+                "claude-code.footer-plain",
+                "ai",
+                "claude-code",
+                "message",
+                "medium",
+                "\U0001f916 Generated with Claude Code",
+            )
+        ],
+    ),
+    Case(
+        "codex.committer",
+        "Fix daemon restart\n",
+        [
+            M(
+                "codex.committer",
+                "ai",
+                "codex",
+                "identity",
+                "medium",
+                "Codex <codex@openai.com>",
+            )
+        ],
+        committer=("Codex", "codex@openai.com"),
+    ),
+    Case(
+        "openhands.identity",
+        "Fix outcome check\n\nCo-authored-by: openhands <openhands@all-hands.dev>\n",
+        [
+            M(
+                "openhands.identity",
+                "ai",
+                "openhands",
+                "trailer",
+                "strong",
+                "Co-authored-by: openhands <openhands@all-hands.dev>",
+            )
+        ],
+    ),
+    Case(
+        "crush.identity",
+        "Tidy\n\nAssisted-by: Claude Sonnet 4 via Crush <crush@charm.land>\n",
+        [
+            M(
+                "crush.identity",
+                "ai",
+                "crush",
+                "trailer",
+                "strong",
+                "Assisted-by: Claude Sonnet 4 via Crush <crush@charm.land>",
+                model="claude-sonnet-4",
+            )
+        ],
+    ),
+    Case(
+        "crush.footer",
+        "Tidy\n\n\U0001f498 Generated with Crush\n",
+        [
+            M(
+                "crush.footer",
+                "ai",
+                "crush",
+                "message",
+                "strong",
+                "\U0001f498 Generated with Crush",
+            )
+        ],
+    ),
+    Case(
+        "footer.generated-with",
+        "Add plugin\n\n\U0001f916 Generated with [Firebender](https://firebender.com)\n",
+        [
+            M(
+                "footer.generated-with",
+                "ai",
+                "firebender",
+                "message",
+                "medium",
+                "\U0001f916 Generated with [Firebender](https://firebender.com)",
+            )
+        ],
+    ),
+    Case(
+        "agent-signature.trailer",
+        "Bump docs\n\nAgent-Signature: claude-opus-4-8-high on behalf of maphew\n",
+        [
+            M(
+                "agent-signature.trailer",
+                "ai",
+                "claude-code",
+                "trailer",
+                "medium",
+                "Agent-Signature: claude-opus-4-8-high on behalf of maphew",
+                model="claude-opus-4-8",
+            )
+        ],
+    ),
+    Case(
+        "agent-signature.line",
+        "Refresh docs\n\n_codex-gpt-5.5-medium on behalf of matt wilkie_\n",
+        [
+            M(
+                "agent-signature.line",
+                "ai",
+                "codex",
+                "message",
+                "medium",
+                "_codex-gpt-5.5-medium on behalf of matt wilkie_",
+                model="gpt-5.5",
+            )
+        ],
+    ),
+    Case(
+        "gas-town.identity",
+        "Fix sling\n",
+        [
+            M(
+                "gas-town.identity",
+                "ai",
+                "gas-town",
+                "identity",
+                "medium",
+                "gastown/crew/max <steve@example.com>",
+            )
+        ],
+        author=("gastown/crew/max", "steve@example.com"),
+        committer=HUMAN,
+    ),
+    Case(
+        "gas-town.role-name",
+        "Merge queue\n",
+        [
+            M(
+                "gas-town.role-name",
+                "ai",
+                "gas-town",
+                "identity",
+                "weak",
+                "mayor <steve@example.com>",
+            )
+        ],
+        author=("mayor", "steve@example.com"),
+        committer=HUMAN,
+    ),
+    Case(
+        "gas-town.executed-by",
+        "Fix daemon\n\nExecuted-By: beads/crew/emma\n",
+        [
+            M(
+                "gas-town.executed-by",
+                "ai",
+                "gas-town",
+                "trailer",
+                "medium",
+                "Executed-By: beads/crew/emma",
+            )
+        ],
+    ),
 ]
 
 
