@@ -129,3 +129,73 @@ def test_empty_email_and_non_utf8_names_do_not_raise(repo: GitRepo) -> None:
     person, source = accepter(repo, "Change\n", (name, ""), (name, ""))
     assert source == "committer"
     assert person is not None and person.email == "" and person.name.startswith("Ren")
+
+
+# --- identities that are not people ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "nobody",
+    [
+        ("CI Bot", "ci@beads.test"),
+        ("gemini-cli-robot", "gemini-cli-robot@google.com"),
+        ("Release", "release-robot@example.com"),
+        ("Deploys", "noreply@example.com"),
+        ("unknown", ""),
+        ("unknown", "none"),
+        ("jw bot", "jw@example.org"),
+        ("zaniebot", "zaniebot@example.org"),
+        ("goreleaserbot", "bot@goreleaser.com"),
+        ("gastown/crew/max", "steve@example.com"),
+        ("beads/refinery", "steve@example.com"),
+        ("Codex Agent", "codex-agent@example.com"),
+    ],
+)
+def test_identities_that_are_not_people_never_accept(
+    repo: GitRepo, nobody: tuple[str, str]
+) -> None:
+    # the non-person commits and authors: the accepter is the human co-author
+    message = "Change\n\nCo-authored-by: Ada Lovelace <ada@example.com>\n"
+    assert accepter(repo, message, nobody, nobody) == (Person(*ADA), "co-author")
+    # as committer of a human's change: the author accepted it
+    assert accepter(repo, "Change\n", ADA, nobody) == (Person(*ADA), "author")
+
+
+@pytest.mark.parametrize(
+    "person",
+    [
+        ("Danno", "66967730+dannomayernotabot@users.noreply.github.com"),
+        ("Eric Botti", "104158401+ercbot@users.noreply.github.com"),
+        ("Nico Botha", "nico@example.com"),
+        ("Bryant Chandler", "brychanrobot@example.com"),
+        ("Talbot", "talbot@example.com"),
+    ],
+)
+def test_people_whose_names_look_botty_still_accept(repo: GitRepo, person: tuple[str, str]) -> None:
+    assert accepter(repo, "Change\n", person, person) == (Person(*person), "committer")
+
+
+def test_agent_signature_names_the_accepter_with_their_email(repo: GitRepo) -> None:
+    matt = ("matt wilkie", "maphew@example.com")
+    message = "Docs\n\nAgent-Signature: codex-gpt-5.5-medium on behalf of matt wilkie\n"
+    # GitHub committed the squash; the signature's human is the author, found with an email
+    assert accepter(repo, message, matt, GITHUB) == (Person(*matt), "signature")
+    # a name the commit does not otherwise carry is kept as a name
+    message = "Docs\n\n_claude-opus-4-8-high on behalf of maphew_\n"
+    assert accepter(repo, message, matt, GITHUB) == (Person("maphew", ""), "signature")
+
+
+def test_agent_signature_for_a_ci_bot_names_nobody(repo: GitRepo) -> None:
+    message = (
+        "Docs\n\n_codex-gpt-5.5-medium on behalf of CI Bot_\n"
+        "Co-authored-by: CI Bot <ci@beads.test>\n"
+    )
+    assert accepter(repo, message, ("CI Bot", "ci@beads.test"), GITHUB) == (None, None)
+
+
+def test_decorated_name_accepts_without_the_decoration(repo: GitRepo) -> None:
+    ryan = ("Ryan Newton + Claude", "rrn@example.com")
+    assert accepter(repo, "Change\n", ryan, ryan) == (
+        Person("Ryan Newton", "rrn@example.com"),
+        "committer",
+    )

@@ -1006,6 +1006,54 @@ CASES: list[Case] = [
             )
         ],
     ),
+    Case(
+        "self-declared.agent-name",
+        "Fix Windows test\n",
+        [
+            M(
+                "self-declared.agent-name",
+                "ai",
+                "codex",
+                "identity",
+                "weak",
+                "Codex Agent <codex-agent@example.com>",
+            )
+        ],
+        author=("Codex Agent", "codex-agent@example.com"),
+        committer=HUMAN,
+    ),
+    Case(
+        "self-declared.decorated-name",
+        "Port the parser\n",
+        [
+            M(
+                "self-declared.decorated-name",
+                "ai",
+                "claude-code",
+                "identity",
+                "weak",
+                "Ryan Newton + Claude <rrn@example.com>",
+            )
+        ],
+        author=("Ryan Newton + Claude", "rrn@example.com"),
+        committer=HUMAN,
+    ),
+    Case(
+        "automation.robot",
+        "Changelog for v0.57.0\n",
+        [
+            M(
+                "automation.robot",
+                "automation",
+                None,
+                "identity",
+                "medium",
+                "gemini-cli-robot <gemini-cli-robot@google.com>",
+            )
+        ],
+        author=("gemini-cli-robot", "gemini-cli-robot@google.com"),
+        committer=GITHUB,
+    ),
 ]
 
 

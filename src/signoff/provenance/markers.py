@@ -679,6 +679,29 @@ DETECTORS: tuple[Detector, ...] = (
         confidence="medium",
         match=TrailerMatch("executed-by", rf"{_GAS_TOWN_ROLE}|mayor|deacon|deacon-boot"),
     ),
+    # A name that declares itself an agent (`Codex Agent`, `Claude Code`), or a person's name
+    # decorated with the tool (`Ryan Newton + Claude`, `Peyman S (via Claude)`).
+    Detector(
+        id="self-declared.agent-name",
+        tool=None,
+        kind="ai",
+        confidence="weak",
+        match=IdentityMatch(
+            name=rf"(?P<tool>claude[ -]code|(?:{_KNOWN})(?=[ -](?:agent|bot|assistant)$))"
+            r"(?:[ -](?:agent|bot|assistant))?"
+        ),
+    ),
+    Detector(
+        id="self-declared.decorated-name",
+        tool=None,
+        kind="ai",
+        confidence="weak",
+        match=IdentityMatch(
+            name=rf"[^()+]*[^()+\s] (?:\+ |\(via |\(with )(?P<tool>{_KNOWN})\)?",
+            roles=NOT_CO_AUTHOR,
+            human=True,
+        ),
+    ),
     # --- Automation that is not AI: after every AI bot, author only ---------------------------
     Detector(
         id="automation.dependabot",
@@ -730,6 +753,20 @@ DETECTORS: tuple[Detector, ...] = (
         confidence="strong",
         match=IdentityMatch(
             email=r"semantic-release-bot@martynus\.net|snyk-bot@snyk\.io|bot@stepsecurity\.io",
+            roles=AUTHOR_ONLY,
+        ),
+    ),
+    # Release and CI robots recognised by identity (`gemini-cli-robot`, `goreleaserbot`,
+    # `CI Bot <ci@...>`): automation, not unknown.
+    Detector(
+        id="automation.robot",
+        tool=None,
+        kind="automation",
+        confidence="medium",
+        match=IdentityMatch(
+            name=r"[\w.-]+-robot|goreleaser(?:bot)?|ci(?:[ -]bot)?",
+            email=r"(?:\d+\+)?[\w.+-]+-robot@[\w.-]+|bot@goreleaser\.com|ci@[\w.-]+",
+            either=True,
             roles=AUTHOR_ONLY,
         ),
     ),
@@ -848,9 +885,16 @@ for _d in DETECTORS:
 
 # Necessary condition for any identity rule: a name or an email some rule could accept.
 # Rules whose name pattern accepts anything (they key on the email) contribute only the email.
+_GROUP = re.compile(r"\(\?P<\w+>")
+
+
+def _unnamed(pattern: str) -> str:
+    return _GROUP.sub("(?:", pattern)
+
+
 _ANY_NAME = _compile(
     "|".join(
-        f"(?:{i.detector.match.name})"
+        f"(?:{_unnamed(i.detector.match.name)})"
         for i in _IDENTITIES
         if isinstance(i.detector.match, IdentityMatch)
         and i.detector.match.name
@@ -859,7 +903,7 @@ _ANY_NAME = _compile(
 )
 _ANY_EMAIL = _compile(
     "|".join(
-        f"(?:{i.detector.match.email})"
+        f"(?:{_unnamed(i.detector.match.email)})"
         for i in _IDENTITIES
         if isinstance(i.detector.match, IdentityMatch) and i.detector.match.email
     )
