@@ -935,8 +935,8 @@ def _classify(name: str, email: str) -> Classified:
     Names and emails are matched as a reader sees them (look-alikes folded) and cut at
     `MAX_IDENTITY` characters, so a crafted identity costs no more than a real one.
     """
-    name = plain_text(name[: MAX_IDENTITY * 2])[:MAX_IDENTITY]
-    email = plain_text(email[: MAX_IDENTITY * 2])[:MAX_IDENTITY]
+    name = plain_text(name)[:MAX_IDENTITY]
+    email = plain_text(email)[:MAX_IDENTITY]
     if not (_ANY_NAME.fullmatch(name) or _ANY_EMAIL.fullmatch(email)):
         return ()
     found = []
@@ -1051,7 +1051,7 @@ def _trailer_markers(key: str, value: str, evidence: str) -> list[Marker]:
     rules = _rules_for_key(folded)
     if not rules:
         return out
-    text = plain_text(value[: MAX_VALUE * 4])[:MAX_VALUE]
+    text = plain_text(value)[:MAX_VALUE]
     for detector, pattern in rules:
         found_value = pattern.fullmatch(text)
         if found_value is None:
