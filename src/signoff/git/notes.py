@@ -73,6 +73,23 @@ def read_notes(repo: Repo, name: str) -> dict[str, list[bytes]]:
     return {c: [contents[b] for b in blobs if b in contents] for c, blobs in blob_of.items()}
 
 
+def read_ref_blobs(repo: Repo, prefix: str) -> dict[str, bytes]:
+    """Blobs stored directly under refs named `<prefix><commit id>` (one `for-each-ref`, one
+    `cat-file --batch`): how some tools kept per-commit records before notes."""
+    out = repo.run(
+        "for-each-ref", "--format=%(objecttype) %(objectname) %(refname)", prefix, check=False
+    )
+    blob_of: dict[str, str] = {}
+    for line in out.decode(errors="replace").splitlines():
+        kind, _, rest = line.partition(" ")
+        oid, _, ref = rest.partition(" ")
+        commit = ref[len(prefix) :]
+        if kind == "blob" and ref.startswith(prefix) and "/" not in commit:
+            blob_of[commit.lower()] = oid
+    contents = cat_blobs(repo, blob_of.values())
+    return {c: contents[oid] for c, oid in blob_of.items() if oid in contents}
+
+
 def write_note(repo: Repo, ref: str, commit: str, content: bytes, *, append: bool = False) -> None:
     """Attach `content` to `commit` under `ref` (replacing, or appending as a new line)."""
     verb = "append" if append else "add"

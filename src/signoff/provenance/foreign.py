@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from signoff.git.notes import read_notes
+from signoff.git.notes import cat_blobs, read_notes, read_ref_blobs
 from signoff.git.repo import Repo
 from signoff.provenance.markers import normalize_tool
 from signoff.provenance.model import (
@@ -69,6 +69,12 @@ FOREIGN_TOOLS: dict[str, str] = {
     "amp": "amp",
 }
 _NO_NAME = frozenset(("", "unknown", "none", "null"))
+# Git AI's own test presets (`mock_ai`, `mock_known_human` in its preset table, `test-agent`
+# in its integration tests): a note naming only these comes from running Git AI's test suite
+# or a demo, and is no evidence that an AI tool wrote anything.
+GITAI_TEST_TOOLS = frozenset(("mock_ai", "mock-ai", "mock_known_human", "test-agent"))
+# Where Git AI kept authorship logs before 1.0: one blob per commit at refs/ai/authorship/<sha>.
+GITAI_LEGACY_REFS = "refs/ai/authorship/"
 
 # Agent Trace pseudo-files the reference hook writes for shell commands and session
 # start/end, with a placeholder range 1-1: not files in the tree, so never line evidence.
@@ -335,8 +341,9 @@ def parse_gitai_note(blob: bytes, commit: str) -> NoteReading:
 
     Reads schema authorship/3.0.0 with every key style it has carried: 7-character and
     16-character bare prompt hashes (`prompts`), `s_<id>::t_<trace>` session keys
-    (`sessions`) and `h_<id>` known-human keys (`humans`). Entries later in a file's list
-    win where ranges overlap, as in Git AI's own blame.
+    (`sessions`), `h_<id>` known-human keys (`humans`) and the bare key `human`, Git AI's id
+    for human-written lines. Entries later in a file's list win where ranges overlap, as in
+    Git AI's own blame. Lines of Git AI's test presets (`GITAI_TEST_TOOLS`) are not AI lines.
     """
     reading = NoteReading()
     problems = _Problems("Git AI note")
@@ -385,6 +392,7 @@ def parse_gitai_note(blob: bytes, commit: str) -> NoteReading:
         return agent
 
     claims: list[_Claim] = []
+    test_lines: dict[_Agent, int] = {}
     path: str | None = None
     for number, raw in enumerate(attestation, 1):
         line = raw.rstrip()
@@ -402,7 +410,9 @@ def parse_gitai_note(blob: bytes, commit: str) -> NoteReading:
             problems.add(f"{where} has no line ranges; skipped")
             continue
         value: ToolUse | None
-        if key.startswith("h_"):
+        if key == "human":
+            value = None
+        elif key.startswith("h_"):
             human = _as_dict(humans.get(key)) or {}
             if _as_str(human.get("author")) is None:
                 problems.add(
@@ -412,7 +422,12 @@ def parse_gitai_note(blob: bytes, commit: str) -> NoteReading:
                 continue
             value = None
         else:
-            value = agent_for(key).use
+            agent = agent_for(key)
+            if agent.raw_tool.lower() in GITAI_TEST_TOOLS:
+                spans = _gitai_ranges(ranges_text, where, problems)
+                test_lines[agent] = test_lines.get(agent, 0) + sum(e - s + 1 for s, e in spans)
+                continue
+            value = agent.use
         for start, end in _gitai_ranges(ranges_text, where, problems):
             claims.append(_Claim(path, start, end, (0, len(claims)), value))
 
@@ -432,7 +447,18 @@ def parse_gitai_note(blob: bytes, commit: str) -> NoteReading:
             )
         )
         reading.tools.append(use)
-    if not counts:
+    for agent, n in test_lines.items():
+        reading.markers.append(
+            _gitai_marker(
+                "git-ai.test-preset",
+                "ambiguous",
+                "weak",
+                agent.use,
+                f"Git AI authorship log: {_plural(n, 'line')} by Git AI's test preset "
+                f"{agent.raw_tool!r}, not evidence that an AI tool wrote them",
+            )
+        )
+    if not counts and not test_lines:
         _idle_sessions(reading, prompts, sessions, problems)
     if files:
         reading.line_records.append(LineRecord("git-ai", files))
@@ -474,7 +500,7 @@ def _idle_sessions(
     seen: set[ToolUse] = set()
     for key, record in [*prompts.items(), *sessions.items()]:
         agent = _gitai_agent(key, record, problems)
-        if agent.use in seen:
+        if agent.use in seen or agent.raw_tool.lower() in GITAI_TEST_TOOLS:
             continue
         seen.add(agent.use)
         reading.markers.append(
@@ -850,3 +876,21 @@ def read_agent_traces(repo: Repo) -> dict[str, list[bytes]]:
     lines, so keyed by its revision it would label the parent's lines.
     """
     return read_notes(repo, AGENT_TRACE_NOTES)
+
+
+def read_gitai_notes(repo: Repo) -> dict[str, list[bytes]]:
+    """Every Git AI authorship log, by commit id: notes under refs/notes/ai (and remote
+    copies), plus the pre-1.0 blobs at refs/ai/authorship/<sha> that Git AI no longer reads
+    but old histories still carry. One commit can have both; each distinct blob once."""
+    notes = read_notes(repo, GITAI_NOTES)
+    for commit, blob in read_ref_blobs(repo, GITAI_LEGACY_REFS).items():
+        blobs = notes.setdefault(commit, [])
+        if blob not in blobs:
+            blobs.append(blob)
+    return notes
+
+
+def legacy_gitai_notes(repo: Repo, commits: Iterable[str]) -> dict[str, list[bytes]]:
+    """The pre-1.0 refs/ai/authorship/<sha> blobs of a few commits (one `cat-file --batch`)."""
+    refs = {f"{GITAI_LEGACY_REFS}{c}": c for c in commits}
+    return {refs[ref]: [blob] for ref, blob in cat_blobs(repo, refs).items()}

@@ -74,10 +74,12 @@ class ProvenanceLookup:
 
     def _detect_live(self, shas: list[str]) -> dict[str, Provenance]:
         from signoff.provenance.detect import detect
-        from signoff.provenance.foreign import read_agent_traces
+        from signoff.provenance.foreign import legacy_gitai_notes, read_agent_traces
 
         signoff_notes = _notes_for(self.repo, "signoff", shas)
         ai_notes = _notes_for(self.repo, "ai", shas)
+        for sha, blobs in legacy_gitai_notes(self.repo, shas).items():
+            ai_notes.setdefault(sha, []).extend(b for b in blobs if b not in ai_notes[sha])
         traces = read_agent_traces(self.repo)
         out = {}
         if len(shas) == 1:

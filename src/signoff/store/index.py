@@ -193,9 +193,9 @@ def _notes_fingerprint(repo: Repo) -> str:
 def _all_notes(
     repo: Repo,
 ) -> tuple[dict[str, list[bytes]], dict[str, list[bytes]], dict[str, list[bytes]]]:
-    from signoff.provenance.foreign import read_agent_traces
+    from signoff.provenance.foreign import read_agent_traces, read_gitai_notes
 
-    return read_notes(repo, "signoff"), read_notes(repo, "ai"), read_agent_traces(repo)
+    return read_notes(repo, "signoff"), read_gitai_notes(repo), read_agent_traces(repo)
 
 
 def _note_key(sha: str, *sources: dict[str, list[bytes]]) -> str:
