@@ -24,6 +24,7 @@ from signoff.provenance.model import (
     ToolUse,
 )
 from signoff.provenance.notes import parse_signoff_notes
+from signoff.provenance.people import People
 
 
 def detect(
@@ -31,12 +32,19 @@ def detect(
     signoff_notes: Sequence[bytes] = (),
     ai_notes: Sequence[bytes] = (),
     agent_traces: Sequence[bytes] = (),
+    people: People | None = None,
 ) -> Provenance:
-    """The provenance of one commit from its metadata and the notes attached to it."""
+    """The provenance of one commit from its metadata and the notes attached to it.
+
+    `people` merges one human's identities (mailmap, registry) in the accepter; callers that
+    answer about many commits make one and pass it to every call.
+    """
     markers: list[Marker] = list(find_markers(commit))
     if not markers and not signoff_notes and not ai_notes and not agent_traces:
         # the common case on long histories: nothing recorded, nothing to combine
         accepter, source = find_accepter(commit, markers)
+        if accepter is not None and people is not None:
+            accepter = people.canonical(accepter)
         return Provenance(
             commit.sha,
             "unknown",
@@ -91,6 +99,8 @@ def detect(
     if accepted_note is not None and source != "trailer":
         # the portable Accepted-by: trailer wins; a note beats what identities imply
         accepter, source = accepted_note, "note"
+    if accepter is not None and people is not None:
+        accepter = people.canonical(accepter)
     return Provenance(
         commit=commit.sha,
         status=status,

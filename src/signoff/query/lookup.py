@@ -75,6 +75,7 @@ class ProvenanceLookup:
     def _detect_live(self, shas: list[str]) -> dict[str, Provenance]:
         from signoff.provenance.detect import detect
         from signoff.provenance.foreign import legacy_gitai_notes, read_agent_traces
+        from signoff.provenance.people import People
 
         signoff_notes = _notes_for(self.repo, "signoff", shas)
         ai_notes = _notes_for(self.repo, "ai", shas)
@@ -86,11 +87,13 @@ class ProvenanceLookup:
             commits = [read_commit(self.repo, shas[0])]
         else:
             commits = list(iter_commits(self.repo, shas, extra=["--no-walk=unsorted"]))
-        for commit in commits:
-            out[commit.sha] = detect(
-                commit,
-                signoff_notes.get(commit.sha, ()),
-                ai_notes.get(commit.sha, ()),
-                traces.get(commit.sha, ()),
-            )
+        with People.for_repo(self.repo) as people:
+            for commit in commits:
+                out[commit.sha] = detect(
+                    commit,
+                    signoff_notes.get(commit.sha, ()),
+                    ai_notes.get(commit.sha, ()),
+                    traces.get(commit.sha, ()),
+                    people,
+                )
         return out

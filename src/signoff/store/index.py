@@ -292,6 +292,7 @@ def _refresh_notes(
 ) -> int:
     """Re-detect commits whose notes were added, changed or removed since the last update."""
     from signoff.provenance.detect import detect
+    from signoff.provenance.people import People
 
     stored = dict(conn.execute("SELECT sha, note_key FROM commits").fetchall())
     noted = set(signoff_notes) | set(ai_notes) | set(traces)
@@ -303,6 +304,7 @@ def _refresh_notes(
     if not changed:
         return 0
     count = 0
+    people = People.for_repo(repo)
     for start in range(0, len(changed), 500):
         chunk = changed[start : start + 500]
         for commit in iter_commits(repo, chunk, extra=["--no-walk=unsorted"]):
@@ -311,6 +313,7 @@ def _refresh_notes(
                 signoff_notes.get(commit.sha, ()),
                 ai_notes.get(commit.sha, ()),
                 traces.get(commit.sha, ()),
+                people,
             )
             row = conn.execute("SELECT added FROM commits WHERE sha = ?", (commit.sha,)).fetchone()
             conn.execute(
@@ -334,6 +337,7 @@ def _refresh_notes(
                 [(commit.sha, t.tool, t.model, t.session) for t in prov.tools],
             )
             count += 1
+    people.close()
     return count
 
 
@@ -360,6 +364,7 @@ def _insert(
     progress: Progress | None,
 ) -> int:
     from signoff.provenance.detect import detect
+    from signoff.provenance.people import People
 
     boundary = set(repo.shallow_boundary())
     revs = [*tips, *(f"^{sha}" for sha in exclude)]
@@ -385,6 +390,7 @@ def _insert(
         tool_rows.clear()
         file_rows.clear()
 
+    people = People.for_repo(repo)
     for commit in iter_commits(repo, revs, numstat=True):
         if indexed(commit.sha):
             continue
@@ -393,6 +399,7 @@ def _insert(
             signoff_notes.get(commit.sha, ()),
             ai_notes.get(commit.sha, ()),
             traces.get(commit.sha, ()),
+            people,
         )
         commit_rows.append(
             _commit_row(commit, prov, commit.sha in boundary, signoff_notes, ai_notes, traces)
@@ -406,6 +413,7 @@ def _insert(
             if progress:
                 progress(count)
     flush()
+    people.close()
     if progress:
         progress(count)
     return count

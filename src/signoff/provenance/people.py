@@ -1,0 +1,64 @@
+"""One human, many identities: the one place that merges them before anyone counts by person.
+
+A person commits as `Steve Yegge <stevey@work>` and `Steve Yegge <steve@home>`; git's
+`.mailmap` and the registry's people (several emails per person) say they are one human.
+`detect` runs every accepter through `People.canonical`, so `explain`, `stats` by accepter and
+the audit name one person once. Identities are mapped only for answers about people, never
+for detection: a mailmap entry that maps every name at an address would otherwise turn an
+agent's `gastown/crew/max <steve@...>` into Steve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from signoff.git.log import Person
+from signoff.git.mailmap import Mailmap
+from signoff.git.repo import Repo
+
+
+class People:
+    """Canonical identities: git's mailmap first, then the registry (by any of its emails)."""
+
+    def __init__(
+        self,
+        mailmap: Mailmap | None = None,
+        registry: Iterable[tuple[str, Sequence[str]]] = (),
+    ) -> None:
+        self.mailmap = mailmap
+        self.by_email: dict[str, Person] = {}
+        for name, emails in registry:
+            for email in emails:
+                self.by_email.setdefault(email.strip().lower(), Person(name, emails[0]))
+
+    @classmethod
+    def for_repo(cls, repo: Repo) -> People:
+        """The repository's mailmap and the people of the policy in force (if it loads)."""
+        from signoff.errors import SignoffError
+        from signoff.policy.load import policy_in_force
+
+        registry: list[tuple[str, Sequence[str]]] = []
+        try:
+            policy = policy_in_force(repo, None)
+        except (SignoffError, OSError):
+            policy = None  # a broken policy is reported by the commands that judge it
+        if policy is not None:
+            registry = [(p.name, [str(e) for e in p.emails]) for p in policy.people.values()]
+        return cls(Mailmap(repo), registry)
+
+    def canonical(self, person: Person) -> Person:
+        """The one identity this person is known by."""
+        if self.mailmap is not None:
+            name, email = self.mailmap.lookup(person.name, person.email)
+            person = person if (name, email) == (person.name, person.email) else Person(name, email)
+        return self.by_email.get(person.email.strip().lower(), person)
+
+    def close(self) -> None:
+        if self.mailmap is not None:
+            self.mailmap.close()
+
+    def __enter__(self) -> People:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
