@@ -199,3 +199,13 @@ def test_decorated_name_accepts_without_the_decoration(repo: GitRepo) -> None:
         Person("Ryan Newton", "rrn@example.com"),
         "committer",
     )
+
+
+def test_an_orchestrator_worker_under_its_bare_name_never_accepts(repo: GitRepo) -> None:
+    quartz = ("quartz", "steve@example.com")
+    message = (
+        "Fix sync\n\nCo-Authored-By: Claude Opus 4.6 <noreply@anthropic.com>\n\n"
+        "Executed-By: beads/polecats/quartz\nRig: beads\nRole: polecats\n"
+    )
+    assert accepter(repo, message, quartz, quartz) == (None, None)
+    assert accepter(repo, message, quartz, ADA) == (Person(*ADA), "committer")

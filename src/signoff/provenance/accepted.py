@@ -53,11 +53,18 @@ def find_accepter(commit: Commit, markers: Sequence[Marker]) -> tuple[Person | N
     signed = _signed_for(commit, markers)
     if signed is not None:
         return signed, "signature"
+    # An orchestrator's worker commits under its bare name (Gas Town's polecat `quartz` at the
+    # overseer's email) and says so in `Executed-By: beads/polecats/quartz`.
+    executors = {
+        part.casefold()
+        for value in commit.trailer_values("executed-by")
+        for part in (value.strip(), value.strip().rsplit("/", 1)[-1])
+    }
     committer = _undecorated(commit.committer)
-    if _is_human(committer, markers):
+    if _is_human(committer, markers) and committer.name.casefold() not in executors:
         return committer, "committer"
     author = _undecorated(commit.author)
-    if _is_human(author, markers):
+    if _is_human(author, markers) and author.name.casefold() not in executors:
         return author, "author"
     for value in commit.trailer_values("co-authored-by"):
         person = parse_person(value)
