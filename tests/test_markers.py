@@ -888,6 +888,50 @@ CASES: list[Case] = [
         ],
     ),
     Case(
+        "opencode.identity",
+        "Fix\n\nCo-Authored-By: opencode <noreply@opencode.ai>\n",
+        [
+            M(
+                "opencode.identity",
+                "ai",
+                "opencode",
+                "trailer",
+                "strong",
+                "Co-Authored-By: opencode <noreply@opencode.ai>",
+            )
+        ],
+    ),
+    Case(
+        "junie.identity",
+        "Fix\n\nCo-authored-by: Junie <junie@jetbrains.com>\n",
+        [
+            M(
+                "junie.identity",
+                "ai",
+                "junie",
+                "trailer",
+                "medium",
+                "Co-authored-by: Junie <junie@jetbrains.com>",
+            )
+        ],
+    ),
+    Case(
+        "sweep.bot",
+        "Sweep: add tests\n",
+        [
+            M(
+                "sweep.bot",
+                "ai",
+                "sweep",
+                "identity",
+                "strong",
+                "sweep-ai[bot] <128439645+sweep-ai[bot]@users.noreply.github.com>",
+            )
+        ],
+        author=("sweep-ai[bot]", "128439645+sweep-ai[bot]@users.noreply.github.com"),
+        committer=GITHUB,
+    ),
+    Case(
         "crush.identity",
         "Tidy\n\nAssisted-by: Claude Sonnet 4 via Crush <crush@charm.land>\n",
         [

@@ -149,6 +149,8 @@ TOOL_ALIASES: dict[str, str] = {
     "openhands": "openhands",
     "cline": "cline",
     "windsurf": "windsurf",
+    "junie": "junie",
+    "sweep": "sweep",
 }
 
 
@@ -609,6 +611,28 @@ DETECTORS: tuple[Detector, ...] = (
         kind="ai",
         confidence="strong",
         match=IdentityMatch(email=r"openhands@all-hands\.dev"),
+    ),
+    Detector(
+        id="opencode.identity",
+        tool="opencode",
+        kind="ai",
+        confidence="strong",
+        match=IdentityMatch(email=r"noreply@opencode\.ai"),
+    ),
+    # Junie's co-author line is a convention users ask it to follow, not its own default.
+    Detector(
+        id="junie.identity",
+        tool="junie",
+        kind="ai",
+        confidence="medium",
+        match=IdentityMatch(email=r"junie@jetbrains\.com"),
+    ),
+    Detector(
+        id="sweep.bot",
+        tool="sweep",
+        kind="ai",
+        confidence="strong",
+        match=_bot(r"sweep-(?:ai|nightly|canary)\[bot\]"),
     ),
     Detector(
         id="crush.identity",
