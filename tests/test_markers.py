@@ -888,6 +888,21 @@ CASES: list[Case] = [
         ],
     ),
     Case(
+        "copilot.session",
+        "Fix\n\nCopilot-Session: f886cd42-d3af-4244-92ca-f284082ce74a\n",
+        [
+            M(
+                "copilot.session",
+                "ai",
+                "copilot",
+                "trailer",
+                "strong",
+                "Copilot-Session: f886cd42-d3af-4244-92ca-f284082ce74a",
+                session="f886cd42-d3af-4244-92ca-f284082ce74a",
+            )
+        ],
+    ),
+    Case(
         "opencode.identity",
         "Fix\n\nCo-Authored-By: opencode <noreply@opencode.ai>\n",
         [

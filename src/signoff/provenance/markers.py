@@ -417,6 +417,14 @@ DETECTORS: tuple[Detector, ...] = (
             "agent-logs-url", r"https?://[^/\s]+/[^/\s]+/[^/\s]+/sessions/(?P<session>[^/\s?#]+)\S*"
         ),
     ),
+    # Copilot CLI's session trailer beside its `Co-authored-by: Copilot <223556219+Copilot@...>`.
+    Detector(
+        id="copilot.session",
+        tool="copilot",
+        kind="ai",
+        confidence="strong",
+        match=TrailerMatch("copilot-session", r"(?P<session>[0-9a-z][0-9a-z-]{7,63})"),
+    ),
     # --- OpenAI Codex -----------------------------------------------------------------------
     # Codex commits its own work with the user as author and itself as committer.
     Detector(
