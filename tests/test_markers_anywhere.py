@@ -14,7 +14,16 @@ from hypothesis import strategies as st
 from signoff.git import Repo
 from signoff.git.log import read_commit
 from signoff.provenance.detect import _merge_tools, detect
-from signoff.provenance.markers import MAX_TRAILERS, find_markers, fold_key, plain_text
+from signoff.provenance.markers import (
+    DETECTORS,
+    IDENTITY_KEYS,
+    KEY_WORDS,
+    MAX_TRAILERS,
+    TrailerMatch,
+    find_markers,
+    fold_key,
+    plain_text,
+)
 from signoff.provenance.model import Marker, ToolUse
 from tests.gitrepo import GitRepo
 
@@ -243,3 +252,12 @@ def test_merge_tools_on_thirty_thousand_uses() -> None:
     merged = _merge_tools(tools)
     assert len(merged) == 30_000  # the two less specific entries are covered
     assert merged[0] == ToolUse("claude-code", "m0", "s0")
+
+
+def test_every_trailer_key_passes_the_cheap_prefilter() -> None:
+    # the line scan only runs when a key word occurs: a key without one would be missed
+    keys = [d.match.key for d in DETECTORS if isinstance(d.match, TrailerMatch)]
+    keys += list(IDENTITY_KEYS)
+    for key in keys:
+        plain = key.replace("(?:-id)?", "").replace("\\", "")
+        assert any(word in plain for word in KEY_WORDS), key

@@ -900,7 +900,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 _TRAILERS: list[tuple[Detector, re.Pattern[str], re.Pattern[str]]] = []
 _IDENTITIES: list[_Identity] = []
-_MESSAGES: list[tuple[Detector, re.Pattern[str]]] = []
+_MESSAGES: list[tuple[Detector, re.Pattern[str], MessageMatch]] = []
 for _d in DETECTORS:
     if isinstance(_d.match, TrailerMatch):
         _TRAILERS.append((_d, _compile(_d.match.key), _compile(_d.match.value)))
@@ -913,7 +913,7 @@ for _d in DETECTORS:
             )
         )
     else:
-        _MESSAGES.append((_d, _compile(_d.match.pattern)))
+        _MESSAGES.append((_d, _compile(_d.match.pattern), _d.match))
 
 # Necessary condition for any identity rule: a name or an email some rule could accept.
 # Rules whose name pattern accepts anything (they key on the email) contribute only the email.
@@ -949,6 +949,34 @@ def _rules_for_key(key: str) -> tuple[tuple[Detector, re.Pattern[str]], ...]:
     if not _KEY_SHAPE.fullmatch(key):
         return ()
     return tuple((d, value) for d, k, value in _TRAILERS if k.fullmatch(key))
+
+
+# Cheap test before the line-by-line scan of a message: every key some row reads contains one
+# of these words (a test keeps it so), whatever its case or separators. Non-ASCII messages are
+# always scanned, since look-alike characters hide keys from a literal search.
+KEY_WORDS = (
+    "authored",
+    "assisted",
+    "session",
+    "made",
+    "thread",
+    "logs",
+    "generated",
+    "signature",
+    "executed",
+    "checkpoint",
+    "replit",
+)
+
+
+def _may_hold_marker_lines(message: str) -> bool:
+    if not message.isascii():
+        return True
+    low = message.lower()
+    for word in KEY_WORDS:  # a plain loop: a generator costs more than the searches
+        if word in low:
+            return True
+    return False
 
 
 def is_marker_key(key: str) -> bool:
@@ -1047,7 +1075,7 @@ def _marker(
     )
 
 
-def _identity_marker(person: Person, role: Role, evidence: str) -> Marker | None:
+def _identity_marker(person: Person, role: Role, evidence: str | None = None) -> Marker | None:
     for detector, groups in _classify(person.name, person.email):
         assert isinstance(detector.match, IdentityMatch)
         if role not in detector.match.roles:
@@ -1062,7 +1090,8 @@ def _identity_marker(person: Person, role: Role, evidence: str) -> Marker | None
             else:
                 kind = "ambiguous"
         source: Source = "identity" if role != "co-author" else "trailer"
-        return _marker(detector, groups, evidence, source=source, kind=kind, confidence=confidence)
+        text = str(person) if evidence is None else evidence
+        return _marker(detector, groups, text, source=source, kind=kind, confidence=confidence)
     return None
 
 
@@ -1071,13 +1100,16 @@ def _refined(detector: Detector, found: re.Match[str], text: str) -> dict[str, s
     return detector.refine(groups, text) if detector.refine else groups
 
 
-def _trailer_markers(key: str, value: str, evidence: str) -> list[Marker]:
-    """The markers one `key: value` line gives (identity keys first, then the key's rules)."""
+def _trailer_markers(key: str, value: str, where: str = "") -> list[Marker]:
+    """The markers one `key: value` line gives (identity keys first, then the key's rules).
+
+    The evidence is the line as written, followed by `where` it was found.
+    """
     folded = fold_key(key)
     out: list[Marker] = []
     if folded in IDENTITY_KEYS:
         person = parse_person(value)
-        found = _identity_marker(person, "co-author", evidence)
+        found = _identity_marker(person, "co-author", f"{key}: {value}{where}")
         if found is not None or folded in CO_AUTHOR_KEYS:
             return [found] if found is not None else []
     rules = _rules_for_key(folded)
@@ -1091,7 +1123,7 @@ def _trailer_markers(key: str, value: str, evidence: str) -> list[Marker]:
         groups = _refined(detector, found_value, text)
         if groups is None:
             continue
-        out.append(_marker(detector, groups, evidence))
+        out.append(_marker(detector, groups, f"{key}: {value}{where}"))
         break  # first rule for a trailer wins: `AI-Assisted: none` before the tool form
     return out
 
@@ -1139,29 +1171,24 @@ def find_markers(commit: Commit) -> list[Marker]:
         ("committer", commit.committer),
     )
     for role, person in people:
-        found = _identity_marker(person, role, str(person))
+        found = _identity_marker(person, role)
         if found is not None:
             markers.append(found)
-    known: set[tuple[str, str]] = set()
-    budget = MAX_TRAILERS
-    for key, value in dict.fromkeys(commit.trailers):
-        if budget <= 0:
-            break
-        budget -= 1
-        known.add((fold_key(key), plain_text(value)))
-        markers += _trailer_markers(key, value, f"{key}: {value}")
+    trailers = list(dict.fromkeys(commit.trailers))[:MAX_TRAILERS]
+    for key, value in trailers:
+        markers += _trailer_markers(key, value)
     message = commit.message
-    if budget > 0 and ":" in message:
+    budget = MAX_TRAILERS - len(trailers)
+    if budget > 0 and _may_hold_marker_lines(message):
+        known = {(fold_key(k), plain_text(v)) for k, v in trailers}
         for key, value, number in _body_trailers(message, known):
             if budget <= 0:
                 break
             budget -= 1
             known.add((fold_key(key), plain_text(value)))
             where = f" (line {number}, outside the final trailer block)"
-            markers += _trailer_markers(key, value, f"{key}: {value}{where}")
-    for detector, pattern in _MESSAGES:
-        m = detector.match
-        assert isinstance(m, MessageMatch)
+            markers += _trailer_markers(key, value, where)
+    for detector, pattern, m in _MESSAGES:
         if m.subject_only:
             if message.startswith(m.needle):
                 subject = commit.subject.strip()[:MAX_LINE]
