@@ -973,7 +973,7 @@ def _may_hold_marker_lines(message: str) -> bool:
     if not message.isascii():
         return True
     low = message.lower()
-    for word in KEY_WORDS:  # a plain loop: a generator costs more than the searches
+    for word in KEY_WORDS:  # noqa: SIM110 (a generator costs more than the searches)
         if word in low:
             return True
     return False
