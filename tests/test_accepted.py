@@ -209,3 +209,34 @@ def test_an_orchestrator_worker_under_its_bare_name_never_accepts(repo: GitRepo)
     )
     assert accepter(repo, message, quartz, quartz) == (None, None)
     assert accepter(repo, message, quartz, ADA) == (Person(*ADA), "committer")
+
+
+def test_a_typed_accepted_by_never_outranks_the_hooks_note(repo: GitRepo) -> None:
+    from signoff.provenance.detect import detect
+    from signoff.provenance.model import ToolUse
+    from signoff.provenance.notes import build_note
+
+    message = "Change\n\nAI-Assisted: claude-code\nAccepted-by: Mallory <mallory@example.com>\n"
+    repo.commit(message, author=ADA, committer=ADA, allow_empty=True)
+    commit = read_commit(Repo.discover(repo.path), "HEAD")
+    note = build_note(
+        status="ai",
+        tools=[ToolUse("claude-code")],
+        accepted_by=Person(*ADA),
+        recorded_by="hook",
+        commit=commit.sha,
+    )
+    prov = detect(commit, signoff_notes=[note])
+    assert (prov.accepted_by, prov.accepted_by_source) == (Person(*ADA), "note")
+    assert any("Accepted-by: trailer names Mallory" in p for p in prov.problems)
+    # the same name in both: the trailer is the answer, no problem
+    agreeing = build_note(
+        status="ai",
+        tools=[ToolUse("claude-code")],
+        accepted_by=Person("Mallory", "mallory@example.com"),
+        recorded_by="hook",
+        commit=commit.sha,
+    )
+    prov = detect(commit, signoff_notes=[agreeing])
+    assert prov.accepted_by_source == "trailer"
+    assert prov.problems == ()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from signoff.git.log import Commit
+from signoff.git.log import Commit, Person
 from signoff.provenance.accepted import find_accepter
 from signoff.provenance.foreign import parse_agent_trace, parse_gitai_note
 from signoff.provenance.markers import find_markers
@@ -97,7 +97,18 @@ def detect(
             tool_list = [ToolUse("unspecified", None, sessions[0] if sessions else None)]
     accepter, source = find_accepter(commit, markers)
     if accepted_note is not None and source != "trailer":
-        # the portable Accepted-by: trailer wins; a note beats what identities imply
+        # a note (recorded by the hook at commit time) beats what identities imply
+        accepter, source = accepted_note, "note"
+    elif (
+        accepted_note is not None
+        and accepter is not None
+        and not _same_person(accepter, accepted_note)
+    ):
+        # anyone can type an Accepted-by: line, an agent included; the hook's record cannot
+        problems.append(
+            f"conflicting evidence: the Accepted-by: trailer names {accepter}, but Signoff's "
+            f"note recorded {accepted_note} at commit time; the note is used"
+        )
         accepter, source = accepted_note, "note"
     if accepter is not None and people is not None:
         accepter = people.canonical(accepter)
@@ -113,6 +124,12 @@ def detect(
         problems=tuple(problems),
         reason=reason,
     )
+
+
+def _same_person(a: Person, b: Person) -> bool:
+    if a.email and b.email:
+        return a.email.strip().lower() == b.email.strip().lower()
+    return a.name.strip().casefold() == b.name.strip().casefold()
 
 
 def _conflicts(
