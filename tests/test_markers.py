@@ -1029,6 +1029,22 @@ CASES: list[Case] = [
                 "gas-town",
                 "identity",
                 "medium",
+                "gastown/polecats/furiosa <steve@example.com>",
+            )
+        ],
+        author=("gastown/polecats/furiosa", "steve@example.com"),
+        committer=HUMAN,
+    ),
+    Case(
+        "gas-town.crew",
+        "Fix sling\n",
+        [
+            M(
+                "gas-town.crew",
+                "ai",
+                "gas-town",
+                "identity",
+                "weak",
                 "gastown/crew/max <steve@example.com>",
             )
         ],

@@ -239,11 +239,14 @@ def on_behalf_of(marker: Marker) -> str | None:
     return human.strip().strip("_").strip() or None if sep else None
 
 
-# Gas Town's orchestrated agents author as `<rig>/crew/<name>`, `<rig>/polecats/<name>`,
-# `<rig>/refinery`, `<rig>/witness` (the compound role it also exports as BD_ACTOR).
-_GAS_TOWN_ROLE = (
-    r"[\w.-]+/(?:crew|polecats)/[\w.-]+|[\w.-]+/(?:refinery|witness)|deacon/(?:boot|dogs/[\w.-]+)"
+# Gas Town's orchestrated agents author as `<rig>/polecats/<name>`, `<rig>/refinery`,
+# `<rig>/witness` (the compound role it also exports as BD_ACTOR). `<rig>/crew/<name>` is a
+# crew workspace: Gas Town's docs call it the human's own, though most crew names run agents.
+_GAS_TOWN_AGENT = (
+    r"[\w.-]+/polecats/[\w.-]+|[\w.-]+/(?:refinery|witness)|deacon/(?:boot|dogs/[\w.-]+)"
 )
+_GAS_TOWN_CREW = r"[\w.-]+/crew/[\w.-]+"
+_GAS_TOWN_ROLE = f"{_GAS_TOWN_AGENT}|{_GAS_TOWN_CREW}"
 
 DETECTORS: tuple[Detector, ...] = (
     # --- Signoff's own trailers and project policies -------------------------------------
@@ -695,7 +698,14 @@ DETECTORS: tuple[Detector, ...] = (
         tool="gas-town",
         kind="ai",
         confidence="medium",
-        match=IdentityMatch(name=_GAS_TOWN_ROLE),
+        match=IdentityMatch(name=_GAS_TOWN_AGENT),
+    ),
+    Detector(
+        id="gas-town.crew",
+        tool="gas-town",
+        kind="ai",
+        confidence="weak",
+        match=IdentityMatch(name=_GAS_TOWN_CREW),
     ),
     Detector(
         id="gas-town.role-name",
