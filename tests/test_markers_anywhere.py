@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from signoff.git import Repo
-from signoff.git.log import read_commit
+from signoff.git.log import Commit, Person, read_commit
 from signoff.provenance.detect import _merge_tools, detect
 from signoff.provenance.markers import (
     DETECTORS,
@@ -261,3 +261,38 @@ def test_every_trailer_key_passes_the_cheap_prefilter() -> None:
     for key in keys:
         plain = key.replace("(?:-id)?", "").replace("\\", "")
         assert any(word in plain for word in KEY_WORDS), key
+
+
+_INVISIBLES = st.sampled_from(
+    ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202e", "\u00ad"]
+)
+_SPACES = st.text(alphabet=" \t\u00a0\u2009", max_size=3000)
+
+
+def _body_commit(line: str) -> Commit:
+    """A commit whose marker line sits mid-message (the line scan's path; git not involved)."""
+    ada = Person("Ada Lovelace", "ada@example.com")
+    return Commit(
+        sha="0" * 40,
+        parents=(),
+        author=ada,
+        author_date="2026-01-01T00:00:00+00:00",
+        committer=ada,
+        commit_date="2026-01-01T00:00:00+00:00",
+        message=f"Change\n\nBody.\n\n{line}\n\nMore text.\n",
+        trailers=(),
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_invisible_characters_and_padding_never_change_the_answer(data: st.DataObject) -> None:
+    key = "AI-Assisted"
+    at = data.draw(st.integers(0, len(key)))
+    key = key[:at] + data.draw(_INVISIBLES) + key[at:]
+    pad1, pad2 = data.draw(_SPACES), data.draw(_SPACES)
+    line = f"{key}:{pad1}claude-code{pad2}/ claude-opus-4-5"
+    found = find_markers(_body_commit(line))
+    assert [(m.detector, m.tool, m.model) for m in found] == [
+        ("signoff.ai-assisted", "claude-code", "claude-opus-4-5")
+    ]
