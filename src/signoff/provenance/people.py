@@ -18,33 +18,38 @@ from signoff.git.repo import Repo
 
 
 class People:
-    """Canonical identities: git's mailmap first, then the registry (by any of its emails)."""
+    """Canonical identities: git's mailmap first, then the registry (by any of its emails).
+
+    Built lazily: nothing is read (no policy load, no git process) until the first accepter
+    is mapped, so an index update with no new commits costs nothing more.
+    """
 
     def __init__(
         self,
         mailmap: Mailmap | None = None,
         registry: Iterable[tuple[str, Sequence[str]]] = (),
+        *,
+        repo: Repo | None = None,
     ) -> None:
         self.mailmap = mailmap
-        self.by_email: dict[str, Person] = {}
-        for name, emails in registry:
-            for email in emails:
-                self.by_email.setdefault(email.strip().lower(), Person(name, emails[0]))
+        self._registry = list(registry)
+        self._repo = repo  # read the registry from its policy on first use
+        self._by_email: dict[str, Person] | None = None
 
     @classmethod
     def for_repo(cls, repo: Repo) -> People:
         """The repository's mailmap and the people of the policy in force (if it loads)."""
-        from signoff.errors import SignoffError
-        from signoff.policy.load import policy_in_force
+        return cls(Mailmap(repo), repo=repo)
 
-        registry: list[tuple[str, Sequence[str]]] = []
-        try:
-            policy = policy_in_force(repo, None)
-        except (SignoffError, OSError):
-            policy = None  # a broken policy is reported by the commands that judge it
-        if policy is not None:
-            registry = [(p.name, [str(e) for e in p.emails]) for p in policy.people.values()]
-        return cls(Mailmap(repo), registry)
+    @property
+    def by_email(self) -> dict[str, Person]:
+        if self._by_email is None:
+            registry = self._registry + (_registry_of(self._repo) if self._repo else [])
+            self._by_email = {}
+            for name, emails in registry:
+                for email in emails:
+                    self._by_email.setdefault(email.strip().lower(), Person(name, emails[0]))
+        return self._by_email
 
     def canonical(self, person: Person) -> Person:
         """The one identity this person is known by."""
@@ -62,3 +67,17 @@ class People:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _registry_of(repo: Repo) -> list[tuple[str, Sequence[str]]]:
+    """(name, emails) of every person in the policy in force; none when it cannot load."""
+    from signoff.errors import SignoffError
+    from signoff.policy.load import policy_in_force
+
+    try:
+        policy = policy_in_force(repo, None)
+    except (SignoffError, OSError):
+        return []  # a broken policy is reported by the commands that judge it
+    if policy is None:
+        return []
+    return [(p.name, [str(e) for e in p.emails]) for p in policy.people.values()]
