@@ -296,3 +296,17 @@ def test_invisible_characters_and_padding_never_change_the_answer(data: st.DataO
     assert [(m.detector, m.tool, m.model) for m in found] == [
         ("signoff.ai-assisted", "claude-code", "claude-opus-4-5")
     ]
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "\U0001f916 Generated with [\u0421laude Code](https://claude.com/claude-code)",  # Cyrillic C
+        "\U0001f916 Generated\u200b with [Claude Code](https://claude.com/claude-code)",
+        "\U0001f916 Generated  with\u00a0[Claude Code](https://claude.com/claude-code)",
+    ],
+)
+def test_look_alike_footers_are_folded(repo: GitRepo, footer: str) -> None:
+    found = markers_of(repo, f"Change\n\n{footer}\n")
+    assert ids(found) == [("claude-code.footer", "claude-code")]
+    assert found[0].evidence == footer.strip()  # verbatim

@@ -1198,24 +1198,33 @@ def find_markers(commit: Commit) -> list[Marker]:
             known.add((fold_key(key), plain_text(value)))
             where = f" (line {number}, outside the final trailer block)"
             markers += _trailer_markers(key, value, where)
+    # Footers and subjects are matched as a reader sees them too: a message with non-ASCII
+    # characters is folded line by line (look-alikes, invisibles, odd spacing) once.
+    seen = (
+        message
+        if message.isascii()
+        else "\n".join(plain_text(line) for line in message.split("\n"))
+    )
     for detector, pattern, m in _MESSAGES:
         if m.subject_only:
-            if message.startswith(m.needle):
-                subject = commit.subject.strip()[:MAX_LINE]
+            if seen.startswith(m.needle):
+                subject = seen.split("\n", 1)[0].strip()[:MAX_LINE]
                 found_subject = pattern.fullmatch(subject)
                 if found_subject:
                     groups = _refined(detector, found_subject, subject)
                     if groups is not None:
-                        markers.append(_marker(detector, groups, subject))
-        elif m.needle in message:
-            for line in message.splitlines():
+                        markers.append(_marker(detector, groups, commit.subject.strip()[:MAX_LINE]))
+        elif m.needle in seen:
+            originals = message.split("\n")
+            for number, line in enumerate(seen.split("\n")):
                 if m.needle not in line or len(line) > MAX_LINE:
                     continue
                 text = line.strip()
                 found_line = pattern.fullmatch(text)
                 groups = _refined(detector, found_line, text) if found_line else None
                 if groups is not None:
-                    markers.append(_marker(detector, groups, text))
+                    original = originals[number] if number < len(originals) else line
+                    markers.append(_marker(detector, groups, original.strip()))
                     break
     return _bind(markers) if markers else markers
 
