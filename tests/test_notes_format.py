@@ -283,3 +283,17 @@ def test_a_document_spread_over_lines_is_still_read() -> None:
     reading = parse_signoff_notes([blob], "a" * 40)
     assert [m.kind for m in reading.markers] == ["human", "ai"]
     assert reading.problems == []
+
+
+def test_a_five_thousand_digit_number_is_a_problem_not_a_crash() -> None:
+    huge = b"9" * 5000
+    blob = (
+        b'{"schema": "signoff/provenance/v1", "status": "ai", "tools": [{"tool": "x"}], '
+        b'"files": {"a.py": [{"start": ' + huge + b', "end": 2, "author": "ai", "tool": 0}]}}\n'
+    )
+    reading = parse_signoff_notes([blob], "a" * 40)
+    assert [m.tool for m in reading.markers] == ["x"]
+    assert reading.line_records == []
+    assert reading.problems == [
+        "Signoff note on aaaaaaaaaaaa: a range in 'a.py' is not 1-based and inclusive; ignored"
+    ]

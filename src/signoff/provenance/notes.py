@@ -135,6 +135,12 @@ except ImportError:  # pragma: no cover - other Python implementations
 MAX_PROBLEMS = 12
 
 
+def _parse_int(digits: str) -> int | float:
+    # json raises on integers past Python's digit limit, losing the whole note for one absurd
+    # number; no such number is a line number anyway, so it becomes a non-int the reader refuses.
+    return int(digits) if len(digits) <= 19 else float("inf")
+
+
 def split_documents(blob: bytes) -> tuple[list[Any], list[str]]:
     """Every JSON document in one note blob, and a sentence for each stretch that is not one.
 
@@ -149,7 +155,7 @@ def split_documents(blob: bytes) -> tuple[list[Any], list[str]]:
     if "\x00" in text or "\ufffd" in text:
         problems.append("some bytes are not UTF-8 text and were replaced")
         text = text.replace("\x00", "\ufffd")
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_int=_parse_int)
     pos, end = 0, len(text)
     line, counted = 1, 0  # line number of `pos`, counted incrementally: one pass over the text
     skipped = spans = 0
