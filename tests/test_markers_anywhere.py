@@ -310,3 +310,31 @@ def test_look_alike_footers_are_folded(repo: GitRepo, footer: str) -> None:
     found = markers_of(repo, f"Change\n\n{footer}\n")
     assert ids(found) == [("claude-code.footer", "claude-code")]
     assert found[0].evidence == footer.strip()  # verbatim
+
+
+_LINES = st.one_of(
+    st.text(max_size=200),
+    st.builds(
+        lambda k, v: f"{k}: {v}",
+        st.sampled_from(
+            ["Co-authored-by", "AI-Assisted", "Assisted-by", "Agent-Signature", "Executed-By"]
+        ),
+        st.text(max_size=200),
+    ),
+    st.sampled_from(["```", "", "_a on behalf of b_", "\U0001f916 Generated with [x](http://y)"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINES, max_size=30), st.text(max_size=80), st.text(max_size=80))
+def test_arbitrary_messages_and_identities_never_raise(
+    lines: list[str], name: str, email: str
+) -> None:
+    commit = _body_commit("\n".join(lines))
+    commit.author = Person(name, email)
+    commit.trailers = tuple(
+        (k.strip(), v.strip()) for k, _, v in (x.partition(":") for x in lines) if _ and k.strip()
+    )
+    for marker in find_markers(commit):
+        assert marker.kind in ("ai", "automation", "ambiguous", "human")
+        assert marker.confidence in ("strong", "medium", "weak")
