@@ -133,3 +133,39 @@ def test_agent_trace_versions_and_optional_tool_version() -> None:
         assert [t.tool for t in reading.tools] == ["cursor"]
     reading = parse_agent_trace(trace(sha, "v1", {"name": "cursor"}), sha)
     assert reading.problems == ["Agent Trace: record r1 has no readable version; read as 0.1.0"]
+
+
+def test_pre_release_json_logs_give_their_ai_lines(repo: GitRepo) -> None:
+    sha = repo.commit("Workflow", {"ci.yml": PY})
+    legacy = {
+        "files": {
+            "ci.yml": {
+                "file": "ci.yml",
+                "authors": [
+                    {"author": "Claude", "lines": [48, [5, 6], [14, 16]], "agent_metadata": None},
+                    {"author": "Aidan Cunniffe", "lines": [[1, 4]], "agent_metadata": None},
+                    {"author": "o3", "lines": [30], "agent_metadata": None},
+                ],
+            }
+        },
+        "schema_version": "authorship/0.0.1",
+    }
+    blob = json.dumps(legacy).encode()
+    oid = repo.git("hash-object", "-w", "--stdin", input=blob).strip()
+    repo.git("update-ref", f"refs/ai/authorship/{sha}", oid)
+    [stored] = read_gitai_notes(Repo.discover(repo.path))[sha]
+
+    reading = parse_gitai_note(stored, sha)
+    [record] = reading.line_records
+    assert record.files["ci.yml"] == (
+        LineSpan(5, 6, ToolUse("claude-code")),
+        LineSpan(14, 16, ToolUse("claude-code")),
+        LineSpan(30, 30, ToolUse("unspecified", "o3")),
+        LineSpan(48, 48, ToolUse("claude-code")),
+    )
+    assert record.counts() == (7, 0)  # the person's entry is inferred: not human lines
+    assert [(m.detector, m.confidence, m.tool) for m in reading.markers] == [
+        ("git-ai.pre-release-log", "medium", "claude-code"),
+        ("git-ai.pre-release-log", "medium", "unspecified"),
+    ]
+    assert len(reading.problems) == 1

@@ -23,7 +23,7 @@ from typing import Any, TypeAlias
 
 from signoff.git.notes import cat_blobs, read_notes, read_ref_blobs
 from signoff.git.repo import Repo
-from signoff.provenance.markers import normalize_tool
+from signoff.provenance.markers import TOOL_ALIASES, normalize_tool
 from signoff.provenance.model import (
     Confidence,
     Kind,
@@ -69,6 +69,7 @@ FOREIGN_TOOLS: dict[str, str] = {
     "amp": "amp",
 }
 _NO_NAME = frozenset(("", "unknown", "none", "null"))
+_KNOWN_TOOLS = frozenset(TOOL_ALIASES.values()) | frozenset(FOREIGN_TOOLS.values())
 # Git AI's own test presets (`mock_ai`, `mock_known_human` in its preset table, `test-agent`
 # in its integration tests): a note naming only these comes from running Git AI's test suite
 # or a demo, and is no evidence that an AI tool wrote anything.
@@ -352,7 +353,7 @@ def parse_gitai_note(blob: bytes, commit: str) -> NoteReading:
     divider = next((i for i, line in enumerate(lines) if line == "---"), None)
     if divider is None:
         if text.strip().startswith("{"):
-            _describe_json_only(text, problems)
+            _describe_json_only(text, reading, problems)
             reading.problems = problems.done()
             return reading
         if not text.strip():
@@ -540,12 +541,15 @@ def _gitai_metadata(text: str, commit: str, problems: _Problems) -> dict[str, An
     return metadata
 
 
-def _describe_json_only(text: str, problems: _Problems) -> None:
+def _describe_json_only(text: str, reading: NoteReading, problems: _Problems) -> None:
     """A note that is one JSON document: pre-release Git AI logs, or not Git AI at all."""
     value, error = _load_json(text)
     metadata = _as_dict(value) if error is None else None
     schema = metadata.get("schema_version") if metadata else None
-    if isinstance(schema, str) and schema.startswith("authorship/"):
+    files = _as_dict(metadata.get("files")) if metadata else None
+    if metadata is not None and files is not None and schema in (None, "authorship/0.0.1"):
+        _read_prerelease(files, reading, problems)
+    elif isinstance(schema, str) and schema.startswith("authorship/"):
         problems.add(
             f"a pre-release JSON authorship log ({_short(schema)}); these were stored under "
             f"refs/ai/authorship before Git AI 1.0 and Git AI itself no longer reads them; "
@@ -553,6 +557,74 @@ def _describe_json_only(text: str, problems: _Problems) -> None:
         )
     else:
         problems.add("not a Git AI authorship log: no '---' divider between lines and metadata")
+
+
+_MODEL_NAME = re.compile(r"(?:gpt|o\d|claude|gemini|sonnet|opus|haiku)[\w.-]{0,40}", re.IGNORECASE)
+
+
+def _prerelease_author(name: str) -> ToolUse | None:
+    """The tool behind a pre-release log's `author` name, or None for a person's name."""
+    raw = name.strip()
+    tool = FOREIGN_TOOLS.get(raw.lower()) or normalize_tool(raw)
+    if tool in _KNOWN_TOOLS:
+        return ToolUse(tool)
+    if _MODEL_NAME.fullmatch(raw):
+        return ToolUse(UNSPECIFIED, normalize_model(raw))
+    return None
+
+
+def _read_prerelease(files: dict[str, Any], reading: NoteReading, problems: _Problems) -> None:
+    """The first pre-release layout (authorship/0.0.1 or unversioned, Git AI before 1.0):
+    `files -> {path: {authors: [{author, lines: [n | [a, b]]}]}}`.
+
+    An author that names a tool or a model (`Claude`, `Cursor`, `o3`) gives AI lines; other
+    authors are people, but Git AI inferred those entries by diffing between checkpoints
+    rather than observing them, so they are not counted as human lines.
+    """
+    claims: list[_Claim] = []
+    names: dict[ToolUse, str] = {}
+    for path, entry in files.items():
+        authors = (_as_dict(entry) or {}).get("authors")
+        if not isinstance(authors, list):
+            problems.add(f"file {_short(path)!r} has no authors list; skipped")
+            continue
+        for author in authors:
+            record = _as_dict(author) or {}
+            name = _as_str(record.get("author"))
+            use = _prerelease_author(name) if name else None
+            if use is None:
+                continue
+            names.setdefault(use, name or "")
+            lines = record.get("lines")
+            for item in lines if isinstance(lines, list) else []:
+                pair = item if isinstance(item, list) and len(item) == 2 else [item, item]
+                start, end = _line_number(pair[0]), _line_number(pair[1])
+                if start is None or end is None or _check_range(start, end):
+                    problems.add(
+                        f"file {_short(path)!r}: {_short(str(item), 30)} is not a line range"
+                    )
+                    continue
+                claims.append(_Claim(path, start, end, (0, len(claims)), use))
+    resolved, _ = _resolve(claims)
+    for use, (n, paths) in _line_counts(resolved).items():
+        reading.markers.append(
+            _gitai_marker(
+                "git-ai.pre-release-log",
+                "ai",
+                "medium",
+                use,
+                f"pre-release Git AI authorship log: {_plural(n, 'line')} in "
+                f"{_plural(len(paths), 'file')} by {names[use]}",
+            )
+        )
+        reading.tools.append(use)
+    if resolved:
+        reading.line_records.append(LineRecord("git-ai", resolved))
+    problems.add(
+        "a pre-release JSON authorship log (refs/ai/authorship before Git AI 1.0): AI lines "
+        "are read from author names that name a tool or model; its other entries were "
+        "inferred, not observed, and do not count as human lines"
+    )
 
 
 # -- Agent Trace -------------------------------------------------------------------------
