@@ -931,6 +931,48 @@ CASES: list[Case] = [
         ],
     ),
     Case(
+        "warp.identity",
+        "Fix\n\nCo-Authored-By: Warp <agent@warp.dev>\n",
+        [
+            M(
+                "warp.identity",
+                "ai",
+                "warp",
+                "trailer",
+                "medium",
+                "Co-Authored-By: Warp <agent@warp.dev>",
+            )
+        ],
+    ),
+    Case(
+        "goose.identity",
+        "Fix\n\nCo-Authored-By: goose <goose@block.xyz>\n",
+        [
+            M(
+                "goose.identity",
+                "ai",
+                "goose",
+                "trailer",
+                "medium",
+                "Co-Authored-By: goose <goose@block.xyz>",
+            )
+        ],
+    ),
+    Case(
+        "augment.identity",
+        "Fix\n\nCo-Authored-By: Augment Agent <agent@augmentcode.com>\n",
+        [
+            M(
+                "augment.identity",
+                "ai",
+                "augment",
+                "trailer",
+                "medium",
+                "Co-Authored-By: Augment Agent <agent@augmentcode.com>",
+            )
+        ],
+    ),
+    Case(
         "sweep.bot",
         "Sweep: add tests\n",
         [

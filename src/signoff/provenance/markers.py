@@ -151,6 +151,10 @@ TOOL_ALIASES: dict[str, str] = {
     "windsurf": "windsurf",
     "junie": "junie",
     "sweep": "sweep",
+    "warp": "warp",
+    "goose": "goose",
+    "augment": "augment",
+    "augment-code": "augment",
 }
 
 
@@ -637,6 +641,29 @@ DETECTORS: tuple[Detector, ...] = (
         kind="ai",
         confidence="medium",
         match=IdentityMatch(email=r"junie@jetbrains\.com"),
+    ),
+    # Co-author identities agents are told to use (project instructions across many public
+    # repositories), not confirmed as the tools' own defaults: medium.
+    Detector(
+        id="warp.identity",
+        tool="warp",
+        kind="ai",
+        confidence="medium",
+        match=IdentityMatch(email=r"(?:oz-)?agent@warp\.dev"),
+    ),
+    Detector(
+        id="goose.identity",
+        tool="goose",
+        kind="ai",
+        confidence="medium",
+        match=IdentityMatch(email=r"goose(?:-agent)?@block\.xyz"),
+    ),
+    Detector(
+        id="augment.identity",
+        tool="augment",
+        kind="ai",
+        confidence="medium",
+        match=IdentityMatch(email=r"(?:agent|augment|ai)@augmentcode\.com"),
     ),
     Detector(
         id="sweep.bot",
