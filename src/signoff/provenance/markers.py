@@ -897,6 +897,7 @@ def fold_key(key: str) -> str:
 # `MAX_TRAILERS` trailer lines are read (a real message has a handful).
 MAX_VALUE = 512
 MAX_IDENTITY = 256
+_IDENTITY_INPUT = 4096  # raw characters kept before folding (whitespace padding included)
 MAX_TRAILERS = 1000
 MAX_LINE = 1000  # message lines longer than this are prose, never a footer
 
@@ -1046,7 +1047,7 @@ def _classify(name: str, email: str) -> Classified:
 
 def classify_identity(person: Person) -> Detector | None:
     """The detector that recognises this person as a tool, a bot or a decorated human."""
-    found = _classify(person.name, person.email)
+    found = _classify(person.name[:_IDENTITY_INPUT], person.email[:_IDENTITY_INPUT])
     return found[0][0] if found else None
 
 
@@ -1113,7 +1114,9 @@ def _marker(
 
 
 def _identity_marker(person: Person, role: Role, evidence: str | None = None) -> Marker | None:
-    for detector, groups in _classify(person.name, person.email):
+    # cut before the memoised classification, so hostile megabyte names cannot fill the cache
+    name, email = person.name[:_IDENTITY_INPUT], person.email[:_IDENTITY_INPUT]
+    for detector, groups in _classify(name, email):
         assert isinstance(detector.match, IdentityMatch)
         if role not in detector.match.roles:
             continue
@@ -1142,6 +1145,8 @@ def _trailer_markers(key: str, value: str, where: str = "") -> list[Marker]:
 
     The evidence is the line as written, followed by `where` it was found.
     """
+    if len(key) > 64:
+        return []  # no key of the table is this long; and memoised folding stays small
     folded = fold_key(key)
     out: list[Marker] = []
     if folded in IDENTITY_KEYS:
