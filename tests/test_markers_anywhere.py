@@ -338,3 +338,29 @@ def test_arbitrary_messages_and_identities_never_raise(
     for marker in find_markers(commit):
         assert marker.kind in ("ai", "automation", "ambiguous", "human")
         assert marker.confidence in ("strong", "medium", "weak")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "Agent-Signature: codex-unknown-model-unknown-reasoning on behalf of ada",
+            ("codex", None),
+        ),
+        (
+            "Agent-Signature: claude-code-claude-opus-4-8-high on behalf of ada",
+            ("claude-code", "claude-opus-4-8"),
+        ),
+        ("Agent-Signature: mystery-x1-high on behalf of ada", ("mystery", "x1")),
+        (
+            "_Claude Opus 4.7 (beads/investigator) on behalf of ada_",
+            ("claude-code", "claude-opus-4-7"),
+        ),
+        ("_mystery-x1-high on behalf of ada_", None),  # the italic form must name a known tool
+        ("_emphasis on behalf of the team_", None),
+    ],
+)
+def test_agent_signature_forms(line: str, expected: tuple[str, str | None] | None) -> None:
+    found = find_markers(_body_commit(line))
+    got = [(m.tool, m.model) for m in found]
+    assert got == ([expected] if expected else [])
