@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean system-deps
+.PHONY: demo test lint bench clean system-deps tools release
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,19 +20,44 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check src tests bench
 	$(PY) -m mypy
 
-# What the tests need beyond Python: Debian's chromium (the audit report is opened in a real
-# headless browser). Installed when missing and we may; otherwise those tests say why they skip.
+# What the tests need beyond Python, from Debian: chromium (the audit report is opened in a real
+# headless browser), shellcheck (actionlint checks the workflows' shell with it) and npm (for
+# `make tools`). Installed when missing and we may; otherwise those tests say why they skip
+# (and fail in CI).
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
-	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	      apt-get update -qq && apt-get install -y -qq chromium; \
-	    else echo "note: chromium is missing and cannot be installed here; browser tests will skip"; fi; }
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="chromium"; \
+	command -v shellcheck >/dev/null 2>&1 || missing="$$missing shellcheck"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq $$missing; \
+	  else echo "note: missing $$missing and cannot install here; the tests that need them skip"; fi; \
+	fi
 
-test: $(STAMP) system-deps lint
+# Tools published on npm (the SARIF multitool ships a self-contained binary): pinned by
+# tools/package-lock.json, installed without running package scripts.
+TOOLS_STAMP := tools/node_modules/.installed
+$(TOOLS_STAMP): tools/package.json tools/package-lock.json
+	cd tools && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	chmod u+x tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
+	touch $(TOOLS_STAMP)
+
+tools: system-deps $(TOOLS_STAMP)
+
+test: $(STAMP) tools lint
 	$(PY) -m pytest -n 2 -q
 
 bench: $(STAMP)
 	$(PY) bench/run.py
 
+# A release: sdist and wheel in dist/, checked by twine and pyroma (see RELEASING.md).
+release: $(STAMP)
+	rm -rf dist
+	$(PY) -m build --sdist --wheel --outdir dist .
+	$(PY) -m twine check --strict dist/*
+	$(VENV)/bin/pyroma --min 10 dist/*.tar.gz
+	@echo "built: $$(ls dist)"; echo "next: git tag -s v$$($(PY) -c 'import signoff; print(signoff.__version__)') && git push origin --tags"
+
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache tools/node_modules

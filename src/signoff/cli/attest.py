@@ -53,6 +53,12 @@ def attest_command(
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Write the envelopes here (JSON Lines) instead of stdout."
     ),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="The envelopes are JSON Lines either way; with --out, print a versioned JSON "
+        "summary instead of a sentence.",
+    ),
 ) -> None:
     """Sign one in-toto provenance Statement per change, as DSSE envelopes (JSON Lines)."""
     from signoff.audit.attest import attest
@@ -65,8 +71,20 @@ def attest_command(
     if out is None:
         sys.stdout.write(text)
         return
-    out.write_text(text)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(out)
+    if as_json:
+        emit_json("attest-provenance", {"file": str(out), "attestations": len(envelopes)})
+        return
     console.print(f"{len(envelopes)} attestations written to {escape(str(out))}")
+
+
+WANTED = "pass the JSON Lines file `signoff attest-provenance` writes"
+
+
+def _envelope_shaped(entry: object) -> bool:
+    return isinstance(entry, dict) and {"payloadType", "payload", "signatures"} <= entry.keys()
 
 
 def verify_command(
@@ -90,10 +108,16 @@ def verify_command(
         key = default_key_dir(open_repo(repo)) / PUBLIC_NAME
     public = load_public_key(key)
     try:
-        text = file.read_text()
+        text = file.read_bytes().decode("utf-8")
     except OSError as exc:
         raise SignoffError(f"cannot read {file}: {exc.strerror}") from None
-    verdicts = verify(None if offline_only else r, read_envelopes(text), public)
+    except UnicodeDecodeError:
+        raise SignoffError(f"{file}: not UTF-8 text, so not an attestation file", WANTED) from None
+    envelopes = read_envelopes(text)
+    if not any(_envelope_shaped(e) for _, e in envelopes):
+        # nothing here was ever an attestation: a wrong file (exit 2), not a failed check (1)
+        raise SignoffError(f"{file}: not an attestation file (it holds no DSSE envelope)", WANTED)
+    verdicts = verify(None if offline_only else r, envelopes, public)
     failed = [v for v in verdicts if not v.ok]
     if as_json:
         emit_json(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from enum import Enum
@@ -44,6 +45,9 @@ def check_command(
     markdown_out: Path | None = typer.Option(
         None, "--markdown", help="Also write the PR comment (markdown) to this file."
     ),
+    codequality_out: Path | None = typer.Option(
+        None, "--codequality", help="Also write a GitLab code quality report (JSON) to this file."
+    ),
     scan: bool = typer.Option(True, "--scan/--no-scan", help="Run scanners on AI-authored lines."),
     scanner: list[str] = typer.Option([], "--scanner", help="Scanners to run (repeatable)."),
     record: bool = typer.Option(
@@ -56,7 +60,7 @@ def check_command(
 ) -> None:
     """Judge a change against the acceptance bar its tier demands: pass (0) or blocked (1)."""
     from signoff.gate.check import GateOptions, check
-    from signoff.gate.report import markdown, sarif, text
+    from signoff.gate.report import codequality, markdown, sarif, text
     from signoff.report.sarif import dumps
     from signoff.review.forge import github_event_review, load_forge_review
 
@@ -90,6 +94,8 @@ def check_command(
         _write(sarif_out, rendered[Format.sarif]())
     if markdown_out:
         _write(markdown_out, rendered[Format.markdown]())
+    if codequality_out:
+        _write(codequality_out, json.dumps(codequality(result), indent=2, ensure_ascii=False))
     body = rendered[fmt]()
     if output:
         _write(output, body)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import NoReturn
 
 EXPLAIN_OPTIONS = {
     "repo": ("--repo", "-C"),
@@ -21,8 +22,15 @@ EXPLAIN_OPTIONS = {
 }
 
 
+class _Quiet(argparse.ArgumentParser):
+    """A parser that never prints: anything it cannot parse goes to the full CLI, which says why."""
+
+    def error(self, message: str) -> NoReturn:
+        raise argparse.ArgumentError(None, message)
+
+
 def _explain_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="signoff explain", add_help=False, exit_on_error=False)
+    parser = _Quiet(prog="signoff explain", add_help=False, exit_on_error=False)
     parser.add_argument("target")
     parser.add_argument(*EXPLAIN_OPTIONS["repo"], dest="repo", default=".")
     parser.add_argument(*EXPLAIN_OPTIONS["as_json"], dest="as_json", action="store_true")

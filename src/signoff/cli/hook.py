@@ -21,7 +21,8 @@ hook_app = typer.Typer(
     no_args_is_help=True,
 )
 
-AI_HELP = "Declare the change AI-assisted by TOOL[/MODEL] (overrides detection)."
+# `\[` keeps rich from reading "[/MODEL]" as a closing markup tag (help text is rich markup).
+AI_HELP = "Declare the change AI-assisted by TOOL\\[/MODEL] (overrides detection)."
 HUMAN_HELP = "Declare the change written without AI (records a human note)."
 JSON_HELP = "Print what the hook did as a JSON document."
 

@@ -57,10 +57,9 @@ CODEOWNERS_PLACES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gi
 
 def draft_policy(repo: Any, *, force: bool) -> dict[str, Any]:
     """Write signoff.yaml drafted from the repository's CODEOWNERS file (atomically)."""
-    import os
-
     from signoff.errors import SignoffError
     from signoff.policy import POLICY_FILE, draft_from_codeowners
+    from signoff.schemas import schema_text
 
     source = next((p for p in CODEOWNERS_PLACES if (repo.root / p).is_file()), None)
     if source is None:
@@ -76,11 +75,33 @@ def draft_policy(repo: Any, *, force: bool) -> dict[str, Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise SignoffError(f"{source} is not UTF-8", "save it as UTF-8 and run again") from None
-    draft = draft_from_codeowners(text, source)
+    # Editors validate and complete signoff.yaml against the schema this line names; the file
+    # is written into the repository, so the line resolves offline and at this version.
+    schema_file = repo.root / POLICY_SCHEMA_PATH
+    _write_atomic(schema_file, schema_text("signoff-policy"))
+    draft = f"# yaml-language-server: $schema={POLICY_SCHEMA_PATH}\n" + draft_from_codeowners(
+        text, source
+    )
+    _write_atomic(target, draft)
+    return {
+        "source": source,
+        "written": str(target),
+        "schema": str(schema_file),
+        "next": "signoff policy check",
+    }
+
+
+# Where `init --from-codeowners` puts the policy's JSON Schema, relative to signoff.yaml.
+POLICY_SCHEMA_PATH = ".signoff/schemas/signoff-policy-v1.json"
+
+
+def _write_atomic(target: Any, text: str) -> None:
+    import os
+
+    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(draft, encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, target)
-    return {"source": source, "written": str(target), "next": "signoff policy check"}
 
 
 def render(report: dict[str, Any]) -> None:
@@ -92,6 +113,7 @@ def render(report: dict[str, Any]) -> None:
             f"drafted {escape(pol['written'])} from {escape(pol['source'])}: every workflow needs "
             "one named accountable before it ships; run `signoff policy check`"
         )
+        console.print(f"editors validate it against {escape(pol['schema'])}")
     console.print(
         f"[bold]{'Removed from' if removing else 'Set up'}[/] {escape(rec['repository'])}"
     )

@@ -167,11 +167,29 @@ def render(report: CheckReport) -> None:
 
 
 def schema_command(
+    name: str = typer.Argument(
+        "signoff-policy",
+        help="Which schema: signoff-policy (signoff.yaml), signoff-exception, signoff-incident, "
+        "or a command's --json document such as check or explain (see --list).",
+    ),
     exception: bool = typer.Option(
-        False, "--exception", help="The schema of .signoff/exceptions/*.yaml files instead."
+        False, "--exception", help="Same as NAME signoff-exception (.signoff/exceptions/*.yaml)."
+    ),
+    list_names: bool = typer.Option(False, "--list", help="List the schema names."),
+    as_json: bool = typer.Option(
+        False, "--json", help="With --list: the names as a versioned JSON document."
     ),
 ) -> None:
-    """Print the JSON Schema of signoff.yaml (for editors and CI validation)."""
-    from signoff.policy import json_schema_text
+    """Print a JSON Schema shipped with Signoff (default: signoff.yaml's, for editors and CI)."""
+    from signoff.schemas import schema_names, schema_text
 
-    typer.echo(json_schema_text("exception" if exception else "policy"), nl=False)
+    if list_names:
+        names = schema_names()
+        if as_json:
+            from signoff.cli.output import emit_json
+
+            emit_json("schema-list", {"schemas": names})
+        else:
+            typer.echo("\n".join(names))
+        return
+    typer.echo(schema_text("signoff-exception" if exception else name), nl=False)

@@ -546,6 +546,7 @@ class _Context:
                     start_line=finding.start_line,
                     end_line=finding.end_line,
                     workflow=self.workflow_id(finding.path),
+                    scan=finding,
                     fix=(
                         f"see {finding.help_uri}"
                         if finding.help_uri

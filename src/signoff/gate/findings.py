@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from signoff.scan.model import ScanFinding
 
 Severity = Literal["block", "warn", "note"]
 
@@ -132,6 +135,7 @@ class GateFinding:
     fix: str = ""
     exception: str | None = None  # the approved exception that covers it (then it does not block)
     help: str = ""
+    scan: ScanFinding | None = None  # the scanner finding behind a `scan.finding`, for SARIF
 
     @property
     def blocks(self) -> bool:

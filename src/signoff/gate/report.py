@@ -14,9 +14,19 @@ from signoff.gate.changeset import AddedLine
 from signoff.gate.check import CheckResult
 from signoff.gate.findings import GATE_RULES, GateFinding
 from signoff.layout import POLICY_FILE
-from signoff.report.sarif import RuleDescriptor, SarifFinding, sarif_log
+from signoff.report.sarif import (
+    HOMEPAGE,
+    RuleDescriptor,
+    SarifFinding,
+    pascal,
+    sarif_log,
+    scan_result,
+    scan_rule,
+)
 
 LEVEL = {"block": "error", "warn": "warning", "note": "note"}
+# First line of the PR comment: CI finds and updates its own comment by it, never another's.
+COMMENT_MARKER = "<!-- signoff:check -->"
 ICON = {"block": "⛔", "warn": "⚠️", "note": "ℹ️"}
 
 # The patterns AI-generated code most often gets wrong, by what a reviewer should look for.
@@ -33,34 +43,89 @@ SECURITY_CHECKLIST = (
 
 
 def sarif(result: CheckResult, *, category: str = "signoff") -> dict[str, Any]:
-    """SARIF 2.1.0 with one rule descriptor per gate rule, exceptions as suppressions."""
-    rules = [
-        RuleDescriptor(
-            id=rule,
-            name=rule,
-            short_description=title,
-            full_description=title,
-            help_text=fix,
-            help_markdown=f"**{title}**\n\n{fix}",
-            level=LEVEL[severity],
-            tags=("signoff", rule.split(".")[0]),
+    """SARIF 2.1.0: one rule per gate rule and per scanner rule, exceptions as suppressions.
+
+    A scanner finding is reported under its scanner's rule (`bandit/B602`), with that rule's
+    help, severity and `security` tag, so code scanning shows it as a security alert that can be
+    dismissed per rule; the gate's own rules carry their fix as help text.
+    """
+    rules = [gate_rule(rule) for rule in GATE_RULES]
+    findings = []
+    for f in result.findings:
+        suppression = f"approved exception {f.exception}" if f.exception else None
+        if f.scan is not None:
+            rules.append(scan_rule(f.scan))
+            findings.append(scan_result(f.scan, LEVEL[f.severity], suppression))
+            continue
+        findings.append(
+            SarifFinding(
+                rule_id=f.rule,
+                level=LEVEL[f.severity],
+                message=f.message + (f" Fix: {f.fix}" if f.fix else ""),
+                path=f.path or (result.policy_file or POLICY_FILE),
+                start_line=f.start_line,
+                end_line=f.end_line,
+                fingerprint=f.fingerprint,
+                suppression=suppression,
+            )
         )
-        for rule, (severity, title, fix) in GATE_RULES.items()
+    notes = [
+        f"scanner {name} did not run: {status.get('error') or 'not installed'}"
+        for name, status in ((result.scan or {}).get("scanners") or {}).items()
+        if isinstance(status, dict)
+        and not (status.get("available") and status.get("ran") and not status.get("error"))
     ]
-    findings = [
-        SarifFinding(
-            rule_id=f.rule,
-            level=LEVEL[f.severity],
-            message=f.message + (f" Fix: {f.fix}" if f.fix else ""),
-            path=f.path or (result.policy_file or POLICY_FILE),
-            start_line=f.start_line,
-            end_line=f.end_line,
-            fingerprint=f.fingerprint,
-            suppression=(f"approved exception {f.exception}" if f.exception else None),
+    return sarif_log(findings, rules, category=category, notifications=notes)
+
+
+def gate_rule(rule: str) -> RuleDescriptor:
+    """The descriptor of one gate rule, from the catalogue `docs/gate.md` documents."""
+    severity, title, fix = GATE_RULES[rule]
+    return RuleDescriptor(
+        id=rule,
+        name=pascal(rule),
+        short_description=title,
+        full_description=f"{title}. Signoff's gate rule {rule}; see docs/gate.md.",
+        help_text=fix,
+        help_markdown=f"**{title}**\n\n{fix}",
+        help_uri=f"{HOMEPAGE}/docs/gate#{rule.replace('.', '')}",
+        level=LEVEL[severity],
+        tags=("signoff", rule.split(".")[0]),
+    )
+
+
+# GitLab code quality severities (info, minor, major, critical, blocker) by gate severity.
+CODE_QUALITY_SEVERITY = {"block": "blocker", "warn": "major", "note": "info"}
+
+
+def codequality(result: CheckResult) -> list[dict[str, Any]]:
+    """GitLab's code quality report (a Code Climate issue list), shown in the merge request.
+
+    Every finding needs a path and a line there: one about the change as a whole points at
+    the policy file's first line.
+    """
+    out = []
+    for f in result.findings:
+        severity = "info" if f.exception else CODE_QUALITY_SEVERITY[f.severity]
+        check = f.scan.qualified_rule if f.scan is not None else f.rule
+        out.append(
+            {
+                "type": "issue",
+                "check_name": check,
+                "description": f"{f.message}"
+                + (f" (approved exception {f.exception})" if f.exception else ""),
+                "categories": ["Security"] if f.scan is not None else ["Style"],
+                "severity": severity,
+                "fingerprint": f.scan.fingerprint
+                if f.scan and f.scan.fingerprint
+                else f.fingerprint,
+                "location": {
+                    "path": f.path or (result.policy_file or POLICY_FILE),
+                    "lines": {"begin": f.start_line or 1, "end": f.end_line or f.start_line or 1},
+                },
+            }
         )
-        for f in result.findings
-    ]
-    return sarif_log(findings, rules, category=category)
+    return out
 
 
 def _hunks(rows: Sequence[AddedLine]) -> list[tuple[int, int, str]]:
@@ -83,7 +148,7 @@ def markdown(result: CheckResult) -> str:
     cs = result.changeset
     blocking = [f for f in result.findings if f.blocks]
     head = "### ⛔ Signoff: blocked" if blocking else "### ✅ Signoff: pass"
-    lines = [head, ""]
+    lines = [COMMENT_MARKER, head, ""]
     ai = len(cs.ai_commits)
     lines.append(
         f"{len(cs.commits)} commit(s), {ai} AI-assisted; policy "

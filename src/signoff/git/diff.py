@@ -1,4 +1,10 @@
-"""Added lines of a diff, parsed from one `git diff -U0` stream."""
+"""Added lines of a diff: paths from `git diff -z --raw`, line numbers from `git diff -U0`.
+
+Paths are never parsed out of the patch text: git appends a tab to a `+++ b/a b` line whose
+path has a space and C-quotes paths with tabs, quotes or backslashes, so a patch line cannot say
+where a path ends. The `-z` listing gives each path verbatim; the patch's `diff --git` headers are
+matched to it by quoting the listed paths the way git does.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,17 @@ from dataclasses import dataclass, field
 from signoff.git.repo import Repo
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+# Options that keep both outputs in the same shape whatever the user's configuration says.
+_STABLE = (
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-relative",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+    "-M",
+)
+_C_ESCAPES = {7: b"\\a", 8: b"\\b", 9: b"\\t", 10: b"\\n", 11: b"\\v", 12: b"\\f", 13: b"\\r"}
 
 
 @dataclass(slots=True)
@@ -26,74 +43,87 @@ class FileDiff:
         return len(self.added)
 
 
-def _unquote(raw: bytes) -> str:
-    text = raw.decode("utf-8", "replace")
-    if text.startswith('"') and text.endswith('"'):
-        # git C-quotes unusual paths; decode the octal escapes back to UTF-8
-        body = text[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
-        return body.encode("latin-1", "replace").decode("utf-8", "replace")
-    return text
+def quote_path(raw: bytes) -> bytes:
+    """A path as git writes it in a patch header with core.quotePath=false (C-quoted if needed)."""
+    out = bytearray()
+    quoted = False
+    for byte in raw:
+        if byte in (0x22, 0x5C):  # " and \
+            out += b"\\" + bytes([byte])
+            quoted = True
+        elif byte < 0x20 or byte == 0x7F:
+            out += _C_ESCAPES.get(byte, b"\\%03o" % byte)
+            quoted = True
+        else:
+            out.append(byte)
+    return b'"' + bytes(out) + b'"' if quoted else bytes(out)
+
+
+def _listing(repo: Repo, args: Sequence[str]) -> list[tuple[str, bytes, bytes]]:
+    """(status letter, old path, new path) per file from `git diff -z --raw`."""
+    out = repo.run("-c", "core.quotePath=false", "diff", "-z", "--raw", *_STABLE, *args)
+    fields = out.split(b"\0")
+    entries: list[tuple[str, bytes, bytes]] = []
+    i = 0
+    while i < len(fields) - 1:
+        meta = fields[i]
+        if not meta.startswith(b":"):
+            i += 1
+            continue
+        status = meta.split(b" ")[-1][:1].decode("ascii", "replace")
+        if status in ("R", "C"):
+            old, new = fields[i + 1], fields[i + 2]
+            i += 3
+        else:
+            old = new = fields[i + 1]
+            i += 2
+        entries.append((status, old, new))
+    return entries
 
 
 def diff_added_lines(repo: Repo, args: Sequence[str]) -> list[FileDiff]:
     """Parse `git diff -U0 <args>` into added lines per file (renames followed)."""
-    out = repo.run(
-        "-c",
-        "core.quotePath=false",
-        "diff",
-        "-U0",
-        "-M",
-        "--no-color",
-        "--no-ext-diff",
-        "--no-textconv",
-        *args,
-    )
-    files: list[FileDiff] = []
+    entries = [e for e in _listing(repo, args) if e[0] != "U"]  # unmerged: no patch to read
+    files = [
+        FileDiff(
+            path=new.decode("utf-8", "replace"),
+            old_path=old.decode("utf-8", "replace") if status in ("R", "C") else None,
+            deleted=status == "D",
+        )
+        for status, old, new in entries
+    ]
+    headers = [
+        b"diff --git " + quote_path(b"a/" + old) + b" " + quote_path(b"b/" + new)
+        for _, old, new in entries
+    ]
+    out = repo.run("-c", "core.quotePath=false", "diff", "-U0", *_STABLE, *args)
     current: FileDiff | None = None
+    at = 0  # the listing and the patch come in the same order; a type change has two sections
     line_no = 0
+    in_header = False
     for raw in out.split(b"\n"):
         if raw.startswith(b"diff --git "):
-            # fallback for diffs without ---/+++ lines (mode changes): the b/ side of the header
-            header = raw[11:].decode("utf-8", "replace")
-            current = FileDiff(path=header.split(" b/", 1)[1] if " b/" in header else "")
-            files.append(current)
+            current = None
+            for j in range(at, len(headers)):
+                if headers[j] == raw:
+                    at, current = j, files[j]
+                    break
+            in_header = True
             continue
         if current is None:
             continue
-        if raw.startswith(b"+++ "):
-            target = raw[4:]
-            if target != b"/dev/null":
-                current.path = _unquote(target)[2:]
-            continue
-        if raw.startswith(b"--- "):
-            source = raw[4:]
-            if source != b"/dev/null":
-                current.old_path = _unquote(source)[2:]
-            continue
-        if raw.startswith(b"rename to "):
-            current.path = _unquote(raw[10:])
-            continue
-        if raw.startswith(b"rename from "):
-            current.old_path = _unquote(raw[12:])
-            continue
-        if raw.startswith(b"deleted file mode"):
-            current.deleted = True
-            continue
-        if raw.startswith(b"Binary files "):
-            current.binary = True
-            # "Binary files a/x and b/y differ"
-            tail = raw.rsplit(b" and ", 1)[-1].removesuffix(b" differ")
-            if tail != b"/dev/null" and not current.path:
-                current.path = _unquote(tail)[2:]
-            continue
+        if in_header:
+            if raw.startswith(b"Binary files ") or raw == b"GIT binary patch":
+                current.binary = True
+                continue
+            if not raw.startswith(b"@@"):
+                continue
+            in_header = False
         m = _HUNK.match(raw)
         if m:
             line_no = int(m.group(1))
             continue
-        if raw.startswith(b"+") and not raw.startswith(b"+++"):
+        if raw.startswith(b"+"):
             current.added[line_no] = raw[1:].decode("utf-8", "replace")
             line_no += 1
-    for f in files:
-        if not f.path and f.old_path:
-            f.path = f.old_path
-    return [f for f in files if f.path]
+    return files

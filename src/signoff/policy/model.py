@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from signoff.policy.patterns import PatternProblem, check_pattern
+from signoff.policy.patterns import MAX_PATTERN_LENGTH, PatternProblem, check_pattern
 
 POLICY_SCHEMA = "signoff/policy/v1"
 EXCEPTION_SCHEMA = "signoff/exception/v1"
@@ -85,6 +85,11 @@ Id = Annotated[
 Ref = Annotated[
     str, Field(min_length=1, max_length=128, description="The id of a person (or team, or tool).")
 ]
+# What `pattern_problem` rejects, as a JSON Schema pattern (ECMA-262), so an editor flags in
+# signoff.yaml what the loader would: no leading '!' or whitespace, no trailing whitespace, no
+# '[', ']', backslash, control character or '//', not only slashes. tests/test_policy_schema.py
+# runs both on the same bad files.
+PATH_PATTERN_SCHEMA = r"^(?![\s!])(?!/*$)(?!.*\s$)(?!.*//)[^\[\]\\\u0000-\u001f\u007f]+$"
 PathPattern = Annotated[
     str,
     AfterValidator(_pattern),
@@ -92,12 +97,16 @@ PathPattern = Annotated[
         min_length=1,
         description="A CODEOWNERS path pattern (GitHub semantics: docs/* is not recursive; "
         "no '!' or '[...]').",
+        json_schema_extra={"pattern": PATH_PATTERN_SCHEMA, "maxLength": MAX_PATTERN_LENGTH},
     ),
 ]
 Duration = Annotated[
     str,
     AfterValidator(_duration),
-    Field(description="A response time such as 15m, 4h or 2d."),
+    Field(
+        description="A response time such as 15m, 4h or 2d.",
+        json_schema_extra={"pattern": _DURATION.pattern},
+    ),
 ]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)]
 

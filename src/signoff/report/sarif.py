@@ -11,8 +11,9 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +26,10 @@ SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
 LEVELS = ("error", "warning", "note", "none")
-FINGERPRINT_KEY = "signoff/v1"
+# The key code scanning matches alerts on across pushes; the upload action fills it in from the
+# file's text when a result has none. Signoff's fingerprints survive line shifts, so it sends them.
+FINGERPRINT_KEY = "primaryLocationLineHash"
+HOMEPAGE = "https://signoff.dev"
 
 # GitHub reads rule property `security-severity` (a number 0.0-10.0 as a string) and shows
 # critical above 9.0, high from 7.0, medium from 4.0, low below that.
@@ -99,9 +103,7 @@ def sarif_log(
         "semanticVersion": tool_version,
         "rules": [_rule(r) for r in descriptors],
     }
-    uri = information_uri or _homepage()
-    if uri:  # optional in SARIF; never invented
-        driver["informationUri"] = uri
+    driver["informationUri"] = information_uri or _homepage() or HOMEPAGE
     run: dict[str, Any] = {
         "tool": {"driver": driver},
         "invocations": [_invocation(notifications)],
@@ -123,31 +125,38 @@ def write_sarif(path: str | os.PathLike[str], log: Mapping[str, Any]) -> None:
     Path(path).write_text(dumps(log), encoding="utf-8")
 
 
+# Where a scanner documents its rules, for rules whose findings carry no link of their own.
+SCANNER_DOCS = {
+    "bandit": "https://bandit.readthedocs.io/en/latest/plugins/index.html",
+    "detect-secrets": "https://github.com/Yelp/detect-secrets#currently-supported-plugins",
+    "semgrep": "https://semgrep.dev/docs/writing-rules/overview",
+}
+
+
 def scan_rule(finding: ScanFinding) -> RuleDescriptor:
     """A rule descriptor for a scanner rule, named `<scanner>/<rule id>`."""
     title = finding.rule_name.replace("_", " ")
+    help_uri = finding.help_uri or SCANNER_DOCS.get(finding.scanner)
     help_text = (
         f"{finding.scanner} rule {finding.rule_id} ({title}) flagged this code. Fix it, or record "
         "an approved exception under .signoff/exceptions/ with the reason it is safe."
     )
     markdown = help_text
-    if finding.help_uri:
-        help_text += f" Details: {finding.help_uri}"
-        markdown += (
-            f"\n\n[{finding.scanner} documentation for {finding.rule_id}]({finding.help_uri})"
-        )
+    if help_uri:
+        help_text += f" Details: {help_uri}"
+        markdown += f"\n\n[{finding.scanner} documentation for {finding.rule_id}]({help_uri})"
     tags = ["security", finding.scanner]
     if finding.cwe:
         tags.append(f"external/cwe/cwe-{finding.cwe}")
     return RuleDescriptor(
         id=finding.qualified_rule,
-        name=_pascal(f"{finding.scanner} {title}"),
+        name=pascal(f"{finding.scanner} {title}"),
         short_description=f"{finding.scanner}: {title}",
         # not the finding's message: bandit's quote the flagged literal, a password included
         full_description=f"{finding.scanner} check {finding.rule_id} ({title}).",
         help_text=help_text,
         help_markdown=markdown,
-        help_uri=finding.help_uri,
+        help_uri=help_uri,
         level=_LEVEL_OF.get(finding.severity, "warning"),
         tags=tuple(tags),
         severity=finding.severity,
@@ -183,11 +192,18 @@ _LEVEL_OF = {"critical": "error", "high": "error", "medium": "warning", "low": "
 
 
 def _unique(rules: Iterable[RuleDescriptor]) -> list[RuleDescriptor]:
+    """One descriptor per id, each with a distinct `name` (viewers list rules by name)."""
     seen: dict[str, RuleDescriptor] = {}
+    names: set[str] = set()
     for r in rules:
         if r.level not in LEVELS:
             raise ValueError(f"rule {r.id}: level {r.level!r} is not one of {LEVELS}")
-        seen.setdefault(r.id, r)
+        if r.id in seen:
+            continue
+        if r.name in names:
+            r = replace(r, name=r.name + pascal(r.id.replace("/", " ").replace(".", " ")))
+        names.add(r.name)
+        seen[r.id] = r
     return list(seen.values())
 
 
@@ -220,10 +236,13 @@ def _rule(r: RuleDescriptor) -> dict[str, Any]:
 def _result(f: SarifFinding, rule_index: int) -> dict[str, Any]:
     if f.level not in LEVELS:
         raise ValueError(f"finding for {f.rule_id}: level {f.level!r} is not one of {LEVELS}")
-    location: dict[str, Any] = {"artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"}}
-    if f.start_line:
-        end = max(f.start_line, f.end_line or f.start_line)
-        location["region"] = {"startLine": f.start_line, "endLine": end}
+    # Code scanning drops or misplaces results without a region: a file-level one is on line 1.
+    start = f.start_line or 1
+    end = max(start, f.end_line or start)
+    location: dict[str, Any] = {
+        "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": start, "endLine": end},
+    }
     out: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
@@ -258,8 +277,9 @@ def _uri(path: str) -> str:
     return quote(clean, safe="/")
 
 
-def _pascal(text: str) -> str:
-    return "".join(word[:1].upper() + word[1:] for word in text.replace("-", " ").split())
+def pascal(text: str) -> str:
+    """`bandit subprocess_popen` -> `BanditSubprocessPopen`: SARIF's friendly-name style."""
+    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^0-9A-Za-z]+", text) if w)
 
 
 def _homepage() -> str | None:
