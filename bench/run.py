@@ -271,6 +271,9 @@ def machine() -> str:
     )
 
 
+REAL_SECTION = "## Real histories"
+
+
 def write_results(rows: list[dict[str, object]], commits: int, runs: int) -> str:
     lines = [
         "# Benchmark results",
@@ -289,7 +292,10 @@ def write_results(rows: list[dict[str, object]], commits: int, runs: int) -> str
         )
     lines.append("")
     text = "\n".join(lines)
-    (HERE / "RESULTS.md").write_text(text)
+    results = HERE / "RESULTS.md"
+    old = results.read_text() if results.exists() else ""
+    real = old[old.index(REAL_SECTION) :] if REAL_SECTION in old else ""
+    results.write_text(text + ("\n" + real if real else ""))  # keep bench/real.py's section
     return text
 
 

@@ -107,7 +107,9 @@ def git_test_env(home: Path) -> dict[str, str]:
     return env
 
 
-def run_signoff(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
+def run_signoff(
+    repo: GitRepo, *args: str, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real console entry (`python -m signoff`) in `repo`, with the test's git environment."""
     import sys
 
@@ -116,5 +118,5 @@ def run_signoff(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
         cwd=repo.path,
         capture_output=True,
         text=True,
-        env=repo.env,
+        env={**repo.env, **(env or {})},
     )

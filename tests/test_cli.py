@@ -86,18 +86,22 @@ def test_text_output_has_no_colour_when_piped(history: GitRepo) -> None:
 
 
 def test_fast_explain_accepts_exactly_the_typer_options() -> None:
-    """The typer-free `explain` path and the typer command must not drift apart."""
+    """The typer-free `explain` and `blame` paths and the typer commands must not drift apart."""
     import inspect
 
-    from signoff.cli import entry, explain
+    from signoff.cli import blame_command, entry, explain_command
 
-    typer_options = {}
-    for name, param in inspect.signature(explain.explain_command).parameters.items():
-        decls = getattr(param.default, "param_decls", None)
-        if decls and all(d.startswith("-") for d in decls):
-            typer_options[name] = tuple(sorted(decls))
-    fast_options = {k: tuple(sorted(v)) for k, v in entry.EXPLAIN_OPTIONS.items()}
-    assert typer_options == fast_options
+    for command, fast in (
+        (explain_command.explain_command, entry.EXPLAIN_OPTIONS),
+        (blame_command.blame_command, entry.BLAME_OPTIONS),
+    ):
+        typer_options = {}
+        for name, param in inspect.signature(command).parameters.items():
+            decls = getattr(param.default, "param_decls", None)
+            if decls and all(d.startswith("-") for d in decls):
+                typer_options[name] = tuple(sorted(decls))
+        fast_options = {k: tuple(sorted(v)) for k, v in fast.items()}
+        assert typer_options == fast_options
 
 
 def test_fast_and_full_explain_print_the_same_document(history: GitRepo) -> None:

@@ -44,12 +44,27 @@ def decay_command(
 
     if tier is not None and tier not in ("critical", "high", "moderate", "low"):
         raise SignoffError(f"--tier {tier!r} is not a tier", "use critical, high, moderate or low")
+    problems: list[str] = []
     rows = decay(
-        open_repo(repo), today=_day(as_of), paths=path or None, workflows=workflow, min_tier=tier
+        open_repo(repo),
+        today=_day(as_of),
+        paths=path or None,
+        workflows=workflow,
+        min_tier=tier,
+        problems=problems,
     )
     if as_json:
-        emit_json("decay", {"files": [r.to_json() for r in rows[:limit]], "total": len(rows)})
+        emit_json(
+            "decay",
+            {
+                "files": [r.to_json() for r in rows[:limit]],
+                "total": len(rows),
+                "problems": problems,
+            },
+        )
         return
+    for problem in problems:
+        console.print(f"[yellow]problem:[/] {escape(problem)}")
     if not rows:
         console.print("no decayed AI-authored code: every AI-authored line has a current attester")
         return

@@ -1,35 +1,25 @@
-"""`signoff explain TARGET`."""
+"""`signoff explain TARGET`: the text answer (the typer command is in `explain_command`).
+
+Neither typer nor rich is imported here: the console script renders a warm answer through this
+module without them (`signoff.cli.entry`).
+"""
 
 from __future__ import annotations
 
-import typer
-from rich.markup import escape
+from typing import TYPE_CHECKING
 
-from signoff.cli.output import console, emit_json, open_repo, short, status_text
-from signoff.query.explain import CommitAnswer, Explanation, explain
+from signoff.cli.output import console, escape, short, status_text
+from signoff.query.explain import CommitAnswer, Explanation
+from signoff.query.ownership import Ownership
+
+if TYPE_CHECKING:
+    from typer import Typer
 
 
-def register(app: typer.Typer) -> None:
+def register(app: Typer) -> None:
+    from signoff.cli.explain_command import explain_command
+
     app.command("explain")(explain_command)
-
-
-def explain_command(
-    target: str = typer.Argument(..., help="A commit, a range A..B, a file, or file:line[-line]."),
-    repo: str = typer.Option(".", "--repo", "-C", help="Repository to read."),
-    as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
-    no_index: bool = typer.Option(
-        False, "--no-index", help="Detect live; do not use or update the index."
-    ),
-    limit: int = typer.Option(
-        200, "--limit", "-n", help="At most this many commits for a range or file."
-    ),
-) -> None:
-    """Was TARGET AI-generated, by which tool, who accepted it, how was it reviewed, who owns it."""
-    result = explain(open_repo(repo), target, use_index=not no_index, limit=limit)
-    if as_json:
-        emit_json("explain", result.to_json())
-        return
-    render(result)
 
 
 def render(result: Explanation) -> None:
@@ -119,14 +109,11 @@ def render_commit(answer: CommitAnswer) -> None:
         console.print(
             "  4. review:        no review evidence in git (no Reviewed-by/Approved-by, no merge)"
         )
-    own = answer.ownership
-    if not own.policy:
-        console.print(f"  5. accountable:   {escape(own.message)}")
+    if answer.ownership_now is not None:
+        _render_ownership("  5. accountable now:  ", answer.ownership_now)
+        _render_ownership("     accountable then: ", answer.ownership)
     else:
-        for o in own.owners:
-            console.print(f"  5. accountable:   {escape(_owner_line(o))}")
-        if not own.owners:
-            console.print(f"  5. accountable:   {escape(own.message)}")
+        _render_ownership("  5. accountable:   ", answer.ownership)
     for marker in p.markers:
         console.print(
             f"     [dim]marker {marker.detector} ({marker.source}, {marker.confidence}): "
@@ -135,6 +122,13 @@ def render_commit(answer: CommitAnswer) -> None:
     for problem in p.problems:
         console.print(f"     [yellow]problem:[/] {escape(problem)}")
     console.print()
+
+
+def _render_ownership(label: str, own: Ownership) -> None:
+    """One line per owner group, or the reason there is none (no policy then, say)."""
+    lines = [_owner_line(o) for o in own.owners] if own.policy else []
+    for n, text in enumerate(lines or [own.message]):
+        console.print(f"{label if n == 0 else ' ' * len(label)}{escape(text)}")
 
 
 def _owner_line(owner: dict[str, object]) -> str:

@@ -69,6 +69,7 @@ COMMAND_MODULES: list[str] = [
     "explain",
     "blame",
     "stats",
+    "export",
     "index",
     "check",
     "exception",

@@ -1,24 +1,103 @@
-"""Rendering shared by every command: JSON on request, rich text otherwise, colour only on a tty."""
+"""Rendering shared by every command: JSON on request, rich text on a terminal, plain lines
+when piped.
+
+Output that is not a terminal is written as plain text without importing rich (its import
+costs more than a warm `explain` may take), never wrapped, never drawn as a table.
+"""
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import TYPE_CHECKING, Any
-
-from rich.console import Console
 
 from signoff.cli.document import json_document
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from signoff.git.repo import Repo
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# rich's markup tags and their escapes (rich.markup.RE_TAGS and rich.markup.escape)
+_TAGS = re.compile(r"((\\*)\[([a-z#/@][^[]*?)])")
+_ESCAPE = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
 
 
-def emit_json(kind: str, data: Any) -> None:
+def escape(markup: str) -> str:
+    """Text made safe to embed in markup; the same escaping as `rich.markup.escape`."""
+    markup = _ESCAPE.sub(lambda m: f"{m[1]}{m[1]}\\{m[2]}", markup)
+    if markup.endswith("\\") and not markup.endswith("\\\\"):
+        return markup + "\\"
+    return markup
+
+
+def plain(markup: str) -> str:
+    """Markup as the text rich would print without styles: tags dropped, escapes undone."""
+    out: list[str] = []
+    position = 0
+    for match in _TAGS.finditer(markup):
+        full, escapes, _tag = match.groups()
+        start, end = match.span()
+        if start > position:
+            out.append(markup[position:start].replace("\\[", "["))
+        position = end
+        if escapes:
+            backslashes, escaped = divmod(len(escapes), 2)
+            out.append("\\" * backslashes)
+            if escaped:
+                out.append(full[len(escapes) :])
+    if position < len(markup):
+        out.append(markup[position:].replace("\\[", "["))
+    return "".join(out)
+
+
+class Output:
+    """Standard output: a rich console on a terminal, plain unwrapped lines otherwise."""
+
+    def __init__(self) -> None:
+        self._rich: Console | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        return sys.stdout.isatty()
+
+    @property
+    def rich(self) -> Console:
+        if self._rich is None:
+            from rich.console import Console
+
+            self._rich = Console(highlight=False, soft_wrap=True)
+        return self._rich
+
+    def print(self, *objects: Any, end: str = "\n", **kwargs: Any) -> None:
+        if kwargs or self.is_terminal or not all(isinstance(o, str) for o in objects):
+            self.rich.print(*objects, end=end, **kwargs)
+            return
+        sys.stdout.write(" ".join(plain(o) for o in objects) + end)
+
+
+console = Output()
+
+
+def _err_console() -> Console:
+    err = globals().get("err_console")
+    if err is None:
+        from rich.console import Console
+
+        err = globals()["err_console"] = Console(stderr=True, highlight=False, soft_wrap=True)
+    return err  # type: ignore[no-any-return]
+
+
+def __getattr__(name: str) -> Any:
+    """`err_console` (rich, for errors and progress) is built on first use."""
+    if name == "err_console":
+        return _err_console()
+    raise AttributeError(name)
+
+
+def emit_json(kind: str, data: Any, *, long_list: str | None = None) -> None:
     """Print the versioned JSON document of a command (`signoff.cli.document`)."""
-    sys.stdout.write(json_document(kind, data))
+    sys.stdout.write(json_document(kind, data, long_list=long_list))
 
 
 def short(sha: str | None) -> str:
@@ -41,7 +120,7 @@ def progress_counter(label: str, total: int | None = None) -> Any:
 
     @contextmanager
     def manager() -> Any:
-        if not err_console.is_terminal:
+        if not _err_console().is_terminal:
             yield lambda count: None
             return
         from rich.progress import (
@@ -57,7 +136,7 @@ def progress_counter(label: str, total: int | None = None) -> Any:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=err_console,
+            console=_err_console(),
             transient=True,
         ) as bar:
             task = bar.add_task(label, total=total)

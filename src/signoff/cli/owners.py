@@ -42,18 +42,44 @@ def owners_command(
     policy, found = read_policy(repo, policy_rev, file)
     root = found.root if found is not None else None
     answers = owners_for(policy, [_repo_relative(p, root) for p in paths], today=when)
+    then = _then(found, [a.path for a in answers])
     if as_json:
         emit_json(
             "owners",
             {
                 "as_of": when.isoformat(),
                 "policy": {"file": policy.file, "rev": policy.rev},
-                "paths": [a.to_json() for a in answers],
+                "paths": [{**a.to_json(), "then": then.get(a.path)} for a in answers],
             },
         )
         return
     for answer in answers:
         render(answer)
+        if answer.path in then:
+            _render_then(then[answer.path])
+        console.print()
+
+
+def _then(found: Any, paths: list[str]) -> dict[str, dict[str, Any]]:
+    """Who was accountable when each path last changed: the policy committed at that commit."""
+    from signoff.query.ownership import accountable_then
+
+    if found is None or found.head() is None:
+        return {}
+    answers = accountable_then(found, [p.rstrip("/") or "." for p in paths])
+    out = {}
+    for path in paths:
+        sha, own = answers[path.rstrip("/") or "."]
+        out[path] = {"commit": sha, "ownership": own.to_json()}
+    return out
+
+
+def _render_then(then: dict[str, Any]) -> None:
+    own = then["ownership"]
+    where = f" (last changed in {then['commit'][:10]})" if then["commit"] else ""
+    texts = [str(o.get("accountable")) for o in own["owners"]] or [own["message"]]
+    for text in texts:
+        console.print(f"  accountable then{escape(where)}: {escape(text)}")
 
 
 def _repo_relative(text: str, root: Path | None) -> str:
@@ -142,4 +168,3 @@ def render(answer: PathOwner) -> None:
     else:
         reasons = "; ".join(b["rule"] for b in data["blocking"]) or "no accountable owner"
         console.print(f"  verdict:     [bold red]DO NOT SHIP[/] ({escape(reasons)})")
-    console.print()

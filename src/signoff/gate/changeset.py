@@ -10,7 +10,7 @@ from signoff.errors import SignoffError
 from signoff.git.diff import FileDiff, diff_added_lines
 from signoff.git.log import Commit, iter_commits
 from signoff.git.repo import Repo
-from signoff.provenance.model import Provenance, ToolUse
+from signoff.provenance.model import AI_STATUSES, Provenance, ToolUse
 from signoff.query.blame import line_author
 from signoff.query.lookup import ProvenanceLookup
 
@@ -25,6 +25,22 @@ class AddedLine:
     tool: ToolUse | None
 
 
+@dataclass(frozen=True, slots=True)
+class StagedChange:
+    """The provenance a staged change will be committed with (the hook's own decision)."""
+
+    status: str  # "ai", "human", "unknown", ...
+    tool: ToolUse | None
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "tool": self.tool.to_json() if self.tool else None,
+            "reason": self.reason,
+        }
+
+
 @dataclass(slots=True)
 class ChangeSet:
     """What a pull request (base..head) or a staged commit would bring in."""
@@ -37,6 +53,14 @@ class ChangeSet:
     files: list[FileDiff] = field(default_factory=list)
     lines: dict[str, list[AddedLine]] = field(default_factory=dict)
     touched: dict[str, list[str]] = field(default_factory=dict)  # path -> commits changing it
+    staged: StagedChange | None = None  # kind "staged": who is about to commit
+
+    @property
+    def ai_assisted(self) -> int:
+        """AI-assisted commits in a range; 1 for a staged change an agent is committing."""
+        if self.staged is not None:
+            return 1 if self.staged.status in AI_STATUSES else 0
+        return len(self.ai_commits)
 
     def paths_of(self, sha: str) -> set[str]:
         """Paths a commit of the range changed (whether or not its lines survive at head)."""
@@ -54,6 +78,7 @@ class ChangeSet:
             "kind": self.kind,
             "base": self.base,
             "head": self.head,
+            "staged": self.staged.to_json() if self.staged else None,
             "commits": [
                 {"commit": c.sha, "subject": c.subject, "status": self.provenance[c.sha].status}
                 for c in self.commits
@@ -174,6 +199,12 @@ def staged_changeset(repo: Repo, environ: Mapping[str, str]) -> ChangeSet:
     if decision and decision.tools:
         t = decision.tools[0]
         tool = ToolUse(t.tool, t.model, t.session)
+    reason = (
+        f"{decision.source}: {decision.evidence}"
+        if decision
+        else "no agent detected and no SIGNOFF_AI declaration"
+    )
+    cs.staged = StagedChange(status, tool, reason)
     for f in cs.files:
         if f.binary or not f.added:
             continue

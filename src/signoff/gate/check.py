@@ -125,9 +125,13 @@ def check(repo: Repo, options: GateOptions) -> CheckResult:
     findings += ctx.boundary_rules()
     findings += ctx.provenance_rules()
     findings += ctx.owner_rules()
-    findings += ctx.review_rules()
-    findings += ctx.budget_rules()
-    findings += ctx.capacity_rules()
+    if not options.staged:
+        # Review, review capacity and error budgets are judged on the pull request: before a
+        # commit exists nobody can have approved it (the pre-commit hook would block every
+        # agent commit to a tier that requires approvals).
+        findings += ctx.review_rules()
+        findings += ctx.budget_rules()
+        findings += ctx.capacity_rules()
     findings += ctx.scan_rules()
     return CheckResult(
         changeset=cs,
@@ -253,6 +257,21 @@ class _Context:
         if not required:
             return []
         out = []
+        staged = self.cs.staged
+        if staged is not None and staged.status == "unknown":
+            tiers = {self.tier(p) for p in self.paths} or {DEFAULT_TIER}
+            hit = sorted(tiers & required)
+            if hit:
+                out.append(
+                    _f(
+                        "provenance.undeclared",
+                        f"the staged change has unknown provenance (no agent detected, no "
+                        f"SIGNOFF_AI) and touches {'/'.join(hit)} tier paths, where the policy "
+                        "requires a declaration",
+                        fix="declare it: SIGNOFF_AI=none git commit ... (or the tool, e.g. "
+                        "SIGNOFF_AI=claude-code)",
+                    )
+                )
         for commit in self.cs.commits:
             prov = self.cs.provenance[commit.sha]
             if prov.status != "unknown":

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from signoff.gate.changeset import AddedLine
+from signoff.gate.changeset import AddedLine, ChangeSet
 from signoff.gate.check import CheckResult
 from signoff.gate.findings import GATE_RULES, GateFinding
 from signoff.layout import POLICY_FILE
+from signoff.provenance.model import AI_STATUSES
 from signoff.report.sarif import (
     HOMEPAGE,
     RuleDescriptor,
@@ -149,9 +150,8 @@ def markdown(result: CheckResult) -> str:
     blocking = [f for f in result.findings if f.blocks]
     head = "### ⛔ Signoff: blocked" if blocking else "### ✅ Signoff: pass"
     lines = [COMMENT_MARKER, head, ""]
-    ai = len(cs.ai_commits)
     lines.append(
-        f"{len(cs.commits)} commit(s), {ai} AI-assisted; policy "
+        f"{_what(cs)}; policy "
         f"`{result.policy_file or 'none'}` at `{(result.policy_rev or 'work tree')[:12]}`."
     )
     lines.append("")
@@ -214,6 +214,17 @@ def _checklist(result: CheckResult) -> list[str]:
     return out
 
 
+def _what(cs: ChangeSet) -> str:
+    """What was judged: the commits of a range, or the staged change and who is committing it."""
+    staged = cs.staged
+    if staged is None:
+        return f"{len(cs.commits)} commit(s), {cs.ai_assisted} AI-assisted"
+    if staged.status in AI_STATUSES:
+        tool = staged.tool.tool if staged.tool else "an AI tool"
+        return f"staged change, AI-assisted ({tool}; {staged.reason})"
+    return f"staged change, {staged.status} ({staged.reason})"
+
+
 def _rank(tier: str) -> int:
     return {"low": 0, "moderate": 1, "high": 2, "critical": 3}.get(tier, 1)
 
@@ -222,8 +233,7 @@ def text(result: CheckResult) -> list[str]:
     """Plain lines for a terminal (the CLI adds colour when it is one)."""
     cs = result.changeset
     out = [
-        f"signoff check: {result.verdict.upper()} — {len(cs.commits)} commit(s), "
-        f"{len(cs.ai_commits)} AI-assisted, {len(cs.files)} file(s); policy "
+        f"signoff check: {result.verdict.upper()} — {_what(cs)}, {len(cs.files)} file(s); policy "
         f"{result.policy_file or 'none'} at {(result.policy_rev or 'work tree')[:12]}"
     ]
     for f in result.findings:

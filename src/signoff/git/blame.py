@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from signoff.git.log import Person
-from signoff.git.repo import Repo
+from signoff.git.repo import GitError, Repo, _describe_failure
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,44 @@ class BlameCommit:
     summary: str
 
 
+class BlameRun:
+    """A `git blame --porcelain -M -C -w` started now and read later: git works while the
+    caller does other things (opening the index, checking the file)."""
+
+    def __init__(
+        self,
+        repo: Repo,
+        path: str,
+        *,
+        rev: str | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        ranges: list[tuple[int, int]] | None = None,
+    ) -> None:
+        args = ["blame", "--porcelain", "-M", "-C", "-w"]
+        if start is not None:
+            args += ["-L", f"{start},{end if end is not None else start}"]
+        for a, b in ranges or ():
+            args += ["-L", f"{a},{b}"]
+        if rev:
+            args.append(rev)
+        args += ["--", path]
+        self.path = path
+        self.args = args
+        self.proc = repo.popen(args)
+
+    def result(self) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
+        out, err = self.proc.communicate()
+        if self.proc.returncode != 0:
+            raise GitError(_describe_failure(self.args, err))
+        return parse_porcelain(out, self.path)
+
+    def cancel(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.communicate()
+
+
 def blame(
     repo: Repo,
     path: str,
@@ -36,15 +74,11 @@ def blame(
     ranges: list[tuple[int, int]] | None = None,
 ) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
     """Blame `path` at `rev`: lines start..end, or several ranges, in one git process."""
-    args = ["blame", "--porcelain", "-M", "-C", "-w"]
-    if start is not None:
-        args += ["-L", f"{start},{end if end is not None else start}"]
-    for a, b in ranges or ():
-        args += ["-L", f"{a},{b}"]
-    if rev:
-        args.append(rev)
-    args += ["--", path]
-    out = repo.run(*args)
+    return BlameRun(repo, path, rev=rev, start=start, end=end, ranges=ranges).result()
+
+
+def parse_porcelain(out: bytes, path: str) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
+    """The lines and commits of `git blame --porcelain` output."""
     lines: list[BlameLine] = []
     commits: dict[str, BlameCommit] = {}
     info: dict[str, dict[str, str]] = {}

@@ -221,7 +221,7 @@ def iter_commits(
     commit's diff (blobs missing from a partial clone or a truncated snapshot) that commit is
     yielded with `stats_missing=True` and the walk carries on after it.
     """
-    if repo.head() is None and list(revs) == ["HEAD"]:
+    if list(revs) == ["HEAD"] and repo.head() is None:
         return
     skip = 0
     while True:

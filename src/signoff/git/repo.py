@@ -52,38 +52,30 @@ class Repo:
         if not start.exists():
             raise SignoffError(f"{start} does not exist", "run signoff inside a git repository")
         cwd = start if start.is_dir() else start.parent
+        # One process answers for work trees and bare repositories alike: git prints the
+        # answers it can before refusing --show-toplevel in a bare repository.
         proc = subprocess.run(
-            ["git", "rev-parse", "--path-format=absolute", "--git-common-dir", "--show-toplevel"],
+            [
+                "git",
+                "rev-parse",
+                "--path-format=absolute",
+                "--is-bare-repository",
+                "--git-common-dir",
+                "--show-toplevel",
+            ],
             cwd=cwd,
             capture_output=True,
             env=git_env(),
         )
-        if proc.returncode != 0:
-            bare = subprocess.run(
-                [
-                    "git",
-                    "rev-parse",
-                    "--is-bare-repository",
-                    "--path-format=absolute",
-                    "--git-common-dir",
-                ],
-                cwd=cwd,
-                capture_output=True,
-                env=git_env(),
-            )
-            answer = bare.stdout.decode("utf-8", "surrogateescape").splitlines()
-            if bare.returncode == 0 and answer[:1] == ["true"] and len(answer) > 1:
-                repo = cls(Path(answer[1]))  # a bare repository: history without a work tree
-                repo.__dict__["git_dir"] = Path(answer[1])
-                return repo
+        lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+        if proc.returncode != 0 and not (lines[:1] == ["true"] and len(lines) > 1):
             raise SignoffError(
                 f"{start} is not inside a git repository",
                 "cd into a repository, or pass --repo PATH",
             )
-        lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
-        common = Path(lines[0])
+        common = Path(lines[1])
         # a bare repository prints no top level: the git dir is the root
-        repo = cls(Path(lines[1]) if len(lines) > 1 else common)
+        repo = cls(Path(lines[2]) if len(lines) > 2 and lines[0] != "true" else common)
         repo.__dict__["git_dir"] = common  # what the `git_dir` property would ask git for
         return repo
 

@@ -10,7 +10,7 @@ most critical first.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,14 +18,16 @@ from typing import Any
 
 from signoff.errors import SignoffError
 from signoff.git.blame import BlameLine, blame
-from signoff.git.repo import Repo
+from signoff.git.objects import binary_blobs
+from signoff.git.repo import GitError, Repo
 from signoff.incidents.model import ATTESTATION_SCHEMA, Attestation
 from signoff.incidents.store import ATTESTATIONS_DIR, load_attestations, next_numbered, write_record
 from signoff.policy import Policy, load_policy, owners_for
 from signoff.policy.accountable import has_left
 from signoff.policy.model import TIER_RANK, Person
-from signoff.query.blame import check_blameable, line_author
+from signoff.query.blame import line_author
 from signoff.query.lookup import ProvenanceLookup
+from signoff.store.blame_cache import BlameCache, head_blobs
 from signoff.store.index import open_index
 
 AI = ("ai", "mixed")
@@ -151,13 +153,56 @@ def ai_touched_files(repo: Repo) -> list[str]:
     return sorted(r[0] for r in rows if r[0] in at_head)
 
 
-def _blame(repo: Repo, path: str, head: str) -> list[BlameLine]:
-    """Blame at HEAD in a worker thread (git does the work); binary files have no lines."""
+def _blame(repo: Repo, path: str, head: str) -> list[BlameLine] | str:
+    """Blame at HEAD in a worker thread (git does the work). A file git cannot blame (a blob
+    missing from the clone) gives the reason instead."""
     try:
-        check_blameable(repo, path, None, None, head)
-    except SignoffError:
-        return []
-    return blame(repo, path, rev=head)[0]
+        return blame(repo, path, rev=head)[0]
+    except GitError as exc:
+        return exc.message
+
+
+def _blamed(
+    repo: Repo,
+    head: str,
+    files: list[str],
+    cache: BlameCache,
+    pool: ThreadPoolExecutor,
+    problems: list[str],
+) -> Iterator[tuple[str, list[BlameLine]]]:
+    """Each file's blame at HEAD, in order: from the cache when its blob was blamed before,
+    else from git (in parallel), then cached. Files git cannot blame are named in `problems`."""
+    blobs = head_blobs(repo, head)
+    cached = {p: cache.get(blobs[p], p) if p in blobs else [] for p in files}
+    # a blame names commits; after a rebase or an amend the same content has other commits
+    # behind it, so a cached blame counts only while all its commits are still in HEAD's history
+    named = {b.commit for lines in cached.values() if lines for b in lines}
+    if named:
+        reachable = set(repo.run("rev-list", head).decode().split())
+        for path, lines in cached.items():
+            if lines and any(b.commit not in reachable for b in lines):
+                cached[path] = None
+    todo = [p for p in files if cached[p] is None]
+    # binary files have no lines; one process tells them apart (not one `git show` per file)
+    binary, missing = binary_blobs(repo, list(dict.fromkeys(blobs[p] for p in todo)))
+    for path in todo:
+        if blobs[path] in binary:
+            cached[path] = []
+        elif blobs[path] in missing:
+            cached[path] = []
+            problems.append(f"{path}: not blamed (its content at HEAD is not in this clone)")
+    todo = [p for p in todo if cached[p] is None]
+    fresh = dict(zip(todo, pool.map(lambda p: _blame(repo, p, head), todo), strict=True))
+    for path in files:
+        lines = cached[path]
+        if lines is None:
+            found = fresh[path]
+            if isinstance(found, str):
+                problems.append(f"{path}: not blamed ({found})")
+                continue
+            lines = found
+            cache.put(blobs[path], path, lines)
+        yield path, lines
 
 
 def decay(
@@ -167,10 +212,12 @@ def decay(
     paths: Sequence[str] | None = None,
     workflows: Sequence[str] = (),
     min_tier: str | None = None,
+    problems: list[str] | None = None,
 ) -> list[DecayedFile]:
     """Files with AI-authored lines nobody current has attested to, most critical and largest first.
 
     `workflows` and `min_tier` narrow the files before any blame runs (blame is the cost).
+    Files git cannot blame (objects missing from the clone) are skipped and named in `problems`.
     """
     when = today or date.today()
     if repo.head() is None:
@@ -191,9 +238,13 @@ def decay(
     ancestry = _Ancestry(repo)
     out: list[DecayedFile] = []
     head = repo.require_commit("HEAD")
-    with ProvenanceLookup(repo) as lookup, ThreadPoolExecutor(os.cpu_count() or 2) as pool:
-        blamed = pool.map(lambda p: _blame(repo, p, head), files)
-        for path, raw in zip(files, blamed, strict=True):
+    with (
+        ProvenanceLookup(repo) as lookup,
+        BlameCache(repo) as cache,
+        ThreadPoolExecutor(os.cpu_count() or 2) as pool,
+    ):
+        unread = problems if problems is not None else []
+        for path, raw in _blamed(repo, head, files, cache, pool, unread):
             provs = lookup.many(b.commit for b in raw)
             lines = [
                 b for b in raw if line_author(provs[b.commit], b.orig_path, b.orig_line)[0] in AI

@@ -1,8 +1,8 @@
-"""The accountable owner of a change for `signoff explain`, as of the policy at that revision.
+"""The accountable owner of a change for `signoff explain`, under a given policy.
 
-`signoff.query.ownership` calls `ownership_from_policy` when a `signoff.yaml` is committed at the
-revision; reading the policy of that same revision answers "who was accountable then", which is
-what a postmortem needs (not who is accountable today).
+`signoff.query.ownership` loads the policy committed at a revision ("who was accountable then",
+what a postmortem needs) and the policy in force now (the work tree's), and asks here who owns
+the paths under each.
 """
 
 from __future__ import annotations
@@ -15,20 +15,35 @@ from signoff.policy.load import load_policy
 from signoff.policy.resolve import accountable_for
 
 if TYPE_CHECKING:
+    from signoff.policy.registry import Policy
     from signoff.query.ownership import Ownership
 
 
-def ownership_from_policy(repo: Repo, paths: list[str], rev: str | None) -> Ownership:
-    """Owners of `paths` (grouped by workflow) under the policy committed at `rev` (or HEAD)."""
-    from signoff.query.ownership import Ownership
-
-    at = rev or "HEAD"
+def load_for_ownership(repo: Repo, rev: str | None) -> Policy | str:
+    """The policy at `rev` (the work tree when None), or why it cannot be read."""
     try:
-        policy = load_policy(repo, at)
+        return load_policy(repo, rev)
     except PolicyError as exc:
         first = exc.findings[0] if exc.findings else None
         where = f" ({first.where()}: {first.message})" if first else ""
-        return Ownership(True, f"the policy at {at[:10]} cannot be read{where}", rev)
+        at = rev[:10] if rev else "the work tree"
+        return f"the policy at {at} cannot be read{where}"
+
+
+def ownership_from_policy(repo: Repo, paths: list[str], rev: str | None) -> Ownership:
+    """Owners of `paths` under the policy committed at `rev` (the work tree when None)."""
+    from signoff.query.ownership import Ownership
+
+    policy = load_for_ownership(repo, rev)
+    if isinstance(policy, str):
+        return Ownership(True, policy, rev)
+    return ownership_under(policy, paths, rev)
+
+
+def ownership_under(policy: Policy, paths: list[str], rev: str | None) -> Ownership:
+    """Owners of `paths` (grouped by workflow) under `policy`."""
+    from signoff.query.ownership import Ownership
+
     groups = accountable_for(policy, paths)
     owners = []
     for group in groups:
@@ -52,6 +67,8 @@ def ownership_from_policy(repo: Repo, paths: list[str], rev: str | None) -> Owne
         message = "the change touches no files"
     elif all(g.ownership is None for g in groups):
         message = "no workflow in the policy covers these paths"
+    elif policy.rev:
+        message = f"policy at {policy.rev[:10]}"
     else:
-        message = f"policy at {policy.rev[:10] if policy.rev else at}"
+        message = "policy in the work tree"
     return Ownership(True, message, rev, owners)

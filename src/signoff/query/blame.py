@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from signoff.errors import SignoffError
-from signoff.git.blame import blame
+from signoff.git.blame import BlameRun
 from signoff.git.repo import Repo
 from signoff.provenance.model import Provenance, ToolUse
 
@@ -82,10 +82,21 @@ def blame_lines(
     start: int | None,
     end: int | None,
     rev: str | None = None,
+    *,
+    running: BlameRun | None = None,
 ) -> list[LineAnswer]:
-    """Blame `path` and attribute each line: line-level records first, commit level otherwise."""
-    check_blameable(repo, path, start, end, rev)
-    lines, _ = blame(repo, path, rev=rev, start=start, end=end)
+    """Blame `path` and attribute each line: line-level records first, commit level otherwise.
+
+    `running` is a blame of the same lines already started (`blame_file` starts git first).
+    """
+    try:
+        check_blameable(repo, path, start, end, rev)
+    except SignoffError:
+        if running:
+            running.cancel()
+        raise
+    run = running or BlameRun(repo, path, rev=rev, start=start, end=end)
+    lines, _ = run.result()
     provs = lookup.many(line.commit for line in lines if not line.commit.startswith("0000000"))
     answers = []
     for line in lines:
@@ -130,5 +141,12 @@ def blame_file(
     target = parse_target(repo, path)
     if target.kind != "file" or target.path is None:
         raise SignoffError(f"{path} is not a file in {repo.root}", "give a tracked file path")
-    with ProvenanceLookup(repo, use_index=use_index) as lookup:
-        return blame_lines(repo, lookup, target.path, None, None, rev)
+    # git blame is the long pole: start it, then bring the index up to date meanwhile
+    running = BlameRun(repo, target.path, rev=rev)
+    try:
+        lookup = ProvenanceLookup(repo, use_index=use_index)
+    except BaseException:
+        running.cancel()
+        raise
+    with lookup:
+        return blame_lines(repo, lookup, target.path, None, None, rev, running=running)

@@ -4,17 +4,20 @@ plus the accountable owner under the policy in force at that revision."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from signoff.git.log import Commit, iter_commits, read_commit
 from signoff.git.repo import Repo
 from signoff.provenance.model import Provenance
-from signoff.query.blame import LineAnswer, blame_lines
 from signoff.query.lookup import ProvenanceLookup
-from signoff.query.ownership import Ownership, ownership_for
+from signoff.query.ownership import Ownership, OwnershipBatch
 from signoff.query.target import Target, parse_target
 from signoff.review.evidence import MergeEvidence, ReviewSignal, merge_evidence, review_trailers
+
+if TYPE_CHECKING:  # blame is imported when a file or line is asked about: commits answer faster
+    from signoff.query.blame import LineAnswer
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +27,8 @@ class CommitAnswer:
     reviews: list[ReviewSignal]
     merge: MergeEvidence | None
     files: list[str]
-    ownership: Ownership
+    ownership: Ownership  # then: under the policy committed at the commit
+    ownership_now: Ownership | None = None  # now: under the policy in force today
 
     def to_json(self) -> dict[str, Any]:
         c = self.commit
@@ -43,6 +47,7 @@ class CommitAnswer:
             },
             "files": self.files,
             "ownership": self.ownership.to_json(),
+            "ownership_now": self.ownership_now.to_json() if self.ownership_now else None,
         }
 
 
@@ -70,16 +75,57 @@ class Explanation:
         }
 
 
-def _answer(repo: Repo, lookup: ProvenanceLookup, commit: Commit, with_merge: bool) -> CommitAnswer:
-    files = [f.path for f in commit.files or ()]
+def _answer(
+    repo: Repo,
+    lookup: ProvenanceLookup,
+    commit: Commit,
+    with_merge: bool,
+    owners: OwnershipBatch,
+    files: list[str] | None = None,
+) -> CommitAnswer:
+    if files is None:
+        files = [f.path for f in commit.files or ()]
     return CommitAnswer(
         commit=commit,
         provenance=lookup.get(commit.sha),
         reviews=review_trailers(commit),
         merge=merge_evidence(repo, commit) if with_merge else None,
         files=files,
-        ownership=ownership_for(repo, files, rev=commit.sha),
+        ownership=owners.then(commit.sha, files),
+        ownership_now=owners.now(files),
     )
+
+
+def answer_commits(
+    repo: Repo, lookup: ProvenanceLookup, revs: list[str], extra: list[str]
+) -> Iterator[CommitAnswer]:
+    """Answers for every commit `git log revs` lists, at index speed.
+
+    Metadata and trailers come from one `git log` without diffs; changed files and provenance
+    from the index (a commit the index lacks is read live); ownership from one batched lookup.
+    """
+    for commits in _batches(iter_commits(repo, revs, extra=extra), 2000):
+        shas = [c.sha for c in commits]
+        files = lookup.files(shas)
+        unindexed = [sha for sha in shas if sha not in files]
+        if unindexed:
+            for c in iter_commits(repo, unindexed, numstat=True, extra=["--no-walk=unsorted"]):
+                files[c.sha] = [f.path for f in c.files or ()]
+        lookup.many(shas)
+        owners = OwnershipBatch(repo, shas)
+        for c in commits:
+            yield _answer(repo, lookup, c, False, owners, files.get(c.sha, []))
+
+
+def _batches(items: Iterable[Commit], size: int) -> Iterator[list[Commit]]:
+    batch: list[Commit] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _summary(answers: list[CommitAnswer]) -> dict[str, Any]:
@@ -103,13 +149,14 @@ def explain(
         if target.kind == "commit":
             assert target.commit
             commit = _with_files(repo, target.commit)
-            out.commits.append(_answer(repo, lookup, commit, with_merge=True))
+            owners = OwnershipBatch(repo, [commit.sha])
+            out.commits.append(_answer(repo, lookup, commit, True, owners))
         elif target.kind == "range":
             assert target.range
-            commits = list(iter_commits(repo, [target.range], numstat=True, extra=[f"-n{limit}"]))
-            lookup.many(c.sha for c in commits)
-            out.commits = [_answer(repo, lookup, c, with_merge=False) for c in commits]
+            out.commits = list(answer_commits(repo, lookup, [target.range], [f"-n{limit}"]))
         elif target.kind == "file":
+            from signoff.query.blame import blame_lines
+
             assert target.path
             commits = list(
                 iter_commits(
@@ -121,14 +168,18 @@ def explain(
                 )
             )
             lookup.many(c.sha for c in commits)
-            out.commits = [_answer(repo, lookup, c, with_merge=False) for c in commits]
+            owners = OwnershipBatch(repo, [c.sha for c in commits])
+            out.commits = [_answer(repo, lookup, c, False, owners) for c in commits]
             out.lines = blame_lines(repo, lookup, target.path, None, None)
         else:
+            from signoff.query.blame import blame_lines
+
             assert target.path and target.start and target.end
             out.lines = blame_lines(repo, lookup, target.path, target.start, target.end)
             seen: list[str] = list(dict.fromkeys(line.commit for line in out.lines))
-            for sha in seen:
-                out.commits.append(_answer(repo, lookup, _with_files(repo, sha), with_merge=True))
+            commits = [_with_files(repo, sha) for sha in seen]
+            owners = OwnershipBatch(repo, seen)
+            out.commits = [_answer(repo, lookup, c, True, owners) for c in commits]
         out.summary = _summary(out.commits)
         if out.lines:
             out.summary["lines"] = dict(Counter(line.author for line in out.lines))

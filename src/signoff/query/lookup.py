@@ -40,7 +40,7 @@ class ProvenanceLookup:
         self.repo = repo
         self.index: Index | None = None
         self.update: IndexUpdate | None = None
-        if use_index and repo.head() is not None:
+        if use_index:
             self.index, self.update = open_index(repo)
         self._cache: dict[str, Provenance] = {}
 
@@ -59,18 +59,21 @@ class ProvenanceLookup:
 
     def many(self, shas: Iterable[str]) -> dict[str, Provenance]:
         wanted = list(dict.fromkeys(shas))
-        missing = []
-        for sha in wanted:
-            if sha in self._cache:
-                continue
-            prov = self.index.provenance(sha) if self.index else None
-            if prov is None:
-                missing.append(sha)
+        todo = [sha for sha in wanted if sha not in self._cache]
+        if self.index and todo:
+            if len(todo) == 1:
+                prov = self.index.provenance(todo[0])
+                self._cache.update({todo[0]: prov} if prov else {})
             else:
-                self._cache[sha] = prov
+                self._cache.update(self.index.provenance_many(todo))
+        missing = [sha for sha in todo if sha not in self._cache]
         if missing:
             self._cache.update(self._detect_live(missing))
         return {sha: self._cache[sha] for sha in wanted}
+
+    def files(self, shas: list[str]) -> dict[str, list[str]]:
+        """Changed paths of the commits among `shas` the index holds (none without an index)."""
+        return self.index.files(shas) if self.index else {}
 
     def _detect_live(self, shas: list[str]) -> dict[str, Provenance]:
         from signoff.provenance.detect import detect

@@ -1,12 +1,24 @@
-"""The accountable owner of a change, as of the policy in force at a revision."""
+"""The accountable owner of a change: now (the policy in force today) and then (at the commit).
+
+On the day a team adopts Signoff every line predates `signoff.yaml`, so "who was accountable
+then" is "no policy then" for all of history; "who is accountable now" still has an answer, from
+the policy in the work tree. `explain` and `owners` show both.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from signoff.git.objects import object_ids
 from signoff.git.repo import Repo
 from signoff.layout import POLICY_FILE
+
+if TYPE_CHECKING:
+    from signoff.policy.registry import Policy
+
+NO_POLICY_HINT = "accountable owners appear once a registry exists (signoff init --from-codeowners)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,20 +39,109 @@ class Ownership:
         }
 
 
+def _no_policy_then(rev: str | None) -> Ownership:
+    return Ownership(
+        False,
+        f"no policy then: {POLICY_FILE} is not committed at {rev[:10] if rev else 'HEAD'}; "
+        + NO_POLICY_HINT,
+        rev,
+    )
+
+
 def ownership_for(repo: Repo, paths: list[str], *, rev: str | None) -> Ownership:
-    """Accountable owners for `paths` under the signoff.yaml committed at `rev`."""
-    spec = f"{rev}:{POLICY_FILE}" if rev else f"HEAD:{POLICY_FILE}"
-    if not repo.succeeds("cat-file", "-e", spec):
-        return Ownership(
-            False,
-            f"no policy: {POLICY_FILE} is not committed at {rev[:10] if rev else 'HEAD'}; "
-            "accountable owners appear once a registry exists (signoff init --from-codeowners)",
-            rev,
+    """Accountable owners for `paths` under the signoff.yaml committed at `rev` (then)."""
+    at = rev or "HEAD"
+    if not repo.succeeds("cat-file", "-e", f"{at}:{POLICY_FILE}"):
+        return _no_policy_then(rev)
+    return _from_policy(repo, paths, at)
+
+
+def policy_now_rev(repo: Repo) -> str | None:
+    """Where the policy in force now lives: None for the work tree, "HEAD" in a bare repository,
+    "" when there is none."""
+    if (repo.root / POLICY_FILE).is_file():
+        return None
+    if repo.root == repo.git_dir and repo.succeeds("cat-file", "-e", f"HEAD:{POLICY_FILE}"):
+        return "HEAD"
+    return ""
+
+
+_NO_POLICY_NOW = Ownership(
+    False, f"no policy now: no {POLICY_FILE} in the work tree; " + NO_POLICY_HINT
+)
+
+
+def ownership_now(repo: Repo, paths: list[str]) -> Ownership:
+    """Accountable owners for `paths` under the policy in force now (the work tree's)."""
+    where = policy_now_rev(repo)
+    if where == "":
+        return _NO_POLICY_NOW
+    return _from_policy(repo, paths, where)
+
+
+class OwnershipBatch:
+    """Ownership then and now for many commits: one git process to find which commits carry a
+    policy, each distinct policy loaded once (keyed by its blob and exceptions tree ids)."""
+
+    def __init__(self, repo: Repo, shas: Sequence[str]) -> None:
+        from signoff.layout import EXCEPTIONS_DIR
+
+        self.repo = repo
+        self._key: dict[str, str] = {}
+        blobs = object_ids(repo, [f"{sha}:{POLICY_FILE}" for sha in shas])
+        found = [(sha, blob) for sha, blob in zip(shas, blobs, strict=True) if blob]
+        if found:  # the exceptions beside a policy are part of it
+            trees = object_ids(repo, [f"{sha}:{EXCEPTIONS_DIR}" for sha, _ in found])
+            for (sha, blob), tree in zip(found, trees, strict=True):
+                self._key[sha] = f"{blob}:{tree or ''}"
+        self._policies: dict[str, Policy | str] = {}
+        self._now_rev = policy_now_rev(repo)
+        self._now: Policy | str | None = None
+
+    def then(self, sha: str, paths: list[str]) -> Ownership:
+        key = self._key.get(sha)
+        if key is None:
+            return _no_policy_then(sha)
+        if key not in self._policies:
+            self._policies[key] = _load(self.repo, sha)
+        return _owners(self._policies[key], paths, sha)
+
+    def now(self, paths: list[str]) -> Ownership:
+        if self._now_rev == "":
+            return _NO_POLICY_NOW
+        if self._now is None:
+            self._now = _load(self.repo, self._now_rev)
+        return _owners(self._now, paths, self._now_rev)
+
+
+def accountable_then(repo: Repo, paths: list[str]) -> dict[str, tuple[str | None, Ownership]]:
+    """For each path: the last commit that changed it, and who was accountable at that commit
+    (`None, no policy` for a path no commit has touched)."""
+    last: dict[str, str | None] = {}
+    for path in paths:
+        out = repo.run(
+            "log", "-1", "--format=%H", "--end-of-options", "HEAD", "--", path, check=False
         )
-    return _from_policy(repo, paths, rev)
+        last[path] = out.decode().strip() or None
+    shas = list(dict.fromkeys(sha for sha in last.values() if sha))
+    batch = OwnershipBatch(repo, shas)
+    never = Ownership(False, "no commit has changed this path yet: there is no then")
+    return {path: (sha, batch.then(sha, [path]) if sha else never) for path, sha in last.items()}
+
+
+def _load(repo: Repo, rev: str | None) -> Policy | str:
+    from signoff.policy.explain import load_for_ownership
+
+    return load_for_ownership(repo, rev)
+
+
+def _owners(policy: Policy | str, paths: list[str], rev: str | None) -> Ownership:
+    from signoff.policy.explain import ownership_under
+
+    if isinstance(policy, str):
+        return Ownership(True, policy, rev)
+    return ownership_under(policy, paths, rev)
 
 
 def _from_policy(repo: Repo, paths: list[str], rev: str | None) -> Ownership:
-    from signoff.policy.explain import ownership_from_policy
-
-    return ownership_from_policy(repo, paths, rev)
+    return _owners(_load(repo, rev), paths, rev)

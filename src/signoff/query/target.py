@@ -47,6 +47,10 @@ def parse_target(repo: Repo, text: str) -> Target:
     """Decide what TARGET means, preferring an existing file over a branch of the same name."""
     if not text or text.startswith("-"):
         raise SignoffError(f"{text!r} is not a target", "give a commit, A..B, a file or file:line")
+    if _HEX.match(text) and not (repo.root / text).is_file():
+        sha = repo.resolve(text)  # a commit id: one git process, no path lookup
+        if sha:
+            return Target("commit", text, commit=sha)
     if ".." in text and not _repo_path(repo, text):
         left, _, right = text.partition("...") if "..." in text else text.partition("..")
         for side in (left, right):

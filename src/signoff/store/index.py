@@ -130,6 +130,51 @@ class Index:
             sha, row[1], None, accepted_by=accepted, accepted_by_source=row[4], reason=SILENT
         )
 
+    def provenance_many(self, shas: list[str]) -> dict[str, Provenance]:
+        """The provenance of every indexed commit among `shas`, in a few queries (bulk answers)."""
+        out: dict[str, Provenance] = {}
+        for chunk in _chunks(shas):
+            rows = self.conn.execute(
+                "SELECT sha, record, status, accepted_name, accepted_email, accepted_source "
+                f"FROM commits WHERE sha IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for sha, record, status, name, email, source in rows:
+                if record is not None:
+                    out[sha] = provenance_from_json(json.loads(record))
+                else:
+                    accepted = Person(name, email or "") if name is not None else None
+                    out[sha] = Provenance(
+                        sha,
+                        status,
+                        None,
+                        accepted_by=accepted,
+                        accepted_by_source=source,
+                        reason=SILENT,
+                    )
+        return out
+
+    def files(self, shas: list[str]) -> dict[str, list[str]]:
+        """The paths each indexed commit among `shas` changed, in diff order (bulk answers)."""
+        out: dict[str, list[str]] = {}
+        for chunk in _chunks(shas):
+            marks = ",".join("?" * len(chunk))
+            for (sha,) in self.conn.execute(
+                f"SELECT sha FROM commits WHERE sha IN ({marks})", chunk
+            ):
+                out[sha] = []
+            for sha, path in self.conn.execute(
+                f"SELECT sha, path FROM commit_files WHERE sha IN ({marks}) ORDER BY rowid", chunk
+            ):
+                out[sha].append(path)
+        return out
+
+
+def _chunks(items: list[str], size: int = 900) -> Iterable[list[str]]:
+    """Slices small enough for SQLite's limit on bound parameters."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
 
 def open_index(repo: Repo, *, progress: Progress | None = None) -> tuple[Index, IndexUpdate]:
     """Bring the index up to date with git, then open it for reading."""
@@ -143,47 +188,57 @@ def update_index(
     """Index new commits and re-read commits whose notes changed; rebuild when stale."""
     path = index_path(repo)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tips = _tips(repo)
+    tips, notes_fp = _ref_state(repo)
     shallow = bool(repo.shallow_boundary())
     if not rebuild and path.exists():
         try:
             with closing(_connect(path)) as conn:
                 meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
                 if meta.get("schema_version") == SCHEMA_VERSION:
-                    added, refreshed = _incremental(repo, conn, meta, tips, progress)
+                    added, refreshed = _incremental(repo, conn, meta, tips, notes_fp, progress)
                     return IndexUpdate(added, refreshed, False, path, shallow)
         except sqlite3.DatabaseError:
             pass  # a corrupt cache is rebuilt, never trusted
-    added = _build(repo, path, tips, progress)
+    added = _build(repo, path, tips, notes_fp, progress)
     return IndexUpdate(added, 0, True, path, shallow)
 
 
-def _tips(repo: Repo) -> list[str]:
-    out = repo.run(
-        "for-each-ref", "--format=%(objectname) %(objecttype)", "refs/heads", check=False
-    )
-    tips = [line.split()[0] for line in out.decode().splitlines() if line.endswith(" commit")]
-    head = repo.head()
-    if head:
-        tips.append(head)
-    return sorted(set(tips))
+def _ref_state(repo: Repo) -> tuple[list[str], str]:
+    """The branch tips (with HEAD) and the notes fingerprint, from one `for-each-ref`.
 
-
-def _notes_fingerprint(repo: Repo) -> str:
-    """Where every notes ref Signoff reads points, from one `for-each-ref` (not one per ref):
-    this runs before every warm query, so it must cost a single git process."""
+    This runs before every warm query, so it costs a single git process (two when HEAD is
+    detached): `%(HEAD)` marks the branch HEAD points at.
+    """
     out = repo.run(
-        "for-each-ref", "--format=%(refname) %(objectname)", "refs/notes/", check=False
+        "for-each-ref",
+        "--format=%(HEAD)%(refname) %(objectname) %(objecttype)",
+        "refs/heads",
+        "refs/notes",
+        check=False,
     ).decode()
-    wanted = []
+    tips: set[str] = set()
+    notes = []
+    on_branch = False
     for line in out.splitlines():
-        ref, _, sha = line.partition(" ")
+        parts = line[1:].split(" ")
+        if len(parts) != 3:
+            continue
+        ref, sha, kind = parts
+        if ref.startswith("refs/heads/"):
+            if kind == "commit":
+                tips.add(sha)
+                on_branch = on_branch or line[0] == "*"
+            continue
         name = ref.rsplit("/", 1)[-1]
         local = ref == f"refs/notes/{name}"
         remote = ref.startswith("refs/notes/remotes/") and ref.count("/") == 4
         if name in NOTES and (local or remote):
-            wanted.append(f"{ref}={sha}")
-    return "|".join(sorted(wanted))
+            notes.append(f"{ref}={sha}")
+    if not on_branch:
+        head = repo.head()  # detached HEAD (or a branch that has no commit yet)
+        if head:
+            tips.add(head)
+    return sorted(tips), "|".join(sorted(notes))
 
 
 # Detection and foreign readers are imported where used: a warm index answers without them,
@@ -211,7 +266,9 @@ def _note_key(sha: str, *sources: dict[str, list[bytes]]) -> str:
     return h.hexdigest()[:16] if found else ""
 
 
-def _build(repo: Repo, path: Path, tips: list[str], progress: Progress | None) -> int:
+def _build(
+    repo: Repo, path: Path, tips: list[str], notes_fp: str, progress: Progress | None
+) -> int:
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     tmp.unlink(missing_ok=True)
     conn = _create(tmp)
@@ -219,7 +276,7 @@ def _build(repo: Repo, path: Path, tips: list[str], progress: Progress | None) -
         signoff_notes, ai_notes, traces = _all_notes(repo)
         conn.execute("BEGIN")
         count = _insert(repo, conn, tips, [], signoff_notes, ai_notes, traces, progress)
-        _set_meta(conn, tips, _notes_fingerprint(repo))
+        _set_meta(conn, tips, notes_fp)
         conn.execute("COMMIT")
         conn.executescript(_INDEXES)
         conn.close()
@@ -251,10 +308,10 @@ def _incremental(
     conn: sqlite3.Connection,
     meta: dict[str, str],
     tips: list[str],
+    notes_fp: str,
     progress: Progress | None,
 ) -> tuple[int, int]:
     old_tips: list[str] = json.loads(meta.get("tips", "[]"))
-    notes_fp = _notes_fingerprint(repo)
     if old_tips == tips and meta.get("notes") == notes_fp:
         return 0, 0
     signoff_notes, ai_notes, traces = _all_notes(repo)
@@ -366,6 +423,8 @@ def _insert(
     from signoff.provenance.detect import detect
     from signoff.provenance.people import People
 
+    if not tips:
+        return 0  # an empty repository: nothing to walk (git log would default to HEAD)
     boundary = set(repo.shallow_boundary())
     revs = [*tips, *(f"^{sha}" for sha in exclude)]
     commit_rows: list[tuple[object, ...]] = []

@@ -1,0 +1,93 @@
+"""Blame results cached by blob id: `git blame -M -C -w` of a file at HEAD, computed once.
+
+A file's blame at HEAD changes when its content does, or when the history behind it is
+rewritten (an amend, a rebase), so `decay` (which blames every AI-touched file) re-blames only
+files whose blob changed or whose cached blame names a commit HEAD no longer reaches. The cache sits next
+to the index under `.git/signoff/`; deleting it loses nothing. It holds git's answer only (the
+introducing commit and original position of each line), never a judgement about who wrote it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from signoff.git.blame import BlameLine
+from signoff.git.repo import Repo
+
+VERSION = "1"
+# These blame options are part of every key: a cache made with other options is not reused.
+OPTIONS = "-M -C -w"
+
+
+def cache_path(repo: Repo) -> Path:
+    return repo.git_dir / "signoff" / "blame.sqlite"
+
+
+class BlameCache:
+    """Read and write blame results keyed by (blob id, path)."""
+
+    def __init__(self, repo: Repo) -> None:
+        path = cache_path(repo)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
+            self._open()
+        except sqlite3.DatabaseError:  # a corrupt cache is rebuilt, never trusted
+            self.conn.close()
+            path.unlink(missing_ok=True)
+            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._open()
+
+    def _open(self) -> None:
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS blame "
+            "(blob TEXT NOT NULL, path TEXT NOT NULL, options TEXT NOT NULL, lines TEXT NOT NULL, "
+            "PRIMARY KEY (blob, path, options))"
+        )
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> BlameCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, blob: str, path: str) -> list[BlameLine] | None:
+        row = self.conn.execute(
+            "SELECT lines FROM blame WHERE blob = ? AND path = ? AND options = ?",
+            (blob, path, f"{VERSION} {OPTIONS}"),
+        ).fetchone()
+        if row is None:
+            return None
+        return [
+            BlameLine(n, commit, orig_line, orig_path, content, bool(boundary))
+            for n, (commit, orig_line, orig_path, content, boundary) in enumerate(
+                json.loads(row[0]), start=1
+            )
+        ]
+
+    def put(self, blob: str, path: str, lines: list[BlameLine]) -> None:
+        data = [[b.commit, b.orig_line, b.orig_path, b.content, int(b.boundary)] for b in lines]
+        with closing(self.conn.cursor()) as cur:
+            cur.execute(
+                "INSERT OR REPLACE INTO blame VALUES (?, ?, ?, ?)",
+                (blob, path, f"{VERSION} {OPTIONS}", json.dumps(data, separators=(",", ":"))),
+            )
+
+
+def head_blobs(repo: Repo, rev: str = "HEAD") -> dict[str, str]:
+    """Path -> blob id of every file at `rev` (one `ls-tree`)."""
+    out = repo.run("ls-tree", "-r", "-z", "--full-tree", rev)
+    blobs: dict[str, str] = {}
+    for entry in out.split(b"\x00"):
+        meta, _, name = entry.partition(b"\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == b"blob":
+            blobs[name.decode("utf-8", "surrogateescape")] = parts[2].decode()
+    return blobs
