@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from signoff.git.log import Person
 from signoff.git.mailmap import Mailmap
 from signoff.git.repo import Repo
+from signoff.layout import POLICY_FILE
 
 
 class People:
@@ -76,6 +77,8 @@ def _registry_of(repo: Repo) -> list[tuple[str, Sequence[str]]]:
     The policy sits above provenance in the layering, so it is reached the way policy's own
     coverage hook reaches the index: by name, at run time, never by a static import.
     """
+    if not (repo.root / POLICY_FILE).is_file():
+        return []  # no registry, and no reason to import the policy loader (pydantic)
     try:
         load = importlib.import_module("signoff.policy.load")
         errors = importlib.import_module("signoff.errors")
