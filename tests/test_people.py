@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from signoff.git import Repo
 from signoff.git.log import Person, read_commit
 from signoff.git.mailmap import Mailmap
@@ -85,3 +87,12 @@ def test_no_mailmap_starts_no_process(repo: GitRepo) -> None:
     assert mailmap.lookup("Ada", "ada@example.com") == ("Ada", "ada@example.com")
     assert mailmap.active is False
     assert mailmap._proc is None
+
+
+def test_a_bare_repository_uses_the_mailmap_at_head(repo: GitRepo, tmp_path: Path) -> None:
+    repo.commit("Mailmap", {".mailmap": f"{WORK[0]} <{WORK[1]}> <{HOME[1]}>\n"})
+    first = repo.commit("One" + CLAUDE, {"a.py": "a\n"}, author=HOME)
+    bare = tmp_path / "bare.git"
+    repo.git("clone", "-q", "--bare", str(repo.path), str(bare))
+    with ProvenanceLookup(Repo.discover(bare), use_index=False) as lookup:
+        assert lookup.get(first).accepted_by == Person(*WORK)

@@ -27,6 +27,8 @@ class Mailmap:
             return True
         if self.repo.run("config", "--get-regexp", r"^mailmap\.(file|blob)$", check=False):
             return True
+        if (self.repo.root / ".git").exists():
+            return False  # a work tree without .mailmap; git reads HEAD's only when bare
         return self.repo.succeeds("cat-file", "-e", "HEAD:.mailmap")
 
     def lookup(self, name: str, email: str) -> tuple[str, str]:
