@@ -24,11 +24,10 @@ def register(app: Typer) -> None:
 
 def render(result: Explanation) -> None:
     t = result.target
-    if result.shallow_boundary:
-        console.print(
-            f"[yellow]shallow clone:[/] history is cut at {len(result.shallow_boundary)} commit(s); "
-            "older provenance is not visible (git fetch --unshallow)"
-        )
+    if result.shallow_advice:
+        console.print(f"[yellow]{escape(result.shallow_advice)}[/]")
+    for sha in result.not_in_clone:
+        console.print(f"[bold]{escape(sha)}[/] {status_text('unknown')} (not in this clone)")
     if t.kind in ("range", "file"):
         s = result.summary
         console.print(

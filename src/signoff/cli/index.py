@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import typer
+from rich.markup import escape
 
 from signoff.cli.output import console, emit_json, open_repo, progress_counter
 from signoff.store.index import update_index
@@ -19,6 +20,12 @@ def index_command(
         False, "--rebuild", help="Throw the cache away and build it anew."
     ),
     repo: str = typer.Option(".", "--repo", "-C", help="Repository to index."),
+    fetch_missing: bool = typer.Option(
+        False,
+        "--fetch-missing",
+        help="In a partial clone, fetch the file contents missing locally to count every "
+        "commit's lines (by default only present contents are counted; nothing is fetched).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
 ) -> None:
     """Bring the provenance index (a cache under .git/signoff/) up to date."""
@@ -28,8 +35,12 @@ def index_command(
         total = int(r.run_text("rev-list", "--count", "--branches", "HEAD").strip() or 0)
     start = time.perf_counter()
     with progress_counter("indexing commits", total) as update:
-        result = update_index(r, rebuild=rebuild, progress=update)
+        result = update_index(r, rebuild=rebuild, progress=update, fetch_missing=fetch_missing)
     seconds = time.perf_counter() - start
+    if result.temporary:  # `.git` is read-only: the index built for this run is not kept
+        import shutil
+
+        shutil.rmtree(result.path.parent, ignore_errors=True)
     doc = {
         "path": str(result.path),
         "added": result.added,
@@ -37,6 +48,10 @@ def index_command(
         "rebuilt": result.rebuilt,
         "shallow": result.shallow,
         "seconds": round(seconds, 3),
+        "commits_without_line_counts": result.gaps.commits,
+        "line_counts_missing_reasons": result.gaps.reasons,
+        "partial_clone_remote": r.promisor_remote(),
+        "temporary": result.temporary,
     }
     if as_json:
         emit_json("index", doc)
@@ -46,5 +61,8 @@ def index_command(
         f"index {verb}: {result.added} commits added, {result.refreshed} re-read for new notes "
         f"in {seconds:.2f}s -> {result.path}"
     )
-    if result.shallow:
-        console.print("[yellow]shallow clone:[/] commits before the cut are not indexed")
+    if result.gaps.commits:
+        console.print(f"[yellow]{escape(result.gaps.summary())}[/]")
+    advice = r.shallow_advice()
+    if advice:
+        console.print(f"[yellow]{escape(advice)}[/]")

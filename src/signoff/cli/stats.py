@@ -50,9 +50,10 @@ def render(r: Stats) -> None:
             f"  [yellow]{r.by_status['unknown']} commits carry no provenance; unknown is not human[/]"
         )
     if r.stats_missing:
-        console.print(
-            f"  {r.stats_missing} commits have no line counts (missing objects or shallow boundary)"
-        )
+        why = "; ".join(r.missing_reasons) or "missing objects or shallow boundary"
+        console.print(f"  [yellow]{r.stats_missing} commits have no line counts: {escape(why)}[/]")
+    if r.shallow_advice:
+        console.print(f"  [yellow]{escape(r.shallow_advice)}[/]")
     for title, rows, cols in (
         ("by tool", r.by_tool, ("tool", "commits", "ai_lines")),
         ("by model", r.by_model, ("tool", "model", "commits", "ai_lines")),

@@ -50,12 +50,13 @@ class BlameRun:
         args += ["--", path]
         self.path = path
         self.args = args
+        self.repo = repo
         self.proc = repo.popen(args)
 
     def result(self) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
         out, err = self.proc.communicate()
         if self.proc.returncode != 0:
-            raise GitError(_describe_failure(self.args, err))
+            raise GitError(_describe_failure(self.args, err), self.repo.missing_hint(err))
         return parse_porcelain(out, self.path)
 
     def cancel(self) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import subprocess
+from collections.abc import Iterable, Iterator, Mapping
 
-from signoff.git.repo import GitError, Repo
+from signoff.git.repo import GitError, Repo, child_pipe_writes
 
 
 def cat_blobs(repo: Repo, object_ids: Iterable[str]) -> dict[str, bytes]:
@@ -73,9 +75,9 @@ def read_notes(repo: Repo, name: str) -> dict[str, list[bytes]]:
     return {c: [contents[b] for b in blobs if b in contents] for c, blobs in blob_of.items()}
 
 
-def read_ref_blobs(repo: Repo, prefix: str) -> dict[str, bytes]:
-    """Blobs stored directly under refs named `<prefix><commit id>` (one `for-each-ref`, one
-    `cat-file --batch`): how some tools kept per-commit records before notes."""
+def ref_blob_ids(repo: Repo, prefix: str) -> dict[str, str]:
+    """Commit -> blob id for blobs stored directly under refs named `<prefix><commit id>`
+    (one `for-each-ref`): how some tools kept per-commit records before notes."""
     out = repo.run(
         "for-each-ref", "--format=%(objecttype) %(objectname) %(refname)", prefix, check=False
     )
@@ -86,8 +88,97 @@ def read_ref_blobs(repo: Repo, prefix: str) -> dict[str, bytes]:
         commit = ref[len(prefix) :]
         if kind == "blob" and ref.startswith(prefix) and "/" not in commit:
             blob_of[commit.lower()] = oid
+    return blob_of
+
+
+def read_ref_blobs(repo: Repo, prefix: str) -> dict[str, bytes]:
+    """The contents of `ref_blob_ids` (one `cat-file --batch`)."""
+    blob_of = ref_blob_ids(repo, prefix)
     contents = cat_blobs(repo, blob_of.values())
     return {c: contents[oid] for c, oid in blob_of.items() if oid in contents}
+
+
+class BlobReader:
+    """One long-lived `git cat-file --batch`, asked for one object at a time.
+
+    For reading many large objects without holding them all: each answer is read as it is
+    needed and can be dropped by the caller straight after.
+    """
+
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def read(self, oid: str) -> bytes | None:
+        """The object's content, or None when it is not in the repository."""
+        if self.proc is None:
+            self.proc = self.repo.popen(["cat-file", "--batch"], stdin=True)
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        try:
+            with child_pipe_writes():
+                self.proc.stdin.write(oid.encode() + b"\n")
+                self.proc.stdin.flush()
+        except BrokenPipeError as exc:
+            raise GitError(f"git cat-file stopped while reading {oid}") from exc
+        header = self.proc.stdout.readline().split()
+        if len(header) < 3 or header[1] == b"missing":
+            if not header:
+                raise GitError(f"git cat-file stopped while reading {oid}")
+            return None
+        size = int(header[2])
+        data = self.proc.stdout.read(size)
+        self.proc.stdout.read(1)  # the newline after the content
+        return data
+
+    def close(self) -> None:
+        if self.proc is not None:
+            assert self.proc.stdin is not None
+            with child_pipe_writes(), contextlib.suppress(OSError, ValueError):
+                self.proc.stdin.close()
+            self.proc.wait()
+            if self.proc.stdout:
+                self.proc.stdout.close()
+            if self.proc.stderr:
+                self.proc.stderr.close()
+            self.proc = None
+
+
+class LazyNotes(Mapping[str, list[bytes]]):
+    """The notes of one name (`refs/notes/<name>` and remote copies), read when asked.
+
+    Holds only which note blobs belong to which commit; a note's content is read from git when
+    a caller asks for that commit and is not kept, so an index build over 10,000 large notes
+    holds one note at a time.
+    """
+
+    def __init__(
+        self, repo: Repo, name: str, reader: BlobReader, *, ref_prefix: str | None = None
+    ) -> None:
+        self.reader = reader
+        self._blobs: dict[str, list[str]] = {}
+        pairs = [pair for ref in notes_refs(repo, name) for pair in list_notes(repo, ref).items()]
+        if ref_prefix:  # records kept as one ref per commit (`ref_blob_ids`) join the notes
+            pairs += ref_blob_ids(repo, ref_prefix).items()
+        for commit, blob in pairs:
+            blobs = self._blobs.setdefault(commit, [])
+            if blob not in blobs:
+                blobs.append(blob)
+
+    def blob_ids(self, commit: str) -> list[str]:
+        return self._blobs.get(commit, [])
+
+    def __getitem__(self, commit: str) -> list[bytes]:
+        blobs = self._blobs[commit]
+        return [data for data in (self.reader.read(b) for b in blobs) if data is not None]
+
+    def __contains__(self, commit: object) -> bool:
+        return commit in self._blobs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._blobs)
+
+    def __len__(self) -> int:
+        return len(self._blobs)
 
 
 def write_note(repo: Repo, ref: str, commit: str, content: bytes, *, append: bool = False) -> None:

@@ -58,6 +58,9 @@ class Explanation:
     lines: list[LineAnswer] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     shallow_boundary: list[str] = field(default_factory=list)
+    # commit ids asked about that this (shallow) clone does not hold: unknown, never an error
+    not_in_clone: list[str] = field(default_factory=list)
+    shallow_advice: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,6 +75,14 @@ class Explanation:
             "lines": [line.to_json() for line in self.lines],
             "commits": [c.to_json() for c in self.commits],
             "shallow_boundary": self.shallow_boundary,
+            "not_in_clone": [
+                {
+                    "commit": sha,
+                    "status": "unknown",
+                    "reason": "not in this clone: " + (self.shallow_advice or ""),
+                }
+                for sha in self.not_in_clone
+            ],
         }
 
 
@@ -145,6 +156,13 @@ def explain(
     """Answer for a commit, a range, a file or file:line (library form of `signoff explain`)."""
     target = parse_target(repo, target_text)
     out = Explanation(target, shallow_boundary=repo.shallow_boundary())
+    out.shallow_advice = repo.shallow_advice()
+    out.not_in_clone.extend(target.absent)
+    if target.kind == "absent":
+        assert target.commit
+        out.not_in_clone.append(target.commit)
+        out.summary = _summary([])
+        return out
     with ProvenanceLookup(repo, use_index=use_index) as lookup:
         if target.kind == "commit":
             assert target.commit

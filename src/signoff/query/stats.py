@@ -19,6 +19,9 @@ class Stats:
     lines_added: int = 0
     ai_lines: int = 0
     stats_missing: int = 0
+    # why commits lack line counts, each reason once (counts over the whole index)
+    missing_reasons: dict[str, int] = field(default_factory=dict)
+    shallow_advice: str | None = None
     by_tool: list[dict[str, Any]] = field(default_factory=list)
     by_model: list[dict[str, Any]] = field(default_factory=list)
     by_accepter: list[dict[str, Any]] = field(default_factory=list)
@@ -41,11 +44,13 @@ class Stats:
             "ai_lines": self.ai_lines,
             "ai_line_share": _share(self.ai_lines, self.lines_added),
             "commits_without_line_counts": self.stats_missing,
+            "line_counts_missing_reasons": self.missing_reasons,
             "by_tool": self.by_tool,
             "by_model": self.by_model,
             "by_accepter": self.by_accepter,
             "by_month": self.by_month,
             "shallow": self.shallow,
+            "shallow_advice": self.shallow_advice,
         }
 
 
@@ -62,12 +67,20 @@ def stats(repo: Repo, revs: list[str] | None = None, *, progress: Progress | Non
     """
     revs = revs or ["HEAD"]
     report = Stats(revs=revs, shallow=bool(repo.shallow_boundary()))
+    report.shallow_advice = repo.shallow_advice()
     if repo.head() is None:
         return report
-    index, _ = open_index(repo, progress=progress)
+    index, update = open_index(repo, progress=progress)
     with index:
         _select(repo, index, revs)
         _fill(index, report)
+    if report.stats_missing:
+        report.missing_reasons = dict(update.gaps.reasons)
+        boundary = report.stats_missing - update.gaps.commits
+        if report.shallow and boundary > 0:
+            report.missing_reasons["shallow clone boundary: the parent is not in this clone"] = len(
+                repo.shallow_boundary()
+            )
     return report
 
 

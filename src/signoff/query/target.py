@@ -15,13 +15,16 @@ _HEX = re.compile(r"^[0-9a-fA-F]{7,64}$")
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    kind: Literal["commit", "range", "file", "line"]
+    # "absent": a commit id a shallow clone does not hold (behind where its history ends)
+    kind: Literal["commit", "range", "file", "line", "absent"]
     text: str
     commit: str | None = None  # commit: its id
     range: str | None = None
     path: str | None = None  # file and line: path relative to the repository root
     start: int | None = None
     end: int | None = None
+    # commit ids named by a range that a shallow clone does not hold (left out of the walk)
+    absent: tuple[str, ...] = ()
 
 
 def _repo_path(repo: Repo, text: str) -> str | None:
@@ -34,7 +37,8 @@ def _repo_path(repo: Repo, text: str) -> str | None:
         rel = absolute.resolve().relative_to(repo.root.resolve()).as_posix()
     except ValueError:
         rel = text
-    if (repo.root / rel).is_file():
+    # a bare repository's root is its git directory: HEAD, config... there are not paths
+    if not repo.is_bare and (repo.root / rel).is_file():
         return rel
     if any(mark in text for mark in ("~", "^", "@{")):
         return None  # revision syntax, not a path: spare a git process on the hot path
@@ -53,8 +57,19 @@ def parse_target(repo: Repo, text: str) -> Target:
             return Target("commit", text, commit=sha)
     if ".." in text and not _repo_path(repo, text):
         left, _, right = text.partition("...") if "..." in text else text.partition("..")
+        if (
+            left
+            and _HEX.match(left)
+            and repo.resolve(left) is None
+            and (not right or repo.resolve(right))
+            and repo.shallow_boundary()
+        ):
+            # the start lies behind a shallow clone's cut: walk what the clone holds
+            return Target("range", text, range=right or "HEAD", absent=(left.lower(),))
         for side in (left, right):
             if side and repo.resolve(side) is None:
+                if _HEX.match(side) and repo.shallow_boundary():
+                    return Target("absent", text, commit=side.lower())
                 raise SignoffError(
                     f"{side!r} in range {text!r} is not a commit", "check it with git log"
                 )
@@ -82,6 +97,8 @@ def parse_target(repo: Repo, text: str) -> Target:
         raise SignoffError(
             "this repository has no commits yet", "make a first commit, then ask again"
         )
+    if _HEX.match(text) and repo.shallow_boundary():
+        return Target("absent", text, commit=text.lower())
     raise SignoffError(
         f"{text!r} is not a commit, a range, a file or file:line in {repo.root}",
         "examples: signoff explain HEAD~2, main..feature, src/app.py, src/app.py:42",

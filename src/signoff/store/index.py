@@ -9,15 +9,19 @@ speed of `git log --numstat` itself.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import shutil
 import sqlite3
-from collections.abc import Callable, Iterable
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from signoff.git.log import Commit, Person, iter_commits
-from signoff.git.notes import read_notes
+from signoff.git.log import Commit, CountGaps, Person, iter_commits
+from signoff.git.notes import BlobReader, LazyNotes
 from signoff.git.repo import Repo
 from signoff.provenance.model import SILENT, Provenance, ToolUse
 
@@ -66,6 +70,9 @@ CREATE INDEX IF NOT EXISTS commits_status ON commits (status);
 """
 
 Progress = Callable[[int], None]
+_BATCH_BYTES = 4 << 20
+Notes = Mapping[str, list[bytes]]
+log = logging.getLogger("signoff")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +84,10 @@ class IndexUpdate:
     rebuilt: bool
     path: Path
     shallow: bool
+    # commits of the whole index with no line counts, and why (said once, not per commit)
+    gaps: CountGaps = field(default_factory=CountGaps)
+    # set when `.git` cannot be written: the index lives in a temporary folder for this run
+    temporary: bool = False
 
 
 def index_path(repo: Repo) -> Path:
@@ -102,12 +113,16 @@ def _create(path: Path) -> sqlite3.Connection:
 class Index:
     """Read access to an up-to-date index. Use `open_index(repo)`."""
 
-    def __init__(self, repo: Repo, conn: sqlite3.Connection) -> None:
+    def __init__(self, repo: Repo, conn: sqlite3.Connection, scratch: Path | None = None) -> None:
         self.repo = repo
         self.conn = conn
+        self.scratch = scratch  # a temporary index's folder, removed on close
 
     def close(self) -> None:
         self.conn.close()
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
 
     def __enter__(self) -> Index:
         return self
@@ -176,17 +191,87 @@ def _chunks(items: list[str], size: int = 900) -> Iterable[list[str]]:
         yield items[start : start + size]
 
 
-def open_index(repo: Repo, *, progress: Progress | None = None) -> tuple[Index, IndexUpdate]:
-    """Bring the index up to date with git, then open it for reading."""
-    update = update_index(repo, progress=progress)
-    return Index(repo, _connect(update.path)), update
+def open_index(
+    repo: Repo, *, progress: Progress | None = None, fetch_missing: bool = False
+) -> tuple[Index, IndexUpdate]:
+    """Bring the index up to date with git, then open it for reading.
+
+    When `.git` cannot be written (a read-only mount, another user's repository) the index is
+    built in a temporary folder for this run only, with a one-line note: slower, never refused.
+    """
+    update = update_index(repo, progress=progress, fetch_missing=fetch_missing)
+    scratch = update.path.parent if update.temporary else None
+    return Index(repo, _connect(update.path), scratch), update
 
 
 def update_index(
-    repo: Repo, *, rebuild: bool = False, progress: Progress | None = None
+    repo: Repo,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    fetch_missing: bool = False,
 ) -> IndexUpdate:
     """Index new commits and re-read commits whose notes changed; rebuild when stale."""
     path = index_path(repo)
+    try:
+        return _update(repo, path, rebuild, progress, fetch_missing)
+    except (OSError, sqlite3.OperationalError) as exc:
+        if _writable(path.parent):
+            raise
+        scratch = Path(tempfile.mkdtemp(prefix="signoff-index-"))
+        fresh = None if rebuild else _fresh_copy(repo, path, scratch / path.name)
+        log.warning(
+            "note: %s cannot be written (%s); using %s for this run",
+            path.parent,
+            getattr(exc, "strerror", None) or exc,
+            "a copy of its index" if fresh else "a temporary index",
+        )
+        if fresh is not None:
+            return fresh
+        try:
+            update = _update(repo, scratch / path.name, True, progress, fetch_missing)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        return IndexUpdate(
+            update.added, 0, True, update.path, update.shallow, update.gaps, temporary=True
+        )
+
+
+def _fresh_copy(repo: Repo, path: Path, copy: Path) -> IndexUpdate | None:
+    """A copy of the index of a read-only `.git`, when it already matches every branch and
+    notes ref (nothing to add); None when it is absent, stale or unreadable."""
+    if not path.exists():
+        return None
+    try:
+        shutil.copyfile(path, copy)
+        with closing(sqlite3.connect(copy, isolation_level=None)) as conn:
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            tips, notes_fp = _ref_state(repo)
+            fresh = (
+                meta.get("schema_version") == SCHEMA_VERSION
+                and json.loads(meta.get("tips", "[]")) == tips
+                and meta.get("notes") == notes_fp
+            )
+            gaps = _stored_gaps(conn)
+    except (OSError, sqlite3.DatabaseError):
+        return None
+    if not fresh:
+        copy.unlink(missing_ok=True)
+        return None
+    shallow = bool(repo.shallow_boundary())
+    return IndexUpdate(0, 0, False, copy, shallow, gaps, temporary=True)
+
+
+def _writable(folder: Path) -> bool:
+    """Whether the index folder can be created and written (false on a read-only `.git`)."""
+    probe = folder if folder.exists() else folder.parent
+    return os.access(probe, os.W_OK) and (not folder.exists() or os.access(folder, os.W_OK))
+
+
+def _update(
+    repo: Repo, path: Path, rebuild: bool, progress: Progress | None, fetch_missing: bool
+) -> IndexUpdate:
     path.parent.mkdir(parents=True, exist_ok=True)
     tips, notes_fp = _ref_state(repo)
     shallow = bool(repo.shallow_boundary())
@@ -195,12 +280,37 @@ def update_index(
             with closing(_connect(path)) as conn:
                 meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
                 if meta.get("schema_version") == SCHEMA_VERSION:
-                    added, refreshed = _incremental(repo, conn, meta, tips, notes_fp, progress)
-                    return IndexUpdate(added, refreshed, False, path, shallow)
-        except sqlite3.DatabaseError:
-            pass  # a corrupt cache is rebuilt, never trusted
-    added = _build(repo, path, tips, notes_fp, progress)
-    return IndexUpdate(added, 0, True, path, shallow)
+                    added, refreshed = _incremental(
+                        repo, conn, meta, tips, notes_fp, progress, fetch_missing
+                    )
+                    gaps = _stored_gaps(conn)
+                    return IndexUpdate(added, refreshed, False, path, shallow, gaps)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and not _writable(path.parent):
+                raise
+            # a corrupt cache is rebuilt, never trusted
+    gaps = CountGaps()
+    if not path.exists() and sys.stderr.isatty():
+        # a first build can take a while on a long history: say what is happening, once
+        log.warning(
+            "building the provenance index in %s (first run; later runs only add new commits)%s",
+            path.parent,
+            f"; partial clone of {repo.promisor_remote()!r}: contents are not fetched"
+            if repo.promisor_remote() and not fetch_missing
+            else "",
+        )
+    added = _build(repo, path, tips, notes_fp, progress, gaps, fetch_missing)
+    return IndexUpdate(added, 0, True, path, shallow, gaps)
+
+
+def _stored_gaps(conn: sqlite3.Connection) -> CountGaps:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'count_gaps'").fetchone()
+    return CountGaps.from_json(json.loads(row[0])) if row else CountGaps()
+
+
+def count_gaps(index: Index) -> CountGaps:
+    """Why indexed commits lack line counts (missing objects, a partial clone), said once."""
+    return _stored_gaps(index.conn)
 
 
 def _ref_state(repo: Repo) -> tuple[list[str], str]:
@@ -245,38 +355,49 @@ def _ref_state(repo: Repo) -> tuple[list[str], str]:
 # which keeps `signoff explain` on a warm index from compiling the whole marker table.
 
 
-def _all_notes(
-    repo: Repo,
-) -> tuple[dict[str, list[bytes]], dict[str, list[bytes]], dict[str, list[bytes]]]:
-    from signoff.provenance.foreign import read_agent_traces, read_gitai_notes
+def _all_notes(reader: BlobReader) -> tuple[LazyNotes, LazyNotes, LazyNotes]:
+    """Which note blobs belong to which commit, per notes name; contents are read per commit
+    as the walk reaches it (never all at once: 10,000 large notes stay out of memory)."""
+    from signoff.provenance.foreign import AGENT_TRACE_NOTES, GITAI_LEGACY_REFS
 
-    return read_notes(repo, "signoff"), read_gitai_notes(repo), read_agent_traces(repo)
+    repo = reader.repo
+    return (
+        LazyNotes(repo, "signoff", reader),
+        LazyNotes(repo, "ai", reader, ref_prefix=GITAI_LEGACY_REFS),
+        LazyNotes(repo, AGENT_TRACE_NOTES, reader),
+    )
 
 
-def _note_key(sha: str, *sources: dict[str, list[bytes]]) -> str:
+def _note_key(sha: str, *sources: LazyNotes) -> str:
+    """A fingerprint of a commit's notes, from their blob ids (git's own content hashes)."""
+    blobs = [blob for source in sources for blob in source.blob_ids(sha)]
+    if not blobs:
+        return ""  # most commits: no notes, no hashing
     import hashlib
 
-    h = hashlib.sha1(usedforsecurity=False)
-    found = False
-    for source in sources:
-        for blob in source.get(sha, ()):
-            h.update(blob)
-            h.update(b"\x00")
-            found = True
-    return h.hexdigest()[:16] if found else ""
+    return hashlib.sha1("\x00".join(blobs).encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def _build(
-    repo: Repo, path: Path, tips: list[str], notes_fp: str, progress: Progress | None
+    repo: Repo,
+    path: Path,
+    tips: list[str],
+    notes_fp: str,
+    progress: Progress | None,
+    gaps: CountGaps,
+    fetch_missing: bool,
 ) -> int:
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     tmp.unlink(missing_ok=True)
     conn = _create(tmp)
+    reader = BlobReader(repo)
     try:
-        signoff_notes, ai_notes, traces = _all_notes(repo)
+        signoff_notes, ai_notes, traces = _all_notes(reader)
         conn.execute("BEGIN")
-        count = _insert(repo, conn, tips, [], signoff_notes, ai_notes, traces, progress)
-        _set_meta(conn, tips, notes_fp)
+        count = _insert(
+            repo, conn, tips, [], (signoff_notes, ai_notes, traces), progress, gaps, fetch_missing
+        )
+        _set_meta(conn, tips, notes_fp, gaps)
         conn.execute("COMMIT")
         conn.executescript(_INDEXES)
         conn.close()
@@ -284,14 +405,18 @@ def _build(
         for suffix in ("-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
     finally:
+        reader.close()
         conn.close()
         tmp.unlink(missing_ok=True)
     return count
 
 
-def _set_meta(conn: sqlite3.Connection, tips: list[str], notes_fp: str) -> None:
+def _set_meta(conn: sqlite3.Connection, tips: list[str], notes_fp: str, gaps: CountGaps) -> None:
     conn.execute("INSERT OR REPLACE INTO meta VALUES ('tips', ?)", (json.dumps(tips),))
     conn.execute("INSERT OR REPLACE INTO meta VALUES ('notes', ?)", (notes_fp,))
+    conn.execute(
+        "INSERT OR REPLACE INTO meta VALUES ('count_gaps', ?)", (json.dumps(gaps.to_json()),)
+    )
 
 
 def _existing(repo: Repo, shas: Iterable[str]) -> list[str]:
@@ -310,13 +435,16 @@ def _incremental(
     tips: list[str],
     notes_fp: str,
     progress: Progress | None,
+    fetch_missing: bool,
 ) -> tuple[int, int]:
     old_tips: list[str] = json.loads(meta.get("tips", "[]"))
     if old_tips == tips and meta.get("notes") == notes_fp:
         return 0, 0
-    signoff_notes, ai_notes, traces = _all_notes(repo)
+    gaps = CountGaps.from_json(json.loads(meta.get("count_gaps", "{}")))
+    reader = BlobReader(repo)
     conn.execute("BEGIN")
     try:
+        notes = _all_notes(reader)
         added = 0
         if tips and old_tips != tips:
             added = _insert(
@@ -324,28 +452,30 @@ def _incremental(
                 conn,
                 tips,
                 _existing(repo, old_tips),
-                signoff_notes,
-                ai_notes,
-                traces,
+                notes,
                 progress,
+                gaps,
+                fetch_missing,
             )
         refreshed = 0
         if meta.get("notes") != notes_fp:
-            refreshed = _refresh_notes(repo, conn, signoff_notes, ai_notes, traces)
-        _set_meta(conn, tips, notes_fp)
+            refreshed = _refresh_notes(repo, conn, *notes)
+        _set_meta(conn, tips, notes_fp, gaps)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    finally:
+        reader.close()
     return added, refreshed
 
 
 def _refresh_notes(
     repo: Repo,
     conn: sqlite3.Connection,
-    signoff_notes: dict[str, list[bytes]],
-    ai_notes: dict[str, list[bytes]],
-    traces: dict[str, list[bytes]],
+    signoff_notes: LazyNotes,
+    ai_notes: LazyNotes,
+    traces: LazyNotes,
 ) -> int:
     """Re-detect commits whose notes were added, changed or removed since the last update."""
     from signoff.provenance.detect import detect
@@ -415,14 +545,15 @@ def _insert(
     conn: sqlite3.Connection,
     tips: list[str],
     exclude: list[str],
-    signoff_notes: dict[str, list[bytes]],
-    ai_notes: dict[str, list[bytes]],
-    traces: dict[str, list[bytes]],
+    notes: tuple[LazyNotes, LazyNotes, LazyNotes],
     progress: Progress | None,
+    gaps: CountGaps,
+    fetch_missing: bool,
 ) -> int:
     from signoff.provenance.detect import detect
     from signoff.provenance.people import People
 
+    signoff_notes, ai_notes, traces = notes
     if not tips:
         return 0  # an empty repository: nothing to walk (git log would default to HEAD)
     boundary = set(repo.shallow_boundary())
@@ -439,6 +570,8 @@ def _insert(
             return False
         return conn.execute("SELECT 1 FROM commits WHERE sha = ?", (sha,)).fetchone() is not None
 
+    pending_bytes = 0
+
     def flush() -> None:
         conn.executemany(
             "INSERT OR REPLACE INTO commits VALUES (" + ",".join("?" * 22) + ")", commit_rows
@@ -450,7 +583,7 @@ def _insert(
         file_rows.clear()
 
     people = People.for_repo(repo)
-    for commit in iter_commits(repo, revs, numstat=True):
+    for commit in iter_commits(repo, revs, numstat=True, gaps=gaps, fetch_missing=fetch_missing):
         if indexed(commit.sha):
             continue
         prov = detect(
@@ -460,14 +593,18 @@ def _insert(
             traces.get(commit.sha, ()),
             people,
         )
-        commit_rows.append(
-            _commit_row(commit, prov, commit.sha in boundary, signoff_notes, ai_notes, traces)
-        )
+        row = _commit_row(commit, prov, commit.sha in boundary, signoff_notes, ai_notes, traces)
+        commit_rows.append(row)
+        if row[-1] is not None:
+            pending_bytes += len(row[-1])  # type: ignore[arg-type]
         tool_rows.extend((commit.sha, t.tool, t.model, t.session) for t in prov.tools)
         if commit.files and commit.sha not in boundary:
             file_rows.extend((commit.sha, f.path, f.added, f.deleted) for f in commit.files)
         count += 1
-        if len(commit_rows) >= 2000:
+        # rows go to SQLite in batches, and early when records are large (notes with many
+        # line spans): memory stays bounded by the batch, never by the history
+        if len(commit_rows) >= 2000 or pending_bytes > _BATCH_BYTES:
+            pending_bytes = 0
             flush()
             if progress:
                 progress(count)
@@ -489,9 +626,9 @@ def _commit_row(
     commit: Commit,
     prov: Provenance,
     is_boundary: bool,
-    signoff_notes: dict[str, list[bytes]],
-    ai_notes: dict[str, list[bytes]],
-    traces: dict[str, list[bytes]],
+    signoff_notes: LazyNotes,
+    ai_notes: LazyNotes,
+    traces: LazyNotes,
 ) -> tuple[object, ...]:
     added = deleted = nfiles = None
     if commit.files is not None and not is_boundary:
