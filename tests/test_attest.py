@@ -125,6 +125,38 @@ def test_a_note_added_or_removed_after_the_fact_is_detected(signed: Any) -> None
     assert "was removed after it was attested" in verdicts[1].problems[0]
 
 
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "refs/notes/agent-trace",
+        "refs/notes/remotes/origin/signoff",
+        "refs/notes/remotes/origin/agent-trace",
+        "refs/notes/ai",
+        "refs/notes/ai-remote/origin",
+    ],
+)
+def test_a_note_under_any_ref_detection_reads_is_pinned(signed: Any, ref: str) -> None:
+    repo, envelopes, public, (ai, _human) = signed
+    repo.git("notes", f"--ref={ref}", "add", "-f", "-m", '{"version":"0.1.0"}', ai)
+    verdicts = _verify(repo, envelopes, public)
+    assert verdicts[0].problems == [f"note {ref} on {ai[:12]} was added after it was attested"]
+    assert verdicts[1].ok
+    # a notes ref detection does not read (the gate's own records) is not evidence
+    repo.git("notes", f"--ref={ref}", "remove", ai)
+    repo.git("notes", "--ref=signoff-checks", "add", "-m", "{}", ai)
+    assert all(v.ok for v in _verify(repo, envelopes, public))
+
+
+def test_a_legacy_git_ai_authorship_blob_is_pinned(signed: Any) -> None:
+    repo, envelopes, public, (ai, _human) = signed
+    blob = repo.git("hash-object", "-w", "--stdin", input=b"legacy log\n").strip()
+    repo.git("update-ref", f"refs/ai/authorship/{ai}", blob)
+    verdicts = _verify(repo, envelopes, public)
+    assert verdicts[0].problems == [
+        f"note refs/ai/authorship/{ai} on {ai[:12]} was added after it was attested"
+    ]
+
+
 def test_an_altered_attestation_fails_its_signature(signed: Any) -> None:
     repo, envelopes, public, _ = signed
     doc = _statement(envelopes[0])
@@ -240,3 +272,21 @@ def test_a_merge_is_attested_with_the_accountable_for_what_it_brought_in(
     assert [g["workflow"] for g in groups] == ["payments"]
     assert groups[0]["accountable"]["id"] == "ada"
     assert sorted(groups[0]["paths"]) == ["payments/a.py", "payments/b.py"]
+
+
+def test_an_envelope_with_two_payload_keys_is_refused(signed: Any) -> None:
+    repo, envelopes, public, _ = signed
+    good = envelopes[0]
+    forged = base64.b64encode(b'{"claims":"anything"}').decode()
+    # one reader takes the first payload, another the last: never resolved, refused
+    line = (
+        f'{{"payloadType": {json.dumps(good["payloadType"])}, "payload": "{forged}", '
+        f'"payload": {json.dumps(good["payload"])}, "signatures": {json.dumps(good["signatures"])}}}'
+    )
+    verdicts = verify(
+        Repo.discover(repo.path), read_envelopes(line + "\n"), load_public_key(public)
+    )
+    assert not verdicts[0].ok
+    assert verdicts[0].problems == [
+        "not a DSSE envelope: the key 'payload' appears twice in one object"
+    ]

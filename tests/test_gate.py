@@ -170,6 +170,47 @@ def test_self_approval_does_not_count(base: GitRepo) -> None:
     assert "review.self" in rules(result, blocking=False)
 
 
+def test_approved_by_trailers_inside_the_change_never_count(base: GitRepo) -> None:
+    # An agent writes its own approvals (a security reviewer, even) into the change it made.
+    base.commit(
+        "ai payments" + CLAUDE + "Approved-by: Ada Lovelace <ada@example.com>\n",
+        {"payments/charge.py": "def charge(cents):\n    return max(cents, 1)\n"},
+        author=GRACE,
+    )
+    result = run(base, scan=False)
+    assert result.verdict == "blocked"
+    assert "review.no-evidence" in rules(result)
+    assert "review.in-change" in rules(result, blocking=False)
+    assert "review.role" not in rules(result)  # nothing counted, so no role was checked either
+
+
+def test_trailer_approvals_count_only_where_the_policy_allows_and_say_so(repo: GitRepo) -> None:
+    # Every bar that applies must allow them (payments also matches the low-tier catch-all).
+    policy = POLICY.replace("{min_approvals:", "{trailer_approvals: true, min_approvals:")
+    repo.commit(
+        "policy\n",
+        {"signoff.yaml": policy, "payments/charge.py": "def charge(cents):\n    return cents\n"},
+    )
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit(
+        "ai payments" + CLAUDE + "Approved-by: Ada Lovelace <ada@example.com>\n",
+        {"payments/charge.py": "def charge(cents):\n    return max(cents, 1)\n"},
+        author=GRACE,
+    )
+    result = run(repo, scan=False)
+    assert result.verdict == "pass", [f.to_json() for f in result.findings]
+    assert "review.trailers-only" in rules(result, blocking=False)
+    # A workflow may turn trailer approvals off over its tier, never on.
+    stricter = policy.replace(
+        "tier: high\n", "tier: high\n    acceptance_bar: {trailer_approvals: false}\n"
+    )
+    repo.git("checkout", "-q", "main")
+    repo.commit("stricter\n", {"signoff.yaml": stricter})
+    repo.git("checkout", "-q", "feature")
+    repo.git("rebase", "-q", "main")
+    assert "review.no-evidence" in rules(run(repo, scan=False))
+
+
 def test_small_low_tier_ai_change_passes_without_review(base: GitRepo) -> None:
     base.commit("ai docs" + CLAUDE, {"README.md": "readme\nmore\n"})
     result = run(base, scan=False)

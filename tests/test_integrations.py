@@ -212,9 +212,13 @@ def test_every_hook_runs_with_try_repo(repo: GitRepo, hooks_repo: tuple[Path, st
     env = {**repo.env, "PRE_COMMIT_HOME": str(home), "CLAUDECODE": "1", "PIP_NO_COMPILE": "1"}
 
     def try_repo(hook: str, *args: str) -> subprocess.CompletedProcess[str]:
+        # each stage in its own copy: git's index.lock would make concurrent runs in one
+        # repository fail at random
+        where = repo.path.parent / f"try-{hook}"
+        shutil.copytree(repo.path, where, symlinks=True)
         return subprocess.run(
             [pre_commit, "try-repo", str(source), hook, "--ref", sha, *args],
-            cwd=repo.path,
+            cwd=where,
             capture_output=True,
             text=True,
             env=env,
@@ -249,7 +253,17 @@ def test_every_hook_runs_with_try_repo(repo: GitRepo, hooks_repo: tuple[Path, st
     assert trailers.returncode == 0, trailers.stdout + trailers.stderr
     assert "AI-Assisted: claude-code" in message.read_text("utf-8")
     assert note.returncode == 0, note.stdout + note.stderr
-    doc = json.loads(repo.git("notes", "--ref", "signoff", "show", "HEAD"))
+    noted = repo.path.parent / "try-signoff-note"
+    doc = json.loads(
+        subprocess.run(
+            ["git", "notes", "--ref", "signoff", "show", "HEAD"],
+            cwd=noted,
+            capture_output=True,
+            text=True,
+            check=True,
+            env=repo.env,
+        ).stdout
+    )
     assert doc["schema"] == "signoff/provenance/v1"
 
 

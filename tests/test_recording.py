@@ -197,8 +197,12 @@ def test_explicit_declaration_beats_detection_and_keeps_the_session() -> None:
 
 
 def test_precedence_trailer_then_detection_then_config() -> None:
-    said_none = decide(env={"CLAUDECODE": "1"}, trailers=[("AI-Assisted", "none")])
+    said_none = decide(env={}, trailers=[("AI-Assisted", "none")])
     assert said_none is not None and said_none.status == "human"
+    # ...but a written `none` never erases an agent's environment: recorded, with the conflict
+    over_env = decide(env={"CLAUDECODE": "1"}, trailers=[("AI-Assisted", "none")])
+    assert over_env is not None and (over_env.status, over_env.source) == ("ai", "env")
+    assert over_env.conflict
     merged = decide(env={"CLAUDECODE": "1"}, trailers=[("AI-assisted", "cursor/gpt-5")])
     assert merged is not None and [t.tool for t in merged.tools] == ["claude-code", "cursor"]
     configured = decide(env={}, config=lambda: "copilot")
@@ -313,10 +317,25 @@ def test_existing_trailers_are_not_duplicated(hooked: GitRepo) -> None:
     }
 
 
-def test_written_none_beats_a_leaked_agent_variable(hooked: GitRepo) -> None:
-    hooked.commit("Mine\n\nAI-Assisted: none\n", {"f": "1"}, env={"CLAUDECODE": "1"})
-    assert trailers(hooked) == ["AI-Assisted: none"]
-    assert note_docs(hooked) == []  # the written trailer is the record; no copy in a note
+def test_written_none_never_erases_the_agent_environment(hooked: GitRepo) -> None:
+    # An agent can write `AI-Assisted: none` and someone's `Accepted-by:` into its own message:
+    # the message stays as written, and a note records what the environment showed.
+    message = "Mine\n\nAI-Assisted: none\nAccepted-by: Grace Hopper <grace@example.com>\n"
+    for pid in ("4242", None):  # prepared by commit-msg, and re-derived by post-commit
+        env = {"CLAUDECODE": "1"} | ({"SIGNOFF_GIT_PID": pid} if pid else {})
+        hooked.commit(message, {"f": pid or "x"}, env=env)
+        assert trailers(hooked) == [
+            "AI-Assisted: none",
+            "Accepted-by: Grace Hopper <grace@example.com>",
+        ]
+        [doc] = note_docs(hooked)
+        assert doc["status"] == "ai"
+        assert doc["detection"] == {
+            "source": "env",
+            "evidence": "CLAUDECODE=1; the message says AI-Assisted: none",
+        }
+        accepted = doc["accepted_by"]
+        assert isinstance(accepted, dict) and accepted["email"] != "grace@example.com"
 
 
 def test_config_declares_a_default_tool(hooked: GitRepo) -> None:

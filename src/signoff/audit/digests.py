@@ -9,11 +9,9 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from signoff.git.notes import cat_blobs, list_notes
+from signoff.git.notes import LEGACY_AUTHORSHIP, cat_blobs, evidence_refs, list_notes
 from signoff.git.repo import Repo
 from signoff.layout import POLICY_FILE
-
-NOTE_REFS = ("refs/notes/signoff", "refs/notes/ai")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -26,17 +24,29 @@ def commit_sha256(repo: Repo, shas: Iterable[str]) -> dict[str, str]:
 
 
 def note_digests(repo: Repo) -> dict[str, list[dict[str, str]]]:
-    """For every annotated commit: each Signoff and Git AI note on it, by blob id and SHA-256."""
-    listed = {ref: list_notes(repo, ref) for ref in NOTE_REFS}
+    """For every annotated commit: each note detection reads on it, by blob id and SHA-256.
+
+    The refs are `evidence_refs` (local and remote copies of every notes ref detection reads,
+    and Git AI's legacy `refs/ai/authorship/<commit>` blobs), the one list attest and verify share.
+    """
+    refs = evidence_refs(repo)
+    listed: dict[str, dict[str, str]] = {
+        ref: list_notes(repo, ref) for ref in refs if not ref.startswith(LEGACY_AUTHORSHIP)
+    }
+    if any(ref.startswith(LEGACY_AUTHORSHIP) for ref in refs):
+        out = repo.run("for-each-ref", "--format=%(objectname) %(refname)", LEGACY_AUTHORSHIP)
+        for line in out.decode("utf-8", "surrogateescape").splitlines():
+            oid, _, ref = line.partition(" ")
+            listed[ref] = {ref.removeprefix(LEGACY_AUTHORSHIP): oid}
     blobs = cat_blobs(repo, (oid for notes in listed.values() for oid in notes.values()))
-    out: dict[str, list[dict[str, str]]] = {}
+    result: dict[str, list[dict[str, str]]] = {}
     for ref, notes in listed.items():
         for commit, oid in notes.items():
             if oid in blobs:
-                out.setdefault(commit, []).append(
+                result.setdefault(commit, []).append(
                     {"ref": ref, "gitBlob": oid, "sha256": sha256_hex(blobs[oid])}
                 )
-    return out
+    return result
 
 
 def blob_ids(repo: Repo, specs: Iterable[str]) -> dict[str, str]:

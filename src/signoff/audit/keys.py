@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from signoff.errors import SignoffError
+from signoff.files import TooLarge, read_bounded
 from signoff.git.repo import Repo
 
 PRIVATE_NAME = "signoff-attest.key"
@@ -76,7 +77,7 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
         raise SignoffError(
-            f"{path} is not an unencrypted PEM private key ({exc})",
+            f"{path} is not an unencrypted PEM private key ({_reason(exc)})",
             "create one with `signoff keygen`",
         ) from None
     if not isinstance(key, Ed25519PrivateKey):
@@ -89,7 +90,7 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     try:
         key = serialization.load_pem_public_key(data)
     except ValueError as exc:
-        raise SignoffError(f"{path} is not a PEM public key ({exc})") from None
+        raise SignoffError(f"{path} is not a PEM public key ({_reason(exc)})") from None
     if not isinstance(key, Ed25519PublicKey):
         raise SignoffError(f"{path} is not an Ed25519 public key")
     return key
@@ -105,8 +106,16 @@ def signature_valid(public: Ed25519PublicKey, signature: bytes, message: bytes) 
 
 def _read(path: Path, what: str, fix: str) -> bytes:
     try:
-        return path.read_bytes()
+        return read_bounded(path, 64 * 1024)
+    except TooLarge:
+        raise SignoffError(f"{path} is not a {what}: larger than 64 KB", fix) from None
     except FileNotFoundError:
         raise SignoffError(f"no {what} at {path}", fix) from None
     except OSError as exc:
         raise SignoffError(f"cannot read {what} {path}: {exc.strerror}", fix) from None
+
+
+def _reason(exc: Exception) -> str:
+    """The library's first sentence, without its internal details (Rust or list reprs)."""
+    text = str(exc).split(" Details:")[0].split(". See ")[0]
+    return text.split(". ")[0].strip().rstrip(".") or type(exc).__name__

@@ -32,6 +32,7 @@ from signoff.audit.sample import GATE_NOT_RECORDED, sample_json
 from signoff.audit.snapshots import policy_snapshots
 from signoff.errors import SignoffError
 from signoff.git.repo import Repo
+from signoff.query.export import csv_safe
 from signoff.store.index import Progress
 
 REPORT_SCHEMA = "signoff/audit/v1"
@@ -234,7 +235,8 @@ def population_csv(population: Population) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(_csv_row(c) for c in population.changes)
+    # names, emails and subjects come from commits anyone can write: no cell starts a formula
+    writer.writerows([csv_safe(v) for v in _csv_row(c)] for c in population.changes)
     return buf.getvalue()
 
 

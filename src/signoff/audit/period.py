@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from signoff.errors import SignoffError
+from signoff.gitdate import git_timestamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,4 +62,4 @@ def parse_period(since: str, until: str) -> Period:
 
 def commit_ts(iso: str) -> int:
     """Seconds since the epoch of a git ISO-8601 date (`%cI`)."""
-    return int(datetime.fromisoformat(iso).timestamp())
+    return git_timestamp(iso)

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, timezone
 from typing import Any
 
 from signoff.audit.period import Period, commit_ts
@@ -22,6 +22,7 @@ from signoff.audit.policies import PolicyVersion, policy_versions
 from signoff.errors import SignoffError
 from signoff.git.log import Commit, Person, parse_trailers
 from signoff.git.repo import Repo
+from signoff.gitdate import parse_git_date
 from signoff.layout import EXCEPTIONS_DIR, POLICY_FILE
 from signoff.policy.model import TIER_RANK
 from signoff.provenance.model import AI_STATUSES
@@ -503,7 +504,7 @@ def _ownership(change: Change, version: PolicyVersion | None) -> None:
         change.uncovered_paths = list(change.paths)
         return
     change.policy_version = version.commit
-    day = datetime.fromisoformat(change.committed_at).astimezone(timezone.utc).date()
+    day = parse_git_date(change.committed_at).astimezone(timezone.utc).date()
     owners: dict[str, Any] = {}
     roles: set[str] = set()
     approvals = 0
@@ -571,4 +572,4 @@ def _completeness(out: bytes, ids: list[str]) -> Completeness:
 
 
 def day_of(change: Change) -> date:
-    return datetime.fromisoformat(change.committed_at).astimezone(timezone.utc).date()
+    return parse_git_date(change.committed_at).astimezone(timezone.utc).date()

@@ -7,13 +7,13 @@ from changed after signing (a note or the policy blob no longer has the attested
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from signoff import jsonsafe
 from signoff.audit.digests import commit_sha256, incident_records, note_digests, policy_digests
 from signoff.audit.dsse import IN_TOTO_PAYLOAD, open_envelope
 from signoff.audit.statement import statement_problems
@@ -43,23 +43,27 @@ class Verdict:
         }
 
 
+# A key given twice means two readers may see two different statements: refused, never resolved.
+STRICT = jsonsafe.JsonLimits(reject_duplicate_keys=True)
+
+
 def read_envelopes(text: str) -> list[tuple[int, object]]:
     """Envelopes from JSON Lines (one per line) or one JSON array; bad lines are kept as text."""
     stripped = text.strip()
     if stripped.startswith("["):
         try:
-            items = json.loads(stripped)
+            items = jsonsafe.loads(stripped, limits=STRICT)
             return list(enumerate(items, start=1))
-        except json.JSONDecodeError:
+        except jsonsafe.JsonProblem:
             pass
     out: list[tuple[int, object]] = []
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            out.append((n, json.loads(line)))
-        except json.JSONDecodeError:
-            out.append((n, line))
+            out.append((n, jsonsafe.loads(line, limits=STRICT)))
+        except jsonsafe.JsonProblem as exc:
+            out.append((n, exc))
     return out
 
 
@@ -69,6 +73,10 @@ def verify(
     """Verify each envelope; with a repository, also check its subject and evidence digests."""
     opened: list[tuple[Verdict, dict[str, Any] | None]] = []
     for line, envelope in envelopes:
+        if isinstance(envelope, jsonsafe.JsonProblem):
+            bad = Verdict(line, None, False, [f"not a DSSE envelope: {envelope.msg}"])
+            opened.append((bad, None))
+            continue
         check = open_envelope(envelope, public)
         verdict = Verdict(line, None, check.signed)
         statement: dict[str, Any] | None = None
@@ -78,9 +86,9 @@ def verify(
             if check.payload_type != IN_TOTO_PAYLOAD:
                 verdict.problems.append(f"payloadType is {check.payload_type!r}")
             try:
-                decoded = json.loads(check.payload)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                verdict.problems.append("payload is not JSON")
+                decoded = jsonsafe.loads(check.payload, limits=STRICT)
+            except jsonsafe.JsonProblem as exc:
+                verdict.problems.append(f"payload is not acceptable JSON ({exc.msg})")
             else:
                 layout = statement_problems(decoded)
                 verdict.problems.extend(layout)

@@ -102,13 +102,16 @@ def verify_command(
     from signoff.audit.keys import PUBLIC_NAME, default_key_dir, load_public_key
     from signoff.audit.verify import read_envelopes, verify
     from signoff.errors import SignoffError
+    from signoff.files import TooLarge, read_bounded
 
     r = None if offline_only and key is not None else open_repo(repo)
     if key is None:
         key = default_key_dir(open_repo(repo)) / PUBLIC_NAME
     public = load_public_key(key)
     try:
-        text = file.read_bytes().decode("utf-8")
+        text = read_bounded(file).decode("utf-8")
+    except TooLarge as exc:
+        raise SignoffError(str(exc), WANTED) from None
     except OSError as exc:
         raise SignoffError(f"cannot read {file}: {exc.strerror}") from None
     except UnicodeDecodeError:

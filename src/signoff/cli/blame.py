@@ -8,7 +8,11 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from signoff.cli.output import console, escape, short, status_text
+from signoff.cli.output import console, escape, short, status_text, terminal_safe
+
+# A rich table measures every cell before it prints one: minutes and gigabytes for a
+# 100,000-line file. Past this many lines a terminal gets the plain columns too.
+TABLE_MAX = 5000
 
 if TYPE_CHECKING:
     from typer import Typer
@@ -30,7 +34,7 @@ def render(lines: list[LineAnswer]) -> None:
         if line.tool:
             tool = line.tool.tool + (f"/{line.tool.model}" if line.tool.model else "")
         rows.append((short(line.commit), line.author, tool, line.line_source or "commit", line))
-    if not console.is_terminal:
+    if not console.is_terminal or len(rows) > TABLE_MAX:
         _plain(rows)
         return
     from rich.table import Table
@@ -61,4 +65,8 @@ def _plain(rows: list[tuple[str, str, str, str, LineAnswer]]) -> None:
             "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
             + f"  {line.line:>{digits}}  {line.content}"
         )
-    sys.stdout.write("\n".join(out) + "\n")
+        if len(out) >= 4096:  # streamed: a 100,000-line file is never one string
+            sys.stdout.write(terminal_safe("\n".join(out)) + "\n")
+            out.clear()
+    if out:
+        sys.stdout.write(terminal_safe("\n".join(out)) + "\n")

@@ -89,9 +89,11 @@ def parse_explain(args: list[str]) -> dict[str, object] | None:
 
 
 def _error(exc: SignoffError) -> int:
-    sys.stderr.write(f"error: {exc.message}\n")
+    from signoff.cli.output import terminal_safe
+
+    sys.stderr.write(terminal_safe(f"error: {exc.message}") + "\n")
     if exc.hint:
-        sys.stderr.write(f"  fix: {exc.hint}\n")
+        sys.stderr.write(terminal_safe(f"  fix: {exc.hint}") + "\n")
     return 2
 
 

@@ -53,12 +53,17 @@ def init_command(
 
 
 CODEOWNERS_PLACES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
+CODEOWNERS_MAX = 3 * 1024 * 1024  # GitHub ignores a larger CODEOWNERS file
 
 
 def draft_policy(repo: Any, *, force: bool) -> dict[str, Any]:
     """Write signoff.yaml drafted from the repository's CODEOWNERS file (atomically)."""
+    import os
+
     from signoff.errors import SignoffError
+    from signoff.files import TooLarge, read_bounded
     from signoff.policy import POLICY_FILE, draft_from_codeowners
+    from signoff.policy.yamlsafe import DEFAULT_LIMITS
     from signoff.schemas import schema_text
 
     source = next((p for p in CODEOWNERS_PLACES if (repo.root / p).is_file()), None)
@@ -70,7 +75,20 @@ def draft_policy(repo: Any, *, force: bool) -> dict[str, Any]:
     target = repo.root / POLICY_FILE
     if target.exists() and not force:
         raise SignoffError(f"{POLICY_FILE} already exists", "pass --force to overwrite it")
-    raw = (repo.root / source).read_bytes()
+    path = repo.root / source
+    # a symlink could copy any file the user can read (a credential) into the draft
+    if path.is_symlink() or not path.resolve().is_relative_to(repo.root.resolve()):
+        raise SignoffError(
+            f"{source} is a symbolic link (to {os.readlink(path) if path.is_symlink() else 'outside the repository'})",
+            "draft from a CODEOWNERS file committed in the repository, not a link",
+        )
+    try:
+        raw = read_bounded(path, CODEOWNERS_MAX)
+    except TooLarge:
+        raise SignoffError(
+            f"{source} is larger than {CODEOWNERS_MAX // (1024 * 1024)} MB (GitHub ignores such a file)",
+            "trim it, or write signoff.yaml by hand from examples/signoff.yaml",
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -78,10 +96,17 @@ def draft_policy(repo: Any, *, force: bool) -> dict[str, Any]:
     # Editors validate and complete signoff.yaml against the schema this line names; the file
     # is written into the repository, so the line resolves offline and at this version.
     schema_file = repo.root / POLICY_SCHEMA_PATH
-    _write_atomic(schema_file, schema_text("signoff-policy"))
     draft = f"# yaml-language-server: $schema={POLICY_SCHEMA_PATH}\n" + draft_from_codeowners(
         text, source
     )
+    size = len(draft.encode("utf-8"))
+    if size > DEFAULT_LIMITS.max_bytes:  # a draft `policy check` would refuse: never written
+        raise SignoffError(
+            f"the draft from {source} would be {size // 1024} KB, over the "
+            f"{DEFAULT_LIMITS.max_bytes // 1024} KB a signoff.yaml may be",
+            "group paths into fewer, broader workflows by hand (see examples/signoff.yaml)",
+        )
+    _write_atomic(schema_file, schema_text("signoff-policy"))
     _write_atomic(target, draft)
     return {
         "source": source,

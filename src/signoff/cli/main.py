@@ -89,7 +89,12 @@ def run() -> None:
     """Console-script entry: map user errors to exit code 2 and a message, never a traceback."""
     _register(sys.argv)
     try:
-        app()
+        try:
+            app()
+        except OSError as exc:
+            if exc.filename is None or isinstance(exc, BrokenPipeError):
+                raise
+            raise _path_error(exc) from None
     except SignoffError as exc:
         from rich.markup import escape
 
@@ -103,3 +108,16 @@ def run() -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+
+
+def _path_error(exc: OSError) -> SignoffError:
+    """A file the user named (an -o, --sarif or --out path) could not be read or written."""
+    import os
+
+    name = os.fsdecode(exc.filename)
+    for suffix in (".tmp",):  # atomic writes name their temporary file; the user named the other
+        name = name.removesuffix(suffix)
+    return SignoffError(
+        f"cannot use {name}: {exc.strerror or exc}",
+        "check the path: its folder must exist and be writable (and the file readable)",
+    )

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from signoff.cli.document import json_document
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.segment import Segment
 
     from signoff.git.repo import Repo
 
@@ -51,6 +53,35 @@ def plain(markup: str) -> str:
     return "".join(out)
 
 
+# Terminal controls that text from a repository (subjects, names, file lines, notes) must never
+# carry to a terminal raw: C0 controls but tab and newline, DEL, C1 controls (0x9b is a CSI),
+# and the bidirectional overrides and isolates that make a line read differently than it is.
+_BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_UNSAFE = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c not in (9, 10)}
+_UNSAFE.update({c: f"\\u{c:04x}" for c in _BIDI})
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every terminal control and bidi control shown as a visible escape."""
+    return text.translate(_UNSAFE)
+
+
+def safe_console(**kwargs: Any) -> Console:
+    """A rich Console that writes its own styling but no control character from the data
+    (every rich console of the CLI is one: the one place output is sanitised)."""
+    from rich.console import Console
+    from rich.segment import Segment
+
+    class SafeConsole(Console):
+        def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+            return super()._render_buffer(
+                seg if seg.control else Segment(terminal_safe(seg.text), seg.style, None)
+                for seg in buffer
+            )
+
+    return SafeConsole(**kwargs)
+
+
 class Output:
     """Standard output: a rich console on a terminal, plain unwrapped lines otherwise."""
 
@@ -64,16 +95,14 @@ class Output:
     @property
     def rich(self) -> Console:
         if self._rich is None:
-            from rich.console import Console
-
-            self._rich = Console(highlight=False, soft_wrap=True)
+            self._rich = safe_console(highlight=False, soft_wrap=True)
         return self._rich
 
     def print(self, *objects: Any, end: str = "\n", **kwargs: Any) -> None:
         if kwargs or self.is_terminal or not all(isinstance(o, str) for o in objects):
             self.rich.print(*objects, end=end, **kwargs)
             return
-        sys.stdout.write(" ".join(plain(o) for o in objects) + end)
+        sys.stdout.write(terminal_safe(" ".join(plain(o) for o in objects)) + end)
 
 
 console = Output()
@@ -82,9 +111,7 @@ console = Output()
 def _err_console() -> Console:
     err = globals().get("err_console")
     if err is None:
-        from rich.console import Console
-
-        err = globals()["err_console"] = Console(stderr=True, highlight=False, soft_wrap=True)
+        err = globals()["err_console"] = safe_console(stderr=True, highlight=False, soft_wrap=True)
     return err  # type: ignore[no-any-return]
 
 

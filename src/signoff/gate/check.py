@@ -19,6 +19,7 @@ from signoff.errors import SignoffError
 from signoff.gate.changeset import AddedLine, ChangeSet, range_changeset, staged_changeset
 from signoff.gate.findings import GATE_RULES, GateFinding, Severity
 from signoff.git.notes import cat_blobs
+from signoff.git.objects import blob_sizes
 from signoff.git.repo import Repo
 from signoff.policy import PathOwner, Policy, owners_for, policy_in_force
 from signoff.policy.bars import EffectiveBar, strictest
@@ -28,6 +29,9 @@ from signoff.review.evidence import parse_person
 from signoff.review.forge import ForgeReview, ForgeUser
 
 DEFAULT_SCANNERS = ("bandit", "detect-secrets")
+# Scanners take minutes and gigabytes on a generated 50 MB file; larger files are not given to
+# them, and the gate says so (blocking where the bar requires scanners).
+SCAN_MAX_BYTES = 5_000_000
 DEFAULT_TIER = "moderate"
 # Scanner severities that block, per tier; lower severities warn (critical/high tiers) or note.
 BLOCK_AT: dict[str, tuple[str, ...]] = {
@@ -350,12 +354,14 @@ class _Context:
         evidence = self._approvals(out)
         if evidence is None:
             return [
+                *out,
                 _f(
                     "review.no-evidence",
                     f"AI-assisted change needs {bar.min_approvals} approval(s) but no review evidence "
-                    "was given (no --reviews, no GITHUB_EVENT_PATH, no Approved-by trailers)",
+                    "was given (no --reviews, no GITHUB_EVENT_PATH; Approved-by trailers in the change "
+                    "do not count)",
                     path=self.ai_paths[0],
-                )
+                ),
             ]
         counting = evidence
         if len(counting) < bar.min_approvals:
@@ -438,6 +444,25 @@ class _Context:
         ]
         if not trailers:
             return None
+        if not self.bar().trailer_approvals:
+            # Whoever wrote the change wrote these lines: they are no evidence of review.
+            out.append(
+                _f(
+                    "review.in-change",
+                    f"{len(trailers)} Approved-by trailer(s) in the change's own commits do not "
+                    "count toward its approvals",
+                    path=self.ai_paths[0],
+                )
+            )
+            return None
+        out.append(
+            _f(
+                "review.trailers-only",
+                "the only review evidence is Approved-by trailers written inside the change "
+                "(allowed by trailer_approvals in signoff.yaml)",
+                path=self.ai_paths[0],
+            )
+        )
         for person in trailers:
             user = ForgeUser(None, person.name, person.email)
             if self._same_person(user, authors):
@@ -531,7 +556,17 @@ class _Context:
             return out  # suppression comments are still judged: they need no scanner
         with tempfile.TemporaryDirectory(prefix="signoff-scan-") as tmp:
             root = Path(tmp)
-            files = self._materialise(root)
+            files, skipped = self._materialise(root)
+            for path, size in skipped:
+                out.append(
+                    _f(
+                        "scan.too-large",
+                        f"{path} is {size / 1_000_000:.1f} MB, over the {SCAN_MAX_BYTES // 1_000_000}"
+                        " MB scanners are given: not scanned",
+                        severity="block" if self._requires_scan(path) else "warn",
+                        path=path,
+                    )
+                )
             lines = {p: self.cs.ai_lines(p) for p in files}
             result = scan_files(root, files, scanners=wanted, lines=lines)
         self.scan_json = result.to_json()
@@ -575,12 +610,21 @@ class _Context:
             )
         return out
 
-    def _materialise(self, root: Path) -> list[str]:
-        """Write the head version of each AI-touched file under `root` (never the work tree)."""
+    def _requires_scan(self, path: str) -> bool:
+        owner = self.owner_of.get(path)
+        return bool(owner and owner.bar.scanners)
+
+    def _materialise(self, root: Path) -> tuple[list[str], list[tuple[str, int]]]:
+        """Write the head version of each AI-touched file under `root` (never the work tree);
+        files over SCAN_MAX_BYTES are left out and returned with their size."""
         if self.cs.kind == "staged":
             specs = {p: f":{p}" for p in self.ai_paths}
         else:
             specs = {p: f"{self.cs.head}:{p}" for p in self.ai_paths}
+        sizes = blob_sizes(self.repo, specs.values())
+        skipped = [(p, sizes[s]) for p, s in specs.items() if sizes.get(s, 0) > SCAN_MAX_BYTES]
+        for path, _ in skipped:
+            del specs[path]
         blobs = cat_blobs(self.repo, specs.values())
         written = []
         for path, spec in specs.items():
@@ -591,7 +635,7 @@ class _Context:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             written.append(path)
-        return written
+        return written, skipped
 
 
 def _declaration_tiers(policy: Policy) -> set[str]:

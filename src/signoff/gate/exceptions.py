@@ -15,6 +15,7 @@ from pathlib import Path
 from signoff.errors import SignoffError
 from signoff.git.repo import Repo
 from signoff.policy import EXCEPTIONS_DIR, Policy
+from signoff.policy.model import ID_PATTERN
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -50,6 +51,12 @@ def draft_exception(
         raise SignoffError(
             f"{days} days is not a time box", "exceptions last 1 to 90 days: --days 14"
         )
+    for option, value in (
+        ("--id", exception_id),
+        ("--boundary", boundary),
+        ("--approver", approver),
+    ):
+        _check_id(option, value)
     warnings: list[str] = []
     rule = policy.boundaries.get(boundary) if policy and boundary else None
     if policy is not None and boundary is not None and rule is None:
@@ -97,6 +104,22 @@ def draft_exception(
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, target)
     return ExceptionDraft(target, text, warnings)
+
+
+_ID = re.compile(ID_PATTERN.removesuffix("$"))
+_ID_MAX = 64
+
+
+def _check_id(option: str, value: str | None) -> None:
+    """Ids become file names and YAML scalars: refuse anything that could escape either."""
+    if value is None or (len(value) <= _ID_MAX and _ID.fullmatch(value)):
+        return
+    shown = value if value.isprintable() else repr(value)
+    raise SignoffError(
+        f"{option} {shown[:80]} is not an id",
+        f"use letters, digits, '.', '_' or '-' (starting with a letter or digit, at most "
+        f"{_ID_MAX} characters), e.g. {option} crypto-keys-2026",
+    )
 
 
 def _quote(text: str) -> str:

@@ -64,6 +64,18 @@ GATE_RULES: dict[str, tuple[Severity, str, str]] = {
         "Approval by the change's author or accepter",
         "Self-approvals do not count toward the bar; ask someone else.",
     ),
+    "review.in-change": (
+        "note",
+        "Approved-by trailer written inside the change being judged",
+        "Trailers in the change's own commits are written by its author and do not count; pass "
+        "the pull request's reviews (--reviews FILE, or GITHUB_EVENT_PATH in Actions).",
+    ),
+    "review.trailers-only": (
+        "warn",
+        "Approvals come only from Approved-by trailers inside the change",
+        "The policy lets such trailers count (trailer_approvals: true); pass the forge's reviews "
+        "for evidence the author could not write.",
+    ),
     "review.role": (
         "block",
         "No approving reviewer holds a role the tier requires",
@@ -103,6 +115,11 @@ GATE_RULES: dict[str, tuple[Severity, str, str]] = {
         "block",
         "A scanner the bar requires did not run",
         "Install the scanner or fix its error; a gate must not pass a scan that did not happen.",
+    ),
+    "scan.too-large": (
+        "warn",
+        "AI-authored file too large to scan",
+        "Split the file, or scan it outside the gate; it blocks where the bar requires scanners.",
     ),
     "scan.suppression": (
         "block",

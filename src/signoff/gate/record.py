@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from signoff import jsonsafe
 from signoff.git.notes import read_notes, write_note
 from signoff.git.repo import Repo
 
@@ -38,8 +39,8 @@ def recorded_results(repo: Repo) -> list[tuple[str, dict[str, Any]]]:
                 if not raw.strip():
                     continue
                 try:
-                    doc = json.loads(raw)
-                except json.JSONDecodeError:
+                    doc = jsonsafe.loads(raw)
+                except jsonsafe.JsonProblem:
                     continue
                 if isinstance(doc, dict):
                     out.append((f"{CHECKS_REF} on {commit[:10]} (line {n})", doc))

@@ -17,10 +17,10 @@ import threading
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import IO
 
 from signoff.git.repo import GitError, Repo, child_pipe_writes
+from signoff.gitdate import git_timestamp
 
 # sha, parents, author name, author email, author date, committer name, committer email,
 # committer date, trailers, raw message. The message is last and git's `%B` stops at a NUL byte,
@@ -93,11 +93,11 @@ class Commit:
 
     @property
     def author_time(self) -> int:
-        return int(datetime.fromisoformat(self.author_date).timestamp())
+        return git_timestamp(self.author_date)
 
     @property
     def commit_time(self) -> int:
-        return int(datetime.fromisoformat(self.commit_date).timestamp())
+        return git_timestamp(self.commit_date)
 
     def trailer_values(self, key: str) -> list[str]:
         key = key.lower()

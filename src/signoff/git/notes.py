@@ -60,6 +60,40 @@ def notes_refs(repo: Repo, name: str) -> list[str]:
     return refs
 
 
+# The notes detection reads, each with the copies fetches bring in. Attestations pin every ref
+# `evidence_refs` lists, so nothing that can change a provenance answer escapes `verify`.
+EVIDENCE_NOTES = ("signoff", "ai", "agent-trace")
+# Git AI's legacy authorship logs: one blob per commit, `refs/ai/authorship/<commit id>`.
+LEGACY_AUTHORSHIP = "refs/ai/authorship/"
+
+
+def evidence_refs(repo: Repo) -> list[str]:
+    """Every ref whose content can change a provenance answer, in one `for-each-ref`.
+
+    `refs/notes/<name>`, remote copies (`refs/notes/remotes/<remote>/<name>`, Git AI's
+    `refs/notes/<name>-remote/<remote>`) for each name in `EVIDENCE_NOTES`, and the legacy
+    `refs/ai/authorship/*` blobs.
+    """
+    out = repo.run(
+        "for-each-ref", "--format=%(refname)", "refs/notes/", LEGACY_AUTHORSHIP, check=False
+    )
+    refs = []
+    for ref in out.decode("utf-8", "surrogateescape").splitlines():
+        if ref.startswith(LEGACY_AUTHORSHIP) or _is_evidence_note(ref):
+            refs.append(ref)
+    return refs
+
+
+def _is_evidence_note(ref: str) -> bool:
+    rest = ref.removeprefix("refs/notes/")
+    for name in EVIDENCE_NOTES:
+        if rest == name or rest.startswith(f"{name}-remote/"):
+            return True
+        if rest.startswith("remotes/") and rest.endswith(f"/{name}"):
+            return True
+    return False
+
+
 def read_notes(repo: Repo, name: str) -> dict[str, list[bytes]]:
     """Every note under `refs/notes/<name>` (and remote copies), keyed by commit id.
 

@@ -9,13 +9,14 @@ no gate evidence was recorded.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from signoff import jsonsafe
 from signoff.errors import SignoffError
+from signoff.files import TooLarge, read_bounded
 from signoff.git.repo import Repo
 
 CHECK_SCHEMA = "signoff/check/v1"
@@ -58,10 +59,17 @@ def read_gate_evidence(files: Sequence[Path]) -> list[GateEvidence]:
     out = []
     for path in files:
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            doc = jsonsafe.loads(read_bounded(path))
+        except TooLarge as exc:
+            raise SignoffError(str(exc), "pass the file `signoff check --json` wrote") from None
+        except OSError as exc:
             raise SignoffError(
-                f"{path}: not a readable JSON document ({exc})",
+                f"{path}: not readable ({exc.strerror or exc})",
+                "pass the file `signoff check --json` wrote",
+            ) from None
+        except jsonsafe.JsonProblem as exc:
+            raise SignoffError(
+                f"{path}: not a readable JSON document ({jsonsafe.problem_text(exc)})",
                 "pass the file `signoff check --json` wrote",
             ) from None
         if not isinstance(doc, dict) or doc.get("schema") != CHECK_SCHEMA:

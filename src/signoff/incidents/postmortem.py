@@ -286,18 +286,36 @@ code{background:#f4f4f4;padding:0 .2rem}em{color:#555}
 """
 
 
+# Commit subjects, incident text and policy fields reach the markdown verbatim: none of them may
+# become a link, an image or a request, so link syntax renders as the text it is, and the page
+# forbids every fetch besides (a browser that would follow a link still loads nothing).
+_INERT = ("link", "image", "autolink", "reference", "html_inline", "html_block", "linkify")
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'"
+
+
 def postmortem_html(trace: Trace) -> str:
-    """A standalone page (no external assets) from the same markdown; raw HTML is not passed."""
+    """A standalone page (no external assets, no links) from the same markdown; raw HTML, links
+    and images in it are shown as text."""
     from markdown_it import MarkdownIt
 
-    body = (
-        MarkdownIt("commonmark", {"html": False}).enable("table").render(postmortem_markdown(trace))
-    )
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+    md.disable([rule for rule in _INERT if rule in _rule_names(md)])
+    body = md.render(postmortem_markdown(trace))
     title = html.escape(f"Postmortem {trace.incident.id}: {trace.incident.title}")
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
+        '<meta name="referrer" content="no-referrer">'
         f"<title>{title}</title><style>{_CSS}</style></head>\n<body>\n{body}</body></html>\n"
     )
+
+
+def _rule_names(md: Any) -> set[str]:
+    return {
+        name
+        for chain in (md.core.ruler, md.block.ruler, md.inline.ruler, md.inline.ruler2)
+        for name in chain.get_all_rules()
+    }
 
 
 def postmortem_json(trace: Trace) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 
 from signoff.errors import SignoffError
+from signoff.files import read_prefix
 from signoff.git.notes import cat_blobs
 from signoff.git.repo import Repo
 from signoff.incidents.model import (
@@ -91,7 +92,7 @@ def _files(repo: Repo, folder: str, rev: str | None) -> Iterator[tuple[str, byte
                     f"more than {MAX_RECORDS} files in {folder}/", "archive old ones"
                 )
             if item.is_file() and _is_yaml(item.name):
-                yield f"{folder}/{item.name}", item.read_bytes()
+                yield f"{folder}/{item.name}", read_prefix(item, RECORD_LIMITS.max_bytes)
         return
     sha = repo.require_commit(rev)
     listing = repo.run("ls-tree", "-z", sha, "--", f"{folder}/", check=False)
@@ -242,7 +243,11 @@ def get_incident(repo: Repo, incident_id: str) -> Incident:
         )
     problems: list[Finding] = []
     record = parse_record(
-        Incident, INCIDENT_SCHEMA, f"{INCIDENTS_DIR}/{path.name}", path.read_bytes(), problems
+        Incident,
+        INCIDENT_SCHEMA,
+        f"{INCIDENTS_DIR}/{path.name}",
+        read_prefix(path, RECORD_LIMITS.max_bytes),
+        problems,
     )
     if record is None:
         raise RecordError(problems)

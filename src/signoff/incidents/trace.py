@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from signoff.git.log import read_commit
 from signoff.git.repo import Repo
+from signoff.gitdate import parse_git_date
 from signoff.incidents.budget import budgets
 from signoff.incidents.classify import Connection, SuspectChange, connect_all
 from signoff.incidents.gate_evidence import GateEvidence, evidence_for
@@ -237,7 +238,7 @@ def trace(
         # The change landed with its merge (or as itself); it was judged by the policy of the
         # branch it landed on, i.e. the landing commit's first parent, as the gate reads it.
         landed = merge.commit if merge else commit.sha
-        when = datetime.fromisoformat(merge.merged_at if merge else commit.commit_date)
+        when = parse_git_date(merge.merged_at if merge else commit.commit_date)
         policy_then, problem_then = _policy(repo, repo.resolve(f"{landed}^1") or landed)
         paths = list(change.paths)
         then = _owners(policy_then, problem_then, paths, when)

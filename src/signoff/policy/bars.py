@@ -8,7 +8,7 @@ every one of their bars applies, so the effective bar is the strictest combinati
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from signoff.policy.model import AcceptanceBar, PolicyDocument, Workflow
@@ -24,6 +24,8 @@ class EffectiveBar:
     checks: tuple[str, ...] = ()
     scanners: tuple[str, ...] = ()
     max_reviewable_lines: int | None = None
+    # Approved-by trailers inside the judged change count only where every bar allows them.
+    trailer_approvals: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -33,6 +35,7 @@ class EffectiveBar:
             "checks": list(self.checks),
             "scanners": list(self.scanners),
             "max_reviewable_lines": self.max_reviewable_lines,
+            "trailer_approvals": self.trailer_approvals,
         }
 
 
@@ -55,6 +58,7 @@ def strictest(bars: list[EffectiveBar]) -> EffectiveBar:
         checks=_union(*(b.checks for b in bars)),
         scanners=_union(*(b.scanners for b in bars)),
         max_reviewable_lines=min(limits) if limits else None,
+        trailer_approvals=bool(bars) and all(b.trailer_approvals for b in bars),
     )
 
 
@@ -67,6 +71,7 @@ def as_effective(bar: AcceptanceBar) -> EffectiveBar:
         checks=tuple(bar.checks or ()),
         scanners=tuple(bar.scanners or ()),
         max_reviewable_lines=bar.max_reviewable_lines,
+        trailer_approvals=bool(bar.trailer_approvals),
     )
 
 
@@ -76,7 +81,13 @@ def workflow_bar(document: PolicyDocument, workflow: Workflow) -> EffectiveBar:
     own = as_effective(workflow.acceptance_bar)
     if tier is None:
         return own
-    return strictest([as_effective(tier), own])
+    # Unset inherits the tier's choice; a workflow may turn trailer approvals off, not on.
+    allow = workflow.acceptance_bar.trailer_approvals
+    tier_allows = bool(tier.trailer_approvals)
+    return replace(
+        strictest([as_effective(tier), own]),
+        trailer_approvals=tier_allows if allow is None else (allow and tier_allows),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +113,8 @@ def loosenings(bar: AcceptanceBar, floor: AcceptanceBar) -> list[Loosening]:
         out.append(Loosening("min_approvals", bar.min_approvals, floor.min_approvals))
     if bar.require_accountable_approval is False and floor.require_accountable_approval:
         out.append(Loosening("require_accountable_approval", False, True))
+    if bar.trailer_approvals and floor.trailer_approvals is not True:
+        out.append(Loosening("trailer_approvals", True, False))
     if (
         bar.max_reviewable_lines is not None
         and floor.max_reviewable_lines is not None
@@ -123,6 +136,8 @@ def looser_fields(bar: EffectiveBar, floor: EffectiveBar) -> list[str]:
             out.append(name)
     if floor.require_accountable_approval and not bar.require_accountable_approval:
         out.append("require_accountable_approval")
+    if bar.trailer_approvals and not floor.trailer_approvals:
+        out.append("trailer_approvals")
     if floor.max_reviewable_lines is not None and (
         bar.max_reviewable_lines is None or bar.max_reviewable_lines > floor.max_reviewable_lines
     ):

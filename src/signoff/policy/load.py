@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from signoff.files import read_prefix
 from signoff.git.repo import Repo
 from signoff.layout import EXCEPTIONS_DIR, POLICY_FILE
 from signoff.policy.findings import Finding, PolicyError
@@ -599,9 +600,12 @@ def _read_file(path: Path, shown: str, limits: Limits) -> bytes | None:
     if size > limits.max_bytes:
         raise _too_large(shown, size, limits)
     try:
-        return path.read_bytes()
+        data = read_prefix(path, limits.max_bytes)  # a device or a growing file: never more
     except OSError as exc:
         raise _unreadable(shown, exc) from None
+    if len(data) > limits.max_bytes:
+        raise _too_large(shown, len(data), limits)
+    return data
 
 
 def _read_blob(repo: Repo, sha: str, path: str, limits: Limits, rev: str) -> bytes | None:

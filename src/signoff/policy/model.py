@@ -74,10 +74,13 @@ def _duration(value: str) -> str:
     return value
 
 
+# Ids name files too (`.signoff/exceptions/<id>.yaml`): no separators, dots first, or newlines.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+
 Id = Annotated[
     str,
     Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        pattern=ID_PATTERN,
         max_length=64,
         description="An identifier: letters, digits, '.', '_' or '-'.",
     ),
@@ -184,6 +187,13 @@ class AcceptanceBar(Model):
     )
     max_reviewable_lines: int | None = Field(
         default=None, gt=0, description="Larger AI-assisted changes must be split before review."
+    )
+    trailer_approvals: bool | None = Field(
+        default=None,
+        description=(
+            "Count Approved-by trailers written in the change's own commits as approvals. "
+            "Off by default: whoever writes a change writes its trailers, so they prove no review."
+        ),
     )
 
 

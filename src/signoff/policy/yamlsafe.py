@@ -97,6 +97,13 @@ _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 _CORE = "tag:yaml.org,2002:"
 
 
+MAX_NUMBER = 40
+
+
+def _looks_numeric(text: str) -> bool:
+    return any(p.match(text) for p in (_INT, _INT8, _INT16, _FLOAT))
+
+
 def _plain_scalar(text: str) -> Any:
     if _NULL.match(text):
         return None
@@ -336,6 +343,14 @@ class _Builder:
             )
         self._count(1, mark)
         tag = event.tag
+        if len(text) > MAX_NUMBER and _looks_numeric(text):
+            # Python refuses to convert integers of over 4,300 digits; no count needs 40
+            raise YamlProblem(
+                "yaml.number",
+                f"a number of {len(text)} characters (limit {MAX_NUMBER})",
+                "write a realistic number, or quote it if it is text",
+                mark,
+            )
         if tag and tag != "!":
             value = _tagged_scalar(str(tag), text, mark)
         elif event.style is None and event.implicit and event.implicit[0]:

@@ -15,12 +15,12 @@ lines, never count as human. docs/foreign-formats.md gives the mapping and its s
 from __future__ import annotations
 
 import heapq
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+from signoff import jsonsafe
 from signoff.git.notes import cat_blobs, read_notes, read_ref_blobs
 from signoff.git.repo import Repo
 from signoff.provenance.markers import TOOL_ALIASES, normalize_tool
@@ -147,23 +147,14 @@ def _decode(blob: bytes, problems: _Problems) -> str:
     return text.removeprefix("\ufeff")
 
 
-_HUGE = float("inf")
-
-
-def _parse_int(digits: str) -> int | float:
-    # json.loads raises on integers beyond Python's digit limit, losing the whole record for
-    # one absurd number; such a number is no line number anyway, so it becomes a non-int.
-    return int(digits) if len(digits) <= 19 else _HUGE
-
-
 def _load_json(text: str) -> tuple[Any, str | None]:
     """(value, None) or (None, why it is not JSON)."""
     try:
-        return json.loads(text, parse_int=_parse_int), None
-    except RecursionError:
-        return None, "JSON nested too deeply"
-    except ValueError as exc:
-        return None, f"not valid JSON ({str(exc)[:80]})"
+        return jsonsafe.loads(text, huge_int="inf"), None
+    except jsonsafe.JsonProblem as exc:
+        if exc.msg.startswith("nested deeper"):
+            return None, "JSON nested too deeply"
+        return None, f"not valid JSON ({exc.msg[:80]})"
 
 
 def _as_dict(value: Any) -> dict[str, Any] | None:

@@ -135,19 +135,16 @@ except ImportError:  # pragma: no cover - other Python implementations
 MAX_PROBLEMS = 12
 
 
-def _parse_int(digits: str) -> int | float:
-    # json raises on integers past Python's digit limit, losing the whole note for one absurd
-    # number; no such number is a line number anyway, so it becomes a non-int the reader refuses.
-    return int(digits) if len(digits) <= 19 else float("inf")
-
-
 def split_documents(blob: bytes) -> tuple[list[Any], list[str]]:
     """Every JSON document in one note blob, and a sentence for each stretch that is not one.
 
     Documents may follow each other on separate lines, with or without blank lines between them
-    (git's `concatenate` rewrite mode) or sorted line by line (`cat_sort_uniq`).
+    (git's `concatenate` rewrite mode) or sorted line by line (`cat_sort_uniq`). One pass over
+    the text however much of it is garbage, and at most `MAX_PROBLEMS` lines named.
     """
     import json
+
+    from signoff.jsonsafe import decode_at
 
     docs: list[Any] = []
     problems: list[str] = []
@@ -155,9 +152,8 @@ def split_documents(blob: bytes) -> tuple[list[Any], list[str]]:
     if "\x00" in text or "\ufffd" in text:
         problems.append("some bytes are not UTF-8 text and were replaced")
         text = text.replace("\x00", "\ufffd")
-    decoder = json.JSONDecoder(parse_int=_parse_int)
     pos, end = 0, len(text)
-    line, counted = 1, 0  # line number of `pos`, counted incrementally: one pass over the text
+    line, counted = 1, 0  # line number of `pos`, counted incrementally
     skipped = spans = 0
     while pos < end:
         while pos < end and text[pos] in " \t\r\n":
@@ -169,12 +165,11 @@ def split_documents(blob: bytes) -> tuple[list[Any], list[str]]:
         nl = text.find("\n", pos)
         stop = end if nl < 0 else nl
         # Signoff writes one document per line: decode the line alone, so a failure costs the
-        # line (json's error counts lines from the start of the string it was given). Only a
+        # line (a JSON error counts lines from the start of the string it was given). Only a
         # document cut short by the line's end is retried across lines, a bounded number of
-        # times: hand-formatted notes span lines, garbage of a million lines must not.
-        error = ""
+        # times: hand-formatted notes span lines, a million lines of garbage must not.
         try:
-            doc, used = decoder.raw_decode(text[pos:stop])
+            doc, used = decode_at(text[pos:stop])
             docs.append(doc)
             pos += used
             continue
@@ -183,13 +178,11 @@ def split_documents(blob: bytes) -> tuple[list[Any], list[str]]:
             if exc.pos >= stop - pos - 1 and spans < MAX_PROBLEMS:
                 spans += 1
                 try:
-                    doc, pos = decoder.raw_decode(text, pos)
+                    doc, pos = decode_at(text, pos)
                     docs.append(doc)
                     continue
-                except (json.JSONDecodeError, RecursionError):
+                except json.JSONDecodeError:
                     pass
-        except RecursionError:
-            error = "nested too deeply"
         if len(problems) < MAX_PROBLEMS:
             problems.append(f"line {line} is not JSON ({error}); that line is ignored")
         else:

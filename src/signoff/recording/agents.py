@@ -8,7 +8,10 @@ model or session is recorded only when the agent itself exposes one.
 
 An explicit declaration always wins over detection: `--ai TOOL[/MODEL]` or `--human` on the
 command line, then `SIGNOFF_AI=TOOL[/MODEL]` (or `none`), then an `AI-Assisted:` trailer the
-committer wrote, then detection, then `git config signoff.ai`. No signal at all means no decision:
+committer wrote, then detection, then `git config signoff.ai`. One exception: a message that says
+`AI-Assisted: none` while an agent's environment is present may be the agent's own text, so the
+environment evidence is recorded anyway (in a note, the message left as written) and readers
+report the conflict. No signal at all means no decision:
 unknown stays unknown.
 
 Runs inside the commit hooks: standard library only, no `re`, no dataclasses.
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
 
 HUMAN_WORDS = frozenset(("none", "no", "false", "human"))
 OFF_VALUES = frozenset(("", "0", "false", "no"))
+# Appended to the evidence of a note recorded over a message that says `AI-Assisted: none`.
+CONFLICT = "; the message says AI-Assisted: none"
 
 # Lower-case names in the form the marker table uses (`signoff.provenance.markers.TOOL_ALIASES`).
 TOOL_ALIASES: dict[str, str] = {
@@ -85,13 +90,23 @@ class AgentUse:
 class Decision:
     """What the hook records: AI (with its tools) or a declared human change, and why."""
 
-    __slots__ = ("evidence", "source", "status", "tools")
+    __slots__ = ("conflict", "evidence", "source", "status", "tools")
 
-    def __init__(self, status: str, tools: Sequence[AgentUse], source: str, evidence: str) -> None:
+    def __init__(
+        self,
+        status: str,
+        tools: Sequence[AgentUse],
+        source: str,
+        evidence: str,
+        *,
+        conflict: bool = False,
+    ) -> None:
         self.status = status  # "ai" or "human"
         self.tools = tuple(tools)
         self.source = source  # "flag", "SIGNOFF_AI", "trailer", "env", "config"
         self.evidence = evidence
+        # the message declares `AI-Assisted: none` while an agent's environment is present
+        self.conflict = conflict
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -254,6 +269,10 @@ def decide(
         if declared is not None:
             return _declared(declared, "SIGNOFF_AI", f"SIGNOFF_AI={_clean(value, 80)}", detected)
     written, none_written = trailer_tools(trailers)
+    if none_written and detected is not None:
+        # The message is the agent's own text: it cannot erase what its environment shows.
+        use, evidence = detected
+        return Decision("ai", (use,), "env", f"{evidence}{CONFLICT}", conflict=True)
     if none_written:
         return Decision("human", (), "trailer", "AI-Assisted: none")
     if detected is not None:

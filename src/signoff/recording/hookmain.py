@@ -38,6 +38,8 @@ def main(argv: list[str], *, light: bool = False) -> int:
             )
             if report.get("pushed"):
                 sys.stderr.write(f"signoff: pushed refs/notes/signoff to {argv[1]}\n")
+            elif report.get("background"):
+                sys.stderr.write(f"signoff: {report['reason']}\n")
         else:
             warn(f"unknown hook call {' '.join(argv)!r} ({USAGE})")
     except KeyboardInterrupt:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import time
 
-from signoff.git.hooks import git, git_dir, in_progress, read_head_file
+from signoff.git.hooks import GitResult, git, git_dir, in_progress, read_head_file
 from signoff.recording.agents import Decision, decide, parse_declaration, trailer_tools
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
 NOTES_REF = "refs/notes/signoff"
+# Private copies of the notes ref that one note write works on (see `append_note`).
+SCRATCH_PREFIX = "refs/notes/signoff-append/"
+APPEND_ATTEMPTS = 50
+# A prepared note older than this was left by a commit that failed: never used, then removed.
+PENDING_TTL = 600
 # Stands for the commit id in a note commit-msg prepares before the commit exists.
 COMMIT_PLACEHOLDER = "@SIGNOFF_COMMIT@"
 SIGNOFF_KEYS = ("ai-assisted", "accepted-by", "ai-session")
@@ -84,8 +89,11 @@ def commit_msg(
         report["skipped"] = "no agent detected and nothing declared: unknown stays unknown"
         return report
     report["decision"] = decision.to_json()
-    person = _accepted_by(existing) or committer(cwd, env)
-    wanted = [] if squash else _trailers_for(decision, existing, person)
+    # Over a conflicting message its `Accepted-by:` is the agent's word too: the git identity is not.
+    claimed = None if decision.conflict else _accepted_by(existing)
+    person = claimed or committer(cwd, env)
+    # A conflicting message is left as written; the note carries the environment evidence.
+    wanted = [] if squash or decision.conflict else _trailers_for(decision, existing, person)
     if squash:
         report["trailers_skipped"] = "fixup/squash commit: trailers would not survive autosquash"
     if wanted:
@@ -104,8 +112,13 @@ def commit_msg(
     report["trailers_added"] = [f"{k}: {v}" for k, v in wanted]
     pid = env.get("SIGNOFF_GIT_PID", "")
     if pid.isdigit() and decision.source != "trailer":
-        note = _note(decision, person, COMMIT_PLACEHOLDER)
-        report["note_pending"] = _write_pending(gitdir, pid, note)
+        # keyed by git's pid and the tree being committed: a note a failed commit left behind
+        # never lands on a later commit whose process reuses the pid (its tree differs)
+        tree = git("write-tree", cwd=cwd, env=env)
+        if tree.ok:
+            note = _note(decision, person, COMMIT_PLACEHOLDER)
+            key = f"{pid}-{tree.out.strip().decode()}"
+            report["note_pending"] = _write_pending(gitdir, key, note)
     return report
 
 
@@ -203,14 +216,15 @@ def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) ->
         "log",
         "-1",
         "--no-show-signature",
-        "--format=%H%x00%P%x00%cn%x00%ce%x00%(trailers:only,unfold)",
+        "--format=%H%x00%T%x00%P%x00%cn%x00%ce%x00%(trailers:only,unfold)",
         "HEAD",
         cwd=cwd,
         env=env,
     )
     if not res.ok:
         raise OSError(f"cannot read HEAD: {res.message()}")
-    sha, parents, cname, cemail, raw_trailers = res.out.decode("utf-8", "replace").split("\x00", 4)
+    fields = res.out.decode("utf-8", "replace").split("\x00", 5)
+    sha, tree, parents, cname, cemail, raw_trailers = fields
     sha = sha.strip()
     report["commit"] = sha
     if busy == "cherry-pick":
@@ -224,7 +238,7 @@ def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) ->
     if len(parents.split()) > 1:
         report["skipped"] = "merge commit: its changes are its parents' and keep their provenance"
         return report
-    pending = _take_pending(gitdir, env.get("SIGNOFF_GIT_PID", ""))
+    pending = _take_pending(gitdir, env.get("SIGNOFF_GIT_PID", ""), tree.strip())
     if pending is not None:
         append_note(sha, pending.replace(COMMIT_PLACEHOLDER.encode(), sha.encode()), cwd, env)
         report["note_written"] = True
@@ -244,7 +258,8 @@ def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) ->
         # amend or reword that keeps them must not stack a copy of the same facts)
         report["skipped"] = "only the commit's own trailers declare it: they are the record"
         return report
-    person = _accepted_by(trailers) or accepter(cname, cemail)
+    claimed = None if decision.conflict else _accepted_by(trailers)
+    person = claimed or accepter(cname, cemail)
     append_note(sha, _note(decision, person, sha), cwd, env)
     report["note_written"] = True
     return report
@@ -263,37 +278,39 @@ def _note(decision: Decision, person: Person | None, commit: str) -> bytes:
     )
 
 
-def _pending_path(gitdir: str, pid: str) -> str:
-    return os.path.join(gitdir, "signoff", f"pending-{pid}")
+def _pending_path(gitdir: str, key: str) -> str:
+    return os.path.join(gitdir, "signoff", f"pending-{key}")
 
 
-def _write_pending(gitdir: str, pid: str, note: bytes) -> str:
-    """Leave the prepared note for post-commit; clear ones an aborted commit left behind."""
+def _write_pending(gitdir: str, key: str, note: bytes) -> str:
+    """Leave the prepared note for post-commit; clear ones aborted commits left behind."""
     folder = os.path.join(gitdir, "signoff")
     os.makedirs(folder, exist_ok=True)
     now = time.time()
     with os.scandir(folder) as entries:
         for entry in entries:
-            if entry.name.startswith("pending-") and now - entry.stat().st_mtime > 3600:
+            if entry.name.startswith("pending-") and now - entry.stat().st_mtime > PENDING_TTL:
                 os.unlink(entry.path)
-    path = _pending_path(gitdir, pid)
+    path = _pending_path(gitdir, key)
     with open(path, "wb") as fh:
         fh.write(note)
     return path
 
 
-def _take_pending(gitdir: str, pid: str) -> bytes | None:
-    """The note commit-msg prepared for this `git commit`, removed as it is taken."""
-    if not pid.isdigit():
+def _take_pending(gitdir: str, pid: str, tree: str) -> bytes | None:
+    """The note commit-msg prepared for this `git commit` (same pid, same tree, still fresh),
+    removed as it is taken."""
+    if not pid.isdigit() or not tree:
         return None
-    path = _pending_path(gitdir, pid)
+    path = _pending_path(gitdir, f"{pid}-{tree}")
     try:
         with open(path, "rb") as fh:
             note = fh.read()
+        fresh = time.time() - os.stat(path).st_mtime <= PENDING_TTL
     except OSError:
         return None
     os.unlink(path)
-    return note
+    return note if fresh else None
 
 
 def _credit_config(decision: Decision, read_config: Callable[[], str | None]) -> Decision:
@@ -314,8 +331,52 @@ def _accepted_by(trailers: list[tuple[str, str]]) -> Person | None:
 
 
 def append_note(sha: str, note: bytes, cwd: str, env: Mapping[str, str]) -> None:
-    """Append (never replace) a note document on `sha` under refs/notes/signoff."""
-    res = git("notes", f"--ref={NOTES_REF}", "append", "-F", "-", sha, cwd=cwd, env=env, input=note)
+    """Append (never replace) a note document on `sha` under refs/notes/signoff.
+
+    `git notes append` moves the ref without checking that nobody else moved it meanwhile, so
+    two commits at once (two worktrees, parallel agents) lose one note. The note is appended on
+    a private copy of the ref, which then replaces the real one only if the real one still is
+    what the copy started from (`git update-ref REF NEW OLD`, a compare-and-swap); else again.
+    The installed post-commit script does the same in sh (`install.PENDING_NOTE`).
+    """
+    for attempt in range(APPEND_ATTEMPTS):
+        old = git("rev-parse", "-q", "--verify", NOTES_REF, cwd=cwd, env=env)
+        base = old.out.strip().decode() if old.ok else ""
+        scratch = f"{SCRATCH_PREFIX}{os.getpid()}-{attempt}"
+        try:
+            if base:
+                _must(git("update-ref", scratch, base, cwd=cwd, env=env), sha)
+            res = git(
+                "notes", f"--ref={scratch}", "append", "-F", "-", sha, cwd=cwd, env=env, input=note
+            )
+            _must(res, sha)
+            new = git("rev-parse", "-q", "--verify", scratch, cwd=cwd, env=env)
+            _must(new, sha)
+            # one transaction: move the ref only from `base` (create it only if still absent),
+            # and drop the copy
+            value = new.out.strip().decode()
+            swap = f"update {NOTES_REF} {value} {base}" if base else f"create {NOTES_REF} {value}"
+            done = git(
+                "update-ref",
+                "--stdin",
+                cwd=cwd,
+                env=env,
+                input=f"{swap}\ndelete {scratch}\n".encode(),
+            )
+            if done.ok:
+                return
+        except BaseException:
+            git("update-ref", "-d", scratch, cwd=cwd, env=env)
+            raise
+        git("update-ref", "-d", scratch, cwd=cwd, env=env)
+        time.sleep(0.005 * (attempt + 1))
+    raise OSError(
+        f"could not write the Signoff note on {sha[:12]}: {NOTES_REF} kept changing "
+        f"({APPEND_ATTEMPTS} attempts)"
+    )
+
+
+def _must(res: GitResult, sha: str) -> None:
     if not res.ok:
         raise OSError(f"could not write the Signoff note on {sha[:12]}: {res.message()}")
 
@@ -343,13 +404,122 @@ def pre_push(remote: str, url: str, refs: bytes, *, cwd: str, env: Mapping[str, 
     if env.get(GUARD):
         report["skipped"] = "this push is Signoff's own notes push"
         return report
-    opt = git("config", "--type=bool", "--get", "signoff.pushNotes", cwd=cwd, env=env)
-    if opt.ok and opt.out.strip() == b"false":
+    settings = _push_settings(cwd, env)
+    if settings.get("signoff.pushnotes") == "false":
         report["skipped"] = "signoff.pushNotes is false"
         return report
     pushed = [line.split() for line in refs.decode("utf-8", "replace").splitlines()]
     if any(len(fields) == 4 and fields[2] == NOTES_REF for fields in pushed):
         report["skipped"] = "the push already carries refs/notes/signoff"
         return report
-    report.update(push_notes(remote, cwd=cwd, env=env))
+    wait = _seconds(settings.get("signoff.pushnoteswait"), PUSH_WAIT)
+    limit = _seconds(settings.get("signoff.pushnotestimeout"), PUSH_TIMEOUT)
+    report.update(_bounded(lambda: push_notes(remote, cwd=cwd, env=env), wait, limit, cwd, env))
     return report
+
+
+# The user's push waits at most PUSH_WAIT seconds for the notes push; a slower one (a hung
+# server, a credential prompt nobody can answer) goes on in the background for at most
+# PUSH_TIMEOUT seconds, then is killed with everything it started. Both are git config settings.
+PUSH_WAIT = 5.0
+PUSH_TIMEOUT = 60.0
+PUSH_LOG = "notes-push.log"
+
+
+def _push_settings(cwd: str, env: Mapping[str, str]) -> dict[str, str]:
+    res = git("config", "--get-regexp", r"^signoff\.pushnotes", cwd=cwd, env=env)
+    out: dict[str, str] = {}
+    for line in res.out.decode("utf-8", "replace").splitlines():
+        key, _, value = line.partition(" ")
+        out[key.lower()] = value.strip().lower()
+    return out
+
+
+def _seconds(value: str | None, default: float) -> float:
+    try:
+        return max(0.0, float(value)) if value else default
+    except ValueError:
+        return default
+
+
+def _bounded(
+    push: Callable[[], Report], wait: float, limit: float, cwd: str, env: Mapping[str, str]
+) -> Report:
+    """Run `push` in a child process; its result if it ends within `wait` seconds, else a note
+    that it goes on in the background (killed, with its git processes, after `limit`)."""
+    import select
+    import signal
+
+    log = os.path.join(git_dir(cwd, env), "signoff", PUSH_LOG)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its own process group, no terminal, nothing shared with git's
+        code = 0
+        try:
+            os.close(read_end)
+            os.setsid()
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+
+            def give_up(*_: object) -> None:
+                _write_log(
+                    log, _line("pushed", False) + _line("reason", f"killed after {limit:g}s")
+                )
+                os.killpg(0, signal.SIGKILL)
+
+            signal.signal(signal.SIGALRM, give_up)
+            signal.setitimer(signal.ITIMER_REAL, limit)
+            try:
+                result = push()
+            except Exception as exc:
+                result = {"pushed": False, "reason": f"{type(exc).__name__}: {exc}"}
+            text = "".join(_line(k, v) for k, v in result.items())
+            _write_log(log, text)
+            try:  # noqa: SIM105 - contextlib is one more import on every commit
+                os.write(write_end, text.encode())
+            except OSError:  # the hook stopped waiting long ago
+                pass
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    try:
+        ready, _, _ = select.select([read_end], [], [], wait)
+        if not ready:
+            return {
+                "pushed": False,
+                "background": True,
+                "reason": f"the notes push took over {wait:g}s: it goes on in the background "
+                f"(at most {limit:g}s; its result goes to {log})",
+            }
+        chunks = []
+        while chunk := os.read(read_end, 65536):
+            chunks.append(chunk)
+        os.waitpid(pid, 0)
+    finally:
+        os.close(read_end)
+    got: Report = {}
+    for line in b"".join(chunks).decode("utf-8", "replace").splitlines():
+        key, kind, value = [*line.split(" ", 2), "", ""][:3]
+        got[key] = value == "1" if kind == "b" else int(value) if kind == "i" else value
+    return got if "pushed" in got else {"pushed": False, "reason": "the push gave no result"}
+
+
+def _line(key: str, value: object) -> str:
+    """One `key type value` line of a push result (the child hands it over a pipe)."""
+    if isinstance(value, bool):
+        return f"{key} b {int(value)}\n"
+    if isinstance(value, int):
+        return f"{key} i {value}\n"
+    return f"{key} s {str(value).replace(chr(10), ' ')}\n"
+
+
+def _write_log(path: str, text: str) -> None:
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError:
+        pass

@@ -25,7 +25,12 @@ import signoff
 from signoff.git import config
 from signoff.git.repo import Repo
 from signoff.recording.agents import SIGNALS
-from signoff.recording.hooks import COMMIT_PLACEHOLDER
+from signoff.recording.hooks import (
+    APPEND_ATTEMPTS,
+    COMMIT_PLACEHOLDER,
+    PENDING_TTL,
+    SCRATCH_PREFIX,
+)
 from signoff.recording.sync import NOTES_REF, fetch_refspec
 
 HOOKS = ("commit-msg", "post-commit", "pre-push")
@@ -153,7 +158,7 @@ def hook_script(name: str, python: str, package_dir: str) -> str:
         finish = "exit 0"
     else:
         chain = 'status=0\nif [ -x "$chained" ]; then\n    "$chained" "$@"\n    status=$?\nfi\n'
-        fast = _PENDING_NOTE + (
+        fast = PENDING_NOTE + (
             'if ! signoff_signal && [ -z "${GIT_DIR:-}" ] && [ -d .git ] '
             "&& [ ! -f .git/CHERRY_PICK_HEAD ]; then\n    exit $status\nfi\n"
         )
@@ -182,15 +187,42 @@ def hook_script(name: str, python: str, package_dir: str) -> str:
 
 
 # post-commit in sh: the note commit-msg prepared only needs the new commit id, no Python.
-_PENDING_NOTE = (
-    'pending=".git/signoff/pending-$PPID"\n'
-    'if [ -z "${GIT_DIR:-}" ] && [ -f "$pending" ]; then\n'
+# The note is appended on a private copy of the notes ref that replaces the real one only if
+# nobody moved it meanwhile (`update-ref REF NEW OLD`), else again: `hooks.append_note` in sh.
+PENDING_NOTE = (
+    # HEAD and its tree are asked for only when this git process left a prepared note at all
+    "sha=; tree=\n"
+    'for pending in ".git/signoff/pending-$PPID"-*; do\n'
+    '    if [ -f "$pending" ]; then\n'
+    "        # shellcheck disable=SC2046\n"
+    "        set -- $(git rev-parse HEAD 'HEAD^{tree}' 2>/dev/null); sha=${1:-}; tree=${2:-}\n"
+    "    fi\n"
+    "    break\n"
+    "done\n"
+    'pending=".git/signoff/pending-$PPID-$tree"\n'
+    # a note older than PENDING_TTL was left by a failed commit: never used (Python removes it)
+    f'if [ -n "$tree" ] && [ -z "${{GIT_DIR:-}}" ] && [ -f "$pending" ] && [ -z "$(find "$pending"'
+    f' -mmin +{PENDING_TTL // 60} 2>/dev/null)" ]; then\n'
     '    IFS= read -r note < "$pending"; rm -f "$pending"\n'
-    "    sha=$(git rev-parse --verify --quiet HEAD)\n"
     f'    note="${{note%%{COMMIT_PLACEHOLDER}*}}$sha${{note#*{COMMIT_PLACEHOLDER}}}"\n'
-    '    printf \'%s\\n\' "$note" | git notes --ref=refs/notes/signoff append -F - "$sha" \\\n'
-    '        || echo "signoff: warning: post-commit: could not write the Signoff note on'
-    ' $sha; provenance not recorded (git goes ahead)" >&2\n'
+    "    n=0; written=\n"
+    f'    while [ -z "$written" ] && [ $n -lt {APPEND_ATTEMPTS} ]; do\n'
+    f"        old=$(git rev-parse -q --verify {NOTES_REF}) || old=\n"
+    f'        scratch="{SCRATCH_PREFIX}$$-$n"; n=$((n + 1))\n'
+    '        if [ -n "$old" ] && ! git update-ref "$scratch" "$old"; then break; fi\n'
+    '        if ! printf \'%s\\n\' "$note" | git notes --ref="$scratch" append -F - "$sha"; then\n'
+    '            git update-ref -d "$scratch" 2>/dev/null; break\n'
+    "        fi\n"
+    '        new=$(git rev-parse -q --verify "$scratch")\n'
+    # one transaction: the notes ref moves only from what the copy started from (or is created
+    # only if still absent), and the copy goes; on a race neither happens and the copy is dropped
+    f'        if [ -n "$old" ]; then swap="update {NOTES_REF} $new $old"; '
+    f'else swap="create {NOTES_REF} $new"; fi\n'
+    '        if printf \'%s\\ndelete %s\\n\' "$swap" "$scratch" | git update-ref --stdin 2>/dev/null\n'
+    '        then written=1; else git update-ref -d "$scratch"; fi\n'
+    "    done\n"
+    '    [ -n "$written" ] || echo "signoff: warning: post-commit: could not write the Signoff'
+    ' note on $sha; provenance not recorded (git goes ahead)" >&2\n'
     "    exit $status\n"
     "fi\n"
 )

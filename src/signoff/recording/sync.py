@@ -145,8 +145,10 @@ def _merge(incoming: str, cwd: str, env: Mapping[str, str]) -> str:
     if theirs is None:
         return "nothing to merge"
     if ours is None:
-        git("update-ref", NOTES_REF, theirs, cwd=cwd, env=env)
-        return "took the remote's notes"
+        # only if no commit wrote a note meanwhile (an empty old value: the ref must not exist)
+        if git("update-ref", NOTES_REF, theirs, "", cwd=cwd, env=env).ok:
+            return "took the remote's notes"
+        ours = _rev(NOTES_REF, cwd, env)
     if ours == theirs:
         return "already up to date"
     res = git(

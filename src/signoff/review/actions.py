@@ -7,13 +7,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from signoff import jsonsafe
 from signoff.errors import SignoffError
 
 HEADS = "refs/heads/"
@@ -54,10 +54,14 @@ def resolve(env: Mapping[str, str]) -> EventBase:
     path = env.get("GITHUB_EVENT_PATH")
     if path:
         try:
-            with open(path, encoding="utf-8") as fh:
-                event = json.load(fh)
-        except (OSError, ValueError) as exc:
+            with open(path, "rb") as fh:
+                event = jsonsafe.loads(fh.read(jsonsafe.DEFAULT.max_bytes + 1))
+        except OSError as exc:
             raise SignoffError(f"{path}: cannot read the Actions event ({exc})") from None
+        except jsonsafe.JsonProblem as exc:
+            raise SignoffError(
+                f"{path}: the Actions event is not usable JSON ({jsonsafe.problem_text(exc)})"
+            ) from None
     found = event_base(event if isinstance(event, dict) else {}, env)
     if given:
         return EventBase(

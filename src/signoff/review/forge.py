@@ -15,10 +15,11 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
+from signoff import jsonsafe
 from signoff.errors import SignoffError
+from signoff.files import TooLarge, read_bounded
 
 GITHUB = "github"
 GITLAB = "gitlab"
@@ -255,7 +256,9 @@ def read_json(path: str | os.PathLike[str]) -> Any:
     """A file's JSON, or a `SignoffError` saying which file and what is wrong with it."""
     name = os.fspath(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = read_bounded(path)
+    except TooLarge as exc:
+        raise SignoffError(str(exc), "pass the forge's JSON response itself") from None
     except FileNotFoundError:
         raise SignoffError(f"{name}: no such file", "check the --reviews path") from None
     except OSError as exc:
@@ -267,7 +270,7 @@ def read_json(path: str | os.PathLike[str]) -> Any:
     if not text.strip():
         raise SignoffError(f"{name}: empty file", f"expected {EXPECTED}")
     try:
-        return json.loads(text)
+        return jsonsafe.loads(text)
     except json.JSONDecodeError as exc:
         raise SignoffError(
             f"{name}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",

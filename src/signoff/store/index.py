@@ -387,6 +387,7 @@ def _build(
     gaps: CountGaps,
     fetch_missing: bool,
 ) -> int:
+    _remove_stale_builds(path)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     tmp.unlink(missing_ok=True)
     conn = _create(tmp)
@@ -409,6 +410,26 @@ def _build(
         conn.close()
         tmp.unlink(missing_ok=True)
     return count
+
+
+def _remove_stale_builds(path: Path) -> None:
+    """Temporary indexes (and their journals) of builds whose process is gone (killed)."""
+    prefix = path.with_suffix(".tmp").name
+    for leftover in path.parent.glob(f"{prefix}*"):
+        pid = leftover.name[len(prefix) :].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _set_meta(conn: sqlite3.Connection, tips: list[str], notes_fp: str, gaps: CountGaps) -> None:

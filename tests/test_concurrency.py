@@ -1,0 +1,186 @@
+"""Concurrent commits keep every note: each commit ends with exactly its own record."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from signoff.git.notes import read_notes
+from signoff.git.repo import Repo
+from signoff.recording.hooks import PENDING_TTL, SCRATCH_PREFIX
+from signoff.recording.install import install
+from tests.gitrepo import GitRepo
+
+AGENT_VARS = ("CLAUDECODE", "GEMINI_CLI", "CODEX_THREAD_ID", "CURSOR_AGENT", "SIGNOFF_AI")
+
+
+def _records(repo: GitRepo) -> dict[str, list[str]]:
+    """commit -> the `commit` field of every Signoff document noted on it."""
+    out: dict[str, list[str]] = {}
+    for sha, blobs in read_notes(Repo(repo.path), "signoff").items():
+        for blob in blobs:
+            for line in blob.decode().splitlines():
+                if line.strip():
+                    out.setdefault(sha, []).append(json.loads(line)["commit"])
+    return out
+
+
+def _append_in_parallel(repo: GitRepo, shas: list[str]) -> None:
+    """One process per commit, all released at once, each appending its note."""
+    code = (
+        "import sys, time, os\n"
+        "from signoff.recording.hooks import append_note\n"
+        "sha, start = sys.argv[1], float(sys.argv[2])\n"
+        "time.sleep(max(0.0, start - time.time()))\n"
+        'doc = \'{"schema":"signoff/provenance/v1","commit":"%s","status":"ai","tools":[]}\' % sha\n'
+        "append_note(sha, doc.encode(), os.getcwd(), dict(os.environ))\n"
+    )
+    start = time.time() + 1.5
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, sha, str(start)],
+            cwd=repo.path,
+            env=repo.env,
+            stderr=subprocess.PIPE,
+        )
+        for sha in shas
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+
+
+def test_a_direct_race_loses_no_note(repo: GitRepo) -> None:
+    shas = [repo.commit(f"c{n}\n", {"f": str(n)}) for n in range(16)]
+    for round_ in range(3):  # many rounds: every round appends one more record per commit
+        _append_in_parallel(repo, shas)
+        records = _records(repo)
+        assert {sha: records.get(sha) for sha in shas} == {
+            sha: [sha] * (round_ + 1) for sha in shas
+        }
+    assert repo.git("for-each-ref", SCRATCH_PREFIX) == ""  # no scratch ref left behind
+
+
+def test_agents_committing_in_two_worktrees_at_once_keep_every_record(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in repo.env.items() if k not in AGENT_VARS}
+    repo.env = env
+    repo.commit("base\n", {"README": "hello\n"})
+    install(Repo(repo.path))
+    other = tmp_path / "other"
+    repo.git("worktree", "add", "-q", "-b", "other", str(other))
+    script = (
+        'i=0; while [ $i -lt 12 ]; do echo "$i" > "f-$1"; git add -A; '
+        'git commit -q -m "agent $1 $i" || exit 1; i=$((i + 1)); done'
+    )
+    agent = {**env, "CLAUDECODE": "1"}
+    procs = [
+        subprocess.Popen(["sh", "-c", script, "sh", name], cwd=where, env=agent)
+        for name, where in (("main", repo.path), ("other", other))
+    ]
+    for proc in procs:
+        assert proc.wait(timeout=300) == 0
+    commits = repo.git("rev-list", "main", "other", "--not", "main~12").split()
+    commits = [c for c in commits if c] + repo.git("rev-list", "other~12..other").split()
+    commits = list(dict.fromkeys(commits))
+    assert len(commits) == 24
+    records = _records(repo)
+    assert {c: records.get(c) for c in commits} == {c: [c] for c in commits}
+
+
+def test_a_leftover_pending_note_never_lands_on_a_later_commit(repo: GitRepo) -> None:
+    env = {k: v for k, v in repo.env.items() if k not in AGENT_VARS}
+    repo.env = env
+    repo.commit("base\n", {"README": "hello\n"})
+    install(Repo(repo.path))
+    human = repo.commit("a human change\n", {"human.txt": "typed by a person\n"})
+    tree = repo.git("rev-parse", "HEAD^{tree}").strip()
+    folder = repo.path / ".git" / "signoff"
+    folder.mkdir(exist_ok=True)
+    leftover = '{"schema":"signoff/provenance/v1","commit":"@SIGNOFF_COMMIT@","status":"ai"}\n'
+    # The installed post-commit names its git process by $PPID: run it from this process, as
+    # if an agent's failed commit had left notes behind under the very same pid.
+    pid = os.getpid()
+    other_tree = folder / f"pending-{pid}-{'0' * 40}"
+    stale = folder / f"pending-{pid}-{tree}"
+    hook = repo.path / ".git" / "hooks" / "post-commit"
+
+    def run_hook() -> None:
+        proc = subprocess.run([str(hook)], cwd=repo.path, env=env, capture_output=True)
+        assert proc.returncode == 0, proc.stderr
+
+    other_tree.write_text(leftover)  # prepared for another tree: not this commit's
+    run_hook()
+    assert human not in _records(repo)
+    stale.write_text(leftover)  # the same tree, but left long ago by a commit that failed
+    old = time.time() - PENDING_TTL - 60
+    os.utime(stale, (old, old))
+    run_hook()
+    assert human not in _records(repo)  # unknown stays unknown: never "ai" on a human commit
+    # the same from Python (linked worktrees, hook managers): same pid, other tree or stale
+    from signoff.recording.hooks import post_commit
+
+    for path, mtime in ((other_tree, time.time()), (stale, old)):
+        path.write_text(leftover)
+        os.utime(path, (mtime, mtime))
+        report = post_commit(cwd=str(repo.path), env={**env, "SIGNOFF_GIT_PID": str(pid)})
+        assert report["note_written"] is False
+    assert human not in _records(repo)
+    # and the control: a fresh note prepared for this tree is taken, by sh as by Python
+    stale.write_text(leftover)
+    run_hook()
+    assert _records(repo)[human] == [human]
+
+
+def test_a_hung_notes_push_never_holds_up_git_push(repo: GitRepo, tmp_path: Path) -> None:
+    env = {k: v for k, v in repo.env.items() if k not in AGENT_VARS}
+    repo.env = env
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True, env=env)
+    # the server hangs on any push that carries notes (a stalled server, a prompt nobody sees)
+    pids = tmp_path / "hung-pids"
+    hook = origin / "hooks" / "pre-receive"
+    hook.write_text(
+        f'#!/bin/sh\nif grep -q refs/notes/; then echo $$ >> "{pids}"; sleep 120; fi\nexit 0\n'
+    )
+    hook.chmod(0o755)
+    repo.commit("base\n", {"README": "hello\n"})
+    repo.git("remote", "add", "origin", str(origin))
+    install(Repo(repo.path))
+    repo.git("config", "signoff.pushNotesWait", "1")
+    repo.git("config", "signoff.pushNotesTimeout", "4")
+    sha = repo.commit("agent work\n", {"a.txt": "a\n"}, env={"CLAUDECODE": "1"})
+    assert _records(repo)[sha] == [sha]
+    started = time.monotonic()
+    proc = subprocess.run(
+        ["git", "push", "origin", "main"], cwd=repo.path, env=env, capture_output=True, text=True
+    )
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    assert elapsed < 8, f"git push took {elapsed:.1f}s"
+    assert "goes on in the background" in proc.stderr
+    branch = subprocess.run(
+        ["git", "rev-parse", "main"], cwd=origin, env=env, capture_output=True, text=True
+    )
+    assert branch.stdout.strip() == sha  # the branch landed without waiting for the notes
+    # ...and the background push is killed, with the git processes it started, at its limit
+    deadline = time.monotonic() + 30
+    log = repo.path / ".git" / "signoff" / "notes-push.log"
+    while time.monotonic() < deadline and "killed after 4s" not in (
+        log.read_text() if log.exists() else ""
+    ):
+        time.sleep(0.2)
+    assert "killed after 4s" in log.read_text()
+    hung = [int(p) for p in pids.read_text().split()]
+    time.sleep(0.5)
+    for pid in hung:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue  # gone
+        assert state == "Z", f"the server side hook {pid} still runs (state {state})"
