@@ -169,3 +169,15 @@ def test_pre_release_json_logs_give_their_ai_lines(repo: GitRepo) -> None:
         ("git-ai.pre-release-log", "medium", "unspecified"),
     ]
     assert len(reading.problems) == 1
+
+
+def test_git_ai_remote_copies_are_read(repo: GitRepo) -> None:
+    sha = repo.commit("Parser", {"src/p.py": PY})
+    blob = note("src/p.py\n  abcd123 1-2\n", sha, {"abcd123": agent("claude")})
+    repo.git("notes", "--ref=refs/notes/ai-remote/origin", "add", "-F", "-", sha, input=blob)
+    r = Repo.discover(repo.path)
+    assert read_gitai_notes(r) == {sha: [blob + b"\n"]}
+    with ProvenanceLookup(r, use_index=False) as lookup:
+        assert lookup.get(sha).status == "ai"
+    with ProvenanceLookup(r) as lookup:
+        assert lookup.get(sha).status == "ai"

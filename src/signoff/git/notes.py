@@ -43,18 +43,22 @@ def list_notes(repo: Repo, ref: str) -> dict[str, str]:
 
 
 def notes_refs(repo: Repo, name: str) -> list[str]:
-    """`refs/notes/<name>` plus copies fetched from remotes (`refs/notes/remotes/*/<name>`)."""
+    """`refs/notes/<name>` plus copies fetched from remotes (`refs/notes/remotes/*/<name>`,
+    and Git AI's own `refs/notes/<name>-remote/<remote>`)."""
     out = repo.run(
         "for-each-ref",
         "--format=%(refname)",
         f"refs/notes/{name}",
         "refs/notes/remotes/",
+        f"refs/notes/{name}-remote/",
         check=False,
     )
     refs = []
     for ref in out.decode().splitlines():
-        if ref == f"refs/notes/{name}" or (
-            ref.startswith("refs/notes/remotes/") and ref.endswith(f"/{name}")
+        if (
+            ref == f"refs/notes/{name}"
+            or (ref.startswith("refs/notes/remotes/") and ref.endswith(f"/{name}"))
+            or ref.startswith(f"refs/notes/{name}-remote/")
         ):
             refs.append(ref)
     return refs

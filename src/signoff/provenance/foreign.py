@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from signoff import jsonsafe
-from signoff.git.notes import cat_blobs, read_notes, read_ref_blobs
+from signoff.git.notes import LEGACY_AUTHORSHIP, cat_blobs, read_notes, read_ref_blobs
 from signoff.git.repo import Repo
 from signoff.provenance.markers import TOOL_ALIASES, normalize_tool
 from signoff.provenance.model import (
@@ -75,7 +75,7 @@ _KNOWN_TOOLS = frozenset(TOOL_ALIASES.values()) | frozenset(FOREIGN_TOOLS.values
 # or a demo, and is no evidence that an AI tool wrote anything.
 GITAI_TEST_TOOLS = frozenset(("mock_ai", "mock-ai", "mock_known_human", "test-agent"))
 # Where Git AI kept authorship logs before 1.0: one blob per commit at refs/ai/authorship/<sha>.
-GITAI_LEGACY_REFS = "refs/ai/authorship/"
+GITAI_LEGACY_REFS = LEGACY_AUTHORSHIP
 
 # Agent Trace pseudo-files the reference hook writes for shell commands and session
 # start/end, with a placeholder range 1-1: not files in the tree, so never line evidence.
