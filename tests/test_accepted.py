@@ -129,3 +129,114 @@ def test_empty_email_and_non_utf8_names_do_not_raise(repo: GitRepo) -> None:
     person, source = accepter(repo, "Change\n", (name, ""), (name, ""))
     assert source == "committer"
     assert person is not None and person.email == "" and person.name.startswith("Ren")
+
+
+# --- identities that are not people ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "nobody",
+    [
+        ("CI Bot", "ci@beads.test"),
+        ("gemini-cli-robot", "gemini-cli-robot@google.com"),
+        ("Release", "release-robot@example.com"),
+        ("Deploys", "noreply@example.com"),
+        ("unknown", ""),
+        ("unknown", "none"),
+        ("jw bot", "jw@example.org"),
+        ("zaniebot", "zaniebot@example.org"),
+        ("goreleaserbot", "bot@goreleaser.com"),
+        ("gastown/crew/max", "steve@example.com"),
+        ("beads/refinery", "steve@example.com"),
+        ("Codex Agent", "codex-agent@example.com"),
+    ],
+)
+def test_identities_that_are_not_people_never_accept(
+    repo: GitRepo, nobody: tuple[str, str]
+) -> None:
+    # the non-person commits and authors: the accepter is the human co-author
+    message = "Change\n\nCo-authored-by: Ada Lovelace <ada@example.com>\n"
+    assert accepter(repo, message, nobody, nobody) == (Person(*ADA), "co-author")
+    # as committer of a human's change: the author accepted it
+    assert accepter(repo, "Change\n", ADA, nobody) == (Person(*ADA), "author")
+
+
+@pytest.mark.parametrize(
+    "person",
+    [
+        ("Danno", "66967730+dannomayernotabot@users.noreply.github.com"),
+        ("Eric Botti", "104158401+ercbot@users.noreply.github.com"),
+        ("Nico Botha", "nico@example.com"),
+        ("Bryant Chandler", "brychanrobot@example.com"),
+        ("Talbot", "talbot@example.com"),
+    ],
+)
+def test_people_whose_names_look_botty_still_accept(repo: GitRepo, person: tuple[str, str]) -> None:
+    assert accepter(repo, "Change\n", person, person) == (Person(*person), "committer")
+
+
+def test_agent_signature_names_the_accepter_with_their_email(repo: GitRepo) -> None:
+    matt = ("matt wilkie", "maphew@example.com")
+    message = "Docs\n\nAgent-Signature: codex-gpt-5.5-medium on behalf of matt wilkie\n"
+    # GitHub committed the squash; the signature's human is the author, found with an email
+    assert accepter(repo, message, matt, GITHUB) == (Person(*matt), "signature")
+    # a name the commit does not otherwise carry is kept as a name
+    message = "Docs\n\n_claude-opus-4-8-high on behalf of maphew_\n"
+    assert accepter(repo, message, matt, GITHUB) == (Person("maphew", ""), "signature")
+
+
+def test_agent_signature_for_a_ci_bot_names_nobody(repo: GitRepo) -> None:
+    message = (
+        "Docs\n\n_codex-gpt-5.5-medium on behalf of CI Bot_\n"
+        "Co-authored-by: CI Bot <ci@beads.test>\n"
+    )
+    assert accepter(repo, message, ("CI Bot", "ci@beads.test"), GITHUB) == (None, None)
+
+
+def test_decorated_name_accepts_without_the_decoration(repo: GitRepo) -> None:
+    ryan = ("Ryan Newton + Claude", "rrn@example.com")
+    assert accepter(repo, "Change\n", ryan, ryan) == (
+        Person("Ryan Newton", "rrn@example.com"),
+        "committer",
+    )
+
+
+def test_an_orchestrator_worker_under_its_bare_name_never_accepts(repo: GitRepo) -> None:
+    quartz = ("quartz", "steve@example.com")
+    message = (
+        "Fix sync\n\nCo-Authored-By: Claude Opus 4.6 <noreply@anthropic.com>\n\n"
+        "Executed-By: beads/polecats/quartz\nRig: beads\nRole: polecats\n"
+    )
+    assert accepter(repo, message, quartz, quartz) == (None, None)
+    assert accepter(repo, message, quartz, ADA) == (Person(*ADA), "committer")
+
+
+def test_a_typed_accepted_by_never_outranks_the_hooks_note(repo: GitRepo) -> None:
+    from signoff.provenance.detect import detect
+    from signoff.provenance.model import ToolUse
+    from signoff.provenance.notes import build_note
+
+    message = "Change\n\nAI-Assisted: claude-code\nAccepted-by: Mallory <mallory@example.com>\n"
+    repo.commit(message, author=ADA, committer=ADA, allow_empty=True)
+    commit = read_commit(Repo.discover(repo.path), "HEAD")
+    note = build_note(
+        status="ai",
+        tools=[ToolUse("claude-code")],
+        accepted_by=Person(*ADA),
+        recorded_by="hook",
+        commit=commit.sha,
+    )
+    prov = detect(commit, signoff_notes=[note])
+    assert (prov.accepted_by, prov.accepted_by_source) == (Person(*ADA), "note")
+    assert any("Accepted-by: trailer names Mallory" in p for p in prov.problems)
+    # the same name in both: the trailer is the answer, no problem
+    agreeing = build_note(
+        status="ai",
+        tools=[ToolUse("claude-code")],
+        accepted_by=Person("Mallory", "mallory@example.com"),
+        recorded_by="hook",
+        commit=commit.sha,
+    )
+    prov = detect(commit, signoff_notes=[agreeing])
+    assert prov.accepted_by_source == "trailer"
+    assert prov.problems == ()

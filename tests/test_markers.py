@@ -843,6 +843,334 @@ CASES: list[Case] = [
         ],
         author=("imgbot[bot]", "31427850+imgbot[bot]@users.noreply.github.com"),
     ),
+    # Conventions read from real agent-heavy and squash-merge histories
+    Case(
+        "claude-code.footer-plain",
+        "Add docs\n\n\U0001f916 Generated with Claude Code\n",
+        [
+            M(
+                "claude-code.footer-plain",
+                "ai",
+                "claude-code",
+                "message",
+                "medium",
+                "\U0001f916 Generated with Claude Code",
+            )
+        ],
+    ),
+    Case(
+        "codex.committer",
+        "Fix daemon restart\n",
+        [
+            M(
+                "codex.committer",
+                "ai",
+                "codex",
+                "identity",
+                "medium",
+                "Codex <codex@openai.com>",
+            )
+        ],
+        committer=("Codex", "codex@openai.com"),
+    ),
+    Case(
+        "openhands.identity",
+        "Fix outcome check\n\nCo-authored-by: openhands <openhands@all-hands.dev>\n",
+        [
+            M(
+                "openhands.identity",
+                "ai",
+                "openhands",
+                "trailer",
+                "strong",
+                "Co-authored-by: openhands <openhands@all-hands.dev>",
+            )
+        ],
+    ),
+    Case(
+        "copilot.session",
+        "Fix\n\nCopilot-Session: f886cd42-d3af-4244-92ca-f284082ce74a\n",
+        [
+            M(
+                "copilot.session",
+                "ai",
+                "copilot",
+                "trailer",
+                "strong",
+                "Copilot-Session: f886cd42-d3af-4244-92ca-f284082ce74a",
+                session="f886cd42-d3af-4244-92ca-f284082ce74a",
+            )
+        ],
+    ),
+    Case(
+        "opencode.identity",
+        "Fix\n\nCo-Authored-By: opencode <noreply@opencode.ai>\n",
+        [
+            M(
+                "opencode.identity",
+                "ai",
+                "opencode",
+                "trailer",
+                "strong",
+                "Co-Authored-By: opencode <noreply@opencode.ai>",
+            )
+        ],
+    ),
+    Case(
+        "junie.identity",
+        "Fix\n\nCo-authored-by: Junie <junie@jetbrains.com>\n",
+        [
+            M(
+                "junie.identity",
+                "ai",
+                "junie",
+                "trailer",
+                "medium",
+                "Co-authored-by: Junie <junie@jetbrains.com>",
+            )
+        ],
+    ),
+    Case(
+        "warp.identity",
+        "Fix\n\nCo-Authored-By: Warp <agent@warp.dev>\n",
+        [
+            M(
+                "warp.identity",
+                "ai",
+                "warp",
+                "trailer",
+                "medium",
+                "Co-Authored-By: Warp <agent@warp.dev>",
+            )
+        ],
+    ),
+    Case(
+        "goose.identity",
+        "Fix\n\nCo-Authored-By: goose <goose@block.xyz>\n",
+        [
+            M(
+                "goose.identity",
+                "ai",
+                "goose",
+                "trailer",
+                "medium",
+                "Co-Authored-By: goose <goose@block.xyz>",
+            )
+        ],
+    ),
+    Case(
+        "augment.identity",
+        "Fix\n\nCo-Authored-By: Augment Agent <agent@augmentcode.com>\n",
+        [
+            M(
+                "augment.identity",
+                "ai",
+                "augment",
+                "trailer",
+                "medium",
+                "Co-Authored-By: Augment Agent <agent@augmentcode.com>",
+            )
+        ],
+    ),
+    Case(
+        "sweep.bot",
+        "Sweep: add tests\n",
+        [
+            M(
+                "sweep.bot",
+                "ai",
+                "sweep",
+                "identity",
+                "strong",
+                "sweep-ai[bot] <128439645+sweep-ai[bot]@users.noreply.github.com>",
+            )
+        ],
+        author=("sweep-ai[bot]", "128439645+sweep-ai[bot]@users.noreply.github.com"),
+        committer=GITHUB,
+    ),
+    Case(
+        "crush.identity",
+        "Tidy\n\nAssisted-by: Claude Sonnet 4 via Crush <crush@charm.land>\n",
+        [
+            M(
+                "crush.identity",
+                "ai",
+                "crush",
+                "trailer",
+                "strong",
+                "Assisted-by: Claude Sonnet 4 via Crush <crush@charm.land>",
+                model="claude-sonnet-4",
+            )
+        ],
+    ),
+    Case(
+        "crush.footer",
+        "Tidy\n\n\U0001f498 Generated with Crush\n",
+        [
+            M(
+                "crush.footer",
+                "ai",
+                "crush",
+                "message",
+                "strong",
+                "\U0001f498 Generated with Crush",
+            )
+        ],
+    ),
+    Case(
+        "footer.generated-with",
+        "Add plugin\n\n\U0001f916 Generated with [Firebender](https://firebender.com)\n",
+        [
+            M(
+                "footer.generated-with",
+                "ai",
+                "firebender",
+                "message",
+                "medium",
+                "\U0001f916 Generated with [Firebender](https://firebender.com)",
+            )
+        ],
+    ),
+    Case(
+        "agent-signature.trailer",
+        "Bump docs\n\nAgent-Signature: claude-opus-4-8-high on behalf of maphew\n",
+        [
+            M(
+                "agent-signature.trailer",
+                "ai",
+                "claude-code",
+                "trailer",
+                "medium",
+                "Agent-Signature: claude-opus-4-8-high on behalf of maphew",
+                model="claude-opus-4-8",
+            )
+        ],
+    ),
+    Case(
+        "agent-signature.line",
+        "Refresh docs\n\n_codex-gpt-5.5-medium on behalf of matt wilkie_\n",
+        [
+            M(
+                "agent-signature.line",
+                "ai",
+                "codex",
+                "message",
+                "medium",
+                "_codex-gpt-5.5-medium on behalf of matt wilkie_",
+                model="gpt-5.5",
+            )
+        ],
+    ),
+    Case(
+        "gas-town.identity",
+        "Fix sling\n",
+        [
+            M(
+                "gas-town.identity",
+                "ai",
+                "gas-town",
+                "identity",
+                "medium",
+                "gastown/polecats/furiosa <steve@example.com>",
+            )
+        ],
+        author=("gastown/polecats/furiosa", "steve@example.com"),
+        committer=HUMAN,
+    ),
+    Case(
+        "gas-town.crew",
+        "Fix sling\n",
+        [
+            M(
+                "gas-town.crew",
+                "ai",
+                "gas-town",
+                "identity",
+                "weak",
+                "gastown/crew/max <steve@example.com>",
+            )
+        ],
+        author=("gastown/crew/max", "steve@example.com"),
+        committer=HUMAN,
+    ),
+    Case(
+        "gas-town.role-name",
+        "Merge queue\n",
+        [
+            M(
+                "gas-town.role-name",
+                "ai",
+                "gas-town",
+                "identity",
+                "weak",
+                "mayor <steve@example.com>",
+            )
+        ],
+        author=("mayor", "steve@example.com"),
+        committer=HUMAN,
+    ),
+    Case(
+        "gas-town.executed-by",
+        "Fix daemon\n\nExecuted-By: beads/crew/emma\n",
+        [
+            M(
+                "gas-town.executed-by",
+                "ai",
+                "gas-town",
+                "trailer",
+                "medium",
+                "Executed-By: beads/crew/emma",
+            )
+        ],
+    ),
+    Case(
+        "self-declared.agent-name",
+        "Fix Windows test\n",
+        [
+            M(
+                "self-declared.agent-name",
+                "ai",
+                "codex",
+                "identity",
+                "weak",
+                "Codex Agent <codex-agent@example.com>",
+            )
+        ],
+        author=("Codex Agent", "codex-agent@example.com"),
+        committer=HUMAN,
+    ),
+    Case(
+        "self-declared.decorated-name",
+        "Port the parser\n",
+        [
+            M(
+                "self-declared.decorated-name",
+                "ai",
+                "claude-code",
+                "identity",
+                "weak",
+                "Ryan Newton + Claude <rrn@example.com>",
+            )
+        ],
+        author=("Ryan Newton + Claude", "rrn@example.com"),
+        committer=HUMAN,
+    ),
+    Case(
+        "automation.robot",
+        "Changelog for v0.57.0\n",
+        [
+            M(
+                "automation.robot",
+                "automation",
+                None,
+                "identity",
+                "medium",
+                "gemini-cli-robot <gemini-cli-robot@google.com>",
+            )
+        ],
+        author=("gemini-cli-robot", "gemini-cli-robot@google.com"),
+        committer=GITHUB,
+    ),
 ]
 
 

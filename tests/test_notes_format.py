@@ -260,3 +260,40 @@ def test_corrupt_note_in_git_does_not_stop_detection(repo: GitRepo) -> None:
     prov = detect.detect(read_commit(r, sha), read_notes(r, "signoff")[sha])
     assert prov.status == "unknown"
     assert any("not JSON" in p for p in prov.problems)
+
+
+def test_a_900_kb_note_of_garbage_lines_is_read_in_one_pass() -> None:
+    good = build_note(
+        status="ai", tools=[ToolUse("claude-code")], accepted_by=None, recorded_by="hook"
+    )
+    garbage = b"not json at all, line after line\n" * 27_000 + b'{"x": 1\n' * 5_000
+    reading = parse_signoff_notes([garbage + good + b"[" * 50_000 + b"\n"], "a" * 40)
+    assert [(m.kind, m.tool) for m in reading.markers] == [("ai", "claude-code")]
+    assert len(reading.problems) == 13  # twelve named lines and one count of the rest
+    assert reading.problems[0].endswith(
+        "line 1 is not JSON (Expecting value); that line is ignored"
+    )
+    assert reading.problems[-1].endswith("31989 more lines are not JSON and were ignored")
+
+
+def test_a_document_spread_over_lines_is_still_read() -> None:
+    blob = b'{"schema": "signoff/provenance/v1",\n  "status": "human"}\n\n' + build_note(
+        status="ai", tools=[ToolUse("cursor")], accepted_by=None, recorded_by="cli"
+    )
+    reading = parse_signoff_notes([blob], "a" * 40)
+    assert [m.kind for m in reading.markers] == ["human", "ai"]
+    assert reading.problems == []
+
+
+def test_a_five_thousand_digit_number_is_a_problem_not_a_crash() -> None:
+    huge = b"9" * 5000
+    blob = (
+        b'{"schema": "signoff/provenance/v1", "status": "ai", "tools": [{"tool": "x"}], '
+        b'"files": {"a.py": [{"start": ' + huge + b', "end": 2, "author": "ai", "tool": 0}]}}\n'
+    )
+    reading = parse_signoff_notes([blob], "a" * 40)
+    assert reading.markers == []
+    assert reading.problems == [
+        "Signoff note on aaaaaaaaaaaa: line 1 is not JSON (a number of 5000 digits "
+        "(at most 19)); that line is ignored"
+    ]

@@ -43,18 +43,22 @@ def list_notes(repo: Repo, ref: str) -> dict[str, str]:
 
 
 def notes_refs(repo: Repo, name: str) -> list[str]:
-    """`refs/notes/<name>` plus copies fetched from remotes (`refs/notes/remotes/*/<name>`)."""
+    """`refs/notes/<name>` plus copies fetched from remotes (`refs/notes/remotes/*/<name>`,
+    and Git AI's own `refs/notes/<name>-remote/<remote>`)."""
     out = repo.run(
         "for-each-ref",
         "--format=%(refname)",
         f"refs/notes/{name}",
         "refs/notes/remotes/",
+        f"refs/notes/{name}-remote/",
         check=False,
     )
     refs = []
     for ref in out.decode().splitlines():
-        if ref == f"refs/notes/{name}" or (
-            ref.startswith("refs/notes/remotes/") and ref.endswith(f"/{name}")
+        if (
+            ref == f"refs/notes/{name}"
+            or (ref.startswith("refs/notes/remotes/") and ref.endswith(f"/{name}"))
+            or ref.startswith(f"refs/notes/{name}-remote/")
         ):
             refs.append(ref)
     return refs
@@ -107,6 +111,29 @@ def read_notes(repo: Repo, name: str) -> dict[str, list[bytes]]:
                 blobs.append(blob)
     contents = cat_blobs(repo, (b for blobs in blob_of.values() for b in blobs))
     return {c: [contents[b] for b in blobs if b in contents] for c, blobs in blob_of.items()}
+
+
+def ref_blob_ids(repo: Repo, prefix: str) -> dict[str, str]:
+    """Commit -> blob id for blobs stored directly under refs named `<prefix><commit id>`
+    (one `for-each-ref`): how some tools kept per-commit records before notes."""
+    out = repo.run(
+        "for-each-ref", "--format=%(objecttype) %(objectname) %(refname)", prefix, check=False
+    )
+    blob_of: dict[str, str] = {}
+    for line in out.decode(errors="replace").splitlines():
+        kind, _, rest = line.partition(" ")
+        oid, _, ref = rest.partition(" ")
+        commit = ref[len(prefix) :]
+        if kind == "blob" and ref.startswith(prefix) and "/" not in commit:
+            blob_of[commit.lower()] = oid
+    return blob_of
+
+
+def read_ref_blobs(repo: Repo, prefix: str) -> dict[str, bytes]:
+    """The contents of `ref_blob_ids` (one `cat-file --batch`)."""
+    blob_of = ref_blob_ids(repo, prefix)
+    contents = cat_blobs(repo, blob_of.values())
+    return {c: contents[oid] for c, oid in blob_of.items() if oid in contents}
 
 
 class BlobReader:
@@ -162,14 +189,18 @@ class LazyNotes(Mapping[str, list[bytes]]):
     holds one note at a time.
     """
 
-    def __init__(self, repo: Repo, name: str, reader: BlobReader) -> None:
+    def __init__(
+        self, repo: Repo, name: str, reader: BlobReader, *, ref_prefix: str | None = None
+    ) -> None:
         self.reader = reader
         self._blobs: dict[str, list[str]] = {}
-        for ref in notes_refs(repo, name):
-            for commit, blob in list_notes(repo, ref).items():
-                blobs = self._blobs.setdefault(commit, [])
-                if blob not in blobs:
-                    blobs.append(blob)
+        pairs = [pair for ref in notes_refs(repo, name) for pair in list_notes(repo, ref).items()]
+        if ref_prefix:  # records kept as one ref per commit (`ref_blob_ids`) join the notes
+            pairs += ref_blob_ids(repo, ref_prefix).items()
+        for commit, blob in pairs:
+            blobs = self._blobs.setdefault(commit, [])
+            if blob not in blobs:
+                blobs.append(blob)
 
     def blob_ids(self, commit: str) -> list[str]:
         return self._blobs.get(commit, [])

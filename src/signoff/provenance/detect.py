@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from signoff.git.log import Commit
+from signoff.git.log import Commit, Person
 from signoff.provenance.accepted import find_accepter
 from signoff.provenance.foreign import parse_agent_trace, parse_gitai_note
 from signoff.provenance.markers import find_markers
@@ -24,6 +24,7 @@ from signoff.provenance.model import (
     ToolUse,
 )
 from signoff.provenance.notes import parse_signoff_notes
+from signoff.provenance.people import People
 
 
 def detect(
@@ -31,12 +32,19 @@ def detect(
     signoff_notes: Sequence[bytes] = (),
     ai_notes: Sequence[bytes] = (),
     agent_traces: Sequence[bytes] = (),
+    people: People | None = None,
 ) -> Provenance:
-    """The provenance of one commit from its metadata and the notes attached to it."""
+    """The provenance of one commit from its metadata and the notes attached to it.
+
+    `people` merges one human's identities (mailmap, registry) in the accepter; callers that
+    answer about many commits make one and pass it to every call.
+    """
     markers: list[Marker] = list(find_markers(commit))
     if not markers and not signoff_notes and not ai_notes and not agent_traces:
         # the common case on long histories: nothing recorded, nothing to combine
         accepter, source = find_accepter(commit, markers)
+        if accepter is not None and people is not None:
+            accepter = people.canonical(accepter)
         return Provenance(
             commit.sha,
             "unknown",
@@ -89,8 +97,21 @@ def detect(
             tool_list = [ToolUse("unspecified", None, sessions[0] if sessions else None)]
     accepter, source = find_accepter(commit, markers)
     if accepted_note is not None and source != "trailer":
-        # the portable Accepted-by: trailer wins; a note beats what identities imply
+        # a note (recorded by the hook at commit time) beats what identities imply
         accepter, source = accepted_note, "note"
+    elif (
+        accepted_note is not None
+        and accepter is not None
+        and not _same_person(accepter, accepted_note)
+    ):
+        # anyone can type an Accepted-by: line, an agent included; the hook's record cannot
+        problems.append(
+            f"conflicting evidence: the Accepted-by: trailer names {accepter}, but Signoff's "
+            f"note recorded {accepted_note} at commit time; the note is used"
+        )
+        accepter, source = accepted_note, "note"
+    if accepter is not None and people is not None:
+        accepter = people.canonical(accepter)
     return Provenance(
         commit=commit.sha,
         status=status,
@@ -103,6 +124,12 @@ def detect(
         problems=tuple(problems),
         reason=reason,
     )
+
+
+def _same_person(a: Person, b: Person) -> bool:
+    if a.email and b.email:
+        return a.email.strip().lower() == b.email.strip().lower()
+    return a.name.strip().casefold() == b.name.strip().casefold()
 
 
 def _conflicts(
@@ -170,28 +197,37 @@ def _merge_tools(tools: Sequence[ToolUse]) -> list[ToolUse]:
     """One entry per (tool, model, session), dropping entries a more specific one covers.
 
     When a tool has exactly one model and one session among its entries, they are one use.
+    Linear in the number of entries (grouped by tool, covering decided from per-tool sets):
+    a commit with 30,000 distinct `AI-Assisted` trailers costs no more than reading them.
     """
-    unique = list(dict.fromkeys(tools))
+    first: dict[ToolUse, int] = {}
     by_tool: dict[str, list[ToolUse]] = {}
-    for t in unique:
-        by_tool.setdefault(t.tool, []).append(t)
+    for t in tools:
+        if t not in first:
+            first[t] = len(first)
+            by_tool.setdefault(t.tool, []).append(t)
+    result: list[tuple[int, ToolUse]] = []
     for name, uses in by_tool.items():
         models = {u.model for u in uses if u.model}
         sessions = {u.session for u in uses if u.session}
         if len(uses) > 1 and len(models) <= 1 and len(sessions) <= 1:
             merged = ToolUse(name, next(iter(models), None), next(iter(sessions), None))
-            unique = [merged if u.tool == name else u for u in unique]
-    unique = list(dict.fromkeys(unique))
-    result = []
-    for t in unique:
-        covered = any(
-            o is not t
-            and o.tool == t.tool
-            and (t.model is None or o.model == t.model)
-            and (t.session is None or o.session == t.session)
-            and (o.model, o.session) != (t.model, t.session)
-            for o in unique
-        )
-        if not covered:
-            result.append(t)
-    return result
+            result.append((first[uses[0]], merged))
+            continue
+        # t is covered when another entry of the tool agrees on every field t names and
+        # names more: a (model, None) by a (model, session); (None, s) by (m, s); (None,
+        # None) by anything else.
+        with_session = {u.model for u in uses if u.model and u.session}
+        with_model = {u.session for u in uses if u.model and u.session}
+        for u in uses:
+            if u.model and u.session:
+                covered = False
+            elif u.model:
+                covered = u.model in with_session
+            elif u.session:
+                covered = u.session in with_model
+            else:
+                covered = len(uses) > 1
+            if not covered:
+                result.append((first[u], u))
+    return [u for _, u in sorted(result, key=lambda item: item[0])]

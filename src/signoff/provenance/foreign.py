@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from signoff import jsonsafe
-from signoff.git.notes import read_notes
+from signoff.git.notes import LEGACY_AUTHORSHIP, cat_blobs, read_notes, read_ref_blobs
 from signoff.git.repo import Repo
-from signoff.provenance.markers import normalize_tool
+from signoff.provenance.markers import TOOL_ALIASES, normalize_tool
 from signoff.provenance.model import (
     Confidence,
     Kind,
@@ -69,6 +69,13 @@ FOREIGN_TOOLS: dict[str, str] = {
     "amp": "amp",
 }
 _NO_NAME = frozenset(("", "unknown", "none", "null"))
+_KNOWN_TOOLS = frozenset(TOOL_ALIASES.values()) | frozenset(FOREIGN_TOOLS.values())
+# Git AI's own test presets (`mock_ai`, `mock_known_human` in its preset table, `test-agent`
+# in its integration tests): a note naming only these comes from running Git AI's test suite
+# or a demo, and is no evidence that an AI tool wrote anything.
+GITAI_TEST_TOOLS = frozenset(("mock_ai", "mock-ai", "mock_known_human", "test-agent"))
+# Where Git AI kept authorship logs before 1.0: one blob per commit at refs/ai/authorship/<sha>.
+GITAI_LEGACY_REFS = LEGACY_AUTHORSHIP
 
 # Agent Trace pseudo-files the reference hook writes for shell commands and session
 # start/end, with a placeholder range 1-1: not files in the tree, so never line evidence.
@@ -326,8 +333,9 @@ def parse_gitai_note(blob: bytes, commit: str) -> NoteReading:
 
     Reads schema authorship/3.0.0 with every key style it has carried: 7-character and
     16-character bare prompt hashes (`prompts`), `s_<id>::t_<trace>` session keys
-    (`sessions`) and `h_<id>` known-human keys (`humans`). Entries later in a file's list
-    win where ranges overlap, as in Git AI's own blame.
+    (`sessions`), `h_<id>` known-human keys (`humans`) and the bare key `human`, Git AI's id
+    for human-written lines. Entries later in a file's list win where ranges overlap, as in
+    Git AI's own blame. Lines of Git AI's test presets (`GITAI_TEST_TOOLS`) are not AI lines.
     """
     reading = NoteReading()
     problems = _Problems("Git AI note")
@@ -336,7 +344,7 @@ def parse_gitai_note(blob: bytes, commit: str) -> NoteReading:
     divider = next((i for i, line in enumerate(lines) if line == "---"), None)
     if divider is None:
         if text.strip().startswith("{"):
-            _describe_json_only(text, problems)
+            _describe_json_only(text, reading, problems)
             reading.problems = problems.done()
             return reading
         if not text.strip():
@@ -376,6 +384,7 @@ def parse_gitai_note(blob: bytes, commit: str) -> NoteReading:
         return agent
 
     claims: list[_Claim] = []
+    test_lines: dict[_Agent, int] = {}
     path: str | None = None
     for number, raw in enumerate(attestation, 1):
         line = raw.rstrip()
@@ -393,7 +402,9 @@ def parse_gitai_note(blob: bytes, commit: str) -> NoteReading:
             problems.add(f"{where} has no line ranges; skipped")
             continue
         value: ToolUse | None
-        if key.startswith("h_"):
+        if key == "human":
+            value = None
+        elif key.startswith("h_"):
             human = _as_dict(humans.get(key)) or {}
             if _as_str(human.get("author")) is None:
                 problems.add(
@@ -403,7 +414,12 @@ def parse_gitai_note(blob: bytes, commit: str) -> NoteReading:
                 continue
             value = None
         else:
-            value = agent_for(key).use
+            agent = agent_for(key)
+            if agent.raw_tool.lower() in GITAI_TEST_TOOLS:
+                spans = _gitai_ranges(ranges_text, where, problems)
+                test_lines[agent] = test_lines.get(agent, 0) + sum(e - s + 1 for s, e in spans)
+                continue
+            value = agent.use
         for start, end in _gitai_ranges(ranges_text, where, problems):
             claims.append(_Claim(path, start, end, (0, len(claims)), value))
 
@@ -423,7 +439,18 @@ def parse_gitai_note(blob: bytes, commit: str) -> NoteReading:
             )
         )
         reading.tools.append(use)
-    if not counts:
+    for agent, n in test_lines.items():
+        reading.markers.append(
+            _gitai_marker(
+                "git-ai.test-preset",
+                "ambiguous",
+                "weak",
+                agent.use,
+                f"Git AI authorship log: {_plural(n, 'line')} by Git AI's test preset "
+                f"{agent.raw_tool!r}, not evidence that an AI tool wrote them",
+            )
+        )
+    if not counts and not test_lines:
         _idle_sessions(reading, prompts, sessions, problems)
     if files:
         reading.line_records.append(LineRecord("git-ai", files))
@@ -465,7 +492,7 @@ def _idle_sessions(
     seen: set[ToolUse] = set()
     for key, record in [*prompts.items(), *sessions.items()]:
         agent = _gitai_agent(key, record, problems)
-        if agent.use in seen:
+        if agent.use in seen or agent.raw_tool.lower() in GITAI_TEST_TOOLS:
             continue
         seen.add(agent.use)
         reading.markers.append(
@@ -505,12 +532,15 @@ def _gitai_metadata(text: str, commit: str, problems: _Problems) -> dict[str, An
     return metadata
 
 
-def _describe_json_only(text: str, problems: _Problems) -> None:
+def _describe_json_only(text: str, reading: NoteReading, problems: _Problems) -> None:
     """A note that is one JSON document: pre-release Git AI logs, or not Git AI at all."""
     value, error = _load_json(text)
     metadata = _as_dict(value) if error is None else None
     schema = metadata.get("schema_version") if metadata else None
-    if isinstance(schema, str) and schema.startswith("authorship/"):
+    files = _as_dict(metadata.get("files")) if metadata else None
+    if metadata is not None and files is not None and schema in (None, "authorship/0.0.1"):
+        _read_prerelease(files, reading, problems)
+    elif isinstance(schema, str) and schema.startswith("authorship/"):
         problems.add(
             f"a pre-release JSON authorship log ({_short(schema)}); these were stored under "
             f"refs/ai/authorship before Git AI 1.0 and Git AI itself no longer reads them; "
@@ -518,6 +548,74 @@ def _describe_json_only(text: str, problems: _Problems) -> None:
         )
     else:
         problems.add("not a Git AI authorship log: no '---' divider between lines and metadata")
+
+
+_MODEL_NAME = re.compile(r"(?:gpt|o\d|claude|gemini|sonnet|opus|haiku)[\w.-]{0,40}", re.IGNORECASE)
+
+
+def _prerelease_author(name: str) -> ToolUse | None:
+    """The tool behind a pre-release log's `author` name, or None for a person's name."""
+    raw = name.strip()
+    tool = FOREIGN_TOOLS.get(raw.lower()) or normalize_tool(raw)
+    if tool in _KNOWN_TOOLS:
+        return ToolUse(tool)
+    if _MODEL_NAME.fullmatch(raw):
+        return ToolUse(UNSPECIFIED, normalize_model(raw))
+    return None
+
+
+def _read_prerelease(files: dict[str, Any], reading: NoteReading, problems: _Problems) -> None:
+    """The first pre-release layout (authorship/0.0.1 or unversioned, Git AI before 1.0):
+    `files -> {path: {authors: [{author, lines: [n | [a, b]]}]}}`.
+
+    An author that names a tool or a model (`Claude`, `Cursor`, `o3`) gives AI lines; other
+    authors are people, but Git AI inferred those entries by diffing between checkpoints
+    rather than observing them, so they are not counted as human lines.
+    """
+    claims: list[_Claim] = []
+    names: dict[ToolUse, str] = {}
+    for path, entry in files.items():
+        authors = (_as_dict(entry) or {}).get("authors")
+        if not isinstance(authors, list):
+            problems.add(f"file {_short(path)!r} has no authors list; skipped")
+            continue
+        for author in authors:
+            record = _as_dict(author) or {}
+            name = _as_str(record.get("author"))
+            use = _prerelease_author(name) if name else None
+            if use is None:
+                continue
+            names.setdefault(use, name or "")
+            lines = record.get("lines")
+            for item in lines if isinstance(lines, list) else []:
+                pair = item if isinstance(item, list) and len(item) == 2 else [item, item]
+                start, end = _line_number(pair[0]), _line_number(pair[1])
+                if start is None or end is None or _check_range(start, end):
+                    problems.add(
+                        f"file {_short(path)!r}: {_short(str(item), 30)} is not a line range"
+                    )
+                    continue
+                claims.append(_Claim(path, start, end, (0, len(claims)), use))
+    resolved, _ = _resolve(claims)
+    for use, (n, paths) in _line_counts(resolved).items():
+        reading.markers.append(
+            _gitai_marker(
+                "git-ai.pre-release-log",
+                "ai",
+                "medium",
+                use,
+                f"pre-release Git AI authorship log: {_plural(n, 'line')} in "
+                f"{_plural(len(paths), 'file')} by {names[use]}",
+            )
+        )
+        reading.tools.append(use)
+    if resolved:
+        reading.line_records.append(LineRecord("git-ai", resolved))
+    problems.add(
+        "a pre-release JSON authorship log (refs/ai/authorship before Git AI 1.0): AI lines "
+        "are read from author names that name a tool or model; its other entries were "
+        "inferred, not observed, and do not count as human lines"
+    )
 
 
 # -- Agent Trace -------------------------------------------------------------------------
@@ -841,3 +939,21 @@ def read_agent_traces(repo: Repo) -> dict[str, list[bytes]]:
     lines, so keyed by its revision it would label the parent's lines.
     """
     return read_notes(repo, AGENT_TRACE_NOTES)
+
+
+def read_gitai_notes(repo: Repo) -> dict[str, list[bytes]]:
+    """Every Git AI authorship log, by commit id: notes under refs/notes/ai (and remote
+    copies), plus the pre-1.0 blobs at refs/ai/authorship/<sha> that Git AI no longer reads
+    but old histories still carry. One commit can have both; each distinct blob once."""
+    notes = read_notes(repo, GITAI_NOTES)
+    for commit, blob in read_ref_blobs(repo, GITAI_LEGACY_REFS).items():
+        blobs = notes.setdefault(commit, [])
+        if blob not in blobs:
+            blobs.append(blob)
+    return notes
+
+
+def legacy_gitai_notes(repo: Repo, commits: Iterable[str]) -> dict[str, list[bytes]]:
+    """The pre-1.0 refs/ai/authorship/<sha> blobs of a few commits (one `cat-file --batch`)."""
+    refs = {f"{GITAI_LEGACY_REFS}{c}": c for c in commits}
+    return {refs[ref]: [blob] for ref, blob in cat_blobs(repo, refs).items()}

@@ -131,12 +131,16 @@ except ImportError:  # pragma: no cover - other Python implementations
 
 # -- reading ------------------------------------------------------------------------------------
 
+# A garbage blob can fail on every line; the first few problems tell the story.
+MAX_PROBLEMS = 12
+
 
 def split_documents(blob: bytes) -> tuple[list[Any], list[str]]:
     """Every JSON document in one note blob, and a sentence for each stretch that is not one.
 
     Documents may follow each other on separate lines, with or without blank lines between them
-    (git's `concatenate` rewrite mode) or sorted line by line (`cat_sort_uniq`).
+    (git's `concatenate` rewrite mode) or sorted line by line (`cat_sort_uniq`). One pass over
+    the text however much of it is garbage, and at most `MAX_PROBLEMS` lines named.
     """
     import json
 
@@ -149,20 +153,43 @@ def split_documents(blob: bytes) -> tuple[list[Any], list[str]]:
         problems.append("some bytes are not UTF-8 text and were replaced")
         text = text.replace("\x00", "\ufffd")
     pos, end = 0, len(text)
+    line, counted = 1, 0  # line number of `pos`, counted incrementally
+    skipped = spans = 0
     while pos < end:
         while pos < end and text[pos] in " \t\r\n":
             pos += 1
         if pos >= end:
             break
-        line = text.count("\n", 0, pos) + 1
+        line += text.count("\n", counted, pos)
+        counted = pos
+        nl = text.find("\n", pos)
+        stop = end if nl < 0 else nl
+        # Signoff writes one document per line: decode the line alone, so a failure costs the
+        # line (a JSON error counts lines from the start of the string it was given). Only a
+        # document cut short by the line's end is retried across lines, a bounded number of
+        # times: hand-formatted notes span lines, a million lines of garbage must not.
         try:
-            doc, pos = decode_at(text, pos)
-        except json.JSONDecodeError as exc:
-            problems.append(f"line {line} is not JSON ({exc.msg}); that line is ignored")
-            nl = text.find("\n", pos)
-            pos = end if nl < 0 else nl + 1
+            doc, used = decode_at(text[pos:stop])
+            docs.append(doc)
+            pos += used
             continue
-        docs.append(doc)
+        except json.JSONDecodeError as exc:
+            error = exc.msg
+            if exc.pos >= stop - pos - 1 and spans < MAX_PROBLEMS:
+                spans += 1
+                try:
+                    doc, pos = decode_at(text, pos)
+                    docs.append(doc)
+                    continue
+                except json.JSONDecodeError:
+                    pass
+        if len(problems) < MAX_PROBLEMS:
+            problems.append(f"line {line} is not JSON ({error}); that line is ignored")
+        else:
+            skipped += 1
+        pos = stop + 1
+    if skipped:
+        problems.append(f"{skipped} more lines are not JSON and were ignored")
     return docs, problems
 
 

@@ -85,26 +85,35 @@ class ProvenanceLookup:
         """Detect from git; an AI-assisted squash commit gets the line record its pull request's
         commits give it (as the index does), when they are fetched."""
         from signoff.provenance.detect import detect
-        from signoff.provenance.foreign import read_agent_traces
+        from signoff.provenance.foreign import legacy_gitai_notes, read_agent_traces
+        from signoff.provenance.people import People
         from signoff.query.squash import mapped_provenance
 
         signoff_notes = _notes_for(self.repo, "signoff", shas)
         ai_notes = _notes_for(self.repo, "ai", shas)
+        for sha, blobs in legacy_gitai_notes(self.repo, shas).items():
+            ai_notes.setdefault(sha, []).extend(b for b in blobs if b not in ai_notes[sha])
         traces = read_agent_traces(self.repo)
         if len(shas) == 1:
             commits = [read_commit(self.repo, shas[0])]
         else:
             commits = list(iter_commits(self.repo, shas, extra=["--no-walk=unsorted"]))
 
-        def detect_one(commit: Commit) -> Provenance:
-            sha = commit.sha
-            return detect(
-                commit, signoff_notes.get(sha, ()), ai_notes.get(sha, ()), traces.get(sha, ())
-            )
+        with People.for_repo(self.repo) as people:
 
-        def prefetch(pr_commits: list[str]) -> None:
-            # the PR commits a squash is mapped from need their own notes: one batch
-            signoff_notes.update(_notes_for(self.repo, "signoff", pr_commits))
-            ai_notes.update(_notes_for(self.repo, "ai", pr_commits))
+            def detect_one(commit: Commit) -> Provenance:
+                sha = commit.sha
+                return detect(
+                    commit,
+                    signoff_notes.get(sha, ()),
+                    ai_notes.get(sha, ()),
+                    traces.get(sha, ()),
+                    people,
+                )
 
-        return mapped_provenance(self.repo, commits, detect_one, prefetch=prefetch)
+            def prefetch(pr_commits: list[str]) -> None:
+                # the PR commits a squash is mapped from need their own notes: one batch
+                signoff_notes.update(_notes_for(self.repo, "signoff", pr_commits))
+                ai_notes.update(_notes_for(self.repo, "ai", pr_commits))
+
+            return mapped_provenance(self.repo, commits, detect_one, prefetch=prefetch)

@@ -378,12 +378,12 @@ def _ref_state(repo: Repo) -> tuple[list[str], str]:
 def _all_notes(reader: BlobReader) -> tuple[LazyNotes, LazyNotes, LazyNotes]:
     """Which note blobs belong to which commit, per notes name; contents are read per commit
     as the walk reaches it (never all at once: 10,000 large notes stay out of memory)."""
-    from signoff.provenance.foreign import AGENT_TRACE_NOTES
+    from signoff.provenance.foreign import AGENT_TRACE_NOTES, GITAI_LEGACY_REFS
 
     repo = reader.repo
     return (
         LazyNotes(repo, "signoff", reader),
-        LazyNotes(repo, "ai", reader),
+        LazyNotes(repo, "ai", reader, ref_prefix=GITAI_LEGACY_REFS),
         LazyNotes(repo, AGENT_TRACE_NOTES, reader),
     )
 
@@ -520,6 +520,7 @@ def _refresh_notes(
 ) -> int:
     """Re-detect commits whose notes were added, changed or removed since the last update."""
     from signoff.provenance.detect import detect
+    from signoff.provenance.people import People
     from signoff.query.squash import wants_mapping
 
     stored = dict(conn.execute("SELECT sha, note_key FROM commits").fetchall())
@@ -532,6 +533,7 @@ def _refresh_notes(
     if not changed:
         return 0
     count = 0
+    people = People.for_repo(repo)
     squashes: list[tuple[Commit, Provenance]] = []
     to_count: list[str] = []
     for start in range(0, len(changed), 500):
@@ -542,6 +544,7 @@ def _refresh_notes(
                 signoff_notes.get(commit.sha, ()),
                 ai_notes.get(commit.sha, ()),
                 traces.get(commit.sha, ()),
+                people,
             )
             if wants_mapping(commit, prov):
                 squashes.append((commit, prov))
@@ -575,6 +578,7 @@ def _refresh_notes(
             count += 1
     _count_unrecorded(repo, conn, to_count)
     _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces)
+    people.close()
     return count
 
 
@@ -685,7 +689,7 @@ def _map_squashes(
     def detect_one(c: Commit) -> Provenance:
         with lock:
             found = [list(n.get(c.sha, ())) for n in (signoff_notes, ai_notes, traces)]
-        return detect(c, *found)
+        return detect(c, found[0], found[1], found[2])
 
     def one(commit: Commit) -> Provenance:
         return mapped_provenance(repo, [commit], detect_one)[commit.sha]
@@ -720,6 +724,7 @@ def _insert(
     fetch_missing: bool,
 ) -> int:
     from signoff.provenance.detect import detect
+    from signoff.provenance.people import People
     from signoff.query.squash import wants_mapping
 
     signoff_notes, ai_notes, traces = notes
@@ -753,6 +758,7 @@ def _insert(
         tool_rows.clear()
         file_rows.clear()
 
+    people = People.for_repo(repo)
     for commit in iter_commits(repo, revs, numstat=True, gaps=gaps, fetch_missing=fetch_missing):
         if indexed(commit.sha):
             continue
@@ -761,6 +767,7 @@ def _insert(
             signoff_notes.get(commit.sha, ()),
             ai_notes.get(commit.sha, ()),
             traces.get(commit.sha, ()),
+            people,
         )
         row = _commit_row(commit, prov, commit.sha in boundary, signoff_notes, ai_notes, traces)
         commit_rows.append(row)
@@ -782,6 +789,7 @@ def _insert(
             if progress:
                 progress(count)
     flush()
+    people.close()
     if progress:
         progress(count)
     _count_unrecorded(repo, conn, [sha for sha in unrecorded if sha not in boundary])

@@ -1,0 +1,98 @@
+"""One human's identities merged by `.mailmap` and the registry, in explain and stats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from signoff.git import Repo
+from signoff.git.log import Person, read_commit
+from signoff.git.mailmap import Mailmap
+from signoff.provenance.detect import detect
+from signoff.provenance.people import People
+from signoff.query.lookup import ProvenanceLookup
+from signoff.query.stats import stats
+from tests.gitrepo import GitRepo
+
+CLAUDE = "\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n"
+HOME = ("steve", "steve@home.example")
+WORK = ("Steve Yegge", "stevey@work.example")
+
+POLICY = """\
+schema: signoff/policy/v1
+governance: {policy_owner: ada, workflow: policy}
+people:
+  - {id: ada, name: Ada Lovelace, emails: [ada@example.com, ada@old.example]}
+workflows:
+  - id: policy
+    description: the policy itself
+    paths: ["*"]
+    tier: low
+    accountable: ada
+tiers:
+  low: {min_approvals: 0}
+"""
+
+
+def test_mailmap_merges_accepters_in_answers_and_stats(repo: GitRepo) -> None:
+    repo.commit("Mailmap", {".mailmap": f"{WORK[0]} <{WORK[1]}> <{HOME[1]}>\n"})
+    first = repo.commit("One" + CLAUDE, {"a.py": "a\n"}, author=HOME)
+    repo.commit("Two" + CLAUDE, {"b.py": "b\n"}, author=WORK)
+    # a co-author accepter (the author is an agent) is mapped too
+    repo.commit(
+        "Three\n\nCo-authored-by: steve <steve@home.example>\n",
+        {"c.py": "c\n"},
+        author=("copilot-swe-agent[bot]", "198982749+Copilot@users.noreply.github.com"),
+        committer=("GitHub", "noreply@github.com"),
+    )
+    r = Repo.discover(repo.path)
+    with ProvenanceLookup(r, use_index=False) as lookup:
+        assert lookup.get(first).accepted_by == Person(*WORK)
+    report = stats(r)
+    assert [(a["name"], a["email"], a["ai_commits"]) for a in report.by_accepter] == [
+        (WORK[0], WORK[1], 3)
+    ]
+
+
+def test_registry_people_with_several_emails_are_one_accepter(repo: GitRepo) -> None:
+    repo.commit("Policy", {"signoff.yaml": POLICY})
+    old = repo.commit("Old" + CLAUDE, {"a.py": "a\n"}, author=("Ada L.", "ada@old.example"))
+    r = Repo.discover(repo.path)
+    with People.for_repo(r) as people:
+        prov = detect(read_commit(r, old), people=people)
+    assert prov.accepted_by == Person("Ada Lovelace", "ada@example.com")
+    report = stats(r)
+    assert [(a["name"], a["email"]) for a in report.by_accepter] == [
+        ("Ada Lovelace", "ada@example.com")
+    ]
+
+
+def test_identities_are_not_mapped_for_detection(repo: GitRepo) -> None:
+    # an email-only mailmap line maps every name at the address, agent names included
+    repo.commit("Mailmap", {".mailmap": f"{WORK[0]} <{WORK[1]}>\n"})
+    sha = repo.commit(
+        "Sling", {"a.py": "a\n"}, author=("gastown/crew/max", WORK[1]), committer=("s", WORK[1])
+    )
+    r = Repo.discover(repo.path)
+    with ProvenanceLookup(r, use_index=False) as lookup:
+        prov = lookup.get(sha)
+    assert prov.status == "ai"
+    assert [t.tool for t in prov.tools] == ["gas-town"]
+    assert prov.accepted_by == Person(*WORK)  # the committer, mapped
+
+
+def test_no_mailmap_starts_no_process(repo: GitRepo) -> None:
+    repo.commit("One", {"a.py": "a\n"})
+    mailmap = Mailmap(Repo.discover(repo.path))
+    assert mailmap.lookup("A <x>", "a@example.com") == ("A <x>", "a@example.com")
+    assert mailmap.lookup("Ada", "ada@example.com") == ("Ada", "ada@example.com")
+    assert mailmap.active is False
+    assert mailmap._proc is None
+
+
+def test_a_bare_repository_uses_the_mailmap_at_head(repo: GitRepo, tmp_path: Path) -> None:
+    repo.commit("Mailmap", {".mailmap": f"{WORK[0]} <{WORK[1]}> <{HOME[1]}>\n"})
+    first = repo.commit("One" + CLAUDE, {"a.py": "a\n"}, author=HOME)
+    bare = tmp_path / "bare.git"
+    repo.git("clone", "-q", "--bare", str(repo.path), str(bare))
+    with ProvenanceLookup(Repo.discover(bare), use_index=False) as lookup:
+        assert lookup.get(first).accepted_by == Person(*WORK)
