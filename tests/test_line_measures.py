@@ -417,6 +417,37 @@ def test_a_pull_ref_of_another_pull_request_is_not_mapped(repo: GitRepo, tmp_pat
     assert "refs/pull/7/head does not match this commit: only 0 of its" in problem
 
 
+def test_a_pull_ref_reaching_far_behind_the_squash_is_refused_before_any_diff(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A head branched long before the squash's parent (a release branch, a fork's numbering)
+    lists thousands of commits on a real history: it is refused from a count, never diffed."""
+    from signoff.query import squash as squash_module
+
+    _, squash, _ = squash_merge(repo, tmp_path, fetch=False)
+    root = repo.git("rev-list", "--max-parents=0", "HEAD").strip()
+    repo.git("checkout", "-q", "-b", "old-release", root)
+    for n in range(3):
+        repo.commit(f"Release fix {n}\n", {f"r{n}.py": f"x = {n}\n"}, date=DAY)
+    repo.git("checkout", "-q", "main")
+    repo.git("update-ref", "refs/pull/7/head", "refs/heads/old-release")
+    monkeypatch.setattr(squash_module, "MAX_PR_COMMITS", 2)
+    git = Repo.discover(repo.path)
+    asked: list[list[str]] = []
+
+    def provenance_of(shas: list[str]) -> dict[str, Any]:
+        asked.append(shas)
+        return {}
+
+    mapping = map_pr_commits(git, read_commit(git, squash), provenance_of)
+    assert mapping is not None and mapping.record is None
+    assert "refs/pull/7/head adds more than 2 commits" in mapping.note
+    assert asked == []
+    monkeypatch.setattr(squash_module, "MAX_PR_COMMITS", 250)
+    mapping = map_pr_commits(git, read_commit(git, squash), provenance_of)
+    assert mapping is not None and "more than" not in mapping.note
+
+
 def test_audit_maps_a_squash_from_the_pr_commits_its_forge_record_lists(
     repo: GitRepo, tmp_path: Path
 ) -> None:

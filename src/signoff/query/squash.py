@@ -29,6 +29,10 @@ _SHA = re.compile(r"[0-9a-fA-F]{7,64}")
 # a line this long (whitespace-normalised) is matched in any file when its own file has no
 # writer for it (the pull request's merges renamed the file); shorter ones (`}`) never are
 _DISTINCT = 12
+# GitHub lists at most 250 commits of a pull request; a head that reaches further back than
+# that from the squash's parent was not branched from it (a fork's PR number, a release
+# branch), and diffing thousands of commits to find that out is what made indexing crawl.
+MAX_PR_COMMITS = 250
 
 ProvenanceOf = Callable[[list[str]], dict[str, Provenance]]
 
@@ -107,6 +111,19 @@ def map_pr_commits(
         else:
             # never the squash itself (a head that descends from it is another PR's)
             revs = [f"^{commit.parents[0]}", f"^{commit.sha}", head]
+            count = len(
+                repo.run(
+                    "rev-list", "--no-merges", f"--max-count={MAX_PR_COMMITS + 1}", *revs, "--"
+                ).split()
+            )
+            if count > MAX_PR_COMMITS:
+                return SquashMapping(
+                    number,
+                    head,
+                    None,
+                    f"refs/pull/{number}/head adds more than {MAX_PR_COMMITS} commits beyond "
+                    "this commit's parent: not this pull request's work",
+                )
         written = log_added_lines(repo, revs)
         squash = diff_added_lines(repo, [commit.parents[0], commit.sha], ignore_whitespace=True)
     except GitError as exc:
