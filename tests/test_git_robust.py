@@ -150,6 +150,30 @@ def test_blame_of_a_file_whose_history_lost_a_blob_says_so(repo: GitRepo) -> Non
     _ok(repo, "blame", "other.py")  # other files still answer
 
 
+def test_blame_follows_copies_only_where_the_objects_are_there(repo: GitRepo) -> None:
+    """`-C` reads the other files a commit changed; one of those lost from the clone (a
+    snapshot's large binary) no longer refuses this file: it is blamed without copy search,
+    and the answer says so."""
+    from signoff.git.blame import BlameRun
+
+    repo.commit("one", {"a.py": "alpha one\nalpha two\n", "b.py": "beta one two three\n"})
+    added = (
+        "this is a considerably longer line of newly added code number one\n"
+        "and another considerably longer line of newly added code number two\n"
+    )
+    repo.commit("two", {"a.py": "alpha one\nalpha two\n" + added, "b.py": "changed b\n"})
+    blob = _blob(repo, "HEAD~1", "b.py")
+    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    git = Repo.discover(repo.path)
+    run = BlameRun(git, "a.py", rev="HEAD")
+    lines, _ = run.result()
+    assert len(lines) == 4
+    assert run.degraded is not None and "copied from other files" in run.degraded
+    assert "-C" not in run.args and "-M" in run.args
+    res = _ok(repo, "blame", "a.py")
+    assert "considerably longer" in res.stdout
+
+
 @pytest.fixture
 def blobless(repo: GitRepo, tmp_path: Path) -> tuple[GitRepo, GitRepo, list[str]]:
     shas = _history(repo, 8)

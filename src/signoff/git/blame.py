@@ -52,9 +52,24 @@ class BlameRun:
         self.args = args
         self.repo = repo
         self.proc = repo.popen(args)
+        self.degraded: str | None = None  # set when a missing object forced a narrower blame
 
     def result(self) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
         out, err = self.proc.communicate()
+        # An object missing from the clone (a partial clone, a snapshot) often belongs to
+        # another file that `-C` (then `-M`) only searched for copies: blame again without that
+        # search, and say so, rather than refuse the whole file.
+        for drop in ("-C", "-M"):
+            if self.proc.returncode == 0 or not _missing_object(err) or drop not in self.args:
+                break
+            self.args = [a for a in self.args if a != drop]
+            self.degraded = (
+                "blamed without following lines "
+                + ("copied from other files" if drop == "-C" else "moved or copied")
+                + ": an object is missing from this clone"
+            )
+            self.proc = self.repo.popen(self.args)
+            out, err = self.proc.communicate()
         if self.proc.returncode != 0:
             raise GitError(_describe_failure(self.args, err), self.repo.missing_hint(err))
         return parse_porcelain(out, self.path)
@@ -63,6 +78,11 @@ class BlameRun:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.communicate()
+
+
+def _missing_object(err: bytes) -> bool:
+    text = err.lower()
+    return b"cannot read blob" in text or b"unable to read" in text or b"missing blob" in text
 
 
 def blame(

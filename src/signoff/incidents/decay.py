@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from signoff.errors import SignoffError
-from signoff.git.blame import BlameLine, blame
+from signoff.git.blame import BlameLine, BlameRun
 from signoff.git.objects import binary_blobs
 from signoff.git.repo import GitError, Repo
 from signoff.incidents.model import ATTESTATION_SCHEMA, Attestation
@@ -163,11 +163,12 @@ def ai_touched_files(repo: Repo) -> list[str]:
     return sorted(r[0] for r in rows if r[0] in at_head)
 
 
-def _blame(repo: Repo, path: str, head: str) -> list[BlameLine] | str:
-    """Blame at HEAD in a worker thread (git does the work). A file git cannot blame (a blob
-    missing from the clone) gives the reason instead."""
+def _blame(repo: Repo, path: str, head: str) -> tuple[list[BlameLine], str | None] | str:
+    """Blame at HEAD in a worker thread (git does the work), with what it could not follow. A
+    file git cannot blame at all (a blob missing from the clone) gives the reason instead."""
+    run = BlameRun(repo, path, rev=head)
     try:
-        return blame(repo, path, rev=head)[0]
+        return run.result()[0], run.degraded
     except GitError as exc:
         return exc.message
 
@@ -210,8 +211,12 @@ def _blamed(
             if isinstance(found, str):
                 problems.append(f"{path}: not blamed ({found})")
                 continue
-            lines = found
-            cache.put(blobs[path], path, lines)
+            lines, degraded = found
+            if degraded:
+                # not cached: the next run says the same, and blames it whole if it can
+                problems.append(f"{path}: {degraded}")
+            else:
+                cache.put(blobs[path], path, lines)
         yield path, lines
 
 
