@@ -297,3 +297,35 @@ def test_a_five_thousand_digit_number_is_a_problem_not_a_crash() -> None:
         "Signoff note on aaaaaaaaaaaa: line 1 is not JSON (a number of 5000 digits "
         "(at most 19)); that line is ignored"
     ]
+
+
+def test_concurrent_note_writers_each_keep_their_note(repo: GitRepo) -> None:
+    """`signoff notes add` and `check --record` from several jobs at once: every note stays
+    (plain `git notes` moves the ref without compare-and-swap and loses some, or dies on the
+    ref lock)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    shas = [repo.commit(f"c{i}\n", {f"f{i}.txt": f"{i}\n"}) for i in range(24)]
+    git = Repo(repo.path)
+
+    def write(i: int) -> None:
+        write_note(git, "refs/notes/race", shas[i], f"note {i}".encode(), append=i % 2 == 0)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(write, range(len(shas))))
+    notes = read_notes(git, "race")
+    assert {sha: [b.strip() for b in blobs] for sha, blobs in notes.items()} == {
+        sha: [f"note {i}".encode()] for i, sha in enumerate(shas)
+    }
+    leftovers = repo.git("for-each-ref", "refs/notes/signoff-append/").strip()
+    assert leftovers == ""
+
+
+def test_a_replacing_note_write_replaces(repo: GitRepo) -> None:
+    sha = repo.commit("one\n", {"a.txt": "a\n"})
+    git = Repo(repo.path)
+    write_note(git, "refs/notes/x", sha, b"first")
+    write_note(git, "refs/notes/x", sha, b"second")
+    write_note(git, "refs/notes/x", sha, b"third", append=True)
+    (blob,) = read_notes(git, "x")[sha]
+    assert blob.split() == [b"second", b"third"]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
+import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 
 from signoff.git.repo import GitError, Repo, child_pipe_writes
@@ -219,14 +222,42 @@ class LazyNotes(Mapping[str, list[bytes]]):
         return len(self._blobs)
 
 
+# Private copies of a notes ref, one per writer and attempt; no reader looks under it (its last
+# path segment names no notes ref). The commit hooks use the same prefix.
+SCRATCH_PREFIX = "refs/notes/signoff-append/"
+WRITE_ATTEMPTS = 50
+
+
 def write_note(repo: Repo, ref: str, commit: str, content: bytes, *, append: bool = False) -> None:
-    """Attach `content` to `commit` under `ref` (replacing, or appending as a new line)."""
-    verb = "append" if append else "add"
-    args = ["notes", f"--ref={ref}", verb]
-    if not append:
-        args.append("-f")
-    args += ["-F", "-", commit]
-    try:
-        repo.run(*args, input=content)
-    except GitError as exc:
-        raise GitError(f"could not write note on {commit[:12]}: {exc.message}") from exc
+    """Attach `content` to `commit` under `ref` (replacing, or appending as a new line).
+
+    `git notes` moves the ref without checking that nobody moved it meanwhile, so two writers
+    at once (CI jobs recording checks, a hook) lose one note or fail on the ref lock. The note is
+    written on a private copy of the ref, which replaces the real one in one transaction only if
+    the real one is still what the copy started from; otherwise the write is tried again.
+    """
+    full = ref if ref.startswith("refs/") else f"refs/notes/{ref}"
+    verb = ["append"] if append else ["add", "-f"]
+    for attempt in range(WRITE_ATTEMPTS):
+        base = repo.run("rev-parse", "-q", "--verify", full, check=False).decode().strip()
+        scratch = f"{SCRATCH_PREFIX}{os.getpid()}-{threading.get_ident()}-{attempt}"
+        try:
+            if base:
+                repo.run("update-ref", scratch, base)
+            repo.run("notes", f"--ref={scratch}", *verb, "-F", "-", commit, input=content)
+            value = repo.run("rev-parse", "--verify", scratch).decode().strip()
+        except GitError as exc:
+            repo.run("update-ref", "-d", scratch, check=False)
+            raise GitError(f"could not write note on {commit[:12]}: {exc.message}") from exc
+        # one transaction: move the ref only from `base` (create it only if still absent), and
+        # drop the copy; git refuses it whole when someone else moved the ref meanwhile
+        swap = f"update {full} {value} {base}" if base else f"create {full} {value}"
+        try:
+            repo.run("update-ref", "--stdin", input=f"{swap}\ndelete {scratch}\n".encode())
+            return
+        except GitError:
+            repo.run("update-ref", "-d", scratch, check=False)
+        time.sleep(0.005 * (attempt + 1))
+    raise GitError(
+        f"could not write note on {commit[:12]}: {full} kept changing ({WRITE_ATTEMPTS} attempts)"
+    )
