@@ -25,7 +25,7 @@ from pathlib import Path
 from signoff.git.log import Commit, CountGaps, Person, iter_commits
 from signoff.git.notes import BlobReader, LazyNotes
 from signoff.git.repo import Repo
-from signoff.provenance.model import SILENT, Provenance, ToolUse, ai_attributed_count
+from signoff.provenance.model import SILENT, Provenance, Status, ToolUse, ai_attributed_count
 
 SCHEMA_VERSION = "6"
 NOTES = ("signoff", "ai", "agent-trace")
@@ -140,14 +140,7 @@ class Index:
             "FROM commits WHERE sha = ?",
             (sha,),
         ).fetchone()
-        if row is None:
-            return None
-        if row[0] is not None:
-            return provenance_from_json(json.loads(row[0]))
-        accepted = Person(row[2], row[3] or "") if row[2] is not None else None
-        return Provenance(
-            sha, row[1], None, accepted_by=accepted, accepted_by_source=row[4], reason=SILENT
-        )
+        return None if row is None else _row_provenance(sha, *row)
 
     def provenance_many(self, shas: list[str]) -> dict[str, Provenance]:
         """The provenance of every indexed commit among `shas`, in a few queries (bulk answers)."""
@@ -158,19 +151,8 @@ class Index:
                 f"FROM commits WHERE sha IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
-            for sha, record, status, name, email, source in rows:
-                if record is not None:
-                    out[sha] = provenance_from_json(json.loads(record))
-                else:
-                    accepted = Person(name, email or "") if name is not None else None
-                    out[sha] = Provenance(
-                        sha,
-                        status,
-                        None,
-                        accepted_by=accepted,
-                        accepted_by_source=source,
-                        reason=SILENT,
-                    )
+            for sha, *row in rows:
+                out[sha] = _row_provenance(sha, *row)
         return out
 
     def files(self, shas: list[str]) -> dict[str, list[str]]:
@@ -203,6 +185,23 @@ class Index:
             ):
                 out[sha] = (added, attributed, unrecorded, int(recorded))
         return out
+
+
+def _row_provenance(
+    sha: str,
+    record: str | None,
+    status: Status,
+    name: str | None,
+    email: str | None,
+    source: str | None,
+) -> Provenance:
+    """A commit's provenance from its row: the stored record, else the columns (most commits)."""
+    if record is not None:
+        return provenance_from_json(json.loads(record))
+    accepted = Person(name, email or "") if name is not None else None
+    return Provenance(
+        sha, status, None, accepted_by=accepted, accepted_by_source=source, reason=SILENT
+    )
 
 
 def _chunks(items: list[str], size: int = 900) -> Iterable[list[str]]:
