@@ -224,11 +224,6 @@ class CountGaps:
         self.commits += 1
         self.reasons[reason] = self.reasons.get(reason, 0) + 1
 
-    def merge(self, other: CountGaps) -> None:
-        self.commits += other.commits
-        for reason, n in other.reasons.items():
-            self.reasons[reason] = self.reasons.get(reason, 0) + n
-
     def to_json(self) -> dict[str, object]:
         return {"commits": self.commits, "reasons": dict(self.reasons)}
 
@@ -565,7 +560,7 @@ def iter_commits(
     # The fast way to counts is git's own `log --numstat` over the same walk, read beside the
     # provenance stream. When it stops (a blob it cannot read) the commits from there on go
     # through `_LineCounts`, which degrades per commit. A partial clone goes there at once.
-    fast: Iterator[tuple[str, tuple[FileChange, ...]]] | None = None
+    fast: Generator[tuple[str, tuple[FileChange, ...]], None, None] | None = None
     if counts is not None and counts.checker is None:
         fast = _numstat_log(repo, revs, paths, extra, fetch_missing)
     pending: deque[Commit] = deque()
@@ -595,7 +590,7 @@ def iter_commits(
                     commit.files = got[1]
                     yield commit
                     continue
-                _close(fast)  # git stopped here: this commit and the rest go commit by commit
+                fast.close()  # git stopped here: this commit and the rest go commit by commit
                 fast = None
             pending.append(commit)
             counts.send(commit.sha)
@@ -606,7 +601,7 @@ def iter_commits(
         done = True
     finally:
         if fast is not None:
-            _close(fast)
+            fast.close()
         if counts is not None:
             counts.close()
         if not done:  # the consumer stopped early, or an error: stop git
@@ -614,12 +609,6 @@ def iter_commits(
     stderr = proc.stderr.read() if proc.stderr else b""
     if proc.wait() != 0:
         raise GitError(f"git log failed: {_text(stderr).strip()}")
-
-
-def _close(gen: Iterator[object]) -> None:
-    close = getattr(gen, "close", None)
-    if close is not None:
-        close()
 
 
 def _numstat_log(

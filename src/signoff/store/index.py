@@ -327,11 +327,6 @@ def _stored_gaps(conn: sqlite3.Connection) -> CountGaps:
     return CountGaps.from_json(json.loads(row[0])) if row else CountGaps()
 
 
-def count_gaps(index: Index) -> CountGaps:
-    """Why indexed commits lack line counts (missing objects, a partial clone), said once."""
-    return _stored_gaps(index.conn)
-
-
 def _ref_state(repo: Repo) -> tuple[list[str], str]:
     """The branch tips (with HEAD) and the notes fingerprint, from one `for-each-ref`.
 
