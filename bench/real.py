@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import SIGNOFF, _row, machine, timed  # noqa: E402
+from run import SIGNOFF, _row, machine, table_lines, timed  # noqa: E402
 
 
 def _quiet(args: list[str], cwd: Path) -> None:
@@ -136,14 +136,8 @@ def table(rows: list[dict[str, object]], repo: Path, runs: int) -> str:
         f"Repository: {repo.name} ({int(count):,} commits on HEAD); {machine()}; medians of {runs} runs",
         "(explain <sha>: 3x as many). Ratio = Signoff time / git time in the same run.",
         "",
-        "| measure | Signoff | git baseline | git | ratio | target | note |",
-        "| --- | ---: | --- | ---: | ---: | --- | --- |",
+        *table_lines(rows),
     ]
-    for r in rows:
-        lines.append(
-            f"| {r['what']} | {float(r['seconds']) * 1000:.1f} ms | {r['baseline']} | "  # type: ignore[arg-type]
-            f"{float(r['baseline_seconds']) * 1000:.1f} ms | {r['ratio']}x | {r['target']} | {r['note']} |"  # type: ignore[arg-type]
-        )
     return "\n".join(lines) + "\n"
 
 

@@ -274,14 +274,9 @@ def machine() -> str:
 REAL_SECTION = "## Real histories"
 
 
-def write_results(rows: list[dict[str, object]], commits: int, runs: int) -> str:
+def table_lines(rows: list[dict[str, object]]) -> list[str]:
+    """The results table (header and one line per measure), shared with bench/real.py."""
     lines = [
-        "# Benchmark results",
-        "",
-        f"Latest run: {time.strftime('%Y-%m-%d')} on {machine()}.",
-        f"Repository: {commits:,} synthetic commits (bench/generate.py, seed 7); medians of {runs} runs",
-        "(explain: 3x as many). Ratio = Signoff time / git time in the same run.",
-        "",
         "| measure | Signoff | git baseline | git | ratio | target | note |",
         "| --- | ---: | --- | ---: | ---: | --- | --- |",
     ]
@@ -290,6 +285,19 @@ def write_results(rows: list[dict[str, object]], commits: int, runs: int) -> str
             f"| {r['what']} | {float(r['seconds']) * 1000:.1f} ms | {r['baseline']} | "  # type: ignore[arg-type]
             f"{float(r['baseline_seconds']) * 1000:.1f} ms | {r['ratio']}x | {r['target']} | {r['note']} |"  # type: ignore[arg-type]
         )
+    return lines
+
+
+def write_results(rows: list[dict[str, object]], commits: int, runs: int) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Latest run: {time.strftime('%Y-%m-%d')} on {machine()}.",
+        f"Repository: {commits:,} synthetic commits (bench/generate.py, seed 7); medians of {runs} runs",
+        "(explain: 3x as many). Ratio = Signoff time / git time in the same run.",
+        "",
+        *table_lines(rows),
+    ]
     lines.append("")
     text = "\n".join(lines)
     results = HERE / "RESULTS.md"
