@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from generate import HUMANS, generate  # noqa: E402
+from generate import HUMANS, fresh_repo, generate  # noqa: E402
 
 TARGET_SECONDS = 10.0
 
@@ -83,12 +83,9 @@ def _data_blocks(stream: IO[bytes]) -> Iterator[tuple[bytes, bytes | None]]:
 def with_policy(source: Path, commits: int) -> Path:
     """A copy of `source` whose first commit also adds signoff.yaml (built once, cached)."""
     target = HERE / "work" / f"audit-{commits}"
-    marker = target / ".generated"
     want = (source / ".generated").read_text() + ":policy-v1"
-    if marker.exists() and marker.read_text() == want:
+    if not fresh_repo(target, want):
         return target
-    subprocess.run(["rm", "-rf", str(target)], check=True)
-    subprocess.run(["git", "init", "-q", "-b", "main", str(target)], check=True)
     export = subprocess.Popen(
         ["git", "fast-export", "--reencode=yes", "main"], cwd=source, stdout=subprocess.PIPE
     )
@@ -112,7 +109,7 @@ def with_policy(source: Path, commits: int) -> Path:
     if export.wait() != 0 or load.wait() != 0:
         raise SystemExit("rewriting the bench repository failed")
     subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=target, check=True)
-    marker.write_text(want)
+    (target / ".generated").write_text(want)
     return target
 
 

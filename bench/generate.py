@@ -22,16 +22,36 @@ HUMANS = [(f"Dev {i}", f"dev{i}@example.com") for i in range(1, 13)]
 BOTS = [("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com")]
 
 
-def generate(path: Path, commits: int, *, seed: int = 7, files: int = 400) -> Path:
-    """Create (or reuse) a repository at `path` with `commits` commits on main."""
+def fresh_repo(path: Path, want: str) -> bool:
+    """False when `path` already holds the repository `want` describes (its `.generated`
+    marker says so); else an empty repository on main is made there and True returned."""
     marker = path / ".generated"
-    want = f"{commits}:{seed}:{files}"
     if marker.exists() and marker.read_text() == want:
-        return path
+        return False
     if path.exists():
         subprocess.run(["rm", "-rf", str(path)], check=True)
     path.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    return True
+
+
+def finish_import(proc: subprocess.Popen[bytes], path: Path, want: str) -> None:
+    """End a `git fast-import --done` stream, check it, check out main and mark the repository
+    as built for `want` (see `fresh_repo`)."""
+    assert proc.stdin is not None
+    proc.stdin.write(b"done\n")
+    proc.stdin.close()
+    if proc.wait() != 0:
+        raise SystemExit("git fast-import failed")
+    subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=path, check=True)
+    (path / ".generated").write_text(want)
+
+
+def generate(path: Path, commits: int, *, seed: int = 7, files: int = 400) -> Path:
+    """Create (or reuse) a repository at `path` with `commits` commits on main."""
+    want = f"{commits}:{seed}:{files}"
+    if not fresh_repo(path, want):
+        return path
     rng = random.Random(seed)
     proc = subprocess.Popen(
         ["git", "fast-import", "--quiet", "--done"], cwd=path, stdin=subprocess.PIPE
@@ -72,12 +92,7 @@ def generate(path: Path, commits: int, *, seed: int = 7, files: int = 400) -> Pa
             out.write(f"M 100644 inline src/module_{f}.py\n".encode())
             out.write(f"data {len(blob)}\n".encode() + blob)
         out.write(b"\n")
-    out.write(b"done\n")
-    out.close()
-    if proc.wait() != 0:
-        raise SystemExit("git fast-import failed")
-    subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=path, check=True)
-    marker.write_text(want)
+    finish_import(proc, path, want)
     return path
 
 

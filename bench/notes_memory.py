@@ -17,7 +17,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
+
+from generate import finish_import, fresh_repo  # noqa: E402
 
 from signoff.provenance.model import ToolUse  # noqa: E402
 from signoff.provenance.notes import build_note  # noqa: E402
@@ -48,11 +51,8 @@ def _note(n: int, kib: int) -> bytes:
 
 def generate(path: Path, commits: int, note_kib: int, notes: bool) -> Path:
     want = f"{commits}:{note_kib}:{notes}"
-    marker = path / ".generated"
-    if marker.exists() and marker.read_text() == want:
+    if not fresh_repo(path, want):
         return path
-    subprocess.run(["rm", "-rf", str(path)], check=True)
-    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
     proc = subprocess.Popen(
         ["git", "fast-import", "--quiet", "--done"], cwd=path, stdin=subprocess.PIPE
     )
@@ -78,12 +78,7 @@ def generate(path: Path, commits: int, note_kib: int, notes: bool) -> Path:
             data = _note(n, note_kib)
             out.write(f"N inline :{n}\ndata {len(data)}\n".encode() + data + b"\n")
         out.write(b"\n")
-    out.write(b"done\n")
-    out.close()
-    if proc.wait() != 0:
-        raise SystemExit("git fast-import failed")
-    subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=path, check=True)
-    marker.write_text(want)
+    finish_import(proc, path, want)
     return path
 
 
