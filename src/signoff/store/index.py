@@ -639,21 +639,25 @@ def map_fetched_squashes(repo: Repo) -> int:
         if not wanted:
             return 0
         from signoff.provenance.detect import detect
+        from signoff.provenance.people import People
         from signoff.query.squash import wants_mapping
 
         reader = BlobReader(repo)
         try:
             signoff_notes, ai_notes, traces = _all_notes(reader)
             squashes = []
-            for commit in iter_commits(repo, wanted, extra=["--no-walk=unsorted"]):
-                prov = detect(
-                    commit,
-                    signoff_notes.get(commit.sha, ()),
-                    ai_notes.get(commit.sha, ()),
-                    traces.get(commit.sha, ()),
-                )
-                if wants_mapping(commit, prov):
-                    squashes.append((commit, prov))
+            # the same people as the build, so a re-mapped row names the accepter the same way
+            with People.for_repo(repo) as people:
+                for commit in iter_commits(repo, wanted, extra=["--no-walk=unsorted"]):
+                    prov = detect(
+                        commit,
+                        signoff_notes.get(commit.sha, ()),
+                        ai_notes.get(commit.sha, ()),
+                        traces.get(commit.sha, ()),
+                        people,
+                    )
+                    if wants_mapping(commit, prov):
+                        squashes.append((commit, prov))
             conn.execute("BEGIN")
             _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces)
             conn.execute("COMMIT")
