@@ -25,13 +25,13 @@ from signoff.incidents.store import ATTESTATIONS_DIR, load_attestations, next_nu
 from signoff.policy import Policy, load_policy, owners_for
 from signoff.policy.accountable import has_left
 from signoff.policy.model import TIER_RANK, Person
-from signoff.query.blame import AI_ATTRIBUTED, AI_LINE_KINDS, line_author
+from signoff.query.blame import AI_ASSISTED_COMMIT, AI_ATTRIBUTED, AI_LINE_KINDS, line_author
 from signoff.query.lookup import ProvenanceLookup
 from signoff.store.blame_cache import BlameCache, head_blobs
 from signoff.store.index import open_index
 
 # the two kinds of AI line, counted apart: "ai" (a line record) and "ai-assisted-commit"
-KIND_KEY = {AI_ATTRIBUTED: "ai_attributed", "ai-assisted-commit": "ai_assisted_unrecorded"}
+KIND_KEY = {AI_ATTRIBUTED: "ai_attributed", AI_ASSISTED_COMMIT: "ai_assisted_unrecorded"}
 
 
 def person_by_email(policy: Policy, email: str) -> Person | None:
