@@ -275,7 +275,7 @@ def decay(
                 row.lines[key] = row.lines.get(key, 0) + 1
             relevant = [a for a in attestations if _covers(a, path)]
             for line, key in lines:
-                prov = lookup.get(line.commit)
+                prov = provs[line.commit]
                 acc = prov.accepted_by
                 if acc and str(acc) not in row.accepters:
                     row.accepters.append(str(acc))
