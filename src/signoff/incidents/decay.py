@@ -25,13 +25,13 @@ from signoff.incidents.store import ATTESTATIONS_DIR, load_attestations, next_nu
 from signoff.policy import Policy, load_policy, owners_for
 from signoff.policy.accountable import has_left
 from signoff.policy.model import TIER_RANK, Person
-from signoff.query.blame import AI_ATTRIBUTED, AI_LINE_KINDS, line_author
+from signoff.query.blame import AI_ASSISTED_COMMIT, AI_ATTRIBUTED, AI_LINE_KINDS, line_author
 from signoff.query.lookup import ProvenanceLookup
 from signoff.store.blame_cache import BlameCache, head_blobs
 from signoff.store.index import open_index
 
 # the two kinds of AI line, counted apart: "ai" (a line record) and "ai-assisted-commit"
-KIND_KEY = {AI_ATTRIBUTED: "ai_attributed", "ai-assisted-commit": "ai_assisted_unrecorded"}
+KIND_KEY = {AI_ATTRIBUTED: "ai_attributed", AI_ASSISTED_COMMIT: "ai_assisted_unrecorded"}
 
 
 def person_by_email(policy: Policy, email: str) -> Person | None:
@@ -275,7 +275,7 @@ def decay(
                 row.lines[key] = row.lines.get(key, 0) + 1
             relevant = [a for a in attestations if _covers(a, path)]
             for line, key in lines:
-                prov = lookup.get(line.commit)
+                prov = provs[line.commit]
                 acc = prov.accepted_by
                 if acc and str(acc) not in row.accepters:
                     row.accepters.append(str(acc))

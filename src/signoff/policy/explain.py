@@ -30,16 +30,6 @@ def load_for_ownership(repo: Repo, rev: str | None) -> Policy | str:
         return f"the policy at {at} cannot be read{where}"
 
 
-def ownership_from_policy(repo: Repo, paths: list[str], rev: str | None) -> Ownership:
-    """Owners of `paths` under the policy committed at `rev` (the work tree when None)."""
-    from signoff.query.ownership import Ownership
-
-    policy = load_for_ownership(repo, rev)
-    if isinstance(policy, str):
-        return Ownership(True, policy, rev)
-    return ownership_under(policy, paths, rev)
-
-
 def ownership_under(policy: Policy, paths: list[str], rev: str | None) -> Ownership:
     """Owners of `paths` (grouped by workflow) under `policy`."""
     from signoff.query.ownership import Ownership
@@ -49,10 +39,10 @@ def ownership_under(policy: Policy, paths: list[str], rev: str | None) -> Owners
     for group in groups:
         own = group.ownership
         data = group.to_json()
+        data["accountable_person"] = data["accountable"]
         data["accountable"] = (
             own.accountable.describe() if own else "NO WORKFLOW COVERS THESE PATHS"
         )
-        data["accountable_person"] = group.to_json()["accountable"]
         data["escalation"] = [
             f"{link.person.name} ({link.respond_within})" for link in (own.chain if own else [])
         ]

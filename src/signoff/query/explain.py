@@ -240,7 +240,8 @@ def explain(
             commits = [_with_files(repo, sha) for sha in seen]
             owners = OwnershipBatch(repo, seen)
             out.commits = [_answer(repo, lookup, c, True, owners) for c in commits]
-        out.commits = _with_line_measures(repo, lookup, out.commits)
+        if target.kind != "range":  # answer_commits already measured those
+            out.commits = _with_line_measures(repo, lookup, out.commits)
         out.summary = _summary(out.commits)
         if out.lines:
             out.summary["lines"] = dict(Counter(line.author for line in out.lines))

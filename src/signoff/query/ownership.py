@@ -71,14 +71,6 @@ _NO_POLICY_NOW = Ownership(
 )
 
 
-def ownership_now(repo: Repo, paths: list[str]) -> Ownership:
-    """Accountable owners for `paths` under the policy in force now (the work tree's)."""
-    where = policy_now_rev(repo)
-    if where == "":
-        return _NO_POLICY_NOW
-    return _from_policy(repo, paths, where)
-
-
 class OwnershipBatch:
     """Ownership then and now for many commits: one git process to find which commits carry a
     policy, each distinct policy loaded once (keyed by its blob and exceptions tree ids)."""

@@ -130,15 +130,14 @@ def map_pr_commits(
         return SquashMapping(
             number, head, None, f"PR #{number} commits could not be read: {exc.message}"
         )
+    where = "the given PR commits" if pr_commits is not None else f"refs/pull/{number}/head"
     if not written:
         return SquashMapping(
             number,
             head,
             None,
-            f"{'the given PR commits' if pr_commits is not None else f'refs/pull/{number}/head'}"
-            " add no commits beyond this commit's parent: not this pull request's work",
+            f"{where} add no commits beyond this commit's parent: not this pull request's work",
         )
-    where = "the given PR commits" if pr_commits is not None else f"refs/pull/{number}/head"
     provs = provenance_of([sha for sha, _ in written])
     record, found, total = _match(squash, written, provs, number)
     if total and found * 2 < total:

@@ -57,17 +57,18 @@ def parse_target(repo: Repo, text: str) -> Target:
             return Target("commit", text, commit=sha)
     if ".." in text and not _repo_path(repo, text):
         left, _, right = text.partition("...") if "..." in text else text.partition("..")
+        ids = {side: repo.resolve(side) for side in (left, right) if side}
         if (
             left
             and _HEX.match(left)
-            and repo.resolve(left) is None
-            and (not right or repo.resolve(right))
+            and ids[left] is None
+            and (not right or ids[right])
             and repo.shallow_boundary()
         ):
             # the start lies behind a shallow clone's cut: walk what the clone holds
             return Target("range", text, range=right or "HEAD", absent=(left.lower(),))
         for side in (left, right):
-            if side and repo.resolve(side) is None:
+            if side and ids[side] is None:
                 if _HEX.match(side) and repo.shallow_boundary():
                     return Target("absent", text, commit=side.lower())
                 raise SignoffError(
