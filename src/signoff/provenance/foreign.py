@@ -74,8 +74,6 @@ _KNOWN_TOOLS = frozenset(TOOL_ALIASES.values()) | frozenset(FOREIGN_TOOLS.values
 # in its integration tests): a note naming only these comes from running Git AI's test suite
 # or a demo, and is no evidence that an AI tool wrote anything.
 GITAI_TEST_TOOLS = frozenset(("mock_ai", "mock-ai", "mock_known_human", "test-agent"))
-# Where Git AI kept authorship logs before 1.0: one blob per commit at refs/ai/authorship/<sha>.
-GITAI_LEGACY_REFS = LEGACY_AUTHORSHIP
 
 # Agent Trace pseudo-files the reference hook writes for shell commands and session
 # start/end, with a placeholder range 1-1: not files in the tree, so never line evidence.
@@ -946,7 +944,7 @@ def read_gitai_notes(repo: Repo) -> dict[str, list[bytes]]:
     copies), plus the pre-1.0 blobs at refs/ai/authorship/<sha> that Git AI no longer reads
     but old histories still carry. One commit can have both; each distinct blob once."""
     notes = read_notes(repo, GITAI_NOTES)
-    for commit, blob in read_ref_blobs(repo, GITAI_LEGACY_REFS).items():
+    for commit, blob in read_ref_blobs(repo, LEGACY_AUTHORSHIP).items():
         blobs = notes.setdefault(commit, [])
         if blob not in blobs:
             blobs.append(blob)
@@ -955,5 +953,5 @@ def read_gitai_notes(repo: Repo) -> dict[str, list[bytes]]:
 
 def legacy_gitai_notes(repo: Repo, commits: Iterable[str]) -> dict[str, list[bytes]]:
     """The pre-1.0 refs/ai/authorship/<sha> blobs of a few commits (one `cat-file --batch`)."""
-    refs = {f"{GITAI_LEGACY_REFS}{c}": c for c in commits}
+    refs = {f"{LEGACY_AUTHORSHIP}{c}": c for c in commits}
     return {refs[ref]: [blob] for ref, blob in cat_blobs(repo, refs).items()}

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from signoff.git.log import Commit, CountGaps, Person, iter_commits
-from signoff.git.notes import BlobReader, LazyNotes
+from signoff.git.notes import LEGACY_AUTHORSHIP, BlobReader, LazyNotes
 from signoff.git.repo import Repo
 from signoff.provenance.model import SILENT, Provenance, Status, ToolUse, ai_attributed_count
 
@@ -372,12 +372,12 @@ def _ref_state(repo: Repo) -> tuple[list[str], str]:
 def _all_notes(reader: BlobReader) -> tuple[LazyNotes, LazyNotes, LazyNotes]:
     """Which note blobs belong to which commit, per notes name; contents are read per commit
     as the walk reaches it (never all at once: 10,000 large notes stay out of memory)."""
-    from signoff.provenance.foreign import AGENT_TRACE_NOTES, GITAI_LEGACY_REFS
+    from signoff.provenance.foreign import AGENT_TRACE_NOTES
 
     repo = reader.repo
     return (
         LazyNotes(repo, "signoff", reader),
-        LazyNotes(repo, "ai", reader, ref_prefix=GITAI_LEGACY_REFS),
+        LazyNotes(repo, "ai", reader, ref_prefix=LEGACY_AUTHORSHIP),
         LazyNotes(repo, AGENT_TRACE_NOTES, reader),
     )
 
