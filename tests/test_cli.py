@@ -97,12 +97,15 @@ def test_fast_explain_accepts_exactly_the_typer_options() -> None:
         (blame_command.blame_command, entry.BLAME_OPTIONS),
     ):
         typer_options = {}
+        typer_defaults = {}
         for name, param in inspect.signature(command).parameters.items():
             decls = getattr(param.default, "param_decls", None)
             if decls and all(d.startswith("-") for d in decls):
                 typer_options[name] = tuple(sorted(decls))
+                typer_defaults[name] = param.default.default
         fast_options = {k: tuple(sorted(v)) for k, v in fast.items()}
         assert typer_options == fast_options
+        assert typer_defaults == {k: entry._DEFAULTS[k] for k in fast}
 
 
 def test_fast_and_full_explain_print_the_same_document(history: GitRepo) -> None:

@@ -385,3 +385,14 @@ def test_errors_never_show_python_list_reprs(repo: GitRepo) -> None:
         proc = run_signoff(repo, *args)
         _no_traceback(proc)
         assert "['" not in proc.stderr and "']" not in proc.stderr, proc.stderr
+
+
+def test_a_record_separator_in_a_message_does_not_cut_the_audit_trailer_log(repo: GitRepo) -> None:
+    from signoff.audit.population import _parse_trailer_log, _trailer_log
+    from signoff.git.repo import Repo
+
+    sha = repo.commit("subject\n\nbefore\x1e" + "0" * 40 + " after\n\nReviewed-by: Ada <ada@x>\n")
+    token, log = _trailer_log(Repo.discover(str(repo.path)), sha, None)
+    pairs, body = _parse_trailer_log(log.result(), token)[sha]
+    assert "before\x1e" + "0" * 40 + " after" in body
+    assert pairs == (("Reviewed-by", "Ada <ada@x>"),)

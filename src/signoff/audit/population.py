@@ -20,7 +20,7 @@ from typing import Any
 from signoff.audit.period import Period, commit_ts
 from signoff.audit.policies import PolicyVersion, policy_versions
 from signoff.errors import SignoffError
-from signoff.git.log import Commit, Person, parse_trailers
+from signoff.git.log import Commit, Person, _token, parse_trailers
 from signoff.git.repo import Repo
 from signoff.gitdate import parse_git_date
 from signoff.layout import EXCEPTIONS_DIR, POLICY_FILE
@@ -266,20 +266,25 @@ class _Background:
         return self._out
 
 
-_TRAILER_FORMAT = "--format=%x1e%H%x00%(trailers:only,unfold)%x00%b"
+_TRAILER_FIELDS = "%H%x00%(trailers:only,unfold)%x00%b"
 
 
-def _trailer_log(repo: Repo, tip: str, before: str | None) -> _Background:
-    """Trailers and body of every commit `tip` has that `before` has not (one `git log`)."""
+def _trailer_log(repo: Repo, tip: str, before: str | None) -> tuple[bytes, _Background]:
+    """Trailers and body of every commit `tip` has that `before` has not (one `git log`).
+
+    Each record opens with git/log's per-run random token, so no message can fake a record.
+    """
     revs = [tip] + ([f"^{before}"] if before else [])
-    return _Background(
-        lambda: repo.run("log", "--no-color", _TRAILER_FORMAT, "--end-of-options", *revs)
-    )
+    token = _token()
+    fmt = "--format=" + token.decode() + _TRAILER_FIELDS
+    return token, _Background(lambda: repo.run("log", "--no-color", fmt, "--end-of-options", *revs))
 
 
-def _parse_trailer_log(out: bytes) -> dict[str, tuple[tuple[tuple[str, str], ...], str]]:
+def _parse_trailer_log(
+    out: bytes, token: bytes
+) -> dict[str, tuple[tuple[tuple[str, str], ...], str]]:
     result: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {}
-    for record in out.split(b"\x1e"):
+    for record in out.split(token):
         parts = record.split(b"\x00", 2)
         # most commits have neither trailers nor a body: nothing to keep
         if len(parts) == 3 and len(parts[0]) >= 40 and (parts[1].strip() or parts[2].strip()):
@@ -340,7 +345,7 @@ def _build(repo: Repo, index: Index, period: Period, branch: str, tip: str) -> P
     position = {sha: i for i, sha in enumerate(line)}
     in_period = [sha for sha in line if period.contains(commit_ts(graph.rows[sha][4]))]
     first = position[in_period[0]] if in_period else len(line)
-    trailer_log = _trailer_log(repo, tip, line[first - 1] if first > 0 else None)
+    token, trailer_log = _trailer_log(repo, tip, line[first - 1] if first > 0 else None)
     members, owner = assign_members(graph, line, set(in_period))
     wanted = {m for sha in in_period for m in members[sha]}
     tools: dict[str, list[tuple[str, str | None, str | None]]] = {}
@@ -355,7 +360,7 @@ def _build(repo: Repo, index: Index, period: Period, branch: str, tip: str) -> P
             files.setdefault(sha, []).append(path)
     versions = policy_versions(repo, _policy_commits(conn, owner, position), position)
     starts = [v.position for v in versions]
-    trailers = _parse_trailer_log(trailer_log.result())
+    trailers = _parse_trailer_log(trailer_log.result(), token)
     changes = []
     for sha in reversed(in_period):  # newest first, as git log lists them
         at = bisect.bisect_left(starts, position[sha]) - 1

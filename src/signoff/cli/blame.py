@@ -26,6 +26,11 @@ def register(app: Typer) -> None:
     app.command("blame")(blame_command)
 
 
+def document(path: str, rev: str | None, lines: list[LineAnswer]) -> dict[str, object]:
+    """The `blame` JSON document's data (the typer command and the fast path print the same)."""
+    return {"path": path, "rev": rev, "lines": [line.to_json() for line in lines]}
+
+
 def render(lines: list[LineAnswer]) -> None:
     """A rich table on a terminal; plain columns when piped."""
     rows = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from signoff.cli.blame import render
+from signoff.cli.blame import document, render
 from signoff.cli.output import emit_json, open_repo
 from signoff.query.blame import blame_file
 
@@ -19,6 +19,6 @@ def blame_command(
     """Like git blame, with provenance columns: who wrote each line, AI or human, which tool."""
     lines = blame_file(open_repo(repo), path, rev=rev, use_index=not no_index)
     if as_json:
-        emit_json("blame", {"path": path, "rev": rev, "lines": [line.to_json() for line in lines]})
+        emit_json("blame", document(path, rev, lines))
         return
     render(lines)

@@ -114,14 +114,13 @@ def fast_blame(args: list[str]) -> int | None:
         )
     except SignoffError as exc:
         return _error(exc)
+    from signoff.cli.blame import document, render
+
     if ns["as_json"]:
         from signoff.cli.document import json_document
 
-        doc = {"path": path, "rev": rev, "lines": [line.to_json() for line in lines]}
-        sys.stdout.write(json_document("blame", doc))
+        sys.stdout.write(json_document("blame", document(path, rev, lines)))
         return 0
-    from signoff.cli.blame import render
-
     render(lines)
     return 0
 

@@ -199,10 +199,7 @@ def _checklist(result: CheckResult) -> list[str]:
             "the author accepted them, you are the second pair of eyes:",
             "",
         ]
-        for path in attributed:
-            rows = [a for a in cs.lines.get(path, ()) if a.author == AI_ATTRIBUTED]
-            out.append(f"- [ ] `{path}`: lines {_spans(rows)}")
-        out.append("")
+        out += _line_checklist(cs, attributed, AI_ATTRIBUTED)
     if unrecorded:
         commits = sorted(
             {
@@ -217,10 +214,7 @@ def _checklist(result: CheckResult) -> list[str]:
             "which of these lines it wrote is not known, so review them all:",
             "",
         ]
-        for path in unrecorded:
-            rows = [a for a in cs.lines.get(path, ()) if a.author == AI_ASSISTED_COMMIT]
-            out.append(f"- [ ] `{path}`: lines {_spans(rows)}")
-        out.append("")
+        out += _line_checklist(cs, unrecorded, AI_ASSISTED_COMMIT)
     totals = cs.line_totals()
     out.append(
         f"Scanners scanned {totals['ai_attributed_lines']} AI-attributed lines and "
@@ -245,6 +239,15 @@ def _spans(rows: list[AddedLine]) -> str:
     return ", ".join(
         f"{a}-{b} ({tool})" if a != b else f"{a} ({tool})" for a, b, tool in _hunks(rows)
     )
+
+
+def _line_checklist(cs: ChangeSet, paths: list[str], author: str) -> list[str]:
+    """A box to tick per file, naming its lines by `author`; then a blank line."""
+    out = []
+    for path in paths:
+        rows = [a for a in cs.lines.get(path, ()) if a.author == author]
+        out.append(f"- [ ] `{path}`: lines {_spans(rows)}")
+    return [*out, ""]
 
 
 def _what(cs: ChangeSet) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from signoff import jsonsafe
 from signoff.errors import SignoffError
+from signoff.files import read_prefix
 
 HEADS = "refs/heads/"
 
@@ -54,8 +55,7 @@ def resolve(env: Mapping[str, str]) -> EventBase:
     path = env.get("GITHUB_EVENT_PATH")
     if path:
         try:
-            with open(path, "rb") as fh:
-                event = jsonsafe.loads(fh.read(jsonsafe.DEFAULT.max_bytes + 1))
+            event = jsonsafe.loads(read_prefix(path, jsonsafe.DEFAULT.max_bytes))
         except OSError as exc:
             raise SignoffError(f"{path}: cannot read the Actions event ({exc})") from None
         except jsonsafe.JsonProblem as exc:
