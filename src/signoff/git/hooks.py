@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 Arg = str | bytes
+# Private copies of a notes ref, one per writer and attempt, for compare-and-swap note writes
+# (the hooks' `append_note` and `signoff.git.notes.write_note`); no reader looks under it.
+NOTES_SCRATCH_PREFIX = "refs/notes/signoff-append/"
 
 
 class GitResult:

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 
+from signoff.git.hooks import NOTES_SCRATCH_PREFIX as SCRATCH_PREFIX
 from signoff.git.repo import GitError, Repo, child_pipe_writes
 
 
@@ -222,9 +223,6 @@ class LazyNotes(Mapping[str, list[bytes]]):
         return len(self._blobs)
 
 
-# Private copies of a notes ref, one per writer and attempt; no reader looks under it (its last
-# path segment names no notes ref). The commit hooks use the same prefix.
-SCRATCH_PREFIX = "refs/notes/signoff-append/"
 WRITE_ATTEMPTS = 50
 
 

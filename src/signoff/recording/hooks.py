@@ -16,7 +16,14 @@ from __future__ import annotations
 import os
 import time
 
-from signoff.git.hooks import GitResult, git, git_dir, in_progress, read_head_file
+from signoff.git.hooks import (
+    NOTES_SCRATCH_PREFIX,
+    GitResult,
+    git,
+    git_dir,
+    in_progress,
+    read_head_file,
+)
 from signoff.recording.agents import Decision, decide, parse_declaration, trailer_tools
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
@@ -25,7 +32,7 @@ if TYPE_CHECKING:
 
 NOTES_REF = "refs/notes/signoff"
 # Private copies of the notes ref that one note write works on (see `append_note`).
-SCRATCH_PREFIX = "refs/notes/signoff-append/"
+SCRATCH_PREFIX = NOTES_SCRATCH_PREFIX
 APPEND_ATTEMPTS = 50
 # A prepared note older than this was left by a commit that failed: never used, then removed.
 PENDING_TTL = 600
