@@ -92,8 +92,11 @@ def test_stats_counts_exactly(repo: GitRepo) -> None:
             "commits": 2,
             "ai_attributed_lines": 0,
             "ai_assisted_unrecorded_lines": 5,
+            "line_kinds": {"ai": 0, "ai-modified": 0, "human": 0, "unknown": 0},
         }
     ]
+    # both AI-assisted commits have no line record: lost, and said why
+    assert report["capture_gaps"]["lost"] == 2 and report["capture_gaps"]["incomplete"] == 0
     only_side = stats(Repo.discover(repo.path), ["main..side"]).to_json()
     assert only_side["commits"] == 0  # side is merged: nothing left in main..side
 

@@ -117,6 +117,7 @@ def test_squash_commit_ai_lines_are_mapped_from_its_pr_commits(
             "commits": 1,
             "ai_attributed_lines": 1,
             "ai_assisted_unrecorded_lines": 0,
+            "line_kinds": {"ai": 1, "ai-modified": 0, "human": 0, "unknown": 0},
         }
     ]
 

@@ -66,7 +66,8 @@ def render(result: Explanation) -> None:
             )
             tool = f" {escape(_tool(line.tool))}" if line.tool else ""
             console.print(
-                f"[bold]{escape(t.path or '')}:{line.line}[/] {status_text(line.author)}{tool}{src} "
+                f"[bold]{escape(t.path or '')}:{line.line}[/] "
+                f"{status_text(line.kind or line.author)}{tool}{src} "
                 f"from {short(line.commit)}  [dim]{escape(line.content.strip()[:80])}[/]"
             )
         console.print()

@@ -175,6 +175,7 @@ def progress_counter(label: str, total: int | None = None) -> Any:
 STATUS_STYLE = {
     "ai": "bold magenta",
     "mixed": "magenta",
+    "ai-modified": "magenta",
     "ai-assisted-commit": "magenta",
     "human": "green",
     "unknown": "yellow",

@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from signoff.cli.output import console, emit_json, open_repo, progress_counter
-from signoff.query.stats import Stats, stats
+from signoff.query.stats import GAP_LIMIT, Stats, stats
 
 
 def register(app: typer.Typer) -> None:
@@ -20,10 +20,14 @@ def stats_command(
     ),
     repo: str = typer.Option(".", "--repo", "-C", help="Repository to read."),
     as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
+    gaps: int = typer.Option(
+        GAP_LIMIT, "--gaps", min=0, help="List at most this many lost or incomplete records."
+    ),
 ) -> None:
-    """AI share of commits and lines, by tool, model, accepter and month."""
+    """AI share of commits and lines, by tool, model, accepter and month; line kinds from line
+    records; capture coverage, and the commits whose line record was lost or is incomplete."""
     with progress_counter("indexing") as update:
-        report = stats(open_repo(repo), list(revs or []) or None, progress=update)
+        report = stats(open_repo(repo), list(revs or []) or None, progress=update, gap_limit=gaps)
     if as_json:
         emit_json("stats", report.to_json())
         return
@@ -61,6 +65,26 @@ def render(r: Stats) -> None:
         f"{r.ai_commit_lines} of their added lines "
         f"({_pct(r.recorded_commit_lines, r.ai_commit_lines)}) have a line record"
     )
+    if any(r.line_kinds.values()):
+        console.print(
+            "  line kinds (line records): "
+            + ", ".join(f"{kind} {n}" for kind, n in r.line_kinds.items())
+            + "  [dim](ai + ai-modified = AI-attributed; unknown is not human)[/]"
+        )
+    gaps = r.gaps_json()
+    if gaps["lost"] or gaps["incomplete"]:
+        console.print(
+            f"  [yellow]line records lost: {gaps['lost']} AI-assisted commits without one; "
+            f"incomplete: {gaps['incomplete']}[/]"
+        )
+        for row in gaps["commits"]:
+            console.print(
+                f"    {row['commit'][:12]} {row['state']:<10} {escape(row['subject'][:50])}"
+                f"  [dim]{escape(row['reason'])}[/]"
+            )
+        more = gaps["lost"] + gaps["incomplete"] - len(gaps["commits"])
+        if more > 0:
+            console.print(f"    [dim]... and {more} more (--gaps N lists more)[/]")
     console.print(
         "  status: "
         + ", ".join(f"{k} {v}" for k, v in sorted(r.by_status.items()))
@@ -75,7 +99,12 @@ def render(r: Stats) -> None:
         console.print(f"  [yellow]{r.stats_missing} commits have no line counts: {escape(why)}[/]")
     if r.shallow_advice:
         console.print(f"  [yellow]{escape(r.shallow_advice)}[/]")
-    lines = ("ai_attributed_lines", "ai_assisted_unrecorded_lines")
+    for rows in (r.by_tool, r.by_model, r.by_accepter, r.by_month):
+        for row in rows:  # one column per kind where any line record named a line
+            for kind, n in (row.get("line_kinds") or {}).items():
+                row[kind] = n
+    kinds = tuple(k for k, n in r.line_kinds.items() if n)
+    lines = ("ai_attributed_lines", "ai_assisted_unrecorded_lines", *kinds)
     for title, rows, cols in (
         ("by tool", r.by_tool, ("tool", "commits", *lines)),
         ("by model", r.by_model, ("tool", "model", "commits", *lines)),

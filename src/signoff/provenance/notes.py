@@ -404,11 +404,21 @@ def _read_document(
     record = None
     if "files" in doc:
         record = _read_files(doc["files"], tools, reading, where)
-        if record is not None:
-            record = _with_status(record, doc, reading, where)
+    if record is None and _incomplete(doc):
+        # the recorder gave up before any range: an empty record keeps that from being silent
+        from signoff.provenance.model import LineRecord
+
+        record = LineRecord(source="signoff")
+    if record is not None:
+        record = _with_status(record, doc, reading, where)
     if status == "unknown":
         return None, record
     return _read_person(doc.get("accepted_by"), reading, where), record
+
+
+def _incomplete(doc: dict[str, Any]) -> bool:
+    status = doc.get("line_record")
+    return isinstance(status, dict) and status.get("complete") is False
 
 
 def _with_status(

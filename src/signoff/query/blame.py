@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from signoff.errors import SignoffError
 from signoff.git.blame import BlameRun
 from signoff.git.repo import Repo
-from signoff.provenance.model import Provenance, ToolUse
+from signoff.provenance.model import LineKind, Provenance, ToolUse
 
 if TYPE_CHECKING:
     from signoff.query.lookup import ProvenanceLookup
@@ -41,8 +41,9 @@ def check_blameable(
             )
 
 
-# What is known about one line. From a line record: "ai" (an AI-attributed line), "human", or
-# "unknown" (the commit has a record and it does not name the line). From the commit alone:
+# What is known about one line. From a line record: "ai" (an AI-attributed line: the record's
+# kind is `ai` or `ai-modified`, `LineAnswer.kind` says which), "human", or "unknown" (the commit
+# has a record and it does not name the line, or names it `unknown`). From the commit alone:
 # "ai-assisted-commit" (the commit is AI-assisted and has no line record: an AI helped, which
 # lines is not known) or the commit's status ("human", "unknown", "automation").
 AI_ATTRIBUTED = "ai"
@@ -62,6 +63,8 @@ class LineAnswer:
     tool: ToolUse | None
     line_source: str | None  # the line record that answered, or None (commit level)
     commit_status: str = "unknown"  # the commit-level status of the commit that added the line
+    # what the line record says of the line: ai, ai-modified, human or unknown; None without one
+    kind: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,6 +77,7 @@ class LineAnswer:
             "tool": self.tool.to_json() if self.tool else None,
             "line_source": self.line_source,
             "commit_status": self.commit_status,
+            "line_kind": self.kind,
         }
 
 
@@ -84,15 +88,33 @@ def line_author(prov: Provenance, path: str, line: int) -> tuple[str, ToolUse | 
     the line is `ai-assisted-commit`, never `ai`. A commit whose record does not name the line
     leaves it `unknown` (the record's source is still given: it was asked).
     """
+    return line_attribution(prov, path, line)[:3]  # type: ignore[return-value]
+
+
+def line_attribution(
+    prov: Provenance, path: str, line: int, *, commit_fallback: bool = False
+) -> tuple[str, ToolUse | None, str | None, LineKind | None]:
+    """`line_author` and the record's own kind for the line (ai, ai-modified, human, unknown;
+    None when no line record covers the commit).
+
+    With `commit_fallback` (the gate), a line the record of an AI-assisted commit leaves
+    unknown falls back to the commit level, `ai-assisted-commit`: an AI helped with the
+    commit and the record cannot say the line is not its work.
+    """
     for record in prov.line_records:
-        covered, tool = record.tool_for(path, line)
-        if covered:
-            return (AI_ATTRIBUTED if tool else "human"), tool, record.source
+        span = record.span_for(path, line)
+        if span is not None and span.author != "unknown":
+            if span.ai_written:
+                return AI_ATTRIBUTED, span.tool, record.source, span.author
+            return "human", None, record.source, span.author
     if prov.line_records:
-        return "unknown", None, "+".join(dict.fromkeys(r.source for r in prov.line_records))
+        source = "+".join(dict.fromkeys(r.source for r in prov.line_records))
+        if commit_fallback and prov.ai_assisted:
+            return AI_ASSISTED_COMMIT, prov.tools[0] if prov.tools else None, source, "unknown"
+        return "unknown", None, source, "unknown"
     if prov.ai_assisted:
-        return AI_ASSISTED_COMMIT, prov.tools[0] if prov.tools else None, None
-    return prov.status, None, None
+        return AI_ASSISTED_COMMIT, prov.tools[0] if prov.tools else None, None, None
+    return prov.status, None, None, None
 
 
 def blame_lines(
@@ -136,7 +158,7 @@ def blame_lines(
                 )
             )
             continue
-        author, tool, source = line_author(prov, line.orig_path, line.orig_line)
+        author, tool, source, kind = line_attribution(prov, line.orig_path, line.orig_line)
         answers.append(
             LineAnswer(
                 line.line,
@@ -148,6 +170,7 @@ def blame_lines(
                 tool,
                 source,
                 prov.status,
+                kind,
             )
         )
     return answers

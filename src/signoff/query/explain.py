@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from signoff.git.log import Commit, iter_commits, read_commit
 from signoff.git.repo import Repo
+from signoff.provenance.capture import named_records
 from signoff.provenance.model import Provenance
 from signoff.query.lookup import ProvenanceLookup
 from signoff.query.ownership import Ownership, OwnershipBatch
@@ -245,6 +246,7 @@ def explain(
         out.summary = _summary(out.commits)
         if out.lines:
             out.summary["lines"] = dict(Counter(line.author for line in out.lines))
+            out.summary["line_kinds"] = dict(Counter(line.kind for line in out.lines if line.kind))
     return out
 
 
@@ -265,7 +267,7 @@ def _with_line_measures(
         for a in answers
         if a.stored is None
         and a.provenance.ai_assisted
-        and not a.provenance.line_records
+        and not named_records(a.provenance)
         and a.commit.files
     ]
     if not wanted:

@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from signoff.git.repo import Repo
+from signoff.provenance.capture import INCOMPLETE, LOST
+from signoff.provenance.model import LINE_KINDS
 from signoff.store.index import Index, Progress, open_index
+
+# How many lost or incomplete commits `stats` lists (the newest first; counts cover them all).
+GAP_LIMIT = 100
 
 
 @dataclass(slots=True)
@@ -37,6 +42,13 @@ class Stats:
     by_accepter: list[dict[str, Any]] = field(default_factory=list)
     by_month: list[dict[str, Any]] = field(default_factory=list)
     shallow: bool = False
+    # lines per kind (ai, ai-modified, human, unknown) that line records name, each line once
+    line_kinds: dict[str, int] = field(default_factory=dict)
+    # commits whose line record was lost (AI-assisted, none) or is incomplete, and why
+    capture_gaps: list[dict[str, Any]] = field(default_factory=list)
+    gap_counts: dict[str, int] = field(default_factory=dict)
+    gap_reasons: dict[str, int] = field(default_factory=dict)  # each reason once, with commits
+    gap_limit: int = GAP_LIMIT
 
     @property
     def ai_commits(self) -> int:
@@ -56,6 +68,8 @@ class Stats:
             "ai_assisted_unrecorded_lines": self.unrecorded_ai_lines,
             "ai_assisted_unrecorded_line_share": _share(self.unrecorded_ai_lines, self.lines_added),
             "capture_coverage": self.coverage(),
+            "line_kinds": self.line_kinds,
+            "capture_gaps": self.gaps_json(),
             "commits_without_line_counts": self.stats_missing,
             "line_counts_missing_reasons": self.missing_reasons,
             "by_tool": self.by_tool,
@@ -78,12 +92,28 @@ class Stats:
             "line_share": _share(self.recorded_commit_lines, self.ai_commit_lines),
         }
 
+    def gaps_json(self) -> dict[str, Any]:
+        """Lost and incomplete line records: counts, each reason once, and the newest commits."""
+        return {
+            "lost": self.gap_counts.get(LOST, 0),
+            "incomplete": self.gap_counts.get(INCOMPLETE, 0),
+            "reasons": self.gap_reasons,
+            "commits": self.capture_gaps[: self.gap_limit],
+            "commits_listed_limit": self.gap_limit,
+        }
+
 
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def stats(repo: Repo, revs: list[str] | None = None, *, progress: Progress | None = None) -> Stats:
+def stats(
+    repo: Repo,
+    revs: list[str] | None = None,
+    *,
+    progress: Progress | None = None,
+    gap_limit: int = GAP_LIMIT,
+) -> Stats:
     """Aggregate provenance over the commits `revs` names (default: HEAD's history).
 
     Merge commits are counted apart: they carry no authored lines of their own. Lines are added
@@ -92,7 +122,7 @@ def stats(repo: Repo, revs: list[str] | None = None, *, progress: Progress | Non
     lines of an AI-assisted commit without a record are counted apart, never as AI lines.
     """
     revs = revs or ["HEAD"]
-    report = Stats(revs=revs, shallow=bool(repo.shallow_boundary()))
+    report = Stats(revs=revs, shallow=bool(repo.shallow_boundary()), gap_limit=gap_limit)
     report.shallow_advice = repo.shallow_advice()
     if repo.head() is None:
         return report
@@ -100,6 +130,7 @@ def stats(repo: Repo, revs: list[str] | None = None, *, progress: Progress | Non
     with index:
         _select(repo, index, revs)
         _fill(index, report)
+        _fill_kinds(index, report)
     if report.stats_missing:
         report.missing_reasons = dict(update.gaps.reasons)
         boundary = report.stats_missing - update.gaps.commits
@@ -241,5 +272,91 @@ def _fill(index: Index, report: Stats) -> None:
         for r in q(
             f"SELECT substr(author_date, 1, 7), COUNT(*), SUM({ai}), "
             f"COALESCE(SUM(added), 0), {lines} {base} GROUP BY 1 ORDER BY 1"
+        )
+    ]
+
+
+def _no_kinds() -> dict[str, int]:
+    return {kind: 0 for kind in LINE_KINDS}
+
+
+def _kinds(rows: Any) -> dict[tuple[Any, ...], dict[str, int]]:
+    """{group key: {kind: lines}} from (key..., kind, lines) rows, every kind present."""
+    out: dict[tuple[Any, ...], dict[str, int]] = {}
+    for *key, kind, lines in rows:
+        group = out.setdefault(tuple(key), _no_kinds())
+        group[kind] = group.get(kind, 0) + (lines or 0)
+    return out
+
+
+def _fill_kinds(index: Index, report: Stats) -> None:
+    """Lines per kind from the line records (`line_kinds`), and the lost and incomplete ones.
+
+    AI and AI-modified lines count for the tool and model the record names for them; human and
+    unknown lines for every tool that assisted their commit (they have no tool of their own).
+    """
+    q = index.conn.execute
+    joined = (
+        "FROM line_kinds k JOIN commits c ON c.sha = k.sha JOIN sel s ON s.sha = c.sha "
+        "WHERE instr(c.parents, ' ') = 0"
+    )
+    total = _kinds(q(f"SELECT k.kind, SUM(k.lines) {joined} GROUP BY 1"))
+    report.line_kinds = total.get((), _no_kinds())
+    tools = "JOIN (SELECT DISTINCT sha, tool, model FROM commit_tools) t ON t.sha = k.sha"
+    ai_by = _kinds(
+        q(
+            f"SELECT k.tool, k.model, k.kind, SUM(k.lines) {joined} AND k.tool IS NOT NULL "
+            "GROUP BY 1, 2, 3"
+        )
+    )
+    other_by = _kinds(
+        q(
+            "SELECT t.tool, t.model, k.kind, SUM(k.lines) FROM line_kinds k "
+            f"{tools} JOIN commits c ON c.sha = k.sha JOIN sel s ON s.sha = c.sha "
+            "WHERE instr(c.parents, ' ') = 0 AND k.tool IS NULL GROUP BY 1, 2, 3"
+        )
+    )
+
+    def for_tool(tool: str, model: str | None = None, *, by_model: bool = False) -> dict[str, int]:
+        out = _no_kinds()
+        for source in (ai_by, other_by):
+            for (t, m), kinds in source.items():
+                if t == tool and (not by_model or m == model):
+                    for kind, n in kinds.items():
+                        out[kind] += n
+        return out
+
+    for row in report.by_tool:
+        row["line_kinds"] = for_tool(row["tool"])
+    for row in report.by_model:
+        row["line_kinds"] = for_tool(row["tool"], row["model"], by_model=True)
+    ai = "c.status IN ('ai', 'mixed')"
+    people = _kinds(
+        q(
+            "SELECT COALESCE(c.accepted_name, ''), COALESCE(c.accepted_email, ''), k.kind, "
+            f"SUM(k.lines) {joined} AND {ai} GROUP BY 1, 2, 3"
+        )
+    )
+    for row in report.by_accepter:
+        row["line_kinds"] = people.get((row["name"], row["email"]), _no_kinds())
+    months = _kinds(
+        q(f"SELECT substr(c.author_date, 1, 7), k.kind, SUM(k.lines) {joined} GROUP BY 1, 2")
+    )
+    for row in report.by_month:
+        row["line_kinds"] = months.get((row["month"],), _no_kinds())
+    gaps = (
+        "FROM capture_gaps g JOIN commits c ON c.sha = g.sha JOIN sel s ON s.sha = c.sha "
+        "WHERE instr(c.parents, ' ') = 0"
+    )
+    report.gap_counts = dict(q(f"SELECT g.state, COUNT(*) {gaps} GROUP BY 1").fetchall())
+    report.gap_reasons = dict(
+        q(f"SELECT g.reason, COUNT(*) {gaps} GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+    )
+    report.capture_gaps = [
+        {"commit": r[0], "state": r[1], "reason": r[2], "subject": r[3], "author_date": r[4]}
+        for r in q(
+            f"SELECT c.sha, g.state, g.reason, c.subject, c.author_date {gaps} "
+            "ORDER BY c.author_date DESC, c.sha LIMIT ?",
+            (report.gap_limit,),
         )
     ]

@@ -25,9 +25,10 @@ from pathlib import Path
 from signoff.git.log import Commit, CountGaps, Person, iter_commits
 from signoff.git.notes import LEGACY_AUTHORSHIP, BlobReader, LazyNotes
 from signoff.git.repo import Repo
+from signoff.provenance.capture import named_records
 from signoff.provenance.model import SILENT, Provenance, Status, ToolUse, ai_attributed_count
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 NOTES = ("signoff", "ai", "agent-trace")
 
 _SCHEMA = """
@@ -64,11 +65,20 @@ CREATE TABLE commit_tools (
 CREATE TABLE commit_files (
     sha TEXT NOT NULL, path TEXT NOT NULL, added INTEGER, deleted INTEGER
 );
+-- what line records say, per commit, kind and tool use (each line once; tool NULL for human
+-- and unknown lines)
+CREATE TABLE line_kinds (
+    sha TEXT NOT NULL, kind TEXT NOT NULL, tool TEXT, model TEXT, session TEXT,
+    lines INTEGER NOT NULL
+);
+-- commits whose line record is incomplete, or lost (AI-assisted, no record), and why
+CREATE TABLE capture_gaps (sha TEXT PRIMARY KEY, state TEXT NOT NULL, reason TEXT NOT NULL);
 """
 # Secondary indexes are created after a bulk build: cheaper than maintaining them row by row.
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS commit_tools_sha ON commit_tools (sha);
 CREATE INDEX IF NOT EXISTS commit_files_sha ON commit_files (sha);
+CREATE INDEX IF NOT EXISTS line_kinds_sha ON line_kinds (sha);
 CREATE INDEX IF NOT EXISTS commit_files_path ON commit_files (path);
 CREATE INDEX IF NOT EXISTS commits_status ON commits (status);
 """
@@ -543,7 +553,7 @@ def _refresh_notes(
             if wants_mapping(commit, prov):
                 squashes.append((commit, prov))
             row = conn.execute("SELECT added FROM commits WHERE sha = ?", (commit.sha,)).fetchone()
-            if prov.ai_assisted and not prov.line_records and row and row[0] is not None:
+            if prov.ai_assisted and not named_records(prov) and row and row[0] is not None:
                 to_count.append(commit.sha)
             attributed, unrecorded, recorded = line_measures(prov, row[0] if row else None)
             conn.execute(
@@ -569,6 +579,7 @@ def _refresh_notes(
                 "INSERT INTO commit_tools VALUES (?, ?, ?, ?)",
                 [(commit.sha, t.tool, t.model, t.session) for t in prov.tools],
             )
+            _store_capture(conn, commit.sha, prov)
             count += 1
     _count_unrecorded(repo, conn, to_count)
     _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces)
@@ -600,7 +611,7 @@ def line_measures(
     `added_ignoring_whitespace` is given; 1 when a line record covers the commit, else 0.)
     A commit-level marker says an AI helped, not which lines: those lines are never AI lines.
     """
-    if prov.line_records:
+    if named_records(prov):  # an empty record (a recorder that gave up) names no line
         ai = ai_attributed_count(prov.line_records)
         return (min(ai, added) if added is not None else ai), 0, 1
     if prov.ai_assisted:
@@ -701,6 +712,7 @@ def _map_squashes(
                 conn.execute(
                     "UPDATE commits SET record=? WHERE sha=?", (_record(mapped), commit.sha)
                 )
+                _store_capture(conn, commit.sha, mapped)
             continue
         row = conn.execute("SELECT added FROM commits WHERE sha = ?", (commit.sha,)).fetchone()
         attributed, unrecorded, recorded = line_measures(mapped, row[0] if row else None)
@@ -709,6 +721,38 @@ def _map_squashes(
             "line_record=?, record=? WHERE sha=?",
             (mapped.status, attributed, unrecorded, recorded, _record(mapped), commit.sha),
         )
+        _store_capture(conn, commit.sha, mapped)
+
+
+def _capture_rows(
+    sha: str, prov: Provenance
+) -> tuple[list[tuple[object, ...]], tuple[str, str, str] | None]:
+    """The `line_kinds` rows and the `capture_gaps` row (or None) of one commit."""
+    from signoff.provenance.capture import capture_gap, kind_counts
+
+    kinds: list[tuple[object, ...]] = [
+        (
+            sha,
+            k.kind,
+            k.tool.tool if k.tool else None,
+            k.tool.model if k.tool else None,
+            k.tool.session if k.tool else None,
+            k.lines,
+        )
+        for k in kind_counts(prov)
+    ]
+    gap = capture_gap(prov)
+    return kinds, ((sha, *gap) if gap else None)
+
+
+def _store_capture(conn: sqlite3.Connection, sha: str, prov: Provenance) -> None:
+    """Replace one commit's `line_kinds` and `capture_gaps` rows (its provenance changed)."""
+    conn.execute("DELETE FROM line_kinds WHERE sha = ?", (sha,))
+    conn.execute("DELETE FROM capture_gaps WHERE sha = ?", (sha,))
+    kinds, gap = _capture_rows(sha, prov)
+    conn.executemany("INSERT INTO line_kinds VALUES (?, ?, ?, ?, ?, ?)", kinds)
+    if gap:
+        conn.execute("INSERT INTO capture_gaps VALUES (?, ?, ?)", gap)
 
 
 def _insert(
@@ -735,6 +779,8 @@ def _insert(
     commit_rows: list[tuple[object, ...]] = []
     tool_rows: list[tuple[object, ...]] = []
     file_rows: list[tuple[object, ...]] = []
+    kind_rows: list[tuple[object, ...]] = []
+    gap_rows: list[tuple[object, ...]] = []
     count = 0
 
     # An incremental walk can meet commits indexed before (a branch moved back onto them):
@@ -752,9 +798,10 @@ def _insert(
         )
         conn.executemany("INSERT INTO commit_tools VALUES (?, ?, ?, ?)", tool_rows)
         conn.executemany("INSERT INTO commit_files VALUES (?, ?, ?, ?)", file_rows)
-        commit_rows.clear()
-        tool_rows.clear()
-        file_rows.clear()
+        conn.executemany("INSERT INTO line_kinds VALUES (?, ?, ?, ?, ?, ?)", kind_rows)
+        conn.executemany("INSERT OR REPLACE INTO capture_gaps VALUES (?, ?, ?)", gap_rows)
+        for rows in (commit_rows, tool_rows, file_rows, kind_rows, gap_rows):
+            rows.clear()
 
     people = People.for_repo(repo)
     for commit in iter_commits(repo, revs, numstat=True, gaps=gaps, fetch_missing=fetch_missing):
@@ -773,9 +820,14 @@ def _insert(
             pending_bytes += len(row[-1])  # type: ignore[arg-type]
         if wants_mapping(commit, prov):
             squashes.append((commit, prov))
-        if prov.ai_assisted and not prov.line_records and commit.files is not None:
+        if prov.ai_assisted and not named_records(prov) and commit.files is not None:
             unrecorded.append(commit.sha)
         tool_rows.extend((commit.sha, t.tool, t.model, t.session) for t in prov.tools)
+        if prov.line_records or prov.ai_assisted:
+            kinds, gap = _capture_rows(commit.sha, prov)
+            kind_rows += kinds
+            if gap:
+                gap_rows.append(gap)
         if commit.files and commit.sha not in boundary:
             file_rows.extend((commit.sha, f.path, f.added, f.deleted) for f in commit.files)
         count += 1
