@@ -172,3 +172,41 @@ def test_index_picks_up_a_record_appended_later(repo: GitRepo, recorded: dict[st
     data = doc(repo, "stats")
     assert data["capture_gaps"]["lost"] == 0
     assert data["line_kinds"]["ai"] == 5
+
+
+CALL = "    return subprocess.call(cmd, shell=True)\n"
+RUN = "import subprocess\n" + "".join(f"\n\ndef {f}(cmd):\n{CALL}" for f in "abcd")
+
+
+def test_gate_scans_ai_and_ai_modified_lines_never_human_ones(repo: GitRepo) -> None:
+    """Lines 2-5 ai, 6-9 ai-modified, 10-13 human, 14-17 unknown (each function calls a shell)."""
+    from datetime import date
+
+    from signoff.gate.check import GateOptions, check
+    from signoff.git import Repo
+
+    repo.commit("base\n", {"run.py": "import subprocess\n"})
+    repo.git("checkout", "-q", "-b", "feature")
+    head = repo.commit("agent session\n", {"run.py": RUN})
+    add_note(
+        repo,
+        head,
+        files={
+            "run.py": [
+                (2, 5, 0, "ai", None),
+                (6, 9, 0, "ai-modified", None),
+                (10, 13, None, "human", None),
+                (14, 17, None, "unknown", None),
+            ]
+        },
+    )
+    result = check(Repo.discover(repo.path), GateOptions(base="main", today=date(2026, 3, 1)))
+    scan = {f.start_line: f.message for f in result.findings if f.rule == "scan.finding"}
+    assert result.scan is not None and result.scan["scanners"]["bandit"]["ran"]
+    # the human line 13 is never scanned; the unknown line 17 falls back to commit level
+    assert sorted(scan) == [5, 9, 17]
+    assert "on AI-attributed lines (line record)" in scan[5]
+    assert "on AI-modified lines" in scan[9]
+    assert "its line record leaves unknown" in scan[17]
+    [f] = result.changeset.to_json()["files"]
+    assert (f["ai_attributed_added"], f["ai_assisted_unrecorded_added"]) == (8, 4)

@@ -1,9 +1,11 @@
 """The change set a gate judges: commits, their provenance, files and who wrote each added line.
 
 Two kinds of AI line, kept apart in every count: AI-attributed lines (a line record names
-them) and lines of AI-assisted commits without a line record (the commit says an AI helped,
-not which lines). The gate applies its AI bar to both (`ai_touched_lines`) and says which is
-which; a line whose change is only whitespace keeps the commit that wrote it (`blame -w`).
+them `ai` or `ai-modified`) and lines of AI-assisted commits without a line record (the commit
+says an AI helped, not which lines; a line the commit's record leaves `unknown` falls back to
+this). The gate applies its AI bar to both (`ai_touched_lines`), never to lines a record names
+`human`, and says which is which; a line whose change is only whitespace keeps the commit that
+wrote it (`blame -w`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ from signoff.git.diff import FileDiff, diff_added_lines
 from signoff.git.log import Commit, iter_commits
 from signoff.git.repo import Repo
 from signoff.provenance.model import AI_STATUSES, Provenance, ToolUse
-from signoff.query.blame import AI_ASSISTED_COMMIT, AI_ATTRIBUTED, AI_LINE_KINDS, line_author
+from signoff.query.blame import (
+    AI_ASSISTED_COMMIT,
+    AI_ATTRIBUTED,
+    AI_LINE_KINDS,
+    line_attribution,
+)
 from signoff.query.lookup import ProvenanceLookup
 
 
@@ -27,8 +34,10 @@ class AddedLine:
     line: int  # in the head version
     text: str
     commit: str | None  # the commit that added it (None: staged, not yet committed)
-    author: str  # as `signoff.query.blame.line_author`: "ai", "ai-assisted-commit", "human", ...
+    author: str  # as `signoff.query.blame.line_attribution`: "ai", "ai-assisted-commit", ...
     tool: ToolUse | None
+    # the line record's kind (ai, ai-modified, human, unknown); None when no record covers it
+    kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,8 +186,8 @@ def _attribute_lines(
             changed = real.get(f.path, set())
             for n in pending:
                 if n in changed:
-                    author, tool, _source = line_author(prov, f.path, n)
-                    rows.append(AddedLine(f.path, n, f.added[n], writers[0], author, tool))
+                    author, tool, _source, kind = line_attribution(prov, f.path, n)
+                    rows.append(AddedLine(f.path, n, f.added[n], writers[0], author, tool, kind))
             pending = [n for n in pending if n not in changed]
         if not pending:
             cs.lines[f.path] = rows
@@ -186,9 +195,14 @@ def _attribute_lines(
         blamed, _ = blame(repo, f.path, rev=head, ranges=_runs(pending))
         for b in blamed:
             prov = cs.provenance.get(b.commit) or lookup.get(b.commit)
-            author, tool, _source = line_author(prov, b.orig_path, b.orig_line)
+            # a line the record of an AI-assisted commit leaves unknown gets the AI bar
+            author, tool, _source, kind = line_attribution(
+                prov, b.orig_path, b.orig_line, commit_fallback=True
+            )
             rows.append(
-                AddedLine(f.path, b.line, f.added.get(b.line, b.content), b.commit, author, tool)
+                AddedLine(
+                    f.path, b.line, f.added.get(b.line, b.content), b.commit, author, tool, kind
+                )
             )
         cs.lines[f.path] = rows
 

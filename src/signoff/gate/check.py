@@ -645,29 +645,50 @@ class _Context:
 
 
 def _kinds(rows: Sequence[AddedLine]) -> str:
-    """The two kinds of AI-assisted line in `rows`, named apart."""
-    attributed = sum(1 for a in rows if a.author == AI_ATTRIBUTED)
+    """The two kinds of AI-assisted line in `rows`, named apart (with the record's kinds)."""
+    attributed = [a for a in rows if a.author == AI_ATTRIBUTED]
+    unrecorded = [a for a in rows if a.author != AI_ATTRIBUTED]
     parts = []
     if attributed:
-        parts.append(f"{attributed} AI-attributed lines")
-    if len(rows) - attributed:
-        parts.append(f"{len(rows) - attributed} lines of AI-assisted commits without a line record")
+        modified = sum(1 for a in attributed if a.kind == "ai-modified")
+        parts.append(
+            f"{len(attributed)} AI-attributed lines"
+            + (f" ({modified} of them AI-modified)" if modified else "")
+        )
+    if unrecorded:
+        unknown = sum(1 for a in unrecorded if a.kind == "unknown")
+        parts.append(
+            f"{len(unrecorded)} lines of AI-assisted commits without a line record"
+            + (f" ({unknown} of them left unknown by their commit's record)" if unknown else "")
+        )
     return " and ".join(parts) or "no AI-assisted lines"
 
 
 def _region_kind(cs: ChangeSet, path: str, start: int | None, end: int | None) -> str:
     """How the AI lines a scanner finding sits on are known (AI-attributed wins)."""
+    rows = []
     if start is not None:
-        attributed = cs.ai_attributed_lines(path)
-        if any(n in attributed for n in range(start, (end or start) + 1)):
-            return "AI-attributed lines (line record)"
+        span = range(start, (end or start) + 1)
+        rows = [a for a in cs.lines.get(path, ()) if a.line in span]
+    attributed = [a for a in rows if a.author == AI_ATTRIBUTED]
+    if attributed:
+        if all(a.kind == "ai-modified" for a in attributed):
+            return "AI-modified lines (line record: an AI wrote them, a human changed them)"
+        return "AI-attributed lines (line record)"
+    if any(a.kind == "unknown" for a in rows):
+        return "lines of an AI-assisted commit that its line record leaves unknown"
     return "lines of an AI-assisted commit with no line record"
 
 
 def _line_kind(cs: ChangeSet, path: str, line: int) -> str:
     """How a finding's line is known to be AI: from a line record, or only from its commit."""
-    if line in cs.ai_attributed_lines(path):
+    row = next((a for a in cs.lines.get(path, ()) if a.line == line), None)
+    if row is not None and row.author == AI_ATTRIBUTED:
+        if row.kind == "ai-modified":
+            return "an AI-modified line (line record: an AI wrote it, a human changed it)"
         return "an AI-attributed line (line record)"
+    if row is not None and row.kind == "unknown":
+        return "a line of an AI-assisted commit that its line record leaves unknown"
     return "a line of an AI-assisted commit with no line record"
 
 

@@ -201,17 +201,22 @@ def _checklist(result: CheckResult) -> list[str]:
         ]
         out += _line_checklist(cs, attributed, AI_ATTRIBUTED)
     if unrecorded:
-        commits = sorted(
-            {
-                (a.commit or "staged")[:10]
-                for p in unrecorded
-                for a in cs.lines.get(p, ())
-                if a.author == AI_ASSISTED_COMMIT
-            }
-        )
+        rows = [
+            a for p in unrecorded for a in cs.lines.get(p, ()) if a.author == AI_ASSISTED_COMMIT
+        ]
+        bare = sorted({(a.commit or "staged")[:10] for a in rows if a.kind != "unknown"})
+        partial = sorted({(a.commit or "staged")[:10] for a in rows if a.kind == "unknown"})
+        why = []
+        if bare:
+            why.append(f"AI-assisted commit(s) {', '.join(bare)} carry no line record")
+        if partial:
+            why.append(
+                f"the line records of AI-assisted commit(s) {', '.join(partial)} leave some "
+                "lines unknown"
+            )
         out += [
-            f"AI-assisted commit(s) {', '.join(commits)} carry no line record: an AI helped, "
-            "which of these lines it wrote is not known, so review them all:",
+            f"{'; '.join(why)}: an AI helped, which of these lines it wrote is not known, "
+            "so review them all:",
             "",
         ]
         out += _line_checklist(cs, unrecorded, AI_ASSISTED_COMMIT)
@@ -219,7 +224,11 @@ def _checklist(result: CheckResult) -> list[str]:
     out.append(
         f"Scanners scanned {totals['ai_attributed_lines']} AI-attributed lines and "
         f"{totals['ai_assisted_unrecorded_lines']} lines of AI-assisted commits without a line "
-        "record."
+        + (
+            "record (or that their record leaves unknown)."
+            if any(a.kind == "unknown" for p in ai_files for a in cs.lines.get(p, ()))
+            else "record."
+        )
     )
     out += ["", "Security patterns AI tools get wrong:", ""]
     out += [f"- [ ] **{name}**: {what}" for name, what in SECURITY_CHECKLIST]
