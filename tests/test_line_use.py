@@ -210,3 +210,40 @@ def test_gate_scans_ai_and_ai_modified_lines_never_human_ones(repo: GitRepo) -> 
     assert "its line record leaves unknown" in scan[17]
     [f] = result.changeset.to_json()["files"]
     assert (f["ai_attributed_added"], f["ai_assisted_unrecorded_added"]) == (8, 4)
+
+
+def test_diff_gutter_names_each_added_line(repo: GitRepo, recorded: dict[str, str]) -> None:
+    data = doc(repo, "diff", recorded["c2"])
+    assert data["base"] == recorded["base"] and data["head"] == recorded["c2"]
+    [f] = data["files"]
+    added = [(x["new_line"], x["author"], x["line_kind"]) for x in f["lines"] if x["op"] == "+"]
+    assert added == [
+        (3, "ai", "ai"),
+        (4, "ai", "ai"),
+        (5, "ai", "ai-modified"),
+        (6, "human", "human"),
+        (7, "unknown", "unknown"),
+        (8, "unknown", "unknown"),
+    ]
+    context = [x for x in f["lines"] if x["op"] == " "]
+    assert [x["content"] for x in context] == ["import os", "import sys"]
+    assert data["summary"]["ai_attributed_lines"] == 3
+    assert data["summary"]["line_kinds"] == {"ai": 2, "ai-modified": 1, "human": 1, "unknown": 2}
+    text = run_signoff(repo, "diff", recorded["c2"]).stdout
+    assert "\x1b[" not in text  # piped: no colour
+    rows = {line.split("|", 1)[1]: line.split()[:3] for line in text.splitlines() if "|+" in line}
+    assert rows["+line5 = 5"] == [recorded["c2"][:10], "ai-modified", "claude-code/claude-opus-4-5"]
+    assert rows["+line6 = 6"][1] == "human"
+
+
+def test_diff_of_a_range_and_a_root_commit(repo: GitRepo, recorded: dict[str, str]) -> None:
+    data = doc(repo, "diff", f"{recorded['base']}..HEAD")
+    by_path = {f["path"]: f for f in data["files"]}
+    assert set(by_path) == {"app.py", "lib.py", "x.py"}
+    assert by_path["lib.py"]["by_kind"] == {"ai-assisted-commit": 3}  # a trailer, no record
+    assert by_path["x.py"]["by_kind"] == {"unknown": 2}  # the record the hook gave up on
+    assert data["summary"]["ai_assisted_unrecorded_lines"] == 3
+    root = doc(repo, "diff", recorded["base"])
+    assert root["base"] is None and root["files"][0]["added"] == 2
+    bad = run_signoff(repo, "diff", "no-such-rev")
+    assert bad.returncode == 2 and "fix:" in bad.stderr and "Traceback" not in bad.stderr

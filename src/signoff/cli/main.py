@@ -68,6 +68,7 @@ def _has_command(name: str) -> bool:
 COMMAND_MODULES: list[str] = [
     "explain",
     "blame",
+    "diff",
     "stats",
     "export",
     "index",

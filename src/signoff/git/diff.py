@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from signoff.git.repo import GitError, Repo
 
-_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_HUNK = re.compile(rb"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 # Options that keep both outputs in the same shape whatever the user's configuration says.
 _STABLE = (
     "--no-color",
@@ -28,6 +28,17 @@ _STABLE = (
 _C_ESCAPES = {7: b"\\a", 8: b"\\b", 9: b"\\t", 10: b"\\n", 11: b"\\v", 12: b"\\f", 13: b"\\r"}
 
 
+@dataclass(frozen=True, slots=True)
+class PatchLine:
+    """One line of a patch: `op` is "@" (a hunk header, in `text`), " " (context), "-" or "+";
+    `old` and `new` are its line numbers on each side (None where it has none)."""
+
+    op: str
+    old: int | None
+    new: int | None
+    text: str
+
+
 @dataclass(slots=True)
 class FileDiff:
     """One file's added lines (1-based, in the new version) and whether it is binary."""
@@ -37,6 +48,9 @@ class FileDiff:
     binary: bool = False
     deleted: bool = False
     added: dict[int, str] = field(default_factory=dict)
+    # the whole patch of the file when asked for (`diff_patch`): hunk headers, context,
+    # deleted and added lines, in order
+    patch: list[PatchLine] = field(default_factory=list)
 
     @property
     def added_count(self) -> int:
@@ -95,8 +109,18 @@ def diff_added_lines(
     return _read_patch(out, entries)
 
 
-def _read_patch(out: bytes, entries: list[tuple[str, bytes, bytes]]) -> list[FileDiff]:
-    """Added lines per listed file from a `-U0` patch whose sections follow the listing."""
+def diff_patch(repo: Repo, args: Sequence[str], *, context: int = 3) -> list[FileDiff]:
+    """`git diff -U<context> <args>` per file: its added lines and its whole patch (`patch`)."""
+    entries = [e for e in _listing(repo, args) if e[0] != "U"]
+    out = repo.run("-c", "core.quotePath=false", "diff", f"-U{context}", *_STABLE, *args)
+    return _read_patch(out, entries, keep=True)
+
+
+def _read_patch(
+    out: bytes, entries: list[tuple[str, bytes, bytes]], *, keep: bool = False
+) -> list[FileDiff]:
+    """Added lines per listed file from a patch whose sections follow the listing (with
+    `keep`, every patch line too)."""
     files = [
         FileDiff(
             path=new.decode("utf-8", "replace"),
@@ -111,7 +135,7 @@ def _read_patch(out: bytes, entries: list[tuple[str, bytes, bytes]]) -> list[Fil
     ]
     current: FileDiff | None = None
     at = 0  # the listing and the patch come in the same order; a type change has two sections
-    line_no = 0
+    line_no = old_no = 0
     in_header = False
     for raw in out.split(b"\n"):
         if raw.startswith(b"diff --git "):
@@ -133,10 +157,23 @@ def _read_patch(out: bytes, entries: list[tuple[str, bytes, bytes]]) -> list[Fil
             in_header = False
         m = _HUNK.match(raw)
         if m:
-            line_no = int(m.group(1))
+            old_no, line_no = int(m.group(1)), int(m.group(2))
+            if keep:
+                current.patch.append(PatchLine("@", None, None, raw.decode("utf-8", "replace")))
             continue
         if raw.startswith(b"+"):
-            current.added[line_no] = raw[1:].decode("utf-8", "replace")
+            text = raw[1:].decode("utf-8", "replace")
+            current.added[line_no] = text
+            if keep:
+                current.patch.append(PatchLine("+", None, line_no, text))
+            line_no += 1
+        elif keep and raw.startswith(b"-"):
+            current.patch.append(PatchLine("-", old_no, None, raw[1:].decode("utf-8", "replace")))
+            old_no += 1
+        elif keep and raw.startswith(b" "):
+            text = raw[1:].decode("utf-8", "replace")
+            current.patch.append(PatchLine(" ", old_no, line_no, text))
+            old_no += 1
             line_no += 1
     return files
 
