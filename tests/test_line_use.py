@@ -247,3 +247,121 @@ def test_diff_of_a_range_and_a_root_commit(repo: GitRepo, recorded: dict[str, st
     assert root["base"] is None and root["files"][0]["added"] == 2
     bad = run_signoff(repo, "diff", "no-such-rev")
     assert bad.returncode == 2 and "fix:" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_agent_trace_export_import_round_trip(
+    repo: GitRepo, recorded: dict[str, str], tmp_path: Path
+) -> None:
+    c2 = recorded["c2"]
+    out = tmp_path / "trace.json"
+    done = run_signoff(repo, "export", "agent-trace", c2, "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    record = json.loads(out.read_text())
+    schema = json.loads((SCHEMAS / "agent-trace-record-v1.json").read_text())
+    jsonschema.validate(record, schema)
+    assert record["vcs"] == {"type": "git", "revision": c2}
+    assert record["tool"] == {"name": "claude-code"}
+    assert record["metadata"]["session_id"] == "sess-1"
+    [app] = record["files"]
+    by_type = {c["contributor"]["type"]: c for c in app["conversations"]}
+    assert by_type["ai"]["contributor"]["model_id"] == "claude-opus-4-5"
+    assert by_type["ai"]["ranges"] == [
+        {
+            "start_line": 3,
+            "end_line": 4,
+            "content_hash": f"signoff-sha256-16:{range_hash(lines_of(APP, 3, 4))}",
+        }
+    ]
+    assert by_type["mixed"]["ranges"] == [{"start_line": 5, "end_line": 5}]
+    assert by_type["human"]["ranges"] == [{"start_line": 6, "end_line": 6}]
+    assert by_type["unknown"]["ranges"] == [{"start_line": 7, "end_line": 8}]
+    # our own reader of foreign records reads it: ai and human lines, mixed as an AI marker
+    from signoff.provenance.foreign import parse_agent_trace
+
+    reading = parse_agent_trace(out.read_bytes(), c2)
+    assert not reading.problems
+    [foreign] = reading.line_records
+    assert foreign.kind_counts() == {"ai": 2, "ai-modified": 0, "human": 1, "unknown": 0}
+    assert reading.tools[0] == CLAUDE
+
+    before = doc(repo, "blame", "app.py")["lines"]
+    repo.git("notes", "--ref=signoff", "remove", c2)
+    assert doc(repo, "blame", "app.py")["lines"][4]["line_kind"] is None  # the record is gone
+    imported = doc(repo, "import", "agent-trace", str(out))
+    assert imported["commits"] == [
+        {
+            "commit": c2,
+            "line_kinds": {"ai": 2, "ai-modified": 1, "human": 1, "unknown": 2},
+            "problems": [],
+        }
+    ]
+    after = doc(repo, "blame", "app.py")["lines"]
+    keys = ("line", "author", "line_kind", "tool", "line_source")
+    assert [{k: x[k] for k in keys} for x in after] == [{k: x[k] for k in keys} for x in before]
+    note = repo.git("notes", "--ref=signoff", "show", c2)
+    assert json.loads(note)["derived"] == {"method": "import", "from": []}
+    explained = doc(repo, "explain", c2)["commits"][0]["provenance"]["line_records"][0]
+    assert explained["derivation"] == "imported from an Agent Trace record"
+    again = tmp_path / "again.json"
+    assert run_signoff(repo, "export", "agent-trace", c2, "-o", str(again)).returncode == 0
+    second = json.loads(again.read_text())
+    # the same record, except that the import hashed every range (the hook hashed one)
+    for conv in second["files"][0]["conversations"]:
+        for r in conv["ranges"]:
+            want = range_hash(lines_of(APP, r["start_line"], r["end_line"]))
+            assert r.pop("content_hash") == f"signoff-sha256-16:{want}"
+    for conv in record["files"][0]["conversations"]:
+        for r in conv["ranges"]:
+            r.pop("content_hash", None)
+    assert {**second, "id": None} == {**record, "id": None}
+    third = tmp_path / "third.json"
+    assert run_signoff(repo, "export", "agent-trace", c2, "-o", str(third)).returncode == 0
+    assert json.loads(third.read_text())["id"] == json.loads(again.read_text())["id"]
+
+
+def test_agent_trace_import_refuses_what_it_cannot_anchor(
+    repo: GitRepo, recorded: dict[str, str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.json"
+    for text, fix in (
+        ('{"version": "0.1.0", "files": []}', "vcs.revision"),
+        ('{"vcs": {"type": "git", "revision": "' + "ab" * 20 + '"}, "files": []}', "fetch"),
+        ("not json", "JSON"),
+    ):
+        bad.write_text(text)
+        out = run_signoff(repo, "import", "agent-trace", str(bad))
+        assert out.returncode == 2 and fix in out.stderr and "Traceback" not in out.stderr
+    # a range past the end of the file is skipped and said, the rest imported
+    record = {
+        "version": "0.1.0",
+        "vcs": {"type": "git", "revision": recorded["c3"]},
+        "tool": {"name": "cursor"},
+        "files": [
+            {
+                "path": "lib.py",
+                "conversations": [
+                    {
+                        "contributor": {"type": "ai", "model_id": "openai/gpt-5"},
+                        "ranges": [
+                            {"start_line": 1, "end_line": 2},
+                            {"start_line": 3, "end_line": 9},
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    bad.write_text(json.dumps(record))
+    [result] = doc(repo, "import", "agent-trace", str(bad))["commits"]
+    assert result["line_kinds"] == {"ai": 2}
+    assert result["problems"] == [f"lib.py has 3 lines at {recorded['c3'][:12]}; range 3-9 skipped"]
+    lines = doc(repo, "blame", "lib.py")["lines"]
+    assert [x["line_kind"] for x in lines] == ["ai", "ai", "unknown"]
+    assert lines[0]["tool"]["tool"] == "cursor" and lines[0]["tool"]["model"] == "gpt-5"
+
+
+def test_export_agent_trace_of_a_commit_without_a_record_says_why(
+    repo: GitRepo, recorded: dict[str, str]
+) -> None:
+    out = run_signoff(repo, "export", "agent-trace", recorded["c3"])
+    assert out.returncode == 2 and "no line record" in out.stderr and "fix:" in out.stderr

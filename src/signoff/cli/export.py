@@ -18,7 +18,8 @@ def register(app: typer.Typer) -> None:
 
 def export_command(
     revs: list[str] = typer.Argument(
-        None, help="Revisions or a range, as git log takes (default: HEAD)."
+        None,
+        help="Revisions or a range, as git log takes (default: HEAD); or agent-trace REV.",
     ),
     fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl (default) or csv."),
     output: Path = typer.Option(
@@ -27,8 +28,16 @@ def export_command(
     repo: str = typer.Option(".", "--repo", "-C", help="Repository to read."),
     no_index: bool = typer.Option(False, "--no-index", help="Detect live; do not use the index."),
 ) -> None:
-    """Every commit's provenance, review and ownership, one row per commit (docs/export.md)."""
+    """Every commit's provenance, review and ownership, one row per commit (docs/export.md).
+
+    `signoff export agent-trace REV [-o FILE]` writes the line records of commit REV as Agent
+    Trace records instead (one JSON record, or an array when several tools wrote lines).
+    """
     from signoff.query.export import export
+
+    if revs and revs[0] == "agent-trace":
+        _agent_trace(revs[1:], output, repo, no_index)
+        return
 
     if fmt not in ("jsonl", "csv"):
         raise SignoffError(
@@ -43,7 +52,7 @@ def export_command(
         raise SignoffError(
             f"{target.parent} is not a folder", "create it, or give another --output"
         )
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = _temporary(target)
     try:
         with tmp.open("w", encoding="utf-8", newline="") as out:
             count = export(r, out, list(revs or []), fmt=fmt, use_index=not no_index)  # type: ignore[arg-type]
@@ -51,3 +60,36 @@ def export_command(
     finally:
         tmp.unlink(missing_ok=True)
     sys.stderr.write(f"{count} commits written to {output}\n")
+
+
+def _temporary(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
+
+
+def _agent_trace(args: list[str], output: Path | None, repo: str, no_index: bool) -> None:
+    """`export agent-trace REV`: the commit's line records as Agent Trace records."""
+    import json
+
+    from signoff.query.agent_trace import export_agent_trace
+
+    if len(args) != 1:
+        raise SignoffError(
+            "export agent-trace takes one commit", "signoff export agent-trace REV [-o FILE]"
+        )
+    records = export_agent_trace(open_repo(repo), args[0], use_index=not no_index)
+    text = json.dumps(records[0] if len(records) == 1 else records, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    target = output.resolve()
+    if not target.parent.is_dir():
+        raise SignoffError(
+            f"{target.parent} is not a folder", "create it, or give another --output"
+        )
+    tmp = _temporary(target)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    sys.stderr.write(f"{len(records)} Agent Trace record(s) written to {output}\n")

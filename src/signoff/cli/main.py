@@ -71,6 +71,7 @@ COMMAND_MODULES: list[str] = [
     "diff",
     "stats",
     "export",
+    "trace_import",
     "index",
     "check",
     "exception",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from signoff.provenance.model import LineKind, LineRecord, Provenance, ToolUse
+from signoff.provenance.model import LineKind, LineRecord, LineSpan, Provenance, ToolUse
 
 # The states of capture for a commit that is not fully recorded.
 LOST = "lost"  # AI-assisted, and no line record names any of its lines
@@ -33,27 +33,44 @@ def named_records(prov: Provenance) -> list[LineRecord]:
     return [r for r in prov.line_records if r.files]
 
 
-def kind_counts(prov: Provenance) -> list[KindCount]:
-    """Lines per (kind, tool use) over the commit's records, each line once."""
-    totals: dict[tuple[LineKind, ToolUse | None], int] = {}
+def merged_spans(prov: Provenance) -> dict[str, list[LineSpan]]:
+    """One answer per line over all the commit's records, as `line_attribution` reads them:
+    the first record that names a line with a known kind wins; `unknown` fills only lines no
+    record knows. Per path, spans sorted by line (a span cut by an earlier claim loses its
+    range hash)."""
+    import dataclasses
+
+    out: dict[str, list[LineSpan]] = {}
     taken: dict[str, list[tuple[int, int]]] = {}
-    for known in (True, False):  # named kinds first; unknown only where nothing else answered
+    for known in (True, False):
         for record in prov.line_records:
             for path, spans in record.files.items():
                 covered = taken.setdefault(path, [])
                 for span in spans:
                     if (span.author != "unknown") != known:
                         continue
-                    fresh = _uncovered(covered, span.start, span.end)
-                    if not fresh:
-                        continue
-                    key = (span.author, span.tool if span.ai_written else None)
-                    totals[key] = totals.get(key, 0) + sum(b - a + 1 for a, b in fresh)
+                    fresh = uncovered(covered, span.start, span.end)
+                    for a, b in fresh:
+                        whole = (a, b) == (span.start, span.end)
+                        piece = (
+                            span if whole else dataclasses.replace(span, start=a, end=b, hash=None)
+                        )
+                        out.setdefault(path, []).append(piece)
                     covered.extend(fresh)
+    return {p: sorted(v, key=lambda s: s.start) for p, v in out.items()}
+
+
+def kind_counts(prov: Provenance) -> list[KindCount]:
+    """Lines per (kind, tool use) over the commit's records, each line once."""
+    totals: dict[tuple[LineKind, ToolUse | None], int] = {}
+    for spans in merged_spans(prov).values():
+        for span in spans:
+            key = (span.author, span.tool if span.ai_written else None)
+            totals[key] = totals.get(key, 0) + span.end - span.start + 1
     return [KindCount(kind, tool, n) for (kind, tool), n in totals.items()]
 
 
-def _uncovered(covered: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+def uncovered(covered: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
     """The parts of start..end that no range in `covered` holds."""
     pieces = [(start, end)]
     for a, b in covered:

@@ -440,7 +440,9 @@ def _with_status(
         sources = derived.get("from")
         names = [c[:12] for c in sources if isinstance(c, str)] if isinstance(sources, list) else []
         changes["derivation"] = (
-            f"carried over {derived['method']}"
+            "imported from an Agent Trace record"
+            if derived["method"] == "import"
+            else f"carried over {derived['method']}"
             + (f" from {', '.join(names)}" if names else "")
             + " by content"
         )
