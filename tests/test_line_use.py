@@ -365,3 +365,32 @@ def test_export_agent_trace_of_a_commit_without_a_record_says_why(
 ) -> None:
     out = run_signoff(repo, "export", "agent-trace", recorded["c3"])
     assert out.returncode == 2 and "no line record" in out.stderr and "fix:" in out.stderr
+
+
+def test_audit_pack_reports_capture_coverage_and_lost_records(
+    repo: GitRepo, recorded: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "pack"
+    done = run_signoff(
+        repo, "audit", "--since", "2026-01-01", "--until", "2026-01-31", "--out", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads((out / "audit.json").read_text())
+    jsonschema.validate(report, json.loads((SCHEMAS / "audit-v1.json").read_text()))
+    lines = report["metrics"]["lines"]
+    cov = lines["capture_coverage"]
+    assert (cov["ai_commits_with_line_record"], cov["ai_commits"]) == (1, 3)
+    assert (cov["ai_commit_lines_with_line_record"], cov["ai_commit_lines"]) == (6, 11)
+    gaps = lines["capture_gaps"]
+    assert (gaps["lost"], gaps["incomplete"]) == (1, 1)
+    assert {g["commit"]: g["state"] for g in gaps["commits"]} == {
+        recorded["c3"]: "lost",
+        recorded["c4"]: "incomplete",
+    }
+    assert gaps["reasons"]["the commit hook ran out of its 500 ms budget"] == 1
+    population = json.loads((out / "population.json").read_text())["changes"]
+    [c4] = [c for c in population if c["id"] == recorded["c4"]]
+    assert c4["capture_gaps"][0]["state"] == "incomplete"
+    html = (out / "report.html").read_text()
+    assert "<h2>Line capture</h2>" in html and "ran out of its 500 ms budget" in html
+    assert "line records lost: 1; incomplete: 1" in done.stdout

@@ -121,5 +121,7 @@ def map_forge_squashes(repo: Repo, changes: list[Change], reviews: dict[str, For
             change.ai_attributed_lines, change.unrecorded_ai_lines = attributed, unrecorded
             change.ai_members_with_line_record = recorded
             change.ai_member_lines_with_line_record = change.ai_member_lines if recorded else 0
+            if recorded:  # the review's commits gave it a record: no longer lost
+                change.capture_gaps = [g for g in change.capture_gaps if g["state"] != "lost"]
             mapped += 1
     return mapped

@@ -77,6 +77,50 @@ def _table(headers: list[str], rows: list[list[object]], cls: str = "") -> str:
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def _capture(lines: dict[str, Any] | None) -> str:
+    """Capture coverage with numerator and denominator, and the lost and incomplete records."""
+    if not lines:
+        return ""
+    cov = lines["capture_coverage"]
+    gaps = lines.get("capture_gaps") or {"lost": 0, "incomplete": 0, "reasons": {}, "commits": []}
+    out = [
+        "<h2>Line capture</h2>",
+        f"<p>AI-attributed lines (a line record says an AI wrote them): "
+        f"{_e(lines['ai_attributed_lines'])}. Lines in AI-assisted commits without a line "
+        f"record (an AI helped, which lines is not known): "
+        f"{_e(lines['ai_assisted_unrecorded_lines'])}. The two are never added together.</p>",
+        _table(
+            ["capture coverage", "with a line record", "of", "share"],
+            [
+                [
+                    "AI-assisted commits",
+                    cov["ai_commits_with_line_record"],
+                    cov["ai_commits"],
+                    _pct(cov["commit_share"]),
+                ],
+                [
+                    "their added lines",
+                    cov["ai_commit_lines_with_line_record"],
+                    cov["ai_commit_lines"],
+                    _pct(cov["line_share"]),
+                ],
+            ],
+        ),
+        f"<p>Line records lost (AI-assisted commits without one): {_e(gaps['lost'])}; "
+        f"incomplete (the recorder could not finish): {_e(gaps['incomplete'])}.</p>",
+    ]
+    if gaps["reasons"]:
+        out.append(_table(["why", "commits"], [[r, n] for r, n in gaps["reasons"].items()]))
+    if gaps["commits"]:
+        out.append(
+            _table(
+                ["commit", "state", "why"],
+                [[g["commit"][:12], g["state"], g["reason"]] for g in gaps["commits"][:20]],
+            )
+        )
+    return "".join(out)
+
+
 def render_html(report: dict[str, Any], changes: list[dict[str, Any]]) -> str:
     m = report["metrics"]
     head = m["headline"]
@@ -141,6 +185,7 @@ def render_html(report: dict[str, Any], changes: list[dict[str, Any]]) -> str:
         + _e(", ".join(f"{k} {v}" for k, v in sorted(m["by_status"].items())))
         + ".</p>"
     )
+    out.append(_capture(m.get("lines")))
     series = ["traceability coverage", "attribution clarity", "review bar met"]
     keys = ["traceability_coverage", "attribution_clarity", "review_bar_met"]
     for title, section in (("by tier", "by_tier"), ("by workflow", "by_workflow")):

@@ -305,6 +305,10 @@ def line_measures(changes: list[Change]) -> dict[str, Any]:
     recorded = sum(c.ai_members_with_line_record for c in changes)
     lines = sum(c.ai_member_lines for c in changes)
     recorded_lines = sum(c.ai_member_lines_with_line_record for c in changes)
+    gaps = [g for c in changes for g in c.capture_gaps]
+    reasons: dict[str, int] = {}
+    for g in gaps:
+        reasons[g["reason"]] = reasons.get(g["reason"], 0) + 1
     return {
         "ai_attributed_lines": sum(c.ai_attributed_lines or 0 for c in counted),
         "ai_assisted_unrecorded_lines": sum(c.unrecorded_ai_lines or 0 for c in counted),
@@ -316,6 +320,14 @@ def line_measures(changes: list[Change]) -> dict[str, Any]:
             "ai_commit_lines": lines,
             "ai_commit_lines_with_line_record": recorded_lines,
             "line_share": round(recorded_lines / lines, 4) if lines else None,
+        },
+        # AI-assisted commits whose line record was lost, and records a recorder left
+        # incomplete, with why (each reason once; at most 100 commits listed)
+        "capture_gaps": {
+            "lost": sum(1 for g in gaps if g["state"] == "lost"),
+            "incomplete": sum(1 for g in gaps if g["state"] == "incomplete"),
+            "reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "commits": gaps[:100],
         },
     }
 

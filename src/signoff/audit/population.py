@@ -60,6 +60,8 @@ class Change:
     ai_members_with_line_record: int = 0
     ai_member_lines: int = 0  # added lines of AI-assisted members (capture coverage)
     ai_member_lines_with_line_record: int = 0
+    # members whose line record was lost (AI-assisted, none) or is incomplete: commit, state, why
+    capture_gaps: list[dict[str, str]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     policy_version: str | None = None
     workflows: list[str] = field(default_factory=list)
@@ -111,6 +113,7 @@ class Change:
             "ai_attributed_lines": self.ai_attributed_lines,
             "ai_assisted_unrecorded_lines": self.unrecorded_ai_lines,
             "ai_commits_with_line_record": self.ai_members_with_line_record,
+            "capture_gaps": self.capture_gaps,
             "paths": self.paths,
             "gate_result": self.gate["result"] if self.gate else None,
             "gate_evidence": self.gate,
@@ -354,6 +357,10 @@ def _build(repo: Repo, index: Index, period: Period, branch: str, tip: str) -> P
     ):
         if sha in wanted:
             tools.setdefault(sha, []).append((tool, model, session))
+    gaps: dict[str, dict[str, str]] = {}
+    for sha, state, reason in conn.execute("SELECT sha, state, reason FROM capture_gaps"):
+        if sha in wanted:
+            gaps[sha] = {"commit": sha, "state": state, "reason": reason}
     files: dict[str, list[str]] = {}
     for sha, path in conn.execute("SELECT sha, path FROM commit_files"):
         if sha in wanted:
@@ -365,7 +372,9 @@ def _build(repo: Repo, index: Index, period: Period, branch: str, tip: str) -> P
     for sha in reversed(in_period):  # newest first, as git log lists them
         at = bisect.bisect_left(starts, position[sha]) - 1
         version = versions[at] if at >= 0 else None
-        changes.append(_change(sha, graph, members[sha], tools, files, trailers, version))
+        change = _change(sha, graph, members[sha], tools, files, trailers, version)
+        change.capture_gaps = [gaps[m] for m in change.members if m in gaps]
+        changes.append(change)
     completeness = _completeness(git_count.result(), [c.id for c in changes])
     last = position[in_period[-1]] if in_period else len(line)
     during = [v for v in versions if first <= v.position <= last]

@@ -135,8 +135,15 @@ def _render(report: dict[str, Any], written: dict[str, Any] | None) -> None:
         f"  AI-attributed lines (line record): {lines['ai_attributed_lines']}; lines in "
         f"AI-assisted commits without a line record: {lines['ai_assisted_unrecorded_lines']}; "
         f"capture coverage {cov['ai_commits_with_line_record']} of {cov['ai_commits']} "
-        "AI-assisted commits"
+        f"AI-assisted commits, {cov['ai_commit_lines_with_line_record']} of "
+        f"{cov['ai_commit_lines']} of their added lines"
     )
+    gaps = lines.get("capture_gaps")
+    if gaps and (gaps["lost"] or gaps["incomplete"]):
+        console.print(
+            f"  [yellow]line records lost: {gaps['lost']}; incomplete: {gaps['incomplete']}[/]"
+            + "".join(f"\n    {n} {escape(r)}" for r, n in list(gaps["reasons"].items())[:5])
+        )
     console.print(f"  policy versions in force: {len(report['policy_snapshots'])}")
     if report["provenance_test"]:
         t = report["provenance_test"]
