@@ -394,3 +394,17 @@ def test_audit_pack_reports_capture_coverage_and_lost_records(
     html = (out / "report.html").read_text()
     assert "<h2>Line capture</h2>" in html and "ran out of its 500 ms budget" in html
     assert "line records lost: 1; incomplete: 1" in done.stdout
+
+
+def test_stats_kinds_count_only_the_lines_a_commit_added(repo: GitRepo) -> None:
+    """A Git AI note attributes whole files: on a commit that changes one line of a three-line
+    file, or deletes a file, the record names lines the commit did not add."""
+    repo.commit("base\n", {"lib.py": "a = 1\nb = 2\nc = 3\n", "old.py": "x = 1\n"})
+    edit = repo.commit("agent edit\n", {"lib.py": "a = 1\nb = 20\nc = 3\n"})
+    add_note(repo, edit, status="ai", files={"lib.py": [(1, 3, 0, "ai", None)]})
+    repo.git("rm", "-q", "old.py")
+    gone = repo.commit("delete\n")
+    add_note(repo, gone, status="ai", files={"lib.py": [(1, 3, 0, "ai", None)]})
+    data = doc(repo, "stats")
+    assert data["line_kinds"]["ai"] == 1
+    assert data["ai_attributed_lines"] == 1  # the same cap as the AI-attributed measure

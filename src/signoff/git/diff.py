@@ -178,11 +178,15 @@ def _read_patch(
     return files
 
 
-def log_added_lines(repo: Repo, revs: Sequence[str]) -> list[tuple[str, list[FileDiff]]]:
+def log_added_lines(
+    repo: Repo, revs: Sequence[str], *, no_walk: bool = False
+) -> list[tuple[str, list[FileDiff]]]:
     """Each non-merge commit of `revs`, oldest first, with the lines it added (`-w`: lines only
     re-indented are not added). Two git processes for the whole range: the `-z --raw` listing
-    (paths verbatim) and the `-U0` patch, matched per commit as `diff_added_lines` does."""
-    common = ["--no-merges", "--reverse", "--topo-order", "--format=%x01%H", *_STABLE]
+    (paths verbatim) and the `-U0` patch, matched per commit as `diff_added_lines` does.
+    `no_walk`: exactly the commits `revs` names, not their history."""
+    order_args = ["--no-walk=unsorted"] if no_walk else ["--reverse", "--topo-order"]
+    common = ["--no-merges", *order_args, "--format=%x01%H", *_STABLE]
     listing = repo.run("-c", "core.quotePath=false", "log", "-z", "--raw", *common, *revs, "--")
     entries: dict[str, list[tuple[str, bytes, bytes]]] = {}
     order: list[str] = []
@@ -214,6 +218,27 @@ def log_added_lines(repo: Repo, revs: Sequence[str]) -> list[tuple[str, list[Fil
         head, _, body = chunk.partition(b"\n")
         sections[head.decode().strip()] = body
     return [(sha, _read_patch(sections.get(sha, b""), entries[sha])) for sha in order]
+
+
+def added_line_numbers(repo: Repo, shas: Sequence[str]) -> dict[str, dict[str, list[int]]]:
+    """Per commit, per path, the sorted numbers of the lines it added against its first parent
+    (`-w`, renames followed). A commit whose diff cannot be read (a missing object) is left out;
+    merges have none."""
+    out: dict[str, dict[str, list[int]]] = {}
+    for start in range(0, len(shas), 500):
+        chunk = list(shas[start : start + 500])
+        try:
+            found = log_added_lines(repo, chunk, no_walk=True)
+        except GitError:
+            found = []
+            for sha in chunk:  # one missing object costs only its own commit
+                try:
+                    found += log_added_lines(repo, [sha], no_walk=True)
+                except GitError:
+                    continue
+        for sha, files in found:
+            out[sha] = {f.path: sorted(f.added) for f in files if f.added}
+    return out
 
 
 def added_ignoring_whitespace(repo: Repo, shas: Sequence[str]) -> dict[str, int]:

@@ -10,6 +10,7 @@ lines no record knows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from signoff.provenance.model import LineKind, LineRecord, LineSpan, Provenance, ToolUse
@@ -60,13 +61,28 @@ def merged_spans(prov: Provenance) -> dict[str, list[LineSpan]]:
     return {p: sorted(v, key=lambda s: s.start) for p, v in out.items()}
 
 
-def kind_counts(prov: Provenance) -> list[KindCount]:
-    """Lines per (kind, tool use) over the commit's records, each line once."""
+def kind_counts(
+    prov: Provenance, added: Mapping[str, Sequence[int]] | None = None
+) -> list[KindCount]:
+    """Lines per (kind, tool use) over the commit's records, each line once.
+
+    With `added` (per path, the sorted numbers of the lines the commit added), only those lines
+    count: a record may name lines the commit did not add (a Git AI note attributes whole files,
+    even on a commit that deletes one), and the kinds measure this commit's lines.
+    """
+    from bisect import bisect_left, bisect_right
+
     totals: dict[tuple[LineKind, ToolUse | None], int] = {}
-    for spans in merged_spans(prov).values():
+    for path, spans in merged_spans(prov).items():
+        lines = None if added is None else added.get(path, ())
         for span in spans:
-            key = (span.author, span.tool if span.ai_written else None)
-            totals[key] = totals.get(key, 0) + span.end - span.start + 1
+            if lines is None:
+                n = span.end - span.start + 1
+            else:
+                n = bisect_right(lines, span.end) - bisect_left(lines, span.start)
+            if n:
+                key = (span.author, span.tool if span.ai_written else None)
+                totals[key] = totals.get(key, 0) + n
     return [KindCount(kind, tool, n) for (kind, tool), n in totals.items()]
 
 

@@ -540,6 +540,7 @@ def _refresh_notes(
     people = People.for_repo(repo)
     squashes: list[tuple[Commit, Provenance]] = []
     to_count: list[str] = []
+    captured: list[tuple[str, Provenance]] = []
     for start in range(0, len(changed), 500):
         chunk = changed[start : start + 500]
         for commit in iter_commits(repo, chunk, extra=["--no-walk=unsorted"]):
@@ -579,9 +580,10 @@ def _refresh_notes(
                 "INSERT INTO commit_tools VALUES (?, ?, ?, ?)",
                 [(commit.sha, t.tool, t.model, t.session) for t in prov.tools],
             )
-            _store_capture(conn, commit.sha, prov)
+            captured.append((commit.sha, prov))
             count += 1
     _count_unrecorded(repo, conn, to_count)
+    _store_capture(repo, conn, captured)
     _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces)
     people.close()
     return count
@@ -693,6 +695,7 @@ def _map_squashes(
     from signoff.provenance.detect import detect
     from signoff.query.squash import mapped_provenance
 
+    captured: list[tuple[str, Provenance]] = []
     lock = threading.Lock()  # the notes are read through one `cat-file --batch` process
 
     def detect_one(c: Commit) -> Provenance:
@@ -712,7 +715,7 @@ def _map_squashes(
                 conn.execute(
                     "UPDATE commits SET record=? WHERE sha=?", (_record(mapped), commit.sha)
                 )
-                _store_capture(conn, commit.sha, mapped)
+                captured.append((commit.sha, mapped))
             continue
         row = conn.execute("SELECT added FROM commits WHERE sha = ?", (commit.sha,)).fetchone()
         attributed, unrecorded, recorded = line_measures(mapped, row[0] if row else None)
@@ -721,38 +724,55 @@ def _map_squashes(
             "line_record=?, record=? WHERE sha=?",
             (mapped.status, attributed, unrecorded, recorded, _record(mapped), commit.sha),
         )
-        _store_capture(conn, commit.sha, mapped)
+        captured.append((commit.sha, mapped))
+    _store_capture(repo, conn, captured)
 
 
-def _capture_rows(
-    sha: str, prov: Provenance
-) -> tuple[list[tuple[object, ...]], tuple[str, str, str] | None]:
-    """The `line_kinds` rows and the `capture_gaps` row (or None) of one commit."""
+def _store_capture(
+    repo: Repo,
+    conn: sqlite3.Connection,
+    items: list[tuple[str, Provenance]],
+    *,
+    fresh: bool = False,
+) -> None:
+    """Write the `line_kinds` and `capture_gaps` rows of commits whose provenance was (re)read.
+
+    Kinds count only the lines each commit added (`-w`, one `git log -p` per 500 commits with a
+    line record); a commit whose diff cannot be read gets none. `fresh`: the commits have no
+    rows yet (a build), so nothing is deleted first.
+    """
+    from signoff.git.diff import added_line_numbers
     from signoff.provenance.capture import capture_gap, kind_counts
 
-    kinds: list[tuple[object, ...]] = [
-        (
-            sha,
-            k.kind,
-            k.tool.tool if k.tool else None,
-            k.tool.model if k.tool else None,
-            k.tool.session if k.tool else None,
-            k.lines,
-        )
-        for k in kind_counts(prov)
-    ]
-    gap = capture_gap(prov)
-    return kinds, ((sha, *gap) if gap else None)
-
-
-def _store_capture(conn: sqlite3.Connection, sha: str, prov: Provenance) -> None:
-    """Replace one commit's `line_kinds` and `capture_gaps` rows (its provenance changed)."""
-    conn.execute("DELETE FROM line_kinds WHERE sha = ?", (sha,))
-    conn.execute("DELETE FROM capture_gaps WHERE sha = ?", (sha,))
-    kinds, gap = _capture_rows(sha, prov)
-    conn.executemany("INSERT INTO line_kinds VALUES (?, ?, ?, ?, ?, ?)", kinds)
-    if gap:
-        conn.execute("INSERT INTO capture_gaps VALUES (?, ?, ?)", gap)
+    for start in range(0, len(items), 500):
+        chunk = items[start : start + 500]
+        if not fresh:
+            shas = [(sha,) for sha, _ in chunk]
+            conn.executemany("DELETE FROM line_kinds WHERE sha = ?", shas)
+            conn.executemany("DELETE FROM capture_gaps WHERE sha = ?", shas)
+        added = added_line_numbers(repo, [sha for sha, prov in chunk if named_records(prov)])
+        kinds: list[tuple[object, ...]] = []
+        gaps: list[tuple[object, ...]] = []
+        for sha, prov in chunk:
+            gap = capture_gap(prov)
+            if gap:
+                gaps.append((sha, *gap))
+            if sha not in added:
+                continue
+            for k in kind_counts(prov, added[sha]):
+                t = k.tool
+                kinds.append(
+                    (
+                        sha,
+                        k.kind,
+                        t.tool if t else None,
+                        t.model if t else None,
+                        t.session if t else None,
+                        k.lines,
+                    )
+                )
+        conn.executemany("INSERT INTO line_kinds VALUES (?, ?, ?, ?, ?, ?)", kinds)
+        conn.executemany("INSERT OR REPLACE INTO capture_gaps VALUES (?, ?, ?)", gaps)
 
 
 def _insert(
@@ -779,8 +799,7 @@ def _insert(
     commit_rows: list[tuple[object, ...]] = []
     tool_rows: list[tuple[object, ...]] = []
     file_rows: list[tuple[object, ...]] = []
-    kind_rows: list[tuple[object, ...]] = []
-    gap_rows: list[tuple[object, ...]] = []
+    captured: list[tuple[str, Provenance]] = []
     count = 0
 
     # An incremental walk can meet commits indexed before (a branch moved back onto them):
@@ -798,10 +817,11 @@ def _insert(
         )
         conn.executemany("INSERT INTO commit_tools VALUES (?, ?, ?, ?)", tool_rows)
         conn.executemany("INSERT INTO commit_files VALUES (?, ?, ?, ?)", file_rows)
-        conn.executemany("INSERT INTO line_kinds VALUES (?, ?, ?, ?, ?, ?)", kind_rows)
-        conn.executemany("INSERT OR REPLACE INTO capture_gaps VALUES (?, ?, ?)", gap_rows)
-        for rows in (commit_rows, tool_rows, file_rows, kind_rows, gap_rows):
+        # kinds and gaps per batch: records stay in memory for one batch, never the history
+        _store_capture(repo, conn, captured, fresh=True)
+        for rows in (commit_rows, tool_rows, file_rows):
             rows.clear()
+        captured.clear()
 
     people = People.for_repo(repo)
     for commit in iter_commits(repo, revs, numstat=True, gaps=gaps, fetch_missing=fetch_missing):
@@ -824,10 +844,7 @@ def _insert(
             unrecorded.append(commit.sha)
         tool_rows.extend((commit.sha, t.tool, t.model, t.session) for t in prov.tools)
         if prov.line_records or prov.ai_assisted:
-            kinds, gap = _capture_rows(commit.sha, prov)
-            kind_rows += kinds
-            if gap:
-                gap_rows.append(gap)
+            captured.append((commit.sha, prov))
         if commit.files and commit.sha not in boundary:
             file_rows.extend((commit.sha, f.path, f.added, f.deleted) for f in commit.files)
         count += 1
