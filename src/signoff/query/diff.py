@@ -169,8 +169,38 @@ def attributed_diff(repo: Repo, spec: str, *, context: int = 3, use_index: bool 
     ]
     for f in patch:
         by_line = {a.line: a for a in lines.get(f.path, ())}
+        missing = [n for n in f.added if n not in by_line]
+        if missing and base is not None:
+            by_line.update(_blamed(repo, f.path, head, missing, provs, use_index))
         view.files.append(_file_view(f, by_line))
     return view
+
+
+def _blamed(
+    repo: Repo,
+    path: str,
+    head: str,
+    numbers: list[int],
+    provs: dict[str, Provenance],
+    use_index: bool,
+) -> dict[int, AddedLine]:
+    """Lines git's diff with context shows as added where its `-U0` diff (the gate's) aligned a
+    repeated line differently: blamed at the head, like every other line."""
+    from signoff.gate.changeset import _runs
+    from signoff.git.blame import blame
+    from signoff.query.blame import line_attribution
+    from signoff.query.lookup import ProvenanceLookup
+
+    out: dict[int, AddedLine] = {}
+    rows, _ = blame(repo, path, rev=head, ranges=_runs(sorted(numbers)))
+    with ProvenanceLookup(repo, use_index=use_index) as lookup:
+        for b in rows:
+            prov = provs.get(b.commit) or lookup.get(b.commit)
+            author, tool, _source, kind = line_attribution(
+                prov, b.orig_path, b.orig_line, commit_fallback=True
+            )
+            out[b.line] = AddedLine(path, b.line, b.content, b.commit, author, tool, kind)
+    return out
 
 
 def _file_view(f: FileDiff, by_line: dict[int, AddedLine]) -> FileView:
@@ -178,7 +208,7 @@ def _file_view(f: FileDiff, by_line: dict[int, AddedLine]) -> FileView:
     for p in f.patch:
         added = by_line.get(p.new) if p.op == "+" and p.new is not None else None
         if p.op == "+" and added is None:
-            # a line the attribution skipped (binary neighbours, an unreadable blame): unknown
+            # a line no attribution reached (an unreadable blame): unknown, never human
             added = AddedLine(f.path, p.new or 0, p.text, None, "unknown", None)
         out.lines.append(DiffLine(p, added))
     return out
