@@ -122,6 +122,12 @@ def test_explain_line_names_the_kind(repo: GitRepo, recorded: dict[str, str]) ->
     assert data["summary"]["line_kinds"] == {"ai-modified": 1, "human": 1, "unknown": 1}
     out = run_signoff(repo, "explain", "app.py:5").stdout
     assert "app.py:5 ai-modified claude-code/claude-opus-4-5 (session sess-1)" in out
+    assert "the record names: ai 2, ai-modified 1, human 1, unknown 2" in out
+    out = run_signoff(repo, "explain", recorded["c4"]).stdout
+    assert "signoff line record incomplete: the commit hook ran out of its 500 ms budget" in out
+    [c4] = doc(repo, "explain", recorded["c4"])["commits"]
+    assert c4["provenance"]["line_records"][0]["complete"] is False
+    assert c4["lines"]["line_record"] is None  # an empty record covers no line
 
 
 def test_stats_counts_kinds_and_lists_lost_and_incomplete_records(
@@ -408,3 +414,23 @@ def test_stats_kinds_count_only_the_lines_a_commit_added(repo: GitRepo) -> None:
     data = doc(repo, "stats")
     assert data["line_kinds"]["ai"] == 1
     assert data["ai_attributed_lines"] == 1  # the same cap as the AI-attributed measure
+
+
+def test_diff_colours_only_our_own_styles(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a terminal the gutter and lines are coloured; a control character in the data is
+    shown as an escape, never sent raw."""
+    from signoff.cli.diff import render
+    from signoff.git import Repo
+    from signoff.query.diff import attributed_diff
+
+    repo.commit("base\n", {"a.py": "x = 1\n"})
+    sha = repo.commit("agent" + TRAILER, {"a.py": "x = 1\ny = '\x1b[2J'\n"})
+    view = attributed_diff(Repo.discover(repo.path), sha)
+    render(view, colour=True)
+    out = capsys.readouterr().out
+    assert "\x1b[35mai-assisted-commit" in out and "\x1b[32m+y = '\\x1b[2J'" in out
+    assert "\x1b[2J" not in out
+    render(view, colour=False)
+    assert "\x1b" not in capsys.readouterr().out

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from signoff.cli.output import console, escape, short, status_text
+from signoff.provenance.capture import kind_counts
+from signoff.provenance.model import LINE_KINDS
 from signoff.query.explain import CommitAnswer, Explanation
 from signoff.query.ownership import Ownership
 
@@ -104,6 +106,14 @@ def render_commit(answer: CommitAnswer) -> None:
             f"     lines: {measures['ai_attributed_lines']} AI-attributed of {added} added "
             f"(line record: {', '.join(measures['line_record'])})"
         )
+        kinds: dict[str, int] = {}
+        for k in kind_counts(p):
+            kinds[k.kind] = kinds.get(k.kind, 0) + k.lines
+        if kinds:
+            console.print(
+                "     the record names: "
+                + ", ".join(f"{kind} {kinds[kind]}" for kind in LINE_KINDS if kind in kinds)
+            )
         for record in p.line_records:
             if record.derivation:
                 console.print(
@@ -115,6 +125,12 @@ def render_commit(answer: CommitAnswer) -> None:
             f"     lines: {added} added lines in this AI-assisted commit, no line record: "
             "an AI helped, which lines it wrote is not known"
         )
+    for record in p.line_records:
+        if not record.complete:  # said wherever it is: a lost record is never silent
+            console.print(
+                f"     [yellow]{record.source} line record incomplete: "
+                f"{escape('; '.join(record.gaps))}[/]"
+            )
     if p.tools:
         for tool in p.tools:
             console.print(f"  2. tool:          {escape(_tool(tool))}")
