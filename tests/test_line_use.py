@@ -434,3 +434,21 @@ def test_diff_colours_only_our_own_styles(
     assert "\x1b[2J" not in out
     render(view, colour=False)
     assert "\x1b" not in capsys.readouterr().out
+
+
+def test_stats_kinds_per_tool_count_a_commit_once_whatever_its_models(repo: GitRepo) -> None:
+    repo.commit("base\n", {"a.py": "a = 1\n"})
+    sha = repo.commit("two models\n", {"a.py": "a = 1\nb = 2\nc = 3\nd = 4\n"})
+    sonnet = ToolUse("claude-code", "claude-sonnet-4-5", "sess-2")
+    add_note(
+        repo,
+        sha,
+        tools=[CLAUDE, sonnet],
+        files={"a.py": [(2, 2, 0, "ai", None), (3, 3, 1, "ai", None), (4, 4, None, "human", None)]},
+    )
+    data = doc(repo, "stats")
+    [tool] = data["by_tool"]
+    assert tool["line_kinds"] == {"ai": 2, "ai-modified": 0, "human": 1, "unknown": 0}
+    models = {m["model"]: m["line_kinds"] for m in data["by_model"]}
+    assert models["claude-opus-4-5"]["ai"] == 1 and models["claude-sonnet-4-5"]["ai"] == 1
+    assert models["claude-opus-4-5"]["human"] == 1  # the human line of a commit it assisted

@@ -302,28 +302,36 @@ def _fill_kinds(index: Index, report: Stats) -> None:
     )
     total = _kinds(q(f"SELECT k.kind, SUM(k.lines) {joined} GROUP BY 1"))
     report.line_kinds = total.get((), _no_kinds())
-    tools = "JOIN (SELECT DISTINCT sha, tool, model FROM commit_tools) t ON t.sha = k.sha"
     ai_by = _kinds(
         q(
             f"SELECT k.tool, k.model, k.kind, SUM(k.lines) {joined} AND k.tool IS NOT NULL "
             "GROUP BY 1, 2, 3"
         )
     )
-    other_by = _kinds(
-        q(
-            "SELECT t.tool, t.model, k.kind, SUM(k.lines) FROM line_kinds k "
-            f"{tools} JOIN commits c ON c.sha = k.sha JOIN sel s ON s.sha = c.sha "
-            "WHERE instr(c.parents, ' ') = 0 AND k.tool IS NULL GROUP BY 1, 2, 3"
+
+    def others(columns: list[str]) -> dict[tuple[Any, ...], dict[str, int]]:
+        """Human and unknown lines per tool (or tool and model) that assisted the commit."""
+        picked = ", ".join(f"t.{c}" for c in columns)
+        return _kinds(
+            q(
+                f"SELECT {picked}, k.kind, SUM(k.lines) FROM line_kinds k "
+                f"JOIN (SELECT DISTINCT sha, {', '.join(columns)} FROM commit_tools) t "
+                "ON t.sha = k.sha JOIN commits c ON c.sha = k.sha JOIN sel s ON s.sha = c.sha "
+                f"WHERE instr(c.parents, ' ') = 0 AND k.tool IS NULL GROUP BY {picked}, k.kind"
+            )
         )
-    )
+
+    by_tool_others, by_model_others = others(["tool"]), others(["tool", "model"])
 
     def for_tool(tool: str, model: str | None = None, *, by_model: bool = False) -> dict[str, int]:
         out = _no_kinds()
-        for source in (ai_by, other_by):
-            for (t, m), kinds in source.items():
-                if t == tool and (not by_model or m == model):
-                    for kind, n in kinds.items():
-                        out[kind] += n
+        for (t, m), kinds in ai_by.items():
+            if t == tool and (not by_model or m == model):
+                for kind, n in kinds.items():
+                    out[kind] += n
+        rest = by_model_others.get((tool, model)) if by_model else by_tool_others.get((tool,))
+        for kind, n in (rest or {}).items():
+            out[kind] += n
         return out
 
     for row in report.by_tool:
