@@ -7,6 +7,8 @@ hand, see `parse_explain`) and calls the same library function and renderer as t
 (`--help`, an unknown option, every other command) goes to the typer app in `cli.main`.
 `signoff blame FILE` is answered the same way: git blame is the long pole there, and the CLI
 framework's import would otherwise add a third to a small file's answer.
+`signoff checkpoint` (what coding agents' hooks run on every file edit) is always answered here
+but for `--help`: it must stay under 50 ms and never fail the agent's tool call (exit 0 always).
 `tests/test_cli.py` keeps the option lists identical.
 """
 
@@ -154,6 +156,15 @@ def fast_explain(args: list[str]) -> int | None:
     return 0
 
 
+def fast_checkpoint(args: list[str]) -> int | None:
+    """Record one agent edit (`signoff.recording.checkpoint`); None only for `--help`."""
+    if "--help" in args or "-h" in args:
+        return None
+    from signoff.recording.checkpoint import main
+
+    return main(args)
+
+
 def _quiet_on_closed_pipe() -> None:
     """Output piped into `head` (or any reader that stops early) ends the process the way it
     ends git: killed by SIGPIPE, exit status 141, no traceback, never 1 (1 means blocked)."""
@@ -171,7 +182,9 @@ def run() -> None:
 
         sys.stdout.write(f"signoff {__version__}\n")  # without loading the CLI framework
         return
-    fast = {"explain": fast_explain, "blame": fast_blame}.get(argv[0] if argv else "")
+    fast = {"explain": fast_explain, "blame": fast_blame, "checkpoint": fast_checkpoint}.get(
+        argv[0] if argv else ""
+    )
     if fast is not None:
         try:
             code = fast(argv[1:])

@@ -162,12 +162,16 @@ def spec_for(agent: str) -> AgentSpec:
 
 
 def hook_command(agent: str, event: str, *, python: str | None = None) -> str:
-    """The shell command an agent's hook runs for one event."""
-    python = python or sys.executable
+    """The shell command an agent's hook runs for one event.
+
+    It does nothing, successfully, where the interpreter is missing (a hook file committed from
+    another machine, or run by an agent on a hosted runner): the agent's tool call goes ahead.
+    """
+    python = _sh_quote(python or sys.executable)
     package_dir = str(Path(signoff.__file__).resolve().parent.parent)
     return (
-        f"{_sh_quote(python)} -I -S -c {_sh_quote(BOOTSTRAP)} {_sh_quote(package_dir)} "
-        f"--agent {agent} --event {event}"
+        f"[ ! -x {python} ] || {python} -I -S -c {_sh_quote(BOOTSTRAP)} "
+        f"{_sh_quote(package_dir)} --agent {agent} --event {event}"
     )
 
 
@@ -187,9 +191,9 @@ def install(
     doc = load_hook_file(path)
     before = json.dumps(doc, sort_keys=True)
     _remove_ours(doc)
+    if spec.style in ("cursor", "copilot") and "version" not in doc:
+        doc = {"version": 1, **doc}
     hooks = doc.setdefault("hooks", {})
-    if spec.style in ("cursor", "copilot"):
-        doc.setdefault("version", 1)
     for key, event, matcher in spec.events:
         entries = hooks.setdefault(key, [])
         if not isinstance(entries, list):
