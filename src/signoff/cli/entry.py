@@ -162,7 +162,7 @@ def fast_checkpoint(args: list[str]) -> int | None:
         return None
     from signoff.recording.checkpoint import main
 
-    return main(args)
+    return main(args, light=True)
 
 
 def _quiet_on_closed_pipe() -> None:

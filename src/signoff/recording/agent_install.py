@@ -34,7 +34,7 @@ BOOTSTRAP = (
     f"    from {MARKER} import main\n"
     "except BaseException:\n"
     "    raise SystemExit(0)\n"
-    "raise SystemExit(main(sys.argv[2:]))\n"
+    "raise SystemExit(main(sys.argv[2:], light=True))\n"
 )
 TIMEOUT_SECONDS = 10
 SCOPES = ("repo", "user")

@@ -116,11 +116,21 @@ class Capture:
 # -- entry --------------------------------------------------------------------------------------
 
 
-def main(argv: Sequence[str], stdin: bytes | None = None, *, cwd: str | None = None) -> int:
-    """Run one checkpoint; always returns 0 and prints nothing (errors go to errors.jsonl)."""
+def main(
+    argv: Sequence[str], stdin: bytes | None = None, *, cwd: str | None = None, light: bool = False
+) -> int:
+    """Run one checkpoint; always returns 0 and prints nothing (errors go to errors.jsonl).
+
+    `light` (the installed hook command and the CLI's fast path: processes that run nothing
+    else) loads `signoff.git.hooks` without `signoff/git/__init__.py`, as the git hooks do.
+    """
     agent: str | None = None
     git_dir: str | None = None
     try:
+        if light:
+            from signoff.recording.hookmain import _light_git_package
+
+            _light_git_package()
         options = parse_args(argv)
         agent = options.get("agent")
         if stdin is None:
@@ -550,9 +560,6 @@ def hash_files(
     """
     import stat
 
-    from signoff.recording.hookmain import _light_git_package
-
-    _light_git_package()
     from signoff.git.hooks import git
 
     out: dict[object, str | None] = {}
