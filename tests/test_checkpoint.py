@@ -15,15 +15,19 @@ from typing import Any
 
 import pytest
 
-from signoff.recording import checkpoint, worklog
+from signoff.recording import agents, checkpoint, worklog
 from signoff.recording.agent_install import hook_command
 from tests import agent_payloads as payloads
 from tests.gitrepo import GitRepo, run_signoff
 
 
 @pytest.fixture
-def work(repo: GitRepo) -> GitRepo:
-    """A repository with a committed source file."""
+def work(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    """A repository with a committed source file; no agent variables from this machine."""
+    for signal in agents.SIGNALS:
+        for name in (signal.session_var, signal.model_var):
+            if name:
+                monkeypatch.delenv(name, raising=False)
     repo.commit("base\n", {"src/app.py": "a = 1\nb = 2\n", "old.py": "gone soon\n"})
     return repo
 
@@ -115,6 +119,23 @@ def test_claude_code_edit_and_new_file(work: GitRepo) -> None:
     # the content is in the object store, not only hashed
     assert stored(work, blob(work, "a = 1\nb = 3\n")) == b"a = 1\nb = 3\n"
     assert errors(work) == []
+
+
+def test_model_and_session_from_the_agents_own_variables(
+    work: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = str(work.path)
+    monkeypatch.setenv("ANTHROPIC_MODEL", "claude-opus-4-1")
+    monkeypatch.setenv("COPILOT_AGENT_SESSION_ID", "copilot-77")
+    edit = {"file_path": f"{root}/src/app.py"}
+    run(work, "claude-code", payloads.claude_code("pre", root, "Edit", edit))
+    run(work, "copilot", payloads.copilot_cli(root, "edit", {"path": "src/app.py"}), event="pre")
+    run(work, "cursor-agent", {"event": "pre", "paths": ["src/app.py"], "model": "given"})
+    assert [(r["agent"], r["model"], r["session"]) for r in records(work)] == [
+        ("claude-code", "claude-opus-4-1", "8c35adc1-5f0e-4c55-a1c4-3f3e0c1b9d11"),
+        ("copilot", None, "copilot-77"),
+        ("cursor", "given", None),
+    ]
 
 
 def test_claude_code_read_tool_records_nothing(work: GitRepo) -> None:

@@ -195,12 +195,28 @@ def _record(stdin: bytes, agent: str | None, event: str | None, start: str) -> s
     top, git_dir = found
     if not capture.paths:
         return git_dir
+    if agent:
+        _from_environment(capture, agent, os.environ)
     records = build_records(capture, agent or GENERIC, top, git_dir, base)
     if records:
         from signoff.recording import worklog
 
         worklog.append(git_dir, records)
     return git_dir
+
+
+def _from_environment(capture: Capture, agent: str, env: Mapping[str, str]) -> None:
+    """Session and model the payload left out, from the variables the agent itself sets for
+    the commands it runs (`agents.SIGNALS`, e.g. Claude Code's `ANTHROPIC_MODEL`)."""
+    from signoff.recording.agents import SIGNALS
+
+    for signal in SIGNALS:
+        if signal.tool != agent:
+            continue
+        if capture.session is None and signal.session_var and env.get(signal.session_var):
+            capture.session = env[signal.session_var][:500]
+        if capture.model is None and signal.model_var and env.get(signal.model_var):
+            capture.model = env[signal.model_var][:500]
 
 
 def _keep_error(
