@@ -81,6 +81,34 @@ def cursor_after_file_edit(
     }
 
 
+def cursor_tool(event: str, root: str, tool: str, tool_input: dict[str, Any]) -> dict[str, Any]:
+    """Cursor preToolUse / postToolUse: the common fields plus tool_name and tool_input (tool
+    names Write, StrReplace, ApplyPatch, Delete as current Cursor sends them)."""
+    return {
+        "conversation_id": "conv-5d2f",
+        "generation_id": "gen-81aa",
+        "model": "gpt-5",
+        "hook_event_name": "preToolUse" if event == "pre" else "postToolUse",
+        "cursor_version": "2.1.0",
+        "workspace_roots": [root],
+        "tool_name": tool,
+        "tool_input": tool_input,
+        "tool_use_id": "tool_9f",
+    }
+
+
+def copilot_cli_snake_case(event: str, cwd: str, tool: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Copilot CLI payloads in the Claude-compatible snake_case form another tool's adapter
+    parses (hook_event_name, tool_name, tool_input, session_id)."""
+    return {
+        "session_id": "copilot-session-1",
+        "cwd": cwd,
+        "hook_event_name": "PreToolUse" if event == "pre" else "PostToolUse",
+        "tool_name": tool,
+        "tool_input": args,
+    }
+
+
 def copilot_cli(cwd: str, tool: str, args: dict[str, Any]) -> dict[str, Any]:
     """Copilot CLI preToolUse / postToolUse (hooks reference: timestamp, cwd, toolName,
     toolArgs as a JSON string); the event is not in the payload, the hook command says it."""

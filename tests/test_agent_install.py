@@ -278,7 +278,8 @@ def test_status_library_counts_other_hooks(repo: GitRepo) -> None:
     install("cursor", root=repo.path)
     [row] = status(["cursor"], root=repo.path)["agents"]
     place = row["places"][0]
-    assert place["installed"] and place["other_hooks"] == 2 and place["events"] == ["afterFileEdit"]
+    assert place["installed"] and place["other_hooks"] == 2
+    assert place["events"] == ["postToolUse", "preToolUse"]
 
 
 def test_hook_command_quotes_paths() -> None:

@@ -205,6 +205,41 @@ def test_gemini_cli_replace(work: GitRepo) -> None:
     ]
 
 
+CURSOR_PATCH = """*** Begin Patch
+*** Update File: src/app.py
+@@
+-b = 2
++b = 8
+*** End Patch
+"""
+
+
+def test_cursor_pre_and_post_tool_use(work: GitRepo) -> None:
+    root = str(work.path)
+    write = {"file_path": f"{root}/src/new.py", "contents": "n = 1\n"}
+    run(work, "cursor", payloads.cursor_tool("pre", root, "Write", write))
+    work.write("src/new.py", "n = 1\n")
+    run(work, "cursor", payloads.cursor_tool("post", root, "Write", write))
+    run(work, "cursor", payloads.cursor_tool("pre", root, "ApplyPatch", {"patch": CURSOR_PATCH}))
+    work.write("src/app.py", "a = 1\nb = 8\n")
+    run(work, "cursor", payloads.cursor_tool("post", root, "ApplyPatch", {"patch": CURSOR_PATCH}))
+    run(work, "cursor", payloads.cursor_tool("pre", root, "Delete", {"path": "old.py"}))
+    (work.path / "old.py").unlink()
+    run(work, "cursor", payloads.cursor_tool("post", root, "Delete", {"path": "old.py"}))
+    run(work, "cursor", payloads.cursor_tool("pre", root, "Read", {"path": "src/app.py"}))
+    run(work, "cursor", payloads.cursor_tool("pre", root, "Shell", {"command": "ls"}))
+    who = {"session": "conv-5d2f", "model": "gpt-5", "tool_call": "tool_9f"}
+    assert records(work) == [
+        rec("pre", "src/new.py", None, "cursor", **who),
+        rec("post", "src/new.py", blob(work, "n = 1\n"), "cursor", **who),
+        rec("pre", "src/app.py", blob(work, "a = 1\nb = 2\n"), "cursor", **who),
+        rec("post", "src/app.py", blob(work, "a = 1\nb = 8\n"), "cursor", **who),
+        rec("pre", "old.py", blob(work, "gone soon\n"), "cursor", **who),
+        rec("post", "old.py", None, "cursor", **who),
+    ]
+    assert errors(work) == []
+
+
 def test_cursor_after_file_edit_rebuilds_the_content_before(work: GitRepo) -> None:
     root = str(work.path)
     work.write("src/app.py", "one\nTWO\n3\n")  # the agent's edit, already on disk
@@ -244,6 +279,19 @@ def test_copilot_cli_tool_args_string_and_event_from_the_command(work: GitRepo) 
         rec("post", "src/app.py", blob(work, "a = 9\nb = 2\n"), "copilot"),
     ]
     assert errors(work) == []
+
+
+def test_copilot_cli_snake_case_shape(work: GitRepo) -> None:
+    root = str(work.path)
+    args = {"path": f"{root}/src/made.py", "file_text": "m = 1\n"}
+    run(work, "copilot", payloads.copilot_cli_snake_case("pre", root, "create", args))
+    work.write("src/made.py", "m = 1\n")
+    run(work, "copilot", payloads.copilot_cli_snake_case("post", root, "create", args))
+    who = {"session": "copilot-session-1"}
+    assert records(work) == [
+        rec("pre", "src/made.py", None, "copilot", **who),
+        rec("post", "src/made.py", blob(work, "m = 1\n"), "copilot", **who),
+    ]
 
 
 def test_copilot_vscode_shape(work: GitRepo) -> None:

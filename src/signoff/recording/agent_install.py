@@ -126,10 +126,11 @@ AGENTS: dict[str, AgentSpec] = {
             style="cursor",
             repo_file=".cursor/hooks.json",
             user_file=(None, "~/.cursor", "hooks.json"),
-            events=(("afterFileEdit", "post", None),),
-            capture="no pre-edit hook: afterFileEdit only; the content before the edit is "
-            "rebuilt from the payload's old and new strings where that is unambiguous, else the "
-            "previous checkpoint stands in; Tab completions (afterTabFileEdit) are not recorded",
+            events=(("preToolUse", "pre", None), ("postToolUse", "post", None)),
+            capture="pre and post tool hooks (every tool call; Signoff keeps the file edits: "
+            "Write, StrReplace, ApplyPatch, Delete); Cursor versions without preToolUse have no "
+            "pre-edit hook (afterFileEdit payloads are still read, the content before the edit "
+            "rebuilt from its strings); Tab completions are not recorded",
             docs="https://cursor.com/docs/agent/hooks",
         ),
         AgentSpec(
@@ -139,8 +140,9 @@ AGENTS: dict[str, AgentSpec] = {
             repo_file=".github/hooks/signoff.json",
             user_file=("COPILOT_HOME", "~/.copilot", "hooks/signoff.json"),
             events=(("preToolUse", "pre", None), ("postToolUse", "post", None)),
-            capture="pre and post tool hooks (every tool; Signoff keeps the file edits); "
-            "the cloud agent runs hooks on GitHub's machines, where this command does not exist",
+            capture="pre and post tool hooks (every tool call; Signoff keeps the file edits); "
+            "inline completions in the editor offer no hook and are not recorded; the cloud "
+            "agent runs hooks on GitHub's machines, where this command does not exist",
             docs="https://docs.github.com/en/copilot/reference/hooks-reference",
         ),
     )

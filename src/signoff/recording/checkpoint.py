@@ -17,7 +17,7 @@ Payload shapes, per agent (docs/agents.md cites each agent's documentation):
 | claude-code | `hook_event_name` PreToolUse / PostToolUse | `tool_input.file_path` (`notebook_path`) |
 | codex | PreToolUse / PostToolUse on `apply_patch` | the `*** Add/Update/Delete File:` lines of the patch in `tool_input.command` |
 | gemini-cli | BeforeTool / AfterTool | `tool_input.file_path` |
-| cursor | afterFileEdit (no pre-edit hook) | `file_path`; the `pre` content is rebuilt from `edits` |
+| cursor | preToolUse / postToolUse; older: afterFileEdit only | `tool_input.file_path` (`path`, an ApplyPatch `patch`); afterFileEdit: `file_path`, the `pre` content rebuilt from `edits` |
 | copilot | preToolUse / postToolUse (`--event`) | `toolArgs.path` (CLI) or `tool_input.filePath` (VS Code) |
 | any other | the generic protocol: `{"event", "paths", "session", "model", "tool_call", "cwd"}` | `paths` |
 
@@ -336,17 +336,20 @@ def _generic(payload: Mapping[str, object], event: str | None) -> Capture:
 
 
 def _cursor(payload: Mapping[str, object], event: str | None) -> Capture:
-    """Cursor's afterFileEdit: the file after the edit, and the edits' old and new strings."""
+    """Cursor's preToolUse / postToolUse (`tool_name`, `tool_input`), or the afterFileEdit of
+    older versions: the file after the edit, and the edits' old and new strings."""
     name = _text(payload.get("hook_event_name")) or ""
     roots = payload.get("workspace_roots")
     cwd = roots[0] if isinstance(roots, list) and roots and isinstance(roots[0], str) else None
+    if cwd is None:
+        cwd = _text(payload.get("cwd"))
     capture = Capture(
-        event or _event_name(name),
+        "post",
         [],
         cwd=cwd,
-        session=_text(payload.get("conversation_id")),
+        session=_text(payload.get("conversation_id")) or _text(payload.get("session_id")),
         model=_text(payload.get("model")),
-        tool_call=_text(payload.get("generation_id")),
+        tool_call=_text(payload.get("tool_use_id")) or _text(payload.get("generation_id")),
     )
     if name == "afterFileEdit" or (not name and "edits" in payload):
         path = _text(payload.get("file_path"))
@@ -358,7 +361,8 @@ def _cursor(payload: Mapping[str, object], event: str | None) -> Capture:
         if isinstance(edits, list):
             capture.edits = edits
         return capture
-    # preToolUse / postToolUse, where a Cursor version sends them
+    # preToolUse / postToolUse (current Cursor): tool_name, tool_input
+    capture.event = event or _event_name(name)
     capture.paths = _paths_from_tool(
         _text(payload.get("tool_name")) or "", payload.get("tool_input")
     )
