@@ -256,6 +256,39 @@ def test_status_reports_installs_checkpoints_and_errors(repo: GitRepo, tmp_path:
     assert "Cursor (cursor): installed" in text
 
 
+def test_status_reads_a_worktrees_own_log(repo: GitRepo, tmp_path: Path) -> None:
+    repo.commit("base\n", {"app.py": "x = 1\n"})
+    other = tmp_path / "wt"
+    repo.git("worktree", "add", "-q", str(other))
+    for where in (other, repo.path):
+        subprocess.run(
+            [sys.executable, "-m", "signoff", "checkpoint", "--agent", "codex"],
+            input=json.dumps({"event": "pre", "paths": ["app.py"]}),
+            text=True,
+            cwd=where,
+            env=repo.env,
+            check=True,
+        )
+    subprocess.run(
+        [sys.executable, "-m", "signoff", "checkpoint", "--agent", "codex"],
+        input=json.dumps({"event": "post", "paths": ["app.py"]}),
+        text=True,
+        cwd=other,
+        env=repo.env,
+        check=True,
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "signoff", "agent", "status", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=other,
+        env=repo.env,
+    )
+    report = validated("agent-status", result.stdout)
+    assert [(c["agent"], c["pre"], c["post"]) for c in report["checkpoints"]] == [("codex", 1, 1)]
+    assert "/worktrees/" in report["worklog"]
+
+
 def test_status_outside_a_repository(tmp_path: Path, repo: GitRepo) -> None:
     outside = tmp_path / "nowhere"
     outside.mkdir()

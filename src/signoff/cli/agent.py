@@ -93,14 +93,16 @@ def status_command(
 ) -> None:
     """Where each agent's hooks are installed, what they capture, checkpoints and recent errors."""
     from signoff.recording.agent_install import status
+    from signoff.recording.checkpoint import find_repository
 
     names = _names(agents) if agents else None
     try:
-        r = open_repo(repo)
-        root: Path | None = Path(r.root)
-        git_dir: Path | None = Path(r.git_dir)
+        root: Path | None = Path(open_repo(repo).root)
     except SignoffError:
-        root = git_dir = None  # outside a repository: the per-user files only
+        root = None  # outside a repository: the per-user files only
+    # the working log is per worktree, found the way `signoff checkpoint` finds it
+    found = find_repository(str(root)) if root is not None else None
+    git_dir = Path(found[1]) if found else None
     report = status(names, root=root, git_dir=git_dir)
     if as_json:
         emit_json("agent-status", report)
