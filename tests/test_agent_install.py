@@ -139,7 +139,10 @@ def test_uninstall_keeps_a_foreign_hook_in_the_same_group(repo: GitRepo) -> None
     assert json.loads(path.read_text()) == {
         "hooks": {
             "PreToolUse": [
-                {"matcher": "apply_patch", "hooks": [{"type": "command", "command": "./mine.sh"}]}
+                {
+                    "matcher": "apply_patch|Bash",
+                    "hooks": [{"type": "command", "command": "./mine.sh"}],
+                }
             ]
         }
     }

@@ -192,6 +192,24 @@ def test_codex_apply_patch_add_update_delete_move(work: GitRepo) -> None:
     ]
 
 
+def test_codex_patch_through_the_shell(work: GitRepo) -> None:
+    root = str(work.path)
+    payload = payloads.codex("pre", root, "")
+    payload["tool_name"] = "Bash"
+    payload["tool_input"] = {"command": "apply_patch <<'EOF'\n" + PATCH + "EOF\n"}
+    run(work, "codex", payload)
+    payload["tool_input"] = {"command": "cargo test"}
+    run(work, "codex", payload)
+    assert [(r["event"], r["path"]) for r in records(work)] == [
+        ("pre", "src/app.py"),
+        ("pre", "src/added.py"),
+        ("pre", "old.py"),
+        ("pre", "src/app2.py"),
+        ("pre", "src/moved.py"),
+    ]
+    assert errors(work) == []
+
+
 def test_gemini_cli_replace(work: GitRepo) -> None:
     root = str(work.path)
     args = {"file_path": f"{root}/src/app.py", "old_string": "a = 1", "new_string": "a = 0"}
@@ -470,3 +488,26 @@ def test_console_script_fast_path(work: GitRepo) -> None:
     assert "unknown argument '--bogus'" in errors(work)[0]
     helped = run_signoff(work, "checkpoint", "--help")
     assert helped.returncode == 0 and "--agent" in helped.stdout
+
+
+def test_concurrent_hooks_lose_no_record(work: GitRepo) -> None:
+    """Agents launch matching hooks concurrently (Codex does): every record arrives whole."""
+    command = hook_command("aider", "post")
+    procs = []
+    for i in range(8):
+        work.write(f"src/f{i}.py", f"x = {i}\n")
+        data = json.dumps({"event": "post", "paths": [f"src/f{i}.py"], "tool_call": str(i)})
+        proc = subprocess.Popen(
+            ["sh", "-c", command],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=work.path,
+            env=work.env,
+        )
+        procs.append((proc, data.encode()))
+    for proc, data in procs:
+        out, err = proc.communicate(data)
+        assert (proc.returncode, out, err) == (0, b"", b"")
+    got = {r["tool_call"]: r["blob"] for r in records(work)}
+    assert got == {str(i): blob(work, f"x = {i}\n") for i in range(8)}

@@ -101,9 +101,13 @@ AGENTS: dict[str, AgentSpec] = {
             style="matcher",
             repo_file=".codex/hooks.json",
             user_file=("CODEX_HOME", "~/.codex", "hooks.json"),
-            events=(("PreToolUse", "pre", "apply_patch"), ("PostToolUse", "post", "apply_patch")),
-            capture="pre and post hooks on apply_patch (Codex 0.124 or later); files changed by "
-            "shell commands are not seen; project hooks load only in a trusted project",
+            events=(
+                ("PreToolUse", "pre", "apply_patch|Bash"),
+                ("PostToolUse", "post", "apply_patch|Bash"),
+            ),
+            capture="pre and post hooks on apply_patch, and on shell commands that carry an "
+            "apply_patch patch (Codex 0.124 or later); files changed by other shell commands are "
+            "not seen; project hooks load only in a trusted project",
             docs="https://developers.openai.com/codex/hooks",
         ),
         AgentSpec(
