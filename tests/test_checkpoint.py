@@ -511,3 +511,20 @@ def test_concurrent_hooks_lose_no_record(work: GitRepo) -> None:
         assert (proc.returncode, out, err) == (0, b"", b"")
     got = {r["tool_call"]: r["blob"] for r in records(work)}
     assert got == {str(i): blob(work, f"x = {i}\n") for i in range(8)}
+
+
+def test_errors_go_to_the_repository_named_by_repo(work: GitRepo, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    argv = ["--agent", "x", "--repo", str(work.path)]
+    assert checkpoint.main(argv, b"{broken", cwd=str(elsewhere)) == 0
+    assert "not JSON" in errors(work)[0]
+    assert sorted(p.name for p in elsewhere.iterdir()) == []
+
+
+def test_git_failing_is_kept_as_an_error(work: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_OBJECT_DIRECTORY", str(work.path / "no" / "such" / "objects"))
+    run(work, "x", {"event": "post", "paths": ["src/app.py"]})
+    monkeypatch.delenv("GIT_OBJECT_DIRECTORY")
+    assert records(work) == []
+    assert "git hash-object failed" in errors(work)[0]

@@ -125,7 +125,8 @@ def main(
     else) loads `signoff.git.hooks` without `signoff/git/__init__.py`, as the git hooks do.
     """
     agent: str | None = None
-    git_dir: str | None = None
+    start = cwd or os.getcwd()
+    found: list[str] = []  # the git dir, once known: where an error is kept
     try:
         if light:
             from signoff.recording.hookmain import _light_git_package
@@ -133,14 +134,14 @@ def main(
             _light_git_package()
         options = parse_args(argv)
         agent = options.get("agent")
+        start = options.get("repo") or start
         if stdin is None:
             stdin = _read_stdin()
-        start = options.get("repo") or cwd or os.getcwd()
-        git_dir = _record(stdin, agent, options.get("event"), start)
+        _record(stdin, agent, options.get("event"), start, found)
     except BaseException as exc:  # the agent's tool call must go ahead whatever happened
         if isinstance(exc, KeyboardInterrupt):
             return 0
-        _keep_error(exc, agent, git_dir, cwd)
+        _keep_error(exc, agent, found[0] if found else None, start)
     return 0
 
 
@@ -183,18 +184,21 @@ def _read_stdin() -> bytes:
     return data
 
 
-def _record(stdin: bytes, agent: str | None, event: str | None, start: str) -> str | None:
-    """Parse, resolve, hash and append; returns the git dir used (None outside a repository)."""
+def _record(
+    stdin: bytes, agent: str | None, event: str | None, start: str, found: list[str]
+) -> None:
+    """Parse, resolve, hash and append; the git dir used goes into `found` once known."""
     payload = parse_payload(stdin)
     capture = interpret(payload, agent, event)
     base = capture.cwd if capture.cwd and os.path.isdir(capture.cwd) else start
-    found = find_repository(base)
-    if found is None:
+    repository = find_repository(base)
+    if repository is None:
         # not inside a repository: nothing Signoff could ever attribute, so nothing to report
-        return None
-    top, git_dir = found
+        return
+    top, git_dir = repository
+    found.append(git_dir)
     if not capture.paths:
-        return git_dir
+        return
     if agent:
         _from_environment(capture, agent, os.environ)
     records = build_records(capture, agent or GENERIC, top, git_dir, base)
@@ -202,7 +206,6 @@ def _record(stdin: bytes, agent: str | None, event: str | None, start: str) -> s
         from signoff.recording import worklog
 
         worklog.append(git_dir, records)
-    return git_dir
 
 
 def _from_environment(capture: Capture, agent: str, env: Mapping[str, str]) -> None:
@@ -219,13 +222,11 @@ def _from_environment(capture: Capture, agent: str, env: Mapping[str, str]) -> N
             capture.model = env[signal.model_var][:500]
 
 
-def _keep_error(
-    exc: BaseException, agent: str | None, git_dir: str | None, cwd: str | None
-) -> None:
+def _keep_error(exc: BaseException, agent: str | None, git_dir: str | None, start: str) -> None:
     """Write the failure where `agent status` looks; silently give up if even that fails."""
     try:
         if git_dir is None:
-            found = find_repository(cwd or os.getcwd())
+            found = find_repository(start)
             if found is None:
                 return
             git_dir = found[1]
