@@ -190,6 +190,8 @@ def _record(
     """Parse, resolve, hash and append; the git dir used goes into `found` once known."""
     payload = parse_payload(stdin)
     capture = interpret(payload, agent, event)
+    if not capture.paths:
+        return  # a tool that changes no file: nothing to record, no repository needed
     base = capture.cwd if capture.cwd and os.path.isdir(capture.cwd) else start
     repository = find_repository(base)
     if repository is None:
@@ -197,8 +199,6 @@ def _record(
         return
     top, git_dir = repository
     found.append(git_dir)
-    if not capture.paths:
-        return
     if agent:
         _from_environment(capture, agent, os.environ)
     records = build_records(capture, agent or GENERIC, top, git_dir, base)
