@@ -92,7 +92,8 @@ AGENTS: dict[str, AgentSpec] = {
                 ("PostToolUse", "post", "Write|Edit|MultiEdit|NotebookEdit"),
             ),
             capture="pre and post file-edit hooks (Write, Edit, MultiEdit, NotebookEdit); "
-            "no model in the payload",
+            "the payload names no model (ANTHROPIC_MODEL is used when set); edits made through "
+            "Bash are not seen",
             docs="https://code.claude.com/docs/en/hooks",
         ),
         AgentSpec(
@@ -120,8 +121,9 @@ AGENTS: dict[str, AgentSpec] = {
                 ("BeforeTool", "pre", "write_file|replace"),
                 ("AfterTool", "post", "write_file|replace"),
             ),
-            capture="pre and post hooks on write_file and replace; no model in the payload; "
-            "Gemini CLI asks before running a changed project hook",
+            capture="pre and post hooks on write_file and replace; the payload names no model "
+            "(GEMINI_MODEL is used when set); Gemini CLI asks before running a changed project "
+            "hook",
             docs="https://geminicli.com/docs/hooks/reference",
         ),
         AgentSpec(
