@@ -15,8 +15,8 @@ but for `--help`: it must stay under 50 ms and never fail the agent's tool call 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (and re) on every call
 if TYPE_CHECKING:
     from signoff.errors import SignoffError
 
@@ -175,16 +175,19 @@ def _quiet_on_closed_pipe() -> None:
 
 
 def run() -> None:
-    _quiet_on_closed_pipe()
     argv = sys.argv[1:]
+    if argv[:1] == ["checkpoint"]:
+        # first: an agent runs this on every edit and it prints nothing (no SIGPIPE set-up)
+        code = fast_checkpoint(argv[1:])
+        if code is not None:
+            sys.exit(code)
+    _quiet_on_closed_pipe()
     if argv == ["--version"]:
         from signoff import __version__
 
         sys.stdout.write(f"signoff {__version__}\n")  # without loading the CLI framework
         return
-    fast = {"explain": fast_explain, "blame": fast_blame, "checkpoint": fast_checkpoint}.get(
-        argv[0] if argv else ""
-    )
+    fast = {"explain": fast_explain, "blame": fast_blame}.get(argv[0] if argv else "")
     if fast is not None:
         try:
             code = fast(argv[1:])
