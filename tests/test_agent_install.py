@@ -254,8 +254,13 @@ def test_status_reports_installs_checkpoints_and_errors(repo: GitRepo, tmp_path:
     ]
     assert report["errors"]["count"] == 1
     assert "not JSON" in report["errors"]["recent"][0]["error"]
+    assert report["commit_hooks"]["installed"] is False
     text = run_signoff(repo, "agent", "status", env=env).stdout
     assert "1 checkpoint error(s)" in text and "not JSON" in text
+    assert "git commit hooks: not installed" in text
+    assert run_signoff(repo, "init", env=env).returncode == 0
+    report = validated("agent-status", run_signoff(repo, "agent", "status", "--json").stdout)
+    assert report["commit_hooks"]["installed"] is True
     assert "Cursor (cursor): installed" in text
 
 
@@ -303,7 +308,7 @@ def test_status_outside_a_repository(tmp_path: Path, repo: GitRepo) -> None:
         env={**repo.env, "HOME": str(tmp_path)},
     )
     report = validated("agent-status", result.stdout)
-    assert "worklog" not in report
+    assert "worklog" not in report and "commit_hooks" not in report
     assert all([p["scope"] for p in r["places"]] == ["user"] for r in report["agents"])
 
 

@@ -96,18 +96,33 @@ def status_command(
     from signoff.recording.checkpoint import find_repository
 
     names = _names(agents) if agents else None
+    commit_hooks: dict[str, Any] | None = None
     try:
-        root: Path | None = Path(open_repo(repo).root)
+        r = open_repo(repo)
+        root: Path | None = Path(r.root)
+        commit_hooks = _commit_hooks(r)
     except SignoffError:
         root = None  # outside a repository: the per-user files only
     # the working log is per worktree, found the way `signoff checkpoint` finds it
     found = find_repository(str(root)) if root is not None else None
     git_dir = Path(found[1]) if found else None
     report = status(names, root=root, git_dir=git_dir)
+    if commit_hooks is not None:
+        report["commit_hooks"] = commit_hooks
     if as_json:
         emit_json("agent-status", report)
         return
     render_status(report)
+
+
+def _commit_hooks(repo: Any) -> dict[str, Any]:
+    """Whether `signoff init` installed the post-commit hook that turns checkpoints into line
+    records: without it, checkpoints are recorded and never used."""
+    from signoff.git import config
+    from signoff.recording.install import is_signoff_hook
+
+    path = config.hooks_dir(repo) / "post-commit"
+    return {"installed": is_signoff_hook(path), "path": str(path)}
 
 
 def render_status(report: dict[str, Any]) -> None:
@@ -123,6 +138,12 @@ def render_status(report: dict[str, Any]) -> None:
     if "checkpoints" not in report:
         console.print("(not in a repository: no working log to report)")
         return
+    hooks = report.get("commit_hooks")
+    if hooks is not None and not hooks["installed"]:
+        console.print(
+            "[yellow]git commit hooks: not installed[/] (run signoff init: without them "
+            "checkpoints are never turned into line records)"
+        )
     for row in report["checkpoints"]:
         console.print(
             f"checkpoints by {escape(row['agent'])}: {row['pre']} pre, {row['post']} post, "
