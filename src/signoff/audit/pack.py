@@ -31,7 +31,7 @@ from signoff.audit.provtest import provenance_test
 from signoff.audit.sample import GATE_NOT_RECORDED, sample_json
 from signoff.audit.snapshots import policy_snapshots
 from signoff.errors import SignoffError
-from signoff.files import TooLarge, read_bounded
+from signoff.files import TooLarge, read_bounded, write_atomic
 from signoff.git.repo import Repo
 from signoff.query.export import csv_safe
 from signoff.store.index import Progress
@@ -294,7 +294,7 @@ def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
     files["audit.json"] = _json(report)
     files["report.html"] = render_html(report, changes).encode()
     for name, data in files.items():
-        (out / name).write_bytes(data)
+        write_atomic(out / name, data)
     entries = [
         {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
         for name, data in sorted(files.items())
@@ -307,10 +307,10 @@ def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
             "files": entries,
         }
     )
-    (out / "manifest.json").write_bytes(manifest)
+    write_atomic(out / "manifest.json", manifest)
     sums = [f"{e['sha256']}  {e['path']}" for e in entries]
     sums.append(f"{hashlib.sha256(manifest).hexdigest()}  manifest.json")
-    (out / "SHA256SUMS").write_text("\n".join(sums) + "\n")
+    write_atomic(out / "SHA256SUMS", "\n".join(sums) + "\n")
     return {"out": str(out), "files": [*entries, {"path": "manifest.json"}]}
 
 

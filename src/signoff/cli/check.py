@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from signoff.cli.document import json_document, versioned
 from signoff.cli.output import console, open_repo
+from signoff.files import write_atomic
 
 
 class Format(str, Enum):
@@ -107,9 +108,7 @@ def check_command(
 
 
 def _write(path: Path, body: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(body if body.endswith("\n") else body + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, body if body.endswith("\n") else body + "\n")
 
 
 def _print_text(lines: list[str], blocked: bool) -> None:

@@ -121,12 +121,10 @@ POLICY_SCHEMA_PATH = ".signoff/schemas/signoff-policy-v1.json"
 
 
 def _write_atomic(target: Any, text: str) -> None:
-    import os
+    from signoff.files import write_atomic
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    write_atomic(target, text)
 
 
 def render(report: dict[str, Any]) -> None:

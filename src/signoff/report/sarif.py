@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from signoff import __version__
+from signoff.files import write_atomic
 from signoff.scan.model import ScanFinding
 
 SARIF_VERSION = "2.1.0"
@@ -122,7 +123,7 @@ def dumps(log: Mapping[str, Any]) -> str:
 
 
 def write_sarif(path: str | os.PathLike[str], log: Mapping[str, Any]) -> None:
-    Path(path).write_text(dumps(log), encoding="utf-8")
+    write_atomic(path, dumps(log))
 
 
 # Where a scanner documents its rules, for rules whose findings carry no link of their own.
