@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 
-from signoff.errors import SignoffError
+from signoff.errors import SignoffError, shown
 from signoff.files import read_prefix, write_atomic
 from signoff.git.notes import cat_blobs
 from signoff.git.repo import Repo
@@ -147,7 +147,7 @@ def parse_record(
         problems.append(
             Finding(
                 "schema.version",
-                f"schema is {data.get('schema')!r}, not {schema!r}",
+                f"schema is {shown(data.get('schema'))}, not '{schema}'",
                 f"write schema: {schema}",
                 file,
                 mark.line if mark else 1,

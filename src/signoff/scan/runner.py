@@ -18,7 +18,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
-from signoff.errors import SignoffError
+from signoff.errors import SignoffError, plain
 from signoff.files import MAX_INPUT, read_prefix
 from signoff.scan import bandit, secrets, semgrep
 from signoff.scan.adapter import Invocation, Report, ReportError
@@ -130,7 +130,7 @@ def _run_all(
                     env=env,
                 )
             except OSError as exc:
-                _fail(status, f"{inv.scanner} could not start: {exc}")
+                _fail(status, f"{inv.scanner} could not start: {plain(exc)}")
                 continue
             running.append(_Running(status, inv, proc, out, err, time.perf_counter()))
         deadline = time.monotonic() + timeout
