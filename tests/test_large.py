@@ -147,3 +147,32 @@ def test_a_re_indented_line_keeps_its_writer_with_one_diff(repo: GitRepo) -> Non
     assert [a.line for a in cs.lines["n.py"]] == [2]
     files = {f.path: f for f in cs.files}
     assert files["m.py"].reindented == {2, 3} and not files["n.py"].reindented
+
+
+def test_invisible_characters_are_escaped_in_json_and_kept_as_data(repo: GitRepo) -> None:
+    """JSON is data: the decoded strings keep every character as committed; the JSON text
+    writes the invisible ones as \\u escapes so a terminal or a diff cannot be fooled."""
+    subject = "fix \u202etxt.exe\u200b and \U000e0041tag \x9b31m"
+    repo.commit(subject + "\n", {"a\u2066b.py": "x = 1\n"})
+    proc = run_signoff(repo, "explain", "HEAD", "--json")
+    assert proc.returncode == 0, proc.stderr
+    for raw in ("\u202e", "\u200b", "\U000e0041", "\x9b", "\u2066"):
+        assert raw not in proc.stdout
+    assert "\\u202e" in proc.stdout and "\\udb40\\udc41" in proc.stdout
+    doc = json.loads(proc.stdout)
+    assert doc["commits"][0]["subject"] == subject
+    text = run_signoff(repo, "explain", "HEAD")
+    assert "\u202e" not in text.stdout and "\\u202etxt.exe\\u200b" in text.stdout
+    export = run_signoff(repo, "export")
+    assert "\u202e" not in export.stdout
+    assert json.loads(export.stdout.splitlines()[0])["subject"] == subject
+
+
+def test_one_markup_escape_for_the_cli() -> None:
+    """Every command escapes markup with `signoff.cli.output.escape` (rich's own is not
+    imported beside it), so one function decides what reaches the terminal."""
+    from pathlib import Path
+
+    cli = Path(__file__).resolve().parent.parent / "src" / "signoff" / "cli"
+    users = [p.name for p in cli.glob("*.py") if "from rich.markup import escape" in p.read_text()]
+    assert users == []

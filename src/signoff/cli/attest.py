@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
-from signoff.cli.output import console, emit_json, open_repo, short
+from signoff.cli.output import console, emit_json, escape, open_repo, short
 from signoff.files import write_atomic
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.markup import escape
 
-from signoff.cli.output import console, emit_json, err_console, open_repo
+from signoff.cli.output import console, emit_json, err_console, escape, open_repo
 from signoff.recording.install import install, uninstall
 
 

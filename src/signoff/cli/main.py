@@ -96,9 +96,7 @@ def run() -> None:
                 raise
             raise _path_error(exc) from None
     except SignoffError as exc:
-        from rich.markup import escape
-
-        from signoff.cli.output import err_console
+        from signoff.cli.output import err_console, escape
 
         err_console.print(f"[bold red]error:[/] {escape(exc.message)}")
         if exc.hint:
