@@ -25,14 +25,23 @@ class SignoffError(Exception):
         return self.message
 
 
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
+
+
+def one_line(text: str, limit: int = 80) -> str:
+    """User text quoted inside a message: control characters (a newline in a JSON key) shown
+    as escapes, so the message stays one line; cut at `limit` characters."""
+    text = text.translate(_CONTROLS)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def shown(value: object, limit: int = 80) -> str:
     """A value from a user's file as a message shows it: text quoted, anything else the way
     JSON writes it, an absent one as "missing" (never a Python repr like `None` or `['a']`)."""
     if value is None:
         return "missing"
     if isinstance(value, str):
-        text = value if len(value) <= limit else value[: limit - 1] + "…"
-        return f"'{text}'"
+        return f"'{one_line(value, limit)}'"
     try:
         text = json.dumps(value, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
