@@ -82,6 +82,9 @@ COMMAND_MODULES: list[str] = [
     "hook",
     "audit",
     "attest",
+    "serve",
+    "push",
+    "db",
 ]
 
 
