@@ -111,3 +111,26 @@ def test_bad_scope_is_refused(store: Store) -> None:
     with pytest.raises(SignoffError) as err, store.transaction() as s:
         create_token(s, "x", ["write"], None)
     assert "unknown scope 'write'" in err.value.message
+
+
+def test_jobs_are_claimed_once_each(store: Store) -> None:
+    from signoff.store import jobs
+
+    with store.transaction() as s:
+        ids = [jobs.enqueue(s, "metrics", {"n": i}) for i in range(3)]
+    claimed: list[int] = []
+    # two claimers, each in an open transaction at the same time: neither gets the other's job
+    with store.transaction() as a:
+        first = jobs.claim(a, "worker-a")
+        assert first is not None
+        claimed.append(first.id)
+        if store.dialect == "postgresql":
+            with store.transaction() as b:
+                second = jobs.claim(b, "worker-b")
+                assert second is not None and second.id != first.id
+                claimed.append(second.id)
+    with store.transaction() as s:
+        while (job := jobs.claim(s, "worker-c")) is not None:
+            claimed.append(job.id)
+            jobs.finish(s, job.id, {"ok": True})
+    assert sorted(claimed) == ids
