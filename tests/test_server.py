@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -399,3 +400,47 @@ def test_serve_refuses_an_old_schema(tmp_path: Path, repo: GitRepo) -> None:
     assert "signoff db upgrade" in out.stderr
     up = run_signoff(repo, "db", "upgrade", "--database-url", url)
     assert up.returncode == 0 and "none -> " in up.stdout
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _page(url: str, cookie: str | None) -> tuple[int, str]:
+    req = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(req) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_pages_need_a_token_and_show_user_text_inert(server: Running, repo: GitRepo) -> None:
+    repo.commit("init", {"a.txt": "a\n"})
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    sha = repo.commit(f"{hostile}\n\n" + AI.split("\n\n", 1)[1], {"b.py": "b = 1\n"})
+    push(Repo.discover(repo.path), Client(server.url, token=server.token(["ingest"])), "org/a")
+    assert _page(server.url + "/", None)[0] == 303  # to the sign-in form
+    token = server.token(["read"], ["org/a"])
+    opener = urllib.request.build_opener(_NoRedirect)
+    form = urllib.parse.urlencode({"token": token}).encode()
+    try:
+        opener.open(urllib.request.Request(server.url + "/login", data=form))
+        raise AssertionError("sign-in did not redirect")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 303
+        cookie = exc.headers["Set-Cookie"].split(";")[0]
+    status, html = _page(server.url + "/", cookie)
+    assert status == 200 and "org/a" in html
+    status, html = _page(server.url + "/repos/org/a", cookie)
+    assert status == 200 and sha[:10] in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    status, html = _page(server.url + f"/ask?q=org/a:{sha[:12]}", cookie)
+    assert status == 200 and "claude-code" in html and "Ada Lovelace" in html
+    assert "<img" not in html and "&lt;img" in html
+    assert _page(server.url + f"/ask?q=org/b:{sha[:12]}", cookie)[0] == 403

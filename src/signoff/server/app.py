@@ -221,6 +221,9 @@ def create_app(settings: Settings) -> FastAPI:
     from signoff.server.hooks import add_webhooks
 
     add_webhooks(app, settings)
+    from signoff.server.pages import add_pages
+
+    add_pages(app)
     return app
 
 
