@@ -444,3 +444,26 @@ def test_pages_need_a_token_and_show_user_text_inert(server: Running, repo: GitR
     assert status == 200 and "claude-code" in html and "Ada Lovelace" in html
     assert "<img" not in html and "&lt;img" in html
     assert _page(server.url + f"/ask?q=org/b:{sha[:12]}", cookie)[0] == 403
+
+
+def test_json_documents_match_their_schemas(server: Running, repo: GitRepo) -> None:
+    import jsonschema
+
+    schemas = Path(__file__).resolve().parent.parent / "docs" / "schemas"
+    _history(repo, 2)
+    env = {"SIGNOFF_TOKEN": server.token(["admin"])}
+    docs = {
+        "push": run_signoff(
+            repo, "push", "--server", server.url, "--repository", "org/a", "--json", env=env
+        ),
+        "server-verify": run_signoff(repo, "verify", "--server", server.url, "--json", env=env),
+        "server-tokens": run_signoff(
+            repo, "server", "token", "list", "--database-url", server.database_url, "--json"
+        ),
+    }
+    for name, ran in docs.items():
+        assert ran.returncode == 0, ran.stderr
+        doc = json.loads(ran.stdout)
+        jsonschema.validate(doc, json.loads((schemas / f"{name}-v1.json").read_text()))
+    assert json.loads(docs["push"].stdout)["stored"]["commits"] == 2
+    assert json.loads(docs["server-tokens"].stdout)["tokens"][0]["scopes"] == ["admin"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from signoff.errors import SignoffError
 from signoff.store import auditlog
@@ -134,3 +134,37 @@ def test_jobs_are_claimed_once_each(store: Store) -> None:
             claimed.append(job.id)
             jobs.finish(s, job.id, {"ok": True})
     assert sorted(claimed) == ids
+
+
+def test_the_same_final_push_twice_at_once_moves_the_ref_once(store: Store) -> None:
+    """A holds its transaction open while B arrives with the same push; B must wait, then see
+    A's ref and record nothing (on PostgreSQL B's insert waits on A's uncommitted row)."""
+    import threading
+
+    from signoff.store.ingest import PUSH_SCHEMA, apply_push
+    from signoff.store.models import RefUpdate
+
+    final = {
+        "schema": PUSH_SCHEMA,
+        "commits": [],
+        "final": True,
+        "ref": "refs/heads/main",
+        "old_tip": None,
+        "new_tip": "a" * 40,
+    }
+    results: list[object] = []
+    with store.transaction() as a:
+        apply_push(a, "a", "org/a", final)
+
+        def second() -> None:
+            with store.transaction() as b:
+                results.append(apply_push(b, "b", "org/a", final).ref_moved)
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive()  # B waits for A
+    thread.join(30)
+    assert results == [False]
+    with store.transaction() as s:
+        assert len(s.execute(select(RefUpdate)).scalars().all()) == 1

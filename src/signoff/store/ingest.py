@@ -238,18 +238,20 @@ def _move_ref(session: Session, repo_id: int, batch: dict[str, Any], out: PushSu
         )
     rewritten = bool(batch.get("rewritten")) and current is not None
     if row is None:
-        insert_new(
+        created = insert_new(
             session,
             Ref,
             [{"repo_id": repo_id, "ref": name, "tip": new, "updated_at": now_iso()}],
             ["repo_id", "ref"],
         )
-        moved = session.execute(
-            select(Ref).where(Ref.repo_id == repo_id, Ref.ref == name)
-        ).scalar_one()
-        if moved.tip != new:
+        if not created:  # another push created the ref meanwhile (we waited for it to commit)
+            theirs = session.execute(
+                select(Ref.tip).where(Ref.repo_id == repo_id, Ref.ref == name)
+            ).scalar_one()
+            if theirs == new:
+                return  # the same push landed first: nothing to do
             raise RefMoved(
-                f"{name} was created on the server by another push",
+                f"{name} was created on the server by another push (at {theirs})",
                 "run `signoff push` again",
             )
     else:
