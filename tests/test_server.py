@@ -467,3 +467,40 @@ def test_json_documents_match_their_schemas(server: Running, repo: GitRepo) -> N
         jsonschema.validate(doc, json.loads((schemas / f"{name}-v1.json").read_text()))
     assert json.loads(docs["push"].stdout)["stored"]["commits"] == 2
     assert json.loads(docs["server-tokens"].stdout)["tokens"][0]["scopes"] == ["admin"]
+
+
+def test_with_a_clone_the_api_answers_what_the_cli_answers(server: Running, repo: GitRepo) -> None:
+    from tests.policy_fixtures import base, dump
+
+    repo.commit("init", {"signoff.yaml": dump(base()), "src/app.py": "a = 1\n"})
+    sha = repo.commit(AI, {"src/app.py": "a = 1\nb = 2\n"})
+    add = run_signoff(
+        repo, "server", "repo", "add", "org/c", "--path", str(repo.path),
+        "--database-url", server.database_url,
+    )  # fmt: skip
+    assert add.returncode == 0, add.stderr
+    client = Client(server.url, token=server.token(["read"], ["org/c"]))
+
+    def cli(*args: str) -> Any:
+        ran = run_signoff(repo, *args, "--json")
+        assert ran.returncode == 0, ran.stderr
+        doc = json.loads(ran.stdout)
+        doc.pop("schema")
+        return doc
+
+    for target in (sha, "src/app.py:2"):
+        api = client.get("/api/v1/repos/org/c/explain", target=target)
+        assert api == cli("explain", target)
+    assert client.get("/api/v1/repos/org/c/stats") == cli("stats")
+    owners = client.get("/api/v1/repos/org/c/owners", path="src/app.py")
+    expected = cli("owners", "src/app.py")
+    assert owners["paths"] == [
+        {k: v for k, v in p.items() if k != "then"} for p in expected["paths"]
+    ]
+    summary = client.get(
+        "/api/v1/repos/org/c/audit-summary", since="2025-01-01", until="2027-01-01"
+    )
+    expected = cli("audit", "--since", "2025-01-01", "--until", "2027-01-01")
+    expected.pop("pack")
+    assert summary["headline"] == expected["headline"]
+    assert summary["completeness"] == expected["completeness"]

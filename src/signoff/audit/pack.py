@@ -168,6 +168,23 @@ def _attest(repo: Repo, result: AuditResult, key_path: Path) -> None:
     )
 
 
+def summary(report: dict[str, Any]) -> dict[str, Any]:
+    """The headline of an audit report (`signoff audit --json`, the server's audit summary)."""
+    keys = ("period", "repository", "completeness", "limitations")
+    metrics = report["metrics"]
+    return {
+        **{k: report[k] for k in keys},
+        "headline": metrics["headline"],
+        "ownership_coverage": metrics["ownership_coverage"],
+        "ownership_decay": metrics["ownership_decay"],
+        "lines": metrics["lines"],
+        "incidents_available": report["incidents"]["available"],
+        "policy_versions": len(report["policy_snapshots"]),
+        "sample": report["sample"],
+        "provenance_test": report["provenance_test"],
+    }
+
+
 def limitations(population: Population, report: dict[str, Any]) -> list[str]:
     """Plain statements of what the pack cannot show, so nobody reads silence as evidence."""
     out = ["Deployments are not recorded; 'landed' means reached the audited branch."]

@@ -62,7 +62,7 @@ def audit_command(
     as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON summary."),
 ) -> None:
     """Audit evidence for a period: population, metrics, policy snapshots, controls."""
-    from signoff.audit.pack import AuditOptions, run_audit, write_pack
+    from signoff.audit.pack import AuditOptions, run_audit, summary, write_pack
     from signoff.audit.period import parse_period
 
     today = datetime.now(timezone.utc).date()
@@ -91,25 +91,9 @@ def audit_command(
         result = run_audit(r, options)
     written = write_pack(result, out) if out else None
     if as_json:
-        emit_json("audit-summary", {**_summary(result.report), "pack": written})
+        emit_json("audit-summary", {**summary(result.report), "pack": written})
         return
     _render(result.report, written)
-
-
-def _summary(report: dict[str, Any]) -> dict[str, Any]:
-    keys = ("period", "repository", "completeness", "limitations")
-    metrics = report["metrics"]
-    return {
-        **{k: report[k] for k in keys},
-        "headline": metrics["headline"],
-        "ownership_coverage": metrics["ownership_coverage"],
-        "ownership_decay": metrics["ownership_decay"],
-        "lines": metrics["lines"],
-        "incidents_available": report["incidents"]["available"],
-        "policy_versions": len(report["policy_snapshots"]),
-        "sample": report["sample"],
-        "provenance_test": report["provenance_test"],
-    }
 
 
 def _pct(value: object) -> str:

@@ -8,14 +8,16 @@ the server's disk, explain / owners / stats / budget call the same functions as 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from signoff import __version__
 from signoff.errors import SignoffError
@@ -115,11 +117,24 @@ def create_app(settings: Settings) -> FastAPI:
         return {"repository": name, "refs": refs_of(s, name)}
 
     @app.post(f"{API}/repos/{{name:path}}/push", summary="Store one batch of `signoff push`")
-    def post_push(name: str, g: Auth, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    async def post_push(name: str, g: Auth, request: Request) -> dict[str, Any]:
         allow(g, "ingest", name)
-        # one transaction, committed before the answer: the whole batch and its audit entry
-        with settings.store.transaction() as s:
-            return apply_push(s, g.actor, name, body).to_json()
+        # parsed with json, not validated field by field: a batch is thousands of records and
+        # apply_push checks what it stores
+        raw = await request.body()
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise _problem(400, "the body is not JSON", "send a signoff/push/v1 document") from None
+        if not isinstance(body, dict):
+            raise _problem(400, "the body is not a JSON object", "send a signoff/push/v1 document")
+
+        def write() -> dict[str, Any]:
+            # one transaction, committed before the answer: the whole batch and its audit entry
+            with settings.store.transaction() as s:
+                return apply_push(s, g.actor, name, body).to_json()
+
+        return await run_in_threadpool(write)
 
     @app.get(
         f"{API}/repos/{{name:path}}/pulls/{{number}}/review",
@@ -174,10 +189,17 @@ def create_app(settings: Settings) -> FastAPI:
         if not row.path:
             raise _problem(409, f"{name} has no clone on this server: owners need its policy")
         from signoff.git.repo import Repo
-        from signoff.query.ownership import ownership_for, policy_now_rev
+        from signoff.policy import load_policy, owners_for
+        from signoff.policy.rules import today_utc
 
-        r = Repo.discover(row.path)
-        return ownership_for(r, path, rev=policy_now_rev(r)).to_json()
+        when = today_utc()
+        policy = load_policy(Repo.discover(row.path))
+        answers = owners_for(policy, path, today=when)
+        return {
+            "as_of": when.isoformat(),
+            "policy": {"file": policy.file, "rev": policy.rev},
+            "paths": [a.to_json() for a in answers],
+        }
 
     @app.get(f"{API}/repos/{{name:path}}/stats", summary="AI share and line measures")
     def get_stats(name: str, s: Db, g: Auth) -> dict[str, Any]:
@@ -212,6 +234,28 @@ def create_app(settings: Settings) -> FastAPI:
             select(Incident).where(Incident.repo_id == row.id).order_by(Incident.incident_id)
         ).scalars()
         return {"incidents": [r.record for r in rows]}
+
+    @app.get(
+        f"{API}/repos/{{name:path}}/audit-summary",
+        summary="Audit summary for a period (as `signoff audit --json`)",
+    )
+    def get_audit_summary(
+        name: str,
+        s: Db,
+        g: Auth,
+        since: Annotated[str, Query(description="YYYY-MM-DD")],
+        until: Annotated[str, Query(description="YYYY-MM-DD")],
+    ) -> dict[str, Any]:
+        allow(g, "read", name)
+        row = repo_row(s, name)
+        if not row.path:
+            raise _problem(409, f"{name} has no clone on this server: the audit reads its history")
+        from signoff.audit.pack import AuditOptions, run_audit, summary
+        from signoff.audit.period import parse_period
+        from signoff.git.repo import Repo
+
+        result = run_audit(Repo.discover(row.path), AuditOptions(parse_period(since, until)))
+        return summary(result.report)
 
     @app.get(f"{API}/audit/verify", summary="Check the server's hash-chained audit log")
     def get_audit_verify(s: Db, g: Auth) -> dict[str, Any]:

@@ -45,9 +45,9 @@ class Client:
                 f"set {TOKEN_ENV} to a token from `signoff server token create`",
             )
 
-    def get(self, path: str, **params: str) -> Any:
+    def get(self, route: str, **params: str) -> Any:
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
-        return self._send("GET", path + query, None)
+        return self._send("GET", route + query, None)
 
     def post(self, path: str, body: Any) -> Any:
         return self._send("POST", path, json.dumps(body, ensure_ascii=False).encode("utf-8"))
