@@ -1,7 +1,7 @@
 """Server-rendered pages (Jinja2, autoescaped; no JavaScript): overview, repository, and the
 box that answers the four questions for a commit.
 
-Pages need a read token like the API; the sign-in form keeps it in an HttpOnly, SameSite=Strict
+Pages need a read token like the API; the sign-in form keeps it in an HttpOnly, SameSite=Lax
 cookie. Every value shown comes from the stored `signoff export` rows, and user text (subjects,
 names) is escaped by the template engine, so markup in a commit message stays text.
 """
@@ -70,7 +70,9 @@ def add_pages(app: FastAPI) -> None:
                 "login.html", 401, error="That token is unknown, revoked or cannot read."
             )
         resp = RedirectResponse("/", status_code=303)
-        resp.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict")
+        # Lax: sent on top-level navigation to the pages (GET only; every write is an API call
+        # with a bearer token, so the cookie can never cause one)
+        resp.set_cookie(COOKIE, token.strip(), httponly=True, samesite="lax", max_age=8 * 3600)
         return resp
 
     @app.get("/", include_in_schema=False)
