@@ -64,7 +64,7 @@ def insert_new(
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # one statement compiled once (SQLAlchemy caches it) and sent as multi-row batches
     # ("insertmanyvalues"): compiling a fresh 500-row VALUES clause cost more than the insert
-    stmt = insert(table).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
+    stmt = insert(model).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
     new = len(session.execute(stmt.returning(table.c.id), list(rows)).all())
     return new
 
