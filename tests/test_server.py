@@ -384,6 +384,8 @@ def test_check_reads_approvals_from_the_server(server: Running, repo: GitRepo) -
     assert missing.returncode == 2 and "no pull request 8" in missing.stderr
     other = run_signoff(repo, *args[:-4], "--repository", "org/b", "--pull", "7", env={"SIGNOFF_TOKEN": token})  # fmt: skip
     assert other.returncode == 2 and "403" in other.stderr
+    both = run_signoff(repo, *args, "--reviews", "r.json", env={"SIGNOFF_TOKEN": token})
+    assert both.returncode == 2 and "give one of them" in both.stderr
 
 
 def test_push_without_token_says_how(repo: GitRepo) -> None:

@@ -77,6 +77,12 @@ def check_command(
 
     r = open_repo(repo)
     review: ForgeReview | None
+    if server and reviews:
+        from signoff.errors import SignoffError
+
+        raise SignoffError(
+            "--server and --reviews both name the review evidence", "give one of them"
+        )
     if server:
         from signoff.server.client import Client
         from signoff.server.push import repository_name
