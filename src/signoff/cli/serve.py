@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.markup import escape
 
 from signoff.cli.db import DATABASE_URL
-from signoff.cli.output import console, emit_json
+from signoff.cli.output import console, emit_json, escape
 
 server_app = typer.Typer(
     help="Administer the server's database: tokens, repositories, the audit log.",
