@@ -8,13 +8,14 @@ matched to it by quoting the listed paths the way git does.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from signoff.git.patch import quote_path, read_added
 from signoff.git.repo import GitError, Repo
 
-_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+__all__ = ["FileDiff", "quote_path"]
+
 # Options that keep both outputs in the same shape whatever the user's configuration says.
 _STABLE = (
     "--no-color",
@@ -25,7 +26,6 @@ _STABLE = (
     "--dst-prefix=b/",
     "-M",
 )
-_C_ESCAPES = {7: b"\\a", 8: b"\\b", 9: b"\\t", 10: b"\\n", 11: b"\\v", 12: b"\\f", 13: b"\\r"}
 
 
 @dataclass(slots=True)
@@ -41,22 +41,6 @@ class FileDiff:
     @property
     def added_count(self) -> int:
         return len(self.added)
-
-
-def quote_path(raw: bytes) -> bytes:
-    """A path as git writes it in a patch header with core.quotePath=false (C-quoted if needed)."""
-    out = bytearray()
-    quoted = False
-    for byte in raw:
-        if byte in (0x22, 0x5C):  # " and \
-            out += b"\\" + bytes([byte])
-            quoted = True
-        elif byte < 0x20 or byte == 0x7F:
-            out += _C_ESCAPES.get(byte, b"\\%03o" % byte)
-            quoted = True
-        else:
-            out.append(byte)
-    return b'"' + bytes(out) + b'"' if quoted else bytes(out)
 
 
 def _listing(repo: Repo, args: Sequence[str]) -> list[tuple[str, bytes, bytes]]:
@@ -97,47 +81,17 @@ def diff_added_lines(
 
 def _read_patch(out: bytes, entries: list[tuple[str, bytes, bytes]]) -> list[FileDiff]:
     """Added lines per listed file from a `-U0` patch whose sections follow the listing."""
-    files = [
-        FileDiff(
-            path=new.decode("utf-8", "replace"),
-            old_path=old.decode("utf-8", "replace") if status in ("R", "C") else None,
-            deleted=status == "D",
+    files = []
+    for (status, old, new), (binary, added) in zip(entries, read_added(out, entries), strict=True):
+        files.append(
+            FileDiff(
+                path=new.decode("utf-8", "replace"),
+                old_path=old.decode("utf-8", "replace") if status in ("R", "C") else None,
+                deleted=status == "D",
+                binary=binary,
+                added=added,
+            )
         )
-        for status, old, new in entries
-    ]
-    headers = [
-        b"diff --git " + quote_path(b"a/" + old) + b" " + quote_path(b"b/" + new)
-        for _, old, new in entries
-    ]
-    current: FileDiff | None = None
-    at = 0  # the listing and the patch come in the same order; a type change has two sections
-    line_no = 0
-    in_header = False
-    for raw in out.split(b"\n"):
-        if raw.startswith(b"diff --git "):
-            current = None
-            for j in range(at, len(headers)):
-                if headers[j] == raw:
-                    at, current = j, files[j]
-                    break
-            in_header = True
-            continue
-        if current is None:
-            continue
-        if in_header:
-            if raw.startswith(b"Binary files ") or raw == b"GIT binary patch":
-                current.binary = True
-                continue
-            if not raw.startswith(b"@@"):
-                continue
-            in_header = False
-        m = _HUNK.match(raw)
-        if m:
-            line_no = int(m.group(1))
-            continue
-        if raw.startswith(b"+"):
-            current.added[line_no] = raw[1:].decode("utf-8", "replace")
-            line_no += 1
     return files
 
 

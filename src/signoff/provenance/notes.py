@@ -47,7 +47,7 @@ REVISION = 2
 NOTES_REF = "refs/notes/signoff"
 NOTE_STATUSES = ("ai", "human", "mixed", "unknown")
 RECORDERS = ("hook", "cli")
-DETECTION_SOURCES = ("env", "flag", "SIGNOFF_AI", "config", "trailer")
+DETECTION_SOURCES = ("env", "flag", "SIGNOFF_AI", "config", "trailer", "capture")
 # The line kinds of `signoff.provenance.model.LINE_KINDS`, repeated here to keep the hooks light.
 LINE_AUTHORS = ("ai", "ai-modified", "human", "unknown")
 AI_AUTHORS = ("ai", "ai-modified")

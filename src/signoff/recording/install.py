@@ -160,7 +160,8 @@ def hook_script(name: str, python: str, package_dir: str) -> str:
         chain = 'status=0\nif [ -x "$chained" ]; then\n    "$chained" "$@"\n    status=$?\nfi\n'
         fast = PENDING_NOTE + (
             'if ! signoff_signal && [ -z "${GIT_DIR:-}" ] && [ -d .git ] '
-            "&& [ ! -f .git/CHERRY_PICK_HEAD ]; then\n    exit $status\nfi\n"
+            f"&& [ ! -f .git/CHERRY_PICK_HEAD ] && [ ! -s {CAPTURE_LOG} ]; then\n"
+            "    exit $status\nfi\n"
         )
         finish = "exit $status"
     return (
@@ -186,6 +187,8 @@ def hook_script(name: str, python: str, package_dir: str) -> str:
     )
 
 
+# The capture working log (`recording/worklog.py`) as the post-commit script sees it.
+CAPTURE_LOG = ".git/signoff/capture/log.jsonl"
 # post-commit in sh: the note commit-msg prepared only needs the new commit id, no Python.
 # The note is appended on a private copy of the notes ref that replaces the real one only if
 # nobody moved it meanwhile (`update-ref REF NEW OLD`), else again: `hooks.append_note` in sh.
@@ -201,8 +204,9 @@ PENDING_NOTE = (
     "done\n"
     'pending=".git/signoff/pending-$PPID-$tree"\n'
     # a note older than PENDING_TTL was left by a failed commit: never used (Python removes it)
-    f'if [ -n "$tree" ] && [ -z "${{GIT_DIR:-}}" ] && [ -f "$pending" ] && [ -z "$(find "$pending"'
-    f' -mmin +{PENDING_TTL // 60} 2>/dev/null)" ]; then\n'
+    # with a capture working log, Python attributes the lines and writes the note itself
+    f'if [ -n "$tree" ] && [ -z "${{GIT_DIR:-}}" ] && [ -f "$pending" ] && [ ! -s {CAPTURE_LOG} ]'
+    f' && [ -z "$(find "$pending" -mmin +{PENDING_TTL // 60} 2>/dev/null)" ]; then\n'
     '    IFS= read -r note < "$pending"; rm -f "$pending"\n'
     f'    note="${{note%%{COMMIT_PLACEHOLDER}*}}$sha${{note#*{COMMIT_PLACEHOLDER}}}"\n'
     "    n=0; written=\n"

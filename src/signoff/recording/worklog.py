@@ -112,13 +112,24 @@ def append(git_dir: str, records: Iterable[Record], *, name: str = LOG_NAME) -> 
             os.close(fd)
 
 
-def read(git_dir: str, *, name: str = LOG_NAME) -> tuple[list[Record], list[str]]:
+def read(
+    git_dir: str, *, name: str = LOG_NAME, paths: Iterable[str] | None = None
+) -> tuple[list[Record], list[str]]:
     """Every well-formed record in order, and a sentence for each line that is not one.
 
     A line cut short by a crash mid-write, or edited by hand, is skipped and reported; the rest
-    is still used.
+    is still used. `paths` keeps only those paths' records, and lines that cannot name one of
+    them are not even decoded (the commit hook reads a few files' records out of many).
     """
     import json
+
+    wanted: set[str] | None = None
+    needles: list[bytes] = []
+    if paths is not None:
+        from signoff.provenance.notes import compact_json
+
+        wanted = set(paths)
+        needles = [compact_json(p).encode("utf-8", "replace") for p in wanted]
 
     path = os.path.join(capture_dir(git_dir), name)
     try:
@@ -131,6 +142,8 @@ def read(git_dir: str, *, name: str = LOG_NAME) -> tuple[list[Record], list[str]
     for number, raw in enumerate(data.split(b"\n"), 1):
         if not raw.strip():
             continue
+        if wanted is not None and not any(n in raw for n in needles):
+            continue
         try:
             record = json.loads(raw.decode("utf-8", "replace"))
         except ValueError:
@@ -140,7 +153,8 @@ def read(git_dir: str, *, name: str = LOG_NAME) -> tuple[list[Record], list[str]
         if why:
             problems.append(f"{name} line {number} {why}; skipped")
             continue
-        records.append(record)
+        if wanted is None or record["path"] in wanted:
+            records.append(record)
     return records, problems
 
 

@@ -1,0 +1,423 @@
+"""Line records at commit time: agents' checkpoints in the working log replayed against real
+commits made through the installed hooks, with the exact line ranges asserted after each flow."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from signoff.git.notes import read_notes
+from signoff.git.repo import Repo
+from signoff.provenance.foreign import parse_gitai_note
+from signoff.provenance.notes import parse_signoff_notes, range_hash
+from signoff.recording import worklog
+from signoff.recording.attribute import AI, AI_MODIFIED, HUMAN, UNKNOWN, carry, opcodes, replay
+from signoff.recording.commit_lines import prune
+from signoff.recording.install import install
+from tests.gitrepo import GitRepo
+from tests.test_recording import scrubbed
+
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parent.parent / "docs/schemas/provenance-note-v1.json").read_text()
+)
+OPUS = ("claude-code", "claude-opus-4-5", "s1")
+
+
+@pytest.fixture
+def hooked(repo: GitRepo) -> Iterator[GitRepo]:
+    """A repository with Signoff's hooks installed and one human commit."""
+    repo.env = scrubbed(repo.env)
+    repo.commit("base\n", {"README": "hello\n"})
+    install(Repo(repo.path))
+    yield repo
+
+
+def gitdir(repo: GitRepo) -> str:
+    return os.path.join(repo.path, ".git")
+
+
+def checkpoint(
+    repo: GitRepo, event: str, path: str, tool: tuple[str, str | None, str | None] = OPUS
+) -> None:
+    """What `signoff checkpoint` records: the file's content as a blob id, and the agent."""
+    exists = (repo.path / path).exists()
+    blob = repo.git("hash-object", "-w", path).strip() if exists else None
+    agent, model, session = tool
+    worklog.append(
+        gitdir(repo),
+        [worklog.make_record(event, path, blob, agent=agent, model=model, session=session)],
+    )
+
+
+def agent_edit(
+    repo: GitRepo, path: str, content: str, tool: tuple[str, str | None, str | None] = OPUS
+) -> None:
+    checkpoint(repo, "pre", path, tool)
+    repo.write(path, content)
+    checkpoint(repo, "post", path, tool)
+
+
+def lines(n: int, prefix: str = "line") -> str:
+    return "".join(f"{prefix} {i}\n" for i in range(1, n + 1))
+
+
+def docs(repo: GitRepo, rev: str = "HEAD") -> list[dict[str, Any]]:
+    sha = repo.git("rev-parse", rev).strip()
+    out: list[dict[str, Any]] = []
+    for blob in read_notes(Repo(repo.path), "signoff").get(sha, []):
+        out += [json.loads(line) for line in blob.decode().splitlines() if line.strip()]
+    for doc in out:
+        jsonschema.validate(doc, SCHEMA)
+    return out
+
+
+def line_doc(repo: GitRepo, rev: str = "HEAD") -> dict[str, Any]:
+    [doc] = [d for d in docs(repo, rev) if "files" in d or "line_record" in d]
+    return doc
+
+
+def spans(doc: dict[str, Any], path: str) -> list[tuple[int, int, str, str | None]]:
+    """(start, end, author, tool/model/session) of each range of `path`."""
+    tools = doc["tools"]
+    out = []
+    for s in doc["files"].get(path, []):
+        tool = tools[s["tool"]] if s["tool"] is not None else None
+        label = f"{tool['tool']}/{tool['model']}/{tool['session']}" if tool else None
+        out.append((s["start"], s["end"], s["author"], label))
+    return out
+
+
+def file_lines(repo: GitRepo, path: str, rev: str = "HEAD") -> list[str]:
+    return repo.git("show", f"{rev}:{path}").splitlines()
+
+
+def commit(repo: GitRepo, message: str, env: dict[str, str] | None = None) -> str:
+    """`git add -A` and a real `git commit` through the hooks (a human at the terminal)."""
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", message, env=env)
+    return repo.head()
+
+
+AI_S1 = "claude-code/claude-opus-4-5/s1"
+
+
+# -- the replay on its own -----------------------------------------------------------------------
+
+
+def test_carry_pairs_a_human_change_of_an_ai_line_and_keeps_reindents() -> None:
+    tool = OPUS
+    old = ["a", "b", "c"]
+    labels = [(AI, tool), (AI, tool), None]
+    new = ["a", "B!", "  c", "d"]
+    assert carry(labels, old, new, mode=HUMAN) == [
+        (AI, tool),
+        (AI_MODIFIED, tool),
+        None,  # only re-indented: still the base line
+        (HUMAN, None),
+    ]
+
+
+def test_opcodes_cut_the_common_head_and_tail() -> None:
+    a = [f"{i}" for i in range(5000)]
+    b = [*a[:2500], "new", *a[2500:]]
+    assert opcodes(a, b) == [
+        ("equal", 0, 2500, 0, 2500),
+        ("insert", 2500, 2500, 2500, 2501),
+        ("equal", 2500, 5000, 2501, 5001),
+    ]
+
+
+def test_replay_without_a_checkpoint_says_nothing() -> None:
+    records = [{"event": "commit", "path": "f", "blob": "b1"}]
+    contents = {"b1": ["x"]}
+    assert replay(records, "b1", ["x", "y"], lambda b: contents[b] if b else []) is None
+
+
+def test_replay_labels_unobserved_changes_unknown() -> None:
+    contents = {"b0": ["a"], "b1": ["a", "h"], "b2": ["a", "h", "ai"]}
+    records = [
+        {"event": "pre", "path": "f", "blob": "b1", "agent": "codex"},
+        {"event": "post", "path": "f", "blob": "b2", "agent": "codex"},
+    ]
+    labels = replay(records, "b0", ["a", "h", "ai", "typed"], lambda b: contents[b] if b else [])
+    assert labels == [
+        None,
+        (UNKNOWN, None),
+        (AI, ("codex", None, None)),
+        (HUMAN, None),
+    ]
+
+
+# -- commits through the hooks ------------------------------------------------------------------
+
+
+def test_agent_lines_human_edit_and_human_insertion(hooked: GitRepo) -> None:
+    agent_edit(hooked, "app.py", lines(5))
+    text = (hooked.path / "app.py").read_text().splitlines()
+    text[1] = "line 2 changed by the human"
+    text.append("typed by the human")
+    hooked.write("app.py", "\n".join(text) + "\n")
+    sha = commit(hooked, "feature")  # a human commit: no agent in the environment
+    doc = line_doc(hooked)
+    assert spans(doc, "app.py") == [
+        (1, 1, "ai", AI_S1),
+        (2, 2, "ai-modified", AI_S1),
+        (3, 5, "ai", AI_S1),
+        (6, 6, "human", None),
+    ]
+    assert doc["status"] == "mixed" and doc["commit"] == sha
+    assert doc["detection"]["source"] == "capture"
+    assert doc["line_record"]["complete"] is True
+    assert doc["accepted_by"] == {"name": "Test User", "email": "test@example.com"}
+    committed = file_lines(hooked, "app.py")
+    assert doc["files"]["app.py"][2]["hash"] == range_hash(committed[2:5])
+    # the reader sees the kinds, with the session and model
+    reading = parse_signoff_notes([json.dumps(doc).encode()], sha)
+    [record] = reading.line_records
+    assert record.kind_counts() == {"ai": 4, "ai-modified": 1, "human": 1, "unknown": 0}
+    assert record.span_for("app.py", 2).tool.session == "s1"  # type: ignore[union-attr]
+
+
+def test_agent_commit_keeps_one_document_with_the_environment_decision(hooked: GitRepo) -> None:
+    agent_edit(hooked, "app.py", lines(3))
+    commit(hooked, "by the agent", env={"CLAUDECODE": "1", "CLAUDE_CODE_SESSION_ID": "s1"})
+    [doc] = docs(hooked)
+    assert doc["status"] == "ai"
+    assert doc["detection"] == {"source": "env", "evidence": "CLAUDECODE=1"}
+    assert spans(doc, "app.py") == [(1, 3, "ai", AI_S1)]
+    assert [t["tool"] for t in doc["tools"]] == ["claude-code"]
+
+
+def test_edits_before_the_first_checkpoint_are_unknown(hooked: GitRepo) -> None:
+    hooked.write("README", "hello\nbefore the agent\n")
+    agent_edit(hooked, "README", "hello\nbefore the agent\nby the agent\n")
+    commit(hooked, "x")
+    assert spans(line_doc(hooked), "README") == [(2, 2, "unknown", None), (3, 3, "ai", AI_S1)]
+
+
+def test_files_without_checkpoints_get_no_ranges(hooked: GitRepo) -> None:
+    agent_edit(hooked, "a.py", "a\n")
+    hooked.write("b.py", "typed\n")
+    commit(hooked, "x")
+    doc = line_doc(hooked)
+    assert set(doc["files"]) == {"a.py"}
+
+
+def test_only_added_lines_are_recorded(hooked: GitRepo) -> None:
+    hooked.commit("f\n", {"f.py": lines(4)})
+    agent_edit(hooked, "f.py", lines(4).replace("line 2\n", "line 2 by the agent\n") + "    \n")
+    hooked.write("f.py", (hooked.path / "f.py").read_text().replace("line 4", "  line 4"))
+    commit(hooked, "x")
+    # line 4 only re-indented: not added (`git diff -w`); a new blank line is added
+    assert spans(line_doc(hooked), "f.py") == [(2, 2, "ai", AI_S1), (5, 5, "ai", AI_S1)]
+
+
+def test_commit_records_start_the_next_replay(hooked: GitRepo) -> None:
+    agent_edit(hooked, "f.py", lines(3))
+    first = commit(hooked, "one")
+    records, problems = worklog.read(gitdir(hooked))
+    assert not problems
+    assert [(r["event"], r["commit"]) for r in records if r["path"] == "f.py"][-1] == (
+        "commit",
+        first,
+    )
+    hooked.write("f.py", lines(3) + "human\n")
+    commit(hooked, "two")
+    # the second commit's file had no checkpoint since the first: no ranges, no line note
+    assert all("files" not in d for d in docs(hooked))
+    agent_edit(hooked, "f.py", lines(3) + "human\nagent\n", ("codex", None, "t2"))
+    commit(hooked, "three")
+    assert spans(line_doc(hooked), "f.py") == [(5, 5, "ai", "codex/None/t2")]
+
+
+def test_two_sessions_in_one_file(hooked: GitRepo) -> None:
+    agent_edit(hooked, "f.py", "a\n")
+    agent_edit(hooked, "f.py", "a\nb\n", ("codex", "gpt-5", "t9"))
+    commit(hooked, "x")
+    doc = line_doc(hooked)
+    assert spans(doc, "f.py") == [(1, 1, "ai", AI_S1), (2, 2, "ai", "codex/gpt-5/t9")]
+
+
+def test_ai_line_the_agent_rewrites_stays_ai_and_human_line_it_rewrites_is_ai(
+    hooked: GitRepo,
+) -> None:
+    agent_edit(hooked, "f.py", "a\nb\n")
+    hooked.write("f.py", "a\nb\nhuman\n")
+    agent_edit(hooked, "f.py", "a\nB\nHUMAN by agent\n", ("codex", None, None))
+    commit(hooked, "x")
+    assert spans(line_doc(hooked), "f.py") == [
+        (1, 1, "ai", AI_S1),
+        (2, 3, "ai", "codex/None/None"),
+    ]
+
+
+# -- workflows ----------------------------------------------------------------------------------
+
+
+def test_reset_soft_then_recommit(hooked: GitRepo) -> None:
+    agent_edit(hooked, "f.py", lines(3))
+    hooked.write("f.py", lines(3) + "human\n")
+    commit(hooked, "one")
+    hooked.git("reset", "--soft", "HEAD^")
+    commit(hooked, "again")
+    assert spans(line_doc(hooked), "f.py") == [(1, 3, "ai", AI_S1), (4, 4, "human", None)]
+
+
+def test_reset_mixed_then_recommit_with_more_edits(hooked: GitRepo) -> None:
+    agent_edit(hooked, "f.py", lines(3))
+    commit(hooked, "one")
+    hooked.git("reset", "-q", "--mixed", "HEAD^")
+    agent_edit(hooked, "f.py", lines(3) + "more\n", ("codex", None, "t2"))
+    commit(hooked, "again")
+    assert spans(line_doc(hooked), "f.py") == [(1, 3, "ai", AI_S1), (4, 4, "ai", "codex/None/t2")]
+
+
+def test_stash_and_pop(hooked: GitRepo) -> None:
+    hooked.commit("f\n", {"f.py": lines(2)})
+    agent_edit(hooked, "f.py", lines(2) + "agent\n")
+    hooked.git("stash", "-q")
+    hooked.write("other.txt", "unrelated\n")
+    commit(hooked, "meanwhile")
+    hooked.git("stash", "pop", "-q")
+    hooked.write("f.py", lines(2) + "agent\nhuman\n")
+    commit(hooked, "popped")
+    assert spans(line_doc(hooked), "f.py") == [(3, 3, "ai", AI_S1), (4, 4, "human", None)]
+
+
+def test_git_mv_and_rename_with_edits(hooked: GitRepo) -> None:
+    hooked.commit("f\n", {"old.py": lines(10)})
+    agent_edit(hooked, "old.py", lines(10) + "agent 11\n")
+    hooked.git("mv", "old.py", "new.py")
+    hooked.write("new.py", lines(10) + "agent 11\nhuman 12\n")
+    commit(hooked, "renamed")
+    assert hooked.git("show", "--name-status", "--format=", "HEAD").startswith("R")
+    assert spans(line_doc(hooked), "new.py") == [(11, 11, "ai", AI_S1), (12, 12, "human", None)]
+    # the agent keeps editing under the new name
+    agent_edit(hooked, "new.py", lines(10) + "agent 11\nhuman 12\nagent 13\n")
+    hooked.git("mv", "new.py", "newer.py")
+    commit(hooked, "again")
+    assert spans(line_doc(hooked), "newer.py") == [(13, 13, "ai", AI_S1)]
+
+
+def test_merge_squash(hooked: GitRepo) -> None:
+    hooked.commit("f\n", {"f.py": lines(3)})
+    hooked.git("checkout", "-q", "-b", "feature")
+    agent_edit(hooked, "f.py", lines(3) + "agent 4\n")
+    commit(hooked, "one")
+    hooked.write("f.py", lines(3) + "agent 4\nhuman 5\n")
+    agent_edit(hooked, "f.py", lines(3) + "agent 4\nhuman 5\nagent 6\n", ("codex", None, "t"))
+    commit(hooked, "two")
+    hooked.git("checkout", "-q", "main")
+    hooked.write("g.py", "main moved on\n")
+    commit(hooked, "main")
+    hooked.git("merge", "--squash", "-q", "feature")
+    commit(hooked, "squashed")
+    assert spans(line_doc(hooked), "f.py") == [
+        (4, 4, "ai", AI_S1),
+        (5, 5, "unknown", None),  # typed after commit "one", before any checkpoint: unobserved
+        (6, 6, "ai", "codex/None/t"),
+    ]
+
+
+def test_cherry_pick_carries_the_record_by_content(hooked: GitRepo) -> None:
+    hooked.commit("f\n", {"f.py": lines(6)})
+    hooked.git("checkout", "-q", "-b", "side")
+    agent_edit(hooked, "f.py", lines(6).replace("line 5\n", "line 5\nagent a\nagent b\n"))
+    picked = commit(hooked, "side work")
+    hooked.git("checkout", "-q", "main")
+    hooked.commit("top\n", {"f.py": "new first line\n" + lines(6)})
+    hooked.git("cherry-pick", picked)
+    mine = [d for d in docs(hooked) if d["commit"] == hooked.head()]
+    [doc] = mine
+    assert doc["derived"] == {"method": "cherry-pick", "from": [picked]}
+    assert spans(doc, "f.py") == [(7, 8, "ai", AI_S1)]
+    assert doc["files"]["f.py"][0]["hash"] == range_hash(["agent a", "agent b"])
+
+
+def test_human_edit_after_the_agent_is_ai_modified_across_sessions(hooked: GitRepo) -> None:
+    agent_edit(hooked, "f.py", "def f():\n    return 1\n")
+    hooked.write("f.py", "def f():\n    return 2\n")
+    agent_edit(hooked, "f.py", "def f():\n    return 2\n\n\ndef g():\n    pass\n")
+    commit(hooked, "x")
+    assert spans(line_doc(hooked), "f.py") == [
+        (1, 1, "ai", AI_S1),
+        (2, 2, "ai-modified", AI_S1),
+        (3, 6, "ai", AI_S1),
+    ]
+
+
+# -- budget, errors, pruning, Git AI ----------------------------------------------------------------
+
+
+def test_over_budget_the_commit_goes_through_incomplete(hooked: GitRepo) -> None:
+    hooked.git("config", "signoff.captureBudget", "0")
+    agent_edit(hooked, "f.py", "a\n")
+    sha = commit(hooked, "x")
+    assert hooked.head() == sha
+    doc = line_doc(hooked)
+    assert doc["line_record"]["complete"] is False
+    assert "time budget of 0 ms" in doc["line_record"]["reason"]
+    assert "files" not in doc or not doc["files"]
+    # the commit records are still written: the next replay starts here
+    records, _ = worklog.read(gitdir(hooked))
+    assert records[-1]["event"] == "commit" and records[-1]["commit"] == sha
+
+
+def test_missing_checkpoint_content_is_a_gap_not_a_guess(hooked: GitRepo) -> None:
+    worklog.append(
+        gitdir(hooked),
+        [worklog.make_record("pre", "f.py", "1" * 40, agent="codex")],
+    )
+    hooked.write("f.py", "x\n")
+    checkpoint(hooked, "post", "f.py", ("codex", None, None))
+    commit(hooked, "x")
+    doc = line_doc(hooked)
+    assert doc["line_record"]["complete"] is False
+    assert "missing" in doc["line_record"]["reason"]
+
+
+def test_prune_keeps_unused_records(hooked: GitRepo) -> None:
+    agent_edit(hooked, "used.py", "a\n")
+    commit(hooked, "x")
+    agent_edit(hooked, "pending.py", "b\n")  # never committed
+    now = 10**10  # far in the future: everything is old
+    dropped = prune(gitdir(hooked), 14, now=now)
+    records, _ = worklog.read(gitdir(hooked))
+    kept = [(r["event"], r["path"]) for r in records]
+    assert ("pre", "pending.py") in kept and ("post", "pending.py") in kept
+    assert ("pre", "used.py") not in kept
+    assert ("commit", "used.py") in kept  # the latest commit record of a path stays
+    assert dropped == 2
+
+
+def test_git_ai_note_round_trips_through_our_reader(hooked: GitRepo) -> None:
+    hooked.git("config", "signoff.writeGitAiNotes", "true")
+    agent_edit(hooked, "my app.py", lines(4))
+    hooked.write("my app.py", lines(4).replace("line 2", "line 2 human") + "typed\n")
+    sha = commit(hooked, "x")
+    raw = read_notes(Repo(hooked.path), "ai")[sha]
+    reading = parse_gitai_note(raw[0], sha)
+    assert not reading.problems
+    [record] = reading.line_records
+    assert [(s.start, s.end, s.author) for s in record.files["my app.py"]] == [
+        (1, 1, "ai"),
+        (3, 4, "ai"),
+    ]
+    tool = record.files["my app.py"][0].tool
+    assert tool is not None
+    assert (tool.tool, tool.model, tool.session) == ("claude-code", "claude-opus-4-5", "s1")
+    metadata = json.loads(raw[0].decode().split("---\n", 1)[1])
+    [prompt] = metadata["prompts"].values()
+    assert prompt["accepted_lines"] == 3 and prompt["overriden_lines"] == 1
+
+
+def test_git_ai_note_never_replaces_one_git_ai_wrote(hooked: GitRepo) -> None:
+    agent_edit(hooked, "f.py", "a\n")
+    sha = commit(hooked, "x", env={"SIGNOFF_WRITE_GIT_AI_NOTES": "0"})
+    assert sha not in read_notes(Repo(hooked.path), "ai")
