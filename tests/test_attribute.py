@@ -17,10 +17,19 @@ from signoff.git.repo import Repo
 from signoff.provenance.foreign import parse_gitai_note
 from signoff.provenance.notes import parse_signoff_notes, range_hash
 from signoff.recording import worklog
-from signoff.recording.attribute import AI, AI_MODIFIED, HUMAN, UNKNOWN, carry, opcodes, replay
-from signoff.recording.commit_lines import prune
+from signoff.recording.attribute import (
+    AI,
+    AI_MODIFIED,
+    HUMAN,
+    UNKNOWN,
+    attribute_commit,
+    carry,
+    opcodes,
+    replay,
+)
+from signoff.recording.commit_lines import prune, write_gitai_note
 from signoff.recording.install import install
-from tests.gitrepo import GitRepo
+from tests.gitrepo import GitRepo, run_signoff
 from tests.test_recording import scrubbed
 
 SCHEMA = json.loads(
@@ -419,5 +428,21 @@ def test_git_ai_note_round_trips_through_our_reader(hooked: GitRepo) -> None:
 
 def test_git_ai_note_never_replaces_one_git_ai_wrote(hooked: GitRepo) -> None:
     agent_edit(hooked, "f.py", "a\n")
-    sha = commit(hooked, "x", env={"SIGNOFF_WRITE_GIT_AI_NOTES": "0"})
-    assert sha not in read_notes(Repo(hooked.path), "ai")
+    sha = commit(hooked, "x")
+    assert sha not in read_notes(Repo(hooked.path), "ai")  # not asked for
+    theirs = b"f.py\n  abcdef0123456789 1\n---\n{}\n"
+    hooked.git("notes", "--ref=ai", "add", "-F", "-", sha, input=theirs)
+    result = attribute_commit(
+        sha, hooked.head() + "^", cwd=str(hooked.path), env=hooked.env, gitdir=gitdir(hooked)
+    )
+    assert result is not None and result.files
+    assert write_gitai_note(sha, result, str(hooked.path), hooked.env) == "a Git AI note exists"
+    assert read_notes(Repo(hooked.path), "ai")[sha] == [theirs]
+
+
+def test_init_sets_and_uninstall_removes_the_git_ai_setting(hooked: GitRepo) -> None:
+    proc = run_signoff(hooked, "init", "--write-git-ai-notes", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert hooked.git("config", "signoff.writeGitAiNotes").strip() == "true"
+    assert run_signoff(hooked, "init", "--uninstall").returncode == 0
+    assert "writegitainotes" not in hooked.git("config", "--list").lower()

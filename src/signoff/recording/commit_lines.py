@@ -204,9 +204,7 @@ class CommitLines:
         pruned = prune_if_due(self.gitdir, keep_days)
         if pruned is not None:
             report["pruned"] = pruned
-        if truthy(self.env.get("SIGNOFF_WRITE_GIT_AI_NOTES")) or truthy(
-            self.settings.get("signoff.writegitainotes")
-        ):
+        if truthy(self.settings.get("signoff.writegitainotes")):
             report["git_ai_note"] = write_gitai_note(self.sha, result, self.cwd, self.env)
         return report
 

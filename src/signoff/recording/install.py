@@ -34,6 +34,8 @@ from signoff.recording.hooks import (
 from signoff.recording.sync import NOTES_REF, fetch_refspec
 
 HOOKS = ("commit-msg", "post-commit", "pre-push")
+# Also write Git AI-compatible notes (`recording/commit_lines.py` reads it at commit time).
+GITAI_SETTING = "signoff.writeGitAiNotes"
 MARKER = "# signoff-managed-hook"
 CHAINED_SUFFIX = ".pre-signoff"
 STATE_FILE = "init.json"
@@ -59,11 +61,14 @@ BOOTSTRAP = (
 )
 
 
-def install(repo: Repo, *, python: str | None = None, hooks: bool = True) -> dict[str, Any]:
+def install(
+    repo: Repo, *, python: str | None = None, hooks: bool = True, write_gitai_notes: bool = False
+) -> dict[str, Any]:
     """Install the hooks and the notes configuration; returns what was done, for printing.
 
     `hooks=False` configures notes only (for repositories whose hooks a manager such as
-    pre-commit owns).
+    pre-commit owns). `write_gitai_notes` sets `signoff.writeGitAiNotes`: the post-commit hook
+    then also writes a Git AI-compatible note under refs/notes/ai for captured lines.
     """
     python = python or sys.executable
     package_dir = str(Path(signoff.__file__).resolve().parent.parent)
@@ -82,6 +87,8 @@ def install(repo: Repo, *, python: str | None = None, hooks: bool = True) -> dic
         "config": _configure(repo, state),
         "remotes": _configure_remotes(repo),
     }
+    if write_gitai_notes:
+        report["config"].append(_set_saved(repo, state, GITAI_SETTING, "true"))
     _save_state(repo, state)
     return report
 
@@ -95,7 +102,7 @@ def uninstall(repo: Repo) -> dict[str, Any]:
     if config.remove_value(repo, "notes.rewriteRef", NOTES_REF):
         changes.append({"key": "notes.rewriteRef", "value": NOTES_REF, "action": "removed"})
     saved: dict[str, str | None] = state.get("previous", {})
-    for key, value, _ in SETTINGS:
+    for key, value in [(k, v) for k, v, _ in SETTINGS] + [(GITAI_SETTING, "true")]:
         current = config.get(repo, key)
         if key not in saved or current != value:
             continue  # not changed by init, or changed by someone since: leave it
@@ -349,6 +356,20 @@ def _configure(repo: Repo, state: dict[str, Any]) -> list[dict[str, Any]]:
         action = "set" if current is None else f"changed from {current}"
         changes.append({"key": key, "value": value, "action": action})
     return changes
+
+
+def _set_saved(repo: Repo, state: dict[str, Any], key: str, value: str) -> dict[str, Any]:
+    """Set one config value, keeping what it was for uninstall."""
+    current = config.get(repo, key)
+    if current == value:
+        return {"key": key, "value": value, "action": "unchanged"}
+    state.setdefault("previous", {}).setdefault(key, current)
+    config.set_value(repo, key, value)
+    return {
+        "key": key,
+        "value": value,
+        "action": "set" if current is None else f"changed from {current}",
+    }
 
 
 def _configure_remotes(repo: Repo) -> list[dict[str, Any]]:
