@@ -11,6 +11,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from signoff.git.notes import read_notes
 from signoff.git.repo import Repo
@@ -140,6 +142,25 @@ def test_opcodes_cut_the_common_head_and_tail() -> None:
         ("insert", 2500, 2500, 2500, 2501),
         ("equal", 2500, 5000, 2501, 5001),
     ]
+
+
+@given(
+    st.lists(st.sampled_from("abcde"), max_size=14),
+    st.lists(st.sampled_from("abcde"), max_size=14),
+)
+def test_opcodes_rebuild_the_new_lines_from_the_old(a: list[str], b: list[str]) -> None:
+    rebuilt: list[str] = []
+    at_a = at_b = 0
+    for tag, i1, i2, j1, j2 in opcodes(a, b):
+        assert (i1, j1) == (at_a, at_b)
+        if tag == "equal":
+            assert a[i1:i2] == b[j1:j2]
+        rebuilt += b[j1:j2]
+        at_a, at_b = i2, j2
+    assert (at_a, at_b) == (len(a), len(b)) and rebuilt == b
+    labels = carry([None] * len(a), a, b, mode=HUMAN)
+    assert len(labels) == len(b)
+    assert sum(label is None for label in labels) <= len(a)
 
 
 def test_replay_without_a_checkpoint_says_nothing() -> None:

@@ -112,24 +112,13 @@ def append(git_dir: str, records: Iterable[Record], *, name: str = LOG_NAME) -> 
             os.close(fd)
 
 
-def read(
-    git_dir: str, *, name: str = LOG_NAME, paths: Iterable[str] | None = None
-) -> tuple[list[Record], list[str]]:
+def read(git_dir: str, *, name: str = LOG_NAME) -> tuple[list[Record], list[str]]:
     """Every well-formed record in order, and a sentence for each line that is not one.
 
     A line cut short by a crash mid-write, or edited by hand, is skipped and reported; the rest
-    is still used. `paths` keeps only those paths' records, and lines that cannot name one of
-    them are not even decoded (the commit hook reads a few files' records out of many).
+    is still used.
     """
     import json
-
-    wanted: set[str] | None = None
-    needles: list[bytes] = []
-    if paths is not None:
-        from signoff.provenance.notes import compact_json
-
-        wanted = set(paths)
-        needles = [compact_json(p).encode("utf-8", "replace") for p in wanted]
 
     path = os.path.join(capture_dir(git_dir), name)
     try:
@@ -142,8 +131,6 @@ def read(
     for number, raw in enumerate(data.split(b"\n"), 1):
         if not raw.strip():
             continue
-        if wanted is not None and not any(n in raw for n in needles):
-            continue
         try:
             record = json.loads(raw.decode("utf-8", "replace"))
         except ValueError:
@@ -153,9 +140,51 @@ def read(
         if why:
             problems.append(f"{name} line {number} {why}; skipped")
             continue
-        if wanted is None or record["path"] in wanted:
-            records.append(record)
+        records.append(record)
     return records, problems
+
+
+def read_back(
+    git_dir: str, starts: Mapping[str, str | None]
+) -> dict[str, list[tuple[int, Record]]]:
+    """Each path's records from the latest one whose blob is `starts[path]` (all of them when
+    none is), with their byte offsets in the log (the order they were written).
+
+    Searches the log backwards for each path and decodes only that path's lines, so the cost
+    follows the records since a path's last commit, not the size of the log. Unreadable lines
+    are skipped (`read` reports them).
+    """
+    import json
+
+    from signoff.provenance.notes import compact_json
+
+    path = os.path.join(capture_dir(git_dir), LOG_NAME)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return {}
+    out: dict[str, list[tuple[int, Record]]] = {}
+    for name, start in starts.items():
+        needle = compact_json(name).encode("utf-8", "replace")
+        found: list[tuple[int, Record]] = []
+        end = len(data)
+        while (at := data.rfind(needle, 0, end)) >= 0:
+            begin = data.rfind(b"\n", 0, at) + 1
+            stop = data.find(b"\n", at)
+            end = begin
+            try:
+                record = json.loads(data[begin : len(data) if stop < 0 else stop])
+            except ValueError:
+                continue
+            if _invalid(record) or record["path"] != name:
+                continue
+            found.append((begin, record))
+            if record.get("blob") == start:
+                break
+        if found:
+            out[name] = found[::-1]
+    return out
 
 
 def prune(git_dir: str, keep: Callable[[Record], bool]) -> int:
