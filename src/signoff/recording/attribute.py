@@ -43,6 +43,9 @@ HUMAN = "human"
 UNKNOWN = "unknown"
 AI_KINDS = (AI, AI_MODIFIED)
 CHECKPOINTS = ("pre", "post")
+# Above this many line pairs, a diff is split at unique common lines first (patience diff):
+# difflib alone takes seconds on a 10,000-line file whose `}` and blank lines repeat.
+SMALL_DIFF = 250_000
 # Milliseconds the post-commit hook may spend on attribution (`git config signoff.captureBudget`).
 DEFAULT_BUDGET_MS = 500
 UNSPECIFIED = "unspecified"
@@ -124,7 +127,19 @@ def opcodes(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, int
     if head:
         out.append(("equal", 0, head, 0, head))
     mid_a, mid_b = a[head : la - tail], b[head : lb - tail]
-    if mid_a and mid_b:
+    anchors = _anchors(mid_a, mid_b) if len(mid_a) * len(mid_b) > SMALL_DIFF else []
+    if anchors:
+        # patience: lines found once on each side, in order, split the diff into small ones
+        at_a = at_b = 0
+        for i, j in [*anchors, (len(mid_a), len(mid_b))]:
+            for tag, i1, i2, j1, j2 in opcodes(mid_a[at_a:i], mid_b[at_b:j]):
+                out.append(
+                    (tag, i1 + head + at_a, i2 + head + at_a, j1 + head + at_b, j2 + head + at_b)
+                )
+            if i < len(mid_a):
+                out.append(("equal", i + head, i + head + 1, j + head, j + head + 1))
+            at_a, at_b = i + 1, j + 1
+    elif mid_a and mid_b:
         matcher = SequenceMatcher(None, mid_a, mid_b, autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             out.append((tag, i1 + head, i2 + head, j1 + head, j2 + head))
@@ -135,6 +150,42 @@ def opcodes(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, int
     if tail:
         out.append(("equal", la - tail, la, lb - tail, lb))
     return out
+
+
+def _anchors(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
+    """(i, j) pairs of lines that occur exactly once in `a` and once in `b`, the longest chain
+    of them in the same order on both sides (patience diff's anchors)."""
+    from bisect import bisect_left
+
+    once_a: dict[str, int] = {}
+    for i, line in enumerate(a):
+        once_a[line] = -1 if line in once_a else i
+    once_b: dict[str, int] = {}
+    for j, line in enumerate(b):
+        once_b[line] = -1 if line in once_b else j
+    pairs = [
+        (i, once_b[line]) for line, i in once_a.items() if i >= 0 and once_b.get(line, -1) >= 0
+    ]
+    pairs.sort()
+    # longest increasing run of j: patience sorting with back links
+    tops: list[int] = []  # j at the top of each pile
+    top_index: list[int] = []  # index into pairs of each pile's top
+    back: list[int] = []
+    for n, (_, j) in enumerate(pairs):
+        pile = bisect_left(tops, j)
+        back.append(top_index[pile - 1] if pile else -1)
+        if pile == len(tops):
+            tops.append(j)
+            top_index.append(n)
+        else:
+            tops[pile] = j
+            top_index[pile] = n
+    chain: list[tuple[int, int]] = []
+    n = top_index[-1] if top_index else -1
+    while n >= 0:
+        chain.append(pairs[n])
+        n = back[n]
+    return chain[::-1]
 
 
 def _common(
@@ -206,6 +257,7 @@ def replay(
     final: Sequence[str],
     read: Callable[[str | None], list[str]],
     notes: list[str] | None = None,
+    check: Callable[[], object] | None = None,
 ) -> list[Label] | None:
     """The labels of `final` (the committed content), replaying one file's records from the
     latest one whose content is `base` (the parent's blob; None: no such file).
@@ -213,7 +265,7 @@ def replay(
     None when the replay holds no checkpoint: nothing was observed, so nothing is said.
     `read` gives a blob's lines (KeyError when git does not have it). A `post` that no `pre`
     preceded counts everything since the previous snapshot as the agent's; a sentence saying so
-    goes to `notes`.
+    goes to `notes`. `check` runs before each step (it raises to stop a replay out of time).
     """
     start = -1
     for i in range(len(records) - 1, -1, -1):
@@ -230,6 +282,8 @@ def replay(
         rest = records
     seen = previous in CHECKPOINTS
     for record in rest:
+        if check is not None:
+            check()
         event = record["event"]
         blob = record.get("blob")
         lines = read(blob if isinstance(blob, str) else None)
@@ -249,6 +303,8 @@ def replay(
         snapshot = lines
     if not seen:
         return None
+    if check is not None:
+        check()
     return carry(labels, snapshot, final, mode=HUMAN if previous in CHECKPOINTS else UNKNOWN)
 
 
@@ -432,8 +488,19 @@ def attribute_commit(
         return cache[blob]
 
     limit = started + budget_ms / 1000
-    for n, (change, mine) in enumerate(work):
+
+    def check() -> None:
         if time.monotonic() > limit:
+            raise _OutOfTime
+
+    for n, (change, mine) in enumerate(work):
+        try:
+            check()
+            final = read(change.blob)
+            if "\0" in "".join(final[:1000]):
+                continue  # binary content git did not flag
+            labels = replay(mine, change.old_blob, final, read, result.notes, check)
+        except _OutOfTime:
             left = [c.path for c, _ in work[n:]]
             result.complete = False
             result.gaps.append(
@@ -442,11 +509,6 @@ def attribute_commit(
                 "raise it with git config signoff.captureBudget"
             )
             break
-        try:
-            final = read(change.blob)
-            if "\0" in "".join(final[:1000]):
-                continue  # binary content git did not flag
-            labels = replay(mine, change.old_blob, final, read, result.notes)
         except KeyError as missing:
             result.complete = False
             result.gaps.append(
@@ -463,6 +525,10 @@ def attribute_commit(
                     result.tools.append(span[3])
     result.elapsed_ms = (time.monotonic() - started) * 1000
     return result
+
+
+class _OutOfTime(Exception):
+    """The commit hook's time budget ran out."""
 
 
 def _offset(item: tuple[int, object]) -> int:
