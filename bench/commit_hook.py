@@ -10,8 +10,9 @@ A human commit in the hooked repository (working log present, no checkpoint for 
 timed too. The figure per round is the median commit; the result the median of the rounds.
 
 It also measures the two ways to diff a 5,000-line file between snapshots: Python's
-`difflib.SequenceMatcher` on lines after cutting the common head and tail (what
-`recording/attribute.py` does) and one `git diff` of two blob ids.
+`difflib.SequenceMatcher` on lines after cutting the common head and tail and splitting at
+unique common lines (what `recording/attribute.py` does; also on a code-like file whose `}` and
+blank lines repeat) and one `git diff` of two blob ids (a git process per pair).
 
 `python bench/commit_hook.py [--commits N] [--rounds R] [--files F]`; `run()` returns the dict.
 """
@@ -127,6 +128,11 @@ def diff_methods(lines: int = 5000, edits: int = 50, runs: int = 9) -> dict[str,
     b = list(a)
     for k in range(edits):
         b[rng.randrange(len(b))] = f"    edited_{k} = 0"
+    # code-like: a quarter of the lines are `}` or blank, which defeats difflib alone
+    code = [("}", "", f"fn f{n}() {{", f"    call({n});")[n % 4] for n in range(lines)]
+    code_b = list(code)
+    for k in range(edits):
+        code_b.insert(rng.randrange(len(code_b)), f"    // edit {k}")
     with tempfile.TemporaryDirectory(prefix="signoff-diff-bench-") as tmp:
         root = Path(tmp)
         env = _env(root)
@@ -134,7 +140,7 @@ def diff_methods(lines: int = 5000, edits: int = 50, runs: int = 9) -> dict[str,
         repo = root / "r"
         blob_a = _git(repo, env, "hash-object", "-w", "--stdin", stdin="\n".join(a).encode())
         blob_b = _git(repo, env, "hash-object", "-w", "--stdin", stdin="\n".join(b).encode())
-        python, gitdiff, local = [], [], []
+        python, gitdiff, local, repeated = [], [], [], []
         for _ in range(runs):
             start = time.perf_counter()
             opcodes(a, b)
@@ -147,9 +153,13 @@ def diff_methods(lines: int = 5000, edits: int = 50, runs: int = 9) -> dict[str,
             start = time.perf_counter()
             opcodes(a, c)
             local.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            opcodes(code, code_b)
+            repeated.append(time.perf_counter() - start)
     return {
         "difflib_ms": round(statistics.median(python) * 1000, 2),
         "difflib_one_edit_ms": round(statistics.median(local) * 1000, 2),
+        "code_like_ms": round(statistics.median(repeated) * 1000, 2),
         "git_diff_ms": round(statistics.median(gitdiff) * 1000, 2),
     }
 

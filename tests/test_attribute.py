@@ -287,6 +287,26 @@ def test_ai_line_the_agent_rewrites_stays_ai_and_human_line_it_rewrites_is_ai(
     ]
 
 
+def test_large_file_with_repeated_lines(hooked: GitRepo) -> None:
+    """3,000 lines where `}` and blank lines repeat: the diff is split at unique lines first."""
+    body = "".join(f"fn f{i}() {{\n    call({i});\n}}\n\n" for i in range(750))
+    hooked.commit("big\n", {"big.rs": body})
+    text = body.splitlines()
+    for at in (2900, 2000, 1000, 10):
+        text.insert(at, f"    // agent {at}")
+    agent_edit(hooked, "big.rs", "\n".join(text) + "\n")
+    text.insert(1500, "    // typed by the human")
+    hooked.write("big.rs", "\n".join(text) + "\n")
+    commit(hooked, "x")
+    assert spans(line_doc(hooked), "big.rs") == [
+        (11, 11, "ai", AI_S1),
+        (1002, 1002, "ai", AI_S1),
+        (1501, 1501, "human", None),
+        (2004, 2004, "ai", AI_S1),
+        (2905, 2905, "ai", AI_S1),
+    ]
+
+
 # -- workflows ----------------------------------------------------------------------------------
 
 
