@@ -65,9 +65,20 @@ def range_hash(lines: Sequence[str]) -> str:
     Lines are given without their line endings, so a CRLF checkout hashes like an LF one. It is
     what lets a record be matched to the same lines after a forge rewrote the commit.
     """
-    import hashlib
+    digest: str = _sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
+    return digest[:16]
 
-    return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+def _sha256(data: bytes) -> Any:
+    """hashlib's SHA-256 without importing hashlib (and OpenSSL): the commit hook hashes ranges."""
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]  # Python 3.12+
+    except ImportError:
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
+        except ImportError:  # pragma: no cover - a build without the builtin module
+            from hashlib import sha256  # type: ignore[assignment,unused-ignore]
+    return sha256(data)
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -171,6 +182,65 @@ def compact_json(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(compact_json(v) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} into a note")
+
+
+def parse_compact(text: str) -> Any:
+    """Plain JSON (what `compact_json` writes) read without importing `json`, whose import of
+    `re` costs the commit hook more than reading its records does. Raises ValueError."""
+    value, end = _parse_value(text, _skip_space(text, 0))
+    if _skip_space(text, end) != len(text):
+        raise ValueError(f"extra data at character {end}")
+    return value
+
+
+def _skip_space(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t\r\n":
+        at += 1
+    return at
+
+
+def _parse_value(text: str, at: int) -> tuple[Any, int]:
+    from _json import scanstring
+
+    first = text[at : at + 1]
+    if first == '"':
+        return scanstring(text, at + 1, True)
+    if first in ("{", "["):
+        obj = first == "{"
+        close = "}" if obj else "]"
+        items: Any = {} if obj else []
+        at = _skip_space(text, at + 1)
+        if text[at : at + 1] == close:
+            return items, at + 1
+        while True:
+            if obj:
+                if text[at : at + 1] != '"':
+                    raise ValueError(f"expected a key at character {at}")
+                key, at = scanstring(text, at + 1, True)
+                at = _skip_space(text, at)
+                if text[at : at + 1] != ":":
+                    raise ValueError(f"expected ':' at character {at}")
+                items[key], at = _parse_value(text, _skip_space(text, at + 1))
+            else:
+                value, at = _parse_value(text, at)
+                items.append(value)
+            at = _skip_space(text, at)
+            sep = text[at : at + 1]
+            if sep == close:
+                return items, at + 1
+            if sep != ",":
+                raise ValueError(f"expected ',' or '{close}' at character {at}")
+            at = _skip_space(text, at + 1)
+    for word, value in (("true", True), ("false", False), ("null", None)):
+        if text.startswith(word, at):
+            return value, at + len(word)
+    end = at
+    while end < len(text) and text[end] in "+-0123456789.eE":
+        end += 1
+    token = text[at:end]
+    if not token:
+        raise ValueError(f"unexpected character at {at}")
+    return (float(token) if any(c in token for c in ".eE") else int(token)), end
 
 
 def _quote(text: str) -> str:

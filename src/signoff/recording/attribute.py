@@ -43,9 +43,11 @@ HUMAN = "human"
 UNKNOWN = "unknown"
 AI_KINDS = (AI, AI_MODIFIED)
 CHECKPOINTS = ("pre", "post")
-# Above this many line pairs, a diff is split at unique common lines first (patience diff):
-# difflib alone takes seconds on a 10,000-line file whose `}` and blank lines repeat.
-SMALL_DIFF = 250_000
+# Up to this many line pairs, a longest common subsequence in Python is cheaper than importing
+# difflib (which imports `re`); above it, the diff is first split at lines found once on each
+# side (patience diff), and difflib alone on a 10,000-line file whose `}` and blank lines repeat
+# takes seconds.
+TINY_DIFF = 2_500
 # Milliseconds the post-commit hook may spend on attribution (`git config signoff.captureBudget`).
 DEFAULT_BUDGET_MS = 500
 UNSPECIFIED = "unspecified"
@@ -115,9 +117,10 @@ def split_lines(data: bytes) -> list[str]:
 
 
 def opcodes(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, int, int]]:
-    """difflib's opcodes from `a` to `b`, computed only between the common head and tail."""
-    from difflib import SequenceMatcher
-
+    """difflib-style opcodes from `a` to `b`, computed only between the common head and tail:
+    a small middle by a longest common subsequence, a large one split at unique common lines
+    first (patience), what is left by `difflib.SequenceMatcher` (imported only then: with `re`
+    it costs more than the rest of a commit's replay)."""
     la, lb = len(a), len(b)
     if a == b:
         return [("equal", 0, la, 0, lb)] if la else []
@@ -127,7 +130,7 @@ def opcodes(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, int
     if head:
         out.append(("equal", 0, head, 0, head))
     mid_a, mid_b = a[head : la - tail], b[head : lb - tail]
-    anchors = _anchors(mid_a, mid_b) if len(mid_a) * len(mid_b) > SMALL_DIFF else []
+    anchors = _anchors(mid_a, mid_b) if len(mid_a) * len(mid_b) > TINY_DIFF else []
     if anchors:
         # patience: lines found once on each side, in order, split the diff into small ones
         at_a = at_b = 0
@@ -140,8 +143,14 @@ def opcodes(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, int
                 out.append(("equal", i + head, i + head + 1, j + head, j + head + 1))
             at_a, at_b = i + 1, j + 1
     elif mid_a and mid_b:
-        matcher = SequenceMatcher(None, mid_a, mid_b, autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        found: Sequence[tuple[str, int, int, int, int]]
+        if len(mid_a) * len(mid_b) <= TINY_DIFF:
+            found = _lcs_opcodes(mid_a, mid_b)
+        else:
+            from difflib import SequenceMatcher
+
+            found = SequenceMatcher(None, mid_a, mid_b, autojunk=False).get_opcodes()
+        for tag, i1, i2, j1, j2 in found:
             out.append((tag, i1 + head, i2 + head, j1 + head, j2 + head))
     elif mid_a:
         out.append(("delete", head, la - tail, head, head))
@@ -150,6 +159,42 @@ def opcodes(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, int
     if tail:
         out.append(("equal", la - tail, la, lb - tail, lb))
     return out
+
+
+def _lcs_opcodes(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, int, int]]:
+    """Opcodes from a longest common subsequence by dynamic programming (small inputs only)."""
+    n, m = len(a), len(b)
+    table = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        row, below, line = table[i], table[i + 1], a[i]
+        for j in range(m - 1, -1, -1):
+            row[j] = below[j + 1] + 1 if line == b[j] else max(below[j], row[j + 1])
+    out: list[tuple[str, int, int, int, int]] = []
+    i = j = 0
+    at_a = at_b = 0  # where the last equal block ended
+    while i < n and j < m:
+        if a[i] == b[j]:
+            start_a, start_b = i, j
+            while i < n and j < m and a[i] == b[j]:
+                i, j = i + 1, j + 1
+            out += _gap(at_a, start_a, at_b, start_b)
+            out.append(("equal", start_a, i, start_b, j))
+            at_a, at_b = i, j
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return out + _gap(at_a, n, at_b, m)
+
+
+def _gap(i1: int, i2: int, j1: int, j2: int) -> list[tuple[str, int, int, int, int]]:
+    if i1 < i2 and j1 < j2:
+        return [("replace", i1, i2, j1, j2)]
+    if i1 < i2:
+        return [("delete", i1, i2, j1, j1)]
+    if j1 < j2:
+        return [("insert", i1, i1, j1, j2)]
+    return []
 
 
 def _anchors(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:

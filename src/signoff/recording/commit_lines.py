@@ -138,9 +138,9 @@ class CommitLines:
         detection: dict[str, str] | None = None
         accepted: object = person
         if prepared is not None:
-            import json
+            from signoff.provenance.notes import parse_compact
 
-            doc = json.loads(prepared.decode("utf-8", "replace"))
+            doc = parse_compact(prepared.decode("utf-8", "replace"))
             status = str(doc.get("status") or "unknown")
             declared = [
                 AgentUse(str(t["tool"]), t.get("model"), t.get("session"))

@@ -154,9 +154,7 @@ def read_back(
     follows the records since a path's last commit, not the size of the log. Unreadable lines
     are skipped (`read` reports them).
     """
-    import json
-
-    from signoff.provenance.notes import compact_json
+    from signoff.provenance.notes import compact_json, parse_compact
 
     path = os.path.join(capture_dir(git_dir), LOG_NAME)
     try:
@@ -173,9 +171,10 @@ def read_back(
             begin = data.rfind(b"\n", 0, at) + 1
             stop = data.find(b"\n", at)
             end = begin
+            line = data[begin : len(data) if stop < 0 else stop]
             try:
-                record = json.loads(data[begin : len(data) if stop < 0 else stop])
-            except ValueError:
+                record = parse_compact(line.decode("utf-8", "replace"))
+            except (ValueError, RecursionError):
                 continue
             if _invalid(record) or record["path"] != name:
                 continue
