@@ -185,62 +185,48 @@ def compact_json(value: object) -> str:
 
 
 def parse_compact(text: str) -> Any:
-    """Plain JSON (what `compact_json` writes) read without importing `json`, whose import of
-    `re` costs the commit hook more than reading its records does. Raises ValueError."""
-    value, end = _parse_value(text, _skip_space(text, 0))
+    """JSON read with the C scanner `json` itself uses, without importing `json` (whose import
+    of `re` costs the commit hook more than reading its records does). Raises ValueError."""
+    global _scanner
+    if _scanner is None:
+        try:
+            from _json import make_scanner
+        except ImportError:  # pragma: no cover - other Python implementations
+            import json
+
+            return json.loads(text)
+        _scanner = make_scanner(_ScanContext())  # type: ignore[arg-type]
+    at = _skip_space(text, 0)
+    try:
+        value, end = _scanner(text, at)
+    except StopIteration:
+        raise ValueError(f"no JSON value at character {at}") from None
     if _skip_space(text, end) != len(text):
         raise ValueError(f"extra data at character {end}")
     return value
+
+
+class _ScanContext:
+    """The settings `json.JSONDecoder` hands its C scanner, as plain attributes."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+
+    @staticmethod
+    def parse_constant(name: str) -> float:
+        return float(name.replace("Infinity", "inf"))
+
+
+_scanner: Any = None
 
 
 def _skip_space(text: str, at: int) -> int:
     while at < len(text) and text[at] in " \t\r\n":
         at += 1
     return at
-
-
-def _parse_value(text: str, at: int) -> tuple[Any, int]:
-    from _json import scanstring
-
-    first = text[at : at + 1]
-    if first == '"':
-        return scanstring(text, at + 1, True)
-    if first in ("{", "["):
-        obj = first == "{"
-        close = "}" if obj else "]"
-        items: Any = {} if obj else []
-        at = _skip_space(text, at + 1)
-        if text[at : at + 1] == close:
-            return items, at + 1
-        while True:
-            if obj:
-                if text[at : at + 1] != '"':
-                    raise ValueError(f"expected a key at character {at}")
-                key, at = scanstring(text, at + 1, True)
-                at = _skip_space(text, at)
-                if text[at : at + 1] != ":":
-                    raise ValueError(f"expected ':' at character {at}")
-                items[key], at = _parse_value(text, _skip_space(text, at + 1))
-            else:
-                value, at = _parse_value(text, at)
-                items.append(value)
-            at = _skip_space(text, at)
-            sep = text[at : at + 1]
-            if sep == close:
-                return items, at + 1
-            if sep != ",":
-                raise ValueError(f"expected ',' or '{close}' at character {at}")
-            at = _skip_space(text, at + 1)
-    for word, value in (("true", True), ("false", False), ("null", None)):
-        if text.startswith(word, at):
-            return value, at + len(word)
-    end = at
-    while end < len(text) and text[end] in "+-0123456789.eE":
-        end += 1
-    token = text[at:end]
-    if not token:
-        raise ValueError(f"unexpected character at {at}")
-    return (float(token) if any(c in token for c in ".eE") else int(token)), end
 
 
 def _quote(text: str) -> str:
