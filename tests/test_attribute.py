@@ -328,6 +328,23 @@ def test_reset_mixed_then_recommit_with_more_edits(hooked: GitRepo) -> None:
     assert spans(line_doc(hooked), "f.py") == [(1, 3, "ai", AI_S1), (4, 4, "ai", "codex/None/t2")]
 
 
+def test_amend_records_the_amended_commit_by_content(hooked: GitRepo) -> None:
+    agent_edit(hooked, "f.py", lines(3))
+    first = commit(hooked, "one")
+    hooked.write("f.py", lines(3) + "human\n")
+    hooked.git("add", "-A")
+    hooked.git("commit", "-q", "--amend", "-m", "one, amended")
+    sha = hooked.head()
+    own = [d for d in docs(hooked) if d["commit"] == sha]
+    # the line typed after the first commit, before any checkpoint, was not observed
+    assert [spans(d, "f.py") for d in own] == [[(1, 3, "ai", AI_S1), (4, 4, "unknown", None)]]
+    # git copied the first commit's document too; the reader takes the one recorded for `sha`
+    blobs = read_notes(Repo(hooked.path), "signoff")[sha]
+    [record] = parse_signoff_notes(blobs, sha).line_records
+    assert record.derivation is None and record.kind_counts()["unknown"] == 1
+    assert any(d["commit"] == first for d in docs(hooked))
+
+
 def test_stash_and_pop(hooked: GitRepo) -> None:
     hooked.commit("f\n", {"f.py": lines(2)})
     agent_edit(hooked, "f.py", lines(2) + "agent\n")
