@@ -392,6 +392,22 @@ def test_merge_squash(hooked: GitRepo) -> None:
     ]
 
 
+def test_after_a_merge_old_records_do_not_speak_for_new_lines(hooked: GitRepo) -> None:
+    agent_edit(hooked, "f.py", lines(3))
+    commit(hooked, "agent")
+    hooked.git("checkout", "-q", "-b", "side")
+    hooked.write("f.py", lines(3) + "side\n")
+    commit(hooked, "side")
+    hooked.git("checkout", "-q", "main")
+    hooked.write("g.py", "g\n")
+    commit(hooked, "main")
+    hooked.git("merge", "-q", "--no-ff", "-m", "merge", "side")
+    hooked.write("f.py", lines(3) + "side\nafter the merge\n")
+    commit(hooked, "after")
+    # no checkpoint since f.py was last committed: no ranges, commit-level provenance only
+    assert all("files" not in d for d in docs(hooked))
+
+
 def test_cherry_pick_carries_the_record_by_content(hooked: GitRepo) -> None:
     hooked.commit("f\n", {"f.py": lines(6)})
     hooked.git("checkout", "-q", "-b", "side")

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from signoff.git.patch import Change
+    from signoff.recording.worklog import Record
 
 AI = "ai"
 AI_MODIFIED = "ai-modified"
@@ -518,6 +519,7 @@ def attribute_commit(
             result.tracked.append((change.path, change.blob))
             if change.blob is not None and not change.binary:
                 work.append((change, mine))
+    work = _used_history_dropped(work, commit, cwd=cwd, env=env)
     if not work:
         return result
     blobs = [c.blob for c, _ in work if c.blob] + [c.old_blob for c, _ in work if c.old_blob]
@@ -570,6 +572,32 @@ def attribute_commit(
                     result.tools.append(span[3])
     result.elapsed_ms = (time.monotonic() - started) * 1000
     return result
+
+
+def _used_history_dropped(
+    work: list[tuple[Change, list[Record]]],
+    commit: str,
+    *,
+    cwd: str,
+    env: Mapping[str, str],
+) -> list[tuple[Change, list[Record]]]:
+    """A file whose parent content no record has (a merge brought it, say) replays only what
+    came after its last `commit` record when that commit is in this commit's history: the
+    records before it were that commit's. When that commit is not (a reset, an amend, a squash
+    of another branch), they are still the way to this content and are all replayed."""
+    out = []
+    ancestry: dict[str, bool] = {}
+    for change, mine in work:
+        if any(r.get("blob") == change.old_blob for r in mine):
+            out.append((change, mine))
+            continue
+        last = max((i for i, r in enumerate(mine) if r["event"] == "commit"), default=-1)
+        used = str(mine[last].get("commit") or "") if last >= 0 else ""
+        if used and used not in ancestry:
+            res = git("merge-base", "--is-ancestor", used, commit, cwd=cwd, env=env)
+            ancestry[used] = res.ok
+        out.append((change, mine[last + 1 :] if used and ancestry[used] else mine))
+    return out
 
 
 class _OutOfTime(Exception):
