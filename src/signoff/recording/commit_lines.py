@@ -123,9 +123,20 @@ class CommitLines:
         prepared: bytes | None = None,
         decision: Decision | None = None,
         person: Person | None = None,
-    ) -> bytes:
+    ) -> bytes | None:
         """The commit's document with the line record: commit-msg's `prepared` one completed,
-        or one built from `decision` (None: no declaration, the line record alone decides)."""
+        or one built from `decision` (None: no declaration, the line record alone decides).
+        None when it cannot be built: the error is kept, and the note is written without lines."""
+        try:
+            return self._note(prepared, decision, person)
+        except Exception as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+            worklog.write_error(self.gitdir, f"the line note of {self.sha[:12]}: {self.error}")
+            return None
+
+    def _note(
+        self, prepared: bytes | None, decision: Decision | None, person: Person | None
+    ) -> bytes:
         from signoff.provenance.notes import build_note
         from signoff.recording.agents import AgentUse
 

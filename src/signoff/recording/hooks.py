@@ -288,7 +288,7 @@ def _post_commit_note(
     if pending is not None:
         note = pending.replace(COMMIT_PLACEHOLDER.encode(), sha.encode())
         if capture is not None and from_capture:
-            note = capture.note(prepared=note)
+            note = capture.note(prepared=note) or note
         append_note(sha, note, cwd, env)
         report["note_written"] = True
         report["from"] = "commit-msg"
@@ -300,8 +300,9 @@ def _post_commit_note(
         decision = _credit_config(decision, read_config)
     claimed = None if decision is None or decision.conflict else _accepted_by(trailers)
     person = claimed or accepter(cname, cemail)
-    if capture is not None and from_capture:
-        append_note(sha, capture.note(decision=decision, person=person), cwd, env)
+    lines = capture.note(decision=decision, person=person) if capture and from_capture else None
+    if lines is not None:
+        append_note(sha, lines, cwd, env)
         report["note_written"] = True
         report["from"] = "capture"
         return report
