@@ -336,10 +336,12 @@ def replay(
         if event == "post":
             if previous != "pre" and notes is not None:
                 agent = tool_key(record)[0]
-                notes.append(
+                sentence = (
                     f"{record['path']}: {agent} recorded no content before an edit; changes since "
                     "the previous snapshot are counted as its own"
                 )
+                if sentence not in notes:
+                    notes.append(sentence)
             labels = carry(labels, snapshot, lines, mode=AI, tool=tool_key(record))
         else:
             mode = HUMAN if previous in CHECKPOINTS else UNKNOWN
