@@ -231,6 +231,20 @@ def test_edits_before_the_first_checkpoint_are_unknown(hooked: GitRepo) -> None:
     assert spans(line_doc(hooked), "README") == [(2, 2, "unknown", None), (3, 3, "ai", AI_S1)]
 
 
+def test_an_agent_without_a_pre_edit_checkpoint_is_an_approximation_said_so(
+    hooked: GitRepo,
+) -> None:
+    hooked.commit("f\n", {"f.py": "a\n"})
+    agent_edit(hooked, "f.py", "a\nb\n", ("cursor", None, "c1"))
+    hooked.write("f.py", "a\nb\nhuman\nc\n")  # typed before the agent's next edit...
+    checkpoint(hooked, "post", "f.py", ("cursor", None, "c1"))  # ...which sent no `pre`
+    commit(hooked, "x")
+    doc = line_doc(hooked)
+    assert spans(doc, "f.py") == [(2, 4, "ai", "cursor/None/c1")]  # the human line too
+    [sentence] = doc["line_record"]["approximations"]
+    assert sentence.startswith("f.py: cursor recorded no content before an edit")
+
+
 def test_files_without_checkpoints_get_no_ranges(hooked: GitRepo) -> None:
     agent_edit(hooked, "a.py", "a\n")
     hooked.write("b.py", "typed\n")
