@@ -3,6 +3,7 @@ commits made through the installed hooks, with the exact line ranges asserted af
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -510,6 +511,8 @@ def test_git_ai_note_round_trips_through_our_reader(hooked: GitRepo) -> None:
     assert tool is not None
     assert (tool.tool, tool.model, tool.session) == ("claude-code", "claude-opus-4-5", "s1")
     metadata = json.loads(raw[0].decode().split("---\n", 1)[1])
+    # the prompt key is Git AI's own for this session: SHA-256 of "claude:s1", 16 hex digits
+    assert list(metadata["prompts"]) == [hashlib.sha256(b"claude:s1").hexdigest()[:16]]
     [prompt] = metadata["prompts"].values()
     assert prompt["accepted_lines"] == 3 and prompt["overriden_lines"] == 1
 

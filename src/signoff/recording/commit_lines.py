@@ -371,7 +371,8 @@ def gitai_note(sha: str, result: Attribution, human_author: str | None = None) -
                 continue
             key = keys.get(tool)
             if key is None:
-                seed = f"{tool[0]}:{tool[2] or ''}:{tool[1] or ''}".encode()
+                # Git AI's own key: SHA-256 of "tool:session id" (generate_short_hash)
+                seed = f"{_gitai_tool(tool[0])}:{tool[2] or tool[1] or ''}".encode()
                 key = keys[tool] = hashlib.sha256(seed).hexdigest()[:16]
                 stats[key] = {"accepted": 0, "overridden": 0}
             if kind == AI:
@@ -380,7 +381,7 @@ def gitai_note(sha: str, result: Attribution, human_author: str | None = None) -
             else:
                 stats[key]["overridden"] += end - start + 1
         if per_key:
-            body.append(f'"{path}"' if any(c.isspace() for c in path) else path)
+            body.append(f'"{path}"' if any(c in path for c in " \t\n") else path)
             body += [f"  {key} {','.join(parts)}" for key, parts in per_key.items()]
     if not body:
         return None
