@@ -417,20 +417,30 @@ def capture_demo(r: DemoRepo) -> None:
     print("\n== Line capture: the lines an agent wrote, kept apart from the human's ==")
     rel = "src/payments/refunds.py"
     session = "7f3c2a90-demo"
-    for number, (tool, content) in enumerate((("Write", REFUNDS_V1), ("Edit", REFUNDS_V2))):
-        call = f"toolu_demo_{number}"
+    anchor = "    return charge.gateway.refund(charge.id, amount)\n"
+    edits = (
+        ("Write", {"content": REFUNDS_V1}, REFUNDS_V1),
+        (
+            "Edit",
+            {"old_string": anchor, "new_string": REFUNDS_V2[REFUNDS_V2.index(anchor) :]},
+            REFUNDS_V2,
+        ),
+    )
+    for number, (tool, tool_input, content) in enumerate(edits):
         for event in ("PreToolUse", "PostToolUse"):
             if event == "PostToolUse":
                 r.write(rel, content)
-            payload = {
+            payload: dict[str, Any] = {
                 "session_id": session,
                 "transcript_path": str(r.path / ".claude" / f"{session}.jsonl"),
                 "cwd": str(r.path),
                 "hook_event_name": event,
                 "tool_name": tool,
-                "tool_input": {"file_path": str(r.path / rel), "content": content},
-                "tool_use_id": call,
+                "tool_input": {"file_path": str(r.path / rel), **tool_input},
+                "tool_use_id": f"toolu_demo_{number}",
             }
+            if event == "PostToolUse":
+                payload["tool_response"] = {"filePath": str(r.path / rel), "success": True}
             _checkpoint(r, payload)
     print(f"Claude Code wrote {rel} in two edits (session {session}); each edit sent a")
     print("PreToolUse and a PostToolUse payload to the capture hook.")
