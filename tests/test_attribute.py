@@ -51,7 +51,8 @@ def hooked(repo: GitRepo) -> Iterator[GitRepo]:
 
 
 def gitdir(repo: GitRepo) -> str:
-    return os.path.join(repo.path, ".git")
+    """The per-worktree git directory, where the working log lives."""
+    return repo.git("rev-parse", "--absolute-git-dir").strip()
 
 
 def checkpoint(
@@ -244,6 +245,16 @@ def test_an_agent_without_a_pre_edit_checkpoint_is_an_approximation_said_so(
     assert spans(doc, "f.py") == [(2, 4, "ai", "cursor/None/c1")]  # the human line too
     [sentence] = doc["line_record"]["approximations"]
     assert sentence.startswith("f.py: cursor recorded no content before an edit")
+
+
+def test_a_linked_worktree_keeps_its_own_working_log(hooked: GitRepo, tmp_path: Path) -> None:
+    hooked.git("worktree", "add", "-q", str(tmp_path / "wt"), "-b", "wt")
+    linked = GitRepo(tmp_path / "wt", hooked.env)
+    agent_edit(linked, "f.py", "a\n")
+    linked.write("f.py", "a\nhuman\n")
+    commit(linked, "in the linked worktree")
+    assert spans(line_doc(linked), "f.py") == [(1, 1, "ai", AI_S1), (2, 2, "human", None)]
+    assert not os.path.exists(os.path.join(hooked.path, ".git", "signoff", "capture", "log.jsonl"))
 
 
 def test_files_without_checkpoints_get_no_ranges(hooked: GitRepo) -> None:
