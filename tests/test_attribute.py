@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ from signoff.recording.attribute import (
 )
 from signoff.recording.commit_lines import prune, write_gitai_note
 from signoff.recording.install import install
+from tests import agent_payloads as payloads
 from tests.gitrepo import GitRepo, run_signoff
 from tests.test_recording import scrubbed
 
@@ -330,6 +333,43 @@ def test_large_file_with_repeated_lines(hooked: GitRepo) -> None:
         (1501, 1501, "human", None),
         (2004, 2004, "ai", AI_S1),
         (2905, 2905, "ai", AI_S1),
+    ]
+
+
+def test_claude_code_payloads_through_signoff_checkpoint(hooked: GitRepo) -> None:
+    """The documented PreToolUse / PostToolUse payloads on `signoff checkpoint`'s standard
+    input, a human edit on top, a commit: the exact ranges, with the session."""
+
+    def hook(event: str, tool: str, tool_input: dict[str, Any]) -> None:
+        payload = payloads.claude_code(event, str(hooked.path), tool, tool_input)
+        proc = subprocess.run(
+            [sys.executable, "-m", "signoff", "checkpoint", "--agent", "claude-code"],
+            cwd=hooked.path,
+            input=json.dumps(payload),
+            capture_output=True,
+            text=True,
+            env={**hooked.env, "ANTHROPIC_MODEL": "claude-opus-4-5"},
+        )
+        assert proc.returncode == 0 and not proc.stderr, proc.stderr
+
+    path = str(hooked.path / "svc.py")
+    hook("pre", "Write", {"file_path": path, "content": lines(4)})
+    hooked.write("svc.py", lines(4))
+    hook("post", "Write", {"file_path": path, "content": lines(4)})
+    edit = {"file_path": path, "old_string": "line 4\n", "new_string": "line 4\nline 5\n"}
+    hook("pre", "Edit", edit)
+    hooked.write("svc.py", lines(5))
+    hook("post", "Edit", edit)
+    hooked.write("svc.py", lines(5).replace("line 3", "line 3 by hand") + "typed\n")
+    commit(hooked, "service")
+    doc = line_doc(hooked)
+    session = payloads.claude_code("pre", "", "Write", {})["session_id"]
+    agent = f"claude-code/claude-opus-4-5/{session}"
+    assert spans(doc, "svc.py") == [
+        (1, 2, "ai", agent),
+        (3, 3, "ai-modified", agent),
+        (4, 5, "ai", agent),
+        (6, 6, "human", None),
     ]
 
 
