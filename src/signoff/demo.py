@@ -459,7 +459,9 @@ def capture_demo(r: DemoRepo) -> None:
     note = r.git("notes", "--ref=signoff", "show", "HEAD").splitlines()[0]
     doc: dict[str, Any] = json.loads(note)
     print("\nThe commit's note (refs/notes/signoff), its line ranges:")
-    for span in doc["files"][rel]:
+    if not doc.get("line_record", {}).get("complete", True):
+        print(f"  (incomplete: {doc['line_record'].get('reason')})")
+    for span in doc.get("files", {}).get(rel, []):
         used = doc["tools"][span["tool"]] if span["tool"] is not None else None
         who = f"{used['tool']}, session {used['session']}" if used else ""
         print(f"  lines {span['start']:>2}-{span['end']:<2} {span['author']:<12} {who}")
