@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 MAYA = ("Maya Chen", "maya@payments.example")
 SAM = ("Sam Patel", "sam@payments.example")
@@ -390,6 +391,115 @@ def squash_demo(r: DemoRepo, root: Path) -> None:
     _show(r, "blame", "src/payments/payout.py")
 
 
+REFUNDS_V1 = """\
+def refund(charge, amount):
+    if amount <= 0:
+        raise ValueError("refund amount must be positive")
+    if amount > charge.captured:
+        raise ValueError("cannot refund more than was captured")
+    return charge.gateway.refund(charge.id, amount)
+"""
+REFUNDS_V2 = (
+    REFUNDS_V1
+    + """\
+
+
+def partial_refunds(charge):
+    return [r for r in charge.refunds if r.amount < charge.captured]
+"""
+)
+
+
+def capture_demo(r: DemoRepo) -> None:
+    """A Claude Code session recorded edit by edit through its hook payloads (PreToolUse and
+    PostToolUse JSON on standard input), then committed by a human who changed one of the
+    agent's lines and typed one of their own: blame tells the three kinds apart."""
+    print("\n== Line capture: the lines an agent wrote, kept apart from the human's ==")
+    rel = "src/payments/refunds.py"
+    session = "7f3c2a90-demo"
+    anchor = "    return charge.gateway.refund(charge.id, amount)\n"
+    edits = (
+        ("Write", {"content": REFUNDS_V1}, REFUNDS_V1),
+        (
+            "Edit",
+            {"old_string": anchor, "new_string": REFUNDS_V2[REFUNDS_V2.index(anchor) :]},
+            REFUNDS_V2,
+        ),
+    )
+    for number, (tool, tool_input, content) in enumerate(edits):
+        for event in ("PreToolUse", "PostToolUse"):
+            if event == "PostToolUse":
+                r.write(rel, content)
+            payload: dict[str, Any] = {
+                "session_id": session,
+                "transcript_path": str(r.path / ".claude" / f"{session}.jsonl"),
+                "cwd": str(r.path),
+                "hook_event_name": event,
+                "tool_name": tool,
+                "tool_input": {"file_path": str(r.path / rel), **tool_input},
+                "tool_use_id": f"toolu_demo_{number}",
+            }
+            if event == "PostToolUse":
+                payload["tool_response"] = {"filePath": str(r.path / rel), "success": True}
+            _checkpoint(r, payload)
+    print(f"Claude Code wrote {rel} in two edits (session {session}); each edit sent a")
+    print("PreToolUse and a PostToolUse payload to the capture hook.")
+    text = (r.path / rel).read_text()
+    text = text.replace("charge.captured:\n", "charge.captured - charge.refunded:\n", 1)
+    text = text.replace(
+        "    return charge.gateway",
+        '    log.info("refund %s", charge.id)\n    return charge.gateway',
+    )
+    r.write(rel, text)
+    print("Maya then changed the agent's over-refund check and added a log line by hand,")
+    print("and committed from her own terminal (no agent in the environment):")
+    print("$ git commit -m 'Add refunds'")
+    r.commit("Add refunds\n", {}, who=MAYA)
+    _show(r, "blame", rel)
+    note = r.git("notes", "--ref=signoff", "show", "HEAD").splitlines()[0]
+    doc: dict[str, Any] = json.loads(note)
+    print("\nThe commit's note (refs/notes/signoff), its line ranges:")
+    if not doc.get("line_record", {}).get("complete", True):
+        print(f"  (incomplete: {doc['line_record'].get('reason')})")
+    for span in doc.get("files", {}).get(rel, []):
+        used = doc["tools"][span["tool"]] if span["tool"] is not None else None
+        who = f"{used['tool']}, session {used['session']}" if used else ""
+        print(f"  lines {span['start']:>2}-{span['end']:<2} {span['author']:<12} {who}")
+
+
+def _checkpoint(r: DemoRepo, payload: dict[str, Any]) -> None:
+    """Hand one hook payload to `signoff checkpoint --agent claude-code`; where that command is
+    not installed, record what it would from the payload with the working-log API."""
+    import importlib.util
+
+    if importlib.util.find_spec("signoff.recording.checkpoint") is not None:
+        proc = subprocess.run(
+            [sys.executable, "-m", "signoff", "checkpoint", "--agent", "claude-code"],
+            cwd=r.path,
+            env=r.env,
+            input=json.dumps(payload),
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            raise SystemExit(f"demo: signoff checkpoint failed:\n{proc.stderr}")
+        return
+    from signoff.recording import worklog
+
+    rel = os.path.relpath(payload["tool_input"]["file_path"], r.path)
+    blob = r.git("hash-object", "-w", rel).strip() if (r.path / rel).exists() else None
+    event = "pre" if payload["hook_event_name"] == "PreToolUse" else "post"
+    record = worklog.make_record(
+        event,
+        rel,
+        blob,
+        agent="claude-code",
+        session=payload["session_id"],
+        tool_call=payload["tool_use_id"],
+    )
+    worklog.append(str(r.path / ".git"), [record])
+
+
 def gate_demo(r: DemoRepo, report: Path) -> None:
     """A pull request that fails the gate for three reasons, then passes once each is fixed."""
     print("\n== The gate: a pull request against main ==")
@@ -593,6 +703,7 @@ def main() -> None:
     gate_demo(r, report)
     incident_demo(r, report)
     audit_demo(r, report)
+    capture_demo(r)
     for name, args in {
         "stats.json": ["stats", "--json"],
         "explain.json": ["explain", claude, "--json"],

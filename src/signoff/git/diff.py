@@ -14,7 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
+from signoff.git.patch import quote_path
 from signoff.git.repo import GitError, Repo, _describe_failure
+
+__all__ = ["FileDiff", "quote_path"]
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 # Options that keep both outputs in the same shape whatever the user's configuration says.
@@ -33,7 +36,6 @@ _STABLE = (
 LINE_TEXT_MAX_BYTES = 5_000_000
 # ...and once one diff's kept text passes this, every file after it is read the same way.
 CHANGE_TEXT_MAX_BYTES = 20_000_000
-_C_ESCAPES = {7: b"\\a", 8: b"\\b", 9: b"\\t", 10: b"\\n", 11: b"\\v", 12: b"\\f", 13: b"\\r"}
 
 
 @dataclass(slots=True)
@@ -65,22 +67,6 @@ class FileDiff:
         if not self.too_large:
             return sorted(self.added)
         return (n for first, last in self.runs for n in range(first, last + 1))
-
-
-def quote_path(raw: bytes) -> bytes:
-    """A path as git writes it in a patch header with core.quotePath=false (C-quoted if needed)."""
-    out = bytearray()
-    quoted = False
-    for byte in raw:
-        if byte in (0x22, 0x5C):  # " and \
-            out += b"\\" + bytes([byte])
-            quoted = True
-        elif byte < 0x20 or byte == 0x7F:
-            out += _C_ESCAPES.get(byte, b"\\%03o" % byte)
-            quoted = True
-        else:
-            out.append(byte)
-    return b'"' + bytes(out) + b'"' if quoted else bytes(out)
 
 
 def _listing(repo: Repo, args: Sequence[str]) -> list[tuple[str, bytes, bytes]]:
