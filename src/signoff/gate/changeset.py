@@ -141,7 +141,7 @@ def range_changeset(
         )
     cs = ChangeSet("range", base_sha, head_sha)
     cs.commits = [c for c in iter_commits(repo, [f"{base_sha}..{head_sha}"]) if not c.is_merge]
-    cs.files = diff_added_lines(repo, [merge_base, head_sha])
+    cs.files = diff_added_lines(repo, [merge_base, head_sha], removed=True)
     # the same diff ignoring whitespace: a line missing from it was only re-indented
     real = {
         f.path: set(f.added)
@@ -236,7 +236,7 @@ def staged_changeset(repo: Repo, environ: Mapping[str, str]) -> ChangeSet:
     from signoff.recording.agents import decide
 
     cs = ChangeSet("staged", None, repo.head())
-    cs.files = diff_added_lines(repo, ["--cached"])
+    cs.files = diff_added_lines(repo, ["--cached"], removed=True)
     decision = decide(env=environ)
     status = decision.status if decision else "unknown"
     # a commit-level decision: which lines an AI wrote is not recorded

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from signoff.git.repo import GitError, Repo
 
-_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_HUNK = re.compile(rb"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 # Options that keep both outputs in the same shape whatever the user's configuration says.
 _STABLE = (
     "--no-color",
@@ -37,6 +37,8 @@ class FileDiff:
     binary: bool = False
     deleted: bool = False
     added: dict[int, str] = field(default_factory=dict)
+    # removed lines (1-based, in the old version); read only when asked for (`removed=True`)
+    removed: dict[int, str] = field(default_factory=dict)
 
     @property
     def added_count(self) -> int:
@@ -82,7 +84,7 @@ def _listing(repo: Repo, args: Sequence[str]) -> list[tuple[str, bytes, bytes]]:
 
 
 def diff_added_lines(
-    repo: Repo, args: Sequence[str], *, ignore_whitespace: bool = False
+    repo: Repo, args: Sequence[str], *, ignore_whitespace: bool = False, removed: bool = False
 ) -> list[FileDiff]:
     """Parse `git diff -U0 <args>` into added lines per file (renames followed).
 
@@ -92,11 +94,14 @@ def diff_added_lines(
     entries = [e for e in _listing(repo, args) if e[0] != "U"]  # unmerged: no patch to read
     ws = ["-w"] if ignore_whitespace else []
     out = repo.run("-c", "core.quotePath=false", "diff", "-U0", *_STABLE, *ws, *args)
-    return _read_patch(out, entries)
+    return _read_patch(out, entries, removed=removed)
 
 
-def _read_patch(out: bytes, entries: list[tuple[str, bytes, bytes]]) -> list[FileDiff]:
-    """Added lines per listed file from a `-U0` patch whose sections follow the listing."""
+def _read_patch(
+    out: bytes, entries: list[tuple[str, bytes, bytes]], *, removed: bool = False
+) -> list[FileDiff]:
+    """Added (and, if asked, removed) lines per listed file from a `-U0` patch whose sections
+    follow the listing."""
     files = [
         FileDiff(
             path=new.decode("utf-8", "replace"),
@@ -111,7 +116,7 @@ def _read_patch(out: bytes, entries: list[tuple[str, bytes, bytes]]) -> list[Fil
     ]
     current: FileDiff | None = None
     at = 0  # the listing and the patch come in the same order; a type change has two sections
-    line_no = 0
+    line_no = old_no = 0
     in_header = False
     for raw in out.split(b"\n"):
         if raw.startswith(b"diff --git "):
@@ -133,11 +138,14 @@ def _read_patch(out: bytes, entries: list[tuple[str, bytes, bytes]]) -> list[Fil
             in_header = False
         m = _HUNK.match(raw)
         if m:
-            line_no = int(m.group(1))
+            old_no, line_no = int(m.group(1)), int(m.group(2))
             continue
         if raw.startswith(b"+"):
             current.added[line_no] = raw[1:].decode("utf-8", "replace")
             line_no += 1
+        elif removed and raw.startswith(b"-"):
+            current.removed[old_no] = raw[1:].decode("utf-8", "replace")
+            old_no += 1
     return files
 
 
