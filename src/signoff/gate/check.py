@@ -475,7 +475,7 @@ class _Context:
         if review is not None:
             self.verdicts = judge_approvals(
                 review,
-                authors=[u for u, _ in authors],
+                authors=[u for u, accepter in authors if not accepter],
                 accepters=[u for u, accepter in authors if accepter],
                 co_authors=self._co_authors(),
                 same=self._same_person,
@@ -552,7 +552,7 @@ class _Context:
             authors = self._authors()
             self.verdicts = judge_approvals(
                 review,
-                authors=[u for u, _ in authors],
+                authors=[u for u, accepter in authors if not accepter],
                 accepters=[u for u, accepter in authors if accepter],
                 co_authors=self._co_authors(),
                 same=self._same_person,

@@ -114,10 +114,10 @@ def judge_approvals(
             reason = BOT
         elif review.is_author(a.reviewer) or match(a.reviewer, authors):
             reason = AUTHOR
+        elif match(a.reviewer, delegating):
+            reason = DELEGATOR  # on an agent's pull request the requester is also its accepter
         elif match(a.reviewer, accepters):
             reason = ACCEPTER
-        elif match(a.reviewer, delegating):
-            reason = DELEGATOR
         out.append(ApprovalVerdict(a, reason is None, reason))
     return out
 
