@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from signoff.audit.oversight import oversight_of
 from signoff.audit.population import Change
 from signoff.errors import SignoffError
 from signoff.git.repo import Repo
@@ -78,6 +79,7 @@ def attach_reviews(changes: list[Change], reviews: dict[str, ForgeReview]) -> di
         review = reviews.get(key)
         if review is not None:
             change.forge = review_summary(review)
+            change.forge["oversight"] = oversight_of(review, change)
             matched += 1
     return {"records": len(reviews), "changes_naming_a_pull_request": named, "matched": matched}
 

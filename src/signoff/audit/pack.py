@@ -25,6 +25,7 @@ from signoff.audit.forge import attach_reviews, load_reviews, map_forge_squashes
 from signoff.audit.gates import attach_gates, load_gate_documents
 from signoff.audit.incidents import incidents_section
 from signoff.audit.metrics import FORGE_ONLY, compute_metrics
+from signoff.audit.oversight import oversight_metrics
 from signoff.audit.period import Period
 from signoff.audit.population import Change, Population, build_population
 from signoff.audit.provtest import provenance_test
@@ -121,7 +122,13 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
         "repository": {"root": str(repo.root), "branch": options.branch, "tip": population.tip},
         "period": options.period.to_json(),
         "completeness": population.completeness.to_json(),
-        "metrics": compute_metrics(population, understood),
+        "metrics": {
+            **compute_metrics(population, understood),
+            "oversight": oversight_metrics(
+                population.changes,
+                population.period_versions[-1] if population.period_versions else None,
+            ),
+        },
         "policy_snapshots": policy_snapshots(repo, population),
         "incidents": incidents_section(repo, options.period, population.tip),
         "forge_reviews": forge,

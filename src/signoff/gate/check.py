@@ -39,6 +39,7 @@ from signoff.review.oversight import (
     AiSize,
     ApprovalVerdict,
     judge_approvals,
+    registry_person,
     review_depth,
 )
 
@@ -533,14 +534,7 @@ class _Context:
     def _person(self, user: ForgeUser) -> Person | None:
         if self.policy is None:
             return None
-        login = (user.login or "").lstrip("@").lower()
-        email = (user.email or "").lower()
-        for person in self.policy.people.values():
-            if email and email in (e.lower() for e in person.emails):
-                return person
-            if login and login in (h.lstrip("@").lower() for h in person.handles):
-                return person
-        return None
+        return registry_person(self.policy.people.values(), user)
 
     def shallow_rules(self) -> list[GateFinding]:
         """`review.shallow`: an independent approval given faster than the tier's minimum

@@ -13,12 +13,13 @@ records that the approver opened the changed files.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from signoff.git.log import Person
+from signoff.policy.model import Person as PolicyPerson
 from signoff.provenance.markers import is_bot_identity
 from signoff.review.forge import ForgeApproval, ForgeReview, ForgeUser
 
@@ -185,6 +186,18 @@ def review_depth(review: ForgeReview, approval: ForgeApproval) -> ReviewDepth:
         review.comment_count(),
         None,  # neither GitHub's nor GitLab's REST API records who opened which file
     )
+
+
+def registry_person(people: Iterable[PolicyPerson], user: ForgeUser) -> PolicyPerson | None:
+    """The registry's person for a forge account: by email, else by handle (`@ada` or `ada`)."""
+    login = (user.login or "").lstrip("@").lower()
+    email = (user.email or "").lower()
+    for person in people:
+        if email and email in (e.lower() for e in person.emails):
+            return person
+        if login and login in (h.lstrip("@").lower() for h in person.handles):
+            return person
+    return None
 
 
 def _iso(when: datetime | None) -> str | None:
