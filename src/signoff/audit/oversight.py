@@ -139,7 +139,9 @@ _SHALLOW_DEN = (
 
 
 def _shallow_empty() -> dict[str, Any]:
-    return Ratio("shallow_approval", "Shallow approvals", _SHALLOW_NUM, _SHALLOW_DEN, 0, 0).to_json()
+    return Ratio(
+        "shallow_approval", "Shallow approvals", _SHALLOW_NUM, _SHALLOW_DEN, 0, 0
+    ).to_json()
 
 
 def _shallow(

@@ -163,7 +163,7 @@ def _attribute_lines(
     commits touched, are blamed with `-w` (one `git blame` per file, all ranges at once), so a
     re-indented line keeps the commit that wrote it.
     """
-    from signoff.git.blame import blame
+    from signoff.git.blame import blame, line_runs
 
     touched = cs.touched = _touched_by(repo, cs)
     for f in cs.files:
@@ -183,7 +183,7 @@ def _attribute_lines(
         if not pending:
             cs.lines[f.path] = rows
             continue
-        blamed, _ = blame(repo, f.path, rev=head, ranges=_runs(pending))
+        blamed, _ = blame(repo, f.path, rev=head, ranges=line_runs(pending))
         for b in blamed:
             prov = cs.provenance.get(b.commit) or lookup.get(b.commit)
             author, tool, _source = line_author(prov, b.orig_path, b.orig_line)
@@ -215,16 +215,6 @@ def _touched_by(repo: Repo, cs: ChangeSet) -> dict[str, list[str]]:
         if token and sha in cs.provenance:
             touched.setdefault(token.decode("utf-8", "replace"), []).append(sha)
     return touched
-
-
-def _runs(numbers: list[int]) -> list[tuple[int, int]]:
-    runs: list[tuple[int, int]] = []
-    for n in numbers:
-        if runs and runs[-1][1] == n - 1:
-            runs[-1] = (runs[-1][0], n)
-        else:
-            runs.append((n, n))
-    return runs
 
 
 def staged_changeset(repo: Repo, environ: Mapping[str, str]) -> ChangeSet:
