@@ -4,10 +4,13 @@ paths, and reverts and fixes linked back to the session that wrote the lines."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import jsonschema
 
 from signoff.git import Repo
 from signoff.incidents.outcomes import measure_outcomes
-from tests.gitrepo import GitRepo
+from tests.gitrepo import GitRepo, run_signoff
 
 CLAUDE = "\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n"
 HUMAN = ("Grace Hopper", "grace@example.com")
@@ -123,3 +126,26 @@ def test_a_revert_is_linked_to_its_session(repo: GitRepo) -> None:
         "denominator": 0,
         "value": None,
     }
+
+
+def test_incident_tools_gains_the_outcome_rates(repo: GitRepo) -> None:
+    repo.commit("base" + NONE, {"app/pay.py": lines("P", 5)}, author=HUMAN)
+    ai = repo.commit("add retries\n", {"app/pay.py": lines("P", 5) + lines("RETRY", 3)})
+    note(repo, ai, {"app/pay.py": [{"start": 6, "end": 8, "author": "ai", "tool": 0}]}, "sess-7")
+    when = "2026-01-01T01:00:00+00:00"
+    repo.git("revert", "--no-edit", ai, env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when})
+    done = run_signoff(repo, "incident", "tools", "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    schema = json.loads(
+        (Path(__file__).parent.parent / "docs/schemas/incident-tools-v2.json").read_text()
+    )
+    jsonschema.validate(doc, schema)
+    cursor = next(t for t in doc["tools"] if t["tool"] == "cursor")
+    assert cursor["outcomes"]["reverted_or_fixed"] == 1
+    assert cursor["outcomes"]["reverted_changes"][0]["session"] == "sess-7"
+    assert cursor["outcomes"]["ai_commits_measured"] == 1
+    table = run_signoff(repo, "incident", "tools")
+    assert "1 of 1" in table.stdout
+    off = json.loads(run_signoff(repo, "incident", "tools", "--json", "--no-outcomes").stdout)
+    assert all(t["outcomes"] is None for t in off["tools"])
