@@ -215,3 +215,21 @@ def test_controls_map_the_new_metrics_and_the_report_validates(audited: AuditRes
         assert "CC8.1" in sections[key]["soc2"] and sections[key]["ssdf"]
     schema = json.loads((Path(__file__).parent.parent / "docs/schemas/audit-v1.json").read_text())
     jsonschema.validate(json.loads(json.dumps(audited.report, default=str)), schema)
+
+
+def test_the_report_shows_oversight_and_outcomes(audited: AuditResult, repo: GitRepo) -> None:
+    from signoff.audit.html import render_html
+
+    changes = [c.to_json() for c in audited.population.changes]
+    html = render_html(audited.report, changes)
+    assert "<h2 id='oversight'>Human oversight</h2>" in html
+    assert 'data-metric="shallow_approval" data-numerator="1" data-denominator="2"' in html
+    assert "Approvals set aside (did not count): bot: 1, delegator: 1." in html
+    assert any("pass --outcomes" in line for line in audited.report["limitations"])
+    options = AuditOptions(parse_period("2026-01-01", "2026-01-31"), outcomes=True)
+    measured = run_audit(Repo.discover(repo.path), options).report
+    outcomes = measured["metrics"]["oversight"]["outcomes"]
+    # nothing on this branch is 30 days old at its tip: not measurable, so not counted
+    assert outcomes["durability"]["ai_assisted_unrecorded"]["30d"]["denominator"] == 0
+    assert outcomes["reverted"]["denominator"] == 3  # the three AI-assisted commits
+    assert "id='outcomes'" in render_html(measured, changes)

@@ -421,10 +421,13 @@ def _oversight(report: dict[str, Any], o: dict[str, Any]) -> str:
 def _outcomes(report: dict[str, Any], outcomes: dict[str, Any]) -> str:
     out = ["<h3 id='outcomes'>Outcomes of AI-attributed lines</h3>" + _controls(report, "outcomes")]
     rows = []
-    for key, entry in outcomes.get("durability", {}).items():
-        for who in ("ai", "human"):
-            r = entry[who]
-            rows.append([key, who, r["numerator"], r["denominator"], _pct(r["value"])])
+    for group, entry in outcomes.get("durability", {}).items():
+        for window in outcomes.get("windows_days", []):
+            r = entry.get(f"{window}d")
+            if r:
+                rows.append(
+                    [f"{window} days", group, r["numerator"], r["denominator"], _pct(r["value"])]
+                )
     if rows:
         out.append(_table(["window", "lines", "survived", "measured", "rate"], rows, "durability"))
     reverted = outcomes.get("reverted")

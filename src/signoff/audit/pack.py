@@ -77,6 +77,7 @@ class AuditOptions:
     progress: Progress | None = None  # called with a count while the index is brought up to date
     reviews: Path | None = None  # a folder of forge pull-request records
     gate_evidence: Path | None = None  # a folder of saved `signoff check --json` documents
+    outcomes: bool = False  # measure line durability and reverts (runs git blame per commit)
 
 
 @dataclass(slots=True)
@@ -143,6 +144,12 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
         if options.provenance_test
         else None,
     }
+    if options.outcomes:
+        from signoff.incidents.outcomes import measure_outcomes
+
+        report["metrics"]["oversight"]["outcomes"] = measure_outcomes(
+            repo, population.tip, since=options.period.since_ts, until=options.period.until_ts
+        ).to_json()
     result = AuditResult(population, report)
     if options.attest_key is not None:
         _attest(repo, result, options.attest_key)
@@ -196,6 +203,17 @@ def limitations(population: Population, report: dict[str, Any]) -> list[str]:
             f"Forge review records matched {forge['matched']} of the "
             f"{forge['changes_naming_a_pull_request']} changes that name a pull request; "
             "approved-after-last-push and time to approval cover those only.",
+        )
+    outcomes = report["metrics"].get("oversight", {}).get("outcomes")
+    if outcomes is None:
+        out.append(
+            "Outcomes (line durability at 30 and 90 days, reverts and fixes) were not measured; "
+            "pass --outcomes."
+        )
+    elif outcomes["not_measured_commits"]:
+        out.append(
+            f"Outcomes cover the {outcomes['measured_commits']} most recent commits measured; "
+            f"{outcomes['not_measured_commits']} were not measured."
         )
     if not report["incidents"]["available"]:
         out.append("Incidents and error budgets: " + report["incidents"]["reason"] + ".")

@@ -52,6 +52,11 @@ def audit_command(
         "--gate-evidence",
         help="Folder of saved `signoff check --json` results (CI artifacts), one per run.",
     ),
+    outcomes: bool = typer.Option(
+        False,
+        "--outcomes",
+        help="Measure how AI lines fared: durability at 30/90 days, reverts and fixes (git blame).",
+    ),
     attest: bool = typer.Option(
         False, "--attest", help="Sign one in-toto statement per change into the pack."
     ),
@@ -87,6 +92,7 @@ def audit_command(
             progress=update,
             reviews=reviews,
             gate_evidence=gate_evidence,
+            outcomes=outcomes,
         )
         result = run_audit(r, options)
     written = write_pack(result, out) if out else None
