@@ -91,6 +91,17 @@ CONTROLS: dict[str, dict[str, Any]] = {
         "ssdf": ["PS.2.1", "PS.3.2"],
         "why": "signed in-toto statements make the provenance record tamper-evident",
     },
+    "oversight_attestations": {
+        "soc2": ["CC8.1"],
+        "ssdf": ["PS.2.1", "PO.4.1"],
+        "why": "one in-toto statement per pull request carries its approvals (counted and set "
+        "aside), review depth and weakened checks, signed with --attest",
+    },
+    "sbom": {
+        "soc2": ["CC8.1"],
+        "ssdf": ["PS.3.2"],
+        "why": "a CycloneDX BOM carries the AI provenance and oversight figures for SBOM tooling",
+    },
     "manifest": {
         "soc2": ["CC8.1"],
         "ssdf": ["PS.2.1"],

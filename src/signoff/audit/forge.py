@@ -57,6 +57,7 @@ def review_summary(review: ForgeReview) -> dict[str, Any]:
     if start is not None and times:
         hours = round(max((min(times) - start).total_seconds(), 0.0) / 3600, 2)
     return {
+        "forge": review.forge,
         "pull_request": review.pull_request,
         "head": review.head_sha,
         "current_approvals": len(current),

@@ -182,3 +182,145 @@ def weakened_metrics(changes: list[Change]) -> dict[str, Any]:
         len(recorded),
     )
     return {**ratio.to_json(), "edits": sum(kinds.values()), "by_kind": dict(sorted(kinds.items()))}
+
+
+# --- standard exports ---------------------------------------------------------------------
+
+OVERSIGHT_PREDICATE_TYPE = "https://signoff.dev/attestations/oversight/v1"
+OVERSIGHT_PREDICATE_SCHEMA = "signoff/oversight-predicate/v1"
+
+
+def audit_bom(report: dict[str, Any], changes: list[Change], repository: str) -> dict[str, Any]:
+    """The evidence pack's CycloneDX BOM: the period's AI-assisted changes and its figures."""
+    from signoff.query.cyclonedx import bom, prop, ratio_props
+
+    metrics = report["metrics"]
+    oversight = metrics.get("oversight") or {}
+    tools: dict[str, None] = {}
+    models: dict[str, None] = {}
+    pedigree = []
+    for c in changes:
+        if not c.ai_assisted:
+            continue
+        for t in c.tools:
+            tools.setdefault(t["tool"], None)
+            if t.get("model"):
+                models.setdefault(t["model"], None)
+        pedigree.append(
+            {
+                "uid": c.id,
+                "author": {
+                    "name": c.author.name,
+                    "email": c.author.email,
+                    "timestamp": c.committed_at,
+                },
+                "message": c.subject,
+            }
+        )
+    sources = ["git"]
+    forges = sorted(
+        {str(c.forge.get("forge")) for c in changes if c.forge and c.forge.get("forge")}
+    )
+    sources += [f"{f}-api" for f in forges]
+    weakened = oversight.get("weakened_checks")
+    recorded = bool(weakened and weakened["denominator"])
+    props = [
+        prop("cdx:ai:codegen:detected", metrics["ai_changes"] > 0),
+        prop("cdx:ai:codegen:tools", list(tools)),
+        prop("cdx:ai:codegen:models", list(models)),
+        prop("cdx:ai:oversight:dataSources", sources),
+        prop(
+            "cdx:ai:oversight:ciWeakeningEvents",
+            weakened["edits"] if recorded and weakened else None,
+        ),
+        prop("signoff:audit:since", report["period"]["since"]),
+        prop("signoff:audit:until", report["period"]["until"]),
+        prop("signoff:changes", metrics["changes"]),
+        prop("signoff:ai:changes", metrics["ai_changes"]),
+        prop("signoff:ai:attributedLines", metrics["lines"]["ai_attributed_lines"]),
+        prop(
+            "signoff:ai:assistedUnrecordedLines", metrics["lines"]["ai_assisted_unrecorded_lines"]
+        ),
+    ]
+    headline = metrics["headline"]
+    props += ratio_props("signoff:traceabilityCoverage", headline["traceability_coverage"])
+    props += ratio_props("signoff:attributionClarity", headline["attribution_clarity"])
+    props += ratio_props("signoff:reviewDepth", headline["review_depth"])
+    props += ratio_props(
+        "signoff:oversight:independentApproval", oversight.get("independent_approval")
+    )
+    props += ratio_props("signoff:oversight:shallowApproval", oversight.get("shallow_approval"))
+    props += ratio_props("signoff:oversight:weakenedChecks", weakened if recorded else None)
+    outcomes = oversight.get("outcomes")
+    if outcomes:
+        for group in ("ai_attributed", "human"):
+            for window in outcomes["windows_days"]:
+                props += ratio_props(
+                    f"signoff:outcomes:durability:{group}:{window}d",
+                    outcomes["durability"][group][f"{window}d"],
+                )
+        props += ratio_props("signoff:outcomes:revertedOrFixed", outcomes["reverted"])
+    return bom(
+        repository, report["repository"]["tip"], props, pedigree, timestamp=report["generated_at"]
+    )
+
+
+def oversight_predicate(change: Change, generator: dict[str, Any]) -> dict[str, Any]:
+    """What the audit knows of one pull request's oversight, as an in-toto predicate."""
+    forge = change.forge or {}
+    return {
+        "schema": OVERSIGHT_PREDICATE_SCHEMA,
+        "pull_request": change.pull_request,
+        "commit": change.id,
+        "members": change.members,
+        "ai_status": change.status,
+        "tools": change.tools,
+        "ai_attributed_lines": change.ai_attributed_lines,
+        "ai_assisted_unrecorded_lines": change.unrecorded_ai_lines,
+        "tier": change.tier,
+        "workflows": change.workflows,
+        "required_approvals": change.required_approvals,
+        "min_review_minutes_per_100_ai_lines": change.min_review_minutes,
+        "forge_review": {
+            "head": forge.get("head"),
+            "current_approvals": forge.get("current_approvals"),
+            "stale_approvals": forge.get("stale_approvals"),
+            **(forge.get("oversight") or {}),
+        }
+        if change.forge
+        else None,
+        "gate": {
+            "result": change.gate["result"],
+            "weakened_checks": change.weakened_checks,
+            "weakened_kinds": change.weakened_kinds,
+        }
+        if change.gate
+        else None,
+        "generator": generator,
+    }
+
+
+def oversight_statements(
+    changes: list[Change], commit_digests: dict[str, str], generator: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """One in-toto Statement v1 per change that names a pull request, oldest first."""
+    from signoff.audit.statement import STATEMENT_TYPE, subject_name
+
+    out = []
+    for c in reversed(changes):
+        if not c.pull_request or c.id not in commit_digests:
+            continue
+        out.append(
+            {
+                "_type": STATEMENT_TYPE,
+                "subject": [
+                    {
+                        "name": subject_name(c.id),
+                        "digest": {"gitCommit": c.id, "sha256": commit_digests[c.id]},
+                    }
+                ],
+                "predicateType": OVERSIGHT_PREDICATE_TYPE,
+                "predicate": oversight_predicate(c, generator),
+            }
+        )
+    return out

@@ -25,7 +25,7 @@ from signoff.audit.forge import attach_reviews, load_reviews, map_forge_squashes
 from signoff.audit.gates import attach_gates, load_gate_documents
 from signoff.audit.incidents import incidents_section
 from signoff.audit.metrics import FORGE_ONLY, compute_metrics
-from signoff.audit.oversight import oversight_metrics
+from signoff.audit.oversight import audit_bom, oversight_metrics
 from signoff.audit.period import Period
 from signoff.audit.population import Change, Population, build_population
 from signoff.audit.provtest import provenance_test
@@ -86,6 +86,9 @@ class AuditResult:
     report: dict[str, Any]
     attestations: list[dict[str, Any]] | None = None
     public_key: bytes | None = None
+    # one in-toto statement per pull request with its oversight figures (signed with --attest)
+    oversight: list[dict[str, Any]] | None = None
+    oversight_signed: bool = False
 
 
 @contextmanager
@@ -151,6 +154,7 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
             repo, population.tip, since=options.period.since_ts, until=options.period.until_ts
         ).to_json()
     result = AuditResult(population, report)
+    result.oversight = _oversight_statements(repo, population.changes, report["generator"])
     if options.attest_key is not None:
         _attest(repo, result, options.attest_key)
     report["limitations"] = limitations(population, report)
@@ -166,6 +170,7 @@ def _attest(repo: Repo, result: AuditResult, key_path: Path) -> None:
     from cryptography.hazmat.primitives import serialization
 
     from signoff.audit.attest import commits_by_id, sign_commits
+    from signoff.audit.dsse import sign_envelope
     from signoff.audit.keys import load_private_key
 
     key = load_private_key(key_path)
@@ -177,9 +182,28 @@ def _attest(repo: Repo, result: AuditResult, key_path: Path) -> None:
     }
     commits = commits_by_id(repo, [c.id for c in changes])
     result.attestations = sign_commits(repo, commits, key, accountability, changes=records)
+    if result.oversight:
+        result.oversight = [
+            sign_envelope(json.dumps(s, sort_keys=True, separators=(",", ":")).encode(), key)
+            for s in result.oversight
+        ]
+        result.oversight_signed = True
     result.public_key = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+
+
+def _oversight_statements(
+    repo: Repo, changes: list[Change], generator: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The unsigned in-toto statements, one per change that names a pull request."""
+    from signoff.audit.digests import commit_sha256
+    from signoff.audit.oversight import oversight_statements
+
+    named = [c.id for c in changes if c.pull_request]
+    if not named:
+        return []
+    return oversight_statements(changes, commit_sha256(repo, named), generator)
 
 
 def limitations(population: Population, report: dict[str, Any]) -> list[str]:
@@ -315,6 +339,14 @@ def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
             json.dumps(e, separators=(",", ":")) + "\n" for e in result.attestations
         ).encode()
         files["signoff-attest.pub"] = result.public_key
+    if result.oversight:
+        name = "oversight.intoto.jsonl" if result.oversight_signed else "oversight.statements.jsonl"
+        files[name] = "".join(
+            json.dumps(e, separators=(",", ":")) + "\n" for e in result.oversight
+        ).encode()
+    files["bom.cdx.json"] = _json(
+        audit_bom(report, result.population.changes, Path(str(report["repository"]["root"])).name)
+    )
     files["audit.json"] = _json(report)
     files["report.html"] = render_html(report, changes).encode()
     for name, data in files.items():
