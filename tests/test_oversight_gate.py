@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from signoff.gate.check import GateOptions, check
@@ -294,6 +296,9 @@ def test_a_pr_that_deletes_a_test_and_adds_a_skip_is_weakened(base: GitRepo) -> 
         ("lint-disabled", "payments/charge.py"),
         ("blanket-suppression", "payments/charge.py"),
     }
+    schema = json.loads((Path(__file__).parent.parent / "docs/schemas/check-v2.json").read_text())
+    doc = json.loads(json.dumps({"schema": "signoff/check/v2", **result.to_json()}, default=str))
+    jsonschema.validate(doc, schema)
     comment = markdown(result)
     assert "Checks this change weakens" in comment
     assert "**test skipped** in `tests/test_charge.py`:4" in comment
