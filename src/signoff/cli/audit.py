@@ -111,6 +111,7 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
         "ownership_coverage": metrics["ownership_coverage"],
         "ownership_decay": metrics["ownership_decay"],
         "lines": metrics["lines"],
+        "oversight": metrics.get("oversight"),
         "incidents_available": report["incidents"]["available"],
         "policy_versions": len(report["policy_snapshots"]),
         "sample": report["sample"],
@@ -143,6 +144,24 @@ def _render(report: dict[str, Any], written: dict[str, Any] | None) -> None:
         f"capture coverage {cov['ai_commits_with_line_record']} of {cov['ai_commits']} "
         "AI-assisted commits"
     )
+    oversight = report["metrics"].get("oversight") or {}
+    for key in ("independent_approval", "shallow_approval", "weakened_checks"):
+        ratio = oversight.get(key)
+        if ratio and ratio["denominator"]:
+            console.print(
+                f"  {ratio['title']}: {_pct(ratio['value'])} "
+                f"({ratio['numerator']} of {ratio['denominator']})"
+            )
+    aside = (oversight.get("approvals_set_aside") or {}).get("by_reason")
+    if aside:
+        console.print("  approvals set aside: " + ", ".join(f"{k} {v}" for k, v in aside.items()))
+    outcomes = oversight.get("outcomes")
+    if outcomes:
+        rev = outcomes["reverted"]
+        console.print(
+            f"  AI-assisted commits reverted or fixed within {rev['within_days']} days: "
+            f"{rev['numerator']} of {rev['denominator']}"
+        )
     console.print(f"  policy versions in force: {len(report['policy_snapshots'])}")
     if report["provenance_test"]:
         t = report["provenance_test"]

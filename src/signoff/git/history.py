@@ -18,19 +18,18 @@ def branch_at(repo: Repo, tip: str, timestamp: int) -> str | None:
     return sha or None
 
 
-def commits_between(repo: Repo, tip: str, start: int, end: int) -> list[tuple[str, int, str]]:
-    """(sha, commit time, full message) of every non-merge commit reachable from `tip` and
-    committed in [start, end], oldest first."""
+def descendants(repo: Repo, sha: str, tip: str) -> list[tuple[str, int, str]]:
+    """(sha, commit time, full message) of every non-merge commit on `tip` that descends from
+    `sha`, oldest first. By ancestry, not by date: dates in a history need not be in order."""
     try:
         out = repo.run(
             "log",
             "--no-merges",
             "--reverse",
+            "--ancestry-path",
             "-z",
-            f"--since=@{start}",
-            f"--until=@{end}",
             "--format=%H%x00%ct%x00%B",
-            tip,
+            f"{sha}..{tip}",
             "--",
         )
     except GitError:
@@ -38,9 +37,9 @@ def commits_between(repo: Repo, tip: str, start: int, end: int) -> list[tuple[st
     fields = out.split(b"\0")
     found = []
     for i in range(0, len(fields) - 2, 3):
-        sha = fields[i].decode().strip()
-        if sha:
-            found.append((sha, int(fields[i + 1]), fields[i + 2].decode("utf-8", "replace")))
+        commit = fields[i].decode().strip()
+        if commit:
+            found.append((commit, int(fields[i + 1]), fields[i + 2].decode("utf-8", "replace")))
     return found
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from signoff.git.blame import blame, line_runs
 from signoff.git.diff import diff_added_lines
-from signoff.git.history import branch_at, commits_between, parent_or_empty_tree
+from signoff.git.history import branch_at, descendants, parent_or_empty_tree
 from signoff.git.log import Commit, iter_commits, read_commit
 from signoff.git.repo import GitError, Repo
 from signoff.provenance.model import Provenance
@@ -193,15 +193,19 @@ def measure_outcomes(
     head_sha = repo.resolve(tip)
     if head_sha is None:
         return out
-    extra = []
-    if since is not None:
-        extra.append(f"--since=@{since}")
-    if until is not None:
-        extra.append(f"--until=@{until}")
-    commits = [c for c in iter_commits(repo, [head_sha], extra=extra) if not c.is_merge]
+    # dates are filtered here, not by git: `--since` stops at the first older commit, and a
+    # history's dates need not be in order
+    commits = [
+        c
+        for c in iter_commits(repo, [head_sha])
+        if not c.is_merge
+        and (since is None or c.commit_time >= since)
+        and (until is None or c.commit_time <= until)
+    ]
     out.not_measured = max(len(commits) - max_commits, 0)
     commits = commits[:max_commits]
-    now = read_commit(repo, head_sha).commit_time
+    # the latest moment the history shows: a window ending later has not yet passed
+    now = max([read_commit(repo, head_sha).commit_time, *(c.commit_time for c in commits)])
     with ProvenanceLookup(repo) as lookup:
         provs = lookup.many(c.sha for c in commits)
         ai_paths: set[str] = set()
@@ -290,7 +294,8 @@ def _reverts_and_fixes(
     days: int,
 ) -> list[Reverted]:
     tool = prov.tools[0] if prov.tools else None
-    later = commits_between(repo, tip, c.commit_time + 1, c.commit_time + days * DAY)
+    end = c.commit_time + days * DAY
+    later = [d for d in descendants(repo, c.sha, tip) if d[1] <= end]
     found: list[Reverted] = []
     paths = {p for p, _ in per_file}
     for sha, when, message in later:
