@@ -403,7 +403,7 @@ def tools_command(
         help="Measure line durability (30/90 days) and reverts/fixes per tool (runs git blame).",
     ),
     commits: int = typer.Option(
-        200, "--outcome-commits", min=1, help="Measure outcomes over this many recent commits."
+        100, "--outcome-commits", min=1, help="Measure outcomes over this many recent commits."
     ),
     revert_days: int = typer.Option(
         30, "--revert-days", min=1, help="A revert or fix within this many days counts."

@@ -208,6 +208,7 @@ def measure_outcomes(
     now = max([read_commit(repo, head_sha).commit_time, *(c.commit_time for c in commits)])
     with ProvenanceLookup(repo) as lookup:
         provs = lookup.many(c.sha for c in commits)
+        blames = _Blames(repo, head_sha)
         ai_paths: set[str] = set()
         tool_paths: dict[str, set[str]] = {}
         human_by_path: dict[str, Survival] = {}
@@ -248,7 +249,7 @@ def measure_outcomes(
                     continue
                 measured = True
                 for g, lines in groups.items():
-                    s = _survival(repo, head_sha, c, path, lines, windows, now)
+                    s = _survival(blames, c, path, lines, windows, now)
                     out.overall[g].add(s)
                     if g in BASELINES:
                         human_by_path.setdefault(f"{g}\0{path}", Survival()).add(s)
@@ -262,26 +263,46 @@ def measure_outcomes(
     return out
 
 
+class _Blames:
+    """One `git blame` per (path, revision), shared by every commit and line group asking:
+    which (commit, original line) pairs stand in `path` at that revision."""
+
+    def __init__(self, repo: Repo, tip: str) -> None:
+        self.repo = repo
+        self.tip = tip
+        self.at: dict[int, str | None] = {}
+        self.alive: dict[tuple[str, str], set[tuple[str, int]]] = {}
+
+    def branch_at(self, moment: int) -> str | None:
+        if moment not in self.at:
+            self.at[moment] = branch_at(self.repo, self.tip, moment)
+        return self.at[moment]
+
+    def standing(self, path: str, rev: str) -> set[tuple[str, int]]:
+        key = (path, rev)
+        if key not in self.alive:
+            try:
+                blamed, _ = blame(self.repo, path, rev=rev)
+            except GitError:
+                blamed = []  # the file is gone: none of its lines stand
+            self.alive[key] = {(b.commit, b.orig_line) for b in blamed if b.orig_path == path}
+        return self.alive[key]
+
+
 def _survival(
-    repo: Repo, tip: str, c: Commit, path: str, lines: list[int], windows: Iterable[int], now: int
+    blames: _Blames, c: Commit, path: str, lines: list[int], windows: Iterable[int], now: int
 ) -> Survival:
     s = Survival(added=len(lines))
-    wanted = set(lines)
     for w in windows:
         moment = c.commit_time + w * DAY
         if moment > now:
             continue  # not yet measurable
-        at = branch_at(repo, tip, moment)
+        at = blames.branch_at(moment)
         if at is None:
             continue
         s.measured[w] = len(lines)
-        try:
-            blamed, _ = blame(repo, path, rev=at)
-        except GitError:
-            s.survived[w] = 0  # the file is gone: none of its lines stand
-            continue
-        alive = {b.orig_line for b in blamed if b.commit == c.sha and b.orig_path == path}
-        s.survived[w] = len(wanted & alive)
+        standing = blames.standing(path, at)
+        s.survived[w] = sum(1 for n in lines if (c.sha, n) in standing)
     return s
 
 
