@@ -71,6 +71,7 @@ def base(repo: GitRepo) -> GitRepo:
             ".github/workflows/ci.yml": CI,
             "pyproject.toml": PYPROJECT,
             "notes/readme.md": "notes\n",
+            "notes/test_notes.py": "def test_x():\n    pass\n",
         },
     )
     repo.git("checkout", "-q", "-b", "feature")
@@ -328,3 +329,29 @@ def test_renamed_tests_are_not_deletions(base: GitRepo) -> None:
         author=("Grace Hopper", "grace@example.com"),
     )
     assert "checks.weakened" not in rules(run(base), blocking=False)
+
+
+def test_what_real_histories_taught_is_not_weakening(base: GitRepo) -> None:
+    """Seen on an agent-heavy public history: an environment-gated skip in a new test file,
+    gosec's `#nosec G304` (it names its rule), and `--no-verify` mentioned in a hook's help."""
+    base.commit(
+        "Embedded store tests" + CLAUDE,
+        {
+            "payments/store_test.go": 'func TestStore(t *testing.T) {\n\tt.Skip("set STORE=1")\n}\n',
+            "payments/files.go": "data, err := os.ReadFile(p) // #nosec G304 -- path is ours\n",
+            "payments/pre-push": 'echo "override with git push --no-verify"\n',
+        },
+        author=("Grace Hopper", "grace@example.com"),
+    )
+    assert "checks.weakened" not in rules(run(base), blocking=False)
+    base.commit(
+        "Skip the flaky store test" + CLAUDE,
+        {
+            "payments/store_test.go": 'func TestStore(t *testing.T) {\n\tt.Skip("flaky")\n\tt.Skip("x")\n}\n'
+        },
+        author=("Grace Hopper", "grace@example.com"),
+    )
+    base.git("update-ref", "refs/heads/main", "HEAD~1")  # the test file exists on the base now
+    result = run(base)
+    kinds = {w["kind"] for w in result.to_json()["oversight"]["weakened_checks"]}
+    assert kinds == {"test-skipped"}

@@ -37,6 +37,7 @@ class FileDiff:
     binary: bool = False
     deleted: bool = False
     added: dict[int, str] = field(default_factory=dict)
+    created: bool = False  # the file is new in this diff
     # removed lines (1-based, in the old version); read only when asked for (`removed=True`)
     removed: dict[int, str] = field(default_factory=dict)
 
@@ -107,6 +108,7 @@ def _read_patch(
             path=new.decode("utf-8", "replace"),
             old_path=old.decode("utf-8", "replace") if status in ("R", "C") else None,
             deleted=status == "D",
+            created=status == "A",
         )
         for status, old, new in entries
     ]
