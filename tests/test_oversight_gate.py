@@ -344,6 +344,17 @@ def test_what_real_histories_taught_is_not_weakening(base: GitRepo) -> None:
         author=("Grace Hopper", "grace@example.com"),
     )
     assert "checks.weakened" not in rules(run(base), blocking=False)
+    base.git("update-ref", "refs/heads/main", "HEAD")  # the test file exists on the base now
+    base.commit(
+        "Add a guarded test" + CLAUDE,
+        {
+            "payments/store_test.go": 'func TestStore(t *testing.T) {\n\tt.Skip("set STORE=1")\n}\n'
+            '\nfunc TestMore(t *testing.T) {\n\tt.Skip("set STORE=1")\n}\n'
+        },
+        author=("Grace Hopper", "grace@example.com"),
+    )
+    assert "checks.weakened" not in rules(run(base), blocking=False)  # a new test's guard
+    base.git("reset", "-q", "--hard", "main")
     base.commit(
         "Skip the flaky store test" + CLAUDE,
         {
@@ -351,7 +362,6 @@ def test_what_real_histories_taught_is_not_weakening(base: GitRepo) -> None:
         },
         author=("Grace Hopper", "grace@example.com"),
     )
-    base.git("update-ref", "refs/heads/main", "HEAD~1")  # the test file exists on the base now
     result = run(base)
     kinds = {w["kind"] for w in result.to_json()["oversight"]["weakened_checks"]}
     assert kinds == {"test-skipped"}

@@ -124,8 +124,8 @@ def weakened_checks(cs: ChangeSet) -> list[Weakening]:
                 else ("line of an AI-assisted commit without a line record")
             )
             text = row.text
-            # a skip in a file the change creates weakens no existing test
-            if not f.created and _SKIP.search(text):
+            # a skip in a file or a test the change creates weakens no existing test
+            if not f.created and _SKIP.search(text) and not _in_new_test(f.added, f.removed, n):
                 out.append(Weakening("test-skipped", f.path, n, text.strip(), how))
             if _LINT_OFF.search(text):
                 out.append(Weakening("lint-disabled", f.path, n, text.strip(), how))
@@ -142,6 +142,23 @@ def weakened_checks(cs: ChangeSet) -> list[Weakening]:
             )
             out.append(Weakening("blanket-suppression", f.path, s.line, s.text, how))
     return out
+
+
+def _in_new_test(added: dict[int, str], removed: dict[int, str], line: int) -> bool:
+    """Whether `line` sits in a run of added lines that defines a test the change did not
+    remove elsewhere: a new test (an environment guard in it skips nothing that ran before)."""
+    run = [line]
+    n = line - 1
+    while n in added:
+        run.append(n)
+        n -= 1
+    n = line + 1
+    while n in added:
+        run.append(n)
+        n += 1
+    before = _test_names(removed)
+    defined = _test_names({k: added[k] for k in run if k != line})
+    return any(not name.startswith("#[test]") and name not in before for name in defined)
 
 
 def _test_names(lines: dict[int, str]) -> dict[str, int]:
