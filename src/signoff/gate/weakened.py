@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from signoff.gate.changeset import ChangeSet
-from signoff.query.blame import AI_LINE_KINDS
+from signoff.query.blame import AI_ASSISTED_COMMIT, AI_LINE_KINDS
 from signoff.scan.suppressions import find_suppressions
 
 # kind -> what it means, for messages and the review checklist
@@ -120,7 +120,7 @@ def weakened_checks(cs: ChangeSet) -> list[Weakening]:
         for n, row in sorted(ai_lines.items()):
             how = (
                 "AI-attributed line"
-                if row.author == "ai"
+                if row.author != AI_ASSISTED_COMMIT
                 else ("line of an AI-assisted commit without a line record")
             )
             text = row.text
@@ -137,7 +137,7 @@ def weakened_checks(cs: ChangeSet) -> list[Weakening]:
         for s in blanket:
             how = (
                 "AI-attributed line"
-                if ai_lines[s.line].author == "ai"
+                if ai_lines[s.line].author != AI_ASSISTED_COMMIT
                 else ("line of an AI-assisted commit without a line record")
             )
             out.append(Weakening("blanket-suppression", f.path, s.line, s.text, how))
