@@ -80,6 +80,8 @@ COMMAND_MODULES: list[str] = [
     "init",
     "notes",
     "hook",
+    "agent",
+    "checkpoint",
     "audit",
     "attest",
 ]
