@@ -233,3 +233,38 @@ def test_the_report_shows_oversight_and_outcomes(audited: AuditResult, repo: Git
     assert outcomes["durability"]["ai_assisted_unrecorded"]["30d"]["denominator"] == 0
     assert outcomes["reverted"]["denominator"] == 3  # the three AI-assisted commits
     assert "id='outcomes'" in render_html(measured, changes)
+
+
+def test_a_login_is_matched_to_the_author_through_the_registry() -> None:
+    """A squash commit's author approving under their forge login is the author; the person who
+    merged a merge commit is not an author of it."""
+    from signoff.audit.oversight import oversight_of
+    from signoff.audit.population import Change
+    from signoff.git.log import Person
+    from signoff.policy.model import Person as Registered
+    from signoff.review.forge import parse_forge_documents
+
+    head = "a" * 40
+    bundle = {
+        "pull": {"number": 5, "user": {"login": "someone"}, "head": {"sha": head}},
+        "reviews": [
+            {"id": 1, "user": {"login": "grace"}, "state": "APPROVED", "commit_id": head},
+        ],
+    }
+    review = parse_forge_documents([("pr-5.json", bundle)])
+    grace = Person("Grace Hopper", "grace@example.com")
+    people = [
+        Registered(
+            id="grace", name="Grace Hopper", emails=["grace@example.com"], handles=["@grace"]
+        )
+    ]
+    squash = Change(
+        "b" * 40, "commit", "2026-01-05T10:00:00+00:00", grace, "Rates (#5)", ["b" * 40]
+    )
+    assert oversight_of(review, squash)["independent_approvals"] == 1  # no registry: unknown
+    judged = oversight_of(review, squash, people)
+    assert (judged["independent_approvals"], judged["set_aside"]) == (0, {"author": 1})
+    merge = Change(
+        "c" * 40, "merge", "2026-01-05T10:00:00+00:00", grace, "Merge pull request #5", ["d" * 40]
+    )
+    assert oversight_of(review, merge, people)["independent_approvals"] == 1

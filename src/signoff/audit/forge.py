@@ -8,6 +8,7 @@ self approvals, and the hours from the last push to the first approval on it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from signoff.audit.oversight import oversight_of
 from signoff.audit.population import Change
 from signoff.errors import SignoffError
 from signoff.git.repo import Repo
+from signoff.policy.model import Person
 from signoff.review.forge import ForgeReview, load_forge_review
 
 
@@ -69,8 +71,11 @@ def review_summary(review: ForgeReview) -> dict[str, Any]:
     }
 
 
-def attach_reviews(changes: list[Change], reviews: dict[str, ForgeReview]) -> dict[str, int]:
-    """Give each change that names a pull request found in `reviews` its forge summary."""
+def attach_reviews(
+    changes: list[Change], reviews: dict[str, ForgeReview], people: Sequence[Person] = ()
+) -> dict[str, int]:
+    """Give each change that names a pull request found in `reviews` its forge summary;
+    `people` (the registry) lets a reviewer's login match an author's email."""
     named = matched = 0
     for change in changes:
         key = pull_key(change.pull_request)
@@ -80,7 +85,7 @@ def attach_reviews(changes: list[Change], reviews: dict[str, ForgeReview]) -> di
         review = reviews.get(key)
         if review is not None:
             change.forge = review_summary(review)
-            change.forge["oversight"] = oversight_of(review, change)
+            change.forge["oversight"] = oversight_of(review, change, people)
             matched += 1
     return {"records": len(reviews), "changes_naming_a_pull_request": named, "matched": matched}
 

@@ -16,12 +16,13 @@ never read as passing or failing.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from signoff.audit.metrics import NO_TIER, Ratio
 from signoff.audit.policies import PolicyVersion
 from signoff.audit.population import Change
+from signoff.policy.model import Person as PolicyPerson
 from signoff.review.forge import ForgeReview, ForgeUser
 from signoff.review.oversight import AiSize, judge_approvals, registry_person, review_depth
 
@@ -33,13 +34,28 @@ def _user(name: str, email: str) -> ForgeUser:
     return ForgeUser(None, name or None, email or None)
 
 
-def oversight_of(review: ForgeReview, change: Change) -> dict[str, Any]:
-    """The forge record's approvals judged for independence, and each counted one's depth."""
+def oversight_of(
+    review: ForgeReview, change: Change, people: Sequence[PolicyPerson] = ()
+) -> dict[str, Any]:
+    """The forge record's approvals judged for independence, and each counted one's depth.
+
+    `people` (the registry) matches a reviewer's login to a commit email. A merge commit's
+    author is whoever merged, not an author of the change: the forge's commits say who wrote it.
+    """
+
+    def same(user: ForgeUser, others: Sequence[ForgeUser]) -> bool:
+        if any(user.same_as(o) for o in others):
+            return True
+        me = registry_person(people, user)
+        return me is not None and any(registry_person(people, o) is me for o in others)
+
+    authors = [_user(change.author.name, change.author.email)] if change.kind == "commit" else []
     verdicts = judge_approvals(
         review,
-        authors=[_user(change.author.name, change.author.email)],
+        authors=authors,
         accepters=[_user(p.name, p.email) for p in change.accepted_by],
         co_authors=[_user(p.name, p.email) for p in change.co_authors],
+        same=same,
     )
     size = AiSize(change.ai_attributed_lines or 0, change.unrecorded_ai_lines or 0)
     minutes = change.min_review_minutes

@@ -114,7 +114,9 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
     forge = None
     if options.reviews is not None:
         records = load_reviews(options.reviews)
-        forge = attach_reviews(population.changes, records)
+        final = population.period_versions[-1] if population.period_versions else None
+        people = final.policy.document.people if final and final.policy else []
+        forge = attach_reviews(population.changes, records, people)
         forge["squashes_mapped"] = map_forge_squashes(repo, population.changes, records)
     gate_docs = load_gate_documents(repo, options.gate_evidence)
     gates = None if isinstance(gate_docs, str) else attach_gates(population.changes, gate_docs)
