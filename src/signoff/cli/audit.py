@@ -51,6 +51,11 @@ def audit_command(
         "--gate-evidence",
         help="Folder of saved `signoff check --json` results (CI artifacts), one per run.",
     ),
+    outcomes: bool = typer.Option(
+        False,
+        "--outcomes",
+        help="Measure how AI lines fared: durability at 30/90 days, reverts and fixes (git blame).",
+    ),
     attest: bool = typer.Option(
         False, "--attest", help="Sign one in-toto statement per change into the pack."
     ),
@@ -86,6 +91,7 @@ def audit_command(
             progress=update,
             reviews=reviews,
             gate_evidence=gate_evidence,
+            outcomes=outcomes,
         )
         result = run_audit(r, options)
     written = write_pack(result, out) if out else None
@@ -120,6 +126,24 @@ def _render(report: dict[str, Any], written: dict[str, Any] | None) -> None:
         f"capture coverage {cov['ai_commits_with_line_record']} of {cov['ai_commits']} "
         "AI-assisted commits"
     )
+    oversight = report["metrics"].get("oversight") or {}
+    for key in ("independent_approval", "shallow_approval", "weakened_checks"):
+        ratio = oversight.get(key)
+        if ratio and ratio["denominator"]:
+            console.print(
+                f"  {ratio['title']}: {_pct(ratio['value'])} "
+                f"({ratio['numerator']} of {ratio['denominator']})"
+            )
+    aside = (oversight.get("approvals_set_aside") or {}).get("by_reason")
+    if aside:
+        console.print("  approvals set aside: " + ", ".join(f"{k} {v}" for k, v in aside.items()))
+    outcomes = oversight.get("outcomes")
+    if outcomes:
+        rev = outcomes["reverted"]
+        console.print(
+            f"  AI-assisted commits reverted or fixed within {rev['within_days']} days: "
+            f"{rev['numerator']} of {rev['denominator']}"
+        )
     console.print(f"  policy versions in force: {len(report['policy_snapshots'])}")
     if report["provenance_test"]:
         t = report["provenance_test"]

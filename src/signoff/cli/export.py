@@ -20,7 +20,9 @@ def export_command(
     revs: list[str] = typer.Argument(
         None, help="Revisions or a range, as git log takes (default: HEAD)."
     ),
-    fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl (default) or csv."),
+    fmt: str = typer.Option(
+        "jsonl", "--format", "-f", help="jsonl (default), csv, or cyclonedx (a CycloneDX 1.6 BOM)."
+    ),
     output: Path = typer.Option(
         None, "--output", "-o", help="Write to this file (atomically) instead of stdout."
     ),
@@ -30,9 +32,9 @@ def export_command(
     """Every commit's provenance, review and ownership, one row per commit (docs/export.md)."""
     from signoff.query.export import export
 
-    if fmt not in ("jsonl", "csv"):
+    if fmt not in ("jsonl", "csv", "cyclonedx"):
         raise SignoffError(
-            f"--format {fmt!r} is not a format", "use --format jsonl or --format csv"
+            f"--format {fmt!r} is not a format", "use --format jsonl, csv or cyclonedx"
         )
     r = open_repo(repo)
     if output is None:

@@ -19,7 +19,7 @@ from signoff.git.repo import GitError, Repo, _describe_failure
 
 __all__ = ["FileDiff", "quote_path"]
 
-_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_HUNK = re.compile(rb"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 # Options that keep both outputs in the same shape whatever the user's configuration says.
 _STABLE = (
     "--no-color",
@@ -57,6 +57,9 @@ class FileDiff:
     too_large: bool = False
     runs: list[tuple[int, int]] = field(default_factory=list)
     reindented: set[int] = field(default_factory=set)
+    created: bool = False  # the file is new in this diff
+    # removed lines (1-based, in the old version); read only when asked for (`removed=True`)
+    removed: dict[int, str] = field(default_factory=dict)
 
     def add(self, line: int, text: str) -> None:
         self.added[line] = text
@@ -97,6 +100,7 @@ def diff_added_lines(
     *,
     ignore_whitespace: bool = False,
     paths: Sequence[str] = (),
+    removed: bool = False,
 ) -> list[FileDiff]:
     """Parse `git diff -U0 <args> [-- paths]` into added lines per file (renames followed).
 
@@ -112,7 +116,7 @@ def diff_added_lines(
         proc = repo.popen(cmd, stderr=stderr)
         assert proc.stdout is not None
         try:
-            files = _read_patch(_patch_lines(proc.stdout), entries)
+            files = _read_patch(_patch_lines(proc.stdout), entries, removed=removed)
         finally:
             proc.stdout.close()
             code = proc.wait()
@@ -152,14 +156,19 @@ def _sized(lines: Iterable[bytes]) -> Iterable[tuple[bytes, int]]:
 
 
 def _read_patch(
-    lines: Iterable[tuple[bytes, int]], entries: list[tuple[str, bytes, bytes]]
+    lines: Iterable[tuple[bytes, int]],
+    entries: list[tuple[str, bytes, bytes]],
+    *,
+    removed: bool = False,
 ) -> list[FileDiff]:
-    """Added lines per listed file from a `-U0` patch whose sections follow the listing."""
+    """Added (and, if asked, removed) lines per listed file from a `-U0` patch whose sections
+    follow the listing."""
     files = [
         FileDiff(
             path=new.decode("utf-8", "replace"),
             old_path=old.decode("utf-8", "replace") if status in ("R", "C") else None,
             deleted=status == "D",
+            created=status == "A",
         )
         for status, old, new in entries
     ]
@@ -170,7 +179,7 @@ def _read_patch(
     current: _Section | None = None
     budget = [CHANGE_TEXT_MAX_BYTES]  # text the whole diff may still keep
     at = 0  # the listing and the patch come in the same order; a type change has two sections
-    line_no = 0
+    line_no = old_no = 0
     in_header = False
     for raw, size in lines:
         if raw.startswith(b"diff --git "):
@@ -194,13 +203,16 @@ def _read_patch(
             in_header = False
         m = _HUNK.match(raw)
         if m:
-            line_no = int(m.group(1))
+            old_no, line_no = int(m.group(1)), int(m.group(2))
             continue
         if raw.startswith(b"+"):
             current.added(line_no, raw, size)
             line_no += 1
         elif raw.startswith(b"-"):
             current.removed(raw)
+            if removed and not current.file.too_large and size <= _MAX_LINE:
+                current.file.removed[old_no] = raw[1:].decode("utf-8", "replace")
+            old_no += 1
     if current is not None:
         current.finish()
     return files
