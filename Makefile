@@ -21,14 +21,16 @@ lint: $(STAMP)
 	$(PY) -m mypy
 
 # What the tests need beyond Python, from Debian: chromium (the audit report is opened in a real
-# headless browser), shellcheck (actionlint checks the workflows' shell with it) and npm (for
-# `make tools`). Installed when missing and we may; otherwise those tests say why they skip
+# headless browser), shellcheck (actionlint checks the workflows' shell with it), npm (for
+# `make tools`) and postgresql (the server's tests start a throwaway cluster of their own).
+# Installed when missing and we may; otherwise those tests say why they skip
 # (and fail in CI).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="chromium"; \
 	command -v shellcheck >/dev/null 2>&1 || missing="$$missing shellcheck"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && apt-get install -y -qq $$missing; \

@@ -31,3 +31,7 @@ def repo(tmp_path: Path) -> Iterator[GitRepo]:
     r = GitRepo(path, dict(os.environ))
     r.git("init", "-q", "-b", "main")
     yield r
+
+
+# the server tests' databases (SQLite and a throwaway PostgreSQL cluster)
+pytest_plugins = ["tests.serverdb"]

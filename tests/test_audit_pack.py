@@ -40,6 +40,8 @@ FILES = {
     "provenance-test.json",
     "audit.json",
     "report.html",
+    "bom.cdx.json",  # CycloneDX
+    "oversight.statements.jsonl",  # one in-toto statement per pull request (#7 here)
     "manifest.json",
     "SHA256SUMS",
 }

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 MAYA = ("Maya Chen", "maya@payments.example")
 SAM = ("Sam Patel", "sam@payments.example")
@@ -121,7 +122,7 @@ ai_tools:
     failure_patterns: [retries added without respecting the retry budget]
 tiers:
   critical: {min_approvals: 2, reviewer_roles: [security-reviewer], require_accountable_approval: true, max_reviewable_lines: 200}
-  high: {min_approvals: 1, reviewer_roles: [security-reviewer], max_reviewable_lines: 400}
+  high: {min_approvals: 1, reviewer_roles: [security-reviewer], max_reviewable_lines: 400, min_review_minutes_per_100_ai_lines: 5, shallow_review: block, weakened_checks: block}
   moderate: {min_approvals: 1}
   low: {min_approvals: 0}
 workflows:
@@ -390,6 +391,115 @@ def squash_demo(r: DemoRepo, root: Path) -> None:
     _show(r, "blame", "src/payments/payout.py")
 
 
+REFUNDS_V1 = """\
+def refund(charge, amount):
+    if amount <= 0:
+        raise ValueError("refund amount must be positive")
+    if amount > charge.captured:
+        raise ValueError("cannot refund more than was captured")
+    return charge.gateway.refund(charge.id, amount)
+"""
+REFUNDS_V2 = (
+    REFUNDS_V1
+    + """\
+
+
+def partial_refunds(charge):
+    return [r for r in charge.refunds if r.amount < charge.captured]
+"""
+)
+
+
+def capture_demo(r: DemoRepo) -> None:
+    """A Claude Code session recorded edit by edit through its hook payloads (PreToolUse and
+    PostToolUse JSON on standard input), then committed by a human who changed one of the
+    agent's lines and typed one of their own: blame tells the three kinds apart."""
+    print("\n== Line capture: the lines an agent wrote, kept apart from the human's ==")
+    rel = "src/payments/refunds.py"
+    session = "7f3c2a90-demo"
+    anchor = "    return charge.gateway.refund(charge.id, amount)\n"
+    edits = (
+        ("Write", {"content": REFUNDS_V1}, REFUNDS_V1),
+        (
+            "Edit",
+            {"old_string": anchor, "new_string": REFUNDS_V2[REFUNDS_V2.index(anchor) :]},
+            REFUNDS_V2,
+        ),
+    )
+    for number, (tool, tool_input, content) in enumerate(edits):
+        for event in ("PreToolUse", "PostToolUse"):
+            if event == "PostToolUse":
+                r.write(rel, content)
+            payload: dict[str, Any] = {
+                "session_id": session,
+                "transcript_path": str(r.path / ".claude" / f"{session}.jsonl"),
+                "cwd": str(r.path),
+                "hook_event_name": event,
+                "tool_name": tool,
+                "tool_input": {"file_path": str(r.path / rel), **tool_input},
+                "tool_use_id": f"toolu_demo_{number}",
+            }
+            if event == "PostToolUse":
+                payload["tool_response"] = {"filePath": str(r.path / rel), "success": True}
+            _checkpoint(r, payload)
+    print(f"Claude Code wrote {rel} in two edits (session {session}); each edit sent a")
+    print("PreToolUse and a PostToolUse payload to the capture hook.")
+    text = (r.path / rel).read_text()
+    text = text.replace("charge.captured:\n", "charge.captured - charge.refunded:\n", 1)
+    text = text.replace(
+        "    return charge.gateway",
+        '    log.info("refund %s", charge.id)\n    return charge.gateway',
+    )
+    r.write(rel, text)
+    print("Maya then changed the agent's over-refund check and added a log line by hand,")
+    print("and committed from her own terminal (no agent in the environment):")
+    print("$ git commit -m 'Add refunds'")
+    r.commit("Add refunds\n", {}, who=MAYA)
+    _show(r, "blame", rel)
+    note = r.git("notes", "--ref=signoff", "show", "HEAD").splitlines()[0]
+    doc: dict[str, Any] = json.loads(note)
+    print("\nThe commit's note (refs/notes/signoff), its line ranges:")
+    if not doc.get("line_record", {}).get("complete", True):
+        print(f"  (incomplete: {doc['line_record'].get('reason')})")
+    for span in doc.get("files", {}).get(rel, []):
+        used = doc["tools"][span["tool"]] if span["tool"] is not None else None
+        who = f"{used['tool']}, session {used['session']}" if used else ""
+        print(f"  lines {span['start']:>2}-{span['end']:<2} {span['author']:<12} {who}")
+
+
+def _checkpoint(r: DemoRepo, payload: dict[str, Any]) -> None:
+    """Hand one hook payload to `signoff checkpoint --agent claude-code`; where that command is
+    not installed, record what it would from the payload with the working-log API."""
+    import importlib.util
+
+    if importlib.util.find_spec("signoff.recording.checkpoint") is not None:
+        proc = subprocess.run(
+            [sys.executable, "-m", "signoff", "checkpoint", "--agent", "claude-code"],
+            cwd=r.path,
+            env=r.env,
+            input=json.dumps(payload),
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            raise SystemExit(f"demo: signoff checkpoint failed:\n{proc.stderr}")
+        return
+    from signoff.recording import worklog
+
+    rel = os.path.relpath(payload["tool_input"]["file_path"], r.path)
+    blob = r.git("hash-object", "-w", rel).strip() if (r.path / rel).exists() else None
+    event = "pre" if payload["hook_event_name"] == "PreToolUse" else "post"
+    record = worklog.make_record(
+        event,
+        rel,
+        blob,
+        agent="claude-code",
+        session=payload["session_id"],
+        tool_call=payload["tool_use_id"],
+    )
+    worklog.append(str(r.path / ".git"), [record])
+
+
 def gate_demo(r: DemoRepo, report: Path) -> None:
     """A pull request that fails the gate for three reasons, then passes once each is fixed."""
     print("\n== The gate: a pull request against main ==")
@@ -425,7 +535,7 @@ def gate_demo(r: DemoRepo, report: Path) -> None:
         env=claude,
     )
     _check(r, report, "3. fixed: no shell=True")
-    reviews = _approval(report, "pull-reviews.json", head)
+    reviews = _approval(report, "pull-reviews.json", head, r)
     _check(
         r, report, "4. fixed: Maya (security-reviewer) approves the current head", reviews=reviews
     )
@@ -443,7 +553,13 @@ SIGN = (
 
 
 def _check(
-    r: DemoRepo, report: Path, title: str, *, keep: bool = False, reviews: Path | None = None
+    r: DemoRepo,
+    report: Path,
+    title: str,
+    *,
+    keep: bool = False,
+    reviews: Path | None = None,
+    notes: bool = False,
 ) -> None:
     args = ["check", "--base", "main"]
     if reviews:
@@ -459,7 +575,9 @@ def _check(
     print(f"$ signoff {' '.join(shlex.quote(a) for a in args)}")
     proc = r.signoff(*args)
     lines = (proc.stdout + proc.stderr).rstrip().splitlines()
-    shown = [ln for ln in lines if not ln.lstrip().startswith("fix:") and "[note]" not in ln]
+    shown = [
+        ln for ln in lines if not ln.lstrip().startswith("fix:") and (notes or "[note]" not in ln)
+    ]
     print("\n".join(shown))
     print(f"(exit code {proc.returncode})")
 
@@ -510,7 +628,7 @@ def incident_demo(r: DemoRepo, report: Path) -> None:
         who=SAM,
         env={"SIGNOFF_AI": "claude-code/claude-opus-4-5"},
     )
-    reviews = _approval(report, "retry-reviews.json", head)
+    reviews = _approval(report, "retry-reviews.json", head, r)
     _check(r, report, "an ordinary AI-assisted change: blocked by the budget", reviews=reviews)
     r.git("reset", "-q", "--soft", "main")  # rework the branch into a declared fix
     head = r.commit(
@@ -519,13 +637,17 @@ def incident_demo(r: DemoRepo, report: Path) -> None:
         who=SAM,
         env={"SIGNOFF_AI": "claude-code/claude-opus-4-5"},
     )
-    reviews = _approval(report, "fix-reviews.json", head)
+    reviews = _approval(report, "fix-reviews.json", head, r)
     _check(r, report, "a declared fix (Fixes-Incident: INC-0001): allowed through", reviews=reviews)
     r.git("checkout", "-q", "main")
 
 
-def _approval(report: Path, name: str, head: str) -> Path:
+def _approval(report: Path, name: str, head: str, r: DemoRepo | None = None) -> Path:
     path = report / name
+    when = "2026-02-10T10:00:00Z"
+    if r is not None:  # two hours after the head was committed: time to read it
+        committed = int(r.git("log", "-1", "--format=%ct", head).strip())
+        when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(committed + 7200))
     path.write_text(
         json.dumps(
             {
@@ -543,7 +665,7 @@ def _approval(report: Path, name: str, head: str) -> Path:
                         "user": {"login": "maya"},
                         "state": "APPROVED",
                         "commit_id": head,
-                        "submitted_at": "2026-02-10T10:00:00Z",
+                        "submitted_at": when,
                     }
                 ],
             }
@@ -552,11 +674,183 @@ def _approval(report: Path, name: str, head: str) -> Path:
     return path
 
 
+COPILOT = ("copilot-swe-agent[bot]", "198982749+Copilot@users.noreply.github.com")
+REFUND_TEST = (
+    "from payments.refund import refund\n\n\n"
+    "def test_refund_is_negative() -> None:\n    assert refund(5) == -5\n\n\n"
+    "def test_refund_rejects_zero() -> None:\n    try:\n        refund(0)\n"
+    "    except ValueError:\n        return\n    raise AssertionError\n"
+)
+
+
+def oversight_demo(r: DemoRepo, report: Path) -> None:
+    """Was the approval real? Three merged pull requests the gate flags, and how AI lines fared."""
+    print("\n== Oversight: independent approvals, rubber stamps, weakened checks ==")
+    r.git("checkout", "-q", "main")
+    clock = r.clock
+    r.clock = int(time.time()) - 86_400 * 48  # old enough for a 30-day durability window
+    forge, gates = report / "forge-reviews", report / "gate-results"
+    forge.mkdir()
+    gates.mkdir()
+    r.commit(
+        "Test refunds\n\nAI-Assisted: none\n",
+        {"src/payments/test_refund.py": REFUND_TEST},
+        who=MAYA,
+    )
+    claude = {"CLAUDECODE": "1", "ANTHROPIC_MODEL": "claude-opus-4-5"}
+    _pull(
+        r, report, 61, "1. an agent's pull request, approved only by the human who asked for it",
+        {"src/payments/rounding.py": "def to_cents(amount: float) -> int:\n    return round(amount * 100)\n"},
+        who=COPILOT, message="Round amounts to the cent\n\nCo-authored-by: Sam Patel <sam@payments.example>\n",
+        pr_user={"login": "Copilot", "type": "Bot"}, assignees=["sam"],
+        reviews=[("sam", 3600), ("gemini-code-assist[bot]", 60)],
+    )  # fmt: skip
+    rates = "".join(f"FEE_{i} = {i * 3}\n" for i in range(600))
+    _pull(
+        r, report, 62, "2. 600 AI lines approved 40 seconds after the last push",
+        {"src/payments/fees.py": rates}, who=SAM, message="Add the fee table\n", env=claude,
+        pr_user={"login": "sam"}, reviews=[("maya", 40)],
+    )  # fmt: skip
+    skipped = REFUND_TEST.replace(
+        "def test_refund_rejects_zero",
+        "@pytest.mark.skip(reason='flaky')\ndef test_refund_rejects_zero",
+    ).replace("def test_refund_is_negative() -> None:\n    assert refund(5) == -5\n\n\n", "")
+    _pull(
+        r, report, 63, "3. a pull request that deletes a test and adds a skip",
+        {"src/payments/test_refund.py": "import pytest\n" + skipped}, who=SAM,
+        message="Make the refund tests pass\n", env=claude, pr_user={"login": "sam"},
+        reviews=[("maya", 3 * 3600)],
+    )  # fmt: skip
+    # outcomes: AI lines (a Git AI line record) rewritten within a week, and a revert
+    sha = r.commit(
+        "Add payout limits\n",
+        {"src/payments/limits.py": "".join(f"LIMIT_{i} = {i * 100}\n" for i in range(5))},
+        who=LEE,
+    )
+    r.git("notes", "--ref=ai", "add", "-F", "-", sha, input=_limits_note(sha))
+    r.commit(
+        "Rework payout limits by hand\n\nAI-Assisted: none\n",
+        {"src/payments/limits.py": "LIMIT_0 = 0\nLIMIT_1 = 100\nMAX_PAYOUT = 10_000\n"},
+        who=LEE,
+    )
+    retries = r.commit(
+        "Retry payouts on timeout\n",
+        {"src/payments/payout_retry.py": "RETRIES = 5\n"},
+        who=SAM,
+        env=claude,
+    )
+    r.clock += 86_400
+    r.git(
+        "revert", "--no-edit", retries,
+        env={"GIT_AUTHOR_DATE": f"{r.clock} +0000", "GIT_COMMITTER_DATE": f"{r.clock} +0000"},
+    )  # fmt: skip
+    r.commit("Payout notes\n\nAI-Assisted: none\n", {"docs/payouts.md": "limits\n"}, who=MAYA)
+    r.clock = clock
+
+
+def _pull(
+    r: DemoRepo,
+    report: Path,
+    number: int,
+    title: str,
+    files: dict[str, str],
+    *,
+    who: tuple[str, str],
+    message: str,
+    pr_user: dict[str, str],
+    reviews: list[tuple[str, int]],
+    env: dict[str, str] | None = None,
+    assignees: list[str] | None = None,
+) -> None:
+    """A pull request: its branch, the forge's review record, the gate's verdict (shown and
+    kept as CI would), then merged into main as the forge would."""
+    branch = f"pr-{number}"
+    r.git("checkout", "-q", "-b", branch, "main")
+    head = r.commit(message, files, who=who, env=env)
+    committed = int(r.git("log", "-1", "--format=%ct", head).strip())
+    bundle = {
+        "pull": {
+            "number": number,
+            "title": title,
+            "state": "open",
+            "user": pr_user,
+            "assignees": [{"login": a} for a in assignees or []],
+            "head": {"sha": head, "ref": branch},
+            "base": {"ref": "main"},
+            "comments": 0,
+            "review_comments": 0,
+        },
+        "reviews": [
+            {
+                "id": i,
+                "user": {"login": login, "type": "Bot" if login.endswith("[bot]") else "User"},
+                "state": "APPROVED",
+                "commit_id": head,
+                "submitted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(committed + delay)),
+            }
+            for i, (login, delay) in enumerate(reviews, 1)
+        ],
+        "commits": [
+            {
+                "sha": head,
+                "commit": {
+                    "author": {"name": who[0], "email": who[1], "date": _iso(committed)},
+                    "committer": {"name": who[0], "email": who[1], "date": _iso(committed)},
+                },
+            }
+        ],
+    }
+    saved = report / "forge-reviews" / f"pr-{number}.json"
+    saved.write_text(json.dumps(bundle, indent=2))
+    _check(r, report, title, reviews=saved, notes=True)
+    result = r.signoff("check", "--base", "main", "--reviews", str(saved), "--json")
+    (report / "gate-results" / f"check-{number}.json").write_text(result.stdout)
+    r.git("checkout", "-q", "main")
+    r.clock += 3600 * 6
+    r.git(
+        "merge", "-q", "--no-ff", "-m", f"Merge pull request #{number} from payments/{branch}",
+        branch, env={"GIT_AUTHOR_DATE": f"{r.clock} +0000", "GIT_COMMITTER_DATE": f"{r.clock} +0000"},
+    )  # fmt: skip
+    r.git("branch", "-q", "-D", branch)
+
+
+def _iso(ts: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def _limits_note(sha: str) -> str:
+    """A Git AI authorship log: all five lines from an agent session."""
+    metadata = {
+        "schema_version": "authorship/3.0.0",
+        "git_ai_version": "1.4.5",
+        "base_commit_sha": sha,
+        "prompts": {},
+        "sessions": {
+            "s_9a8b7c6d5e4f30": {
+                "agent_id": {"tool": "cursor", "id": "demo-session-9", "model": "claude-4-sonnet"},
+                "human_author": "Lee Okafor <lee@payments.example>",
+            }
+        },
+        "humans": {},
+    }
+    return (
+        "src/payments/limits.py\n"
+        "  s_9a8b7c6d5e4f30::t_00000000000002 1-5\n"
+        "---\n" + json.dumps(metadata, indent=2) + "\n"
+    )
+
+
 def audit_demo(r: DemoRepo, report: Path) -> None:
     print("\n== Audit: evidence in seconds ==")
     since = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86_400 * 60))
     until = time.strftime("%Y-%m-%d", time.gmtime())
-    _show(r, "audit", "--since", since, "--until", until, "--out", str(report / "audit"))
+    print("\n-- per AI tool: incidents, and how its lines fared (durability, reverts and fixes)")
+    _show(r, "incident", "tools", "--outcome-commits", "60")
+    args = ["audit", "--since", since, "--until", until, "--out", str(report / "audit")]
+    forge, gates = report / "forge-reviews", report / "gate-results"
+    if forge.is_dir():
+        args += ["--reviews", str(forge), "--gate-evidence", str(gates), "--outcomes"]
+    _show(r, *args)
 
 
 def _show(r: DemoRepo, *args: str) -> str:
@@ -591,8 +885,10 @@ def main() -> None:
     squash_demo(r, root)
     _show(r, "stats")
     gate_demo(r, report)
+    oversight_demo(r, report)
     incident_demo(r, report)
     audit_demo(r, report)
+    capture_demo(r)
     for name, args in {
         "stats.json": ["stats", "--json"],
         "explain.json": ["explain", claude, "--json"],
@@ -605,6 +901,8 @@ def main() -> None:
     print(f"  audit pack:    {report / 'audit' / 'report.html'} (open it in a browser)")
     print(f"  postmortem:    {report / 'postmortem-INC-0001.html'}")
     print("  also:          check.sarif, check-comment.md and the JSON answers")
+    print(f"  oversight:     {report / 'audit' / 'bom.cdx.json'} (CycloneDX), ")
+    print("                 oversight.statements.jsonl (in-toto, one per pull request)")
     print(f"Explore it:      .venv/bin/signoff explain HEAD~3 --repo {shlex.quote(str(path))}")
 
 

@@ -28,6 +28,29 @@ CONTROLS: dict[str, dict[str, Any]] = {
         "ssdf": ["PW.7.2", "PO.4.1"],
         "why": "changes were reviewed to the depth their risk tier requires",
     },
+    "independent_approval": {
+        "soc2": ["CC8.1"],
+        "ssdf": ["PW.7.2", "PO.2.1"],
+        "why": "approvals that count came from humans independent of the change: not its "
+        "author, accepter or the human who delegated it to an agent; never a bot",
+    },
+    "shallow_approval": {
+        "soc2": ["CC8.1"],
+        "ssdf": ["PW.7.2"],
+        "why": "approvals were given after time to read the AI lines, as each tier requires",
+    },
+    "weakened_checks": {
+        "soc2": ["CC8.1"],
+        "ssdf": ["PO.4.1", "PW.7.2", "PW.8.2"],
+        "why": "AI-assisted changes that loosened the tests, coverage, linters or CI judging them "
+        "were flagged to a human",
+    },
+    "outcomes": {
+        "soc2": ["CC8.1", "CC7.4"],
+        "ssdf": ["RV.2.2", "RV.3.1"],
+        "why": "how AI-attributed lines fared after merge: survival against human lines, and "
+        "reverts and fixes linked back to the change and its session",
+    },
     "gate": {
         "soc2": ["CC8.1"],
         "ssdf": ["PO.4.1", "PO.4.2"],
@@ -67,6 +90,17 @@ CONTROLS: dict[str, dict[str, Any]] = {
         "soc2": ["CC8.1"],
         "ssdf": ["PS.2.1", "PS.3.2"],
         "why": "signed in-toto statements make the provenance record tamper-evident",
+    },
+    "oversight_attestations": {
+        "soc2": ["CC8.1"],
+        "ssdf": ["PS.2.1", "PO.4.1"],
+        "why": "one in-toto statement per pull request carries its approvals (counted and set "
+        "aside), review depth and weakened checks, signed with --attest",
+    },
+    "sbom": {
+        "soc2": ["CC8.1"],
+        "ssdf": ["PS.3.2"],
+        "why": "a CycloneDX BOM carries the AI provenance and oversight figures for SBOM tooling",
     },
     "manifest": {
         "soc2": ["CC8.1"],

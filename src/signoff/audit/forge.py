@@ -8,12 +8,15 @@ self approvals, and the hours from the last push to the first approval on it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from signoff.audit.oversight import oversight_of
 from signoff.audit.population import Change
 from signoff.errors import SignoffError
 from signoff.git.repo import Repo
+from signoff.policy.model import Person
 from signoff.review.forge import ForgeReview, load_forge_review
 
 
@@ -56,6 +59,7 @@ def review_summary(review: ForgeReview) -> dict[str, Any]:
     if start is not None and times:
         hours = round(max((min(times) - start).total_seconds(), 0.0) / 3600, 2)
     return {
+        "forge": review.forge,
         "pull_request": review.pull_request,
         "head": review.head_sha,
         "current_approvals": len(current),
@@ -67,8 +71,11 @@ def review_summary(review: ForgeReview) -> dict[str, Any]:
     }
 
 
-def attach_reviews(changes: list[Change], reviews: dict[str, ForgeReview]) -> dict[str, int]:
-    """Give each change that names a pull request found in `reviews` its forge summary."""
+def attach_reviews(
+    changes: list[Change], reviews: dict[str, ForgeReview], people: Sequence[Person] = ()
+) -> dict[str, int]:
+    """Give each change that names a pull request found in `reviews` its forge summary;
+    `people` (the registry) lets a reviewer's login match an author's email."""
     named = matched = 0
     for change in changes:
         key = pull_key(change.pull_request)
@@ -78,6 +85,7 @@ def attach_reviews(changes: list[Change], reviews: dict[str, ForgeReview]) -> di
         review = reviews.get(key)
         if review is not None:
             change.forge = review_summary(review)
+            change.forge["oversight"] = oversight_of(review, change, people)
             matched += 1
     return {"records": len(reviews), "changes_naming_a_pull_request": named, "matched": matched}
 

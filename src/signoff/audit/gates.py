@@ -16,6 +16,7 @@ from typing import Any
 
 from signoff.audit.population import Change
 from signoff.errors import SignoffError, plain
+from signoff.gate.weakened import KINDS
 from signoff.git.repo import Repo
 
 
@@ -65,6 +66,9 @@ def attach_gates(changes: list[Change], docs: GateDocuments) -> dict[str, int]:
                 found = latest[sha]
         if found is not None:
             change.gate = found.to_json()
+            weakened = found.rules("checks.weakened")
+            change.weakened_checks = len(weakened)
+            change.weakened_kinds = [_weakened_kind(f) for f in weakened]
             matched += 1
     return {
         "documents": len(docs.documents),
@@ -72,3 +76,9 @@ def attach_gates(changes: list[Change], docs: GateDocuments) -> dict[str, int]:
         "from_files": docs.from_files,
         "matched": matched,
     }
+
+
+def _weakened_kind(finding: dict[str, Any]) -> str:
+    """The kind of a recorded `checks.weakened` finding, from the title its message starts with."""
+    message = str(finding.get("message", ""))
+    return next((k for k, title in KINDS.items() if message.startswith(title)), "other")

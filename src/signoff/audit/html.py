@@ -259,6 +259,8 @@ def render_html(report: dict[str, Any], changes: list[dict[str, Any]]) -> str:
             f"changes have a gate verdict on record; {ok['numerator']} of them passed "
             f"({_pct(ok['value'])}).</p>"
         )
+    if m.get("oversight"):
+        out.append(_oversight(report, m["oversight"]))
     cov = m["ownership_coverage"]
     out.append("<h2>Ownership</h2>" + _controls(report, "ownership_coverage"))
     out.append(
@@ -413,6 +415,74 @@ def render_html(report: dict[str, Any], changes: list[dict[str, Any]]) -> str:
         )
     )
     out.append("</body></html>\n")
+    return "".join(out)
+
+
+def _oversight(report: dict[str, Any], o: dict[str, Any]) -> str:
+    """Independent approvals, shallow approval rates (per tier, team, tool), weakened checks."""
+    out = ["<h2 id='oversight'>Human oversight</h2>" + _controls(report, "independent_approval")]
+    cards = [o["independent_approval"], o["shallow_approval"], o["weakened_checks"]]
+    out.append("<div class='cards'>" + "".join(_card(r) for r in cards) + "</div>")
+    out.append(_controls(report, "shallow_approval") + _controls(report, "weakened_checks"))
+    rows = [_definition_row(r) for r in cards]
+    out.append(
+        "<table><thead><tr><th>metric</th><th>numerator</th><th>denominator</th><th>value</th>"
+        "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
+    aside = o["approvals_set_aside"]["by_reason"]
+    if aside:
+        out.append(
+            "<p id='approvals-set-aside'>Approvals set aside (did not count): "
+            + _e(", ".join(f"{k}: {v}" for k, v in aside.items()))
+            + ".</p>"
+        )
+    for by, title in (("tier", "tier"), ("team", "approver's team"), ("tool", "tool")):
+        groups = o[f"shallow_approval_by_{by}"]
+        if groups:
+            out.append(f"<h3>Shallow approvals per {_e(title)}</h3>")
+            out.append(
+                _table(
+                    [title, "shallow", "judged approvals", "rate"],
+                    [
+                        [name, r["numerator"], r["denominator"], _pct(r["value"])]
+                        for name, r in groups.items()
+                    ],
+                    cls=f"shallow-by-{by}",
+                )
+            )
+    kinds = o["weakened_checks"]["by_kind"]
+    if kinds:
+        out.append(
+            "<p id='weakened-by-kind'>Check-weakening edits by kind: "
+            + _e(", ".join(f"{k}: {v}" for k, v in kinds.items()))
+            + ".</p>"
+        )
+    outcomes = o.get("outcomes")
+    if outcomes:
+        out.append(_outcomes(report, outcomes))
+    return "".join(out)
+
+
+def _outcomes(report: dict[str, Any], outcomes: dict[str, Any]) -> str:
+    out = ["<h3 id='outcomes'>Outcomes of AI-attributed lines</h3>" + _controls(report, "outcomes")]
+    rows = []
+    for group, entry in outcomes.get("durability", {}).items():
+        for window in outcomes.get("windows_days", []):
+            r = entry.get(f"{window}d")
+            if r:
+                rows.append(
+                    [f"{window} days", group, r["numerator"], r["denominator"], _pct(r["value"])]
+                )
+    if rows:
+        out.append(_table(["window", "lines", "survived", "measured", "rate"], rows, "durability"))
+    reverted = outcomes.get("reverted")
+    if reverted:
+        out.append(
+            f"<p id='reverted' data-numerator='{reverted['numerator']}' data-denominator="
+            f"'{reverted['denominator']}'>AI-assisted commits reverted or fixed within "
+            f"{_e(reverted.get('within_days'))} days: {reverted['numerator']} of "
+            f"{reverted['denominator']} ({_pct(reverted['value'])}).</p>"
+        )
     return "".join(out)
 
 

@@ -25,6 +25,7 @@ from signoff.audit.forge import attach_reviews, load_reviews, map_forge_squashes
 from signoff.audit.gates import attach_gates, load_gate_documents
 from signoff.audit.incidents import incidents_section
 from signoff.audit.metrics import FORGE_ONLY, compute_metrics
+from signoff.audit.oversight import audit_bom, oversight_metrics
 from signoff.audit.period import Period
 from signoff.audit.population import Change, Population, build_population
 from signoff.audit.provtest import provenance_test
@@ -77,6 +78,7 @@ class AuditOptions:
     progress: Progress | None = None  # called with a count while the index is brought up to date
     reviews: Path | None = None  # a folder of forge pull-request records
     gate_evidence: Path | None = None  # a folder of saved `signoff check --json` documents
+    outcomes: bool = False  # measure line durability and reverts (runs git blame per commit)
 
 
 @dataclass(slots=True)
@@ -85,6 +87,9 @@ class AuditResult:
     report: dict[str, Any]
     attestations: list[dict[str, Any]] | None = None
     public_key: bytes | None = None
+    # one in-toto statement per pull request with its oversight figures (signed with --attest)
+    oversight: list[dict[str, Any]] | None = None
+    oversight_signed: bool = False
 
 
 @contextmanager
@@ -110,7 +115,9 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
     forge = None
     if options.reviews is not None:
         records = load_reviews(options.reviews)
-        forge = attach_reviews(population.changes, records)
+        final = population.period_versions[-1] if population.period_versions else None
+        people = final.policy.document.people if final and final.policy else []
+        forge = attach_reviews(population.changes, records, people)
         forge["squashes_mapped"] = map_forge_squashes(repo, population.changes, records)
     gate_docs = load_gate_documents(repo, options.gate_evidence)
     gates = None if isinstance(gate_docs, str) else attach_gates(population.changes, gate_docs)
@@ -122,7 +129,13 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
         "repository": {"root": str(repo.root), "branch": options.branch, "tip": population.tip},
         "period": options.period.to_json(),
         "completeness": population.completeness.to_json(),
-        "metrics": compute_metrics(population, understood),
+        "metrics": {
+            **compute_metrics(population, understood),
+            "oversight": oversight_metrics(
+                population.changes,
+                population.period_versions[-1] if population.period_versions else None,
+            ),
+        },
         "policy_snapshots": policy_snapshots(repo, population),
         "incidents": incidents_section(repo, options.period, population.tip),
         "forge_reviews": forge,
@@ -137,7 +150,14 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
         if options.provenance_test
         else None,
     }
+    if options.outcomes:
+        from signoff.incidents.outcomes import measure_outcomes
+
+        report["metrics"]["oversight"]["outcomes"] = measure_outcomes(
+            repo, population.tip, since=options.period.since_ts, until=options.period.until_ts
+        ).to_json()
     result = AuditResult(population, report)
+    result.oversight = _oversight_statements(repo, population.changes, report["generator"])
     if options.attest_key is not None:
         _attest(repo, result, options.attest_key)
     report["limitations"] = limitations(population, report)
@@ -153,6 +173,7 @@ def _attest(repo: Repo, result: AuditResult, key_path: Path) -> None:
     from cryptography.hazmat.primitives import serialization
 
     from signoff.audit.attest import commits_by_id, sign_commits
+    from signoff.audit.dsse import sign_envelope
     from signoff.audit.keys import load_private_key
 
     key = load_private_key(key_path)
@@ -164,9 +185,46 @@ def _attest(repo: Repo, result: AuditResult, key_path: Path) -> None:
     }
     commits = commits_by_id(repo, [c.id for c in changes])
     result.attestations = sign_commits(repo, commits, key, accountability, changes=records)
+    if result.oversight:
+        result.oversight = [
+            sign_envelope(json.dumps(s, sort_keys=True, separators=(",", ":")).encode(), key)
+            for s in result.oversight
+        ]
+        result.oversight_signed = True
     result.public_key = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+
+
+def summary(report: dict[str, Any]) -> dict[str, Any]:
+    """The headline of an audit report (`signoff audit --json`, the server's audit summary)."""
+    keys = ("period", "repository", "completeness", "limitations")
+    metrics = report["metrics"]
+    return {
+        **{k: report[k] for k in keys},
+        "headline": metrics["headline"],
+        "ownership_coverage": metrics["ownership_coverage"],
+        "ownership_decay": metrics["ownership_decay"],
+        "lines": metrics["lines"],
+        "oversight": metrics.get("oversight"),
+        "incidents_available": report["incidents"]["available"],
+        "policy_versions": len(report["policy_snapshots"]),
+        "sample": report["sample"],
+        "provenance_test": report["provenance_test"],
+    }
+
+
+def _oversight_statements(
+    repo: Repo, changes: list[Change], generator: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The unsigned in-toto statements, one per change that names a pull request."""
+    from signoff.audit.digests import commit_sha256
+    from signoff.audit.oversight import oversight_statements
+
+    named = [c.id for c in changes if c.pull_request]
+    if not named:
+        return []
+    return oversight_statements(changes, commit_sha256(repo, named), generator)
 
 
 def limitations(population: Population, report: dict[str, Any]) -> list[str]:
@@ -190,6 +248,17 @@ def limitations(population: Population, report: dict[str, Any]) -> list[str]:
             f"Forge review records matched {forge['matched']} of the "
             f"{forge['changes_naming_a_pull_request']} changes that name a pull request; "
             "approved-after-last-push and time to approval cover those only.",
+        )
+    outcomes = report["metrics"].get("oversight", {}).get("outcomes")
+    if outcomes is None:
+        out.append(
+            "Outcomes (line durability at 30 and 90 days, reverts and fixes) were not measured; "
+            "pass --outcomes."
+        )
+    elif outcomes["not_measured_commits"]:
+        out.append(
+            f"Outcomes cover the {outcomes['measured_commits']} most recent commits measured; "
+            f"{outcomes['not_measured_commits']} were not measured."
         )
     if not report["incidents"]["available"]:
         out.append("Incidents and error budgets: " + report["incidents"]["reason"] + ".")
@@ -291,6 +360,14 @@ def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
             json.dumps(e, separators=(",", ":")) + "\n" for e in result.attestations
         ).encode()
         files["signoff-attest.pub"] = result.public_key
+    if result.oversight:
+        name = "oversight.intoto.jsonl" if result.oversight_signed else "oversight.statements.jsonl"
+        files[name] = "".join(
+            json.dumps(e, separators=(",", ":")) + "\n" for e in result.oversight
+        ).encode()
+    files["bom.cdx.json"] = _json(
+        audit_bom(report, result.population.changes, Path(str(report["repository"]["root"])).name)
+    )
     files["audit.json"] = _json(report)
     files["report.html"] = render_html(report, changes).encode()
     for name, data in files.items():

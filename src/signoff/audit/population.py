@@ -76,6 +76,10 @@ class Change:
     boundary_breaches: list[str] = field(default_factory=list)
     forge: dict[str, Any] | None = None  # review record from the forge, when one was given
     gate: dict[str, Any] | None = None  # the verdict CI recorded, when its output was kept
+    co_authors: list[Person] = field(default_factory=list)  # Co-authored-by of its commits
+    min_review_minutes: float | None = None  # the bar's minutes per 100 AI lines, if set
+    weakened_checks: int | None = None  # checks.weakened findings recorded (None: no record)
+    weakened_kinds: list[str] = field(default_factory=list)
 
     @property
     def ai_assisted(self) -> bool:
@@ -129,6 +133,8 @@ class Change:
             "exceptions_used": self.exceptions_used,
             "ai_boundary_breaches": self.boundary_breaches,
             "forge_review": self.forge,
+            "min_review_minutes_per_100_ai_lines": self.min_review_minutes,
+            "weakened_checks": self.weakened_checks,
         }
 
 
@@ -519,6 +525,9 @@ def _reviews(
     for m in members:
         pairs, body = trailers.get(m, ((), ""))
         for key, value in pairs:
+            if key.lower() == "co-authored-by":
+                change.co_authors.append(parse_person(value))
+                continue
             kind = REVIEW_TRAILERS.get(key.lower())
             if kind is None:
                 continue
@@ -559,6 +568,9 @@ def _ownership(change: Change, version: PolicyVersion | None) -> None:
             change.tier = rule.tier
         roles.update(rule.bar.reviewer_roles)
         approvals = max(approvals, rule.bar.min_approvals)
+        minutes = rule.bar.min_review_minutes_per_100_ai_lines
+        if minutes is not None:
+            change.min_review_minutes = max(change.min_review_minutes or 0.0, minutes)
         if change.ai_assisted:
             used, broken = version.exceptions_for(path, day)
             change.exceptions_used += [u for u in used if u not in change.exceptions_used]

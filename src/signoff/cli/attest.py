@@ -86,7 +86,9 @@ def _envelope_shaped(entry: object) -> bool:
 
 
 def verify_command(
-    file: Path = typer.Argument(..., help="Envelopes written by attest-provenance."),
+    file: Path | None = typer.Argument(
+        None, help="Envelopes written by attest-provenance (not with --server)."
+    ),
     repo: str = typer.Option(".", "--repo", "-C", help="Repository the attestations are about."),
     key: Path | None = typer.Option(
         None, "--key", help="Public key (default: .git/signoff/keys/signoff-attest.pub)."
@@ -95,8 +97,27 @@ def verify_command(
         False, "--signature-only", help="Check signatures and layout only, not the repository."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
+    server: str | None = typer.Option(
+        None,
+        "--server",
+        help="Instead: check a Signoff server's hash-chained audit log (admin token in "
+        "SIGNOFF_TOKEN).",
+    ),
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        help="Instead: check the audit log in this server database directly.",
+    ),
 ) -> None:
-    """Check signatures, the in-toto layout, and that no attested evidence changed since."""
+    """Check signatures, the in-toto layout, and that no attested evidence changed since; or,
+    with --server / --database-url, that no row of the server's audit log was edited or deleted."""
+    if server or database_url:
+        _verify_server(server, database_url, as_json)
+        return
+    if file is None:
+        from signoff.errors import SignoffError
+
+        raise SignoffError("nothing to verify", f"{WANTED}, or give --server URL")
     from signoff.audit.keys import PUBLIC_NAME, default_key_dir, load_public_key
     from signoff.audit.verify import read_envelopes, verify
     from signoff.errors import SignoffError
@@ -142,4 +163,35 @@ def verify_command(
             + ("" if verdicts else " (the file holds none)")
         )
     if failed or not verdicts:
+        raise typer.Exit(1)
+
+
+def _verify_server(server: str | None, database_url: str | None, as_json: bool) -> None:
+    """The server's audit chain, through its API or straight from its database."""
+    if server:
+        from signoff.server.client import Client
+
+        client = Client(server)
+        client.require_token()
+        report = client.get("/api/v1/audit/verify")
+        where = server
+    else:
+        from signoff.store.auditlog import verify_chain
+        from signoff.store.db import open_store, shown
+
+        store = open_store(database_url)
+        try:
+            with store.transaction() as s:
+                report = verify_chain(s).to_json()
+        finally:
+            store.close()
+        where = shown(database_url or "")
+    if as_json:
+        emit_json("server-verify", {"server": where, **report})
+    else:
+        for problem in report["problems"]:
+            console.print(f"[bold red]FAILED[/]  {escape(problem)}")
+        verdict = "intact" if report["verdict"] == "ok" else "[bold red]tampered[/]"
+        console.print(f"audit log of {escape(where)}: {report['checked']} entries, {verdict}")
+    if report["verdict"] != "ok":
         raise typer.Exit(1)

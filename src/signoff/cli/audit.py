@@ -51,6 +51,11 @@ def audit_command(
         "--gate-evidence",
         help="Folder of saved `signoff check --json` results (CI artifacts), one per run.",
     ),
+    outcomes: bool = typer.Option(
+        False,
+        "--outcomes",
+        help="Measure how AI lines fared: durability at 30/90 days, reverts and fixes (git blame).",
+    ),
     attest: bool = typer.Option(
         False, "--attest", help="Sign one in-toto statement per change into the pack."
     ),
@@ -61,7 +66,7 @@ def audit_command(
     as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON summary."),
 ) -> None:
     """Audit evidence for a period: population, metrics, policy snapshots, controls."""
-    from signoff.audit.pack import AuditOptions, run_audit, write_pack
+    from signoff.audit.pack import AuditOptions, run_audit, summary, write_pack
     from signoff.audit.period import parse_period
 
     today = datetime.now(timezone.utc).date()
@@ -86,29 +91,14 @@ def audit_command(
             progress=update,
             reviews=reviews,
             gate_evidence=gate_evidence,
+            outcomes=outcomes,
         )
         result = run_audit(r, options)
     written = write_pack(result, out) if out else None
     if as_json:
-        emit_json("audit-summary", {**_summary(result.report), "pack": written})
+        emit_json("audit-summary", {**summary(result.report), "pack": written})
         return
     _render(result.report, written)
-
-
-def _summary(report: dict[str, Any]) -> dict[str, Any]:
-    keys = ("period", "repository", "completeness", "limitations")
-    metrics = report["metrics"]
-    return {
-        **{k: report[k] for k in keys},
-        "headline": metrics["headline"],
-        "ownership_coverage": metrics["ownership_coverage"],
-        "ownership_decay": metrics["ownership_decay"],
-        "lines": metrics["lines"],
-        "incidents_available": report["incidents"]["available"],
-        "policy_versions": len(report["policy_snapshots"]),
-        "sample": report["sample"],
-        "provenance_test": report["provenance_test"],
-    }
 
 
 def _pct(value: object) -> str:
@@ -142,6 +132,24 @@ def _render(report: dict[str, Any], written: dict[str, Any] | None) -> None:
         console.print(
             f"  [yellow]line records lost: {gaps['lost']}; incomplete: {gaps['incomplete']}[/]"
             + "".join(f"\n    {n} {escape(r)}" for r, n in list(gaps["reasons"].items())[:5])
+        )
+    oversight = report["metrics"].get("oversight") or {}
+    for key in ("independent_approval", "shallow_approval", "weakened_checks"):
+        ratio = oversight.get(key)
+        if ratio and ratio["denominator"]:
+            console.print(
+                f"  {ratio['title']}: {_pct(ratio['value'])} "
+                f"({ratio['numerator']} of {ratio['denominator']})"
+            )
+    aside = (oversight.get("approvals_set_aside") or {}).get("by_reason")
+    if aside:
+        console.print("  approvals set aside: " + ", ".join(f"{k} {v}" for k, v in aside.items()))
+    outcomes = oversight.get("outcomes")
+    if outcomes:
+        rev = outcomes["reverted"]
+        console.print(
+            f"  AI-assisted commits reverted or fixed within {rev['within_days']} days: "
+            f"{rev['numerator']} of {rev['denominator']}"
         )
     console.print(f"  policy versions in force: {len(report['policy_snapshots'])}")
     if report["provenance_test"]:

@@ -57,16 +57,41 @@ def check_command(
         help="Keep the result as a git note on the head (refs/notes/signoff-checks), so incident "
         "traces and audits can show what the gate said.",
     ),
+    server: str | None = typer.Option(
+        None,
+        "--server",
+        help="Read the pull request's approvals from this Signoff server (token: SIGNOFF_TOKEN).",
+    ),
+    repository: str | None = typer.Option(
+        None, "--repository", help="ORG/NAME on the server (default: the CI job's)."
+    ),
+    pull: int | None = typer.Option(
+        None, "--pull", help="Pull/merge request number on the server (default: the CI job's)."
+    ),
     repo: str = typer.Option(".", "--repo", "-C", help="Repository to judge."),
 ) -> None:
     """Judge a change against the acceptance bar its tier demands: pass (0) or blocked (1)."""
     from signoff.gate.check import GateOptions, check
     from signoff.gate.report import codequality, markdown, sarif, text
     from signoff.report.sarif import dumps
-    from signoff.review.forge import github_event_review, load_forge_review
+    from signoff.review.forge import ForgeReview, github_event_review, load_forge_review
 
     r = open_repo(repo)
-    review = load_forge_review(reviews) if reviews else github_event_review(os.environ)
+    review: ForgeReview | None
+    if server and reviews:
+        from signoff.errors import SignoffError
+
+        raise SignoffError(
+            "--server and --reviews both name the review evidence", "give one of them"
+        )
+    if server:
+        from signoff.server.client import Client
+        from signoff.server.push import repository_name
+        from signoff.server.reviews import fetch_review, pull_number
+
+        review = fetch_review(Client(server), repository_name(repository), pull_number(pull))
+    else:
+        review = load_forge_review(reviews) if reviews else github_event_review(os.environ)
     result = check(
         r,
         GateOptions(

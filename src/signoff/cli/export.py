@@ -21,7 +21,9 @@ def export_command(
         None,
         help="Revisions or a range, as git log takes (default: HEAD); or agent-trace REV.",
     ),
-    fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl (default) or csv."),
+    fmt: str = typer.Option(
+        "jsonl", "--format", "-f", help="jsonl (default), csv, or cyclonedx (a CycloneDX 1.6 BOM)."
+    ),
     output: Path = typer.Option(
         None, "--output", "-o", help="Write to this file (atomically) instead of stdout."
     ),
@@ -39,9 +41,9 @@ def export_command(
         _agent_trace(revs[1:], output, repo, no_index)
         return
 
-    if fmt not in ("jsonl", "csv"):
+    if fmt not in ("jsonl", "csv", "cyclonedx"):
         raise SignoffError(
-            f"--format {fmt!r} is not a format", "use --format jsonl or --format csv"
+            f"--format {fmt!r} is not a format", "use --format jsonl, csv or cyclonedx"
         )
     r = open_repo(repo)
     if output is None:

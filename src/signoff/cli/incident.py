@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -394,15 +394,36 @@ def _policy_or_none(repo: Repo) -> Policy | None:
         raise
 
 
-def tools_command(repo: str = REPO, as_json: bool = JSON) -> None:
+def tools_command(
+    repo: str = REPO,
+    as_json: bool = JSON,
+    outcomes: bool = typer.Option(
+        True,
+        "--outcomes/--no-outcomes",
+        help="Measure line durability (30/90 days) and reverts/fixes per tool (runs git blame).",
+    ),
+    commits: int = typer.Option(
+        100, "--outcome-commits", min=1, help="Measure outcomes over this many recent commits."
+    ),
+    revert_days: int = typer.Option(
+        30, "--revert-days", min=1, help="A revert or fix within this many days counts."
+    ),
+) -> None:
     """Per AI tool: AI-attributed lines and lines of its AI-assisted commits without a line
-    record (apart), incidents linked, incidents per 1000 lines of each, categories."""
+    record (apart), incidents linked, incidents per 1000 lines of each, categories, and how
+    its changes turned out (line durability, reverts and fixes)."""
     from signoff.incidents.classify import connect_all
+    from signoff.incidents.outcomes import measure_outcomes
     from signoff.incidents.store import load_incidents
     from signoff.incidents.tools import tool_figures
 
     r = open_repo(repo)
-    figures = tool_figures(r, connect_all(r, load_incidents(r)), _policy_or_none(r))
+    measured = (
+        measure_outcomes(r, max_commits=commits, revert_days=revert_days)
+        if outcomes and r.head() is not None
+        else None
+    )
+    figures = tool_figures(r, connect_all(r, load_incidents(r)), _policy_or_none(r), measured)
     if as_json:
         emit_json("incident-tools", {"tools": [f.to_json() for f in figures]})
         return
@@ -418,6 +439,8 @@ def tools_command(repo: str = REPO, as_json: bool = JSON) -> None:
         "per 1000 attributed",
         "per 1000 unrecorded",
         "categories",
+        "AI lines alive 30d",
+        "reverted/fixed",
         "owner",
     ):
         table.add_column(col)
@@ -430,9 +453,26 @@ def tools_command(repo: str = REPO, as_json: bool = JSON) -> None:
             str(len(f.incidents)),
             *("-" if rate is None else f"{rate:.3f}" for rate in rates),
             ", ".join(f"{k} {v}" for k, v in sorted(f.categories.items())) or "-",
+            *_outcome_cells(f.outcomes),
             escape(f.owner or "no owner in signoff.yaml"),
         )
     console.print(table)
+
+
+def _outcome_cells(outcomes: dict[str, Any] | None) -> list[str]:
+    """Durability of AI-attributed lines at 30 days (vs the human baseline) and reverts."""
+    if outcomes is None:
+        return ["-", "-"]
+    d = outcomes["durability"]
+    ai, human = d["ai_attributed"].get("30d", {}), d["human"].get("30d", {})
+
+    def pct(r: dict[str, Any]) -> str:
+        return "n/a" if r.get("value") is None else f"{100 * r['value']:.0f}%"
+
+    return [
+        f"{pct(ai)} (human {pct(human)})",
+        f"{outcomes['reverted_or_fixed']} of {outcomes['ai_commits_measured']}",
+    ]
 
 
 def override_command(

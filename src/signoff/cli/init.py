@@ -22,6 +22,12 @@ def init_command(
     no_hooks: bool = typer.Option(
         False, "--no-hooks", help="Configure notes only (hooks managed by e.g. pre-commit)."
     ),
+    write_gitai_notes: bool = typer.Option(
+        False,
+        "--write-git-ai-notes",
+        help="Also write a Git AI-compatible note (refs/notes/ai) for the lines agents wrote "
+        "(sets git config signoff.writeGitAiNotes true).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
     # Policy options: handled in the "policy" step below; recording options stay above.
     from_codeowners: bool = typer.Option(
@@ -38,7 +44,11 @@ def init_command(
     r = open_repo(repo)
     report: dict[str, Any] = {"action": "uninstall" if remove else "install"}
     # -- recording: hooks, notes.rewriteRef, merge strategy, fetch refspecs
-    report["recording"] = uninstall(r) if remove else install(r, hooks=not no_hooks)
+    report["recording"] = (
+        uninstall(r)
+        if remove
+        else install(r, hooks=not no_hooks, write_gitai_notes=write_gitai_notes)
+    )
     # -- policy: a draft registry from CODEOWNERS (the draft fails `policy check` until filled in)
     if from_codeowners and not remove:
         report["policy"] = draft_policy(r, force=force)

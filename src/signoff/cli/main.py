@@ -86,6 +86,9 @@ COMMAND_MODULES: list[str] = [
     "checkpoint",
     "audit",
     "attest",
+    "serve",
+    "push",
+    "db",
 ]
 
 

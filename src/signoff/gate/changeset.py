@@ -196,7 +196,7 @@ def range_changeset(
         )
     cs = ChangeSet("range", base_sha, head_sha)
     cs.commits = [c for c in iter_commits(repo, [f"{base_sha}..{head_sha}"]) if not c.is_merge]
-    cs.files = diff_added_lines(repo, [merge_base, head_sha])
+    cs.files = diff_added_lines(repo, [merge_base, head_sha], removed=True)
     with ProvenanceLookup(repo, use_index=use_index) as lookup:
         cs.provenance = lookup.many(c.sha for c in cs.commits)
         cs.touched = _touched_by(repo, cs)
@@ -252,7 +252,7 @@ def _attribute_lines(
     are blamed with `-w` (one `git blame` per file, all ranges at once), so a re-indented line
     keeps the commit that wrote it. A file too large to hold line by line is judged as a whole.
     """
-    from signoff.git.blame import blame
+    from signoff.git.blame import blame, line_runs
 
     for f in cs.files:
         if f.too_large:
@@ -274,7 +274,7 @@ def _attribute_lines(
         if not pending:
             cs.lines[f.path] = rows
             continue
-        blamed, _ = blame(repo, f.path, rev=head, ranges=_runs(pending))
+        blamed, _ = blame(repo, f.path, rev=head, ranges=line_runs(pending))
         for b in blamed:
             prov = cs.provenance.get(b.commit) or lookup.get(b.commit)
             # a line the record of an AI-assisted commit leaves unknown gets the AI bar
@@ -351,16 +351,6 @@ def _touched_by(repo: Repo, cs: ChangeSet) -> dict[str, list[str]]:
     return touched
 
 
-def _runs(numbers: list[int]) -> list[tuple[int, int]]:
-    runs: list[tuple[int, int]] = []
-    for n in numbers:
-        if runs and runs[-1][1] == n - 1:
-            runs[-1] = (runs[-1][0], n)
-        else:
-            runs.append((n, n))
-    return runs
-
-
 def staged_changeset(repo: Repo, environ: Mapping[str, str]) -> ChangeSet:
     """What `git commit` is about to record, attributed by the agent detected in the environment.
 
@@ -370,7 +360,7 @@ def staged_changeset(repo: Repo, environ: Mapping[str, str]) -> ChangeSet:
     from signoff.recording.agents import decide
 
     cs = ChangeSet("staged", None, repo.head())
-    cs.files = diff_added_lines(repo, ["--cached"])
+    cs.files = diff_added_lines(repo, ["--cached"], removed=True)
     decision = decide(env=environ)
     status = decision.status if decision else "unknown"
     # a commit-level decision: which lines an AI wrote is not recorded

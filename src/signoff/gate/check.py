@@ -18,6 +18,7 @@ from typing import Any
 from signoff.errors import SignoffError
 from signoff.gate.changeset import AddedLine, ChangeSet, range_changeset, staged_changeset
 from signoff.gate.findings import GATE_RULES, GateFinding, Severity
+from signoff.gate.weakened import Weakening, weakened_checks
 from signoff.git.notes import cat_blobs
 from signoff.git.objects import blob_sizes
 from signoff.git.repo import Repo
@@ -28,6 +29,19 @@ from signoff.policy.model import Person
 from signoff.query.blame import AI_ATTRIBUTED, AI_LINE_KINDS
 from signoff.review.evidence import parse_person
 from signoff.review.forge import ForgeReview, ForgeUser
+from signoff.review.oversight import (
+    ACCEPTER,
+    AUTHOR,
+    BOT,
+    DELEGATOR,
+    REASONS,
+    STALE,
+    AiSize,
+    ApprovalVerdict,
+    judge_approvals,
+    registry_person,
+    review_depth,
+)
 
 DEFAULT_SCANNERS = ("bandit", "detect-secrets")
 # Scanners take minutes and gigabytes on a generated 50 MB file; larger files are not given to
@@ -67,6 +81,7 @@ class CheckResult:
     scan: dict[str, Any] | None = None
     exceptions_used: list[dict[str, Any]] = field(default_factory=list)
     tools_owners: dict[str, dict[str, Any]] = field(default_factory=dict)
+    oversight: dict[str, Any] | None = None  # approvals set aside, review depth, weakened checks
 
     @property
     def blocked(self) -> bool:
@@ -85,6 +100,7 @@ class CheckResult:
             "exceptions_used": self.exceptions_used,
             "workflows": _workflows_json(self.owners),
             "scan": self.scan,
+            "oversight": self.oversight,
         }
 
 
@@ -136,8 +152,10 @@ def check(repo: Repo, options: GateOptions) -> CheckResult:
         # commit exists nobody can have approved it (the pre-commit hook would block every
         # agent commit to a tier that requires approvals).
         findings += ctx.review_rules()
+        findings += ctx.shallow_rules()
         findings += ctx.budget_rules()
         findings += ctx.capacity_rules()
+    findings += ctx.weakened_rules()
     findings += ctx.scan_rules()
     return CheckResult(
         changeset=cs,
@@ -148,7 +166,18 @@ def check(repo: Repo, options: GateOptions) -> CheckResult:
         scan=ctx.scan_json,
         exceptions_used=ctx.exceptions_used,
         tools_owners=ctx.tool_owners(),
+        oversight=ctx.oversight_json(),
     )
+
+
+# why an approval was set aside -> (gate rule, what the finding says)
+_SET_ASIDE = {
+    STALE: ("review.stale", REASONS[STALE]),
+    AUTHOR: ("review.self", "they authored the change or one of its commits"),
+    ACCEPTER: ("review.self", "they accepted the AI-generated change"),
+    BOT: ("review.bot", REASONS[BOT]),
+    DELEGATOR: ("review.delegator", "they delegated the work to the agent that opened it"),
+}
 
 
 def _f(rule: str, message: str, severity: Severity | None = None, **kw: Any) -> GateFinding:
@@ -182,6 +211,9 @@ class _Context:
         self.owner_of = {o.path: o for o in self.owners}
         self.exceptions_used: list[dict[str, Any]] = []
         self.scan_json: dict[str, Any] | None = None
+        self.verdicts: list[ApprovalVerdict] = []  # forge approvals, counted or set aside
+        self.depths: list[dict[str, Any]] = []  # review depth of each counted approval
+        self.weakened: list[Weakening] = []  # check-weakening edits of AI-assisted commits
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -214,6 +246,16 @@ class _Context:
                     "failure_patterns": list(tool.failure_patterns),
                 }
         return out
+
+    def oversight_json(self) -> dict[str, Any] | None:
+        """What the gate saw of human oversight (None when there was nothing to judge)."""
+        if not (self.verdicts or self.depths or self.weakened):
+            return None
+        return {
+            "approvals": [v.to_json() for v in self.verdicts],
+            "review_depth": self.depths,
+            "weakened_checks": [w.to_json() for w in self.weakened],
+        }
 
     # -- rules --------------------------------------------------------------------------
 
@@ -410,14 +452,25 @@ class _Context:
                 out[own.workflow.id] = own.accountable.person
         return out
 
-    def _authors(self) -> list[ForgeUser]:
-        users = []
+    def _authors(self) -> list[tuple[ForgeUser, bool]]:
+        """Each commit's author, and each accepter (flagged True), as forge users."""
+        users: list[tuple[ForgeUser, bool]] = []
         for c in self.cs.commits:
-            users.append(ForgeUser(None, c.author.name, c.author.email))
+            users.append((ForgeUser(None, c.author.name, c.author.email), False))
             prov = self.cs.provenance[c.sha]
             if prov.accepted_by:
-                users.append(ForgeUser(None, prov.accepted_by.name, prov.accepted_by.email))
+                users.append((ForgeUser(None, prov.accepted_by.name, prov.accepted_by.email), True))
         return users
+
+    def _co_authors(self) -> list[ForgeUser]:
+        """Co-authored-by people of the change's commits (an agent names its requester so)."""
+        out = []
+        for c in self.cs.commits:
+            for key, value in c.trailers:
+                if key.lower() == "co-authored-by":
+                    person = parse_person(value)
+                    out.append(ForgeUser(None, person.name, person.email or None))
+        return out
 
     def _approvals(self, out: list[GateFinding]) -> list[ForgeUser] | None:
         """Approvers that count: current, and neither author nor accepter. None: no evidence."""
@@ -425,21 +478,19 @@ class _Context:
         review = self.options.forge_review
         counted: list[ForgeUser] = []
         if review is not None:
-            for a in review.standing():
-                if a.state != "approved":
+            self.verdicts = judge_approvals(
+                review,
+                authors=[u for u, accepter in authors if not accepter],
+                accepters=[u for u, accepter in authors if accepter],
+                co_authors=self._co_authors(),
+                same=self._same_person,
+            )
+            for v in self.verdicts:
+                if v.counts:
+                    counted.append(v.approval.reviewer)
                     continue
-                who = a.reviewer.login or a.reviewer.email or "?"
-                if review.freshness(a) == "stale":
-                    out.append(
-                        _f("review.stale", f"approval by {who} was given before the last push")
-                    )
-                    continue
-                if review.is_author(a.reviewer) or self._same_person(a.reviewer, authors):
-                    out.append(
-                        _f("review.self", f"approval by {who}, who authored or accepted the change")
-                    )
-                    continue
-                counted.append(a.reviewer)
+                rule, what = _SET_ASIDE[v.reason or ""]
+                out.append(_f(rule, f"approval by {v.who} does not count: {what}"))
             return counted
         trailers = [
             parse_person(v)
@@ -470,7 +521,7 @@ class _Context:
         )
         for person in trailers:
             user = ForgeUser(None, person.name, person.email)
-            if self._same_person(user, authors):
+            if self._same_person(user, [u for u, _ in authors]):
                 out.append(
                     _f("review.self", f"Approved-by {person} is the change's author or accepter")
                 )
@@ -487,14 +538,88 @@ class _Context:
     def _person(self, user: ForgeUser) -> Person | None:
         if self.policy is None:
             return None
-        login = (user.login or "").lstrip("@").lower()
-        email = (user.email or "").lower()
-        for person in self.policy.people.values():
-            if email and email in (e.lower() for e in person.emails):
-                return person
-            if login and login in (h.lstrip("@").lower() for h in person.handles):
-                return person
-        return None
+        return registry_person(self.policy.people.values(), user)
+
+    def shallow_rules(self) -> list[GateFinding]:
+        """`review.shallow`: an independent approval given faster than the tier's minimum
+        review time for the size of the change's AI part."""
+        review = self.options.forge_review
+        if review is None or not self.ai_paths:
+            return []
+        if not self.verdicts:
+            authors = self._authors()
+            self.verdicts = judge_approvals(
+                review,
+                authors=[u for u, accepter in authors if not accepter],
+                accepters=[u for u, accepter in authors if accepter],
+                co_authors=self._co_authors(),
+                same=self._same_person,
+            )
+        totals = self.cs.line_totals()
+        size = AiSize(totals["ai_attributed_lines"], totals["ai_assisted_unrecorded_lines"])
+        bar = self.bar()
+        minutes = bar.min_review_minutes_per_100_ai_lines
+        out: list[GateFinding] = []
+        for v in self.verdicts:
+            if not v.counts:
+                continue
+            depth = review_depth(review, v.approval)
+            required, basis = size.required_seconds(minutes or 0)
+            shallow = bool(minutes) and depth.seconds is not None and depth.seconds < required
+            self.depths.append(
+                {
+                    **depth.to_json(),
+                    "ai_attributed_lines": size.attributed,
+                    "ai_assisted_unrecorded_lines": size.unrecorded,
+                    "required_seconds": round(required, 1) if minutes else None,
+                    "size_measure": basis if minutes else None,
+                    "shallow": shallow,
+                }
+            )
+            if shallow:
+                assert depth.seconds is not None
+                out.append(
+                    _f(
+                        "review.shallow",
+                        f"approval by {v.who} came {_duration(depth.seconds)} after the "
+                        f"{depth.since} for {size.describe()}; the tier asks at least "
+                        f"{minutes:g} min per 100 {basis} ({_duration(required)})",
+                        severity="block" if bar.shallow_review == "block" else "warn",
+                        path=self.ai_paths[0],
+                    )
+                )
+        return out
+
+    def weakened_rules(self) -> list[GateFinding]:
+        """`checks.weakened`: one finding per weakening edit; blocks where the tier says so."""
+        self.weakened = weakened_checks(self.cs)
+        out = []
+        for w in self.weakened:
+            bar = self._bar_of(w.path)
+            where = f"{w.path}:{w.line}" if w.line else w.path
+            detail = f" ({w.text})" if w.text else ""
+            out.append(
+                _f(
+                    "checks.weakened",
+                    f"{w.title} in {where}{detail}; {w.how_known}",
+                    severity="block" if bar.weakened_checks == "block" else "warn",
+                    path=w.path,
+                    start_line=w.line,
+                    end_line=w.line,
+                    workflow=self.workflow_id(w.path),
+                )
+            )
+        return out
+
+    def _bar_of(self, path: str) -> EffectiveBar:
+        """The bar of a path, also of one the change deletes (no longer in the head's paths)."""
+        owner = self.owner_of.get(path)
+        if owner is None and self.policy is not None:
+            found = owners_for(self.policy, [path], today=self.today)
+            owner = found[0] if found else None
+            if owner is not None:
+                self.owner_of[path] = owner
+        return owner.bar if owner is not None else EffectiveBar()
 
     def budget_rules(self) -> list[GateFinding]:
         from signoff.gate.budget import budget_findings
@@ -679,6 +804,14 @@ class _Context:
             target.write_bytes(data)
             written.append(path)
         return written, skipped
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _kinds(attributed: int, unrecorded: int) -> str:

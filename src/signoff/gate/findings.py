@@ -64,6 +64,29 @@ GATE_RULES: dict[str, tuple[Severity, str, str]] = {
         "Approval by the change's author or accepter",
         "Self-approvals do not count toward the bar; ask someone else.",
     ),
+    "review.bot": (
+        "note",
+        "Approval by a bot or AI reviewer",
+        "Bots and AI reviewers never count toward a human approval; ask a person to review.",
+    ),
+    "review.delegator": (
+        "note",
+        "Approval by the human who delegated the change to an agent",
+        "Whoever asked an agent for the pull request is its author in effect; ask someone else.",
+    ),
+    "review.shallow": (
+        "warn",
+        "Approval faster than the tier's minimum review time for the AI lines it approved",
+        "Ask the approver (or another reviewer) to review the AI-authored lines properly and "
+        "approve again; the tier sets minutes per 100 AI lines (blocks where it says so).",
+    ),
+    "checks.weakened": (
+        "warn",
+        "AI-assisted change weakens the checks that judge it",
+        "Revert the weakening (CI workflow, tests, coverage threshold, linter or type check "
+        "settings, blanket suppression), or have a human who owns the checks approve it; it "
+        "blocks on tiers whose bar says weakened_checks: block.",
+    ),
     "review.in-change": (
         "note",
         "Approved-by trailer written inside the change being judged",

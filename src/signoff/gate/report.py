@@ -183,10 +183,29 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _weakened_checklist(result: CheckResult) -> list[str]:
+    """A box per check-weakening edit: each needs a human who owns the checks to agree."""
+    found = (result.oversight or {}).get("weakened_checks") or []
+    if not found:
+        return []
+    out = [
+        "Checks this change weakens (each needs the agreement of whoever owns those checks):",
+        "",
+    ]
+    for w in found:
+        where = f"`{w['path']}`" + (f":{w['line']}" if w["line"] else "")
+        detail = f": `{_cell(w['text'])}`" if w["text"] else ""
+        out.append(f"- [ ] **{w['title']}** in {where}{detail} ({w['how_known']})")
+    return [*out, ""]
+
+
 def _checklist(result: CheckResult) -> list[str]:
     cs = result.changeset
     ai_files = [f.path for f in cs.files if cs.has_ai_lines(f.path)]
     if not ai_files:
+        weakened = _weakened_checklist(result)
+        if weakened:
+            return ["#### Review checklist (AI-assisted commits)", "", *weakened]
         return ["No AI-assisted lines in this change: the standard review applies."]
     tiers = [o.tier for o in result.owners if o.tier and o.path in ai_files]
     top = max(tiers, key=_rank, default="moderate")
@@ -240,7 +259,8 @@ def _checklist(result: CheckResult) -> list[str]:
             else "record."
         )
     )
-    out += ["", "Security patterns AI tools get wrong:", ""]
+    out += ["", *_weakened_checklist(result)]
+    out += ["Security patterns AI tools get wrong:", ""]
     out += [f"- [ ] **{name}**: {what}" for name, what in SECURITY_CHECKLIST]
     for tool, info in result.tools_owners.items():
         patterns = info.get("failure_patterns") or []

@@ -98,6 +98,17 @@ def blame(
     return BlameRun(repo, path, rev=rev, start=start, end=end, ranges=ranges).result()
 
 
+def line_runs(numbers: list[int]) -> list[tuple[int, int]]:
+    """Sorted line numbers as inclusive runs, the `-L a,b` ranges one blame takes."""
+    runs: list[tuple[int, int]] = []
+    for n in numbers:
+        if runs and runs[-1][1] == n - 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs
+
+
 def parse_porcelain(out: bytes, path: str) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
     """The lines and commits of `git blame --porcelain` output."""
     lines: list[BlameLine] = []

@@ -14,10 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
+from signoff.git.patch import quote_path
 from signoff.git.repo import GitError, Repo, _describe_failure
 
-_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
-_HUNK_OLD = re.compile(rb"^@@ -(\d+)")
+__all__ = ["FileDiff", "quote_path"]
+
+_HUNK = re.compile(rb"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 # Options that keep both outputs in the same shape whatever the user's configuration says.
 _STABLE = (
     "--no-color",
@@ -34,7 +36,6 @@ _STABLE = (
 LINE_TEXT_MAX_BYTES = 5_000_000
 # ...and once one diff's kept text passes this, every file after it is read the same way.
 CHANGE_TEXT_MAX_BYTES = 20_000_000
-_C_ESCAPES = {7: b"\\a", 8: b"\\b", 9: b"\\t", 10: b"\\n", 11: b"\\v", 12: b"\\f", 13: b"\\r"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,9 @@ class FileDiff:
     # the whole patch of the file when asked for (`diff_patch`): hunk headers, context, deleted
     # and added lines, in order; empty for a file too large to hold
     patch: list[PatchLine] = field(default_factory=list)
+    created: bool = False  # the file is new in this diff
+    # removed lines (1-based, in the old version); read only when asked for (`removed=True`)
+    removed: dict[int, str] = field(default_factory=dict)
 
     def add(self, line: int, text: str) -> None:
         self.added[line] = text
@@ -80,22 +84,6 @@ class FileDiff:
         if not self.too_large:
             return sorted(self.added)
         return (n for first, last in self.runs for n in range(first, last + 1))
-
-
-def quote_path(raw: bytes) -> bytes:
-    """A path as git writes it in a patch header with core.quotePath=false (C-quoted if needed)."""
-    out = bytearray()
-    quoted = False
-    for byte in raw:
-        if byte in (0x22, 0x5C):  # " and \
-            out += b"\\" + bytes([byte])
-            quoted = True
-        elif byte < 0x20 or byte == 0x7F:
-            out += _C_ESCAPES.get(byte, b"\\%03o" % byte)
-            quoted = True
-        else:
-            out.append(byte)
-    return b'"' + bytes(out) + b'"' if quoted else bytes(out)
 
 
 def _listing(repo: Repo, args: Sequence[str]) -> list[tuple[str, bytes, bytes]]:
@@ -128,6 +116,7 @@ def diff_added_lines(
     paths: Sequence[str] = (),
     context: int = 0,
     keep_patch: bool = False,
+    removed: bool = False,
 ) -> list[FileDiff]:
     """Parse `git diff -U0 <args> [-- paths]` into added lines per file (renames followed).
 
@@ -146,7 +135,9 @@ def diff_added_lines(
         proc = repo.popen(cmd, stderr=stderr)
         assert proc.stdout is not None
         try:
-            files = _read_patch(_patch_lines(proc.stdout), entries, keep=keep_patch)
+            files = _read_patch(
+                _patch_lines(proc.stdout), entries, keep=keep_patch, removed=removed
+            )
         finally:
             proc.stdout.close()
             code = proc.wait()
@@ -195,14 +186,17 @@ def _read_patch(
     entries: list[tuple[str, bytes, bytes]],
     *,
     keep: bool = False,
+    removed: bool = False,
 ) -> list[FileDiff]:
-    """Added lines per listed file from a patch whose sections follow the listing; with
-    `keep`, every patch line too (`FileDiff.patch`, dropped for a file too large to hold)."""
+    """Added (and, if asked, removed) lines per listed file from a patch whose sections follow
+    the listing; with `keep`, every patch line too (`FileDiff.patch`, dropped for a file too
+    large to hold)."""
     files = [
         FileDiff(
             path=new.decode("utf-8", "replace"),
             old_path=old.decode("utf-8", "replace") if status in ("R", "C") else None,
             deleted=status == "D",
+            created=status == "A",
         )
         for status, old, new in entries
     ]
@@ -237,10 +231,8 @@ def _read_patch(
             in_header = False
         m = _HUNK.match(raw)
         if m:
-            line_no = int(m.group(1))
+            old_no, line_no = int(m.group(1)), int(m.group(2))
             if keep:
-                old = _HUNK_OLD.match(raw)
-                old_no = int(old.group(1)) if old else 0
                 _keep(current.file, "@", None, None, raw)
             continue
         if raw.startswith(b"+"):
@@ -250,9 +242,11 @@ def _read_patch(
             line_no += 1
         elif raw.startswith(b"-"):
             current.removed(raw)
+            if removed and not current.file.too_large and size <= _MAX_LINE:
+                current.file.removed[old_no] = raw[1:].decode("utf-8", "replace")
             if keep:
                 _keep(current.file, "-", old_no, None, raw[1:])
-                old_no += 1
+            old_no += 1
         elif keep and raw.startswith(b" "):
             _keep(current.file, " ", old_no, line_no, raw[1:])
             old_no += 1

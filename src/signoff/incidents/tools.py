@@ -4,7 +4,9 @@ The evidence a tool's named owner uses to update its failure patterns and review
 Lines come from the index as two measures, never added together: AI-attributed lines (a line
 record names them) and lines of AI-assisted commits without a line record, each credited to
 every tool the commit names; incidents count once per tool when an AI-connected incident's AI-authored
-suspect changes name that tool.
+suspect changes name that tool. Beside incidents, the outcome rates (`signoff.incidents.outcomes`):
+how many of its AI-attributed lines survive 30 and 90 days against human lines in the same paths,
+and how many of its commits were reverted or fixed, each linked to its session.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from signoff.git.repo import Repo
 from signoff.incidents.classify import Connection
 from signoff.incidents.model import Incident
+from signoff.incidents.outcomes import Outcomes
 from signoff.policy import Policy
 from signoff.store.index import open_index
 
@@ -31,6 +34,8 @@ class ToolFigures:
     categories: Counter[str] = field(default_factory=Counter)
     owner: str | None = None  # the person who tracks how the tool fails (signoff.yaml ai_tools)
     failure_patterns: list[str] = field(default_factory=list)
+    # how its changes turned out: durability at 30/90 days, reverts and fixes (None: not measured)
+    outcomes: dict[str, Any] | None = None
 
     def per_thousand(self, lines: int) -> float | None:
         return round(len(self.incidents) * 1000 / lines, 3) if lines else None
@@ -49,6 +54,7 @@ class ToolFigures:
             "categories": dict(sorted(self.categories.items())),
             "owner": self.owner,
             "failure_patterns": self.failure_patterns,
+            "outcomes": self.outcomes,
         }
 
 
@@ -56,8 +62,10 @@ def tool_figures(
     repo: Repo,
     connected: Sequence[tuple[Incident, Connection]],
     policy: Policy | None = None,
+    outcomes: Outcomes | None = None,
 ) -> list[ToolFigures]:
-    """Every tool seen in the index or in an incident, most incidents first, with its owner."""
+    """Every tool seen in the index or in an incident, most incidents first, with its owner
+    and, when `outcomes` were measured, how its changes turned out."""
     out: dict[str, ToolFigures] = {}
     if repo.head() is not None:
         index, _ = open_index(repo)
@@ -81,6 +89,9 @@ def tool_figures(
             figures.incidents.append(incident.id)
             names: list[str] = list(incident.categories) or ["unclassified"]
             figures.categories.update(names)
+    if outcomes is not None:
+        for figures in out.values():
+            figures.outcomes = outcomes.tool_figures(figures.tool)
     if policy is not None:
         for figures in out.values():
             tool = policy.tools.get(figures.tool)

@@ -8,6 +8,7 @@ every one of their bars applies, so the effective bar is the strictest combinati
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,6 +27,9 @@ class EffectiveBar:
     max_reviewable_lines: int | None = None
     # Approved-by trailers inside the judged change count only where every bar allows them.
     trailer_approvals: bool = False
+    min_review_minutes_per_100_ai_lines: float | None = None
+    shallow_review: str = "warn"
+    weakened_checks: str = "warn"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -36,6 +40,9 @@ class EffectiveBar:
             "scanners": list(self.scanners),
             "max_reviewable_lines": self.max_reviewable_lines,
             "trailer_approvals": self.trailer_approvals,
+            "min_review_minutes_per_100_ai_lines": self.min_review_minutes_per_100_ai_lines,
+            "shallow_review": self.shallow_review,
+            "weakened_checks": self.weakened_checks,
         }
 
 
@@ -51,6 +58,11 @@ def _union(*groups: tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
 def strictest(bars: list[EffectiveBar]) -> EffectiveBar:
     """Every bar applies: the most approvals, all roles, checks and scanners, the smallest size."""
     limits = [b.max_reviewable_lines for b in bars if b.max_reviewable_lines is not None]
+    minutes = [
+        b.min_review_minutes_per_100_ai_lines
+        for b in bars
+        if b.min_review_minutes_per_100_ai_lines is not None
+    ]
     return EffectiveBar(
         min_approvals=max((b.min_approvals for b in bars), default=0),
         reviewer_roles=_union(*(b.reviewer_roles for b in bars)),
@@ -59,7 +71,14 @@ def strictest(bars: list[EffectiveBar]) -> EffectiveBar:
         scanners=_union(*(b.scanners for b in bars)),
         max_reviewable_lines=min(limits) if limits else None,
         trailer_approvals=bool(bars) and all(b.trailer_approvals for b in bars),
+        min_review_minutes_per_100_ai_lines=max(minutes) if minutes else None,
+        shallow_review=_harshest(b.shallow_review for b in bars),
+        weakened_checks=_harshest(b.weakened_checks for b in bars),
     )
+
+
+def _harshest(values: Iterable[str]) -> str:
+    return "block" if "block" in set(values) else "warn"
 
 
 def as_effective(bar: AcceptanceBar) -> EffectiveBar:
@@ -72,6 +91,9 @@ def as_effective(bar: AcceptanceBar) -> EffectiveBar:
         scanners=tuple(bar.scanners or ()),
         max_reviewable_lines=bar.max_reviewable_lines,
         trailer_approvals=bool(bar.trailer_approvals),
+        min_review_minutes_per_100_ai_lines=bar.min_review_minutes_per_100_ai_lines,
+        shallow_review=bar.shallow_review or "warn",
+        weakened_checks=bar.weakened_checks or "warn",
     )
 
 
@@ -123,6 +145,15 @@ def loosenings(bar: AcceptanceBar, floor: AcceptanceBar) -> list[Loosening]:
         out.append(
             Loosening("max_reviewable_lines", bar.max_reviewable_lines, floor.max_reviewable_lines)
         )
+    mine, theirs = (
+        bar.min_review_minutes_per_100_ai_lines,
+        floor.min_review_minutes_per_100_ai_lines,
+    )
+    if mine is not None and theirs is not None and mine < theirs:
+        out.append(Loosening("min_review_minutes_per_100_ai_lines", mine, theirs))
+    for name in ("shallow_review", "weakened_checks"):
+        if getattr(bar, name) == "warn" and getattr(floor, name) == "block":
+            out.append(Loosening(name, "warn", "block"))
     return out
 
 
@@ -142,4 +173,13 @@ def looser_fields(bar: EffectiveBar, floor: EffectiveBar) -> list[str]:
         bar.max_reviewable_lines is None or bar.max_reviewable_lines > floor.max_reviewable_lines
     ):
         out.append("max_reviewable_lines")
+    floor_minutes = floor.min_review_minutes_per_100_ai_lines
+    if floor_minutes is not None and (
+        bar.min_review_minutes_per_100_ai_lines is None
+        or bar.min_review_minutes_per_100_ai_lines < floor_minutes
+    ):
+        out.append("min_review_minutes_per_100_ai_lines")
+    for name in ("shallow_review", "weakened_checks"):
+        if getattr(floor, name) == "block" and getattr(bar, name) != "block":
+            out.append(name)
     return out

@@ -195,6 +195,28 @@ class AcceptanceBar(Model):
             "Off by default: whoever writes a change writes its trailers, so they prove no review."
         ),
     )
+    min_review_minutes_per_100_ai_lines: float | None = Field(
+        default=None,
+        ge=0,
+        le=1440,
+        description=(
+            "Least time between the last push and an approval, per 100 AI lines of the change "
+            "(AI-attributed lines, or lines of AI-assisted commits without a line record, "
+            "whichever asks more). A faster approval is flagged review.shallow."
+        ),
+    )
+    shallow_review: Literal["warn", "block"] | None = Field(
+        default=None,
+        description="What a shallow approval (review.shallow) does: warn (default) or block.",
+    )
+    weakened_checks: Literal["warn", "block"] | None = Field(
+        default=None,
+        description=(
+            "What an AI-assisted change that weakens checks (checks.weakened: CI workflow edits, "
+            "deleted or skipped tests, lowered coverage, disabled linters or type checks, blanket "
+            "suppressions) does: warn (default) or block."
+        ),
+    )
 
 
 class ErrorBudget(Model):

@@ -47,7 +47,7 @@ REVISION = 2
 NOTES_REF = "refs/notes/signoff"
 NOTE_STATUSES = ("ai", "human", "mixed", "unknown")
 RECORDERS = ("hook", "cli")
-DETECTION_SOURCES = ("env", "flag", "SIGNOFF_AI", "config", "trailer")
+DETECTION_SOURCES = ("env", "flag", "SIGNOFF_AI", "config", "trailer", "capture")
 # The line kinds of `signoff.provenance.model.LINE_KINDS`, repeated here to keep the hooks light.
 LINE_AUTHORS = ("ai", "ai-modified", "human", "unknown")
 AI_AUTHORS = ("ai", "ai-modified")
@@ -65,9 +65,20 @@ def range_hash(lines: Sequence[str]) -> str:
     Lines are given without their line endings, so a CRLF checkout hashes like an LF one. It is
     what lets a record be matched to the same lines after a forge rewrote the commit.
     """
-    import hashlib
+    digest: str = _sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
+    return digest[:16]
 
-    return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+def _sha256(data: bytes) -> Any:
+    """hashlib's SHA-256 without importing hashlib (and OpenSSL): the commit hook hashes ranges."""
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]  # Python 3.12+
+    except ImportError:
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
+        except ImportError:  # pragma: no cover - a build without the builtin module
+            from hashlib import sha256  # type: ignore[assignment,unused-ignore]
+    return sha256(data)
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -171,6 +182,51 @@ def compact_json(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(compact_json(v) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} into a note")
+
+
+def parse_compact(text: str) -> Any:
+    """JSON read with the C scanner `json` itself uses, without importing `json` (whose import
+    of `re` costs the commit hook more than reading its records does). Raises ValueError."""
+    global _scanner
+    if _scanner is None:
+        try:
+            from _json import make_scanner
+        except ImportError:  # pragma: no cover - other Python implementations
+            import json
+
+            return json.loads(text)
+        _scanner = make_scanner(_ScanContext())  # type: ignore[arg-type]
+    at = _skip_space(text, 0)
+    try:
+        value, end = _scanner(text, at)
+    except StopIteration:
+        raise ValueError(f"no JSON value at character {at}") from None
+    if _skip_space(text, end) != len(text):
+        raise ValueError(f"extra data at character {end}")
+    return value
+
+
+class _ScanContext:
+    """The settings `json.JSONDecoder` hands its C scanner, as plain attributes."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+
+    @staticmethod
+    def parse_constant(name: str) -> float:
+        return float(name.replace("Infinity", "inf"))
+
+
+_scanner: Any = None
+
+
+def _skip_space(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t\r\n":
+        at += 1
+    return at
 
 
 def _quote(text: str) -> str:

@@ -186,13 +186,12 @@ def _blamed(
 ) -> dict[int, AddedLine]:
     """Lines git's diff with context shows as added where its `-U0` diff (the gate's) aligned a
     repeated line differently: blamed at the head, like every other line."""
-    from signoff.gate.changeset import _runs
-    from signoff.git.blame import blame
+    from signoff.git.blame import blame, line_runs
     from signoff.query.blame import line_attribution
     from signoff.query.lookup import ProvenanceLookup
 
     out: dict[int, AddedLine] = {}
-    rows, _ = blame(repo, path, rev=head, ranges=_runs(sorted(numbers)))
+    rows, _ = blame(repo, path, rev=head, ranges=line_runs(sorted(numbers)))
     with ProvenanceLookup(repo, use_index=use_index) as lookup:
         for b in rows:
             prov = provs.get(b.commit) or lookup.get(b.commit)

@@ -18,7 +18,7 @@ from signoff.jsonsafe import escape_invisible
 from signoff.query.explain import answer_commits
 from signoff.query.lookup import ProvenanceLookup
 
-Format = Literal["jsonl", "csv"]
+Format = Literal["jsonl", "csv", "cyclonedx"]
 SCHEMA = "signoff/export/v1"
 # One level of these objects becomes columns (`provenance.status`); deeper values and lists are
 # JSON text in their cell, so the header never depends on which commits a history holds.
@@ -112,4 +112,22 @@ def export(
 ) -> int:
     """Write the export of `revs` to `out` in `fmt`; returns how many commits were written."""
     rows = export_rows(repo, revs, use_index=use_index)
+    if fmt == "cyclonedx":
+        return write_cyclonedx(repo, rows, out, revs)
     return write_csv(rows, out) if fmt == "csv" else write_jsonl(rows, out)
+
+
+def write_cyclonedx(
+    repo: Repo, rows: Iterable[dict[str, Any]], out: IO[str], revs: list[str] | None = None
+) -> int:
+    """One CycloneDX 1.6 BOM: the repository, its AI-assisted commits as pedigree, and the
+    `cdx:ai:*` and `signoff:*` properties (`signoff.query.cyclonedx`); returns the commit count."""
+    from signoff.query.cyclonedx import bom, prop, provenance_properties
+
+    listed = list(rows)
+    props, pedigree = provenance_properties(listed)
+    tip = repo.resolve((revs or ["HEAD"])[-1].split("..")[-1] or "HEAD")
+    props.append(prop("signoff:revisions", " ".join(revs or ["HEAD"])))
+    doc = bom(repo.root.name, tip, props, pedigree)
+    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    return len(listed)

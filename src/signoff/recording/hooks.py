@@ -30,6 +30,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from signoff.recording.commit_lines import CommitLines
+
 NOTES_REF = "refs/notes/signoff"
 # Private copies of the notes ref that one note write works on (see `append_note`).
 SCRATCH_PREFIX = NOTES_SCRATCH_PREFIX
@@ -216,6 +218,7 @@ def _split_trailers(raw: bytes) -> list[tuple[str, str]]:
 
 def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) -> Report:
     """Append a `signoff/provenance/v1` note to HEAD recording what commit-msg decided."""
+    started = time.monotonic()
     report: Report = {"hook": "post-commit", "note_written": False}
     gitdir = git_dir(cwd, env)
     busy = in_progress(gitdir)
@@ -236,18 +239,57 @@ def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) ->
     report["commit"] = sha
     if busy == "cherry-pick":
         report["copied_from"] = _copy_cherry_picked_note(gitdir, sha, cwd, env)
+        if report["copied_from"]:
+            from signoff.recording.commit_lines import carry_cherry_pick
+
+            report.update(carry_cherry_pick(gitdir, str(report["copied_from"]), sha, cwd, env))
         return report
     if busy:
         report["skipped"] = (
             f"{busy} in progress: notes follow rewritten commits by notes.rewriteRef"
         )
         return report
-    if len(parents.split()) > 1:
+    parent_list = parents.split()
+    if len(parent_list) > 1:
         report["skipped"] = "merge commit: its changes are its parents' and keep their provenance"
         return report
+    capture: CommitLines | None = None
+    if os.path.exists(os.path.join(gitdir, "signoff", "capture", "log.jsonl")):
+        from signoff.recording.commit_lines import CommitLines
+
+        capture = CommitLines(gitdir, sha, parent_list[0] if parent_list else None, cwd, env)
+        capture.attribute(started)
+    try:
+        return _post_commit_note(
+            report, gitdir, sha, tree, cname, cemail, raw_trailers, capture, cwd, env, flag
+        )
+    finally:
+        if capture is not None:
+            report.update(capture.finish())
+
+
+def _post_commit_note(
+    report: Report,
+    gitdir: str,
+    sha: str,
+    tree: str,
+    cname: str,
+    cemail: str,
+    raw_trailers: str,
+    capture: CommitLines | None,
+    cwd: str,
+    env: Mapping[str, str],
+    flag: str | None,
+) -> Report:
+    """The note post-commit writes: commit-msg's prepared one, or one decided here; with the
+    working log's line record in the same document when the capture has one."""
+    from_capture = capture is not None and capture.has_lines()
     pending = _take_pending(gitdir, env.get("SIGNOFF_GIT_PID", ""), tree.strip())
     if pending is not None:
-        append_note(sha, pending.replace(COMMIT_PLACEHOLDER.encode(), sha.encode()), cwd, env)
+        note = pending.replace(COMMIT_PLACEHOLDER.encode(), sha.encode())
+        if capture is not None and from_capture:
+            note = capture.note(prepared=note) or note
+        append_note(sha, note, cwd, env)
         report["note_written"] = True
         report["from"] = "commit-msg"
         return report
@@ -256,6 +298,14 @@ def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) ->
     decision = decide(env=env, flag=flag, trailers=trailers, config=read_config)
     if decision is not None and decision.source == "trailer":
         decision = _credit_config(decision, read_config)
+    claimed = None if decision is None or decision.conflict else _accepted_by(trailers)
+    person = claimed or accepter(cname, cemail)
+    lines = capture.note(decision=decision, person=person) if capture and from_capture else None
+    if lines is not None:
+        append_note(sha, lines, cwd, env)
+        report["note_written"] = True
+        report["from"] = "capture"
+        return report
     if decision is None:
         report["skipped"] = "no agent detected and nothing declared: unknown stays unknown"
         return report
@@ -265,8 +315,6 @@ def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) ->
         # amend or reword that keeps them must not stack a copy of the same facts)
         report["skipped"] = "only the commit's own trailers declare it: they are the record"
         return report
-    claimed = None if decision.conflict else _accepted_by(trailers)
-    person = claimed or accepter(cname, cemail)
     append_note(sha, _note(decision, person, sha), cwd, env)
     report["note_written"] = True
     return report
@@ -337,6 +385,12 @@ def _accepted_by(trailers: list[tuple[str, str]]) -> Person | None:
     return None
 
 
+def add_note(sha: str, note: bytes, cwd: str, env: Mapping[str, str], *, ref: str) -> bool:
+    """Add a note on `sha` under `ref` only if it has none (False then): a note another tool
+    wrote is never replaced. Compare-and-swap like `append_note`."""
+    return _write_note(sha, note, cwd, env, ref=ref, action="add")
+
+
 def append_note(sha: str, note: bytes, cwd: str, env: Mapping[str, str]) -> None:
     """Append (never replace) a note document on `sha` under refs/notes/signoff.
 
@@ -346,23 +400,32 @@ def append_note(sha: str, note: bytes, cwd: str, env: Mapping[str, str]) -> None
     what the copy started from (`git update-ref REF NEW OLD`, a compare-and-swap); else again.
     The installed post-commit script does the same in sh (`install.PENDING_NOTE`).
     """
+    _write_note(sha, note, cwd, env, ref=NOTES_REF, action="append")
+
+
+def _write_note(
+    sha: str, note: bytes, cwd: str, env: Mapping[str, str], *, ref: str, action: str
+) -> bool:
     for attempt in range(APPEND_ATTEMPTS):
-        old = git("rev-parse", "-q", "--verify", NOTES_REF, cwd=cwd, env=env)
+        old = git("rev-parse", "-q", "--verify", ref, cwd=cwd, env=env)
         base = old.out.strip().decode() if old.ok else ""
         scratch = f"{SCRATCH_PREFIX}{os.getpid()}-{attempt}"
         try:
             if base:
                 _must(git("update-ref", scratch, base, cwd=cwd, env=env), sha)
             res = git(
-                "notes", f"--ref={scratch}", "append", "-F", "-", sha, cwd=cwd, env=env, input=note
+                "notes", f"--ref={scratch}", action, "-F", "-", sha, cwd=cwd, env=env, input=note
             )
+            if action == "add" and not res.ok and b"existing notes" in res.err:
+                git("update-ref", "-d", scratch, cwd=cwd, env=env)
+                return False
             _must(res, sha)
             new = git("rev-parse", "-q", "--verify", scratch, cwd=cwd, env=env)
             _must(new, sha)
             # one transaction: move the ref only from `base` (create it only if still absent),
             # and drop the copy
             value = new.out.strip().decode()
-            swap = f"update {NOTES_REF} {value} {base}" if base else f"create {NOTES_REF} {value}"
+            swap = f"update {ref} {value} {base}" if base else f"create {ref} {value}"
             done = git(
                 "update-ref",
                 "--stdin",
@@ -371,14 +434,14 @@ def append_note(sha: str, note: bytes, cwd: str, env: Mapping[str, str]) -> None
                 input=f"{swap}\ndelete {scratch}\n".encode(),
             )
             if done.ok:
-                return
+                return True
         except BaseException:
             git("update-ref", "-d", scratch, cwd=cwd, env=env)
             raise
         git("update-ref", "-d", scratch, cwd=cwd, env=env)
         time.sleep(0.005 * (attempt + 1))
     raise OSError(
-        f"could not write the Signoff note on {sha[:12]}: {NOTES_REF} kept changing "
+        f"could not write the Signoff note on {sha[:12]}: {ref} kept changing "
         f"({APPEND_ATTEMPTS} attempts)"
     )
 

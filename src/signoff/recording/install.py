@@ -34,6 +34,8 @@ from signoff.recording.hooks import (
 from signoff.recording.sync import NOTES_REF, fetch_refspec
 
 HOOKS = ("commit-msg", "post-commit", "pre-push")
+# Also write Git AI-compatible notes (`recording/commit_lines.py` reads it at commit time).
+GITAI_SETTING = "signoff.writeGitAiNotes"
 MARKER = "# signoff-managed-hook"
 CHAINED_SUFFIX = ".pre-signoff"
 STATE_FILE = "init.json"
@@ -59,11 +61,14 @@ BOOTSTRAP = (
 )
 
 
-def install(repo: Repo, *, python: str | None = None, hooks: bool = True) -> dict[str, Any]:
+def install(
+    repo: Repo, *, python: str | None = None, hooks: bool = True, write_gitai_notes: bool = False
+) -> dict[str, Any]:
     """Install the hooks and the notes configuration; returns what was done, for printing.
 
     `hooks=False` configures notes only (for repositories whose hooks a manager such as
-    pre-commit owns).
+    pre-commit owns). `write_gitai_notes` sets `signoff.writeGitAiNotes`: the post-commit hook
+    then also writes a Git AI-compatible note under refs/notes/ai for captured lines.
     """
     python = python or sys.executable
     package_dir = str(Path(signoff.__file__).resolve().parent.parent)
@@ -82,6 +87,8 @@ def install(repo: Repo, *, python: str | None = None, hooks: bool = True) -> dic
         "config": _configure(repo, state),
         "remotes": _configure_remotes(repo),
     }
+    if write_gitai_notes:
+        report["config"].append(_set_saved(repo, state, GITAI_SETTING, "true"))
     _save_state(repo, state)
     return report
 
@@ -95,7 +102,7 @@ def uninstall(repo: Repo) -> dict[str, Any]:
     if config.remove_value(repo, "notes.rewriteRef", NOTES_REF):
         changes.append({"key": "notes.rewriteRef", "value": NOTES_REF, "action": "removed"})
     saved: dict[str, str | None] = state.get("previous", {})
-    for key, value, _ in SETTINGS:
+    for key, value in [(k, v) for k, v, _ in SETTINGS] + [(GITAI_SETTING, "true")]:
         current = config.get(repo, key)
         if key not in saved or current != value:
             continue  # not changed by init, or changed by someone since: leave it
@@ -160,7 +167,8 @@ def hook_script(name: str, python: str, package_dir: str) -> str:
         chain = 'status=0\nif [ -x "$chained" ]; then\n    "$chained" "$@"\n    status=$?\nfi\n'
         fast = PENDING_NOTE + (
             'if ! signoff_signal && [ -z "${GIT_DIR:-}" ] && [ -d .git ] '
-            "&& [ ! -f .git/CHERRY_PICK_HEAD ]; then\n    exit $status\nfi\n"
+            f"&& [ ! -f .git/CHERRY_PICK_HEAD ] && [ ! -s {CAPTURE_LOG} ]; then\n"
+            "    exit $status\nfi\n"
         )
         finish = "exit $status"
     return (
@@ -186,6 +194,8 @@ def hook_script(name: str, python: str, package_dir: str) -> str:
     )
 
 
+# The capture working log (`recording/worklog.py`) as the post-commit script sees it.
+CAPTURE_LOG = ".git/signoff/capture/log.jsonl"
 # post-commit in sh: the note commit-msg prepared only needs the new commit id, no Python.
 # The note is appended on a private copy of the notes ref that replaces the real one only if
 # nobody moved it meanwhile (`update-ref REF NEW OLD`), else again: `hooks.append_note` in sh.
@@ -201,8 +211,9 @@ PENDING_NOTE = (
     "done\n"
     'pending=".git/signoff/pending-$PPID-$tree"\n'
     # a note older than PENDING_TTL was left by a failed commit: never used (Python removes it)
-    f'if [ -n "$tree" ] && [ -z "${{GIT_DIR:-}}" ] && [ -f "$pending" ] && [ -z "$(find "$pending"'
-    f' -mmin +{PENDING_TTL // 60} 2>/dev/null)" ]; then\n'
+    # with a capture working log, Python attributes the lines and writes the note itself
+    f'if [ -n "$tree" ] && [ -z "${{GIT_DIR:-}}" ] && [ -f "$pending" ] && [ ! -s {CAPTURE_LOG} ]'
+    f' && [ -z "$(find "$pending" -mmin +{PENDING_TTL // 60} 2>/dev/null)" ]; then\n'
     '    IFS= read -r note < "$pending"; rm -f "$pending"\n'
     f'    note="${{note%%{COMMIT_PLACEHOLDER}*}}$sha${{note#*{COMMIT_PLACEHOLDER}}}"\n'
     "    n=0; written=\n"
@@ -345,6 +356,20 @@ def _configure(repo: Repo, state: dict[str, Any]) -> list[dict[str, Any]]:
         action = "set" if current is None else f"changed from {current}"
         changes.append({"key": key, "value": value, "action": action})
     return changes
+
+
+def _set_saved(repo: Repo, state: dict[str, Any], key: str, value: str) -> dict[str, Any]:
+    """Set one config value, keeping what it was for uninstall."""
+    current = config.get(repo, key)
+    if current == value:
+        return {"key": key, "value": value, "action": "unchanged"}
+    state.setdefault("previous", {}).setdefault(key, current)
+    config.set_value(repo, key, value)
+    return {
+        "key": key,
+        "value": value,
+        "action": "set" if current is None else f"changed from {current}",
+    }
 
 
 def _configure_remotes(repo: Repo) -> list[dict[str, Any]]:

@@ -144,6 +144,48 @@ def read(git_dir: str, *, name: str = LOG_NAME) -> tuple[list[Record], list[str]
     return records, problems
 
 
+def read_back(
+    git_dir: str, starts: Mapping[str, str | None]
+) -> dict[str, list[tuple[int, Record]]]:
+    """Each path's records from the latest one whose blob is `starts[path]` (all of them when
+    none is), with their byte offsets in the log (the order they were written).
+
+    Searches the log backwards for each path and decodes only that path's lines, so the cost
+    follows the records since a path's last commit, not the size of the log. Unreadable lines
+    are skipped (`read` reports them).
+    """
+    from signoff.provenance.notes import compact_json, parse_compact
+
+    path = os.path.join(capture_dir(git_dir), LOG_NAME)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return {}
+    out: dict[str, list[tuple[int, Record]]] = {}
+    for name, start in starts.items():
+        needle = compact_json(name).encode("utf-8", "replace")
+        found: list[tuple[int, Record]] = []
+        end = len(data)
+        while (at := data.rfind(needle, 0, end)) >= 0:
+            begin = data.rfind(b"\n", 0, at) + 1
+            stop = data.find(b"\n", at)
+            end = begin
+            line = data[begin : len(data) if stop < 0 else stop]
+            try:
+                record = parse_compact(line.decode("utf-8", "replace"))
+            except (ValueError, RecursionError):
+                continue
+            if _invalid(record) or record["path"] != name:
+                continue
+            found.append((begin, record))
+            if record.get("blob") == start:
+                break
+        if found:
+            out[name] = found[::-1]
+    return out
+
+
 def prune(git_dir: str, keep: Callable[[Record], bool]) -> int:
     """Rewrite the log keeping only the records `keep` accepts; returns how many were dropped.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -120,6 +120,9 @@ class ForgeReview:
     base_sha: str | None = None
     last_push_at: datetime | None = None  # when the current head was pushed, if a payload says
     approvals_required: int | None = None  # GitLab's own rule count, when given
+    # who the pull request is assigned to: for an agent's pull request, the human who asked
+    assignees: list[ForgeUser] = field(default_factory=list)
+    comments: int | None = None  # conversation and inline comments, when the payload counts them
     approvals: list[ForgeApproval] = field(default_factory=list)  # every review, oldest first
     commits: list[ForgeCommit] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
@@ -184,6 +187,10 @@ class ForgeReview:
     def is_author(self, user: ForgeUser) -> bool:
         return any(user.same_as(p) for p in self.authors())
 
+    def comment_count(self) -> int | None:
+        """Comments on the pull request as the forge counts them (None: not in the payload)."""
+        return self.comments
+
     def self_approvals(self) -> list[ForgeApproval]:
         """Standing approvals by someone who authored the pull request or one of its commits."""
         return [a for a in self.standing() if a.state == "approved" and self.is_author(a.reviewer)]
@@ -205,6 +212,8 @@ class ForgeReview:
             "last_push_at": _iso(self.last_push_at),
             "head_committed_at": _iso(self.head_committed_at),
             "approvals_required": self.approvals_required,
+            "assignees": [u.to_json() for u in self.assignees],
+            "comments": self.comments,
             "approvals": [
                 {
                     **a.to_json(),
@@ -400,6 +409,8 @@ class _Builder:
         for f in _PULL_FIELDS:
             if getattr(pr, f) is not None:
                 setattr(current, f, getattr(pr, f))
+        if pr.assignees:
+            current.assignees = pr.assignees
         self.pr_source = self.pr_source or r.source
 
     def _review(self, a: ForgeApproval) -> None:
@@ -455,6 +466,7 @@ _PULL_FIELDS = (
     "base_ref",
     "base_sha",
     "approvals_required",
+    "comments",
 )
 
 
@@ -473,6 +485,7 @@ def _github_pull(r: _Reader, pull: dict[str, Any], event: dict[str, Any]) -> For
     base = r.obj(pull, "base") if pull.get("base") is not None else {}
     repository = _sub(base, "repo").get("full_name") or _sub(event, "repository").get("full_name")
     merged = pull.get("merged") is True or bool(pull.get("merged_at"))
+    counts = [pull[k] for k in ("comments", "review_comments") if isinstance(pull.get(k), int)]
     return ForgeReview(
         GITHUB,
         pull_request=f"#{number}",
@@ -486,7 +499,18 @@ def _github_pull(r: _Reader, pull: dict[str, Any], event: dict[str, Any]) -> For
         head_ref=r.at("head").opt_text(head, "ref"),
         base_ref=r.at("base").opt_text(base, "ref"),
         base_sha=r.at("base").opt_text(base, "sha"),
+        assignees=_users(r.at("assignees"), pull.get("assignees"), _github_user),
+        comments=sum(counts) if counts else None,
     )
+
+
+def _users(r: _Reader, items: Any, read: Callable[[_Reader, Any], ForgeUser]) -> list[ForgeUser]:
+    """An optional list of user objects (assignees); absent or null is none."""
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise r.error("", "a list of users", items)
+    return [read(r.at(f"[{i}]"), u) for i, u in enumerate(items)]
 
 
 def _github_review(r: _Reader, item: dict[str, Any]) -> ForgeApproval:
@@ -553,7 +577,15 @@ def _gitlab_mr(r: _Reader, mr: dict[str, Any]) -> ForgeReview:
         head_ref=r.opt_text(mr, "source_branch"),
         base_ref=r.opt_text(mr, "target_branch"),
         base_sha=r.at("diff_refs").opt_text(diff_refs, "base_sha"),
+        assignees=_users(r.at("assignees"), mr.get("assignees"), _gitlab_user_any),
+        comments=mr["user_notes_count"] if isinstance(mr.get("user_notes_count"), int) else None,
     )
+
+
+def _gitlab_user_any(r: _Reader, user: Any) -> ForgeUser:
+    if not isinstance(user, dict):
+        raise r.error("", "a user object with a username", user)
+    return _gitlab_user(r, user)
 
 
 def _gitlab_user(r: _Reader, user: dict[str, Any]) -> ForgeUser:

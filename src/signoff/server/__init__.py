@@ -1,0 +1,1 @@
+"""The organisation's server: API, webhooks and pages over the store, calling the library."""

@@ -1,0 +1,313 @@
+"""The web application (`signoff serve`): JSON API, forge webhooks and pages over the store.
+
+Stateless: everything lives in the database, so several processes can serve one PostgreSQL.
+Answers come from the library the CLI calls: stored commit records are `signoff export` rows,
+the review bundle is parsed by the gate's own forge reader, and for a repository with a clone on
+the server's disk, explain / owners / stats / budget call the same functions as the commands.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from signoff import __version__
+from signoff.errors import SignoffError
+from signoff.store import auditlog
+from signoff.store.db import Store
+from signoff.store.ingest import RefMoved, apply_push, refs_of, repository
+from signoff.store.models import BudgetState, CommitRecord, Incident, Repository
+from signoff.store.tokens import Grant, authenticate
+
+API = "/api/v1"
+
+
+@dataclass
+class Settings:
+    store: Store
+    webhook_secret: str | None = None
+
+
+def _problem(status: int, message: str, hint: str | None = None) -> HTTPException:
+    return HTTPException(status, {"message": message, "hint": hint})
+
+
+def _session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the answer is built, rolled back on error."""
+    with request.app.state.settings.store.transaction() as s:
+        yield s
+
+
+Db = Annotated[Session, Depends(_session)]
+
+
+def _grant(request: Request, authorization: Annotated[str | None, Header()] = None) -> Grant:
+    """The token's grant, read in a short transaction of its own (so a write that follows
+    never waits on it: SQLite's transactions hold the write lock)."""
+    scheme, _, secret = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not secret:
+        raise _problem(401, "a token is required", "send Authorization: Bearer TOKEN")
+    with request.app.state.settings.store.transaction() as s:
+        found = authenticate(s, secret.strip())
+    if found is None:
+        raise _problem(401, "unknown or revoked token")
+    return found
+
+
+Auth = Annotated[Grant, Depends(_grant)]
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The application over `settings.store` (whose schema the caller has checked)."""
+    app = FastAPI(
+        title="Signoff",
+        version=__version__,
+        description="Provenance, review evidence and ownership of AI-assisted code across an "
+        "organisation's repositories.",
+    )
+    app.state.settings = settings
+
+    def allow(g: Grant, scope: str, name: str | None) -> None:
+        if not g.allows(scope, name):
+            what = f"repository {name}" if name else "the whole organisation"
+            raise _problem(403, f"this token may not {scope} {what}")
+
+    def repo_row(s: Session, name: str) -> Repository:
+        row = repository(s, name, create=False)
+        if row is None:
+            raise _problem(404, f"no repository {name} on this server", "push it first")
+        return row
+
+    @app.exception_handler(SignoffError)
+    def _signoff_error(_request: Request, exc: SignoffError) -> JSONResponse:
+        status = 409 if isinstance(exc, RefMoved) else 400
+        return JSONResponse(
+            {"detail": {"message": exc.message, "hint": exc.hint}}, status_code=status
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get(f"{API}/repos", summary="Repositories this token may read")
+    def list_repos(s: Db, g: Auth) -> dict[str, Any]:
+        if not g.scopes & {"read", "admin"}:
+            raise _problem(403, "this token may not read")
+        rows = s.execute(select(Repository).order_by(Repository.name)).scalars()
+        return {
+            "repositories": [
+                {"name": r.name, "created_at": r.created_at}
+                for r in rows
+                if g.repositories is None or r.name in g.repositories
+            ]
+        }
+
+    @app.get(f"{API}/repos/{{name:path}}/refs", summary="Branch tips as last pushed")
+    def get_refs(name: str, s: Db, g: Auth) -> dict[str, Any]:
+        if not (g.allows("ingest", name) or g.allows("read", name)):
+            allow(g, "read", name)
+        return {"repository": name, "refs": refs_of(s, name)}
+
+    @app.post(f"{API}/repos/{{name:path}}/push", summary="Store one batch of `signoff push`")
+    async def post_push(name: str, g: Auth, request: Request) -> dict[str, Any]:
+        allow(g, "ingest", name)
+        # parsed with json, not validated field by field: a batch is thousands of records and
+        # apply_push checks what it stores
+        raw = await request.body()
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise _problem(400, "the body is not JSON", "send a signoff/push/v1 document") from None
+        if not isinstance(body, dict):
+            raise _problem(400, "the body is not a JSON object", "send a signoff/push/v1 document")
+
+        def write() -> dict[str, Any]:
+            # one transaction, committed before the answer: the whole batch and its audit entry
+            with settings.store.transaction() as s:
+                return apply_push(s, g.actor, name, body).to_json()
+
+        return await run_in_threadpool(write)
+
+    @app.get(
+        f"{API}/repos/{{name:path}}/pulls/{{number}}/review",
+        summary="Stored review evidence of a pull request, in the forge's REST shape",
+    )
+    def get_review(name: str, number: int, s: Db, g: Auth) -> dict[str, Any]:
+        from signoff.server.webhooks import review_bundle
+
+        allow(g, "read", name)
+        bundle = review_bundle(s, repo_row(s, name).id, number)
+        if bundle is None:
+            raise _problem(
+                404,
+                f"no pull request {number} of {name} on this server",
+                "configure the forge's webhook to send pull request and review events",
+            )
+        return bundle
+
+    @app.get(f"{API}/repos/{{name:path}}/commits/{{sha}}", summary="A commit's stored record")
+    def get_commit(name: str, sha: str, s: Db, g: Auth) -> dict[str, Any]:
+        allow(g, "read", name)
+        return {"commits": _stored_commits(s, repo_row(s, name).id, sha)}
+
+    @app.get(
+        f"{API}/repos/{{name:path}}/explain",
+        summary="Explain a commit, range or file:line (as `signoff explain --json`)",
+    )
+    def get_explain(
+        name: str, s: Db, g: Auth, target: Annotated[str, Query(min_length=1)]
+    ) -> dict[str, Any]:
+        allow(g, "read", name)
+        row = repo_row(s, name)
+        if row.path:
+            from signoff.git.repo import Repo
+            from signoff.query.explain import explain
+
+            return explain(Repo.discover(row.path), target).to_json()
+        if ":" in target or ".." in target:
+            raise _problem(
+                409,
+                f"{name} has no clone on this server: file:line and ranges need one",
+                "ask for a commit id, or run `signoff server repo add NAME --path CLONE`",
+            )
+        return {"commits": _stored_commits(s, row.id, target), "source": "pushed records"}
+
+    @app.get(f"{API}/repos/{{name:path}}/owners", summary="Owners of paths (as `signoff owners`)")
+    def get_owners(
+        name: str, s: Db, g: Auth, path: Annotated[list[str], Query(min_length=1)]
+    ) -> dict[str, Any]:
+        allow(g, "read", name)
+        row = repo_row(s, name)
+        if not row.path:
+            raise _problem(409, f"{name} has no clone on this server: owners need its policy")
+        from signoff.git.repo import Repo
+        from signoff.policy import load_policy, owners_for
+        from signoff.policy.rules import today_utc
+
+        when = today_utc()
+        policy = load_policy(Repo.discover(row.path))
+        answers = owners_for(policy, path, today=when)
+        return {
+            "as_of": when.isoformat(),
+            "policy": {"file": policy.file, "rev": policy.rev},
+            "paths": [a.to_json() for a in answers],
+        }
+
+    @app.get(f"{API}/repos/{{name:path}}/stats", summary="AI share and line measures")
+    def get_stats(name: str, s: Db, g: Auth) -> dict[str, Any]:
+        allow(g, "read", name)
+        row = repo_row(s, name)
+        if row.path:
+            from signoff.git.repo import Repo
+            from signoff.query.stats import stats
+
+            return stats(Repo.discover(row.path)).to_json()
+        return stored_stats(s, row.id)
+
+    @app.get(f"{API}/repos/{{name:path}}/budget", summary="Error budgets as last pushed")
+    def get_budget(name: str, s: Db, g: Auth) -> dict[str, Any]:
+        allow(g, "read", name)
+        row = repo_row(s, name)
+        state = s.execute(
+            select(BudgetState)
+            .where(BudgetState.repo_id == row.id)
+            .order_by(BudgetState.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if state is None:
+            return {"workflows": [], "as_of": None}
+        return {**state.record, "as_of": state.pushed_at, "commit": state.sha}
+
+    @app.get(f"{API}/repos/{{name:path}}/incidents", summary="Incident records as last pushed")
+    def get_incidents(name: str, s: Db, g: Auth) -> dict[str, Any]:
+        allow(g, "read", name)
+        row = repo_row(s, name)
+        rows = s.execute(
+            select(Incident).where(Incident.repo_id == row.id).order_by(Incident.incident_id)
+        ).scalars()
+        return {"incidents": [r.record for r in rows]}
+
+    @app.get(
+        f"{API}/repos/{{name:path}}/audit-summary",
+        summary="Audit summary for a period (as `signoff audit --json`)",
+    )
+    def get_audit_summary(
+        name: str,
+        s: Db,
+        g: Auth,
+        since: Annotated[str, Query(description="YYYY-MM-DD")],
+        until: Annotated[str, Query(description="YYYY-MM-DD")],
+    ) -> dict[str, Any]:
+        allow(g, "read", name)
+        row = repo_row(s, name)
+        if not row.path:
+            raise _problem(409, f"{name} has no clone on this server: the audit reads its history")
+        from signoff.audit.pack import AuditOptions, run_audit, summary
+        from signoff.audit.period import parse_period
+        from signoff.git.repo import Repo
+
+        result = run_audit(Repo.discover(row.path), AuditOptions(parse_period(since, until)))
+        return summary(result.report)
+
+    @app.get(f"{API}/audit/verify", summary="Check the server's hash-chained audit log")
+    def get_audit_verify(s: Db, g: Auth) -> dict[str, Any]:
+        allow(g, "admin", None)
+        return auditlog.verify_chain(s).to_json()
+
+    from signoff.server.hooks import add_webhooks
+
+    add_webhooks(app, settings)
+    from signoff.server.pages import add_pages
+
+    add_pages(app)
+    return app
+
+
+def _stored_commits(s: Session, repo_id: int, sha: str) -> list[Any]:
+    if not 4 <= len(sha) <= 64 or any(c not in "0123456789abcdef" for c in sha.lower()):
+        raise _problem(400, f"{sha!r} is not a commit id", "give 4 to 64 hex digits")
+    rows = (
+        s.execute(
+            select(CommitRecord.record)
+            .where(CommitRecord.repo_id == repo_id, CommitRecord.sha.startswith(sha.lower()))
+            .limit(2)
+        )
+        .scalars()
+        .all()
+    )
+    if not rows:
+        raise _problem(404, f"no pushed commit {sha}", "push the repository (`signoff push`)")
+    if len(rows) > 1:
+        raise _problem(400, f"{sha} names more than one commit", "give more digits")
+    return list(rows)
+
+
+def stored_stats(s: Session, repo_id: int) -> dict[str, Any]:
+    """Counts over the pushed records, the two line measures kept apart."""
+    by_status = dict(
+        s.execute(
+            select(CommitRecord.ai_status, func.count())
+            .where(CommitRecord.repo_id == repo_id)
+            .group_by(CommitRecord.ai_status)
+        ).all()
+    )
+    ai_lines, unrecorded = s.execute(
+        select(func.sum(CommitRecord.ai_lines), func.sum(CommitRecord.unrecorded_lines)).where(
+            CommitRecord.repo_id == repo_id
+        )
+    ).one()
+    return {
+        "source": "pushed records",
+        "commits": sum(by_status.values()),
+        "by_status": by_status,
+        "ai_attributed_lines": int(ai_lines or 0),
+        "ai_assisted_unrecorded_lines": int(unrecorded or 0),
+    }

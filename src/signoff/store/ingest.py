@@ -1,0 +1,277 @@
+"""Storing what `signoff push` uploads: idempotent, one transaction per batch.
+
+A batch carries commit records (rows of `signoff export`), recorded gate results, incidents, the
+policy text and the budget report. Each kind has a natural key (commit id; commit and digest of
+the result; incident id; digest of the text), and rows already stored are skipped with
+INSERT ... ON CONFLICT DO NOTHING, so pushing twice stores once and two processes pushing the same
+repository at once store each record once. The branch tip moves only in the final batch, by
+compare-and-swap, and a tip that is not an ancestor of the new one is recorded as a rewrite
+(the old history's records stay).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from signoff.errors import SignoffError
+from signoff.store import auditlog
+from signoff.store.db import now_iso
+from signoff.store.models import (
+    Base,
+    BudgetState,
+    CommitRecord,
+    GateResult,
+    Incident,
+    PolicySnapshot,
+    Ref,
+    RefUpdate,
+    Repository,
+)
+
+PUSH_SCHEMA = "signoff/push/v1"
+MAX_BATCH = 5000
+
+
+class RefMoved(SignoffError):
+    """The ref moved since the pusher read it: another push landed first."""
+
+
+def canonical_digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def insert_new(
+    session: Session,
+    model: type[Base],
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str] | None,
+) -> int:
+    """Insert the rows not already stored (by the unique `keys`, or by any unique constraint
+    when None); returns how many were new."""
+    if not rows:
+        return 0
+    table = model.__table__
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # one statement compiled once (SQLAlchemy caches it) and sent as multi-row batches
+    # ("insertmanyvalues"): compiling a fresh 500-row VALUES clause cost more than the insert
+    stmt = insert(model).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
+    new = len(session.execute(stmt.returning(table.c.id), list(rows)).all())
+    return new
+
+
+def repository(session: Session, name: str, *, create: bool) -> Repository | None:
+    """The repository row named `name`, created (race-free) when asked."""
+    row = session.execute(select(Repository).where(Repository.name == name)).scalar_one_or_none()
+    if row is not None or not create:
+        return row
+    insert_new(
+        session, Repository, [{"name": name, "path": None, "created_at": now_iso()}], ["name"]
+    )
+    return session.execute(select(Repository).where(Repository.name == name)).scalar_one()
+
+
+@dataclass
+class PushSummary:
+    repository: str
+    commits: int = 0
+    gate_results: int = 0
+    incidents: int = 0
+    policy_snapshots: int = 0
+    budget_states: int = 0
+    ref: str | None = None
+    ref_moved: bool = False
+    rewritten: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @property
+    def wrote(self) -> bool:
+        return bool(
+            self.commits
+            or self.gate_results
+            or self.incidents
+            or self.policy_snapshots
+            or self.budget_states
+            or self.ref_moved
+        )
+
+
+def _commit_row(repo_id: int, doc: dict[str, Any]) -> dict[str, Any]:
+    sha = doc.get("commit")
+    if not isinstance(sha, str) or not 7 <= len(sha) <= 64:
+        raise SignoffError(
+            "a pushed commit record has no commit id", "push rows of `signoff export`"
+        )
+    prov = doc.get("provenance") or {}
+    lines = doc.get("lines") or {}
+    accepted = prov.get("accepted_by")
+    return {
+        "repo_id": repo_id,
+        "sha": sha,
+        "committed_at": doc.get("commit_date"),
+        "ai_status": str(prov.get("status", "unknown")),
+        "tools": [t.get("tool") if isinstance(t, dict) else t for t in prov.get("tools") or []],
+        "accepted_by": _person(accepted),
+        "ai_lines": _int_or_none(lines.get("ai_attributed_lines")),
+        "unrecorded_lines": _int_or_none(lines.get("ai_assisted_unrecorded_lines")),
+        "record": doc,
+    }
+
+
+def _person(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return None
+    name, email = value.get("name"), value.get("email")
+    return f"{name} <{email}>" if email else str(name) if name else None
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def apply_push(session: Session, actor: str, name: str, batch: dict[str, Any]) -> PushSummary:
+    """Store one batch in the caller's transaction; the audit log gets one entry if it wrote."""
+    if batch.get("schema") != PUSH_SCHEMA:
+        raise SignoffError(
+            f"not a push batch (schema {batch.get('schema')!r})",
+            f"send {PUSH_SCHEMA} documents (`signoff push` does)",
+        )
+    commits = batch.get("commits") or []
+    if len(commits) > MAX_BATCH:
+        raise SignoffError(f"a batch holds at most {MAX_BATCH} commits", "split the push")
+    repo = repository(session, name, create=True)
+    assert repo is not None
+    out = PushSummary(name)
+    out.commits = insert_new(
+        session, CommitRecord, [_commit_row(repo.id, c) for c in commits], ["repo_id", "sha"]
+    )
+    gates = [
+        {
+            "repo_id": repo.id,
+            "sha": str(g["sha"]),
+            "digest": canonical_digest(g["record"]),
+            "blocked": g["record"].get("blocked") if isinstance(g["record"], dict) else None,
+            "record": g["record"],
+        }
+        for g in batch.get("gate_results") or []
+    ]
+    out.gate_results = insert_new(session, GateResult, gates, ["repo_id", "sha", "digest"])
+    out.incidents = _incidents(session, repo.id, batch.get("incidents") or [])
+    at = now_iso()
+    policy = batch.get("policy")
+    if policy:
+        text = str(policy["text"])
+        row = {
+            "repo_id": repo.id,
+            "digest": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            "sha": str(policy["sha"]),
+            "text": text,
+            "pushed_at": at,
+        }
+        out.policy_snapshots = insert_new(session, PolicySnapshot, [row], ["repo_id", "digest"])
+    budget = batch.get("budget")
+    if budget is not None:
+        row = {
+            "repo_id": repo.id,
+            "digest": canonical_digest(budget["record"]),
+            "sha": str(budget["sha"]),
+            "record": budget["record"],
+            "pushed_at": at,
+        }
+        out.budget_states = insert_new(session, BudgetState, [row], ["repo_id", "digest"])
+    if batch.get("final") and batch.get("ref") and batch.get("new_tip"):
+        _move_ref(session, repo.id, batch, out)
+    if out.wrote:
+        auditlog.append(session, actor, "push", f"repository:{name}", out.to_json())
+    return out
+
+
+def _incidents(session: Session, repo_id: int, docs: list[dict[str, Any]]) -> int:
+    """Incidents are updated in place when their record changed (they are edited in git)."""
+    changed = 0
+    for doc in docs:
+        incident_id = str(doc.get("id") or "")
+        if not incident_id:
+            raise SignoffError("a pushed incident has no id", "push incident records")
+        digest = canonical_digest(doc)
+        row = session.execute(
+            select(Incident).where(Incident.repo_id == repo_id, Incident.incident_id == incident_id)
+        ).scalar_one_or_none()
+        if row is None:
+            changed += insert_new(
+                session,
+                Incident,
+                [{"repo_id": repo_id, "incident_id": incident_id, "digest": digest, "record": doc}],
+                ["repo_id", "incident_id"],
+            )
+        elif row.digest != digest:
+            row.digest, row.record = digest, doc
+            changed += 1
+    return changed
+
+
+def _move_ref(session: Session, repo_id: int, batch: dict[str, Any], out: PushSummary) -> None:
+    name, new, expected = str(batch["ref"]), str(batch["new_tip"]), batch.get("old_tip")
+    out.ref = name
+    row = session.execute(
+        select(Ref).where(Ref.repo_id == repo_id, Ref.ref == name).with_for_update()
+    ).scalar_one_or_none()
+    current = row.tip if row is not None else None
+    if current == new:
+        return  # an identical push landed first: nothing to do
+    if current != expected:
+        raise RefMoved(
+            f"{name} moved on the server to {current} while this push read {expected}",
+            "run `signoff push` again (it resends only what the server lacks)",
+        )
+    rewritten = bool(batch.get("rewritten")) and current is not None
+    if row is None:
+        created = insert_new(
+            session,
+            Ref,
+            [{"repo_id": repo_id, "ref": name, "tip": new, "updated_at": now_iso()}],
+            ["repo_id", "ref"],
+        )
+        if not created:  # another push created the ref meanwhile (we waited for it to commit)
+            theirs = session.execute(
+                select(Ref.tip).where(Ref.repo_id == repo_id, Ref.ref == name)
+            ).scalar_one()
+            if theirs == new:
+                return  # the same push landed first: nothing to do
+            raise RefMoved(
+                f"{name} was created on the server by another push (at {theirs})",
+                "run `signoff push` again",
+            )
+    else:
+        row.tip, row.updated_at = new, now_iso()
+    session.add(
+        RefUpdate(
+            repo_id=repo_id,
+            ref=name,
+            old_tip=current,
+            new_tip=new,
+            rewritten=rewritten,
+            at=now_iso(),
+        )
+    )
+    out.ref_moved = True
+    out.rewritten = rewritten
+
+
+def refs_of(session: Session, name: str) -> dict[str, str]:
+    repo = repository(session, name, create=False)
+    if repo is None:
+        return {}
+    rows = session.execute(select(Ref).where(Ref.repo_id == repo.id)).scalars()
+    return {r.ref: r.tip for r in rows}
