@@ -19,15 +19,17 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from signoff.git.log import Commit, CountGaps, Person, iter_commits
 from signoff.git.notes import LEGACY_AUTHORSHIP, BlobReader, LazyNotes
 from signoff.git.repo import Repo
 from signoff.provenance.model import SILENT, Provenance, Status, ToolUse, ai_attributed_count
+from signoff.provenance.people import People
+from signoff.provenance.people import probe as people_probe
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 NOTES = ("signoff", "ai", "agent-trace")
 
 _SCHEMA = """
@@ -56,7 +58,11 @@ CREATE TABLE commits (
     stats_missing INTEGER NOT NULL,
     boundary INTEGER NOT NULL,
     note_key TEXT NOT NULL,
-    record TEXT  -- the provenance JSON; NULL when there is nothing beyond the columns
+    record TEXT,  -- the provenance JSON; NULL when there is nothing beyond the columns
+    -- the accepter as found, before `.mailmap` and the registry merge identities; the
+    -- accepted_* columns hold the merged one, re-mapped from these when the people change
+    raw_accepted_name TEXT,
+    raw_accepted_email TEXT
 );
 CREATE TABLE commit_tools (
     sha TEXT NOT NULL, tool TEXT NOT NULL, model TEXT, session TEXT
@@ -92,6 +98,8 @@ class IndexUpdate:
     gaps: CountGaps = field(default_factory=CountGaps)
     # set when `.git` cannot be written: the index lives in a temporary folder for this run
     temporary: bool = False
+    # commits whose accepter was re-merged because `.mailmap` or the registry's people changed
+    remapped: int = 0
 
 
 def index_path(repo: Repo) -> Path:
@@ -195,10 +203,11 @@ def _row_provenance(
     email: str | None,
     source: str | None,
 ) -> Provenance:
-    """A commit's provenance from its row: the stored record, else the columns (most commits)."""
-    if record is not None:
-        return provenance_from_json(json.loads(record))
+    """A commit's provenance from its row: the stored record, else the columns (most commits).
+    The accepter always comes from the columns: they follow `.mailmap` and registry edits."""
     accepted = Person(name, email or "") if name is not None else None
+    if record is not None:
+        return replace(provenance_from_json(json.loads(record)), accepted_by=accepted)
     return Provenance(
         sha, status, None, accepted_by=accepted, accepted_by_source=source, reason=SILENT
     )
@@ -271,6 +280,7 @@ def _fresh_copy(repo: Repo, path: Path, copy: Path) -> IndexUpdate | None:
                 meta.get("schema_version") == SCHEMA_VERSION
                 and json.loads(meta.get("tips", "[]")) == tips
                 and meta.get("notes") == notes_fp
+                and meta.get("people_probe") == people_probe(repo, tips)
             )
             gaps = _stored_gaps(conn)
     except (OSError, sqlite3.DatabaseError):
@@ -299,11 +309,13 @@ def _update(
             with closing(_connect(path)) as conn:
                 meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
                 if meta.get("schema_version") == SCHEMA_VERSION:
-                    added, refreshed = _incremental(
+                    added, refreshed, remapped = _incremental(
                         repo, conn, meta, tips, notes_fp, progress, fetch_missing
                     )
                     gaps = _stored_gaps(conn)
-                    return IndexUpdate(added, refreshed, False, path, shallow, gaps)
+                    return IndexUpdate(
+                        added, refreshed, False, path, shallow, gaps, remapped=remapped
+                    )
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.OperationalError) and not _writable(path.parent):
                 raise
@@ -413,6 +425,8 @@ def _build(
             repo, conn, tips, [], (signoff_notes, ai_notes, traces), progress, gaps, fetch_missing
         )
         _set_meta(conn, tips, notes_fp, gaps)
+        with People.for_repo(repo) as people:
+            _set_people(conn, people_probe(repo, tips), people.fingerprint())
         conn.execute("COMMIT")
         conn.executescript(_INDEXES)
         conn.close()
@@ -454,6 +468,45 @@ def _set_meta(conn: sqlite3.Connection, tips: list[str], notes_fp: str, gaps: Co
     )
 
 
+def _set_people(conn: sqlite3.Connection, probe: str, fingerprint: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('people_probe', ?)", (probe,))
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('people', ?)", (fingerprint,))
+
+
+def _remap_accepters(conn: sqlite3.Connection, people: People) -> int:
+    """Merge every stored accepter again, as `people` say now: one SQL update over the raw
+    accepters (a few hundred distinct identities on a long history), never a rebuild.
+    Returns how many commits now name a different accepter."""
+    pairs = conn.execute(
+        "SELECT DISTINCT raw_accepted_name, raw_accepted_email FROM commits "
+        "WHERE raw_accepted_name IS NOT NULL"
+    ).fetchall()
+    conn.execute(
+        "CREATE TEMP TABLE people_map (name TEXT, email TEXT, to_name TEXT, to_email TEXT, "
+        "PRIMARY KEY (name, email))"
+    )
+    try:
+        rows = []
+        for name, email in pairs:
+            merged = people.canonical(Person(name, email or ""))
+            rows.append((name, email, merged.name, merged.email))
+        conn.executemany("INSERT OR REPLACE INTO temp.people_map VALUES (?, ?, ?, ?)", rows)
+        changed = conn.execute(
+            "SELECT COUNT(*) FROM commits c JOIN temp.people_map m "
+            "ON m.name = c.raw_accepted_name AND m.email IS c.raw_accepted_email "
+            "WHERE c.accepted_name IS NOT m.to_name OR c.accepted_email IS NOT m.to_email"
+        ).fetchone()[0]
+        if changed:
+            conn.execute(
+                "UPDATE commits SET (accepted_name, accepted_email) = (SELECT to_name, to_email "
+                "FROM temp.people_map m WHERE m.name = commits.raw_accepted_name "
+                "AND m.email IS commits.raw_accepted_email) WHERE raw_accepted_name IS NOT NULL"
+            )
+    finally:
+        conn.execute("DROP TABLE temp.people_map")
+    return int(changed)
+
+
 def _existing(repo: Repo, shas: Iterable[str]) -> list[str]:
     wanted = list(shas)
     if not wanted:
@@ -471,10 +524,13 @@ def _incremental(
     notes_fp: str,
     progress: Progress | None,
     fetch_missing: bool,
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
+    """(commits added, re-read for notes, re-merged because the people changed)."""
     old_tips: list[str] = json.loads(meta.get("tips", "[]"))
-    if old_tips == tips and meta.get("notes") == notes_fp:
-        return 0, 0
+    probe = people_probe(repo, tips)
+    people_moved = meta.get("people_probe") != probe
+    if old_tips == tips and meta.get("notes") == notes_fp and not people_moved:
+        return 0, 0, 0
     gaps = CountGaps.from_json(json.loads(meta.get("count_gaps", "{}")))
     reader = BlobReader(repo)
     conn.execute("BEGIN")
@@ -496,13 +552,21 @@ def _incremental(
         if meta.get("notes") != notes_fp:
             refreshed = _refresh_notes(repo, conn, *notes)
         _set_meta(conn, tips, notes_fp, gaps)
+        remapped = 0
+        if people_moved:
+            # the files moved; the mapping may not have (a policy edit elsewhere): compare
+            with People.for_repo(repo) as people:
+                fingerprint = people.fingerprint()
+                if fingerprint != meta.get("people"):
+                    remapped = _remap_accepters(conn, people)
+            _set_people(conn, probe, fingerprint)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     finally:
         reader.close()
-    return added, refreshed
+    return added, refreshed, remapped
 
 
 def _refresh_notes(
@@ -514,7 +578,6 @@ def _refresh_notes(
 ) -> int:
     """Re-detect commits whose notes were added, changed or removed since the last update."""
     from signoff.provenance.detect import detect
-    from signoff.provenance.people import People
     from signoff.query.squash import wants_mapping
 
     stored = dict(conn.execute("SELECT sha, note_key FROM commits").fetchall())
@@ -533,13 +596,13 @@ def _refresh_notes(
     for start in range(0, len(changed), 500):
         chunk = changed[start : start + 500]
         for commit in iter_commits(repo, chunk, extra=["--no-walk=unsorted"]):
-            prov = detect(
+            raw = detect(
                 commit,
                 signoff_notes.get(commit.sha, ()),
                 ai_notes.get(commit.sha, ()),
                 traces.get(commit.sha, ()),
-                people,
             )
+            prov = _merged(raw, people)
             if wants_mapping(commit, prov):
                 squashes.append((commit, prov))
             row = conn.execute("SELECT added FROM commits WHERE sha = ?", (commit.sha,)).fetchone()
@@ -549,7 +612,7 @@ def _refresh_notes(
             conn.execute(
                 "UPDATE commits SET status=?, confidence=?, accepted_name=?, accepted_email=?, "
                 "accepted_source=?, ai_attributed_lines=?, unrecorded_ai_lines=?, line_record=?, "
-                "note_key=?, record=? WHERE sha=?",
+                "note_key=?, record=?, raw_accepted_name=?, raw_accepted_email=? WHERE sha=?",
                 (
                     prov.status,
                     prov.confidence,
@@ -561,6 +624,8 @@ def _refresh_notes(
                     recorded,
                     _note_key(commit.sha, signoff_notes, ai_notes, traces),
                     _record(prov),
+                    raw.accepted_by.name if raw.accepted_by else None,
+                    raw.accepted_by.email if raw.accepted_by else None,
                     commit.sha,
                 ),
             )
@@ -639,7 +704,6 @@ def map_fetched_squashes(repo: Repo) -> int:
         if not wanted:
             return 0
         from signoff.provenance.detect import detect
-        from signoff.provenance.people import People
         from signoff.query.squash import wants_mapping
 
         reader = BlobReader(repo)
@@ -722,7 +786,6 @@ def _insert(
     fetch_missing: bool,
 ) -> int:
     from signoff.provenance.detect import detect
-    from signoff.provenance.people import People
     from signoff.query.squash import wants_mapping
 
     signoff_notes, ai_notes, traces = notes
@@ -748,7 +811,7 @@ def _insert(
 
     def flush() -> None:
         conn.executemany(
-            "INSERT OR REPLACE INTO commits VALUES (" + ",".join("?" * 24) + ")", commit_rows
+            "INSERT OR REPLACE INTO commits VALUES (" + ",".join("?" * 26) + ")", commit_rows
         )
         conn.executemany("INSERT INTO commit_tools VALUES (?, ?, ?, ?)", tool_rows)
         conn.executemany("INSERT INTO commit_files VALUES (?, ?, ?, ?)", file_rows)
@@ -760,17 +823,19 @@ def _insert(
     for commit in iter_commits(repo, revs, numstat=True, gaps=gaps, fetch_missing=fetch_missing):
         if indexed(commit.sha):
             continue
-        prov = detect(
+        raw = detect(
             commit,
             signoff_notes.get(commit.sha, ()),
             ai_notes.get(commit.sha, ()),
             traces.get(commit.sha, ()),
-            people,
         )
-        row = _commit_row(commit, prov, commit.sha in boundary, signoff_notes, ai_notes, traces)
+        prov = _merged(raw, people)
+        row = _commit_row(
+            commit, prov, raw.accepted_by, commit.sha in boundary, signoff_notes, ai_notes, traces
+        )
         commit_rows.append(row)
-        if row[-1] is not None:
-            pending_bytes += len(row[-1])  # type: ignore[arg-type]
+        if row[_RECORD] is not None:
+            pending_bytes += len(row[_RECORD])  # type: ignore[arg-type]
         if wants_mapping(commit, prov):
             squashes.append((commit, prov))
         if prov.ai_assisted and not prov.line_records and commit.files is not None:
@@ -802,9 +867,20 @@ def _record(prov: Provenance) -> str | None:
     return json.dumps(prov.to_json(), separators=(",", ":"))
 
 
+def _merged(prov: Provenance, people: People) -> Provenance:
+    """`prov` (detected with no people) naming its accepter as `people` merge identities."""
+    if prov.accepted_by is None:
+        return prov
+    return replace(prov, accepted_by=people.canonical(prov.accepted_by))
+
+
+_RECORD = 23  # the record's place in a commits row
+
+
 def _commit_row(
     commit: Commit,
     prov: Provenance,
+    raw_accepter: Person | None,
     is_boundary: bool,
     signoff_notes: LazyNotes,
     ai_notes: LazyNotes,
@@ -838,6 +914,8 @@ def _commit_row(
         int(is_boundary),
         _note_key(commit.sha, signoff_notes, ai_notes, traces),
         _record(prov),
+        raw_accepter.name if raw_accepter else None,
+        raw_accepter.email if raw_accepter else None,
     )
 
 
