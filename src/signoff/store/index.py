@@ -16,7 +16,7 @@ import sqlite3
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field, replace
@@ -676,59 +676,66 @@ def line_measures(
 
 
 def map_fetched_squashes(repo: Repo) -> int:
-    """Map AI-assisted squash commits indexed before their pull request heads were fetched.
+    """Map squash commits indexed before their pull request heads were fetched: AI-assisted
+    ones, and ones without a marker whose pull request's commits were AI-assisted.
 
     Run by `signoff index` (not before every query: listing `refs/pull/` costs a git process
-    per answer). Returns how many commits gained a `pr-commits` line record.
+    per answer), and only when the fetched heads changed since the last mapping. Returns how
+    many commits gained a `pr-commits` line record.
     """
-    from signoff.query.squash import pr_number
+    from signoff.query.squash import pr_number, pull_heads
 
     path = index_path(repo)
     if not path.exists():
         return 0
-    heads = {
-        line.rsplit("/", 2)[-2]
-        for line in repo.run("for-each-ref", "--format=%(refname)", "refs/pull/", check=False)
-        .decode()
-        .splitlines()
-        if line.endswith("/head")
-    }
+    heads = pull_heads(repo)
     if not heads:
         return 0
+    fingerprint = _pull_fingerprint(heads)
     with closing(_connect(path)) as conn:
-        rows = conn.execute(
-            "SELECT sha, subject FROM commits WHERE status IN ('ai', 'mixed') AND line_record = 0 "
-            "AND instr(parents, ' ') = 0 AND subject LIKE '%(#%)%'"
-        ).fetchall()
-        wanted = [sha for sha, subject in rows if str(pr_number(subject)) in heads]
-        if not wanted:
+        seen = conn.execute("SELECT value FROM meta WHERE key = 'pull_heads'").fetchone()
+        if seen and seen[0] == fingerprint:
             return 0
+        rows = conn.execute(
+            "SELECT sha, subject FROM commits WHERE status IN ('ai', 'mixed', 'unknown') "
+            "AND line_record = 0 AND instr(parents, ' ') = 0 AND subject LIKE '%(#%)%'"
+        ).fetchall()
+        wanted = [sha for sha, subject in rows if pr_number(subject) in heads]
+        before = {r[0] for r in conn.execute("SELECT sha FROM commits WHERE line_record = 1")}
         from signoff.provenance.detect import detect
-        from signoff.query.squash import wants_mapping
+        from signoff.query.squash import unmarked_squash, wants_mapping
 
         reader = BlobReader(repo)
         try:
             signoff_notes, ai_notes, traces = _all_notes(reader)
-            squashes = []
-            # the same people as the build, so a re-mapped row names the accepter the same way
-            with People.for_repo(repo) as people:
-                for commit in iter_commits(repo, wanted, extra=["--no-walk=unsorted"]):
-                    prov = detect(
-                        commit,
-                        signoff_notes.get(commit.sha, ()),
-                        ai_notes.get(commit.sha, ()),
-                        traces.get(commit.sha, ()),
-                        people,
-                    )
-                    if wants_mapping(commit, prov):
-                        squashes.append((commit, prov))
+            squashes, unmarked = [], []
+            for commit in iter_commits(repo, wanted, extra=["--no-walk=unsorted"]):
+                prov = detect(
+                    commit,
+                    signoff_notes.get(commit.sha, ()),
+                    ai_notes.get(commit.sha, ()),
+                    traces.get(commit.sha, ()),
+                )
+                if wants_mapping(commit, prov):
+                    squashes.append((commit, prov))
+                elif unmarked_squash(commit, prov):
+                    unmarked.append((commit, prov))
             conn.execute("BEGIN")
-            _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces)
+            _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces, unmarked, heads)
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('pull_heads', ?)", (fingerprint,))
             conn.execute("COMMIT")
         finally:
             reader.close()
-        recorded = conn.execute("SELECT sha FROM commits WHERE line_record = 1").fetchall()
-    return len({r[0] for r in recorded} & set(wanted))
+        after = {r[0] for r in conn.execute("SELECT sha FROM commits WHERE line_record = 1")}
+    return len(after - before)
+
+
+def _pull_fingerprint(heads: Mapping[int, str]) -> str:
+    """The fetched pull request heads, in one short string (which heads the mapping saw)."""
+    import hashlib
+
+    text = ",".join(f"{n}={sha}" for n, sha in sorted(heads.items()))
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def _map_squashes(
@@ -738,13 +745,16 @@ def _map_squashes(
     signoff_notes: Mapping[str, list[bytes]],
     ai_notes: Mapping[str, list[bytes]],
     traces: Mapping[str, list[bytes]],
+    unmarked: Sequence[tuple[Commit, Provenance]] = (),
+    heads: Mapping[int, str] | None = None,
 ) -> None:
     """Give AI-assisted squash commits whose pull request head is fetched a `pr-commits` line
-    record (see `signoff.query.squash`), cached in the row like any other record."""
-    if not squashes:
+    record (see `signoff.query.squash`), cached in the row like any other record; and squash
+    commits without a marker the same, when their pull request's commits were AI-assisted."""
+    if not squashes and not unmarked:
         return
     from signoff.provenance.detect import detect
-    from signoff.query.squash import mapped_provenance
+    from signoff.query.squash import ai_pull_requests, mapped_provenance, pr_number, pull_heads
 
     lock = threading.Lock()  # the notes are read through one `cat-file --batch` process
 
@@ -753,8 +763,21 @@ def _map_squashes(
             found = [list(n.get(c.sha, ())) for n in (signoff_notes, ai_notes, traces)]
         return detect(c, found[0], found[1], found[2])
 
+    chosen: set[str] = set()
+    if unmarked:
+        heads = pull_heads(repo) if heads is None else heads
+        numbers = {pr_number(c.subject) for c, _ in unmarked}
+        wanted = {n: heads[n] for n in numbers if n is not None and n in heads}
+        ai_prs = ai_pull_requests(repo, wanted, detect_one)
+        for commit, prov in unmarked:
+            if pr_number(commit.subject) in ai_prs:
+                chosen.add(commit.sha)
+                squashes = [*squashes, (commit, prov)]
+    if not squashes:
+        return
+
     def one(commit: Commit) -> Provenance:
-        return mapped_provenance(repo, [commit], detect_one)[commit.sha]
+        return mapped_provenance(repo, [commit], detect_one, unmarked=chosen)[commit.sha]
 
     # git does the work (a `log -p` per pull request): a few at once
     with ThreadPoolExecutor(max(2, os.cpu_count() or 2)) as pool:
@@ -769,10 +792,24 @@ def _map_squashes(
         row = conn.execute("SELECT added FROM commits WHERE sha = ?", (commit.sha,)).fetchone()
         attributed, unrecorded, recorded = line_measures(mapped, row[0] if row else None)
         conn.execute(
-            "UPDATE commits SET status=?, ai_attributed_lines=?, unrecorded_ai_lines=?, "
-            "line_record=?, record=? WHERE sha=?",
-            (mapped.status, attributed, unrecorded, recorded, _record(mapped), commit.sha),
+            "UPDATE commits SET status=?, confidence=?, ai_attributed_lines=?, "
+            "unrecorded_ai_lines=?, line_record=?, record=? WHERE sha=?",
+            (
+                mapped.status,
+                mapped.confidence,
+                attributed,
+                unrecorded,
+                recorded,
+                _record(mapped),
+                commit.sha,
+            ),
         )
+        if mapped.tools != prov.tools:  # a commit with no marker names its PR commits' tools
+            conn.execute("DELETE FROM commit_tools WHERE sha = ?", (commit.sha,))
+            conn.executemany(
+                "INSERT INTO commit_tools VALUES (?, ?, ?, ?)",
+                [(commit.sha, t.tool, t.model, t.session) for t in mapped.tools],
+            )
 
 
 def _insert(
@@ -786,12 +823,16 @@ def _insert(
     fetch_missing: bool,
 ) -> int:
     from signoff.provenance.detect import detect
-    from signoff.query.squash import wants_mapping
+    from signoff.query.squash import pr_number, pull_heads, unmarked_squash, wants_mapping
 
     signoff_notes, ai_notes, traces = notes
     if not tips:
         return 0  # an empty repository: nothing to walk (git log would default to HEAD)
     squashes: list[tuple[Commit, Provenance]] = []
+    # squash commits without a marker whose pull request head is fetched: mapped when their
+    # pull request's commits were AI-assisted
+    heads = pull_heads(repo)
+    unmarked: list[tuple[Commit, Provenance]] = []
     unrecorded: list[str] = []  # AI-assisted commits without a line record, with line counts
     boundary = set(repo.shallow_boundary())
     revs = [*tips, *(f"^{sha}" for sha in exclude)]
@@ -838,6 +879,8 @@ def _insert(
             pending_bytes += len(row[_RECORD])  # type: ignore[arg-type]
         if wants_mapping(commit, prov):
             squashes.append((commit, prov))
+        elif heads and unmarked_squash(commit, prov) and pr_number(commit.subject) in heads:
+            unmarked.append((commit, prov))
         if prov.ai_assisted and not prov.line_records and commit.files is not None:
             unrecorded.append(commit.sha)
         tool_rows.extend((commit.sha, t.tool, t.model, t.session) for t in prov.tools)
@@ -856,7 +899,11 @@ def _insert(
     if progress:
         progress(count)
     _count_unrecorded(repo, conn, [sha for sha in unrecorded if sha not in boundary])
-    _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces)
+    _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces, unmarked, heads)
+    if heads and not exclude:  # a whole build saw every head; an update only its new commits
+        conn.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('pull_heads', ?)", (_pull_fingerprint(heads),)
+        )
     return count
 
 
