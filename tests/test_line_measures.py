@@ -580,13 +580,22 @@ def test_a_squash_without_a_marker_is_mapped_when_its_pr_commits_were_ai(
         doc(repo, "explain", squash, "--no-index")["commits"][0],
     ):
         prov = answer["provenance"]
-        assert (prov["status"], prov["confidence"]) == ("ai", "medium")
+        # known only from a PR commit's commit-level marker (all its lines given to the AI)
+        assert (prov["status"], prov["confidence"]) == ("ai", "weak")
         assert prov["markers"] == []  # the commit itself carries none
         assert prov["reason"].startswith("no AI marker on this commit; PR #8:")
+        assert (
+            f"{ai_lines} of the {ai_lines} from PR commits with only a commit-level"
+            in (prov["reason"])
+        )
         assert [t["tool"] for t in prov["tools"]] == ["claude-code"]
         (record,) = prov["line_records"]
-        assert record["source"] == "pr-commits" and record["confidence"] == "medium"
+        assert record["source"] == "pr-commits" and record["confidence"] == "weak"
         assert record["derivation"].startswith("this commit carries no AI marker")
+        assert record["derivation"].endswith(
+            f"(0 AI lines from their line records, {ai_lines} from commits with only a "
+            "commit-level marker)"
+        )
         # AI lines from the record; nothing counted as lines of an AI-assisted commit
         assert answer["lines"]["ai_attributed_lines"] == ai_lines
         assert answer["lines"]["ai_assisted_unrecorded_lines"] == 0
@@ -620,3 +629,28 @@ def test_pull_heads_fetched_after_indexing_map_a_squash_without_a_marker(
     assert doc(repo, "index")["squashes_mapped"] == 1
     assert doc(repo, "explain", squash)["commits"][0]["provenance"]["status"] == "ai"
     assert doc(repo, "index")["squashes_mapped"] == 0  # the same heads are not walked again
+
+
+def test_a_squash_without_a_marker_mapped_from_pr_line_records_is_medium(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    repo.commit("Initial\n", {"calc.py": "X = 1\n"}, date=DAY)
+    repo.git("checkout", "-q", "-b", "feature")
+    noted = repo.commit("Add total\n", {"calc.py": "X = 1\n" + LOOP}, date=DAY)
+    repo.git("notes", "--ref=ai", "add", "-F", "-", noted, input=gitai_note(noted, "3-4").encode())
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--squash", "feature")
+    squash = repo.commit("Totals (#5)\n", committer=GITHUB, date=DAY)
+    repo.git("update-ref", "refs/pull/5/head", "refs/heads/feature")
+    repo.git("branch", "-q", "-D", "feature")
+    (answer,) = doc(repo, "explain", squash)["commits"]
+    prov = answer["provenance"]
+    assert (prov["status"], prov["confidence"]) == ("ai", "medium")
+    assert [t["tool"] for t in prov["tools"]] == ["cursor"]
+    assert prov["line_records"][0]["derivation"].endswith(
+        "(2 AI lines from their line records, 0 from commits with only a commit-level marker)"
+    )
+    assert (
+        answer["lines"]["ai_attributed_lines"],
+        answer["lines"]["ai_assisted_unrecorded_lines"],
+    ) == (2, 0)

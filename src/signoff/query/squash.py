@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from signoff.git.diff import FileDiff, diff_added_lines, log_added_lines
 from signoff.git.log import Commit, iter_commits
 from signoff.git.repo import GitError, Repo
-from signoff.provenance.model import LineRecord, LineSpan, Provenance, ToolUse
+from signoff.provenance.model import Confidence, LineRecord, LineSpan, Provenance, ToolUse
 
 SOURCE = "pr-commits"
 _PR_SUFFIX = re.compile(r"\(#(\d+)\)\s*$")
@@ -133,6 +133,9 @@ class SquashMapping:
     pr_head: str | None
     record: LineRecord | None
     note: str  # one sentence for the provenance reason or problems
+    # AI lines of the record whose PR commit is AI-assisted only by a commit-level marker
+    # (no line record of its own): all its lines were given to the AI
+    commit_level: int = 0
 
 
 def _key(text: str) -> str:
@@ -140,7 +143,8 @@ def _key(text: str) -> str:
 
 
 def _writer_label(prov: Provenance, path: str, line: int) -> tuple[str, ToolUse | None]:
-    """What the PR commit that added a line says about it: ai, human or unknown."""
+    """What the PR commit that added a line says about it: ai (its line record says so),
+    ai-commit (it is AI-assisted, with no line record), human or unknown."""
     for record in prov.line_records:
         covered, tool = record.tool_for(path, line)
         if covered:
@@ -148,7 +152,7 @@ def _writer_label(prov: Provenance, path: str, line: int) -> tuple[str, ToolUse 
     if prov.line_records:
         return "unknown", None
     if prov.ai_assisted:
-        return "ai", prov.tools[0] if prov.tools else ToolUse("unspecified")
+        return "ai-commit", prov.tools[0] if prov.tools else ToolUse("unspecified")
     if prov.status == "human":
         return "human", None
     return "unknown", None
@@ -211,7 +215,7 @@ def map_pr_commits(
             f"{where} add no commits beyond this commit's parent: not this pull request's work",
         )
     provs = provenance_of([sha for sha, _ in written])
-    record, found, total = _match(squash, written, provs, number)
+    record, found, total, commit_level = _match(squash, written, provs, number)
     if total and found * 2 < total:
         # a fork's PR number, or a head pushed after the merge: not this pull request's work
         return SquashMapping(
@@ -227,7 +231,9 @@ def map_pr_commits(
         f"PR #{number}: {ai} added lines mapped to AI-assisted PR commits "
         f"({ai_assisted} of {len(written)} commits), {human} to human-declared ones"
     )
-    return SquashMapping(number, head, record, note)
+    if commit_level:
+        note += f"; {commit_level} of the {ai} from PR commits with only a commit-level marker"
+    return SquashMapping(number, head, record, note, commit_level)
 
 
 def _match(
@@ -235,8 +241,9 @@ def _match(
     written: list[tuple[str, list[FileDiff]]],
     provs: dict[str, Provenance],
     number: int,
-) -> tuple[LineRecord, int, int]:
-    """The derived record, how many of the squash's added lines some PR commit added, of all."""
+) -> tuple[LineRecord, int, int, int]:
+    """The derived record, how many of the squash's added lines some PR commit added, of all,
+    and how many of its AI lines came from PR commits with only a commit-level marker."""
     # path -> normalised text -> who added it, oldest first: one entry per added occurrence
     writers: dict[str, dict[str, list[tuple[str, ToolUse | None]]]] = {}
     # distinctive text -> its last writer in any file: for a file the PR's merges renamed
@@ -260,7 +267,7 @@ def _match(
                 if len(key) >= _DISTINCT:
                     anywhere[key] = label
     files: dict[str, tuple[LineSpan, ...]] = {}
-    found = total = 0
+    found = total = commit_level = 0
     for f in squash:
         if f.binary:
             continue
@@ -280,6 +287,7 @@ def _match(
                     break
                 labels[line_no] = stack.pop()
                 found += 1
+        commit_level += sum(1 for kind, _ in labels.values() if kind == "ai-commit")
         spans = _spans(labels)
         if spans:
             files[f.path] = spans
@@ -290,7 +298,8 @@ def _match(
         f"(git log -p -w), last writer wins; a line is AI when an "
         f"AI-assisted PR commit (or its own line record) wrote it, unlisted lines are unknown"
     )
-    return LineRecord(SOURCE, files, derivation=derivation, confidence="medium"), found, total
+    record = LineRecord(SOURCE, files, derivation=derivation, confidence="medium")
+    return record, found, total, commit_level
 
 
 def _spans(labels: dict[int, tuple[str, ToolUse | None]]) -> tuple[LineSpan, ...]:
@@ -369,12 +378,17 @@ def _unmarked_with_mapping(prov: Provenance, mapping: SquashMapping) -> Provenan
     ai, human = record.counts() if record is not None else (0, 0)
     if record is None or not ai:
         return prov
+    # known from the PR commits' line records: medium; only from their commit-level markers
+    # (every line of such a commit given to the AI): weak
+    confidence: Confidence = "weak" if mapping.commit_level >= ai else "medium"
     record = replace(
         record,
         derivation=(
             f"this commit carries no AI marker: {record.derivation}; the pull request's "
-            "commits are the only evidence"
+            f"commits are the only evidence ({ai - mapping.commit_level} AI lines from their "
+            f"line records, {mapping.commit_level} from commits with only a commit-level marker)"
         ),
+        confidence=confidence,
     )
     tools: dict[ToolUse, None] = {}
     for spans in record.files.values():
@@ -382,7 +396,7 @@ def _unmarked_with_mapping(prov: Provenance, mapping: SquashMapping) -> Provenan
     return replace(
         prov,
         status="mixed" if human else "ai",
-        confidence="medium",
+        confidence=confidence,
         tools=tuple(tools),
         line_records=(*prov.line_records, record),
         reason=f"no AI marker on this commit; {mapping.note}",
