@@ -19,6 +19,13 @@ Confidence = Literal["strong", "medium", "weak"]
 # What a single marker says on its own. "ambiguous" marks a trace that shows a tool was
 # involved without showing that it wrote the change (aider as committer only).
 Kind = Literal["ai", "automation", "ambiguous", "human"]
+# What a line record says of a line: an AI wrote it (`ai`), an AI wrote it and a human then
+# changed it (`ai-modified`), a human typed it, or the recorder saw it change without seeing who
+# changed it (`unknown`: never counted as human).
+LineKind = Literal["ai", "ai-modified", "human", "unknown"]
+LINE_KINDS: tuple[LineKind, ...] = ("ai", "ai-modified", "human", "unknown")
+# The kinds that count as AI-attributed lines (the first of the two measures).
+AI_LINE_KINDS: tuple[LineKind, ...] = ("ai", "ai-modified")
 
 # The statuses that count as AI-assisted everywhere (stats, gate, audit, incidents).
 AI_STATUSES: tuple[Status, ...] = ("ai", "mixed")
@@ -67,20 +74,41 @@ class Marker:
 class LineSpan:
     """Lines start..end (1-based, inclusive) of a file as of the commit, and who wrote them.
 
-    `tool` None means a human wrote them (the record says so positively).
+    `kind` is what the record says of the lines (`LINE_KINDS`); left empty it follows `tool`
+    (an AI tool means `ai`, none means `human`, as in records before the kinds existed). `tool`
+    names the AI that wrote `ai` and `ai-modified` lines and is None for `human` and `unknown`.
+    `hash` is the range's content hash (`signoff.provenance.notes.range_hash`) when recorded.
     """
 
     start: int
     end: int
     tool: ToolUse | None
+    kind: LineKind | None = None
+    hash: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.kind:  # records made before the kinds existed: equal either way
+            object.__setattr__(self, "kind", "ai" if self.tool else "human")
+
+    @property
+    def author(self) -> LineKind:
+        return self.kind or ("ai" if self.tool else "human")
+
+    @property
+    def ai_written(self) -> bool:
+        """An AI wrote these lines (`ai`, or `ai-modified`: a human changed them afterwards)."""
+        return self.author in AI_LINE_KINDS
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "start": self.start,
             "end": self.end,
-            "author": "ai" if self.tool else "human",
+            "author": self.author,
             "tool": self.tool.to_json() if self.tool else None,
         }
+        if self.hash:
+            out["hash"] = self.hash
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,42 +121,61 @@ class LineRecord:
     # None for first-party records, which say so themselves.
     derivation: str | None = None
     confidence: Confidence | None = None
+    # False when the recorder says it could not finish (a hook out of time, a lost working log);
+    # `gaps` says why, one sentence each. Lines it says nothing about are unknown, never human.
+    complete: bool = True
+    gaps: tuple[str, ...] = ()
 
-    def tool_for(self, path: str, line: int) -> tuple[bool, ToolUse | None]:
-        """(covered, tool) for a line: covered False when the record says nothing about it."""
+    def span_for(self, path: str, line: int) -> LineSpan | None:
+        """The recorded span holding `line` of `path`, or None when the record says nothing."""
         for span in self.files.get(path, ()):
             if span.start <= line <= span.end:
-                return True, span.tool
-        return False, None
+                return span
+        return None
 
-    def counts(self) -> tuple[int, int]:
-        """(ai lines, human lines) recorded."""
-        ai = human = 0
+    def tool_for(self, path: str, line: int) -> tuple[bool, ToolUse | None]:
+        """(covered, tool) for a line: covered False when the record says nothing about it.
+
+        A span of kind `unknown` says nothing about who wrote the line, so it is not covered.
+        """
+        span = self.span_for(path, line)
+        if span is None or span.author == "unknown":
+            return False, None
+        return True, span.tool if span.ai_written else None
+
+    def kind_counts(self) -> dict[LineKind, int]:
+        """Lines recorded per kind."""
+        out: dict[LineKind, int] = dict.fromkeys(LINE_KINDS, 0)
         for spans in self.files.values():
             for s in spans:
-                n = s.end - s.start + 1
-                if s.tool:
-                    ai += n
-                else:
-                    human += n
-        return ai, human
+                out[s.author] += s.end - s.start + 1
+        return out
+
+    def counts(self) -> tuple[int, int]:
+        """(AI-written lines, human lines) recorded; `unknown` lines are neither."""
+        kinds = self.kind_counts()
+        return kinds["ai"] + kinds["ai-modified"], kinds["human"]
 
     def ai_spans(self) -> dict[str, list[tuple[int, int]]]:
-        """Per path, the (start, end) ranges this record attributes to AI."""
+        """Per path, the (start, end) ranges this record attributes to AI (`ai`, `ai-modified`)."""
         out: dict[str, list[tuple[int, int]]] = {}
         for path, spans in self.files.items():
-            ranges = [(s.start, s.end) for s in spans if s.tool and s.end >= s.start]
+            ranges = [(s.start, s.end) for s in spans if s.ai_written and s.end >= s.start]
             if ranges:
                 out[path] = ranges
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "source": self.source,
             "files": {p: [s.to_json() for s in spans] for p, spans in self.files.items()},
             "derivation": self.derivation,
             "confidence": self.confidence,
         }
+        if not self.complete:
+            out["complete"] = False
+            out["gaps"] = list(self.gaps)
+        return out
 
 
 def ai_attributed_count(records: Sequence[LineRecord]) -> int:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import Any, Protocol
 
-    from signoff.provenance.model import LineRecord, Marker, NoteReading, ToolUse
+    from signoff.provenance.model import LineRecord, LineSpan, Marker, NoteReading, ToolUse
 
     class ToolLike(Protocol):
         @property
@@ -40,13 +40,34 @@ if TYPE_CHECKING:
 
 
 SCHEMA = "signoff/provenance/v1"
+# Format revision within v1. Revision 2 adds the line kinds `ai-modified` and `unknown`, a content
+# hash per range, `line_record` (was the record complete) and `derived` (a record carried over a
+# rewrite). A revision-1 reader skips what it does not know, so the schema name stays v1.
+REVISION = 2
 NOTES_REF = "refs/notes/signoff"
 NOTE_STATUSES = ("ai", "human", "mixed", "unknown")
 RECORDERS = ("hook", "cli")
 DETECTION_SOURCES = ("env", "flag", "SIGNOFF_AI", "config", "trailer")
+# The line kinds of `signoff.provenance.model.LINE_KINDS`, repeated here to keep the hooks light.
+LINE_AUTHORS = ("ai", "ai-modified", "human", "unknown")
+AI_AUTHORS = ("ai", "ai-modified")
+# How a carried record was derived (`derived.method`).
+DERIVATIONS = ("amend", "rebase", "cherry-pick", "squash", "reattach", "reset", "import")
 
-# A line span in `build_note(files=...)`: (start, end, index into tools or None for a human).
-Span = tuple[int, int, int | None]
+# A line span in `build_note(files=...)`: (start, end, tool index or None) where a tool means
+# `ai` and None `human`; or (start, end, tool index or None, author, content hash or None).
+Span = tuple[int, int, int | None] | tuple[int, int, int | None, str, str | None]
+
+
+def range_hash(lines: Sequence[str]) -> str:
+    """The content hash of a range: 16 hex digits of SHA-256 over its lines joined by newlines.
+
+    Lines are given without their line endings, so a CRLF checkout hashes like an LF one. It is
+    what lets a record be matched to the same lines after a forge rewrote the commit.
+    """
+    import hashlib
+
+    return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -61,8 +82,16 @@ def build_note(
     detection: Mapping[str, str] | None = None,
     files: Mapping[str, Sequence[Span]] | None = None,
     commit: str | None = None,
+    line_record: Mapping[str, object] | None = None,
+    derived: Mapping[str, object] | None = None,
 ) -> bytes:
-    """One `signoff/provenance/v1` document as a single JSON line plus a newline."""
+    """One `signoff/provenance/v1` document as a single JSON line plus a newline.
+
+    `line_record` says whether the line record in `files` is complete:
+    `{"complete": bool, "reason": str | None, ...}` (further counts are kept as given).
+    `derived` says a record was carried from other commits: `{"method": one of DERIVATIONS,
+    "from": [commit ids]}`.
+    """
     if status not in NOTE_STATUSES:
         raise ValueError(f"status must be one of {', '.join(NOTE_STATUSES)}, not {status!r}")
     if recorded_by not in RECORDERS:
@@ -78,6 +107,7 @@ def build_note(
         "recorded_by": recorded_by,
         "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "signoff_version": __version__,
+        "revision": REVISION,
     }
     if detection is not None:
         if detection.get("source") not in DETECTION_SOURCES:
@@ -85,23 +115,45 @@ def build_note(
         doc["detection"] = {"source": detection["source"], "evidence": detection.get("evidence")}
     if files:
         doc["files"] = {path: _spans(path, spans, len(tools)) for path, spans in files.items()}
-    return (_dumps(doc) + "\n").encode("utf-8", "replace")
+    if line_record is not None:
+        if not isinstance(line_record.get("complete"), bool):
+            raise ValueError("line_record needs complete: true or false")
+        doc["line_record"] = dict(line_record)
+    if derived is not None:
+        if derived.get("method") not in DERIVATIONS:
+            raise ValueError(f"derived method must be one of {', '.join(DERIVATIONS)}")
+        doc["derived"] = {"method": derived["method"], "from": list(derived.get("from") or ())}  # type: ignore[call-overload]
+    return (compact_json(doc) + "\n").encode("utf-8", "replace")
 
 
 def _spans(path: str, spans: Sequence[Span], ntools: int) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
-    for start, end, tool in spans:
+    for span in spans:
+        start, end, tool = span[0], span[1], span[2]
+        author = span[3] if len(span) > 3 else ("human" if tool is None else "ai")  # type: ignore[misc]
+        digest = span[4] if len(span) > 4 else None  # type: ignore[misc]
         if start < 1 or end < start:
             raise ValueError(f"{path}: line range {start}-{end} is not 1-based and inclusive")
+        if author not in LINE_AUTHORS:
+            raise ValueError(f"{path}: author must be one of {', '.join(LINE_AUTHORS)}")
+        if (author in AI_AUTHORS) != (tool is not None):
+            raise ValueError(
+                f"{path}: {author} lines {start}-{end} need a tool index exactly when AI wrote them"
+            )
         if tool is not None and not 0 <= tool < ntools:
             raise ValueError(f"{path}: tool index {tool} names no entry in tools")
-        author = "human" if tool is None else "ai"
-        out.append({"start": start, "end": end, "author": author, "tool": tool})
+        entry: dict[str, object] = {"start": start, "end": end, "author": author, "tool": tool}
+        if digest:
+            entry["hash"] = digest
+        out.append(entry)
     return out
 
 
-def _dumps(value: object) -> str:
-    """Compact JSON for the plain values a note holds (dict, list, str, int, bool, None)."""
+def compact_json(value: object) -> str:
+    """Compact JSON for plain values (dict, list, str, int, finite float, bool, None).
+
+    The hooks use it instead of `json.dumps`, whose import costs as much as the rest of a hook.
+    """
     if value is None:
         return "null"
     if value is True:
@@ -110,12 +162,14 @@ def _dumps(value: object) -> str:
         return "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float) and value - value == 0:  # finite
+        return repr(value)
     if isinstance(value, str):
         return _quote(value)
     if isinstance(value, dict):
-        return "{" + ",".join(f"{_quote(str(k))}:{_dumps(v)}" for k, v in value.items()) + "}"
+        return "{" + ",".join(f"{_quote(str(k))}:{compact_json(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_dumps(v) for v in value) + "]"
+        return "[" + ",".join(compact_json(v) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} into a note")
 
 
@@ -197,7 +251,10 @@ def parse_signoff_notes(blobs: Sequence[bytes], commit: str) -> NoteReading:
     """What Signoff's notes on `commit` declare: markers, tools, accepter, line ranges.
 
     A corrupt note never raises: each fault becomes one sentence in `problems`, and every
-    readable document is still used.
+    readable document is still used. Line ranges come from the documents recorded for `commit`
+    itself, merged by range when there are several (two clones' records of one commit); only
+    when there are none are the ranges of documents git copied from a rewritten predecessor
+    used, and then the record says their line numbers were not re-mapped.
     """
     import json
 
@@ -206,6 +263,8 @@ def parse_signoff_notes(blobs: Sequence[bytes], commit: str) -> NoteReading:
     reading = NoteReading()
     seen: set[str] = set()
     latest: tuple[str, Any] | None = None
+    own: list[tuple[str, LineRecord]] = []
+    copied: list[tuple[str, LineRecord, str]] = []
     where = f"Signoff note on {commit[:12]}"
     for blob in blobs:
         docs, problems = split_documents(blob)
@@ -215,18 +274,104 @@ def parse_signoff_notes(blobs: Sequence[bytes], commit: str) -> NoteReading:
             if key in seen:
                 continue
             seen.add(key)
-            accepted = _read_document(doc, reading, where)
-            if accepted is not None:
-                stamp = doc.get("recorded_at") if isinstance(doc.get("recorded_at"), str) else ""
-                if latest is None or stamp >= latest[0]:
-                    latest = (stamp, accepted)
+            found = _read_document(doc, reading, where)
+            if found is None:
+                continue
+            accepted, record = found
+            stamp = doc.get("recorded_at") if isinstance(doc.get("recorded_at"), str) else ""
+            if accepted is not None and (latest is None or stamp >= latest[0]):
+                latest = (stamp, accepted)
+            if record is not None:
+                recorded_for = doc.get("commit")
+                if not isinstance(recorded_for, str) or recorded_for == commit:
+                    own.append((stamp, record))
+                else:
+                    copied.append((stamp, record, recorded_for))
     if latest is not None:
         reading.accepted_by = latest[1]
+    if own:
+        reading.line_records.append(merge_records([r for _, r in sorted(own, key=_stamp)]))
+    elif copied:
+        merged = merge_records([r for _, r, _ in sorted(copied, key=_stamp)])
+        sources = ", ".join(dict.fromkeys(c[:12] for _, _, c in copied))
+        reading.line_records.append(
+            _replace(
+                merged,
+                derivation=f"recorded on {sources} and copied by git when it was rewritten; "
+                "line numbers not re-mapped",
+                confidence="medium",
+            )
+        )
     return reading
 
 
-def _read_document(doc: Any, reading: NoteReading, where: str) -> Any:
-    """Add one document's markers, tools and line ranges to `reading`; returns its accepter."""
+def _stamp(item: tuple[Any, ...]) -> str:
+    return str(item[0])
+
+
+def _replace(record: LineRecord, **changes: Any) -> LineRecord:
+    import dataclasses
+
+    return dataclasses.replace(record, **changes)
+
+
+def merge_records(records: Sequence[LineRecord]) -> LineRecord:
+    """Several records of one commit as one, merged by range; later records win overlaps.
+
+    A later `unknown` range does not erase what an earlier record knew: it only fills lines no
+    record covered. The result is complete only if every record was.
+    """
+    if len(records) == 1:
+        return records[0]
+
+    files: dict[str, list[LineSpan]] = {}
+    for record in records:
+        for path, spans in record.files.items():
+            current = files.setdefault(path, [])
+            for span in spans:
+                current[:] = _overlay(current, span)
+    first = records[0]
+    gaps = tuple(dict.fromkeys(g for r in records for g in r.gaps))
+    return _replace(
+        first,
+        files={p: tuple(sorted(v, key=lambda s: s.start)) for p, v in files.items() if v},
+        complete=all(r.complete for r in records),
+        gaps=gaps,
+    )
+
+
+def _overlay(spans: list[LineSpan], new: LineSpan) -> list[LineSpan]:
+    """`spans` with `new` laid over them (or, for an unknown span, under them)."""
+    if new.author == "unknown":
+        pieces = [new]
+        for old in spans:
+            pieces = [p for piece in pieces for p in _cut(piece, old.start, old.end)]
+        return spans + pieces
+    out: list[LineSpan] = []
+    for old in spans:
+        out += _cut(old, new.start, new.end)
+    out.append(new)
+    return out
+
+
+def _cut(span: LineSpan, start: int, end: int) -> list[LineSpan]:
+    """The parts of `span` outside start..end (the hash covers the whole span: dropped on a cut)."""
+    import dataclasses
+
+    if span.end < start or span.start > end:
+        return [span]
+    parts = []
+    if span.start < start:
+        parts.append(dataclasses.replace(span, end=start - 1, hash=None))
+    if span.end > end:
+        parts.append(dataclasses.replace(span, start=end + 1, hash=None))
+    return parts
+
+
+def _read_document(
+    doc: Any, reading: NoteReading, where: str
+) -> tuple[Any, LineRecord | None] | None:
+    """Add one document's markers and tools to `reading`; returns its accepter and line record."""
     from signoff.provenance.model import ToolUse
 
     if not isinstance(doc, dict):
@@ -256,13 +401,43 @@ def _read_document(doc: Any, reading: NoteReading, where: str) -> Any:
         reading.tools += tools
     elif status == "human":
         reading.markers.append(_marker("human", None, source, status, how))
+    record = None
     if "files" in doc:
         record = _read_files(doc["files"], tools, reading, where)
         if record is not None:
-            reading.line_records.append(record)
+            record = _with_status(record, doc, reading, where)
     if status == "unknown":
-        return None
-    return _read_person(doc.get("accepted_by"), reading, where)
+        return None, record
+    return _read_person(doc.get("accepted_by"), reading, where), record
+
+
+def _with_status(
+    record: LineRecord, doc: dict[str, Any], reading: NoteReading, where: str
+) -> LineRecord:
+    """The record with what the document says of its completeness and derivation."""
+    changes: dict[str, Any] = {}
+    status = doc.get("line_record")
+    if isinstance(status, dict) and status.get("complete") is False:
+        reason = status.get("reason")
+        changes["complete"] = False
+        changes["gaps"] = (
+            reason if isinstance(reason, str) and reason else "the recorder said it was incomplete",
+        )
+    elif status is not None and not isinstance(status, dict):
+        reading.problems.append(f"{where}: line_record is {_kind(status)}, not an object; ignored")
+    derived = doc.get("derived")
+    if isinstance(derived, dict) and derived.get("method") in DERIVATIONS:
+        sources = derived.get("from")
+        names = [c[:12] for c in sources if isinstance(c, str)] if isinstance(sources, list) else []
+        changes["derivation"] = (
+            f"carried over {derived['method']}"
+            + (f" from {', '.join(names)}" if names else "")
+            + " by content"
+        )
+        changes["confidence"] = "strong"
+    elif derived is not None:
+        reading.problems.append(f"{where}: derived names no known method; ignored")
+    return _replace(record, **changes) if changes else record
 
 
 def _marker(kind: str, tool: ToolUse | None, source: str, status: str, how: str) -> Marker:
@@ -348,10 +523,12 @@ def _read_files(
                     f"{where}: a range in {path!r} is not 1-based and inclusive; ignored"
                 )
                 continue
-            if span.get("author") == "human":
-                kept.append(LineSpan(start, end, None))
+            author = span.get("author")
+            digest = span.get("hash") if isinstance(span.get("hash"), str) else None
+            if author in ("human", "unknown"):
+                kept.append(LineSpan(start, end, None, author, digest))
                 continue
-            if span.get("author") != "ai":
+            if author not in AI_AUTHORS:
                 reading.problems.append(f"{where}: a range in {path!r} names no author; ignored")
                 continue
             index: Any = span.get("tool")
@@ -365,7 +542,7 @@ def _read_files(
                     "kept as unspecified"
                 )
                 tool = ToolUse("unspecified")
-            kept.append(LineSpan(start, end, tool))
+            kept.append(LineSpan(start, end, tool, author, digest))
         if kept:
             files[path] = tuple(sorted(kept, key=lambda s: s.start))
     return LineRecord(source="signoff", files=files) if files else None

@@ -979,11 +979,21 @@ def provenance_from_json(data: dict[str, object]) -> Provenance:
     records = []
     for rec in data.get("line_records") or []:  # type: ignore[attr-defined]
         files = {
-            path: tuple(LineSpan(s["start"], s["end"], tool(s.get("tool"))) for s in spans)
+            path: tuple(
+                LineSpan(s["start"], s["end"], tool(s.get("tool")), s.get("author"), s.get("hash"))
+                for s in spans
+            )
             for path, spans in rec["files"].items()
         }
         records.append(
-            LineRecord(rec["source"], files, rec.get("derivation"), rec.get("confidence") or None)
+            LineRecord(
+                rec["source"],
+                files,
+                rec.get("derivation"),
+                rec.get("confidence") or None,
+                complete=rec.get("complete", True),
+                gaps=tuple(rec.get("gaps") or ()),
+            )
         )
     return Provenance(
         commit=str(data["commit"]),
