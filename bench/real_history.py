@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -23,12 +25,25 @@ _SCRIPT = Path(sys.executable).with_name("signoff")
 SIGNOFF = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "signoff"]
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+CPU: dict[str, list[float]] = {}  # CPU seconds (user + sys, with children) per command name
+LOADS: list[float] = []  # the 1-minute load average before and after every timed command
+
+
 def _timed(args: list[str], cwd: Path) -> tuple[float, int, str]:
     # git's output goes to /dev/null, the cheapest place: the baseline is never slowed by us
     stdout = subprocess.DEVNULL if args[0] == "git" else subprocess.PIPE
+    LOADS.append(os.getloadavg()[0])
+    cpu = _cpu()
     start = time.perf_counter()
     proc = subprocess.run(args, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE)
     seconds = time.perf_counter() - start
+    CPU.setdefault(args[0], []).append(_cpu() - cpu)
+    LOADS.append(os.getloadavg()[0])
     out = proc.stdout.decode("utf-8", "replace") if proc.stdout else ""
     err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
     return seconds, proc.returncode, out or (err[-1] if err else "")
@@ -42,6 +57,8 @@ def bench(repo: Path, runs: int) -> dict[str, object]:
         text=True,
         check=True,
     ).stdout.strip()
+    CPU.clear()
+    LOADS.clear()
     git_samples, index_samples = [], []
     git_note = ""
     doc: dict[str, object] = {}
@@ -57,7 +74,13 @@ def bench(repo: Path, runs: int) -> dict[str, object]:
         doc = json.loads(out)
     git_s = statistics.median(git_samples)
     index_s = statistics.median(index_samples)
+    git_cpu = statistics.median(CPU["git"])
+    index_cpu = statistics.median([x for k, xs in CPU.items() if k != "git" for x in xs])
     return {
+        "git_cpu": round(git_cpu, 1),
+        "index_cpu": round(index_cpu, 1),
+        "cpu_ratio": round(index_cpu / git_cpu, 2),
+        "load": f"{min(LOADS):.1f}-{max(LOADS):.1f}",
         "repo": repo.name,
         "commits": int(count),
         "git_seconds": round(git_s, 2),
@@ -76,14 +99,16 @@ def main() -> None:
     ns = parser.parse_args()
     print(
         "| history | commits | git log --numstat | signoff index --rebuild | ratio "
-        "| commits without line counts | note |"
+        "| CPU: git / signoff (ratio) | load average | commits without line counts | note |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |")
     for repo in ns.repos:
         row = bench(repo.resolve(), ns.runs)
         print(
             f"| {row['repo']} | {row['commits']} | {row['git_seconds']} s "
-            f"| {row['index_seconds']} s | {row['ratio']}x | {row['without_counts']} "
+            f"| {row['index_seconds']} s | {row['ratio']}x "
+            f"| {row['git_cpu']} s / {row['index_cpu']} s ({row['cpu_ratio']}x) | {row['load']} "
+            f"| {row['without_counts']} "
             f"| {row['note']} {'; '.join(str(r) for r in row['reasons'])} |",
             flush=True,
         )

@@ -240,3 +240,56 @@ def test_a_typed_accepted_by_never_outranks_the_hooks_note(repo: GitRepo) -> Non
     prov = detect(commit, signoff_notes=[agreeing])
     assert prov.accepted_by_source == "trailer"
     assert prov.problems == ()
+
+
+STEVE = ("Steve Yegge", "steve@example.com")
+
+
+@pytest.mark.parametrize(
+    ("author", "committer", "message", "expected"),
+    [
+        # a polecat committed through a crew workspace: both agents, nobody accepted
+        (("furiosa", "steve@example.com"), ("beads/crew/lydia", "steve@example.com"), "", None),
+        # a refinery configured as a plain `Refinery` committer is no one either
+        (("nux", "steve@example.com"), ("Refinery", "steve@example.com"), "", None),
+        # the crew member's own bare name beside its compound identity
+        (("emma", "steve@example.com"), ("beads/crew/emma", "steve@example.com"), "", None),
+        # a custom theme's name, known from the Executed-By actor
+        (("zhora", "cd@example.com"), GITHUB, "Executed-By: gastown/crew/zhora\n", None),
+        # a pool name at the overseer's address, committed by the overseer: the overseer
+        (("max", "steve@example.com"), STEVE, "", STEVE),
+    ],
+)
+def test_gas_town_workers_under_bare_names_never_accept(
+    repo: GitRepo,
+    author: tuple[str, str],
+    committer: tuple[str, str],
+    message: str,
+    expected: tuple[str, str] | None,
+) -> None:
+    found = accepter(repo, f"Fix daemon\n\n{message}", author, committer)
+    assert found[0] == (Person(*expected) if expected else None)
+    markers = find_markers(read_commit(Repo.discover(repo.path), "HEAD"))
+    assert any(m.detector == "gas-town.worker" for m in markers)
+
+
+@pytest.mark.parametrize(
+    ("author", "committer"),
+    [
+        # a person whose name is their address's handle, beside an agent at their address
+        (("steve", "steve@example.com"), ("gastown/crew/max", "steve@example.com")),
+        (("julian", "123+julian@users.noreply.github.com"), ("beads/crew/x", "x@example.com")),
+        # a pool name that is a person's first name at their own address
+        (("ruby", "ruby.smith@example.com"), ("Ruby Smith", "ruby.smith@example.com")),
+        # a custom-theme name with no Gas Town trace on the commit
+        (("zhora", "cd@example.com"), ("Chris Deal", "cd@example.com")),
+        # a pool name from someone else's address
+        (("max", "max@example.com"), GITHUB),
+    ],
+)
+def test_people_with_bare_names_stay_people(
+    repo: GitRepo, author: tuple[str, str], committer: tuple[str, str]
+) -> None:
+    repo.commit("Fix\n", author=author, committer=committer, allow_empty=True)
+    markers = find_markers(read_commit(Repo.discover(repo.path), "HEAD"))
+    assert not any(m.detector == "gas-town.worker" for m in markers)

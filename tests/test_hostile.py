@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -396,3 +397,30 @@ def test_a_record_separator_in_a_message_does_not_cut_the_audit_trailer_log(repo
     pairs, body = _parse_trailer_log(log.result(), token)[sha]
     assert "before\x1e" + "0" * 40 + " after" in body
     assert pairs == (("Reviewed-by", "Ada <ada@x>"),)
+
+
+def test_a_users_log_show_signature_does_not_leak_into_the_audit_trailer_log(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    """git prints signature checks into `git log`'s output under `log.showSignature=true`."""
+    from signoff.audit.population import _parse_trailer_log, _trailer_log
+    from signoff.git.repo import Repo
+
+    key = tmp_path / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    for item, value in (("gpg.format", "ssh"), ("user.signingkey", str(key))):
+        repo.git("config", item, value)
+    repo.git("config", "commit.gpgSign", "true")
+    signed = repo.commit("first\n\nReviewed-by: Ada <ada@x>\n", {"a": "a\n"})
+    repo.git("config", "commit.gpgSign", "false")
+    sha = repo.commit("second\n\nbody\n\nReviewed-by: Bob <bob@x>\n", {"b": "b\n"})
+
+    def records() -> dict[str, tuple[tuple[tuple[str, str], ...], str]]:
+        token, log = _trailer_log(Repo.discover(str(repo.path)), sha, None)
+        return _parse_trailer_log(log.result(), token)
+
+    plain = records()
+    assert plain[signed][0] == (("Reviewed-by", "Ada <ada@x>"),)
+    repo.git("config", "log.showSignature", "true")
+    assert "signature" in repo.git("log", "--format=%H")  # git itself prints the check
+    assert records() == plain

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from signoff.errors import SignoffError
+from signoff.git import Repo
 from signoff.incidents.decay import attest, decay
 from tests.gitrepo import GitRepo
 from tests.incident_fixtures import AI_TRAILERS, HUMAN_TRAILERS, World, build
@@ -120,3 +122,48 @@ def test_decay_counts_ai_attributed_lines_apart_from_unrecorded_ones(repo: GitRe
         2,
         0,
     )
+
+
+def test_files_attested_as_they_are_at_head_are_not_blamed(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = build(repo)
+    _web_ai(w)
+    attest(w.repo, "payments/", "ada", today=DAY)
+    repo.commit("Record attestation" + HUMAN_TRAILERS)  # touches only .signoff/
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+
+    def blamed() -> list[str]:
+        lines = [line for line in trace.read_text().splitlines() if " blame " in line]
+        trace.write_text("")
+        return sorted(line.rsplit(" ", 1)[-1].strip("'") for line in lines)
+
+    traced = Repo.discover(repo.path)  # its git processes see GIT_TRACE
+    assert [r.path for r in decay(traced, today=DAY)] == ["web/ai.py"]
+    assert blamed() == ["web/ai.py"]  # payments/config.py is attested as it is now
+    # once the file changes after the attestation, it is blamed again (its new line decays)
+    repo.commit("AI adds a flag" + AI_TRAILERS, {"payments/config.py": "RETRIES = 3\nFAST = 1\n"})
+    rows = {r.path: r.decayed_lines for r in decay(traced, today=DAY)}
+    assert rows["payments/config.py"] == (0, 1)
+    assert "payments/config.py" in blamed()
+
+
+def test_the_blame_cache_keeps_each_lines_origin_in_runs(repo: GitRepo) -> None:
+    from signoff.git.blame import blame
+    from signoff.store.blame_cache import BlameCache
+
+    repo.commit("One", {"a.py": "a\nb\nc\n"})
+    repo.commit("Two", {"a.py": "a\nB\nc\nd\n", "b.py": "x\n"})
+    repo.commit("Move", {"a.py": "a\nB\n", "c.py": "c\nd\n" + "y\n" * 3})
+    r = Repo.discover(repo.path)
+    lines, _ = blame(r, "c.py", rev="HEAD")
+    with BlameCache(r) as cache:
+        cache.put("blob", "c.py", lines)
+        back = cache.get("blob", "c.py")
+        stored = cache.conn.execute("SELECT lines FROM blame").fetchone()[0]
+    assert back is not None
+    assert [(b.line, b.commit, b.orig_line, b.orig_path, b.boundary) for b in back] == [
+        (b.line, b.commit, b.orig_line, b.orig_path, b.boundary) for b in lines
+    ]
+    assert len(json.loads(stored)) < len(lines)  # runs, not one entry per line

@@ -554,3 +554,110 @@ def test_signoff_schema_prints_the_version_commands_print(name: str) -> None:
         [sys.executable, "-m", "signoff", "schema", f"{name}-v1"], capture_output=True, text=True
     )
     assert json.loads(old.stdout)["$id"].endswith(f"/{name}-v1.json")  # documented until retired
+
+
+def unmarked_squash_merge(repo: GitRepo, tmp_path: Path, *, fetch: bool = True) -> tuple[str, str]:
+    """PR #8: an agent's commit (Claude) and a human's, squash-merged by someone who wrote a
+    fresh message without any trailer; the PR head served as `refs/pull/8/head`.
+    Returns (squash, agent's commit)."""
+    repo.commit("Initial\n", {"app.py": BASE}, date=DAY)
+    repo.git("checkout", "-q", "-b", "feature")
+    agent = repo.commit(f"Add parse\n\n{CLAUDE}\n", {"app.py": BASE + "\n\n" + PARSE}, date=DAY)
+    repo.commit("Add run\n", {"app.py": BASE + "\n\n" + PARSE + RUN}, date=DAY)
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--squash", "feature")
+    squash = repo.commit("Parsing and a runner (#8)\n", committer=GITHUB, date=DAY)
+    forge = tmp_path / "forge.git"
+    repo.git("clone", "-q", "--bare", str(repo.path), str(forge))
+    repo.git("--git-dir", str(forge), "update-ref", "refs/pull/8/head", "refs/heads/feature")
+    repo.git("branch", "-q", "-D", "feature")
+    if fetch:
+        repo.git("fetch", "-q", str(forge), "refs/pull/8/head:refs/pull/8/head")
+    return squash, agent
+
+
+def test_a_squash_without_a_marker_is_mapped_when_its_pr_commits_were_ai(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    squash, _ = unmarked_squash_merge(repo, tmp_path)
+    ai_lines = len(PARSE.splitlines()) + 2  # the agent's commit added PARSE and two blank lines
+    human_lines = len(RUN.splitlines())
+    for answer in (
+        doc(repo, "explain", squash)["commits"][0],
+        doc(repo, "explain", squash, "--no-index")["commits"][0],
+    ):
+        prov = answer["provenance"]
+        # known only from a PR commit's commit-level marker (all its lines given to the AI)
+        assert (prov["status"], prov["confidence"]) == ("ai", "weak")
+        assert prov["markers"] == []  # the commit itself carries none
+        assert prov["reason"].startswith("no AI marker on this commit; PR #8:")
+        assert (
+            f"{ai_lines} of the {ai_lines} from PR commits with only a commit-level"
+            in (prov["reason"])
+        )
+        assert [t["tool"] for t in prov["tools"]] == ["claude-code"]
+        (record,) = prov["line_records"]
+        assert record["source"] == "pr-commits" and record["confidence"] == "weak"
+        assert record["derivation"].startswith("this commit carries no AI marker")
+        assert record["derivation"].endswith(
+            f"(0 AI lines from their line records, {ai_lines} from commits with only a "
+            "commit-level marker)"
+        )
+        # AI lines from the record; nothing counted as lines of an AI-assisted commit
+        assert answer["lines"]["ai_attributed_lines"] == ai_lines
+        assert answer["lines"]["ai_assisted_unrecorded_lines"] == 0
+        assert answer["lines"]["added"] == ai_lines + human_lines
+    stats = doc(repo, "stats")
+    assert (stats["ai_attributed_lines"], stats["ai_assisted_unrecorded_lines"]) == (ai_lines, 0)
+    assert [t["tool"] for t in stats["by_tool"]] == ["claude-code"]
+
+
+def test_a_squash_without_a_marker_stays_unknown_when_its_pr_commits_were_not_ai(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    repo.commit("Initial\n", {"app.py": BASE}, date=DAY)
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("Add parse\n", {"app.py": BASE + "\n\n" + PARSE}, date=DAY)
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--squash", "feature")
+    squash = repo.commit("Parsing (#9)\n", committer=GITHUB, date=DAY)
+    repo.git("update-ref", "refs/pull/9/head", "refs/heads/feature")
+    repo.git("branch", "-q", "-D", "feature")
+    prov = doc(repo, "explain", squash)["commits"][0]["provenance"]
+    assert (prov["status"], prov["line_records"]) == ("unknown", [])
+
+
+def test_pull_heads_fetched_after_indexing_map_a_squash_without_a_marker(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    squash, _ = unmarked_squash_merge(repo, tmp_path, fetch=False)
+    assert doc(repo, "explain", squash)["commits"][0]["provenance"]["status"] == "unknown"
+    repo.git("fetch", "-q", str(tmp_path / "forge.git"), "refs/pull/8/head:refs/pull/8/head")
+    assert doc(repo, "index")["squashes_mapped"] == 1
+    assert doc(repo, "explain", squash)["commits"][0]["provenance"]["status"] == "ai"
+    assert doc(repo, "index")["squashes_mapped"] == 0  # the same heads are not walked again
+
+
+def test_a_squash_without_a_marker_mapped_from_pr_line_records_is_medium(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    repo.commit("Initial\n", {"calc.py": "X = 1\n"}, date=DAY)
+    repo.git("checkout", "-q", "-b", "feature")
+    noted = repo.commit("Add total\n", {"calc.py": "X = 1\n" + LOOP}, date=DAY)
+    repo.git("notes", "--ref=ai", "add", "-F", "-", noted, input=gitai_note(noted, "3-4").encode())
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--squash", "feature")
+    squash = repo.commit("Totals (#5)\n", committer=GITHUB, date=DAY)
+    repo.git("update-ref", "refs/pull/5/head", "refs/heads/feature")
+    repo.git("branch", "-q", "-D", "feature")
+    (answer,) = doc(repo, "explain", squash)["commits"]
+    prov = answer["provenance"]
+    assert (prov["status"], prov["confidence"]) == ("ai", "medium")
+    assert [t["tool"] for t in prov["tools"]] == ["cursor"]
+    assert prov["line_records"][0]["derivation"].endswith(
+        "(2 AI lines from their line records, 0 from commits with only a commit-level marker)"
+    )
+    assert (
+        answer["lines"]["ai_attributed_lines"],
+        answer["lines"]["ai_assisted_unrecorded_lines"],
+    ) == (2, 0)

@@ -1110,6 +1110,22 @@ CASES: list[Case] = [
         committer=HUMAN,
     ),
     Case(
+        "gas-town.worker",
+        "Fix daemon\n",
+        [
+            M(
+                "gas-town.worker",
+                "ai",
+                "gas-town",
+                "identity",
+                "medium",
+                "furiosa <steve@example.com>",
+            ),
+        ],
+        author=("furiosa", "steve@example.com"),
+        committer=("beads/crew/lydia", "steve@example.com"),
+    ),
+    Case(
         "gas-town.executed-by",
         "Fix daemon\n\nExecuted-By: beads/crew/emma\n",
         [

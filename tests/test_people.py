@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from signoff.git import Repo
@@ -11,7 +14,8 @@ from signoff.provenance.detect import detect
 from signoff.provenance.people import People
 from signoff.query.lookup import ProvenanceLookup
 from signoff.query.stats import stats
-from tests.gitrepo import GitRepo
+from signoff.store.index import index_path, update_index
+from tests.gitrepo import GitRepo, run_signoff
 
 CLAUDE = "\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n"
 HOME = ("steve", "steve@home.example")
@@ -55,7 +59,7 @@ def test_mailmap_merges_accepters_in_answers_and_stats(repo: GitRepo) -> None:
 
 def test_registry_people_with_several_emails_are_one_accepter(repo: GitRepo) -> None:
     repo.commit("Policy", {"signoff.yaml": POLICY})
-    old = repo.commit("Old" + CLAUDE, {"a.py": "a\n"}, author=("Ada L.", "ada@old.example"))
+    old = repo.commit("Old" + CLAUDE, {"a.py": "a\n"}, author=("Ada L", "ada@old.example"))
     r = Repo.discover(repo.path)
     with People.for_repo(r) as people:
         prov = detect(read_commit(r, old), people=people)
@@ -96,3 +100,78 @@ def test_a_bare_repository_uses_the_mailmap_at_head(repo: GitRepo, tmp_path: Pat
     repo.git("clone", "-q", "--bare", str(repo.path), str(bare))
     with ProvenanceLookup(Repo.discover(bare), use_index=False) as lookup:
         assert lookup.get(first).accepted_by == Person(*WORK)
+
+
+def _accepters(repo: GitRepo) -> list[tuple[str, str, int]]:
+    out = run_signoff(repo, "stats", "--json")
+    assert out.returncode == 0, out.stderr
+    return [(a["name"], a["email"], a["ai_commits"]) for a in json.loads(out.stdout)["by_accepter"]]
+
+
+def _explained(repo: GitRepo, sha: str) -> dict[str, str]:
+    out = run_signoff(repo, "explain", sha, "--json")
+    assert out.returncode == 0, out.stderr
+    accepted: dict[str, str] = json.loads(out.stdout)["commits"][0]["provenance"]["accepted_by"]
+    return accepted
+
+
+def _index(repo: GitRepo) -> dict[str, object]:
+    out = run_signoff(repo, "index", "--json")
+    assert out.returncode == 0, out.stderr
+    doc: dict[str, object] = json.loads(out.stdout)
+    return doc
+
+
+def test_a_mailmap_edit_after_indexing_re_merges_stored_accepters(repo: GitRepo) -> None:
+    first = repo.commit("One" + CLAUDE, {"a.py": "a\n"}, author=HOME)
+    repo.commit("Two" + CLAUDE, {"b.py": "b\n"}, author=WORK)
+    assert _index(repo)["rebuilt"] is True
+    assert sorted(_accepters(repo)) == [(WORK[0], WORK[1], 1), (HOME[0], HOME[1], 1)]
+    assert _explained(repo, first) == {"name": HOME[0], "email": HOME[1]}
+
+    # an uncommitted edit counts, as it does for git log --use-mailmap
+    repo.write(".mailmap", f"{WORK[0]} <{WORK[1]}> <{HOME[1]}>\n")
+    assert _accepters(repo) == [(WORK[0], WORK[1], 2)]
+    assert _explained(repo, first) == {"name": WORK[0], "email": WORK[1]}
+    update = _index(repo)
+    assert (update["rebuilt"], update["added"], update["accepters_remapped"]) == (False, 0, 0)
+
+    # taking the line out again gives the identities back (the raw accepter is kept)
+    (repo.path / ".mailmap").unlink()
+    assert _index(repo)["accepters_remapped"] == 1
+    assert _explained(repo, first) == {"name": HOME[0], "email": HOME[1]}
+
+
+def test_a_registry_edit_re_merges_only_when_its_people_change(repo: GitRepo) -> None:
+    repo.commit("Policy", {"signoff.yaml": POLICY})
+    old = repo.commit("Old" + CLAUDE, {"a.py": "a\n"}, author=("Ada L", "ada@older.example"))
+    assert _index(repo)["rebuilt"] is True
+    assert _explained(repo, old) == {"name": "Ada L", "email": "ada@older.example"}
+
+    # an edit elsewhere in the policy moves the file, not the people: nothing re-merged
+    repo.write("signoff.yaml", POLICY.replace("the policy itself", "the policy"))
+    assert _index(repo)["accepters_remapped"] == 0
+
+    repo.write("signoff.yaml", POLICY.replace("ada@old.example", "ada@older.example"))
+    update = _index(repo)
+    assert (update["rebuilt"], update["accepters_remapped"]) == (False, 1)
+    assert _accepters(repo) == [("Ada Lovelace", "ada@example.com", 1)]
+    assert _explained(repo, old) == {"name": "Ada Lovelace", "email": "ada@example.com"}
+
+
+def test_remapping_runs_an_update_over_stored_accepters(repo: GitRepo) -> None:
+    """The index keeps each accepter as found: a mailmap edit is one SQL update, not detection
+    again (the stored rows are re-merged, their other columns untouched)."""
+    sha = repo.commit("One" + CLAUDE, {"a.py": "a\n"}, author=HOME)
+    r = Repo.discover(repo.path)
+    update_index(r)
+    repo.write(".mailmap", f"{WORK[0]} <{WORK[1]}> <{HOME[1]}>\n")
+    result = update_index(r)
+    assert (result.rebuilt, result.added, result.refreshed, result.remapped) == (False, 0, 0, 1)
+    with closing(sqlite3.connect(index_path(r))) as conn:
+        row = conn.execute(
+            "SELECT accepted_name, accepted_email, raw_accepted_name, raw_accepted_email "
+            "FROM commits WHERE sha = ?",
+            (sha,),
+        ).fetchone()
+    assert row == (WORK[0], WORK[1], HOME[0], HOME[1])

@@ -286,7 +286,9 @@ def _trailer_log(repo: Repo, tip: str, before: str | None) -> tuple[bytes, _Back
     revs = [tip] + ([f"^{before}"] if before else [])
     token = _token()
     fmt = "--format=" + token.decode() + _TRAILER_FIELDS
-    return token, _Background(lambda: repo.run("log", "--no-color", fmt, "--end-of-options", *revs))
+    # a user's log.showSignature would print verification text between the records
+    args = ["log", "--no-color", "--no-show-signature", fmt, "--end-of-options", *revs]
+    return token, _Background(lambda: repo.run(*args))
 
 
 def _parse_trailer_log(

@@ -49,6 +49,7 @@ def index_command(
         "rebuilt": result.rebuilt,
         "shallow": result.shallow,
         "squashes_mapped": mapped,
+        "accepters_remapped": result.remapped,
         "seconds": round(seconds, 3),
         "commits_without_line_counts": result.gaps.commits,
         "line_counts_missing_reasons": result.gaps.reasons,
@@ -63,6 +64,11 @@ def index_command(
         f"index {verb}: {result.added} commits added, {result.refreshed} re-read for new notes "
         f"in {seconds:.2f}s -> {result.path}"
     )
+    if result.remapped:
+        console.print(
+            f"{result.remapped} commits name their accepter anew (.mailmap or the registry's "
+            "people changed)"
+        )
     if mapped:
         console.print(
             f"{mapped} squash commits mapped to their pull requests' commits (refs/pull/*/head)"

@@ -3,8 +3,11 @@ accepters named in trailers): one `git check-mailmap --stdin` process answers th
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
+from collections.abc import Sequence
 from functools import cached_property
+from pathlib import Path
 
 from signoff.git.repo import Repo
 
@@ -30,6 +33,32 @@ class Mailmap:
         if (self.repo.root / ".git").exists():
             return False  # a work tree without .mailmap; git reads HEAD's only when bare
         return self.repo.succeeds("cat-file", "-e", "HEAD:.mailmap")
+
+    def fingerprint(self) -> str:
+        """What git's mapping is read from, by content: the work tree's `.mailmap`, the files
+        and blobs `mailmap.file`/`mailmap.blob` name, and `HEAD:.mailmap` in a bare repository.
+
+        Costs a `git config` (and a `rev-parse` for blobs): callers ask only when `probe` moved.
+        """
+        parts = [_file_digest(self.repo.root / ".mailmap")]
+        config = self.repo.run(
+            "config", "--get-regexp", r"^mailmap\.(file|blob)$", check=False
+        ).decode("utf-8", "replace")
+        blobs = []
+        for line in config.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "mailmap.file":
+                parts.append(f"{value}={_file_digest(self.repo.root / value)}")
+            elif key == "mailmap.blob":
+                blobs.append(value)
+        if not blobs and self.repo.is_bare:
+            blobs.append("HEAD:.mailmap")  # git's default mailmap.blob in a bare repository
+        if blobs:
+            out = self.repo.run(
+                "rev-parse", "--verify", "--quiet", "--end-of-options", *blobs, check=False
+            ).decode()
+            parts.append(f"blobs={','.join(blobs)}:{out.split()}")
+        return _digest("\0".join(parts).encode())
 
     def lookup(self, name: str, email: str) -> tuple[str, str]:
         key = (name, email)
@@ -66,3 +95,26 @@ class Mailmap:
                 proc.stdin.close()
             proc.kill()
             proc.wait()
+
+
+def probe(repo: Repo, tips: Sequence[str]) -> str:
+    """A cheap stand-in for `Mailmap.fingerprint` (no git process, read before every warm
+    query): the work tree's `.mailmap` and the repository's config by content, and the branch
+    tips in a bare repository (where `HEAD:.mailmap` is read). When it has not moved, neither
+    has the mapping; when it has, ask `fingerprint`. A `mailmap.file` set in the user's global
+    config is not watched: `signoff index --rebuild` picks up its edits."""
+    parts = [_file_digest(repo.root / ".mailmap"), _file_digest(repo.git_dir / "config")]
+    if repo.is_bare:
+        parts.append(",".join(tips))
+    return _digest("\0".join(parts).encode())
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return _digest(path.read_bytes())
+    except OSError:
+        return "-"  # absent (or unreadable, which git treats the same)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()[:16]

@@ -18,7 +18,7 @@ from typing import Any
 
 from signoff.errors import SignoffError
 from signoff.git.blame import BlameLine, BlameRun
-from signoff.git.objects import binary_blobs
+from signoff.git.objects import binary_blobs, blob_sizes
 from signoff.git.repo import GitError, Repo
 from signoff.incidents.model import ATTESTATION_SCHEMA, Attestation
 from signoff.incidents.store import ATTESTATIONS_DIR, load_attestations, next_numbered, write_record
@@ -149,6 +149,27 @@ class _Ancestry:
         return self.cache[key]
 
 
+def _attested_as_at_head(
+    repo: Repo, head: str, files: list[str], attestations: list[Attestation]
+) -> set[str]:
+    """Files an attestation covers whose lines are all older than it: it was made at a commit
+    HEAD contains, and no commit since touched the file (so its blame at HEAD names only
+    commits the attestation covers). One `git log` per distinct attested commit."""
+    by_commit: dict[str, list[Attestation]] = {}
+    for a in attestations:
+        by_commit.setdefault(a.commit, []).append(a)
+    out: set[str] = set()
+    for commit, made in by_commit.items():
+        if commit != head and not repo.succeeds("merge-base", "--is-ancestor", commit, head):
+            continue
+        touched: set[str] = set()
+        if commit != head:
+            since = repo.run("log", "--format=", "--name-only", "-z", f"{commit}..{head}")
+            touched = set(since.decode("utf-8", "surrogateescape").replace("\n", "\0").split("\0"))
+        out.update(f for f in files if f not in touched and any(_covers(a, f) for a in made))
+    return out
+
+
 def ai_touched_files(repo: Repo) -> list[str]:
     """Files at HEAD that some AI-assisted commit touched (from the index)."""
     index, _ = open_index(repo)
@@ -203,11 +224,17 @@ def _blamed(
             cached[path] = []
             problems.append(f"{path}: not blamed (its content at HEAD is not in this clone)")
     todo = [p for p in todo if cached[p] is None]
-    fresh = dict(zip(todo, pool.map(lambda p: _blame(repo, p, head), todo), strict=True))
+    # largest first: the slowest blames start at once and the cores finish together, rather
+    # than one core blaming a large file alone at the end
+    sizes = blob_sizes(repo, [blobs[p] for p in todo])
+    fresh = {
+        p: pool.submit(_blame, repo, p, head)
+        for p in sorted(todo, key=lambda p: -sizes.get(blobs[p], 0))
+    }
     for path in files:
         lines = cached[path]
         if lines is None:
-            found = fresh[path]
+            found = fresh[path].result()
             if isinstance(found, str):
                 problems.append(f"{path}: not blamed ({found})")
                 continue
@@ -253,10 +280,14 @@ def decay(
     ancestry = _Ancestry(repo)
     out: list[DecayedFile] = []
     head = repo.require_commit("HEAD")
+    # a file attested as it is at HEAD has no line left to decay: no blame needed
+    whole = _attested_as_at_head(repo, head, files, attestations)
+    files = [f for f in files if f not in whole]
     with (
         ProvenanceLookup(repo) as lookup,
         BlameCache(repo) as cache,
-        ThreadPoolExecutor(os.cpu_count() or 2) as pool,
+        # one blame more than cores: while a thread parses git's output, git runs on every core
+        ThreadPoolExecutor((os.cpu_count() or 2) + 1) as pool,
     ):
         unread = problems if problems is not None else []
         for path, raw in _blamed(repo, head, files, cache, pool, unread):

@@ -9,7 +9,8 @@ next comes the human an agent signature names (`... on behalf of matt wilkie`).
 Identities that are not people never accept anything: forges, bots and agents the table
 knows, CI and release robots (`ci@...`, `*-robot@`, `noreply@` addresses other than GitHub's
 per-user ones), empty placeholders (`unknown <>`), self-declared bot names (`jw bot`), and
-agent names at a human's email (`gastown/crew/max <steve@...>`).
+agent names at a human's email (`gastown/crew/max <steve@...>`), and orchestrated workers
+under a bare name (Gas Town's polecat `furiosa <steve@...>`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 
 from signoff.git.log import Commit, Person
 from signoff.provenance.markers import (
+    GAS_TOWN_WORKER,
     classify_identity,
     is_bot_identity,
     on_behalf_of,
@@ -148,6 +150,8 @@ def _is_human(person: Person, markers: Sequence[Marker]) -> bool:
     # A marker from another source (a hook, a note) may know this identity is a bot.
     text = str(person)
     return not any(
-        m.source == "identity" and m.kind in ("ai", "automation") and m.evidence == text
+        m.source == "identity"
+        and (m.kind in ("ai", "automation") or m.detector == GAS_TOWN_WORKER)
+        and m.evidence == text
         for m in markers
     )

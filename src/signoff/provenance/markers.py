@@ -251,6 +251,35 @@ _GAS_TOWN_AGENT = (
 )
 _GAS_TOWN_CREW = r"[\w.-]+/crew/[\w.-]+"
 _GAS_TOWN_ROLE = f"{_GAS_TOWN_AGENT}|{_GAS_TOWN_CREW}"
+# Polecats and crew members commit under their bare name (Gas Town sets GIT_AUTHOR_NAME to the
+# agent's name, `furiosa`) at the overseer's email; names come from a themed pool
+# (internal/polecat/namepool.go: mad-max by default, minerals, wasteland) or a custom theme.
+GAS_TOWN_WORKER = "gas-town.worker"
+_GAS_TOWN_BARE = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+_GAS_TOWN_THEMES = (
+    # mad-max (the default)
+    "furiosa nux slit rictus dementus capable toast dag cheedo valkyrie keeper morsov ace "
+    "warboy imperator organic coma splendid angharad max immortan bullet toecutter goose "
+    "nightrider glory scrotus chumbucket corpus dinki prime vuvalini rockryder wretched "
+    "buzzard gastown bullet-farmer citadel wasteland fury road-warrior interceptor "
+    "blackfinger wraith witness chrome shiny mediocre guzzoline aqua-cola",
+    # minerals
+    "obsidian quartz jasper onyx opal topaz garnet ruby amber jade pearl flint granite basalt "
+    "marble shale slate pyrite mica agate malachite turquoise lapis emerald sapphire diamond "
+    "amethyst citrine zircon peridot coral jet moonstone sunstone bloodstone rhodonite "
+    "sodalite hematite magnetite calcite fluorite selenite kyanite labradorite amazonite "
+    "chalcedony carnelian aventurine chrysoprase heliodor",
+    # wasteland
+    "rust chrome nitro guzzle witness shiny fury thunder dust scavenger radrat ghoul mutant "
+    "raider vault pipboy nuka brahmin deathclaw mirelurk synth institute enclave brotherhood "
+    "minuteman railroad atom crater foundation refuge settler wanderer courier lone chosen "
+    "tribal khan legion ncr ranger overseer sentinel paladin scribe initiate elder lancer "
+    "knight squire proctor",
+)
+# the built-in themes' names, and the bare roles `boot` and `dog` (internal/config/env.go)
+_GAS_TOWN_NAMES = frozenset(
+    ["boot", "dog", *(name for theme in _GAS_TOWN_THEMES for name in theme.split())]
+)
 
 DETECTORS: tuple[Detector, ...] = (
     # --- Signoff's own trailers and project policies -------------------------------------
@@ -739,7 +768,15 @@ DETECTORS: tuple[Detector, ...] = (
         tool="gas-town",
         kind="ai",
         confidence="weak",
-        match=IdentityMatch(name=r"(?-i:mayor|deacon)"),
+        match=IdentityMatch(name=r"(?-i:mayor|deacon)|refinery|witness"),
+    ),
+    # Fires from the commit's other traces, never from a name alone (`_gas_town_workers`).
+    Detector(
+        id=GAS_TOWN_WORKER,
+        tool="gas-town",
+        kind="ai",
+        confidence="medium",
+        match=IdentityMatch(name=r"(?!)"),
     ),
     Detector(
         id="gas-town.executed-by",
@@ -1216,6 +1253,7 @@ def find_markers(commit: Commit) -> list[Marker]:
         found = _identity_marker(person, role)
         if found is not None:
             markers.append(found)
+    markers += _gas_town_workers(commit, markers)
     trailers = list(dict.fromkeys(commit.trailers))[:MAX_TRAILERS]
     for key, value in trailers:
         markers += _trailer_markers(key, value)
@@ -1259,6 +1297,60 @@ def find_markers(commit: Commit) -> list[Marker]:
                     markers.append(_marker(detector, groups, original.strip()))
                     break
     return _bind(markers) if markers else markers
+
+
+def _gas_town_workers(commit: Commit, identities: list[Marker]) -> list[Marker]:
+    """Gas Town agents under a bare name (`furiosa <overseer@...>`), known from the commit:
+
+    - medium: another identity on the commit is a Gas Town agent at the same email, or the
+      name is the last part of a Gas Town identity or `Executed-By:` actor on the commit
+      (`emma` beside `beads/crew/emma`);
+    - weak: a name from Gas Town's built-in pools at the email of the commit's other identity,
+      which names itself differently (`max <steve@...>` committed by `Steve Yegge <steve@...>`).
+
+    A name that is its email's own handle (`steve <steve@...>`, `julianknutsen <...+julianknutsen
+    @users.noreply.github.com>`) is a person, never a worker.
+    """
+    gas_town = {m.evidence for m in identities if m.tool == "gas-town"}
+    actors = [v.strip() for v in commit.trailer_values("executed-by")]
+    if (
+        not gas_town
+        and not actors
+        and not (
+            commit.author.email.strip().lower() == commit.committer.email.strip().lower()
+            and commit.author.name != commit.committer.name
+        )
+    ):
+        return []  # the usual commit: costs two comparisons
+    agent_names = {e.split(" <", 1)[0].rsplit("/", 1)[-1] for e in gas_town}
+    agent_names |= {actor.rsplit("/", 1)[-1] for actor in actors}
+    pairs = ((commit.author, commit.committer), (commit.committer, commit.author))
+    out = []
+    for role, (person, other) in zip(("author", "committer"), pairs, strict=True):
+        name, email = person.name.strip(), person.email.strip().lower()
+        if str(person) in gas_town or not _GAS_TOWN_BARE.fullmatch(name) or _handle(name, email):
+            continue
+        same_mailbox = bool(email) and email == other.email.strip().lower()
+        confidence: Confidence | None = None
+        if (same_mailbox and str(other) in gas_town) or name in agent_names:
+            confidence = "medium"
+        elif name in _GAS_TOWN_NAMES and same_mailbox and other.name.strip() != name:
+            confidence = "weak"
+        if confidence is None:
+            continue
+        detector = _DETECTOR[GAS_TOWN_WORKER]
+        kind: Kind = "ai" if role == "author" else "ambiguous"
+        out.append(
+            _marker(detector, {}, str(person), source="identity", kind=kind, confidence=confidence)
+        )
+    return out
+
+
+def _handle(name: str, email: str) -> bool:
+    """Whether `name` is the handle its email is built on (a person's own login)."""
+    local = email.partition("@")[0]
+    login = local.rsplit("+", 1)[-1]  # GitHub's `123+login@users.noreply.github.com`
+    return name in (local, login) or name == local.split(".")[0]
 
 
 def _bind(markers: list[Marker]) -> list[Marker]:

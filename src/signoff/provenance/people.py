@@ -10,9 +10,12 @@ agent's `gastown/crew/max <steve@...>` into Steve.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 from collections.abc import Iterable, Sequence
 
+from signoff.git import mailmap
 from signoff.git.log import Person
 from signoff.git.mailmap import Mailmap
 from signoff.git.repo import Repo
@@ -60,6 +63,15 @@ class People:
             person = person if (name, email) == (person.name, person.email) else Person(name, email)
         return self.by_email.get(person.email.strip().lower(), person)
 
+    def fingerprint(self) -> str:
+        """What the mapping depends on, by content: the mailmap's sources and the registry's
+        people (not the rest of the policy). Stored by the index, which re-maps its stored
+        accepters when this changes (never a rebuild)."""
+        mapped = self.mailmap.fingerprint() if self.mailmap is not None else "-"
+        registry = sorted(self.by_email.items())
+        listed = json.dumps([(email, p.name, p.email) for email, p in registry])
+        return f"{mapped}:{hashlib.sha1(listed.encode(), usedforsecurity=False).hexdigest()[:16]}"
+
     def close(self) -> None:
         if self.mailmap is not None:
             self.mailmap.close()
@@ -69,6 +81,18 @@ class People:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def probe(repo: Repo, tips: Sequence[str]) -> str:
+    """A cheap stand-in for `People.fingerprint` (file contents, no process, no policy load):
+    when it has not moved, the people have not either; when it has, compare fingerprints."""
+    policy = repo.root / POLICY_FILE
+    try:
+        text = policy.read_bytes()
+    except OSError:
+        text = b""
+    digest = hashlib.sha1(text, usedforsecurity=False).hexdigest()[:16]
+    return f"{mailmap.probe(repo, tips)}:{digest}"
 
 
 def _registry_of(repo: Repo) -> list[tuple[str, Sequence[str]]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from signoff.git.log import Commit, iter_commits, read_commit
 from signoff.git.notes import cat_blobs, notes_refs
@@ -116,4 +116,29 @@ class ProvenanceLookup:
                 signoff_notes.update(_notes_for(self.repo, "signoff", pr_commits))
                 ai_notes.update(_notes_for(self.repo, "ai", pr_commits))
 
-            return mapped_provenance(self.repo, commits, detect_one, prefetch=prefetch)
+            unmarked = self._unmarked_ai_squashes(commits, detect_one)
+            return mapped_provenance(
+                self.repo, commits, detect_one, prefetch=prefetch, unmarked=unmarked
+            )
+
+    def _unmarked_ai_squashes(
+        self, commits: list[Commit], detect_one: Callable[[Commit], Provenance]
+    ) -> set[str]:
+        """Squash commits among `commits` with no marker whose fetched pull request commits
+        were AI-assisted (mapped like marked ones); no git process when none has a `(#N)`."""
+        from signoff.query.squash import (
+            ai_pull_requests,
+            pr_number,
+            pull_heads,
+            unmarked_squash,
+        )
+
+        candidates = [c for c in commits if pr_number(c.subject) is not None]
+        if not candidates:
+            return set()
+        heads = pull_heads(self.repo)
+        candidates = [c for c in candidates if pr_number(c.subject) in heads]
+        candidates = [c for c in candidates if unmarked_squash(c, detect_one(c))]
+        wanted = {n: heads[n] for c in candidates if (n := pr_number(c.subject)) is not None}
+        found = ai_pull_requests(self.repo, wanted, detect_one)
+        return {c.sha for c in candidates if pr_number(c.subject) in found}

@@ -10,18 +10,25 @@ commit-level status) becomes the line's. The result is a derived line record wit
 `pr-commits`, its derivation spelled out and `medium` confidence: content matching is exact for
 lines, approximate for repeated ones (a lone `}`), and silent about lines no commit of the pull
 request added (they stay unknown).
+
+A squash commit that carries no marker at all is mapped too when its pull request's commits
+were AI-assisted (an agent's commits squashed by a human who left the trailers out): it
+becomes AI-assisted only through the lines the record attributes, and says so (its reason and
+the record's derivation name the pull request commits as the only evidence). Which pull
+requests qualify is found in one walk over their heads (`ai_pull_requests`), so the content
+mapping runs only where an AI-assisted commit is there to be found.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from signoff.git.diff import FileDiff, diff_added_lines, log_added_lines
 from signoff.git.log import Commit, iter_commits
 from signoff.git.repo import GitError, Repo
-from signoff.provenance.model import LineRecord, LineSpan, Provenance, ToolUse
+from signoff.provenance.model import Confidence, LineRecord, LineSpan, Provenance, ToolUse
 
 SOURCE = "pr-commits"
 _PR_SUFFIX = re.compile(r"\(#(\d+)\)\s*$")
@@ -53,6 +60,71 @@ def wants_mapping(commit: Commit, prov: Provenance) -> bool:
     )
 
 
+def unmarked_squash(commit: Commit, prov: Provenance) -> bool:
+    """A `(#N)` squash commit with no marker, no record and no declaration: it is mapped only
+    when its pull request's commits were AI-assisted (`ai_pull_requests` says which)."""
+    return (
+        prov.status == "unknown"
+        and not prov.markers
+        and not prov.line_records
+        and not commit.is_merge
+        and pr_number(commit.subject) is not None
+    )
+
+
+def pull_heads(repo: Repo) -> dict[int, str]:
+    """Every fetched `refs/pull/N/head`, by pull request number (one `for-each-ref`)."""
+    out = repo.run(
+        "for-each-ref", "--format=%(refname) %(objectname)", "refs/pull/", check=False
+    ).decode()
+    heads: dict[int, str] = {}
+    for line in out.splitlines():
+        ref, _, sha = line.partition(" ")
+        parts = ref.split("/")
+        if len(parts) == 4 and parts[3] == "head" and parts[2].isdigit():
+            heads[int(parts[2])] = sha
+    return heads
+
+
+def ai_pull_requests(
+    repo: Repo, heads: Mapping[int, str], detect_one: Callable[[Commit], Provenance]
+) -> set[int]:
+    """The pull requests among `heads` whose commits (those its head reaches and HEAD does
+    not, at most `MAX_PR_COMMITS`) include an AI-assisted one, or one with a line record.
+
+    One `git log` over every head at once, each commit detected once: a cheap filter that
+    keeps the per-pull-request content mapping for the squash commits it can change.
+    """
+    head = repo.head()
+    if not heads or head is None:
+        return set()
+    parents: dict[str, tuple[str, ...]] = {}
+    ai: set[str] = set()
+    revs = [*dict.fromkeys(heads.values()), f"^{head}"]
+    for commit in iter_commits(repo, revs):
+        parents[commit.sha] = tuple(commit.parents)
+        if not commit.is_merge:
+            prov = detect_one(commit)
+            if prov.ai_assisted or prov.line_records:
+                ai.add(commit.sha)
+    if not ai:
+        return set()
+    found = set()
+    for number, tip in heads.items():
+        seen: set[str] = set()
+        todo = [tip]
+        while todo and len(seen) <= MAX_PR_COMMITS:
+            sha = todo.pop()
+            if sha in seen or sha not in parents:
+                continue  # walked already, or HEAD has it (not the pull request's work)
+            if sha in ai:
+                found.add(number)
+                break
+            seen.add(sha)
+            todo.extend(parents[sha])
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class SquashMapping:
     """What mapping found: the derived record (None when nothing could be read) and why."""
@@ -61,6 +133,9 @@ class SquashMapping:
     pr_head: str | None
     record: LineRecord | None
     note: str  # one sentence for the provenance reason or problems
+    # AI lines of the record whose PR commit is AI-assisted only by a commit-level marker
+    # (no line record of its own): all its lines were given to the AI
+    commit_level: int = 0
 
 
 def _key(text: str) -> str:
@@ -68,7 +143,8 @@ def _key(text: str) -> str:
 
 
 def _writer_label(prov: Provenance, path: str, line: int) -> tuple[str, ToolUse | None]:
-    """What the PR commit that added a line says about it: ai, human or unknown."""
+    """What the PR commit that added a line says about it: ai (its line record says so),
+    ai-commit (it is AI-assisted, with no line record), human or unknown."""
     for record in prov.line_records:
         covered, tool = record.tool_for(path, line)
         if covered:
@@ -76,7 +152,7 @@ def _writer_label(prov: Provenance, path: str, line: int) -> tuple[str, ToolUse 
     if prov.line_records:
         return "unknown", None
     if prov.ai_assisted:
-        return "ai", prov.tools[0] if prov.tools else ToolUse("unspecified")
+        return "ai-commit", prov.tools[0] if prov.tools else ToolUse("unspecified")
     if prov.status == "human":
         return "human", None
     return "unknown", None
@@ -139,7 +215,7 @@ def map_pr_commits(
             f"{where} add no commits beyond this commit's parent: not this pull request's work",
         )
     provs = provenance_of([sha for sha, _ in written])
-    record, found, total = _match(squash, written, provs, number)
+    record, found, total, commit_level = _match(squash, written, provs, number)
     if total and found * 2 < total:
         # a fork's PR number, or a head pushed after the merge: not this pull request's work
         return SquashMapping(
@@ -155,7 +231,9 @@ def map_pr_commits(
         f"PR #{number}: {ai} added lines mapped to AI-assisted PR commits "
         f"({ai_assisted} of {len(written)} commits), {human} to human-declared ones"
     )
-    return SquashMapping(number, head, record, note)
+    if commit_level:
+        note += f"; {commit_level} of the {ai} from PR commits with only a commit-level marker"
+    return SquashMapping(number, head, record, note, commit_level)
 
 
 def _match(
@@ -163,8 +241,9 @@ def _match(
     written: list[tuple[str, list[FileDiff]]],
     provs: dict[str, Provenance],
     number: int,
-) -> tuple[LineRecord, int, int]:
-    """The derived record, how many of the squash's added lines some PR commit added, of all."""
+) -> tuple[LineRecord, int, int, int]:
+    """The derived record, how many of the squash's added lines some PR commit added, of all,
+    and how many of its AI lines came from PR commits with only a commit-level marker."""
     # path -> normalised text -> who added it, oldest first: one entry per added occurrence
     writers: dict[str, dict[str, list[tuple[str, ToolUse | None]]]] = {}
     # distinctive text -> its last writer in any file: for a file the PR's merges renamed
@@ -188,7 +267,7 @@ def _match(
                 if len(key) >= _DISTINCT:
                     anywhere[key] = label
     files: dict[str, tuple[LineSpan, ...]] = {}
-    found = total = 0
+    found = total = commit_level = 0
     for f in squash:
         if f.binary:
             continue
@@ -208,6 +287,7 @@ def _match(
                     break
                 labels[line_no] = stack.pop()
                 found += 1
+        commit_level += sum(1 for kind, _ in labels.values() if kind == "ai-commit")
         spans = _spans(labels)
         if spans:
             files[f.path] = spans
@@ -218,7 +298,8 @@ def _match(
         f"(git log -p -w), last writer wins; a line is AI when an "
         f"AI-assisted PR commit (or its own line record) wrote it, unlisted lines are unknown"
     )
-    return LineRecord(SOURCE, files, derivation=derivation, confidence="medium"), found, total
+    record = LineRecord(SOURCE, files, derivation=derivation, confidence="medium")
+    return record, found, total, commit_level
 
 
 def _spans(labels: dict[int, tuple[str, ToolUse | None]]) -> tuple[LineSpan, ...]:
@@ -245,15 +326,20 @@ def mapped_provenance(
     *,
     prefetch: Callable[[list[str]], None] | None = None,
     depth: int = MAX_DEPTH,
+    unmarked: Collection[str] = (),
 ) -> dict[str, Provenance]:
     """Detect each commit; AI-assisted squash commits get their `pr-commits` record, and the PR
     commits they are mapped from are detected (and, if squashes themselves, mapped) the same
     way, `depth` levels down. `prefetch` is told the PR commits first (to read their notes in
-    one batch)."""
+    one batch). Squash commits in `unmarked` are mapped though they carry no marker (their
+    pull request's commits were AI-assisted: see `ai_pull_requests`)."""
     out: dict[str, Provenance] = {}
     for commit in commits:
         prov = detect_one(commit)
-        if depth > 0 and wants_mapping(commit, prov):
+        if depth > 0 and (
+            wants_mapping(commit, prov)
+            or (commit.sha in unmarked and unmarked_squash(commit, prov))
+        ):
 
             def below(shas: list[str]) -> dict[str, Provenance]:
                 if prefetch is not None:
@@ -270,6 +356,8 @@ def mapped_provenance(
 
 def with_mapping(prov: Provenance, mapping: SquashMapping) -> Provenance:
     """The provenance with the derived record added (or the reason it could not be)."""
+    if not prov.ai_assisted:
+        return _unmarked_with_mapping(prov, mapping)
     if mapping.record is None:
         return replace(prov, problems=(*prov.problems, mapping.note))
     ai, human = mapping.record.counts()
@@ -279,4 +367,37 @@ def with_mapping(prov: Provenance, mapping: SquashMapping) -> Provenance:
         status=status,
         line_records=(*prov.line_records, mapping.record),
         reason=f"{prov.reason}; {mapping.note}",
+    )
+
+
+def _unmarked_with_mapping(prov: Provenance, mapping: SquashMapping) -> Provenance:
+    """A squash commit with no marker: AI-assisted only through lines its pull request's
+    AI-assisted commits wrote; unchanged when none of their lines reached it (a commit with no
+    marker has nothing to report when its pull request cannot be mapped)."""
+    record = mapping.record
+    ai, human = record.counts() if record is not None else (0, 0)
+    if record is None or not ai:
+        return prov
+    # known from the PR commits' line records: medium; only from their commit-level markers
+    # (every line of such a commit given to the AI): weak
+    confidence: Confidence = "weak" if mapping.commit_level >= ai else "medium"
+    record = replace(
+        record,
+        derivation=(
+            f"this commit carries no AI marker: {record.derivation}; the pull request's "
+            f"commits are the only evidence ({ai - mapping.commit_level} AI lines from their "
+            f"line records, {mapping.commit_level} from commits with only a commit-level marker)"
+        ),
+        confidence=confidence,
+    )
+    tools: dict[ToolUse, None] = {}
+    for spans in record.files.values():
+        tools.update((span.tool, None) for span in spans if span.tool)
+    return replace(
+        prov,
+        status="mixed" if human else "ai",
+        confidence=confidence,
+        tools=tuple(tools),
+        line_records=(*prov.line_records, record),
+        reason=f"no AI marker on this commit; {mapping.note}",
     )

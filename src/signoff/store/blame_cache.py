@@ -4,7 +4,10 @@ A file's blame at HEAD changes when its content does, or when the history behind
 rewritten (an amend, a rebase), so `decay` (which blames every AI-touched file) re-blames only
 files whose blob changed or whose cached blame names a commit HEAD no longer reaches. The cache sits next
 to the index under `.git/signoff/`; deleting it loses nothing. It holds git's answer only (the
-introducing commit and original position of each line), never a judgement about who wrote it.
+introducing commit and original position of each line), never a judgement about who wrote it,
+nor the lines' text (decay never reads it). Lines are stored in runs: consecutive lines from
+the same commit and original file at consecutive original positions are one entry, so a file
+of a few thousand lines is a few hundred entries to write and read.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 from signoff.git.blame import BlameLine
 from signoff.git.repo import Repo
 
-VERSION = "1"
+VERSION = "2"
 # These blame options are part of every key: a cache made with other options is not reused.
 OPTIONS = "-M -C -w"
 
@@ -59,21 +63,38 @@ class BlameCache:
         self.close()
 
     def get(self, blob: str, path: str) -> list[BlameLine] | None:
+        """The cached blame (each line's `content` empty: the cache does not keep text)."""
         row = self.conn.execute(
             "SELECT lines FROM blame WHERE blob = ? AND path = ? AND options = ?",
             (blob, path, f"{VERSION} {OPTIONS}"),
         ).fetchone()
         if row is None:
             return None
-        return [
-            BlameLine(n, commit, orig_line, orig_path, content, bool(boundary))
-            for n, (commit, orig_line, orig_path, content, boundary) in enumerate(
-                json.loads(row[0]), start=1
+        lines: list[BlameLine] = []
+        for commit, orig_start, count, orig_path, boundary in json.loads(row[0]):
+            first = len(lines) + 1
+            lines.extend(
+                BlameLine(first + i, commit, orig_start + i, orig_path, "", bool(boundary))
+                for i in range(count)
             )
-        ]
+        return lines
 
     def put(self, blob: str, path: str, lines: list[BlameLine]) -> None:
-        data = [[b.commit, b.orig_line, b.orig_path, b.content, int(b.boundary)] for b in lines]
+        """Store a blame of the whole file (line numbers 1..n, in order), without its text."""
+        data: list[list[Any]] = []
+        last: BlameLine | None = None
+        for b in lines:
+            if (
+                last is not None
+                and b.commit == last.commit
+                and b.orig_line == last.orig_line + 1
+                and b.orig_path == last.orig_path
+                and b.boundary == last.boundary
+            ):
+                data[-1][2] += 1
+            else:
+                data.append([b.commit, b.orig_line, 1, b.orig_path, int(b.boundary)])
+            last = b
         with closing(self.conn.cursor()) as cur:
             cur.execute(
                 "INSERT OR REPLACE INTO blame VALUES (?, ?, ?, ?)",

@@ -16,10 +16,10 @@ import sqlite3
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from signoff.git.log import Commit, CountGaps, Person, iter_commits
@@ -27,8 +27,10 @@ from signoff.git.notes import LEGACY_AUTHORSHIP, BlobReader, LazyNotes
 from signoff.git.repo import Repo
 from signoff.provenance.capture import named_records
 from signoff.provenance.model import SILENT, Provenance, Status, ToolUse, ai_attributed_count
+from signoff.provenance.people import People
+from signoff.provenance.people import probe as people_probe
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 NOTES = ("signoff", "ai", "agent-trace")
 
 _SCHEMA = """
@@ -57,7 +59,11 @@ CREATE TABLE commits (
     stats_missing INTEGER NOT NULL,
     boundary INTEGER NOT NULL,
     note_key TEXT NOT NULL,
-    record TEXT  -- the provenance JSON; NULL when there is nothing beyond the columns
+    record TEXT,  -- the provenance JSON; NULL when there is nothing beyond the columns
+    -- the accepter as found, before `.mailmap` and the registry merge identities; the
+    -- accepted_* columns hold the merged one, re-mapped from these when the people change
+    raw_accepted_name TEXT,
+    raw_accepted_email TEXT
 );
 CREATE TABLE commit_tools (
     sha TEXT NOT NULL, tool TEXT NOT NULL, model TEXT, session TEXT
@@ -102,6 +108,8 @@ class IndexUpdate:
     gaps: CountGaps = field(default_factory=CountGaps)
     # set when `.git` cannot be written: the index lives in a temporary folder for this run
     temporary: bool = False
+    # commits whose accepter was re-merged because `.mailmap` or the registry's people changed
+    remapped: int = 0
 
 
 def index_path(repo: Repo) -> Path:
@@ -205,10 +213,11 @@ def _row_provenance(
     email: str | None,
     source: str | None,
 ) -> Provenance:
-    """A commit's provenance from its row: the stored record, else the columns (most commits)."""
-    if record is not None:
-        return provenance_from_json(json.loads(record))
+    """A commit's provenance from its row: the stored record, else the columns (most commits).
+    The accepter always comes from the columns: they follow `.mailmap` and registry edits."""
     accepted = Person(name, email or "") if name is not None else None
+    if record is not None:
+        return replace(provenance_from_json(json.loads(record)), accepted_by=accepted)
     return Provenance(
         sha, status, None, accepted_by=accepted, accepted_by_source=source, reason=SILENT
     )
@@ -281,6 +290,7 @@ def _fresh_copy(repo: Repo, path: Path, copy: Path) -> IndexUpdate | None:
                 meta.get("schema_version") == SCHEMA_VERSION
                 and json.loads(meta.get("tips", "[]")) == tips
                 and meta.get("notes") == notes_fp
+                and meta.get("people_probe") == people_probe(repo, tips)
             )
             gaps = _stored_gaps(conn)
     except (OSError, sqlite3.DatabaseError):
@@ -309,11 +319,13 @@ def _update(
             with closing(_connect(path)) as conn:
                 meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
                 if meta.get("schema_version") == SCHEMA_VERSION:
-                    added, refreshed = _incremental(
+                    added, refreshed, remapped = _incremental(
                         repo, conn, meta, tips, notes_fp, progress, fetch_missing
                     )
                     gaps = _stored_gaps(conn)
-                    return IndexUpdate(added, refreshed, False, path, shallow, gaps)
+                    return IndexUpdate(
+                        added, refreshed, False, path, shallow, gaps, remapped=remapped
+                    )
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.OperationalError) and not _writable(path.parent):
                 raise
@@ -423,6 +435,8 @@ def _build(
             repo, conn, tips, [], (signoff_notes, ai_notes, traces), progress, gaps, fetch_missing
         )
         _set_meta(conn, tips, notes_fp, gaps)
+        with People.for_repo(repo) as people:
+            _set_people(conn, people_probe(repo, tips), people.fingerprint())
         conn.execute("COMMIT")
         conn.executescript(_INDEXES)
         conn.close()
@@ -464,6 +478,45 @@ def _set_meta(conn: sqlite3.Connection, tips: list[str], notes_fp: str, gaps: Co
     )
 
 
+def _set_people(conn: sqlite3.Connection, probe: str, fingerprint: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('people_probe', ?)", (probe,))
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('people', ?)", (fingerprint,))
+
+
+def _remap_accepters(conn: sqlite3.Connection, people: People) -> int:
+    """Merge every stored accepter again, as `people` say now: one SQL update over the raw
+    accepters (a few hundred distinct identities on a long history), never a rebuild.
+    Returns how many commits now name a different accepter."""
+    pairs = conn.execute(
+        "SELECT DISTINCT raw_accepted_name, raw_accepted_email FROM commits "
+        "WHERE raw_accepted_name IS NOT NULL"
+    ).fetchall()
+    conn.execute(
+        "CREATE TEMP TABLE people_map (name TEXT, email TEXT, to_name TEXT, to_email TEXT, "
+        "PRIMARY KEY (name, email))"
+    )
+    try:
+        rows = []
+        for name, email in pairs:
+            merged = people.canonical(Person(name, email or ""))
+            rows.append((name, email, merged.name, merged.email))
+        conn.executemany("INSERT OR REPLACE INTO temp.people_map VALUES (?, ?, ?, ?)", rows)
+        changed = conn.execute(
+            "SELECT COUNT(*) FROM commits c JOIN temp.people_map m "
+            "ON m.name = c.raw_accepted_name AND m.email IS c.raw_accepted_email "
+            "WHERE c.accepted_name IS NOT m.to_name OR c.accepted_email IS NOT m.to_email"
+        ).fetchone()[0]
+        if changed:
+            conn.execute(
+                "UPDATE commits SET (accepted_name, accepted_email) = (SELECT to_name, to_email "
+                "FROM temp.people_map m WHERE m.name = commits.raw_accepted_name "
+                "AND m.email IS commits.raw_accepted_email) WHERE raw_accepted_name IS NOT NULL"
+            )
+    finally:
+        conn.execute("DROP TABLE temp.people_map")
+    return int(changed)
+
+
 def _existing(repo: Repo, shas: Iterable[str]) -> list[str]:
     wanted = list(shas)
     if not wanted:
@@ -481,10 +534,13 @@ def _incremental(
     notes_fp: str,
     progress: Progress | None,
     fetch_missing: bool,
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
+    """(commits added, re-read for notes, re-merged because the people changed)."""
     old_tips: list[str] = json.loads(meta.get("tips", "[]"))
-    if old_tips == tips and meta.get("notes") == notes_fp:
-        return 0, 0
+    probe = people_probe(repo, tips)
+    people_moved = meta.get("people_probe") != probe
+    if old_tips == tips and meta.get("notes") == notes_fp and not people_moved:
+        return 0, 0, 0
     gaps = CountGaps.from_json(json.loads(meta.get("count_gaps", "{}")))
     reader = BlobReader(repo)
     conn.execute("BEGIN")
@@ -506,13 +562,21 @@ def _incremental(
         if meta.get("notes") != notes_fp:
             refreshed = _refresh_notes(repo, conn, *notes)
         _set_meta(conn, tips, notes_fp, gaps)
+        remapped = 0
+        if people_moved:
+            # the files moved; the mapping may not have (a policy edit elsewhere): compare
+            with People.for_repo(repo) as people:
+                fingerprint = people.fingerprint()
+                if fingerprint != meta.get("people"):
+                    remapped = _remap_accepters(conn, people)
+            _set_people(conn, probe, fingerprint)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     finally:
         reader.close()
-    return added, refreshed
+    return added, refreshed, remapped
 
 
 def _refresh_notes(
@@ -524,7 +588,6 @@ def _refresh_notes(
 ) -> int:
     """Re-detect commits whose notes were added, changed or removed since the last update."""
     from signoff.provenance.detect import detect
-    from signoff.provenance.people import People
     from signoff.query.squash import wants_mapping
 
     stored = dict(conn.execute("SELECT sha, note_key FROM commits").fetchall())
@@ -544,13 +607,13 @@ def _refresh_notes(
     for start in range(0, len(changed), 500):
         chunk = changed[start : start + 500]
         for commit in iter_commits(repo, chunk, extra=["--no-walk=unsorted"]):
-            prov = detect(
+            raw = detect(
                 commit,
                 signoff_notes.get(commit.sha, ()),
                 ai_notes.get(commit.sha, ()),
                 traces.get(commit.sha, ()),
-                people,
             )
+            prov = _merged(raw, people)
             if wants_mapping(commit, prov):
                 squashes.append((commit, prov))
             row = conn.execute("SELECT added FROM commits WHERE sha = ?", (commit.sha,)).fetchone()
@@ -560,7 +623,7 @@ def _refresh_notes(
             conn.execute(
                 "UPDATE commits SET status=?, confidence=?, accepted_name=?, accepted_email=?, "
                 "accepted_source=?, ai_attributed_lines=?, unrecorded_ai_lines=?, line_record=?, "
-                "note_key=?, record=? WHERE sha=?",
+                "note_key=?, record=?, raw_accepted_name=?, raw_accepted_email=? WHERE sha=?",
                 (
                     prov.status,
                     prov.confidence,
@@ -572,6 +635,8 @@ def _refresh_notes(
                     recorded,
                     _note_key(commit.sha, signoff_notes, ai_notes, traces),
                     _record(prov),
+                    raw.accepted_by.name if raw.accepted_by else None,
+                    raw.accepted_by.email if raw.accepted_by else None,
                     commit.sha,
                 ),
             )
@@ -624,60 +689,66 @@ def line_measures(
 
 
 def map_fetched_squashes(repo: Repo) -> int:
-    """Map AI-assisted squash commits indexed before their pull request heads were fetched.
+    """Map squash commits indexed before their pull request heads were fetched: AI-assisted
+    ones, and ones without a marker whose pull request's commits were AI-assisted.
 
     Run by `signoff index` (not before every query: listing `refs/pull/` costs a git process
-    per answer). Returns how many commits gained a `pr-commits` line record.
+    per answer), and only when the fetched heads changed since the last mapping. Returns how
+    many commits gained a `pr-commits` line record.
     """
-    from signoff.query.squash import pr_number
+    from signoff.query.squash import pr_number, pull_heads
 
     path = index_path(repo)
     if not path.exists():
         return 0
-    heads = {
-        line.rsplit("/", 2)[-2]
-        for line in repo.run("for-each-ref", "--format=%(refname)", "refs/pull/", check=False)
-        .decode()
-        .splitlines()
-        if line.endswith("/head")
-    }
+    heads = pull_heads(repo)
     if not heads:
         return 0
+    fingerprint = _pull_fingerprint(heads)
     with closing(_connect(path)) as conn:
-        rows = conn.execute(
-            "SELECT sha, subject FROM commits WHERE status IN ('ai', 'mixed') AND line_record = 0 "
-            "AND instr(parents, ' ') = 0 AND subject LIKE '%(#%)%'"
-        ).fetchall()
-        wanted = [sha for sha, subject in rows if str(pr_number(subject)) in heads]
-        if not wanted:
+        seen = conn.execute("SELECT value FROM meta WHERE key = 'pull_heads'").fetchone()
+        if seen and seen[0] == fingerprint:
             return 0
+        rows = conn.execute(
+            "SELECT sha, subject FROM commits WHERE status IN ('ai', 'mixed', 'unknown') "
+            "AND line_record = 0 AND instr(parents, ' ') = 0 AND subject LIKE '%(#%)%'"
+        ).fetchall()
+        wanted = [sha for sha, subject in rows if pr_number(subject) in heads]
+        before = {r[0] for r in conn.execute("SELECT sha FROM commits WHERE line_record = 1")}
         from signoff.provenance.detect import detect
-        from signoff.provenance.people import People
-        from signoff.query.squash import wants_mapping
+        from signoff.query.squash import unmarked_squash, wants_mapping
 
         reader = BlobReader(repo)
         try:
             signoff_notes, ai_notes, traces = _all_notes(reader)
-            squashes = []
-            # the same people as the build, so a re-mapped row names the accepter the same way
-            with People.for_repo(repo) as people:
-                for commit in iter_commits(repo, wanted, extra=["--no-walk=unsorted"]):
-                    prov = detect(
-                        commit,
-                        signoff_notes.get(commit.sha, ()),
-                        ai_notes.get(commit.sha, ()),
-                        traces.get(commit.sha, ()),
-                        people,
-                    )
-                    if wants_mapping(commit, prov):
-                        squashes.append((commit, prov))
+            squashes, unmarked = [], []
+            for commit in iter_commits(repo, wanted, extra=["--no-walk=unsorted"]):
+                prov = detect(
+                    commit,
+                    signoff_notes.get(commit.sha, ()),
+                    ai_notes.get(commit.sha, ()),
+                    traces.get(commit.sha, ()),
+                )
+                if wants_mapping(commit, prov):
+                    squashes.append((commit, prov))
+                elif unmarked_squash(commit, prov):
+                    unmarked.append((commit, prov))
             conn.execute("BEGIN")
-            _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces)
+            _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces, unmarked, heads)
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('pull_heads', ?)", (fingerprint,))
             conn.execute("COMMIT")
         finally:
             reader.close()
-        recorded = conn.execute("SELECT sha FROM commits WHERE line_record = 1").fetchall()
-    return len({r[0] for r in recorded} & set(wanted))
+        after = {r[0] for r in conn.execute("SELECT sha FROM commits WHERE line_record = 1")}
+    return len(after - before)
+
+
+def _pull_fingerprint(heads: Mapping[int, str]) -> str:
+    """The fetched pull request heads, in one short string (which heads the mapping saw)."""
+    import hashlib
+
+    text = ",".join(f"{n}={sha}" for n, sha in sorted(heads.items()))
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def _map_squashes(
@@ -687,13 +758,16 @@ def _map_squashes(
     signoff_notes: Mapping[str, list[bytes]],
     ai_notes: Mapping[str, list[bytes]],
     traces: Mapping[str, list[bytes]],
+    unmarked: Sequence[tuple[Commit, Provenance]] = (),
+    heads: Mapping[int, str] | None = None,
 ) -> None:
     """Give AI-assisted squash commits whose pull request head is fetched a `pr-commits` line
-    record (see `signoff.query.squash`), cached in the row like any other record."""
-    if not squashes:
+    record (see `signoff.query.squash`), cached in the row like any other record; and squash
+    commits without a marker the same, when their pull request's commits were AI-assisted."""
+    if not squashes and not unmarked:
         return
     from signoff.provenance.detect import detect
-    from signoff.query.squash import mapped_provenance
+    from signoff.query.squash import ai_pull_requests, mapped_provenance, pr_number, pull_heads
 
     captured: list[tuple[str, Provenance]] = []
     lock = threading.Lock()  # the notes are read through one `cat-file --batch` process
@@ -703,8 +777,21 @@ def _map_squashes(
             found = [list(n.get(c.sha, ())) for n in (signoff_notes, ai_notes, traces)]
         return detect(c, found[0], found[1], found[2])
 
+    chosen: set[str] = set()
+    if unmarked:
+        heads = pull_heads(repo) if heads is None else heads
+        numbers = {pr_number(c.subject) for c, _ in unmarked}
+        wanted = {n: heads[n] for n in numbers if n is not None and n in heads}
+        ai_prs = ai_pull_requests(repo, wanted, detect_one)
+        for commit, prov in unmarked:
+            if pr_number(commit.subject) in ai_prs:
+                chosen.add(commit.sha)
+                squashes = [*squashes, (commit, prov)]
+    if not squashes:
+        return
+
     def one(commit: Commit) -> Provenance:
-        return mapped_provenance(repo, [commit], detect_one)[commit.sha]
+        return mapped_provenance(repo, [commit], detect_one, unmarked=chosen)[commit.sha]
 
     # git does the work (a `log -p` per pull request): a few at once
     with ThreadPoolExecutor(max(2, os.cpu_count() or 2)) as pool:
@@ -720,10 +807,24 @@ def _map_squashes(
         row = conn.execute("SELECT added FROM commits WHERE sha = ?", (commit.sha,)).fetchone()
         attributed, unrecorded, recorded = line_measures(mapped, row[0] if row else None)
         conn.execute(
-            "UPDATE commits SET status=?, ai_attributed_lines=?, unrecorded_ai_lines=?, "
-            "line_record=?, record=? WHERE sha=?",
-            (mapped.status, attributed, unrecorded, recorded, _record(mapped), commit.sha),
+            "UPDATE commits SET status=?, confidence=?, ai_attributed_lines=?, "
+            "unrecorded_ai_lines=?, line_record=?, record=? WHERE sha=?",
+            (
+                mapped.status,
+                mapped.confidence,
+                attributed,
+                unrecorded,
+                recorded,
+                _record(mapped),
+                commit.sha,
+            ),
         )
+        if mapped.tools != prov.tools:  # a commit with no marker names its PR commits' tools
+            conn.execute("DELETE FROM commit_tools WHERE sha = ?", (commit.sha,))
+            conn.executemany(
+                "INSERT INTO commit_tools VALUES (?, ?, ?, ?)",
+                [(commit.sha, t.tool, t.model, t.session) for t in mapped.tools],
+            )
         captured.append((commit.sha, mapped))
     _store_capture(repo, conn, captured)
 
@@ -786,13 +887,16 @@ def _insert(
     fetch_missing: bool,
 ) -> int:
     from signoff.provenance.detect import detect
-    from signoff.provenance.people import People
-    from signoff.query.squash import wants_mapping
+    from signoff.query.squash import pr_number, pull_heads, unmarked_squash, wants_mapping
 
     signoff_notes, ai_notes, traces = notes
     if not tips:
         return 0  # an empty repository: nothing to walk (git log would default to HEAD)
     squashes: list[tuple[Commit, Provenance]] = []
+    # squash commits without a marker whose pull request head is fetched: mapped when their
+    # pull request's commits were AI-assisted
+    heads = pull_heads(repo)
+    unmarked: list[tuple[Commit, Provenance]] = []
     unrecorded: list[str] = []  # AI-assisted commits without a line record, with line counts
     boundary = set(repo.shallow_boundary())
     revs = [*tips, *(f"^{sha}" for sha in exclude)]
@@ -813,7 +917,7 @@ def _insert(
 
     def flush() -> None:
         conn.executemany(
-            "INSERT OR REPLACE INTO commits VALUES (" + ",".join("?" * 24) + ")", commit_rows
+            "INSERT OR REPLACE INTO commits VALUES (" + ",".join("?" * 26) + ")", commit_rows
         )
         conn.executemany("INSERT INTO commit_tools VALUES (?, ?, ?, ?)", tool_rows)
         conn.executemany("INSERT INTO commit_files VALUES (?, ?, ?, ?)", file_rows)
@@ -827,19 +931,23 @@ def _insert(
     for commit in iter_commits(repo, revs, numstat=True, gaps=gaps, fetch_missing=fetch_missing):
         if indexed(commit.sha):
             continue
-        prov = detect(
+        raw = detect(
             commit,
             signoff_notes.get(commit.sha, ()),
             ai_notes.get(commit.sha, ()),
             traces.get(commit.sha, ()),
-            people,
         )
-        row = _commit_row(commit, prov, commit.sha in boundary, signoff_notes, ai_notes, traces)
+        prov = _merged(raw, people)
+        row = _commit_row(
+            commit, prov, raw.accepted_by, commit.sha in boundary, signoff_notes, ai_notes, traces
+        )
         commit_rows.append(row)
-        if row[-1] is not None:
-            pending_bytes += len(row[-1])  # type: ignore[arg-type]
+        if row[_RECORD] is not None:
+            pending_bytes += len(row[_RECORD])  # type: ignore[arg-type]
         if wants_mapping(commit, prov):
             squashes.append((commit, prov))
+        elif heads and unmarked_squash(commit, prov) and pr_number(commit.subject) in heads:
+            unmarked.append((commit, prov))
         if prov.ai_assisted and not named_records(prov) and commit.files is not None:
             unrecorded.append(commit.sha)
         tool_rows.extend((commit.sha, t.tool, t.model, t.session) for t in prov.tools)
@@ -860,7 +968,11 @@ def _insert(
     if progress:
         progress(count)
     _count_unrecorded(repo, conn, [sha for sha in unrecorded if sha not in boundary])
-    _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces)
+    _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces, unmarked, heads)
+    if heads and not exclude:  # a whole build saw every head; an update only its new commits
+        conn.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('pull_heads', ?)", (_pull_fingerprint(heads),)
+        )
     return count
 
 
@@ -871,9 +983,20 @@ def _record(prov: Provenance) -> str | None:
     return json.dumps(prov.to_json(), separators=(",", ":"))
 
 
+def _merged(prov: Provenance, people: People) -> Provenance:
+    """`prov` (detected with no people) naming its accepter as `people` merge identities."""
+    if prov.accepted_by is None:
+        return prov
+    return replace(prov, accepted_by=people.canonical(prov.accepted_by))
+
+
+_RECORD = 23  # the record's place in a commits row
+
+
 def _commit_row(
     commit: Commit,
     prov: Provenance,
+    raw_accepter: Person | None,
     is_boundary: bool,
     signoff_notes: LazyNotes,
     ai_notes: LazyNotes,
@@ -907,6 +1030,8 @@ def _commit_row(
         int(is_boundary),
         _note_key(commit.sha, signoff_notes, ai_notes, traces),
         _record(prov),
+        raw_accepter.name if raw_accepter else None,
+        raw_accepter.email if raw_accepter else None,
     )
 
 
