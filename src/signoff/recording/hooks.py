@@ -400,6 +400,94 @@ def _copy_cherry_picked_note(gitdir: str, sha: str, cwd: str, env: Mapping[str, 
     return source
 
 
+# -- post-rewrite -------------------------------------------------------------------------------
+
+
+def post_rewrite(kind: str, rewritten: bytes, *, cwd: str, env: Mapping[str, str]) -> Report:
+    """Carry the line records of rewritten commits onto the commits that replace them.
+
+    git gives `OLD NEW` per line on stdin (`kind` is `amend` or `rebase`); several OLDs with
+    one NEW are a squash or fixup. git has already copied the old notes over
+    (`notes.rewriteRef`); their line numbers describe the old files, so each NEW gets a record
+    mapped by content (`carry.map_records`). A split (`edit`, `reset HEAD^`, two commits) leaves
+    commits git does not list: each takes the sources of the listed commit after it. An amend
+    made while a rebase is stopped is left to the rebase, which lists it when it finishes (an
+    aborted rebase then leaves nothing behind).
+    """
+    from signoff.recording.carry import map_records
+
+    report: Report = {"hook": "post-rewrite", "rewrite": kind, "carried": []}
+    gitdir = git_dir(cwd, env)
+    if kind == "amend" and in_progress(gitdir) == "rebase":
+        report["skipped"] = "amend during a rebase: carried when the rebase finishes"
+        return report
+    sources: dict[str, list[str]] = {}
+    for line in rewritten.decode("ascii", "replace").splitlines():
+        fields = line.split()
+        if len(fields) >= 2 and fields[0] != fields[1]:
+            olds = sources.setdefault(fields[1], [])
+            if fields[0] not in olds:
+                olds.append(fields[0])
+    if not sources:
+        report["skipped"] = "no commit was rewritten"
+        return report
+    if kind == "rebase":
+        sources = _with_split_commits(gitdir, sources, cwd, env)
+    by_method: dict[str, list[tuple[list[str], str]]] = {}
+    for new, olds in sources.items():
+        method = "amend" if kind == "amend" else "squash" if len(olds) > 1 else "rebase"
+        by_method.setdefault(method, []).append((olds, new))
+    carried: list[dict[str, object]] = []
+    for method, pairs in by_method.items():
+        for result in map_records(pairs, method=method, cwd=cwd, env=env):
+            if result.note is not None:
+                append_note(result.target, result.note, cwd, env)
+            if result.note is not None or result.dropped:
+                carried.append(result.to_json())
+    report["carried"] = carried
+    return report
+
+
+def _with_split_commits(
+    gitdir: str, sources: dict[str, list[str]], cwd: str, env: Mapping[str, str]
+) -> dict[str, list[str]]:
+    """The rebase's mapping plus the commits it made that git does not list (a split).
+
+    Such a commit takes the sources of the next listed commit on its first-parent line: a
+    split stops at `edit`, commits part, and git lists the original against the last part.
+    """
+    # commits before `onto` and the branch as it was (`orig-head`: unchanged picks are reused,
+    # not rewritten) are not the rebase's
+    before = []
+    for folder in ("rebase-merge", "rebase-apply"):
+        for name in ("onto", "orig-head"):
+            sha = read_head_file(os.path.join(gitdir, folder), name)
+            if sha:
+                before.append(f"^{sha}")
+    if len(before) < 2:
+        return sources
+    tips = list(sources)
+    res = git(
+        "rev-list", "--first-parent", "--topo-order", "--reverse", *tips, *before, "--",
+        cwd=cwd, env=env,
+    )  # fmt: skip
+    if not res.ok:
+        return sources
+    out: dict[str, list[str]] = {}
+    waiting: list[str] = []
+    for sha in res.out.decode("ascii", "replace").split():
+        if sha in sources:
+            for extra in waiting:
+                out[extra] = list(sources[sha])
+            waiting = []
+            out[sha] = sources[sha]
+        else:
+            waiting.append(sha)
+    for new, olds in sources.items():
+        out.setdefault(new, olds)
+    return out
+
+
 # -- pre-push -----------------------------------------------------------------------------------
 
 
