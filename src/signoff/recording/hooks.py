@@ -18,11 +18,13 @@ import time
 
 from signoff.git.hooks import (
     NOTES_SCRATCH_PREFIX,
+    SWAP_ATTEMPTS,
     GitResult,
     git,
     git_dir,
     in_progress,
     read_head_file,
+    swap_notes,
 )
 from signoff.recording.agents import Decision, decide, parse_declaration, trailer_tools
 
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 NOTES_REF = "refs/notes/signoff"
 # Private copies of the notes ref that one note write works on (see `append_note`).
 SCRATCH_PREFIX = NOTES_SCRATCH_PREFIX
-APPEND_ATTEMPTS = 50
+APPEND_ATTEMPTS = SWAP_ATTEMPTS
 # A prepared note older than this was left by a commit that failed: never used, then removed.
 PENDING_TTL = 600
 # Stands for the commit id in a note commit-msg prepares before the commit exists.
@@ -338,54 +340,16 @@ def _accepted_by(trailers: list[tuple[str, str]]) -> Person | None:
 
 
 def append_note(sha: str, note: bytes, cwd: str, env: Mapping[str, str]) -> None:
-    """Append (never replace) a note document on `sha` under refs/notes/signoff.
+    """Append (never replace) a note document on `sha` under refs/notes/signoff, by
+    compare-and-swap (`signoff.git.hooks.swap_notes`): a concurrent commit's note is never lost.
+    The installed post-commit script does the same in sh (`install.PENDING_NOTE`)."""
 
-    `git notes append` moves the ref without checking that nobody else moved it meanwhile, so
-    two commits at once (two worktrees, parallel agents) lose one note. The note is appended on
-    a private copy of the ref, which then replaces the real one only if the real one still is
-    what the copy started from (`git update-ref REF NEW OLD`, a compare-and-swap); else again.
-    The installed post-commit script does the same in sh (`install.PENDING_NOTE`).
-    """
-    for attempt in range(APPEND_ATTEMPTS):
-        old = git("rev-parse", "-q", "--verify", NOTES_REF, cwd=cwd, env=env)
-        base = old.out.strip().decode() if old.ok else ""
-        scratch = f"{SCRATCH_PREFIX}{os.getpid()}-{attempt}"
-        try:
-            if base:
-                _must(git("update-ref", scratch, base, cwd=cwd, env=env), sha)
-            res = git(
-                "notes", f"--ref={scratch}", "append", "-F", "-", sha, cwd=cwd, env=env, input=note
-            )
-            _must(res, sha)
-            new = git("rev-parse", "-q", "--verify", scratch, cwd=cwd, env=env)
-            _must(new, sha)
-            # one transaction: move the ref only from `base` (create it only if still absent),
-            # and drop the copy
-            value = new.out.strip().decode()
-            swap = f"update {NOTES_REF} {value} {base}" if base else f"create {NOTES_REF} {value}"
-            done = git(
-                "update-ref",
-                "--stdin",
-                cwd=cwd,
-                env=env,
-                input=f"{swap}\ndelete {scratch}\n".encode(),
-            )
-            if done.ok:
-                return
-        except BaseException:
-            git("update-ref", "-d", scratch, cwd=cwd, env=env)
-            raise
-        git("update-ref", "-d", scratch, cwd=cwd, env=env)
-        time.sleep(0.005 * (attempt + 1))
-    raise OSError(
-        f"could not write the Signoff note on {sha[:12]}: {NOTES_REF} kept changing "
-        f"({APPEND_ATTEMPTS} attempts)"
-    )
+    def append(scratch: str) -> GitResult:
+        return git("notes", f"--ref={scratch}", "append", "-F", "-", sha, cwd=cwd, env=env,
+                   input=note)  # fmt: skip
 
-
-def _must(res: GitResult, sha: str) -> None:
-    if not res.ok:
-        raise OSError(f"could not write the Signoff note on {sha[:12]}: {res.message()}")
+    swap_notes(NOTES_REF, append, cwd=cwd, env=env, what=f"could not write the Signoff note on "
+               f"{sha[:12]}", attempts=APPEND_ATTEMPTS)  # fmt: skip
 
 
 def _copy_cherry_picked_note(gitdir: str, sha: str, cwd: str, env: Mapping[str, str]) -> str | None:
@@ -568,7 +532,7 @@ def _bounded(
             try:
                 result = push()
             except Exception as exc:
-                result = {"pushed": False, "reason": f"{type(exc).__name__}: {exc}"}
+                result = {"pushed": False, "failed": True, "reason": str(exc)}
             text = "".join(_line(k, v) for k, v in result.items())
             _write_log(log, text)
             try:  # noqa: SIM105 - contextlib is one more import on every commit
