@@ -78,6 +78,7 @@ COMMAND_MODULES: list[str] = [
     "incident",
     "decay",
     "init",
+    "reattach",
     "notes",
     "hook",
     "audit",
