@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,6 +93,11 @@ def test_reorder_keeps_each_commits_lines(hooked: GitRepo) -> None:
     assert hooked.git("log", "--format=%s", "-2").splitlines() == ["a", "b"]
     assert ranges(hooked, "HEAD~1") == {"g.txt": [(1, 3, "ai", "codex")]}
     assert ranges(hooked, "HEAD") == {"f.txt": [(5, 6, "ai", "claude-code")]}
+    # both records were written in one notes commit, after the copies git made (kept)
+    for rev, old in (("HEAD~1", b), ("HEAD", a)):
+        text = hooked.git("notes", "--ref=refs/notes/signoff", "show", rev)
+        docs = [json.loads(line) for line in text.splitlines() if line.strip()]
+        assert [d["commit"] for d in docs] == [old, hooked.git("rev-parse", rev).strip()]
 
 
 def test_squash_lays_later_records_over_earlier_ones(hooked: GitRepo) -> None:

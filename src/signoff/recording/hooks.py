@@ -20,6 +20,7 @@ from signoff.git.hooks import (
     NOTES_SCRATCH_PREFIX,
     SWAP_ATTEMPTS,
     GitResult,
+    append_notes,
     git,
     git_dir,
     in_progress,
@@ -402,14 +403,26 @@ def post_rewrite(kind: str, rewritten: bytes, *, cwd: str, env: Mapping[str, str
         method = "amend" if kind == "amend" else "squash" if len(olds) > 1 else "rebase"
         by_method.setdefault(method, []).append((olds, new))
     carried: list[dict[str, object]] = []
+    notes: dict[str, bytes] = {}
     for method, pairs in by_method.items():
         for result in map_records(pairs, method=method, cwd=cwd, env=env):
             if result.note is not None:
-                append_note(result.target, result.note, cwd, env)
+                notes[result.target] = result.note
             if result.note is not None or result.dropped:
                 carried.append(result.to_json())
+    write_notes(notes, cwd, env)
     report["carried"] = carried
     return report
+
+
+def write_notes(notes: Mapping[str, bytes], cwd: str, env: Mapping[str, str]) -> None:
+    """Append each commit's document: one `git notes append` for one, one notes commit for
+    many (`signoff.git.hooks.append_notes`)."""
+    if len(notes) == 1:
+        [(sha, note)] = notes.items()
+        append_note(sha, note, cwd, env)
+    elif notes:
+        append_notes(NOTES_REF, notes, cwd=cwd, env=env, what="could not write the Signoff notes")
 
 
 def _with_split_commits(

@@ -97,21 +97,26 @@ def reattach(repo: Repo, base: str, head: str, *, write: bool = True) -> Reattac
         return out
     pairs = _pairs(repo, out.merged, out.pr_commits)
     env = repo.environment()
-    for result in map_records(pairs, method="reattach", cwd=str(repo.root), env=env,
-                              refs=_notes_refs(repo), recorded_by="cli"):  # fmt: skip
+    results = map_records(pairs, method="reattach", cwd=str(repo.root), env=env,
+                          refs=_notes_refs(repo), recorded_by="cli")  # fmt: skip
+    there = _attached(repo, [r.target for r in results if r.note is not None])
+    pending: dict[str, bytes] = {}
+    for result in results:
         entry: dict[str, Any] = result.to_json()
         if result.note is None:
             entry["status"] = "nothing to carry"
-        elif _already_there(repo, result.target, result.note):
+        elif _same_record(there.get(result.target, ()), result.note):
             entry["status"] = "already attached"
         elif write:
-            from signoff.recording.hooks import append_note
-
-            append_note(result.target, result.note, str(repo.root), env)
+            pending[result.target] = result.note
             entry["status"] = "written"
         else:
             entry["status"] = "would write"
         out.results.append(entry)
+    if pending:
+        from signoff.recording.hooks import write_notes
+
+        write_notes(pending, str(repo.root), env)
     return out
 
 
@@ -182,21 +187,23 @@ def _notes_refs(repo: Repo) -> list[str]:
     return notes_refs(repo, "signoff")
 
 
-def _already_there(repo: Repo, target: str, note: bytes) -> bool:
-    """The target already carries a reattached record with the same ranges."""
+def _attached(repo: Repo, targets: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The documents already on each target under refs/notes/signoff (one lookup for all)."""
+    from signoff.recording.carry import source_documents
+
+    found = source_documents(targets, cwd=str(repo.root), env=repo.environment(),
+                             refs=("refs/notes/signoff",))  # fmt: skip
+    return {sha: [doc for _, doc in docs] for sha, docs in found.items()}
+
+
+def _same_record(docs: Sequence[dict[str, Any]], note: bytes) -> bool:
+    """One of `docs` is this reattached record already (same derivation, same ranges)."""
     import json
 
-    from signoff.git.notes import read_notes
-    from signoff.provenance.notes import split_documents
-
     new = json.loads(note)
-    for blob in read_notes(repo, "signoff").get(target, []):
-        for doc in split_documents(blob)[0]:
-            if (
-                isinstance(doc, dict)
-                and doc.get("commit") == target
-                and doc.get("derived") == new["derived"]
-                and doc.get("files") == new["files"]
-            ):
-                return True
-    return False
+    return any(
+        d.get("commit") == new["commit"]
+        and d.get("derived") == new["derived"]
+        and d.get("files") == new["files"]
+        for d in docs
+    )
