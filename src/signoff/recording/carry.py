@@ -86,7 +86,14 @@ def map_records(
     refs: Sequence[str] = (NOTES_REF,),
     recorded_by: str = "hook",
 ) -> list[Carried]:
-    """`map_record` for many (sources, target) pairs at once, in a fixed number of git runs."""
+    """`map_record` for many (sources, target) pairs at once, in a fixed number of git runs.
+
+    Several sources are walked in order: the lines labelled so far are carried from one
+    source to the next by their diff, each source's own record is laid over them, and the last
+    source's labels are carried onto the target. A line a later commit rewrote is dropped on
+    the way (its writer's record covers it, if it has one), so the cost is the sources' own
+    diffs plus one diff to the target, not one diff from every source to the target.
+    """
     from signoff.provenance.notes import DERIVATIONS
 
     if method not in DERIVATIONS:
@@ -94,42 +101,68 @@ def map_records(
     results = [Carried(target, list(sources)) for sources, target in pairs]
     wanted = list(dict.fromkeys(s for sources, _ in pairs for s in sources))
     docs_of = source_documents(wanted, cwd=cwd, env=env, refs=refs)
-    # every (document's commit -> target) diff and every target's own diff, one run each
-    jobs: list[tuple[Carried, list[tuple[str, dict[str, Any]]]]] = []
+    jobs: list[tuple[Carried, list[str]]] = []
     for result in results:
-        records = [item for s in result.sources for item in docs_of.get(s, ())]
-        if records:
-            jobs.append((result, records))
+        recorded = [i for i, s in enumerate(result.sources) if s in docs_of]
+        if recorded:  # sources before the first record carry nothing yet
+            jobs.append((result, result.sources[recorded[0] :]))
     if not jobs:
         return results
     targets = list(dict.fromkeys(r.target for r, _ in jobs))
     parents = _first_parents(targets, cwd, env)
-    pair_lines = list(dict.fromkeys((r.target, c) for r, recs in jobs for c, _ in recs))
-    own_lines = [(t, parents.get(t)) for t in targets]
-    listing = _raw_diffs([*pair_lines, *own_lines], cwd, env)
-    hunks = _hunks(pair_lines, cwd, env, whitespace=False)
-    own_hunks = _hunks([(t, p) for t, p in own_lines], cwd, env, whitespace=True)
-    added = {t: _added_lines(listing.get((t, parents.get(t)), {}), own_hunks) for t in targets}
-    blobs_wanted: set[str] = set()
-    plans = []
-    for result, records in jobs:
-        plan = []
-        for doc_commit, doc in records:
-            files = doc.get("files")
-            changes = listing.get((result.target, doc_commit), {})
-            for path in files if isinstance(files, dict) else {}:
-                old_blob, new_path, new_blob = _follow(path, doc_commit, changes)
-                plan.append((doc_commit, doc, path, old_blob, new_path, new_blob))
-                blobs_wanted.update(b for b in (old_blob, new_blob) if b)
-        plans.append(plan)
-    # blobs of unchanged files are not in the listing: ask git for `commit:path` instead
-    for (result, _), plan in zip(jobs, plans, strict=True):
-        for doc_commit, _, path, old_blob, new_path, _ in plan:
-            if old_blob is None and new_path is not None:
-                blobs_wanted.update((f"{doc_commit}:{path}", f"{result.target}:{new_path}"))
-    content = _cat(blobs_wanted, cwd, env)
-    for (result, _), plan in zip(jobs, plans, strict=True):
-        _carry_one(result, plan, content, hunks, added[result.target], method, recorded_by)
+    moves: list[tuple[str, str | None]] = []  # (new, old) diffs labels travel along
+    for result, chain in jobs:
+        moves += [(chain[i], chain[i - 1]) for i in range(1, len(chain))]
+        moves += [(s, c) for s in chain for c, _ in docs_of.get(s, ()) if c != s]
+        moves.append((result.target, chain[-1]))
+    own = [(t, parents.get(t)) for t in targets]
+    listing = _raw_diffs([*moves, *own], cwd, env)
+    hunks = _hunks(moves, cwd, env, whitespace=False)
+    own_hunks = _hunks(own, cwd, env, whitespace=True)
+    recorded_files = {
+        f"{c}:{path}"
+        for _, chain in jobs
+        for s in chain
+        for c, doc in docs_of.get(s, ())
+        for path in doc["files"]
+    }
+    content = _cat(recorded_files, cwd, env)
+    finals: list[tuple[Carried, Labels, list[dict[str, Any]]]] = []
+    for result, chain in jobs:
+        state: Labels = {}
+        docs: list[dict[str, Any]] = []
+        reasons: dict[str, None] = {}
+        for i, source in enumerate(chain):
+            if i:
+                state = _move(state, listing.get((source, chain[i - 1]), {}), hunks, result,
+                              reasons)  # fmt: skip
+            for doc_commit, doc in docs_of.get(source, ()):
+                docs.append(doc)
+                labels = _labels(doc, doc_commit, content, result, reasons)
+                if doc_commit != source:
+                    labels = _move(labels, listing.get((source, doc_commit), {}), hunks, result,
+                                   reasons)  # fmt: skip
+                _overlay(state, labels)
+        state = _move(state, listing.get((result.target, chain[-1]), {}), hunks, result, reasons)
+        ours = _added_lines(listing.get((result.target, parents.get(result.target)), {}),
+                            own_hunks)  # fmt: skip
+        for path in list(state):
+            keep = ours.get(path, set())
+            gone = [line for line in state[path] if line not in keep]
+            for line in gone:
+                del state[path][line]
+            if gone:
+                result.dropped += len(gone)
+                reasons[f"{path}: lines the target did not add (already in its parent)"] = None
+            if not state[path]:
+                del state[path]
+        result.reasons = list(reasons)
+        finals.append((result, state, docs))
+    targets_content = _cat(
+        {f"{r.target}:{path}" for r, state, _ in finals for path in state}, cwd, env
+    )
+    for result, state, docs in finals:
+        _finish(result, state, docs, targets_content, method, recorded_by)
     return results
 
 
@@ -339,18 +372,6 @@ def _added_lines(changes: Changes, hunks: Hunks) -> dict[str, set[int]]:
     return out
 
 
-def _follow(path: str, commit: str, changes: Changes) -> tuple[str | None, str | None, str | None]:
-    """(source blob, path in the target, target blob) for a recorded path; blobs None when the
-    file did not change (then both are `commit:path`), path None when it is gone."""
-    entry = changes.get(path)
-    if entry is None:
-        return None, path, None
-    status, new_path, old_blob, new_blob = entry
-    if status in ("D", "T") or status == "U":
-        return old_blob, None, None
-    return old_blob, new_path, new_blob
-
-
 def blob_lines(data: bytes) -> list[str]:
     """A file's lines as `range_hash` takes them: split on newlines, without the line ends
     (a CRLF file hashes like an LF one), bytes kept through `surrogateescape`."""
@@ -387,87 +408,129 @@ def _line_map(hunks: list[tuple[int, int, int, int]]) -> Callable[[int], int | N
     return new_line
 
 
-def _carry_one(
-    result: Carried,
-    plan: list[tuple[str, dict[str, Any], str, str | None, str | None, str | None]],
+# Per path, per line: (tool key (tool, model, session) or None, kind).
+Labels = dict[str, dict[int, tuple["tuple[object, object, object] | None", str]]]
+
+
+def _labels(
+    doc: dict[str, Any],
+    doc_commit: str,
     content: dict[str, bytes],
+    result: Carried,
+    reasons: dict[str, None],
+) -> Labels:
+    """A document's ranges as per-line labels on the files of the commit it was recorded for;
+    a range whose hash does not match that commit's file is dropped whole."""
+    from signoff.provenance.notes import LINE_AUTHORS, range_hash
+
+    out: Labels = {}
+    doc_tools: list[Any] = doc["tools"] if isinstance(doc.get("tools"), list) else []
+    for path, spans in doc["files"].items():
+        spans = [s for s in spans if isinstance(s, dict)] if isinstance(spans, list) else []
+        data = content.get(f"{doc_commit}:{path}")
+        if data is None:
+            result.dropped += sum(_span_size(s) for s in spans)
+            reasons[f"{path}: its content could not be read (a missing object)"] = None
+            continue
+        lines = blob_lines(data)
+        into = out.setdefault(path, {})
+        for span in spans:
+            start: Any = span.get("start")
+            end: Any = span.get("end")
+            author = span.get("author")
+            if not (_pos(start) and _pos(end) and start <= end and author in LINE_AUTHORS):
+                continue
+            digest = span.get("hash")
+            if end > len(lines) or (
+                isinstance(digest, str) and range_hash(lines[start - 1 : end]) != digest
+            ):
+                result.dropped += end - start + 1
+                reasons[f"{path}: a range's content hash does not match the recorded commit"] = None
+                continue
+            key = _tool_key(span.get("tool"), doc_tools, author)
+            for line in range(start, end + 1):
+                into[line] = (key, author)
+    return out
+
+
+def _move(
+    state: Labels,
+    changes: Changes,
     hunks: Hunks,
-    added: dict[str, set[int]],
+    result: Carried,
+    reasons: dict[str, None],
+) -> Labels:
+    """Labels carried across one diff: renames followed, changed or removed lines dropped."""
+    out: Labels = {}
+    for path, labels in state.items():
+        entry = changes.get(path)
+        if entry is None:  # unchanged
+            out.setdefault(path, {}).update(labels)
+            continue
+        status, new_path, old_blob, new_blob = entry
+        if status in ("D", "T", "U"):
+            result.dropped += len(labels)
+            reasons[f"{path}: removed (or no longer a file) on the way"] = None
+            continue
+        move = _line_map(hunks.get((old_blob, new_blob), [])) if old_blob != new_blob else None
+        into = out.setdefault(new_path, {})
+        for line, label in labels.items():
+            new = move(line) if move else line
+            if new is None:
+                result.dropped += 1
+                reasons[f"{path}: lines changed or removed since"] = None
+            else:
+                into[new] = label
+    return out
+
+
+def _overlay(state: Labels, labels: Labels) -> None:
+    """A later record laid over what is known: it wins a line, but its `unknown` never erases
+    a known line."""
+    for path, lines in labels.items():
+        into = state.setdefault(path, {})
+        for line, label in lines.items():
+            if label[1] == "unknown" and into.get(line, (None, "unknown"))[1] != "unknown":
+                continue
+            into[line] = label
+
+
+def _finish(
+    result: Carried,
+    state: Labels,
+    docs: list[dict[str, Any]],
+    content: dict[str, bytes],
     method: str,
     recorded_by: str,
 ) -> None:
-    """Map each planned file record onto the target; build the document when anything is left."""
-    from signoff.provenance.notes import LINE_AUTHORS, range_hash
+    """The target's document from its final labels (spans coalesced, hashes from its files)."""
+    from signoff.provenance.notes import range_hash
 
-    tools: list[tuple[object, object, object]] = []  # (tool, model, session) of the target doc
-    labels: dict[str, dict[int, tuple[int | None, str]]] = {}
-    target_blob: dict[str, bytes] = {}
-    docs: list[dict[str, Any]] = []
-    reasons: dict[str, None] = {}
-    for doc_commit, doc, path, old_blob, new_path, new_blob in plan:
-        if not any(d is doc for d in docs):
-            docs.append(doc)
-        spans = doc["files"][path] if isinstance(doc["files"], dict) else []
-        spans = [s for s in spans if isinstance(s, dict)] if isinstance(spans, list) else []
-        total = sum(_span_size(s) for s in spans)
-        if new_path is None:
-            result.dropped += total
-            reasons[f"{path}: removed (or no longer a file) in the target"] = None
-            continue
-        source = content.get(old_blob) if old_blob else content.get(f"{doc_commit}:{path}")
-        after = content.get(new_blob) if new_blob else content.get(f"{result.target}:{new_path}")
-        if source is None or after is None:
-            result.dropped += total
-            reasons[f"{path}: its content could not be read (a missing object)"] = None
-            continue
-        old_lines = blob_lines(source)
-        target_blob[new_path] = after
-        move = _line_map(hunks.get((old_blob, new_blob), [])) if old_blob and new_blob else None
-        ours = added.get(new_path, set())
-        doc_tools: list[Any] = doc["tools"] if isinstance(doc.get("tools"), list) else []
-        into = labels.setdefault(new_path, {})
-        for span in spans:
-            start, end, author = span.get("start"), span.get("end"), span.get("author")
-            if not (_pos(start) and _pos(end) and start <= end and author in LINE_AUTHORS):
-                continue
-            size = end - start + 1
-            digest = span.get("hash")
-            if end > len(old_lines) or (
-                isinstance(digest, str) and range_hash(old_lines[start - 1 : end]) != digest
-            ):
-                result.dropped += size
-                reasons[f"{path}: a range's content hash does not match the recorded commit"] = None
-                continue
-            tool_index = _tool_index(span.get("tool"), doc_tools, tools, author)
-            for old in range(start, end + 1):
-                new = move(old) if move else old
-                if new is None:
-                    result.dropped += 1
-                    reasons[f"{path}: lines changed or removed since"] = None
-                elif new not in ours:
-                    result.dropped += 1
-                    reasons[f"{path}: lines the target did not add (already in its parent)"] = None
-                elif author == "unknown" and into.get(new, (None, "unknown"))[1] != "unknown":
-                    continue  # an unknown line never erases a known one
-                else:
-                    into[new] = (tool_index, author)
+    tools: list[tuple[object, object, object]] = []
     files: dict[str, list[tuple[int, int, int | None, str, str | None]]] = {}
-    for path, by_line in labels.items():
-        lines = blob_lines(target_blob[path])
-        spans_out: list[tuple[int, int, int | None, str, str | None]] = []
-        for line in sorted(by_line):
-            tool_index, author = by_line[line]
-            last = spans_out[-1] if spans_out else None
-            if last and last[1] == line - 1 and last[2] == tool_index and last[3] == author:
-                spans_out[-1] = (last[0], line, tool_index, author, None)
+    for path in sorted(state):
+        data = content.get(f"{result.target}:{path}")
+        if data is None:
+            result.dropped += len(state[path])
+            continue
+        lines = blob_lines(data)
+        spans: list[tuple[int, int, int | None, str, str | None]] = []
+        for line in sorted(state[path]):
+            key, author = state[path][line]
+            index = None
+            if key is not None:
+                if key not in tools:
+                    tools.append(key)
+                index = tools.index(key)
+            last = spans[-1] if spans else None
+            if last and last[1] == line - 1 and last[2] == index and last[3] == author:
+                spans[-1] = (last[0], line, index, author, None)
             else:
-                spans_out.append((line, line, tool_index, author, None))
-        files[path] = [(a, b, t, k, range_hash(lines[a - 1 : b])) for a, b, t, k, _ in spans_out]
-        result.carried += len(by_line)
-    result.reasons = list(reasons)
-    if not files:
-        return
-    result.note = _document(result, docs, tools, files, method, recorded_by)
+                spans.append((line, line, index, author, None))
+        files[path] = [(a, b, t, k, range_hash(lines[a - 1 : b])) for a, b, t, k, _ in spans]
+        result.carried += len(state[path])
+    if files:
+        result.note = _document(result, docs, tools, files, method, recorded_by)
 
 
 def _span_size(span: dict[str, Any]) -> int:
@@ -480,10 +543,10 @@ def _pos(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
-def _tool_index(
-    index: object, doc_tools: list[Any], tools: list[tuple[object, object, object]], author: str
-) -> int | None:
-    """The span's tool as an index into the target document's tools (added when new)."""
+def _tool_key(
+    index: object, doc_tools: list[Any], author: str
+) -> tuple[object, object, object] | None:
+    """The span's tool as (tool, model, session); None for human and unknown lines."""
     if author not in ("ai", "ai-modified"):
         return None
     entry = None
@@ -492,12 +555,8 @@ def _tool_index(
     elif index is None and len(doc_tools) == 1:
         entry = doc_tools[0]
     if isinstance(entry, dict) and isinstance(entry.get("tool"), str):
-        key = (entry["tool"], entry.get("model"), entry.get("session"))
-    else:
-        key = ("unspecified", None, None)
-    if key not in tools:
-        tools.append(key)
-    return tools.index(key)
+        return (entry["tool"], entry.get("model"), entry.get("session"))
+    return ("unspecified", None, None)
 
 
 class _Tool:
