@@ -44,8 +44,8 @@ def run(n: int = 20, rounds: int = 5) -> dict[str, object]:
         install(Repo(repo))
         tree = subprocess.run(["git", "rev-parse", "HEAD^{tree}"], cwd=repo, env=env,
                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
-        note = ('{"schema":"signoff/provenance/v1","commit":"%s","status":"ai","tools":[]}\n'
-                % COMMIT_PLACEHOLDER)  # fmt: skip
+        doc = {"schema": "signoff/provenance/v1", "commit": COMMIT_PLACEHOLDER, "status": "ai"}
+        note = json.dumps(doc, separators=(",", ":")) + "\n"
         pending = repo / ".git" / "signoff" / f"pending-{os.getpid()}-{tree}"
         pending.parent.mkdir(parents=True, exist_ok=True)
         hook = str(repo / ".git" / "hooks" / "post-commit")
