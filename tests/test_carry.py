@@ -62,6 +62,15 @@ def test_amend_with_edits_moves_kept_lines_and_drops_changed_ones(hooked: GitRep
     assert doc["line_record"]["carried_lines"] == 4  # type: ignore[index]
 
 
+def test_a_line_only_reindented_keeps_its_label(hooked: GitRepo) -> None:
+    old = hooked.commit("agent\n", {"a.py": "def f():\n    return 1\nx = f()\n"})
+    record(hooked, old, {"a.py": [(1, 3, "ai")]})
+    hooked.write("a.py", "def f():\n        return 1\nx = f()\n")  # re-indented by hand
+    hooked.git("commit", "-q", "-a", "--amend", "--no-edit")
+    # as `blame -w` has it: the same line, still the agent's (the hash is the new content's)
+    assert ranges(hooked) == {"a.py": [(1, 3, "ai", "claude-code")]}
+
+
 def test_amend_that_renames_the_file_follows_it(hooked: GitRepo) -> None:
     old = hooked.commit("agent\n", {"a.py": lines(8)})
     record(hooked, old, {"a.py": [(3, 6, "ai"), (7, 7, "human")]})

@@ -5,9 +5,10 @@ line ranges still describe the old commit's files: after an amend with edits, a 
 upstream lines or a squash, its numbers point at the wrong lines. `map_record` maps a record
 from its source commit(s) onto a target commit by content instead:
 
-- per file, the source commit's blob is diffed against the target's (`git diff-tree`, renames
-  followed); a recorded line moves to the line it became, and a line that was changed or
-  removed is dropped, never guessed;
+- per file, the source commit's blob is diffed against the target's (`git diff-tree -w`,
+  renames followed); a recorded line moves to the line it became (a line only re-indented is
+  the same line, as `blame -w` has it), and a line that was changed or removed is dropped,
+  never guessed;
 - a range whose content hash (`range_hash`) does not match the source blob is dropped whole:
   the record does not describe that content;
 - a target keeps only lines the target itself added relative to its first parent (`-w`: a
@@ -117,8 +118,9 @@ def map_records(
         moves.append((result.target, chain[-1]))
     own = [(t, parents.get(t)) for t in targets]
     listing = _raw_diffs([*moves, *own], cwd, env)
-    hunks = _hunks(moves, cwd, env, whitespace=False)
-    own_hunks = _hunks(own, cwd, env, whitespace=True)
+    # `-w` both ways: a line only re-indented on the way is the same line (as `blame -w` has
+    # it), and it is not one the target added
+    hunks = own_hunks = _hunks([*moves, *own], cwd, env)
     recorded_files = {
         f"{c}:{path}"
         for _, chain in jobs
@@ -307,25 +309,18 @@ def _raw_diffs(
 Hunks = dict[tuple[str, str], list[tuple[int, int, int, int]]]
 
 
-def _hunks(
-    pairs: Sequence[tuple[str, str | None]],
-    cwd: str,
-    env: Mapping[str, str],
-    *,
-    whitespace: bool,
-) -> Hunks:
+def _hunks(pairs: Sequence[tuple[str, str | None]], cwd: str, env: Mapping[str, str]) -> Hunks:
     """The `-U0` hunks of every changed file of each (new, old) pair, keyed by blob pair.
 
     A blob pair's diff is the same whichever commits it came from, so sections are keyed by the
     `index OLD..NEW` line `--full-index` prints, and paths never have to be parsed out of a
-    patch. `whitespace` adds `-w`: a line only re-indented is not changed.
+    patch. With `-w`: a line only re-indented is not changed.
     """
     pairs = list(dict.fromkeys(pairs))
     if not pairs:
         return {}
     lines = "".join(f"{new} {old}\n" if old else f"{new}\n" for new, old in pairs)
-    ws = ("-w",) if whitespace else ()
-    res = git("diff-tree", "--stdin", "--root", "-p", "-U0", *ws, *_STABLE,
+    res = git("diff-tree", "--stdin", "--root", "-p", "-U0", "-w", *_STABLE,
               cwd=cwd, env=env, input=lines.encode())  # fmt: skip
     if not res.ok:
         raise OSError(f"git diff-tree failed: {res.message()}")
