@@ -110,25 +110,28 @@ def map_records(
     if not jobs:
         return results
     targets = list(dict.fromkeys(r.target for r, _ in jobs))
-    parents = _first_parents(targets, cwd, env)
     moves: list[tuple[str, str | None]] = []  # (new, old) diffs labels travel along
     for result, chain in jobs:
         moves += [(chain[i], chain[i - 1]) for i in range(1, len(chain))]
         moves += [(s, c) for s in chain for c, _ in docs_of.get(s, ()) if c != s]
         moves.append((result.target, chain[-1]))
-    own = [(t, parents.get(t)) for t in targets]
-    listing = _raw_diffs([*moves, *own], cwd, env)
+    own: list[tuple[str, str | None]] = [(t, None) for t in targets]  # each against its parent
+    # the lone commits first: a `NEW OLD` line makes diff-tree take OLD as NEW's parent for
+    # the rest of its run, so a later lone NEW would be compared with OLD
+    listing = _raw_diffs([*own, *moves], cwd, env)
     # `-w` both ways: a line only re-indented on the way is the same line (as `blame -w` has
     # it), and it is not one the target added
-    hunks = own_hunks = _hunks([*moves, *own], cwd, env)
-    recorded_files = {
-        f"{c}:{path}"
-        for _, chain in jobs
+    hunks = own_hunks = _hunks([*own, *moves], cwd, env)
+    # the recorded files, and (mostly right: renames aside) the targets' files of those names
+    specs = {
+        f"{commit}:{path}"
+        for result, chain in jobs
         for s in chain
         for c, doc in docs_of.get(s, ())
         for path in doc["files"]
+        for commit in (c, result.target)
     }
-    content = _cat(recorded_files, cwd, env)
+    content = _cat(specs, cwd, env)
     finals: list[tuple[Carried, Labels, list[dict[str, Any]]]] = []
     for result, chain in jobs:
         state: Labels = {}
@@ -146,8 +149,7 @@ def map_records(
                                    reasons)  # fmt: skip
                 _overlay(state, labels)
         state = _move(state, listing.get((result.target, chain[-1]), {}), hunks, result, reasons)
-        ours = _added_lines(listing.get((result.target, parents.get(result.target)), {}),
-                            own_hunks)  # fmt: skip
+        ours = _added_lines(listing.get((result.target, None), {}), own_hunks)
         for path in list(state):
             keep = ours.get(path, set())
             gone = [line for line in state[path] if line not in keep]
@@ -160,11 +162,10 @@ def map_records(
                 del state[path]
         result.reasons = list(reasons)
         finals.append((result, state, docs))
-    targets_content = _cat(
-        {f"{r.target}:{path}" for r, state, _ in finals for path in state}, cwd, env
-    )
+    missing = {f"{r.target}:{path}" for r, state, _ in finals for path in state} - set(content)
+    content.update(_cat(missing, cwd, env))
     for result, state, docs in finals:
-        _finish(result, state, docs, targets_content, method, recorded_by)
+        _finish(result, state, docs, content, method, recorded_by)
     return results
 
 
@@ -242,18 +243,6 @@ def _cat(specs: Iterable[str], cwd: str, env: Mapping[str, str]) -> dict[str, by
             out[spec] = data[pos : pos + size]
         pos += size + 1
     return out
-
-
-def _first_parents(commits: list[str], cwd: str, env: Mapping[str, str]) -> dict[str, str]:
-    res = git("rev-list", "--no-walk=unsorted", "--parents", *commits, "--", cwd=cwd, env=env)
-    if not res.ok:
-        raise OSError(f"cannot read the commits to carry records onto: {res.message()}")
-    parents = {}
-    for line in res.out.decode("ascii", "replace").splitlines():
-        ids = line.split()
-        if len(ids) > 1:
-            parents[ids[0]] = ids[1]
-    return parents
 
 
 # (status letter, new path, old blob, new blob) per old path, for one (new, old) commit pair
