@@ -273,3 +273,15 @@ def test_map_record_by_hand(hooked: GitRepo) -> None:
     # the side commit added these lines too: mapped 1-3 -> 2-4
     assert result.carried == 3 and result.dropped == 0 and result.note is not None
     assert b'"method":"cherry-pick"' in result.note
+
+
+def test_the_hooks_light_reader_skips_what_is_not_a_one_line_document() -> None:
+    from signoff.recording.carry import note_documents
+
+    blob = (
+        b'{"a":1}\n\nnot json\n{"b":[1,2.5,null,true,"x"]}\n{"cut":\n'
+        + b'{"n":' + b"9" * 5000 + b"}\n"
+        + b"{\"a\":" * 100_000 + b"\n"
+        + b'{"c":NaN}\n{"d":2} trailing\n\xff\xfe\n'
+    )  # fmt: skip
+    assert note_documents(blob) == [{"a": 1}, {"b": [1, 2.5, None, True, "x"]}]

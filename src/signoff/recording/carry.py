@@ -175,7 +175,7 @@ def source_documents(
     """Per commit, its notes' documents that hold line ranges, each with the commit whose files
     those ranges describe (the document's `commit`; a copy git made on a rewrite names the
     commit it was recorded for). Documents recorded for the commit itself win over copies."""
-    from signoff.provenance.notes import SCHEMA, split_documents
+    from signoff.provenance.notes import SCHEMA
 
     commits = list(commits)
     keys = [(c, ref, spec) for c in commits for ref in refs for spec in _note_paths(ref, c)]
@@ -188,7 +188,7 @@ def source_documents(
         for c, _, spec in keys:
             if c != commit or spec not in found:
                 continue
-            for doc in split_documents(found[spec])[0]:
+            for doc in note_documents(found[spec]):
                 if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
                     continue
                 if not isinstance(doc.get("files"), dict) or not doc["files"]:
@@ -207,6 +207,44 @@ def source_documents(
         if chosen:
             out[commit] = chosen
     return out
+
+
+class _Scan:
+    """What the C JSON scanner needs to know (the `json` package imports `re`: 40 ms a hook)."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+
+    @staticmethod
+    def parse_constant(name: str) -> object:
+        raise ValueError(f"{name} is not JSON")
+
+
+def note_documents(blob: bytes) -> list[object]:
+    """The one-line JSON documents of a note blob, read with the C scanner alone.
+
+    Signoff writes one document per line; anything else (a hand-formatted document spread over
+    lines, garbage, a 5,000-digit number) is skipped here: carrying needs the records the hooks
+    wrote, and `provenance.notes.split_documents` reports the rest wherever notes are read.
+    """
+    from _json import make_scanner
+
+    scan = make_scanner(_Scan())  # type: ignore[arg-type]  # duck-typed: a decoder's settings
+    docs: list[object] = []
+    for raw in blob.split(b"\n"):
+        line = raw.decode("utf-8", "replace").strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            doc, end = scan(line, 0)
+        except (StopIteration, ValueError, RecursionError):
+            continue
+        if end == len(line):
+            docs.append(doc)
+    return docs
 
 
 def _note_paths(ref: str, commit: str) -> list[str]:
