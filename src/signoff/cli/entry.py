@@ -7,14 +7,16 @@ hand, see `parse_explain`) and calls the same library function and renderer as t
 (`--help`, an unknown option, every other command) goes to the typer app in `cli.main`.
 `signoff blame FILE` is answered the same way: git blame is the long pole there, and the CLI
 framework's import would otherwise add a third to a small file's answer.
+`signoff checkpoint` (what coding agents' hooks run on every file edit) is always answered here
+but for `--help`: it must stay under 50 ms and never fail the agent's tool call (exit 0 always).
 `tests/test_cli.py` keeps the option lists identical.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (and re) on every call
 if TYPE_CHECKING:
     from signoff.errors import SignoffError
 
@@ -154,6 +156,15 @@ def fast_explain(args: list[str]) -> int | None:
     return 0
 
 
+def fast_checkpoint(args: list[str]) -> int | None:
+    """Record one agent edit (`signoff.recording.checkpoint`); None only for `--help`."""
+    if "--help" in args or "-h" in args:
+        return None
+    from signoff.recording.checkpoint import main
+
+    return main(args, light=True)
+
+
 def _quiet_on_closed_pipe() -> None:
     """Output piped into `head` (or any reader that stops early) ends the process the way it
     ends git: killed by SIGPIPE, exit status 141, no traceback, never 1 (1 means blocked)."""
@@ -164,8 +175,13 @@ def _quiet_on_closed_pipe() -> None:
 
 
 def run() -> None:
-    _quiet_on_closed_pipe()
     argv = sys.argv[1:]
+    if argv[:1] == ["checkpoint"]:
+        # first: an agent runs this on every edit and it prints nothing (no SIGPIPE set-up)
+        code = fast_checkpoint(argv[1:])
+        if code is not None:
+            sys.exit(code)
+    _quiet_on_closed_pipe()
     if argv == ["--version"]:
         from signoff import __version__
 

@@ -81,6 +81,8 @@ COMMAND_MODULES: list[str] = [
     "reattach",
     "notes",
     "hook",
+    "agent",
+    "checkpoint",
     "audit",
     "attest",
 ]
