@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean system-deps tools release
+.PHONY: demo test lint bench clean system-deps tools release fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,14 @@ tools: system-deps $(TOOLS_STAMP)
 
 test: $(STAMP) tools lint
 	$(PY) -m pytest -n 2 -q
+
+# A long fuzzing run of every parser (tests/test_fuzz.py): fixed seed, FUZZ_EXAMPLES examples
+# per target, stopped after FUZZ_SECONDS. CI runs the same targets with a few examples each.
+FUZZ_EXAMPLES ?= 20000
+FUZZ_SECONDS ?= 1800
+fuzz: $(STAMP)
+	SIGNOFF_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) timeout $(FUZZ_SECONDS) \
+	  $(PY) -m pytest -q -p no:cacheprovider --hypothesis-seed=0 tests/test_fuzz.py
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from signoff.audit.incidents import unavailable
 from signoff.audit.pack import AuditOptions, run_audit, verify_manifest, write_pack
@@ -89,6 +90,33 @@ def test_a_changed_pack_file_is_reported(repo: GitRepo, tmp_path: Path) -> None:
     write_pack(result, tmp_path)
     (tmp_path / "metrics.json").write_text("{}")
     assert verify_manifest(tmp_path) == ["metrics.json changed since the pack was written"]
+
+
+@pytest.mark.parametrize(
+    ("manifest", "problem"),
+    [
+        ("[" * 5000 + "]" * 5000, "manifest.json is not JSON (line 1, column 1: nested deeper"),
+        ('{"files": [{"path": "a", "sha256": ' + "1" * 5000 + "}]}", "a number of 5000 digits"),
+        ('{"files": [', "manifest.json is not JSON (line 1, column 12: Expecting value)"),
+        ("[1, 2]", "manifest.json has no list of files"),
+        ('{"files": [7]}', "manifest.json entry 1 lacks a path and a sha256 text"),
+        ('{"files": [{"path": "a"}]}', "manifest.json entry 1 lacks a path and a sha256 text"),
+        (
+            '{"files": [{"path": "../outside", "sha256": "00"}]}',
+            "manifest.json entry 1 names a path outside the pack: ../outside",
+        ),
+        ('{"files": [{"path": "/etc/hostname", "sha256": "00"}]}', "outside the pack"),
+    ],
+)
+def test_a_hostile_manifest_is_one_sentence(tmp_path: Path, manifest: str, problem: str) -> None:
+    """The manifest is read with the bounded JSON reader; never a traceback, never a file read
+    outside the pack."""
+    (tmp_path / "outside").write_text("x")
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "manifest.json").write_text(manifest)
+    (problems,) = verify_manifest(pack)
+    assert problem in problems
 
 
 def test_html_is_self_contained(repo: GitRepo, tmp_path: Path) -> None:

@@ -333,7 +333,60 @@ def test_garbage_report_is_reported_not_raised(
         ),
     )
     status = scan_files(tmp_path, ["a.py"]).scanners["detect-secrets"]
-    assert status.error == "detect-secrets report unreadable: not JSON"
+    assert status.error == (
+        "detect-secrets report unreadable: not JSON (line 1, column 2: Expecting property name "
+        "enclosed in double quotes)"
+    )
+
+
+def stdout_plan(argv: list[str]) -> Callable[[list[SourceFile], Path], Invocation]:
+    """bandit's real plan, its command line swapped for `argv` and its report read on stdout."""
+    faked = fake_plan(argv)
+
+    def plan(sources: list[SourceFile], workdir: Path) -> Invocation:
+        inv = faked(sources, workdir)
+        inv.output = None
+        return inv
+
+    return plan
+
+
+@pytest.mark.parametrize(
+    ("output", "why"),
+    [
+        ("[" * 5000 + "]" * 5000, "not JSON (line 1, column 1: nested deeper than 64 levels)"),
+        ('{"results": [' + "9" * 5000 + "]}", "a number of 5000 digits (at most 19)"),
+        ('{"results": [], "errors": [', "not JSON (line 1, column 28: Expecting value)"),
+        ('{"results": [{"filename": "a.py"}]}', "a result of an unexpected shape (no field"),
+    ],
+)
+def test_hostile_scanner_reports_are_one_sentence_naming_the_scanner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output: str, why: str
+) -> None:
+    """Deep nesting, a huge number, a truncated report or a result missing its fields: the
+    scanner did not run properly, said in one line naming it; never a traceback."""
+    write(tmp_path, {"a.py": "x = 1\n"})
+    report = tmp_path.parent / "report.json"
+    report.write_text(output)
+    printer = [sys.executable, "-c", f"import sys; sys.stdout.write(open({str(report)!r}).read())"]
+    monkeypatch.setattr(bandit_adapter, "plan", stdout_plan(printer))
+    status = scan_files(tmp_path, ["a.py"], scanners=["bandit"]).scanners["bandit"]
+    assert status.error is not None and status.error.startswith("bandit report unreadable: ")
+    assert why in status.error
+    assert "Traceback" not in status.error and "KeyError" not in status.error
+
+
+def test_a_huge_scanner_report_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from signoff.scan import runner
+
+    write(tmp_path, {"a.py": "x = 1\n"})
+    monkeypatch.setattr(runner, "MAX_INPUT", 2 * 1024 * 1024)
+    printer = [sys.executable, "-c", "print('{\"results\": [' + '1,' * 1_500_000 + '1]}')"]
+    monkeypatch.setattr(bandit_adapter, "plan", stdout_plan(printer))
+    status = scan_files(tmp_path, ["a.py"], scanners=["bandit"]).scanners["bandit"]
+    assert status.error == "bandit report unreadable: larger than 2 MB, the most Signoff reads"
 
 
 def test_slow_scanner_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

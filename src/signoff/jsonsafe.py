@@ -17,7 +17,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["JsonLimits", "JsonProblem", "decode_at", "loads", "problem_text"]
+__all__ = [
+    "INVISIBLE",
+    "JsonLimits",
+    "JsonProblem",
+    "decode_at",
+    "escape_invisible",
+    "loads",
+    "problem_text",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,3 +180,42 @@ def loads(data: str | bytes, *, limits: JsonLimits = DEFAULT, huge_int: str = "e
 def problem_text(exc: json.JSONDecodeError) -> str:
     """`line L, column C: what` for a message that names a file before it."""
     return f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+
+
+# Characters that change how text reads without showing themselves: C1 controls, bidirectional
+# marks, embeddings, overrides and isolates, zero-width characters, line and paragraph
+# separators, the byte-order mark and the invisible "tag" characters. (C0 controls are escaped
+# by every JSON encoder already.) The terminal output escapes the same set.
+INVISIBLE = frozenset(
+    (
+        *range(0x80, 0xA0),
+        0x061C,
+        0x200B,  # zero-width space (not ZWNJ/ZWJ: Persian, Indic scripts and emoji need them)
+        0x200E,
+        0x200F,
+        *range(0x2028, 0x202F),
+        *range(0x2060, 0x2065),
+        *range(0x2066, 0x206A),
+        0xFEFF,
+        *range(0xE0000, 0xE0080),
+    )
+)
+_INVISIBLE_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(INVISIBLE)) + "]")
+
+
+def _u(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # outside the BMP: a surrogate pair, as JSON writes it
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def escape_invisible(json_text: str) -> str:
+    """JSON text with every `INVISIBLE` character written as a `\\uXXXX` escape.
+
+    The value is unchanged (any JSON reader decodes the same strings; such characters can only
+    occur inside strings), but the text shown on a terminal or in a diff can no longer be
+    reordered or hidden by them: JSON is data, kept exact, and safe to look at.
+    """
+    return _INVISIBLE_RE.sub(_u, json_text)

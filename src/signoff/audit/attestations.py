@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from signoff.errors import plain
 from signoff.git.repo import Repo
 
 
@@ -31,4 +32,4 @@ def load_understood(repo: Repo, rev: str) -> tuple[list[Understood] | None, str 
         records = store.load_attestations(repo, rev)
         return [Understood(a.path, a.commit, a.person) for a in records], None
     except Exception as exc:  # a missing package or a bad record: say so, count nothing
-        return None, f"understanding attestations could not be read ({type(exc).__name__}: {exc})"
+        return None, f"understanding attestations could not be read ({plain(exc)})"

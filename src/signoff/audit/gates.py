@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from signoff.audit.population import Change
-from signoff.errors import SignoffError
+from signoff.errors import SignoffError, plain
 from signoff.git.repo import Repo
 
 
@@ -44,10 +44,10 @@ def load_gate_documents(repo: Repo, folder: Path | None) -> GateDocuments | str:
     except Exception as exc:  # the reader is missing or changed: say so, never guess
         if folder is not None:
             raise SignoffError(
-                f"recorded gate results cannot be read in this installation ({exc})",
+                f"recorded gate results cannot be read in this installation ({plain(exc)})",
                 "run the audit without --gate-evidence",
             ) from None
-        return f"recorded gate results could not be read ({type(exc).__name__}: {exc})"
+        return f"recorded gate results could not be read ({plain(exc)})"
     return GateDocuments([*from_notes, *from_files], len(from_notes), len(from_files))
 
 

@@ -10,6 +10,7 @@ import importlib
 from typing import Any
 
 from signoff.audit.period import Period
+from signoff.errors import plain
 from signoff.git.repo import Repo
 
 
@@ -32,7 +33,7 @@ def incidents_section(repo: Repo, period: Period, tip: str) -> dict[str, Any]:
         budget_report = budget.budget_report
     except (ImportError, AttributeError) as exc:
         return unavailable(
-            f"incident tracking is not available in this installation of Signoff ({exc}); "
+            f"incident tracking is not available in this installation of Signoff ({plain(exc)}); "
             "incidents and error budgets are NOT included in this pack"
         )
     try:
@@ -41,7 +42,7 @@ def incidents_section(repo: Repo, period: Period, tip: str) -> dict[str, Any]:
         connected = connect_all(repo, inside)
     except Exception as exc:  # any failure: say so, never a partial figure
         return unavailable(
-            f"incident records could not be read ({type(exc).__name__}: {exc}); incidents and "
+            f"incident records could not be read ({plain(exc)}); incidents and "
             "error budgets are NOT included in this pack"
         )
     items = []
@@ -64,7 +65,7 @@ def incidents_section(repo: Repo, period: Period, tip: str) -> dict[str, Any]:
     try:
         states = budget_report(repo, period.until, rev=tip)
     except Exception as exc:  # no policy, or a bad record: no budget figures at all
-        budgets_reason = f"error budgets could not be judged ({type(exc).__name__}: {exc})"
+        budgets_reason = f"error budgets could not be judged ({plain(exc)})"
     labels: dict[str, int] = {}
     for item in items:
         labels[item["ai_connection"]] = labels.get(item["ai_connection"], 0) + 1

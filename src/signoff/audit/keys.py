@@ -7,7 +7,6 @@ signed an envelope without trusting anything but the public key file it was hand
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from signoff.errors import SignoffError
-from signoff.files import TooLarge, read_bounded
+from signoff.files import TooLarge, read_bounded, write_atomic
 from signoff.git.repo import Repo
 
 PRIVATE_NAME = "signoff-attest.key"
@@ -59,14 +58,13 @@ def generate_key(directory: Path, *, force: bool = False) -> KeyFiles:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
+    write_atomic(private_path, pem, mode=0o600)  # readable by its owner only, from the start
     public = key.public_key()
-    public_path.write_bytes(
+    write_atomic(
+        public_path,
         public.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+        ),
     )
     return KeyFiles(private_path, public_path, key_id(public))
 

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from signoff import __version__
+from signoff import __version__, jsonsafe
 from signoff.audit.attestations import load_understood
 from signoff.audit.controls import control_mapping
 from signoff.audit.forge import attach_reviews, load_reviews, map_forge_squashes
@@ -31,6 +31,7 @@ from signoff.audit.provtest import provenance_test
 from signoff.audit.sample import GATE_NOT_RECORDED, sample_json
 from signoff.audit.snapshots import policy_snapshots
 from signoff.errors import SignoffError
+from signoff.files import TooLarge, read_bounded, write_atomic
 from signoff.git.repo import Repo
 from signoff.query.export import csv_safe
 from signoff.store.index import Progress
@@ -293,7 +294,7 @@ def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
     files["audit.json"] = _json(report)
     files["report.html"] = render_html(report, changes).encode()
     for name, data in files.items():
-        (out / name).write_bytes(data)
+        write_atomic(out / name, data)
     entries = [
         {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
         for name, data in sorted(files.items())
@@ -306,10 +307,10 @@ def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
             "files": entries,
         }
     )
-    (out / "manifest.json").write_bytes(manifest)
+    write_atomic(out / "manifest.json", manifest)
     sums = [f"{e['sha256']}  {e['path']}" for e in entries]
     sums.append(f"{hashlib.sha256(manifest).hexdigest()}  manifest.json")
-    (out / "SHA256SUMS").write_text("\n".join(sums) + "\n")
+    write_atomic(out / "SHA256SUMS", "\n".join(sums) + "\n")
     return {"out": str(out), "files": [*entries, {"path": "manifest.json"}]}
 
 
@@ -318,16 +319,45 @@ def _json(doc: object) -> bytes:
 
 
 def verify_manifest(out: Path) -> list[str]:
-    """Files of a pack whose content no longer matches its manifest (empty: intact)."""
+    """Files of a pack whose content no longer matches its manifest (empty: intact).
+
+    The manifest is read like any JSON from outside (`signoff.jsonsafe`, bounded): a pack can
+    be handed over and edited, so each problem is one sentence, and an entry naming a path
+    outside the pack is a problem, never a file read.
+    """
     try:
-        manifest = json.loads((out / "manifest.json").read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+        manifest = jsonsafe.loads(read_bounded(out / "manifest.json"))
+    except OSError as exc:
+        return [f"manifest.json unreadable: {exc.strerror or 'cannot be read'}"]
+    except TooLarge as exc:
         return [f"manifest.json unreadable: {exc}"]
+    except jsonsafe.JsonProblem as exc:
+        return [f"manifest.json is not JSON ({jsonsafe.problem_text(exc)})"]
+    entries = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(entries, list):
+        return ["manifest.json has no list of files"]
     problems = []
-    for entry in manifest.get("files", []):
-        path = out / entry["path"]
-        if not path.exists():
-            problems.append(f"{entry['path']} is missing")
-        elif hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
-            problems.append(f"{entry['path']} changed since the pack was written")
+    for n, entry in enumerate(entries, start=1):
+        name = entry.get("path") if isinstance(entry, dict) else None
+        digest = entry.get("sha256") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not isinstance(digest, str):
+            problems.append(f"manifest.json entry {n} lacks a path and a sha256 text")
+            continue
+        parts = Path(name).parts
+        if not parts or Path(name).is_absolute() or ".." in parts:
+            problems.append(f"manifest.json entry {n} names a path outside the pack: {name}")
+            continue
+        path = out / name
+        if not path.is_file():
+            problems.append(f"{name} is missing")
+        elif _sha256_file(path) != digest:
+            problems.append(f"{name} changed since the pack was written")
     return problems
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

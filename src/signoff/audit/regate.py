@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from signoff.errors import SignoffError
+from signoff.errors import SignoffError, plain
 from signoff.git.repo import Repo
 
 NOTE = (
@@ -33,7 +33,7 @@ def regate(repo: Repo, sha: str, day: date) -> dict[str, Any]:
             GateOptions(base=parent, head=sha, scan=False, today=day, environ={}),
         )
     except (SignoffError, PolicyError) as exc:
-        return {"verdict": None, "note": f"the gate could not run: {exc}"}
+        return {"verdict": None, "note": f"the gate could not run: {plain(exc)}"}
     return {
         "verdict": result.verdict,
         "blocking": sorted({f.rule for f in result.findings if f.blocks}),

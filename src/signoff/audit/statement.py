@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from signoff.errors import shown
+
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://signoff.dev/attestations/provenance/v1"
 PREDICATE_SCHEMA = "signoff/provenance-predicate/v1"
@@ -70,7 +72,7 @@ def statement_problems(doc: object) -> list[str]:
         return ["the payload is not a JSON object"]
     problems: list[str] = []
     if doc.get("_type") != STATEMENT_TYPE:
-        problems.append(f"_type is {doc.get('_type')!r}, expected {STATEMENT_TYPE}")
+        problems.append(f"_type is {shown(doc.get('_type'))}, expected {STATEMENT_TYPE}")
     subjects = doc.get("subject")
     if not isinstance(subjects, list) or not subjects:
         problems.append("subject must be a non-empty list")
@@ -78,13 +80,15 @@ def statement_problems(doc: object) -> list[str]:
         for i, subject in enumerate(subjects):
             problems += _subject_problems(i, subject)
     if doc.get("predicateType") != PREDICATE_TYPE:
-        problems.append(f"predicateType is {doc.get('predicateType')!r}, expected {PREDICATE_TYPE}")
+        problems.append(
+            f"predicateType is {shown(doc.get('predicateType'))}, expected {PREDICATE_TYPE}"
+        )
     predicate = doc.get("predicate")
     if not isinstance(predicate, dict):
         problems.append("predicate must be an object")
     elif predicate.get("schema") != PREDICATE_SCHEMA:
         problems.append(
-            f"predicate schema is {predicate.get('schema')!r}, expected {PREDICATE_SCHEMA}"
+            f"predicate schema is {shown(predicate.get('schema'))}, expected {PREDICATE_SCHEMA}"
         )
     else:
         for key in ("commit", "provenance", "evidence", "generator"):

@@ -17,6 +17,7 @@ from signoff import jsonsafe
 from signoff.audit.digests import commit_sha256, incident_records, note_digests, policy_digests
 from signoff.audit.dsse import IN_TOTO_PAYLOAD, open_envelope
 from signoff.audit.statement import statement_problems
+from signoff.errors import shown
 from signoff.git.repo import Repo
 
 
@@ -84,7 +85,7 @@ def verify(
             verdict.problems.append(check.problem)
         if check.payload is not None:
             if check.payload_type != IN_TOTO_PAYLOAD:
-                verdict.problems.append(f"payloadType is {check.payload_type!r}")
+                verdict.problems.append(f"payloadType is {shown(check.payload_type)}")
             try:
                 decoded = jsonsafe.loads(check.payload, limits=STRICT)
             except jsonsafe.JsonProblem as exc:

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.markup import escape
 
-from signoff.cli.output import console, emit_json, open_repo
+from signoff.cli.output import console, emit_json, escape, open_repo
 from signoff.errors import SignoffError
 
 agent_app = typer.Typer(

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
-from signoff.cli.output import console, emit_json, open_repo, short
+from signoff.cli.output import console, emit_json, escape, open_repo, short
+from signoff.files import write_atomic
 
 
 def register(app: typer.Typer) -> None:
@@ -71,9 +71,7 @@ def attest_command(
     if out is None:
         sys.stdout.write(text)
         return
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(out)
+    write_atomic(out, text)
     if as_json:
         emit_json("attest-provenance", {"file": str(out), "attestations": len(envelopes)})
         return

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.markup import escape
 
-from signoff.cli.output import console, emit_json, open_repo, progress_counter
+from signoff.cli.output import console, emit_json, escape, open_repo, progress_counter
 
 DEFAULT_DAYS = 90
 

@@ -9,10 +9,11 @@ from enum import Enum
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
 from signoff.cli.document import json_document, versioned
-from signoff.cli.output import console, open_repo
+from signoff.cli.output import console, escape, open_repo
+from signoff.files import write_atomic
+from signoff.jsonsafe import escape_invisible
 
 
 class Format(str, Enum):
@@ -95,7 +96,8 @@ def check_command(
     if markdown_out:
         _write(markdown_out, rendered[Format.markdown]())
     if codequality_out:
-        _write(codequality_out, json.dumps(codequality(result), indent=2, ensure_ascii=False))
+        quality = json.dumps(codequality(result), indent=2, ensure_ascii=False)
+        _write(codequality_out, escape_invisible(quality))
     body = rendered[fmt]()
     if output:
         _write(output, body)
@@ -107,9 +109,7 @@ def check_command(
 
 
 def _write(path: Path, body: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(body if body.endswith("\n") else body + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, body if body.endswith("\n") else body + "\n")
 
 
 def _print_text(lines: list[str], blocked: bool) -> None:

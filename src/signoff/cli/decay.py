@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from signoff.cli.output import console, emit_json, open_repo, short
+from signoff.cli.output import console, emit_json, escape, open_repo, short
 from signoff.errors import SignoffError
 
 

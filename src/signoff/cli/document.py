@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from signoff.jsonsafe import escape_invisible
+
 JSON_SCHEMA_VERSION = "1"
 # Documents whose shape broke: v2 split "AI lines" into AI-attributed lines (line records) and
 # lines in AI-assisted commits without a line record (docs/json-output.md says what changed).
@@ -42,9 +44,9 @@ def json_document(kind: str, data: Any, *, long_list: str | None = None) -> str:
     doc = versioned(kind, data)
     items = doc.get(long_list) if long_list else None
     if not isinstance(items, list) or len(items) <= COMPACT_ABOVE:
-        return json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
+        return escape_invisible(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
     rest = {k: v for k, v in doc.items() if k != long_list}
     head = json.dumps(rest, indent=2, ensure_ascii=False, default=str)
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
     body = ",\n".join("    " + encode(item) for item in items)
-    return f'{head[:-2]},\n  "{long_list}": [\n{body}\n  ]\n}}\n'
+    return escape_invisible(f'{head[:-2]},\n  "{long_list}": [\n{body}\n  ]\n}}\n')

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import typer
-from rich.markup import escape
 
-from signoff.cli.output import console, emit_json, open_repo
+from signoff.cli.output import console, emit_json, escape, open_repo
 
 exception_app = typer.Typer(
     help="AI-boundary exceptions: reviewed, time-boxed records.", no_args_is_help=True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import typer
 
 from signoff.cli.output import open_repo
 from signoff.errors import SignoffError
+from signoff.files import atomic_writer
 
 
 def register(app: typer.Typer) -> None:
@@ -43,11 +43,6 @@ def export_command(
         raise SignoffError(
             f"{target.parent} is not a folder", "create it, or give another --output"
         )
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as out:
-            count = export(r, out, list(revs or []), fmt=fmt, use_index=not no_index)  # type: ignore[arg-type]
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_writer(target) as out:
+        count = export(r, out, list(revs or []), fmt=fmt, use_index=not no_index)  # type: ignore[arg-type]
     sys.stderr.write(f"{count} commits written to {output}\n")

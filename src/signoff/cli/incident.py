@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from signoff.cli.output import console, emit_json, open_repo, short
+from signoff.cli.output import console, emit_json, escape, open_repo, short
 from signoff.errors import SignoffError
+from signoff.files import write_atomic
 
 if TYPE_CHECKING:
     from signoff.git.repo import Repo
@@ -328,7 +328,7 @@ def postmortem_command(
         return
     text = postmortem_html(t) if fmt == "html" else postmortem_markdown(t)
     if out is not None:
-        out.write_text(text, encoding="utf-8")
+        write_atomic(out, text)
         console.print(f"postmortem written to {escape(str(out))}")
         return
     typer.echo(text, nl=False)

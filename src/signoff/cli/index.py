@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 
 import typer
-from rich.markup import escape
 
-from signoff.cli.output import console, emit_json, open_repo, progress_counter
+from signoff.cli.output import console, emit_json, escape, open_repo, progress_counter
 from signoff.store.index import map_fetched_squashes, update_index
 
 

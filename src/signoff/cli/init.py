@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.markup import escape
 
-from signoff.cli.output import console, emit_json, err_console, open_repo
+from signoff.cli.output import console, emit_json, err_console, escape, open_repo
 from signoff.recording.install import install, uninstall
 
 
@@ -121,12 +120,10 @@ POLICY_SCHEMA_PATH = ".signoff/schemas/signoff-policy-v1.json"
 
 
 def _write_atomic(target: Any, text: str) -> None:
-    import os
+    from signoff.files import write_atomic
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    write_atomic(target, text)
 
 
 def render(report: dict[str, Any]) -> None:

@@ -99,9 +99,7 @@ def run() -> None:
                 raise
             raise _path_error(exc) from None
     except SignoffError as exc:
-        from rich.markup import escape
-
-        from signoff.cli.output import err_console
+        from signoff.cli.output import err_console, escape
 
         err_console.print(f"[bold red]error:[/] {escape(exc.message)}")
         if exc.hint:
@@ -117,9 +115,7 @@ def _path_error(exc: OSError) -> SignoffError:
     """A file the user named (an -o, --sarif or --out path) could not be read or written."""
     import os
 
-    name = os.fsdecode(exc.filename)
-    for suffix in (".tmp",):  # atomic writes name their temporary file; the user named the other
-        name = name.removesuffix(suffix)
+    name = os.fsdecode(exc.filename)  # atomic writes name the user's file, never their own
     return SignoffError(
         f"cannot use {name}: {exc.strerror or exc}",
         "check the path: its folder must exist and be writable (and the file readable)",

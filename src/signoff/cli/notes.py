@@ -7,9 +7,8 @@ import os
 from typing import Any
 
 import typer
-from rich.markup import escape
 
-from signoff.cli.output import console, emit_json, open_repo, short
+from signoff.cli.output import console, emit_json, escape, open_repo, short
 from signoff.errors import SignoffError
 
 notes_app = typer.Typer(

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from signoff.cli.document import json_document
+from signoff.jsonsafe import INVISIBLE
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -55,10 +56,16 @@ def plain(markup: str) -> str:
 
 # Terminal controls that text from a repository (subjects, names, file lines, notes) must never
 # carry to a terminal raw: C0 controls but tab and newline, DEL, C1 controls (0x9b is a CSI),
-# and the bidirectional overrides and isolates that make a line read differently than it is.
-_BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
-_UNSAFE = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c not in (9, 10)}
-_UNSAFE.update({c: f"\\u{c:04x}" for c in _BIDI})
+# the bidirectional overrides and isolates that make a line read differently than it is, and
+# characters that hide themselves (zero-width, tags).
+# The invisible characters are one list (`signoff.jsonsafe.INVISIBLE`), also escaped in JSON.
+_UNSAFE = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F) if c not in (9, 10)}
+_UNSAFE.update(
+    {
+        c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" if c <= 0xFFFF else f"\\U{c:08x}"
+        for c in INVISIBLE
+    }
+)
 
 
 def terminal_safe(text: str) -> str:

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
 
-from signoff.cli.output import console, emit_json
+from signoff.cli.output import console, emit_json, escape
 from signoff.cli.policy import parse_as_of, read_policy
 
 if TYPE_CHECKING:  # imported when the command runs, so other commands start fast

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from signoff.cli.output import console, emit_json, open_repo
+from signoff.cli.output import console, emit_json, escape, open_repo
 from signoff.errors import SignoffError
 
 if TYPE_CHECKING:  # imported when a command runs, so other commands start fast

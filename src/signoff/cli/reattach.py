@@ -4,9 +4,8 @@ the commit(s) the forge made of it (squash or rebase merge), by content. Run it 
 from __future__ import annotations
 
 import typer
-from rich.markup import escape
 
-from signoff.cli.output import console, emit_json, open_repo, short
+from signoff.cli.output import console, emit_json, escape, open_repo, short
 
 
 def register(app: typer.Typer) -> None:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from signoff.cli.output import console, emit_json, open_repo, progress_counter
+from signoff.cli.output import console, emit_json, escape, open_repo, progress_counter
 from signoff.query.stats import Stats, stats
 
 

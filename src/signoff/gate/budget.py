@@ -165,6 +165,10 @@ def _spent(status: BudgetStatus) -> str:
 def _ai_commits(cs: ChangeSet, paths: Sequence[str]) -> list[Commit | None]:
     """The AI-assisted commits adding lines to `paths`; None stands for the staged change."""
     shas = {a.commit for p in paths for a in cs.lines.get(p, ()) if a.author in AI_LINE_KINDS}
+    for p in paths:  # a file judged as a whole: the AI-assisted commits among those changing it
+        big = cs.large.get(p)
+        if big is not None and big.ai_assisted:
+            shas.update(c for c in big.commits if c is None or cs.provenance[c].ai_assisted)
     by_sha = {c.sha: c for c in cs.commits}
     out: list[Commit | None] = [by_sha[s] for s in sorted(s for s in shas if s and s in by_sha)]
     if None in shas:

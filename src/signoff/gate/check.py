@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,7 +25,7 @@ from signoff.policy import PathOwner, Policy, owners_for, policy_in_force
 from signoff.policy.bars import EffectiveBar, strictest
 from signoff.policy.match import suppression_exception
 from signoff.policy.model import Person
-from signoff.query.blame import AI_ATTRIBUTED, AI_LINE_KINDS
+from signoff.query.blame import AI_LINE_KINDS
 from signoff.review.evidence import parse_person
 from signoff.review.forge import ForgeReview, ForgeUser
 
@@ -127,6 +127,7 @@ def check(repo: Repo, options: GateOptions) -> CheckResult:
     findings: list[GateFinding] = []
     if policy is None:
         findings.append(_f("policy.missing", f"no signoff.yaml at {policy_rev or 'the work tree'}"))
+    findings += ctx.large_rules()
     findings += ctx.boundary_rules()
     findings += ctx.provenance_rules()
     findings += ctx.owner_rules()
@@ -155,8 +156,12 @@ def _f(rule: str, message: str, severity: Severity | None = None, **kw: Any) -> 
     return GateFinding(rule, severity or default, message, fix=kw.pop("fix", fix), **kw)
 
 
-def _span(lines: Sequence[AddedLine]) -> tuple[int | None, int | None]:
-    nums = sorted(a.line for a in lines)
+def _span(cs: ChangeSet, path: str) -> tuple[int | None, int | None]:
+    """First and last AI line of `path` (of the whole file when it is too large to hold)."""
+    big = cs.large.get(path)
+    if big is not None:
+        return big.first, big.last
+    nums = sorted(a.line for a in cs.lines.get(path, ()) if a.author in AI_LINE_KINDS)
     return (nums[0], nums[-1]) if nums else (None, None)
 
 
@@ -172,7 +177,7 @@ class _Context:
         self.today = today
         self.options = options
         self.paths = [f.path for f in cs.files if not f.deleted]
-        self.ai_paths = [p for p in self.paths if cs.ai_touched_lines(p)]
+        self.ai_paths = [p for p in self.paths if cs.has_ai_lines(p)]
         self.owners: list[PathOwner] = owners_for(policy, self.paths, today=today) if policy else []
         self.owner_of = {o.path: o for o in self.owners}
         self.exceptions_used: list[dict[str, Any]] = []
@@ -218,8 +223,7 @@ class _Context:
             owner = self.owner_of.get(path)
             if owner is None:
                 continue
-            rows = self.ai_rows(path)
-            start, end = _span(rows)
+            start, end = _span(self.cs, path)
             verdict = owner.ai
             block = verdict.blocking
             if block is not None:
@@ -230,7 +234,7 @@ class _Context:
                 out.append(
                     _f(
                         "boundary.ai-forbidden",
-                        f"{_kinds(rows)} in {path}, inside AI boundary "
+                        f"{_kinds(*self.cs.ai_counts(path))} in {path}, inside AI boundary "
                         f"{block.boundary.id!r} ({block.boundary.reason}); may approve an exception: {approvers}",
                         path=path,
                         start_line=start,
@@ -302,7 +306,7 @@ class _Context:
         uncovered_ai = [p for p in self.paths if p in ai and self.owner_of[p].ownership is None]
         uncovered = [p for p in self.paths if p not in ai and self.owner_of[p].ownership is None]
         for path in uncovered_ai:
-            start, end = _span(self.ai_rows(path))
+            start, end = _span(self.cs, path)
             out.append(
                 _f(
                     "owner.none",
@@ -504,24 +508,27 @@ class _Context:
             return []
         # every line the reviewer must read counts against the capacity: AI-attributed ones and
         # those of AI-assisted commits without a line record (the message names both apart)
-        by_workflow: dict[str, list[AddedLine]] = {}
+        by_workflow: dict[str, list[int]] = {}  # (AI-attributed, unrecorded) lines
         limits: dict[str, int] = {}
         for path in self.ai_paths:
             owner = self.owner_of[path]
             if owner.ownership is None or owner.bar.max_reviewable_lines is None:
                 continue
             wf = owner.ownership.workflow.id
-            by_workflow.setdefault(wf, []).extend(self.ai_rows(path))
+            counts = by_workflow.setdefault(wf, [0, 0])
+            attributed, unrecorded = self.cs.ai_counts(path)
+            counts[0] += attributed
+            counts[1] += unrecorded
             limits[wf] = owner.bar.max_reviewable_lines
         return [
             _f(
                 "review.capacity",
-                f"{_kinds(rows)} to review in workflow {wf!r}; its tier reviews at most "
+                f"{_kinds(*counts)} to review in workflow {wf!r}; its tier reviews at most "
                 f"{limits[wf]} at once",
                 workflow=wf,
             )
-            for wf, rows in by_workflow.items()
-            if len(rows) > limits[wf]
+            for wf, counts in by_workflow.items()
+            if sum(counts) > limits[wf]
         ]
 
     def scan_rules(self) -> list[GateFinding]:
@@ -534,6 +541,8 @@ class _Context:
         wanted = self.options.scanners or tuple(dict.fromkeys((*DEFAULT_SCANNERS, *bar.scanners)))
         out: list[GateFinding] = []
         for path in self.ai_paths:
+            if path in self.cs.large:
+                continue  # no text held: the change.too-large finding says so
             ai_lines = {a.line: a.text for a in self.ai_rows(path)}
             found = find_suppressions(ai_lines, path)
             approved = (
@@ -571,7 +580,7 @@ class _Context:
                         path=path,
                     )
                 )
-            lines = {p: self.cs.ai_touched_lines(p) for p in files}
+            lines = {p: self._scan_lines(p) for p in files}
             result = scan_files(root, files, scanners=wanted, lines=lines)
         self.scan_json = result.to_json()
         for name, status in result.scanners.items():
@@ -616,6 +625,34 @@ class _Context:
             )
         return out
 
+    def _scan_lines(self, path: str) -> Collection[int]:
+        big = self.cs.large.get(path)
+        if big is not None:  # a file judged as a whole: a finding anywhere in it counts
+            return range(big.first or 1, (big.last or 0) + 1)
+        return self.cs.ai_touched_lines(path)
+
+    def large_rules(self) -> list[GateFinding]:
+        """Files too large to hold line by line, said plainly: what was judged and how."""
+        out = []
+        for path, big in self.cs.large.items():
+            tail = (
+                "; the AI bar applies to all of its lines; suppression comments in it were not "
+                "looked for"
+                if big.ai_assisted
+                else ""
+            )
+            out.append(
+                _f(
+                    "change.too-large",
+                    big.message() + tail,
+                    path=path,
+                    start_line=big.first,
+                    end_line=big.last,
+                    workflow=self.workflow_id(path),
+                )
+            )
+        return out
+
     def _requires_scan(self, path: str) -> bool:
         owner = self.owner_of.get(path)
         return bool(owner and owner.bar.scanners)
@@ -644,14 +681,13 @@ class _Context:
         return written, skipped
 
 
-def _kinds(rows: Sequence[AddedLine]) -> str:
-    """The two kinds of AI-assisted line in `rows`, named apart."""
-    attributed = sum(1 for a in rows if a.author == AI_ATTRIBUTED)
+def _kinds(attributed: int, unrecorded: int) -> str:
+    """The two kinds of AI-assisted line, named apart."""
     parts = []
     if attributed:
         parts.append(f"{attributed} AI-attributed lines")
-    if len(rows) - attributed:
-        parts.append(f"{len(rows) - attributed} lines of AI-assisted commits without a line record")
+    if unrecorded:
+        parts.append(f"{unrecorded} lines of AI-assisted commits without a line record")
     return " and ".join(parts) or "no AI-assisted lines"
 
 

@@ -6,13 +6,13 @@ the gate reads its policy from, and only if its approver may approve for that bo
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 from signoff.errors import SignoffError
+from signoff.files import write_atomic
 from signoff.git.repo import Repo
 from signoff.policy import EXCEPTIONS_DIR, Policy
 from signoff.policy.model import ID_PATTERN
@@ -100,9 +100,12 @@ def draft_exception(
             f"{target} already exists", "pick another --id, or edit the existing file"
         )
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    try:
+        write_atomic(target, text, exclusive=True)
+    except FileExistsError:
+        raise SignoffError(
+            f"{target} was created by someone else just now", "pick another --id"
+        ) from None
     return ExceptionDraft(target, text, warnings)
 
 

@@ -121,6 +121,12 @@ GATE_RULES: dict[str, tuple[Severity, str, str]] = {
         "AI-authored file too large to scan",
         "Split the file, or scan it outside the gate; it blocks where the bar requires scanners.",
     ),
+    "change.too-large": (
+        "warn",
+        "File too large to judge line by line",
+        "Review the file as a whole (generated files: review the generator); the AI bar applies "
+        "to all of its lines when an AI-assisted commit changed it.",
+    ),
     "scan.suppression": (
         "block",
         "Suppression comment added in an AI-assisted hunk",

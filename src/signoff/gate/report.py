@@ -185,14 +185,14 @@ def _cell(text: str) -> str:
 
 def _checklist(result: CheckResult) -> list[str]:
     cs = result.changeset
-    ai_files = [f.path for f in cs.files if cs.ai_touched_lines(f.path)]
+    ai_files = [f.path for f in cs.files if cs.has_ai_lines(f.path)]
     if not ai_files:
         return ["No AI-assisted lines in this change: the standard review applies."]
     tiers = [o.tier for o in result.owners if o.tier and o.path in ai_files]
     top = max(tiers, key=_rank, default="moderate")
     out = [f"#### Review checklist (AI-assisted, {top} tier)", ""]
-    attributed = [p for p in ai_files if cs.ai_attributed_lines(p)]
-    unrecorded = [p for p in ai_files if cs.unrecorded_ai_lines(p)]
+    attributed = [p for p in ai_files if cs.ai_counts(p)[0]]
+    unrecorded = [p for p in ai_files if cs.ai_counts(p)[1]]
     if attributed:
         out += [
             "Review these AI-attributed lines (a line record says an AI wrote them) line by line; "
@@ -207,6 +207,13 @@ def _checklist(result: CheckResult) -> list[str]:
                 for p in unrecorded
                 for a in cs.lines.get(p, ())
                 if a.author == AI_ASSISTED_COMMIT
+            }
+            | {
+                (c or "staged")[:10]
+                for p in unrecorded
+                if p in cs.large
+                for c in cs.large[p].commits
+                if c is None or cs.provenance[c].ai_assisted
             }
         )
         out += [
@@ -245,6 +252,13 @@ def _line_checklist(cs: ChangeSet, paths: list[str], author: str) -> list[str]:
     """A box to tick per file, naming its lines by `author`; then a blank line."""
     out = []
     for path in paths:
+        big = cs.large.get(path)
+        if big is not None:
+            out.append(
+                f"- [ ] `{path}`: the whole file ({big.kinds.get(author, 0):,} lines, too large to "
+                "list line by line)"
+            )
+            continue
         rows = [a for a in cs.lines.get(path, ()) if a.author == author]
         out.append(f"- [ ] `{path}`: lines {_spans(rows)}")
     return [*out, ""]

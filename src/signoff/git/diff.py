@@ -9,10 +9,12 @@ matched to it by quoting the listed paths the way git does.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import IO
 
-from signoff.git.repo import GitError, Repo
+from signoff.git.repo import GitError, Repo, _describe_failure
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 # Options that keep both outputs in the same shape whatever the user's configuration says.
@@ -25,22 +27,44 @@ _STABLE = (
     "--dst-prefix=b/",
     "-M",
 )
+# A file whose added lines hold more text than this (a generated or vendored file), or one of
+# whose lines is longer than `_MAX_LINE` (minified), is not kept line by line: its added lines are counted and kept as runs of line numbers, without their
+# text, and the gate judges the file as a whole. The same figure as the gate's scan limit.
+LINE_TEXT_MAX_BYTES = 5_000_000
+# ...and once one diff's kept text passes this, every file after it is read the same way.
+CHANGE_TEXT_MAX_BYTES = 20_000_000
 _C_ESCAPES = {7: b"\\a", 8: b"\\b", 9: b"\\t", 10: b"\\n", 11: b"\\v", 12: b"\\f", 13: b"\\r"}
 
 
 @dataclass(slots=True)
 class FileDiff:
-    """One file's added lines (1-based, in the new version) and whether it is binary."""
+    """One file's added lines (1-based, in the new version) and whether it is binary.
+
+    `too_large`: the added text passed `LINE_TEXT_MAX_BYTES`; `added` is then empty and `runs`
+    holds the added line numbers as (first, last) runs. `reindented` holds the added lines that
+    may only be re-indented (their text, whitespace aside, is that of a line the diff removed).
+    """
 
     path: str
     old_path: str | None = None
     binary: bool = False
     deleted: bool = False
     added: dict[int, str] = field(default_factory=dict)
+    added_count: int = 0
+    removed_count: int = 0
+    too_large: bool = False
+    runs: list[tuple[int, int]] = field(default_factory=list)
+    reindented: set[int] = field(default_factory=set)
 
-    @property
-    def added_count(self) -> int:
-        return len(self.added)
+    def add(self, line: int, text: str) -> None:
+        self.added[line] = text
+        self.added_count += 1
+
+    def line_numbers(self) -> Iterable[int]:
+        """Every added line number, in order, whether or not the text is kept."""
+        if not self.too_large:
+            return sorted(self.added)
+        return (n for first, last in self.runs for n in range(first, last + 1))
 
 
 def quote_path(raw: bytes) -> bytes:
@@ -82,20 +106,68 @@ def _listing(repo: Repo, args: Sequence[str]) -> list[tuple[str, bytes, bytes]]:
 
 
 def diff_added_lines(
-    repo: Repo, args: Sequence[str], *, ignore_whitespace: bool = False
+    repo: Repo,
+    args: Sequence[str],
+    *,
+    ignore_whitespace: bool = False,
+    paths: Sequence[str] = (),
 ) -> list[FileDiff]:
-    """Parse `git diff -U0 <args>` into added lines per file (renames followed).
+    """Parse `git diff -U0 <args> [-- paths]` into added lines per file (renames followed).
 
     `ignore_whitespace` (`-w`): a line whose change is only whitespace (re-indented) is not an
-    added line, as `git blame -w` keeps it with the commit that wrote it.
+    added line, as `git blame -w` keeps it with the commit that wrote it. The patch is read as
+    a stream, never held whole; a file past `LINE_TEXT_MAX_BYTES` keeps no text (`too_large`).
     """
-    entries = [e for e in _listing(repo, args) if e[0] != "U"]  # unmerged: no patch to read
+    spec = ["--", *paths] if paths else []
+    entries = [e for e in _listing(repo, [*args, *spec]) if e[0] != "U"]  # unmerged: no patch
     ws = ["-w"] if ignore_whitespace else []
-    out = repo.run("-c", "core.quotePath=false", "diff", "-U0", *_STABLE, *ws, *args)
-    return _read_patch(out, entries)
+    cmd = ["-c", "core.quotePath=false", "diff", "-U0", *_STABLE, *ws, *args, *spec]
+    with tempfile.TemporaryFile() as stderr:
+        proc = repo.popen(cmd, stderr=stderr)
+        assert proc.stdout is not None
+        try:
+            files = _read_patch(_patch_lines(proc.stdout), entries)
+        finally:
+            proc.stdout.close()
+            code = proc.wait()
+        if code != 0:
+            stderr.seek(0)
+            err = stderr.read()
+            raise GitError(_describe_failure(cmd[2:], err), repo.missing_hint(err))
+    return files
 
 
-def _read_patch(out: bytes, entries: list[tuple[str, bytes, bytes]]) -> list[FileDiff]:
+# A patch line longer than this keeps only its start (a minified file can be one 50 MB line).
+_MAX_LINE = 1 << 20
+
+
+def _patch_lines(stream: IO[bytes]) -> Iterable[tuple[bytes, int]]:
+    """(line without its newline, its full length) from a patch stream; a line longer than
+    `_MAX_LINE` keeps only its start (the rest is read and dropped, a chunk at a time)."""
+    read = stream.readline
+    while True:
+        line = read(_MAX_LINE)
+        if not line:
+            return
+        if line.endswith(b"\n"):
+            yield line[:-1], len(line)
+            continue
+        size = len(line)
+        while True:
+            rest = read(_MAX_LINE)
+            size += len(rest)
+            if not rest or rest.endswith(b"\n"):
+                break
+        yield line, size
+
+
+def _sized(lines: Iterable[bytes]) -> Iterable[tuple[bytes, int]]:
+    return ((line, len(line) + 1) for line in lines)
+
+
+def _read_patch(
+    lines: Iterable[tuple[bytes, int]], entries: list[tuple[str, bytes, bytes]]
+) -> list[FileDiff]:
     """Added lines per listed file from a `-U0` patch whose sections follow the listing."""
     files = [
         FileDiff(
@@ -109,16 +181,19 @@ def _read_patch(out: bytes, entries: list[tuple[str, bytes, bytes]]) -> list[Fil
         b"diff --git " + quote_path(b"a/" + old) + b" " + quote_path(b"b/" + new)
         for _, old, new in entries
     ]
-    current: FileDiff | None = None
+    current: _Section | None = None
+    budget = [CHANGE_TEXT_MAX_BYTES]  # text the whole diff may still keep
     at = 0  # the listing and the patch come in the same order; a type change has two sections
     line_no = 0
     in_header = False
-    for raw in out.split(b"\n"):
+    for raw, size in lines:
         if raw.startswith(b"diff --git "):
+            if current is not None:
+                current.finish()
             current = None
             for j in range(at, len(headers)):
                 if headers[j] == raw:
-                    at, current = j, files[j]
+                    at, current = j, _Section(files[j], budget)
                     break
             in_header = True
             continue
@@ -126,7 +201,7 @@ def _read_patch(out: bytes, entries: list[tuple[str, bytes, bytes]]) -> list[Fil
             continue
         if in_header:
             if raw.startswith(b"Binary files ") or raw == b"GIT binary patch":
-                current.binary = True
+                current.file.binary = True
                 continue
             if not raw.startswith(b"@@"):
                 continue
@@ -136,9 +211,78 @@ def _read_patch(out: bytes, entries: list[tuple[str, bytes, bytes]]) -> list[Fil
             line_no = int(m.group(1))
             continue
         if raw.startswith(b"+"):
-            current.added[line_no] = raw[1:].decode("utf-8", "replace")
+            current.added(line_no, raw, size)
             line_no += 1
+        elif raw.startswith(b"-"):
+            current.removed(raw)
+    if current is not None:
+        current.finish()
     return files
+
+
+class _Section:
+    """One file's section of a patch being read: keeps text up to the limit, then only runs."""
+
+    __slots__ = ("budget", "file", "kept", "removed_bytes", "removed_keys")
+
+    def __init__(self, file: FileDiff, budget: list[int]) -> None:
+        self.file = file
+        self.budget = budget
+        self.kept = sum(len(t) for t in file.added.values())  # a type change: second section
+        self.removed_keys: set[str] | None = set()
+        self.removed_bytes = 0
+
+    def added(self, line_no: int, raw: bytes, size: int) -> None:
+        f = self.file
+        if not f.too_large:
+            self.kept += size
+            self.budget[0] -= size
+            if self.kept <= LINE_TEXT_MAX_BYTES and self.budget[0] >= 0 and size <= _MAX_LINE:
+                f.add(line_no, raw[1:].decode("utf-8", "replace"))
+                return
+            f.too_large = True  # from here on: runs of line numbers, no text
+            for n in sorted(f.added):
+                self._run(n)
+            f.added.clear()
+            f.reindented.clear()
+            self.removed_keys = None
+        self._run(line_no)
+        f.added_count += 1
+
+    def _run(self, n: int) -> None:
+        runs = self.file.runs
+        if runs and runs[-1][1] == n - 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+
+    def removed(self, raw: bytes) -> None:
+        self.file.removed_count += 1
+        keys = self.removed_keys
+        if keys is None:
+            return
+        self.removed_bytes += len(raw)
+        if self.removed_bytes > LINE_TEXT_MAX_BYTES:
+            self.removed_keys = None  # too much to compare: every added line may be re-indented
+            return
+        keys.add(_squeeze(raw[1:].decode("utf-8", "replace")))
+
+    def finish(self) -> None:
+        """Note the added lines that may be only re-indented (see `FileDiff.reindented`)."""
+        f = self.file
+        if f.too_large or not f.removed_count:
+            return
+        keys = self.removed_keys
+        for n, text in f.added.items():
+            if keys is None or _squeeze(text) in keys:
+                f.reindented.add(n)
+        self.removed_keys = set()
+
+
+def _squeeze(text: str) -> str:
+    """A line with every whitespace character removed: equal for lines `diff -w` matches (and
+    for a few more: str.split knows more whitespace than git, which only widens the check)."""
+    return "".join(text.split())
 
 
 def log_added_lines(repo: Repo, revs: Sequence[str]) -> list[tuple[str, list[FileDiff]]]:
@@ -176,7 +320,10 @@ def log_added_lines(repo: Repo, revs: Sequence[str]) -> list[tuple[str, list[Fil
     for chunk in (b"\n" + patch).split(b"\n\x01")[1:]:
         head, _, body = chunk.partition(b"\n")
         sections[head.decode().strip()] = body
-    return [(sha, _read_patch(sections.get(sha, b""), entries[sha])) for sha in order]
+    return [
+        (sha, _read_patch(_sized(sections.get(sha, b"").split(b"\n")), entries[sha]))
+        for sha in order
+    ]
 
 
 def added_ignoring_whitespace(repo: Repo, shas: Sequence[str]) -> dict[str, int]:

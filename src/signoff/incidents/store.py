@@ -10,9 +10,7 @@ and edit the file in place, keeping the comments and key order a reviewer wrote.
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -21,8 +19,8 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 
-from signoff.errors import SignoffError
-from signoff.files import read_prefix
+from signoff.errors import SignoffError, shown
+from signoff.files import read_prefix, write_atomic
 from signoff.git.notes import cat_blobs
 from signoff.git.repo import Repo
 from signoff.incidents.model import (
@@ -149,7 +147,7 @@ def parse_record(
         problems.append(
             Finding(
                 "schema.version",
-                f"schema is {data.get('schema')!r}, not {schema!r}",
+                f"schema is {shown(data.get('schema'))}, not '{schema}'",
                 f"write schema: {schema}",
                 file,
                 mark.line if mark else 1,
@@ -318,23 +316,11 @@ def write_record(
     if record is None:
         raise RecordError(problems)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        if create:
-            try:
-                os.link(tmp, path)  # fails if someone else created it meanwhile: never overwrite
-            except FileExistsError:
-                raise SignoffError(
-                    f"{path.name} was created by someone else just now", "run the command again"
-                ) from None
-            Path(tmp).unlink()
-        else:
-            os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        # a new record is linked into place: it fails if someone else created it meanwhile
+        write_atomic(path, text, exclusive=create)
+    except FileExistsError:
+        raise SignoffError(
+            f"{path.name} was created by someone else just now", "run the command again"
+        ) from None
     return record

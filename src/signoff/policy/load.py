@@ -307,7 +307,7 @@ def _one_finding(
         key = str(loc[-1])
         valid = _keys_at(root, loc[:-1])
         close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
-        fix = f"did you mean {close[0]!r}?" if close else "remove it"
+        fix = f"did you mean {close[0]!r}?" if close else "remove it."
         if valid:
             fix += " Valid keys here: " + ", ".join(valid)
         return _positioned(

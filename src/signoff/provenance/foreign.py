@@ -519,8 +519,8 @@ def _gitai_metadata(text: str, commit: str, problems: _Problems) -> dict[str, An
         return {}
     schema = metadata.get("schema_version")
     if schema != GITAI_SCHEMA:
-        shown = _short(schema) if isinstance(schema, str) else "missing"
-        problems.add(f"schema_version is {shown!r}, not {GITAI_SCHEMA!r}; read as {GITAI_SCHEMA}")
+        seen = f"'{_short(schema)}'" if isinstance(schema, str) else "missing"
+        problems.add(f"schema_version is {seen}, not '{GITAI_SCHEMA}'; read as {GITAI_SCHEMA}")
     base = metadata.get("base_commit_sha")
     if isinstance(base, str) and base.strip() and not _same_commit(base, commit):
         problems.add(

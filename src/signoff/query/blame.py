@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,8 @@ def check_blameable(
     if b"\x00" in data[:8000]:
         raise SignoffError(
             f"{path} is a binary file: it has no lines to attribute",
-            f"ask about the commits instead: signoff explain {path}",
+            "ask about the commits that changed it: "
+            f"signoff explain $(git log -1 --format=%h -- {shlex.quote(path)})",
         )
     if not repo.is_tracked(path) and rev is None:
         raise SignoffError(f"{path} is not tracked by git", "commit it first, or check the path")

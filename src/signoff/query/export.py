@@ -14,6 +14,7 @@ from typing import IO, Any, Literal
 
 from signoff.errors import SignoffError
 from signoff.git.repo import GitError, Repo
+from signoff.jsonsafe import escape_invisible
 from signoff.query.explain import answer_commits
 from signoff.query.lookup import ProvenanceLookup
 
@@ -55,7 +56,7 @@ def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
     count = 0
     for row in rows:
-        out.write(encode({"schema": SCHEMA, **row}) + "\n")
+        out.write(escape_invisible(encode({"schema": SCHEMA, **row})) + "\n")
         count += 1
     return count
 

@@ -192,7 +192,7 @@ def _match(
     for f in squash:
         if f.binary:
             continue
-        total += len(f.added)
+        total += f.added_count  # a file too large to hold line by line stays unmapped
         wanted: dict[str, list[int]] = {}
         for line_no, text in f.added.items():
             wanted.setdefault(_key(text), []).append(line_no)

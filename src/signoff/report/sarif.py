@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import quote
 
 from signoff import __version__
+from signoff.files import write_atomic
+from signoff.jsonsafe import escape_invisible
 from signoff.scan.model import ScanFinding
 
 SARIF_VERSION = "2.1.0"
@@ -118,11 +120,11 @@ def sarif_log(
 
 def dumps(log: Mapping[str, Any]) -> str:
     """The log as stable, readable JSON text."""
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return escape_invisible(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"
 
 
 def write_sarif(path: str | os.PathLike[str], log: Mapping[str, Any]) -> None:
-    Path(path).write_text(dumps(log), encoding="utf-8")
+    write_atomic(path, dumps(log))
 
 
 # Where a scanner documents its rules, for rules whose findings carry no link of their own.

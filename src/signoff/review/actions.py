@@ -57,7 +57,9 @@ def resolve(env: Mapping[str, str]) -> EventBase:
         try:
             event = jsonsafe.loads(read_prefix(path, jsonsafe.DEFAULT.max_bytes))
         except OSError as exc:
-            raise SignoffError(f"{path}: cannot read the Actions event ({exc})") from None
+            raise SignoffError(
+                f"{path}: cannot read the Actions event ({exc.strerror or 'unreadable'})"
+            ) from None
         except jsonsafe.JsonProblem as exc:
             raise SignoffError(
                 f"{path}: the Actions event is not usable JSON ({jsonsafe.problem_text(exc)})"

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from signoff import jsonsafe
-from signoff.errors import SignoffError
+from signoff.errors import SignoffError, one_line
 from signoff.files import TooLarge, read_bounded
 
 GITHUB = "github"
@@ -347,7 +347,7 @@ class _Builder:
             return
         raise SignoffError(
             f"{source}: not a forge response Signoff reads (top-level keys: "
-            f"{', '.join(sorted(doc)[:8]) or 'none'})",
+            f"{', '.join(one_line(k, 40) for k in sorted(doc)[:8]) or 'none'})",
             f"expected {EXPECTED}",
         )
 

@@ -13,7 +13,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from signoff import jsonsafe
 from signoff.scan.model import FileProblem, ScanFinding
 from signoff.scan.sources import SourceFile
 
@@ -42,6 +44,16 @@ class Invocation:
 
 class ReportError(ValueError):
     """A scanner's report was not what its adapter expects (a crash, a format change)."""
+
+
+def report_json(report: str) -> Any:
+    """A scanner's JSON report read within the project's limits (`signoff.jsonsafe`): depth,
+    number size and length; anything else is a `ReportError` saying where (the runner names
+    the scanner: "bandit report unreadable: not JSON (line 1, column 2: ...)")."""
+    try:
+        return jsonsafe.loads(report)
+    except jsonsafe.JsonProblem as exc:
+        raise ReportError(f"not JSON ({jsonsafe.problem_text(exc)})") from None
 
 
 def module_version(module: str, distribution: str) -> tuple[bool, str | None]:

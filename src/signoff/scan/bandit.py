@@ -6,7 +6,6 @@ runner marks it with the comment, and the gate decides whether that suppression 
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from signoff.scan.adapter import (
     ReportError,
     module_version,
     python_module,
+    report_json,
     stderr_tail,
 )
 from signoff.scan.model import FileProblem, ScanFinding, normalise_confidence, normalise_severity
@@ -44,7 +44,7 @@ def _read(inv: Invocation, report: str, stderr: str, returncode: int) -> Report:
     # bandit exits 1 when it finds issues; only a missing or unreadable report is a failure
     if not report.strip():
         raise ReportError(f"bandit wrote no report (exit {returncode}): {stderr_tail(stderr)}")
-    data = json.loads(report)
+    data = report_json(report)
     if not isinstance(data, dict) or not isinstance(data.get("results"), list):
         raise ReportError("bandit's report has no results list")
     utf8 = {s.path: s.utf8 for s in inv.files}

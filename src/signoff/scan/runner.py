@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import os
 import subprocess
 import tempfile
@@ -19,9 +18,10 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
-from signoff.errors import SignoffError
+from signoff.errors import SignoffError, plain
+from signoff.files import MAX_INPUT, read_prefix
 from signoff.scan import bandit, secrets, semgrep
-from signoff.scan.adapter import Invocation, Report
+from signoff.scan.adapter import Invocation, Report, ReportError
 from signoff.scan.model import ScanFinding, ScannerStatus, ScanResult, fingerprint
 from signoff.scan.sources import MAX_BYTES, SourceFile, load_sources, relative_path
 from signoff.scan.suppressions import find_suppressions
@@ -130,7 +130,7 @@ def _run_all(
                     env=env,
                 )
             except OSError as exc:
-                _fail(status, f"{inv.scanner} could not start: {exc}")
+                _fail(status, f"{inv.scanner} could not start: {plain(exc)}")
                 continue
             running.append(_Running(status, inv, proc, out, err, time.perf_counter()))
         deadline = time.monotonic() + timeout
@@ -168,17 +168,30 @@ def _read(
 ) -> Report:
     out.seek(0)
     err.seek(0)
-    stdout = out.read().decode("utf-8", "replace")
-    stderr = err.read().decode("utf-8", "replace")
+    raw = out.read(MAX_INPUT + 1)  # a report is read within the JSON limit, never whole
+    stderr = err.read(64 * 1024).decode("utf-8", "replace")
     try:
-        text = inv.output.read_text("utf-8", "replace") if inv.output else stdout
+        if inv.output:
+            raw = read_prefix(inv.output, MAX_INPUT)
     except OSError:
-        text = ""
+        raw = b""
+    if len(raw) > MAX_INPUT:
+        _fail(
+            status,
+            f"{inv.scanner} report unreadable: larger than {MAX_INPUT // (1024 * 1024)} MB, "
+            "the most Signoff reads",
+        )
+        return Report()
     try:
-        report = inv.read(inv, text, stderr, code)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:  # incl. JSON errors
-        detail = "not JSON" if isinstance(exc, json.JSONDecodeError) else str(exc)
-        _fail(status, f"{inv.scanner} report unreadable: {detail}")
+        report = inv.read(inv, raw.decode("utf-8", "replace"), stderr, code)
+    except ReportError as exc:
+        _fail(status, f"{inv.scanner} report unreadable: {exc}")
+        return Report()
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:  # a field of a wrong shape
+        detail = f"no field {exc.args[0]}" if isinstance(exc, KeyError) and exc.args else exc
+        _fail(
+            status, f"{inv.scanner} report unreadable: a result of an unexpected shape ({detail})"
+        )
         return Report()
     if report.error:
         _fail(status, report.error)

@@ -8,7 +8,6 @@ through a UTF-8 copy, since detect-secrets silently skips what it cannot decode.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -19,6 +18,7 @@ from signoff.scan.adapter import (
     ReportError,
     module_version,
     python_module,
+    report_json,
     stderr_tail,
 )
 from signoff.scan.model import ScanFinding
@@ -88,7 +88,7 @@ def rule_id(secret_type: str) -> str:
 def _read(inv: Invocation, report: str, stderr: str, returncode: int) -> Report:
     if returncode != 0 or not report.strip():
         raise ReportError(f"detect-secrets failed (exit {returncode}): {stderr_tail(stderr)}")
-    data = json.loads(report)
+    data = report_json(report)
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, dict):
         raise ReportError("detect-secrets' report has no results map")

@@ -7,7 +7,6 @@ refused. Metrics and version checks are turned off for the same reason.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -21,6 +20,7 @@ from signoff.scan.adapter import (
     Report,
     ReportError,
     module_version,
+    report_json,
     stderr_tail,
 )
 from signoff.scan.model import FileProblem, ScanFinding, normalise_confidence, normalise_severity
@@ -92,7 +92,7 @@ def plan(sources: list[SourceFile], workdir: Path, rules: Sequence[Path]) -> Inv
 def _read(inv: Invocation, report: str, stderr: str, returncode: int) -> Report:
     if not report.strip():
         raise ReportError(f"semgrep wrote no report (exit {returncode}): {stderr_tail(stderr)}")
-    data = json.loads(report)
+    data = report_json(report)
     if not isinstance(data, dict) or not isinstance(data.get("results"), list):
         raise ReportError("semgrep's report has no results list")
     out = Report()
