@@ -71,7 +71,7 @@ def test_init_installs_hooks_and_configures_notes(base: GitRepo, tmp_path: Path)
         hook = hooks_dir / name
         assert os.access(hook, os.X_OK)
         assert "signoff-managed-hook" in hook.read_text()
-    assert [h["action"] for h in report["recording"]["hooks"]] == ["installed"] * 3
+    assert [h["action"] for h in report["recording"]["hooks"]] == ["installed"] * len(HOOKS)
     assert config_all(base, "notes.rewriteRef") == ["refs/notes/signoff"]
     assert config_all(base, "notes.rewrite.amend") == ["true"]
     assert config_all(base, "notes.rewrite.rebase") == ["true"]
@@ -84,7 +84,7 @@ def test_init_installs_hooks_and_configures_notes(base: GitRepo, tmp_path: Path)
 def test_init_prints_what_it_configured(base: GitRepo) -> None:
     proc = signoff(base, "init")
     assert proc.returncode == 0, proc.stderr
-    for text in ("commit-msg", "post-commit", "pre-push", "notes.rewriteRef", "cat_sort_uniq"):
+    for text in ("commit-msg", "post-commit", "pre-push", "post-rewrite", "notes.rewriteRef"):
         assert text in proc.stdout
 
 
@@ -100,7 +100,7 @@ def test_init_is_idempotent(base: GitRepo) -> None:
     first = install(Repo(base.path))
     scripts = {n: (base.path / ".git" / "hooks" / n).read_text() for n in HOOKS}
     second = install(Repo(base.path))
-    assert [h["action"] for h in second["hooks"]] == ["unchanged"] * 3
+    assert [h["action"] for h in second["hooks"]] == ["unchanged"] * len(HOOKS)
     assert {c["action"] for c in second["config"]} == {"unchanged"}
     assert {n: (base.path / ".git" / "hooks" / n).read_text() for n in HOOKS} == scripts
     assert config_all(base, "notes.rewriteRef") == ["refs/notes/signoff"]
@@ -148,8 +148,9 @@ def test_existing_hooks_are_chained_and_still_run(base: GitRepo) -> None:
     )
     write_hook(hooks / "post-commit", f'echo post-commit >> "{ran}"\n')
     write_hook(hooks / "pre-push", f'echo "pre-push $1" >> "{ran}"\ncat >> "{ran}"\n')
+    write_hook(hooks / "post-rewrite", f'echo "post-rewrite $1" >> "{ran}"\ncat >> "{ran}"\n')
     report = install(Repo(base.path))
-    assert [h["action"] for h in report["hooks"]] == ["installed, existing hook chained"] * 3
+    assert [h["action"] for h in report["hooks"]] == ["installed, existing hook chained"] * 4
     assert (hooks / "commit-msg.pre-signoff").exists()
 
     base.commit("agent change\n", {"f": "1"}, env={"CLAUDECODE": "1"})
@@ -162,6 +163,11 @@ def test_existing_hooks_are_chained_and_still_run(base: GitRepo) -> None:
     base.git("push", "-q", str(origin), "main")
     log = ran.read_text()
     assert f"pre-push {origin}" in log and "refs/heads/main" in log
+
+    # post-rewrite: the chained hook still gets git's `OLD NEW` lines
+    old = base.head()
+    base.git("commit", "-q", "--amend", "-m", "reworded")
+    assert f"post-rewrite amend\n{old} {base.head()}" in ran.read_text()
 
 
 def test_failing_chained_commit_msg_still_fails_the_commit(base: GitRepo) -> None:

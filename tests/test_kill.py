@@ -2,7 +2,7 @@
 clean run would.
 
 The command runs in a real process whose `os.fsync`, `os.replace`, `os.link` or git
-subprocess start is wrapped to send the process SIGKILL on its Nth call: the kill lands at that
+process start (`subprocess` or `os.posix_spawnp`) is wrapped to send the process SIGKILL on its Nth call: the kill lands at that
 point every time (a timer would mostly miss a write that takes a millisecond).
 """
 
@@ -29,8 +29,9 @@ def wrap(real):
             os.kill(os.getpid(), signal.SIGKILL)
         return real(*args, **kwargs)
     return call
-if point == "git":
+if point == "git":  # both ways Signoff starts git: Repo (subprocess), note writes (posix_spawnp)
     subprocess.Popen.__init__ = wrap(subprocess.Popen.__init__)
+    os.posix_spawnp = wrap(os.posix_spawnp)
 else:
     setattr(os, point, wrap(getattr(os, point)))
 sys.argv = ["signoff", *sys.argv[3:]]

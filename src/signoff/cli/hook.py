@@ -1,4 +1,4 @@
-"""`signoff hook commit-msg FILE | post-commit | pre-push`: the hooks, for hook managers.
+"""`signoff hook commit-msg FILE | post-commit | pre-push | post-rewrite`: the hooks, for managers.
 
 The pre-commit framework (see .pre-commit-hooks.yaml) calls these; `signoff init` installs faster
 native scripts that skip this CLI layer. Either way a failure inside Signoff prints one warning
@@ -75,6 +75,20 @@ def pre_push_command(
 
     refs = b"" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer.read()
     _run("pre-push", lambda: pre_push(remote, url, refs, cwd=os.getcwd(), env=os.environ), as_json)
+
+
+@hook_app.command("post-rewrite")
+def post_rewrite_command(
+    kind: str = typer.Argument(..., help="What git rewrote: amend or rebase (git passes it)."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Carry line records onto rewritten commits by content (reads `OLD NEW` lines on stdin)."""
+    from signoff.recording.hooks import post_rewrite
+
+    lines = b"" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer.read()
+    _run(
+        "post-rewrite", lambda: post_rewrite(kind, lines, cwd=os.getcwd(), env=os.environ), as_json
+    )
 
 
 def _flag(ai: str | None, human: bool) -> str | None:

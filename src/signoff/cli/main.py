@@ -80,6 +80,7 @@ COMMAND_MODULES: list[str] = [
     "incident",
     "decay",
     "init",
+    "reattach",
     "notes",
     "hook",
     "agent",

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
-import threading
-import time
 from collections.abc import Iterable, Iterator, Mapping
 
-from signoff.git.hooks import NOTES_SCRATCH_PREFIX as SCRATCH_PREFIX
+from signoff.git.hooks import SWAP_ATTEMPTS, GitResult, git, swap_notes
 from signoff.git.repo import GitError, Repo, child_pipe_writes
 
 
@@ -223,39 +220,25 @@ class LazyNotes(Mapping[str, list[bytes]]):
         return len(self._blobs)
 
 
-WRITE_ATTEMPTS = 50
+WRITE_ATTEMPTS = SWAP_ATTEMPTS
 
 
 def write_note(repo: Repo, ref: str, commit: str, content: bytes, *, append: bool = False) -> None:
     """Attach `content` to `commit` under `ref` (replacing, or appending as a new line).
 
-    `git notes` moves the ref without checking that nobody moved it meanwhile, so two writers
-    at once (CI jobs recording checks, a hook) lose one note or fail on the ref lock. The note is
-    written on a private copy of the ref, which replaces the real one in one transaction only if
-    the real one is still what the copy started from; otherwise the write is tried again.
+    By compare-and-swap (`signoff.git.hooks.swap_notes`, the one mechanism every note write
+    uses): two writers at once (CI jobs recording checks, a hook) each keep their note.
     """
     full = ref if ref.startswith("refs/") else f"refs/notes/{ref}"
     verb = ["append"] if append else ["add", "-f"]
-    for attempt in range(WRITE_ATTEMPTS):
-        base = repo.run("rev-parse", "-q", "--verify", full, check=False).decode().strip()
-        scratch = f"{SCRATCH_PREFIX}{os.getpid()}-{threading.get_ident()}-{attempt}"
-        try:
-            if base:
-                repo.run("update-ref", scratch, base)
-            repo.run("notes", f"--ref={scratch}", *verb, "-F", "-", commit, input=content)
-            value = repo.run("rev-parse", "--verify", scratch).decode().strip()
-        except GitError as exc:
-            repo.run("update-ref", "-d", scratch, check=False)
-            raise GitError(f"could not write note on {commit[:12]}: {exc.message}") from exc
-        # one transaction: move the ref only from `base` (create it only if still absent), and
-        # drop the copy; git refuses it whole when someone else moved the ref meanwhile
-        swap = f"update {full} {value} {base}" if base else f"create {full} {value}"
-        try:
-            repo.run("update-ref", "--stdin", input=f"{swap}\ndelete {scratch}\n".encode())
-            return
-        except GitError:
-            repo.run("update-ref", "-d", scratch, check=False)
-        time.sleep(0.005 * (attempt + 1))
-    raise GitError(
-        f"could not write note on {commit[:12]}: {full} kept changing ({WRITE_ATTEMPTS} attempts)"
-    )
+    cwd, env = str(repo.root), repo.environment()
+
+    def edit(scratch: str) -> GitResult:
+        return git("notes", f"--ref={scratch}", *verb, "-F", "-", commit, cwd=cwd, env=env,
+                   input=content)  # fmt: skip
+
+    try:
+        swap_notes(full, edit, cwd=cwd, env=env, what=f"could not write note on {commit[:12]}",
+                   attempts=WRITE_ATTEMPTS)  # fmt: skip
+    except OSError as exc:
+        raise GitError(str(exc)) from exc

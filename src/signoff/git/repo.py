@@ -115,6 +115,10 @@ class Repo:
 
     # -- running git ---------------------------------------------------------------------
 
+    def environment(self) -> dict[str, str]:
+        """The environment git runs with for this repository (for the light runner)."""
+        return dict(self._env)
+
     def run(
         self,
         *args: str,

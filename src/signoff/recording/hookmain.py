@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-USAGE = "usage: hookmain commit-msg FILE | post-commit | pre-push REMOTE URL"
+USAGE = "usage: hookmain commit-msg FILE | post-commit | pre-push REMOTE URL | post-rewrite KIND"
 
 
 def main(argv: list[str], *, light: bool = False) -> int:
@@ -40,6 +40,11 @@ def main(argv: list[str], *, light: bool = False) -> int:
                 sys.stderr.write(f"signoff: pushed refs/notes/signoff to {argv[1]}\n")
             elif report.get("background"):
                 sys.stderr.write(f"signoff: {report['reason']}\n")
+            elif report.get("failed"):
+                warn(f"notes not pushed to {argv[1]}: {report['reason']}")
+        elif name == "post-rewrite" and len(argv) >= 2:
+            rewritten = sys.stdin.buffer.read() if sys.stdin is not None else b""
+            hooks.post_rewrite(argv[1], rewritten, cwd=cwd, env=env)
         else:
             warn(f"unknown hook call {' '.join(argv)!r} ({USAGE})")
     except KeyboardInterrupt:

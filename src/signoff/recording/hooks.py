@@ -18,11 +18,14 @@ import time
 
 from signoff.git.hooks import (
     NOTES_SCRATCH_PREFIX,
+    SWAP_ATTEMPTS,
     GitResult,
+    append_notes,
     git,
     git_dir,
     in_progress,
     read_head_file,
+    swap_notes,
 )
 from signoff.recording.agents import Decision, decide, parse_declaration, trailer_tools
 
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
 NOTES_REF = "refs/notes/signoff"
 # Private copies of the notes ref that one note write works on (see `append_note`).
 SCRATCH_PREFIX = NOTES_SCRATCH_PREFIX
-APPEND_ATTEMPTS = 50
+APPEND_ATTEMPTS = SWAP_ATTEMPTS
 # A prepared note older than this was left by a commit that failed: never used, then removed.
 PENDING_TTL = 600
 # Stands for the commit id in a note commit-msg prepares before the commit exists.
@@ -388,67 +391,31 @@ def _accepted_by(trailers: list[tuple[str, str]]) -> Person | None:
 def add_note(sha: str, note: bytes, cwd: str, env: Mapping[str, str], *, ref: str) -> bool:
     """Add a note on `sha` under `ref` only if it has none (False then): a note another tool
     wrote is never replaced. Compare-and-swap like `append_note`."""
-    return _write_note(sha, note, cwd, env, ref=ref, action="add")
+    existed = False
+
+    def add(scratch: str) -> GitResult:
+        nonlocal existed
+        res = git("notes", f"--ref={scratch}", "add", "-F", "-", sha, cwd=cwd, env=env,
+                  input=note)  # fmt: skip
+        existed = not res.ok and b"existing notes" in res.err
+        return GitResult(0, b"", b"") if existed else res  # the copy is left as it was
+
+    swap_notes(ref, add, cwd=cwd, env=env, what=f"could not write the note on {sha[:12]}",
+               attempts=APPEND_ATTEMPTS)  # fmt: skip
+    return not existed
 
 
 def append_note(sha: str, note: bytes, cwd: str, env: Mapping[str, str]) -> None:
-    """Append (never replace) a note document on `sha` under refs/notes/signoff.
+    """Append (never replace) a note document on `sha` under refs/notes/signoff, by
+    compare-and-swap (`signoff.git.hooks.swap_notes`): a concurrent commit's note is never lost.
+    The installed post-commit script does the same in sh (`install.PENDING_NOTE`)."""
 
-    `git notes append` moves the ref without checking that nobody else moved it meanwhile, so
-    two commits at once (two worktrees, parallel agents) lose one note. The note is appended on
-    a private copy of the ref, which then replaces the real one only if the real one still is
-    what the copy started from (`git update-ref REF NEW OLD`, a compare-and-swap); else again.
-    The installed post-commit script does the same in sh (`install.PENDING_NOTE`).
-    """
-    _write_note(sha, note, cwd, env, ref=NOTES_REF, action="append")
+    def append(scratch: str) -> GitResult:
+        return git("notes", f"--ref={scratch}", "append", "-F", "-", sha, cwd=cwd, env=env,
+                   input=note)  # fmt: skip
 
-
-def _write_note(
-    sha: str, note: bytes, cwd: str, env: Mapping[str, str], *, ref: str, action: str
-) -> bool:
-    for attempt in range(APPEND_ATTEMPTS):
-        old = git("rev-parse", "-q", "--verify", ref, cwd=cwd, env=env)
-        base = old.out.strip().decode() if old.ok else ""
-        scratch = f"{SCRATCH_PREFIX}{os.getpid()}-{attempt}"
-        try:
-            if base:
-                _must(git("update-ref", scratch, base, cwd=cwd, env=env), sha)
-            res = git(
-                "notes", f"--ref={scratch}", action, "-F", "-", sha, cwd=cwd, env=env, input=note
-            )
-            if action == "add" and not res.ok and b"existing notes" in res.err:
-                git("update-ref", "-d", scratch, cwd=cwd, env=env)
-                return False
-            _must(res, sha)
-            new = git("rev-parse", "-q", "--verify", scratch, cwd=cwd, env=env)
-            _must(new, sha)
-            # one transaction: move the ref only from `base` (create it only if still absent),
-            # and drop the copy
-            value = new.out.strip().decode()
-            swap = f"update {ref} {value} {base}" if base else f"create {ref} {value}"
-            done = git(
-                "update-ref",
-                "--stdin",
-                cwd=cwd,
-                env=env,
-                input=f"{swap}\ndelete {scratch}\n".encode(),
-            )
-            if done.ok:
-                return True
-        except BaseException:
-            git("update-ref", "-d", scratch, cwd=cwd, env=env)
-            raise
-        git("update-ref", "-d", scratch, cwd=cwd, env=env)
-        time.sleep(0.005 * (attempt + 1))
-    raise OSError(
-        f"could not write the Signoff note on {sha[:12]}: {ref} kept changing "
-        f"({APPEND_ATTEMPTS} attempts)"
-    )
-
-
-def _must(res: GitResult, sha: str) -> None:
-    if not res.ok:
-        raise OSError(f"could not write the Signoff note on {sha[:12]}: {res.message()}")
+    swap_notes(NOTES_REF, append, cwd=cwd, env=env, what=f"could not write the Signoff note on "
+               f"{sha[:12]}", attempts=APPEND_ATTEMPTS)  # fmt: skip
 
 
 def _copy_cherry_picked_note(gitdir: str, sha: str, cwd: str, env: Mapping[str, str]) -> str | None:
@@ -461,6 +428,106 @@ def _copy_cherry_picked_note(gitdir: str, sha: str, cwd: str, env: Mapping[str, 
         return None
     append_note(sha, res.out, cwd, env)
     return source
+
+
+# -- post-rewrite -------------------------------------------------------------------------------
+
+
+def post_rewrite(kind: str, rewritten: bytes, *, cwd: str, env: Mapping[str, str]) -> Report:
+    """Carry the line records of rewritten commits onto the commits that replace them.
+
+    git gives `OLD NEW` per line on stdin (`kind` is `amend` or `rebase`); several OLDs with
+    one NEW are a squash or fixup. git has already copied the old notes over
+    (`notes.rewriteRef`); their line numbers describe the old files, so each NEW gets a record
+    mapped by content (`carry.map_records`). A split (`edit`, `reset HEAD^`, two commits) leaves
+    commits git does not list: each takes the sources of the listed commit after it. An amend
+    made while a rebase is stopped is left to the rebase, which lists it when it finishes (an
+    aborted rebase then leaves nothing behind).
+    """
+    from signoff.recording.carry import map_records
+
+    report: Report = {"hook": "post-rewrite", "rewrite": kind, "carried": []}
+    gitdir = git_dir(cwd, env)
+    if kind == "amend" and in_progress(gitdir) == "rebase":
+        report["skipped"] = "amend during a rebase: carried when the rebase finishes"
+        return report
+    sources: dict[str, list[str]] = {}
+    for line in rewritten.decode("ascii", "replace").splitlines():
+        fields = line.split()
+        if len(fields) >= 2 and fields[0] != fields[1]:
+            olds = sources.setdefault(fields[1], [])
+            if fields[0] not in olds:
+                olds.append(fields[0])
+    if not sources:
+        report["skipped"] = "no commit was rewritten"
+        return report
+    if kind == "rebase":
+        sources = _with_split_commits(gitdir, sources, cwd, env)
+    by_method: dict[str, list[tuple[list[str], str]]] = {}
+    for new, olds in sources.items():
+        method = "amend" if kind == "amend" else "squash" if len(olds) > 1 else "rebase"
+        by_method.setdefault(method, []).append((olds, new))
+    carried: list[dict[str, object]] = []
+    notes: dict[str, bytes] = {}
+    for method, pairs in by_method.items():
+        for result in map_records(pairs, method=method, cwd=cwd, env=env):
+            if result.note is not None:
+                notes[result.target] = result.note
+            if result.note is not None or result.dropped:
+                carried.append(result.to_json())
+    write_notes(notes, cwd, env)
+    report["carried"] = carried
+    return report
+
+
+def write_notes(notes: Mapping[str, bytes], cwd: str, env: Mapping[str, str]) -> None:
+    """Append each commit's document: one `git notes append` for one, one notes commit for
+    many (`signoff.git.hooks.append_notes`)."""
+    if len(notes) == 1:
+        [(sha, note)] = notes.items()
+        append_note(sha, note, cwd, env)
+    elif notes:
+        append_notes(NOTES_REF, notes, cwd=cwd, env=env, what="could not write the Signoff notes")
+
+
+def _with_split_commits(
+    gitdir: str, sources: dict[str, list[str]], cwd: str, env: Mapping[str, str]
+) -> dict[str, list[str]]:
+    """The rebase's mapping plus the commits it made that git does not list (a split).
+
+    Such a commit takes the sources of the next listed commit on its first-parent line: a
+    split stops at `edit`, commits part, and git lists the original against the last part.
+    """
+    # commits before `onto` and the branch as it was (`orig-head`: unchanged picks are reused,
+    # not rewritten) are not the rebase's
+    before = []
+    for folder in ("rebase-merge", "rebase-apply"):
+        for name in ("onto", "orig-head"):
+            sha = read_head_file(os.path.join(gitdir, folder), name)
+            if sha:
+                before.append(f"^{sha}")
+    if len(before) < 2:
+        return sources
+    tips = list(sources)
+    res = git(
+        "rev-list", "--first-parent", "--topo-order", "--reverse", *tips, *before, "--",
+        cwd=cwd, env=env,
+    )  # fmt: skip
+    if not res.ok:
+        return sources
+    out: dict[str, list[str]] = {}
+    waiting: list[str] = []
+    for sha in res.out.decode("ascii", "replace").split():
+        if sha in sources:
+            for extra in waiting:
+                out[extra] = list(sources[sha])
+            waiting = []
+            out[sha] = sources[sha]
+        else:
+            waiting.append(sha)
+    for new, olds in sources.items():
+        out.setdefault(new, olds)
+    return out
 
 
 # -- pre-push -----------------------------------------------------------------------------------
@@ -543,7 +610,7 @@ def _bounded(
             try:
                 result = push()
             except Exception as exc:
-                result = {"pushed": False, "reason": f"{type(exc).__name__}: {exc}"}
+                result = {"pushed": False, "failed": True, "reason": str(exc)}
             text = "".join(_line(k, v) for k, v in result.items())
             _write_log(log, text)
             try:  # noqa: SIM105 - contextlib is one more import on every commit

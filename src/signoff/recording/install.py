@@ -1,9 +1,9 @@
 """`signoff init`: install the hooks; configure notes so recorded provenance survives and travels.
 
-Installs `commit-msg`, `post-commit` and `pre-push` into the hooks directory git really uses
-(`core.hooksPath` honoured) without clobbering anything: an existing hook that is not Signoff's is
-renamed `<hook>.pre-signoff` and called first by ours (its failure still fails `commit-msg` and
-`pre-push`). Running init again only refreshes Signoff's own scripts; `uninstall` puts the
+Installs `commit-msg`, `post-commit`, `pre-push` and `post-rewrite` into the hooks directory git
+really uses (`core.hooksPath` honoured) without clobbering anything: an existing hook that is
+not Signoff's is renamed `<hook>.pre-signoff` and called first by ours (its failure still fails
+`commit-msg` and `pre-push`). Running init again only refreshes Signoff's own scripts; `uninstall` puts the
 original hooks back and removes exactly the config values init added, restoring any it changed.
 Notes themselves are never deleted.
 
@@ -33,7 +33,7 @@ from signoff.recording.hooks import (
 )
 from signoff.recording.sync import NOTES_REF, fetch_refspec
 
-HOOKS = ("commit-msg", "post-commit", "pre-push")
+HOOKS = ("commit-msg", "post-commit", "pre-push", "post-rewrite")
 # Also write Git AI-compatible notes (`recording/commit_lines.py` reads it at commit time).
 GITAI_SETTING = "signoff.writeGitAiNotes"
 MARKER = "# signoff-managed-hook"
@@ -146,15 +146,17 @@ def hook_script(name: str, python: str, package_dir: str) -> str:
     # pre-push reads the pushed refs on stdin: read them once, hand them to both hooks
     replay = 'if [ -n "$refs" ]; then printf \'%s\\n\' "$refs"; fi'
     fast = ""
-    if name == "pre-push":
+    if name in ("pre-push", "post-rewrite"):
+        # a failing pre-push hook fails the push; post-rewrite's status means nothing to git
+        fails = " || exit $?" if name == "pre-push" else ""
         chain = (
-            "refs=$(cat)\n"
-            'if [ -x "$chained" ]; then\n'
-            f'    {replay} | "$chained" "$@" || exit $?\n'
-            "fi\n"
+            f'refs=$(cat)\nif [ -x "$chained" ]; then\n    {replay} | "$chained" "$@"{fails}\nfi\n'
         )
         run = f"{replay} | {run}"
         finish = "exit 0"
+        if name == "post-rewrite":
+            # line records are carried only where notes exist at all
+            fast = f"git rev-parse -q --verify {NOTES_REF} >/dev/null 2>&1 || exit 0\n"
     elif name == "commit-msg":
         chain = 'if [ -x "$chained" ]; then\n    "$chained" "$@" || exit $?\nfi\n'
         fast = (

@@ -5,12 +5,14 @@ copies the remote's notes to `refs/notes/remotes/<remote>/signoff` (never onto t
 fetch cannot clobber local notes; readers union both). Pushing goes the other way: the local ref
 is pushed as a fast-forward; when another clone pushed first, the remote copy is fetched, merged
 into the local ref with the `cat_sort_uniq` strategy (every document of both sides is kept), and
-the push is retried once. Runs inside the pre-push hook, so it uses the import-light git runner.
+the push is retried (a few times: other clones may keep pushing first). A server that refuses
+notes pushes (a pre-receive hook) is reported as such: nothing local is lost. Runs inside the
+pre-push hook, so it uses the import-light git runner.
 """
 
 from __future__ import annotations
 
-from signoff.git.hooks import GitResult, git
+from signoff.git.hooks import GitResult, git, swap_notes
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -21,6 +23,10 @@ INCOMING_REF = "refs/notes/signoff-incoming"
 # Set on Signoff's own notes push so the pre-push hook does not recurse into itself.
 GUARD = "SIGNOFF_NOTES_PUSH"
 REJECTED = ("[rejected]", "non-fast-forward", "fetch first", "stale info")
+# How a server words losing a race with a concurrent push of the same ref (not a refusal).
+RACING = ("failed to update ref", "failed to lock", "cannot lock ref", "incorrect old value")
+# Pushes tried when other clones keep pushing first (each after fetching and merging theirs).
+PUSH_ATTEMPTS = 6
 
 
 class SyncError(Exception):
@@ -96,6 +102,9 @@ def default_remote(cwd: str, env: Mapping[str, str]) -> str:
 def _push_with_retry(
     remote: str, tracking: str | None, cwd: str, env: Mapping[str, str]
 ) -> dict[str, object]:
+    import random
+    import time
+
     push_env = {**env, GUARD: "1"}
     attempts = 0
     merged = None
@@ -118,14 +127,24 @@ def _push_with_retry(
             if merged:
                 out["merged_before_push"] = merged
             return out
-        if attempts > 1 or not _rejected(res):
+        if _refused(res):
+            raise SyncError(
+                f"{remote} refused {NOTES_REF} ({_refusal(res)}): a server-side hook or rule "
+                "rejects notes pushes; your notes are kept locally and the branch push is not "
+                f"affected. Ask the server's admins to allow {NOTES_REF}, or stop pushing notes "
+                "there: git config signoff.pushNotes false"
+            )
+        if attempts >= PUSH_ATTEMPTS or not _rejected(res):
             raise SyncError(f"pushing {NOTES_REF} to {remote} failed: {res.message()}")
-        # another clone pushed notes first: take theirs in, keep ours, try once more
+        # another clone pushed notes first: take theirs in, keep ours, try again (a third
+        # clone may push in between: a few rounds, spread out so the racers stop colliding)
         incoming = tracking or INCOMING_REF
         if _fetch(remote, incoming, cwd, env):
             merged = _merge(incoming, cwd, env)
         if incoming == INCOMING_REF:
             git("update-ref", "-d", INCOMING_REF, cwd=cwd, env=env)
+        if attempts > 1:
+            time.sleep(random.uniform(0, 0.05 * attempts))
 
 
 def _fetch(remote: str, into: str, cwd: str, env: Mapping[str, str]) -> bool:
@@ -139,30 +158,58 @@ def _fetch(remote: str, into: str, cwd: str, env: Mapping[str, str]) -> bool:
 
 
 def _merge(incoming: str, cwd: str, env: Mapping[str, str]) -> str:
-    """Fold `incoming` into the local notes with cat_sort_uniq; says what happened."""
+    """Fold `incoming` into the local notes with cat_sort_uniq; says what happened.
+
+    `git notes merge` moves the local ref without checking that nobody moved it meanwhile: a
+    commit's note written during the merge would be lost. The merge runs on a private copy
+    that replaces the local ref only if it did not move (`swap_notes`), else runs again.
+    """
     theirs = _rev(incoming, cwd, env)
-    ours = _rev(NOTES_REF, cwd, env)
     if theirs is None:
         return "nothing to merge"
-    if ours is None:
-        # only if no commit wrote a note meanwhile (an empty old value: the ref must not exist)
-        if git("update-ref", NOTES_REF, theirs, "", cwd=cwd, env=env).ok:
-            return "took the remote's notes"
-        ours = _rev(NOTES_REF, cwd, env)
-    if ours == theirs:
+    ours = _rev(NOTES_REF, cwd, env)
+    if ours == theirs or (
+        ours and git("merge-base", "--is-ancestor", theirs, ours, cwd=cwd, env=env).ok
+    ):
         return "already up to date"
-    res = git(
-        "notes", f"--ref={NOTES_REF}", "merge", "--quiet", "-s", "cat_sort_uniq", incoming,
-        cwd=cwd, env=env,
-    )  # fmt: skip
-    if not res.ok:
-        raise SyncError(f"merging the remote's notes failed: {res.message()}")
-    return "merged (cat_sort_uniq)"
+    took = ours is None
+
+    def merge(scratch: str) -> GitResult:
+        if _rev(scratch, cwd, env) is None:  # no local notes yet: take the remote's
+            return git("update-ref", scratch, theirs, "", cwd=cwd, env=env)
+        return git(
+            "notes", f"--ref={scratch}", "merge", "--quiet", "-s", "cat_sort_uniq", incoming,
+            cwd=cwd, env=env,
+        )  # fmt: skip
+
+    try:
+        swap_notes(NOTES_REF, merge, cwd=cwd, env=env, what="merging the remote's notes failed")
+    except OSError as exc:
+        raise SyncError(str(exc)) from exc
+    return "took the remote's notes" if took else "merged (cat_sort_uniq)"
 
 
 def _rejected(res: GitResult) -> bool:
+    """Another clone pushed first (or is pushing right now): fetch, merge, try again."""
     text = res.err.decode("utf-8", "replace")
+    if "[remote rejected]" in text:
+        return any(word in _refusal(res) for word in RACING)
     return any(word in text for word in REJECTED)
+
+
+def _refused(res: GitResult) -> bool:
+    """The server itself said no (a pre-receive or update hook, a protected ref), as opposed
+    to losing a race to another push of the same ref (`RACING`)."""
+    return b"[remote rejected]" in res.err and not _rejected(res)
+
+
+def _refusal(res: GitResult) -> str:
+    """The server's reason from `! [remote rejected] REF -> REF (reason)`."""
+    for line in res.err.decode("utf-8", "replace").splitlines():
+        if "[remote rejected]" in line:
+            reason = line.rpartition("(")[2].rstrip(")").strip()
+            return reason or "remote rejected"
+    return "remote rejected"
 
 
 def _rev(ref: str, cwd: str, env: Mapping[str, str]) -> str | None:
