@@ -406,18 +406,6 @@ def _range(
     return (start, end, label[0], label[1] if label[0] in AI_KINDS else None, digest(text))
 
 
-def carry_by_content(
-    labels: Sequence[Label], old: Sequence[str], new: Sequence[str]
-) -> list[Label]:
-    """`old`'s labels on the lines of `new` that are the same lines (equal blocks of a line
-    diff); every other line of `new` has none."""
-    out: list[Label] = [None] * len(new)
-    for tag, i1, i2, j1, _ in opcodes(old, new):
-        if tag == "equal":
-            out[j1 : j1 + i2 - i1] = labels[i1:i2]
-    return out
-
-
 # -- a commit -----------------------------------------------------------------------------------
 
 

@@ -18,19 +18,11 @@ import time
 from signoff.recording import worklog
 from signoff.recording.attribute import (
     AI,
-    AI_KINDS,
     AI_MODIFIED,
     DEFAULT_BUDGET_MS,
     HUMAN,
     Attribution,
-    Label,
-    ToolKey,
     attribute_commit,
-    carry_by_content,
-    commit_changes,
-    ranges,
-    read_blobs,
-    split_lines,
 )
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
@@ -283,68 +275,15 @@ def carry_cherry_pick(
     gitdir: str, source: str, sha: str, cwd: str, env: Mapping[str, str]
 ) -> dict[str, object]:
     """Map the picked commit's line record onto the new commit by content and write it as this
-    commit's own document (`derived.method: cherry-pick`). A line whose content changed on the
-    way (a resolved conflict) gets no range: nothing is invented."""
-    from signoff.git.hooks import git
-    from signoff.provenance.notes import NOTES_REF, build_note, parse_signoff_notes
-    from signoff.recording.agents import AgentUse
-
-    res = git("notes", f"--ref={NOTES_REF}", "show", source, cwd=cwd, env=env)
-    reading = parse_signoff_notes([res.out], source) if res.ok else None
-    if reading is None or not reading.line_records:
-        return {}
-    record = reading.line_records[0]
-    new = {c.path: c for c in commit_changes(sha, _parent(sha, cwd, env), cwd=cwd, env=env)}
-    old = {c.path: c for c in commit_changes(source, _parent(source, cwd, env), cwd=cwd, env=env)}
-    pairs = [(p, old[p].blob, new[p]) for p in record.files if p in old and p in new]
-    contents = read_blobs([b for _, a, c in pairs for b in (a, c.blob) if b], cwd=cwd, env=env)
-    tools: list[ToolKey] = []
-    files: dict[str, list[tuple[int, int, int | None, str, str]]] = {}
-    for path, before, change in pairs:
-        if before not in contents or change.blob not in contents:
-            continue
-        old_lines = split_lines(contents[before])  # type: ignore[index]
-        new_lines = split_lines(contents[change.blob])  # type: ignore[index]
-        labels: list[Label] = [None] * len(old_lines)
-        for span in record.files[path]:
-            tool = (span.tool.tool, span.tool.model, span.tool.session) if span.tool else None
-            for n in range(span.start, min(span.end, len(old_lines)) + 1):
-                labels[n - 1] = (span.author, tool if span.author in AI_KINDS else None)
-        mapped = carry_by_content(labels, old_lines, new_lines)
-        spans = []
-        for start, end, kind, tool, digest in ranges(
-            mapped, new_lines, change.added, unlabelled=None
-        ):
-            if tool is not None and tool not in tools:
-                tools.append(tool)
-            spans.append((start, end, tools.index(tool) if tool else None, kind, digest))
-        if spans:
-            files[path] = spans
-    if not files:
-        return {"lines_carried": 0}
-    kinds = {s[3] for spans in files.values() for s in spans}
-    ai = bool(kinds & set(AI_KINDS))
-    doc = build_note(
-        status=("mixed" if HUMAN in kinds else "ai") if ai else "unknown",
-        tools=[AgentUse(*t) for t in tools],
-        accepted_by=reading.accepted_by,
-        recorded_by="hook",
-        files=files,  # type: ignore[arg-type]
-        commit=sha,
-        line_record={"complete": record.complete, "reason": "; ".join(record.gaps) or None},
-        derived={"method": "cherry-pick", "from": [source]},
-    )
+    commit's own document (`derived.method: cherry-pick`, `signoff.recording.carry`). A line
+    whose content changed on the way (a resolved conflict) gets no range: nothing is invented."""
+    from signoff.recording.carry import map_record
     from signoff.recording.hooks import append_note
 
-    append_note(sha, doc, cwd, env)
-    return {"lines_carried": sum(s[1] - s[0] + 1 for spans in files.values() for s in spans)}
-
-
-def _parent(sha: str, cwd: str, env: Mapping[str, str]) -> str | None:
-    from signoff.git.hooks import git
-
-    res = git("rev-parse", "-q", "--verify", f"{sha}^", cwd=cwd, env=env)
-    return res.out.decode().strip() if res.ok else None
+    result = map_record([source], sha, method="cherry-pick", cwd=cwd, env=env)
+    if result.note is not None:
+        append_note(sha, result.note, cwd, env)
+    return {"lines_carried": result.carried}
 
 
 # -- Git AI -------------------------------------------------------------------------------------

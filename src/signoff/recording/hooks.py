@@ -463,6 +463,13 @@ def post_rewrite(kind: str, rewritten: bytes, *, cwd: str, env: Mapping[str, str
         return report
     if kind == "rebase":
         sources = _with_split_commits(gitdir, sources, cwd, env)
+    else:  # an amend's post-commit already replayed the working log onto the new commit
+        recorded = [new for new in sources if _has_own_line_record(new, cwd, env)]
+        for new in recorded:
+            del sources[new]
+        if recorded and not sources:
+            report["skipped"] = "the amended commit's line record was written at commit time"
+            return report
     by_method: dict[str, list[tuple[list[str], str]]] = {}
     for new, olds in sources.items():
         method = "amend" if kind == "amend" else "squash" if len(olds) > 1 else "rebase"
@@ -478,6 +485,15 @@ def post_rewrite(kind: str, rewritten: bytes, *, cwd: str, env: Mapping[str, str
     write_notes(notes, cwd, env)
     report["carried"] = carried
     return report
+
+
+def _has_own_line_record(sha: str, cwd: str, env: Mapping[str, str]) -> bool:
+    """Whether `sha`'s note has a document recorded for `sha` itself with line ranges."""
+    res = git("notes", f"--ref={NOTES_REF}", "show", sha, cwd=cwd, env=env)
+    if not res.ok:
+        return False
+    own = f'"commit":"{sha}"'.encode()
+    return any(own in line and b'"files":' in line for line in res.out.splitlines())
 
 
 def write_notes(notes: Mapping[str, bytes], cwd: str, env: Mapping[str, str]) -> None:
