@@ -144,3 +144,29 @@ def test_stats_follow_head_as_it_moves(repo: GitRepo) -> None:
     assert stats(r, ["main..other"]).commits == 1
     repo.commit("side 2\n", {"t.py": "t\n"})
     assert stats(r, ["main..other"]).commits == 2
+
+
+def test_processes_building_the_index_at_once_all_answer(repo: GitRepo) -> None:
+    """Each build renames a new file into place; unserialised, a process reading the file another
+    had just replaced failed ("readonly database", "disk I/O error": seen in two of four full runs
+    of the two-process push test, not reliably reproduced here). Builds now take turns."""
+    import sys
+
+    _history(repo)
+    for n in range(120):  # enough commits that the builds overlap
+        repo.commit(f"change {n}" + (CLAUDE if n % 2 else "\n"), {f"m{n % 7}.py": f"v = {n}\n"})
+    for _ in range(3):
+        index_path(Repo(repo.path)).unlink(missing_ok=True)
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "signoff", "export", "--format", "jsonl"],
+                cwd=repo.path,
+                env=repo.env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for _ in range(3)
+        ]
+        outs = [p.communicate(timeout=120) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0, 0], [err for _, err in outs]
+        assert len({out for out, _ in outs}) == 1

@@ -322,7 +322,18 @@ def _writable(folder: Path) -> bool:
 def _update(
     repo: Repo, path: Path, rebuild: bool, progress: Progress | None, fetch_missing: bool
 ) -> IndexUpdate:
+    """One process updates the index at a time: a second one waits, then finds it up to date
+    (two builds at once would each rename a new file over the one the other is reading)."""
+    from signoff.files import locked
+
     path.parent.mkdir(parents=True, exist_ok=True)
+    with locked(path.with_name(path.name + ".lock")):
+        return _update_locked(repo, path, rebuild, progress, fetch_missing)
+
+
+def _update_locked(
+    repo: Repo, path: Path, rebuild: bool, progress: Progress | None, fetch_missing: bool
+) -> IndexUpdate:
     tips, notes_fp = _ref_state(repo)
     shallow = bool(repo.shallow_boundary())
     if not rebuild and path.exists():
