@@ -121,7 +121,7 @@ ai_tools:
     owner: sam
     failure_patterns: [retries added without respecting the retry budget]
 tiers:
-  critical: {min_approvals: 2, reviewer_roles: [security-reviewer], require_accountable_approval: true, max_reviewable_lines: 200}
+  critical: {min_approvals: 2, reviewer_roles: [security-reviewer], require_accountable_approval: true, max_reviewable_lines: 200, min_review_minutes_per_100_ai_lines: 10, shallow_review: block, weakened_checks: block}
   high: {min_approvals: 1, reviewer_roles: [security-reviewer], max_reviewable_lines: 400, min_review_minutes_per_100_ai_lines: 5, shallow_review: block, weakened_checks: block}
   moderate: {min_approvals: 1}
   low: {min_approvals: 0}
