@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from signoff.cli.output import console, emit_json, escape, open_repo
 from signoff.errors import SignoffError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 agent_app = typer.Typer(
     name="agent",
@@ -50,10 +53,7 @@ def install_command(
     """Merge Signoff's checkpoint hooks into each agent's hook file (other hooks kept)."""
     from signoff.recording.agent_install import install
 
-    root = _root(repo, user)
-    scope = "user" if user else "repo"
-    results = [install(name, scope=scope, root=root) for name in _names(agents)]
-    _report("agent-install", results, as_json)
+    _apply(install, "agent-install", agents, user, repo, as_json)
 
 
 @agent_app.command("uninstall")
@@ -66,10 +66,20 @@ def uninstall_command(
     """Remove Signoff's hooks (only them) from each agent's hook file."""
     from signoff.recording.agent_install import uninstall
 
+    _apply(uninstall, "agent-uninstall", agents, user, repo, as_json)
+
+
+def _apply(
+    action: Callable[..., dict[str, Any]],
+    kind: str,
+    agents: list[str],
+    user: bool,
+    repo: str,
+    as_json: bool,
+) -> None:
     root = _root(repo, user)
     scope = "user" if user else "repo"
-    results = [uninstall(name, scope=scope, root=root) for name in _names(agents)]
-    _report("agent-uninstall", results, as_json)
+    _report(kind, [action(name, scope=scope, root=root) for name in _names(agents)], as_json)
 
 
 def _report(kind: str, results: list[dict[str, Any]], as_json: bool) -> None:

@@ -13,7 +13,7 @@ import select
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
 Arg = str | bytes
 # Private copies of a notes ref, one per writer and attempt, for compare-and-swap note writes
@@ -271,18 +271,31 @@ def _current_notes(
             blob_of[commit] = blob
     if not blob_of:
         return {}
-    blobs = list(dict.fromkeys(blob_of.values()))
-    res = git("cat-file", "--batch", cwd=cwd, env=env, input=("\n".join(blobs) + "\n").encode())
-    content: dict[str, bytes] = {}
+    content = cat_blobs(blob_of.values(), cwd=cwd, env=env)
+    return {c: content[b] for c, b in blob_of.items() if b in content}
+
+
+def cat_blobs(
+    specs: Iterable[str], *, cwd: str | None, env: Mapping[str, str] | None
+) -> dict[str, bytes]:
+    """Contents of many blobs (`id` or `rev:path`) from one `git cat-file --batch`; missing,
+    ambiguous and non-blob ones are left out."""
+    wanted = [s for s in dict.fromkeys(specs) if s and "\n" not in s]
+    if not wanted:
+        return {}
+    res = git("cat-file", "--batch", cwd=cwd, env=env, input=("\n".join(wanted) + "\n").encode())
+    out: dict[str, bytes] = {}
     data, pos = res.out, 0
-    for blob in blobs:
+    for spec in wanted:
         nl = data.find(b"\n", pos)
         if nl < 0:
             break
         header = data[pos:nl].split()
         pos = nl + 1
-        if len(header) == 3 and header[2].isdigit():
-            size = int(header[2])
-            content[blob] = data[pos : pos + size]
-            pos += size + 1
-    return {c: content[b] for c, b in blob_of.items() if b in content}
+        if len(header) != 3 or not header[2].isdigit():
+            continue  # "<spec> missing" / "ambiguous"
+        size = int(header[2])
+        if header[1] == b"blob":
+            out[spec] = data[pos : pos + size]
+        pos += size + 1
+    return out

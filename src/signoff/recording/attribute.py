@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 import time
 
-from signoff.git.hooks import git
+from signoff.git.hooks import cat_blobs, git
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -444,32 +444,6 @@ def commit_changes(
     return read_raw_patch(res.out)
 
 
-def read_blobs(blobs: Sequence[str], *, cwd: str, env: Mapping[str, str]) -> dict[str, bytes]:
-    """The contents of `blobs` from one `git cat-file --batch`; missing ones are left out."""
-    wanted = list(dict.fromkeys(blobs))
-    if not wanted:
-        return {}
-    res = git(
-        "cat-file", "--batch", cwd=cwd, env=env, input="".join(f"{b}\n" for b in wanted).encode()
-    )
-    out: dict[str, bytes] = {}
-    data = res.out
-    pos = 0
-    for blob in wanted:
-        end = data.find(b"\n", pos)
-        if end < 0:
-            break
-        header = data[pos:end].split(b" ")
-        pos = end + 1
-        if len(header) != 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        if header[1] == b"blob":
-            out[blob] = data[pos : pos + size]
-        pos += size + 1
-    return out
-
-
 def attribute_commit(
     commit: str,
     parent: str | None,
@@ -514,7 +488,7 @@ def attribute_commit(
         return result
     blobs = [c.blob for c, _ in work if c.blob] + [c.old_blob for c, _ in work if c.old_blob]
     blobs += [str(r["blob"]) for _, rs in work for r in rs if isinstance(r.get("blob"), str)]
-    contents = read_blobs(blobs, cwd=cwd, env=env)
+    contents = cat_blobs(blobs, cwd=cwd, env=env)
     cache: dict[str, list[str]] = {}
 
     def read(blob: str | None) -> list[str]:

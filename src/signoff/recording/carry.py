@@ -26,7 +26,7 @@ of commits, the work is a fixed number of git processes (`diff-tree --stdin`, `c
 
 from __future__ import annotations
 
-from signoff.git.hooks import git
+from signoff.git.hooks import cat_blobs, git
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def map_records(
         for path in doc["files"]
         for commit in (c, result.target)
     }
-    content = _cat(specs, cwd, env)
+    content = cat_blobs(specs, cwd=cwd, env=env)
     finals: list[tuple[Carried, Labels, list[dict[str, Any]]]] = []
     for result, chain in jobs:
         state: Labels = {}
@@ -163,7 +163,7 @@ def map_records(
         result.reasons = list(reasons)
         finals.append((result, state, docs))
     missing = {f"{r.target}:{path}" for r, state, _ in finals for path in state} - set(content)
-    content.update(_cat(missing, cwd, env))
+    content.update(cat_blobs(missing, cwd=cwd, env=env))
     for result, state, docs in finals:
         _finish(result, state, docs, content, method, recorded_by)
     return results
@@ -179,7 +179,7 @@ def source_documents(
 
     commits = list(commits)
     keys = [(c, ref, spec) for c in commits for ref in refs for spec in _note_paths(ref, c)]
-    found = _cat([spec for _, _, spec in keys], cwd, env)
+    found = cat_blobs([spec for _, _, spec in keys], cwd=cwd, env=env)
     out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for commit in commits:
         own: list[tuple[str, dict[str, Any]]] = []
@@ -257,30 +257,6 @@ def _note_paths(ref: str, commit: str) -> list[str]:
 
 def _is_hex(text: str) -> bool:
     return len(text) in (40, 64) and set(text) <= _HEX
-
-
-def _cat(specs: Iterable[str], cwd: str, env: Mapping[str, str]) -> dict[str, bytes]:
-    """Contents of many objects (`id` or `rev:path`) from one `cat-file --batch`; missing
-    ones left out."""
-    specs = [s for s in dict.fromkeys(specs) if s and "\n" not in s]
-    if not specs:
-        return {}
-    res = git("cat-file", "--batch", cwd=cwd, env=env, input=("\n".join(specs) + "\n").encode())
-    out: dict[str, bytes] = {}
-    data, pos = res.out, 0
-    for spec in specs:
-        nl = data.find(b"\n", pos)
-        if nl < 0:
-            break
-        header = data[pos:nl].split()
-        pos = nl + 1
-        if len(header) != 3 or not header[2].isdigit():
-            continue  # "<spec> missing" / "ambiguous"
-        size = int(header[2])
-        if header[1] == b"blob":
-            out[spec] = data[pos : pos + size]
-        pos += size + 1
-    return out
 
 
 # (status letter, new path, old blob, new blob) per old path, for one (new, old) commit pair
