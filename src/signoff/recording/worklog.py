@@ -261,11 +261,6 @@ class _locked:
         os.close(self.fd)  # closing releases the lock
 
 
-def records_for(records: Iterable[Record], path: str) -> list[Record]:
-    """The records of one path, in the order they were written."""
-    return [r for r in records if r.get("path") == path]
-
-
 def write_error(git_dir: str, message: str, *, agent: str | None = None) -> None:
     """Keep one line about a failed checkpoint for `signoff agent status`; never raises."""
     import contextlib
