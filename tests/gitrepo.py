@@ -6,6 +6,7 @@ import os
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 DEFAULT_AUTHOR = ("Ada Lovelace", "ada@example.com")
 
@@ -120,3 +121,22 @@ def run_signoff(
         text=True,
         env={**repo.env, **(env or {})},
     )
+
+
+def schema_doc(repo: GitRepo, *args: str) -> dict[str, Any]:
+    """A command's --json document, validated against the schema it names."""
+    import json
+
+    import jsonschema
+
+    from signoff.cli.document import schema_version
+
+    out = run_signoff(repo, *args, "--json")
+    assert out.returncode == 0, out.stderr
+    data: dict[str, Any] = json.loads(out.stdout)
+    kind = data["schema"].split("/")[1]
+    assert data["schema"] == f"signoff/{kind}/v{schema_version(kind)}"
+    schemas = Path(__file__).resolve().parent.parent / "docs" / "schemas"
+    schema = json.loads((schemas / f"{kind}-v{schema_version(kind)}.json").read_text())
+    jsonschema.validate(data, schema)
+    return data

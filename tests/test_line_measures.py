@@ -27,6 +27,7 @@ from signoff.incidents.store import load_incidents
 from signoff.query.lookup import ProvenanceLookup
 from signoff.query.squash import map_pr_commits, pr_number
 from tests.gitrepo import GitRepo, run_signoff
+from tests.gitrepo import schema_doc as doc
 from tests.incident_fixtures import at
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schemas"
@@ -42,18 +43,6 @@ BASE = "def main():\n    return 0\n"
 PARSE = "def parse(x):\n    return int(x)\n\n\ndef fmt(x):\n    return str(x)\n"
 SUGGESTED = PARSE.replace("int(x)", "int(x.strip())")
 RUN = "\n\ndef run():\n    print(fmt(parse(' 1 ')))\n"
-
-
-def doc(repo: GitRepo, *args: str) -> dict[str, Any]:
-    """A command's --json document, validated against the schema it names."""
-    out = run_signoff(repo, *args, "--json")
-    assert out.returncode == 0, out.stderr
-    data: dict[str, Any] = json.loads(out.stdout)
-    kind = data["schema"].split("/")[1]
-    assert data["schema"] == f"signoff/{kind}/v{schema_version(kind)}"
-    schema = json.loads((SCHEMAS / f"{kind}-v{schema_version(kind)}.json").read_text())
-    jsonschema.validate(data, schema)
-    return data
 
 
 def squash_merge(repo: GitRepo, tmp_path: Path, *, fetch: bool = True) -> tuple[str, str, str]:

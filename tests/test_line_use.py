@@ -15,10 +15,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from signoff.cli.document import schema_version
 from signoff.provenance.model import ToolUse
 from signoff.provenance.notes import build_note, range_hash
 from tests.gitrepo import GitRepo, run_signoff
+from tests.gitrepo import schema_doc as doc
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schemas"
 CLAUDE = ToolUse("claude-code", "claude-opus-4-5", "sess-1")
@@ -27,18 +27,6 @@ TRAILER = "\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n"
 
 BASE = "import os\nimport sys\n"
 APP = BASE + "".join(f"line{n} = {n}\n" for n in range(3, 9))
-
-
-def doc(repo: GitRepo, *args: str) -> dict[str, Any]:
-    """A command's --json document, validated against the schema it names."""
-    out = run_signoff(repo, *args, "--json")
-    assert out.returncode == 0, out.stderr
-    data: dict[str, Any] = json.loads(out.stdout)
-    kind = data["schema"].split("/")[1]
-    assert data["schema"] == f"signoff/{kind}/v{schema_version(kind)}"
-    schema = json.loads((SCHEMAS / f"{kind}-v{schema_version(kind)}.json").read_text())
-    jsonschema.validate(data, schema)
-    return data
 
 
 def add_note(repo: GitRepo, sha: str, status: str = "mixed", **kw: Any) -> None:

@@ -11,7 +11,7 @@ import sys
 import typer
 
 from signoff.cli.output import emit_json, open_repo, short, terminal_safe
-from signoff.query.diff import DiffView, attributed_diff
+from signoff.query.diff import DiffLine, DiffView, attributed_diff
 
 # ANSI styles for a terminal (never written into a pipe)
 _STYLE = {
@@ -51,10 +51,7 @@ def diff_command(
     render(view, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
 
 
-def _tool(view_line: object) -> str:
-    from signoff.query.diff import DiffLine
-
-    assert isinstance(view_line, DiffLine)
+def _tool(view_line: DiffLine) -> str:
     t = view_line.tool
     if t is None:
         return ""

@@ -17,6 +17,7 @@ from typing import Any
 from signoff.errors import SignoffError
 from signoff.gate.changeset import AddedLine
 from signoff.git.diff import FileDiff, PatchLine, diff_patch
+from signoff.git.history import parent_or_empty_tree
 from signoff.git.repo import Repo
 from signoff.provenance.model import Provenance, ToolUse
 from signoff.query.blame import AI_ASSISTED_COMMIT
@@ -152,8 +153,9 @@ def attributed_diff(repo: Repo, spec: str, *, context: int = 3, use_index: bool 
     base, head = _sides(repo, spec)
     view = DiffView(spec, base, head)
     if base is None:
-        lines, provs = _root_lines(repo, head, use_index)
-        patch = diff_patch(repo, [_empty_tree(repo), head], context=context)
+        empty = parent_or_empty_tree(repo, head, has_parent=False)
+        lines, provs = _root_lines(repo, empty, head, use_index)
+        patch = diff_patch(repo, [empty, head], context=context)
     else:
         cs = range_changeset(repo, base, head, use_index=use_index)
         lines, provs = cs.lines, cs.provenance
@@ -214,7 +216,7 @@ def _file_view(f: FileDiff, by_line: dict[int, AddedLine]) -> FileView:
 
 
 def _root_lines(
-    repo: Repo, head: str, use_index: bool
+    repo: Repo, empty: str, head: str, use_index: bool
 ) -> tuple[dict[str, list[AddedLine]], dict[str, Provenance]]:
     """A root commit wrote every line it adds: each takes that commit's line record."""
     from signoff.git.diff import diff_added_lines
@@ -224,15 +226,10 @@ def _root_lines(
     with ProvenanceLookup(repo, use_index=use_index) as lookup:
         prov = lookup.get(head)
     lines: dict[str, list[AddedLine]] = {}
-    for f in diff_added_lines(repo, [_empty_tree(repo), head]):
+    for f in diff_added_lines(repo, [empty, head]):
         rows = []
         for n, text in f.added.items():
             author, tool, _source, kind = line_attribution(prov, f.path, n, commit_fallback=True)
             rows.append(AddedLine(f.path, n, text, head, author, tool, kind))
         lines[f.path] = rows
     return lines, {head: prov}
-
-
-def _empty_tree(repo: Repo) -> str:
-    """The empty tree's id in this repository's hash (a root commit's diff base)."""
-    return repo.run("hash-object", "-t", "tree", "--stdin", input=b"").decode().strip()
