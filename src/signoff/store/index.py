@@ -120,7 +120,8 @@ def index_path(repo: Repo) -> Path:
 def _connect(path: Path, attempts: int = 5) -> sqlite3.Connection:
     """Open the index for use. Another process's rebuild may rename a new file over it between
     the open and the first write (SQLite then says "readonly database"): open the new one."""
-    for attempt in range(attempts):
+    attempt = 0
+    while True:
         conn = sqlite3.connect(path, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -128,10 +129,10 @@ def _connect(path: Path, attempts: int = 5) -> sqlite3.Connection:
             return conn
         except sqlite3.OperationalError as exc:
             conn.close()
-            if "readonly" not in str(exc) or attempt == attempts - 1:
+            attempt += 1
+            if "readonly" not in str(exc) or attempt == attempts:
                 raise
-            time.sleep(0.05 * (attempt + 1))
-    raise AssertionError("unreachable")
+            time.sleep(0.05 * attempt)
 
 
 def _create(path: Path) -> sqlite3.Connection:
