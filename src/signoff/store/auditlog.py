@@ -87,11 +87,13 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
     report = ChainReport()
     prev = GENESIS
     last_id = 0
-    after = 0
     while True:
         rows = (
             session.execute(
-                select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)
+                select(AuditEntry)
+                .where(AuditEntry.id > last_id)
+                .order_by(AuditEntry.id)
+                .limit(batch)
             )
             .scalars()
             .all()
@@ -109,7 +111,6 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
             if want != row.hash:
                 report.problems.append(f"entry {row.id}: its fields were changed after writing")
             prev, last_id = row.hash, row.id
-        after = rows[-1].id
     head = session.get(AuditHead, 1)
     if head is None:
         if report.checked:
