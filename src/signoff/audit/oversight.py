@@ -24,7 +24,13 @@ from signoff.audit.policies import PolicyVersion
 from signoff.audit.population import Change
 from signoff.policy.model import Person as PolicyPerson
 from signoff.review.forge import ForgeReview, ForgeUser
-from signoff.review.oversight import AiSize, judge_approvals, registry_person, review_depth
+from signoff.review.oversight import (
+    AiSize,
+    judge_approvals,
+    registry_matcher,
+    registry_person,
+    review_depth,
+)
 
 NO_TEAM = "(no team)"
 NO_TOOL = "(no tool named)"
@@ -43,19 +49,13 @@ def oversight_of(
     author is whoever merged, not an author of the change: the forge's commits say who wrote it.
     """
 
-    def same(user: ForgeUser, others: Sequence[ForgeUser]) -> bool:
-        if any(user.same_as(o) for o in others):
-            return True
-        me = registry_person(people, user)
-        return me is not None and any(registry_person(people, o) is me for o in others)
-
     authors = [_user(change.author.name, change.author.email)] if change.kind == "commit" else []
     verdicts = judge_approvals(
         review,
         authors=authors,
         accepters=[_user(p.name, p.email) for p in change.accepted_by],
         co_authors=[_user(p.name, p.email) for p in change.co_authors],
-        same=same,
+        same=registry_matcher(people),
     )
     size = AiSize(change.ai_attributed_lines or 0, change.unrecorded_ai_lines or 0)
     minutes = change.min_review_minutes

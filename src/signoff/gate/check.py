@@ -39,6 +39,7 @@ from signoff.review.oversight import (
     AiSize,
     ApprovalVerdict,
     judge_approvals,
+    registry_matcher,
     registry_person,
     review_depth,
 )
@@ -536,10 +537,7 @@ class _Context:
         )
 
     def _same_person(self, user: ForgeUser, others: Sequence[ForgeUser]) -> bool:
-        if any(user.same_as(o) for o in others):
-            return True
-        me = self._person(user)
-        return me is not None and any(self._person(o) is me for o in others)
+        return registry_matcher(self.policy.people.values() if self.policy else ())(user, others)
 
     def _person(self, user: ForgeUser) -> Person | None:
         if self.policy is None:

@@ -198,5 +198,21 @@ def registry_person(people: Iterable[PolicyPerson], user: ForgeUser) -> PolicyPe
     return None
 
 
+def registry_matcher(
+    people: Iterable[PolicyPerson],
+) -> Callable[[ForgeUser, Sequence[ForgeUser]], bool]:
+    """A `same` for `judge_approvals` that also knows the registry: a login matches an email
+    when both name one person."""
+    known = list(people)
+
+    def same(user: ForgeUser, others: Sequence[ForgeUser]) -> bool:
+        if any(user.same_as(o) for o in others):
+            return True
+        me = registry_person(known, user)
+        return me is not None and any(registry_person(known, o) is me for o in others)
+
+    return same
+
+
 def _label(user: ForgeUser) -> str:
     return user.login or user.email or user.name or "?"
