@@ -24,7 +24,13 @@ from signoff.audit.policies import PolicyVersion
 from signoff.audit.population import Change
 from signoff.policy.model import Person as PolicyPerson
 from signoff.review.forge import ForgeReview, ForgeUser
-from signoff.review.oversight import AiSize, judge_approvals, registry_person, review_depth
+from signoff.review.oversight import (
+    AiSize,
+    judge_approvals,
+    registry_matcher,
+    registry_person,
+    review_depth,
+)
 
 NO_TEAM = "(no team)"
 NO_TOOL = "(no tool named)"
@@ -43,28 +49,22 @@ def oversight_of(
     author is whoever merged, not an author of the change: the forge's commits say who wrote it.
     """
 
-    def same(user: ForgeUser, others: Sequence[ForgeUser]) -> bool:
-        if any(user.same_as(o) for o in others):
-            return True
-        me = registry_person(people, user)
-        return me is not None and any(registry_person(people, o) is me for o in others)
-
     authors = [_user(change.author.name, change.author.email)] if change.kind == "commit" else []
     verdicts = judge_approvals(
         review,
         authors=authors,
         accepters=[_user(p.name, p.email) for p in change.accepted_by],
         co_authors=[_user(p.name, p.email) for p in change.co_authors],
-        same=same,
+        same=registry_matcher(people),
     )
     size = AiSize(change.ai_attributed_lines or 0, change.unrecorded_ai_lines or 0)
     minutes = change.min_review_minutes
+    required, basis = size.required_seconds(minutes or 0)
     depth = []
     for v in verdicts:
         if not v.counts:
             continue
         d = review_depth(review, v.approval)
-        required, basis = size.required_seconds(minutes or 0)
         judged = bool(minutes) and change.ai_assisted and d.seconds is not None
         depth.append(
             {
@@ -133,7 +133,7 @@ def oversight_metrics(changes: list[Change], final: PolicyVersion | None) -> dic
         },
         "shallow_approval": _shallow(judged, lambda c, e: ["all"])["all"]
         if judged
-        else _shallow_empty(),
+        else _shallow_ratio(0, 0),
         "shallow_approval_by_tier": _shallow(judged, lambda c, e: [c.tier or NO_TIER]),
         "shallow_approval_by_team": _shallow(judged, lambda c, e: team_of(e)),
         "shallow_approval_by_tool": _shallow(
@@ -154,9 +154,9 @@ _SHALLOW_DEN = (
 )
 
 
-def _shallow_empty() -> dict[str, Any]:
+def _shallow_ratio(shallow: int, judged: int) -> dict[str, Any]:
     return Ratio(
-        "shallow_approval", "Shallow approvals", _SHALLOW_NUM, _SHALLOW_DEN, 0, 0
+        "shallow_approval", "Shallow approvals", _SHALLOW_NUM, _SHALLOW_DEN, shallow, judged
     ).to_json()
 
 
@@ -168,17 +168,7 @@ def _shallow(
     for change, entry in judged:
         for name in key(change, entry):
             groups.setdefault(name, []).append(bool(entry["shallow"]))
-    return {
-        name: Ratio(
-            "shallow_approval",
-            "Shallow approvals",
-            _SHALLOW_NUM,
-            _SHALLOW_DEN,
-            sum(flags),
-            len(flags),
-        ).to_json()
-        for name, flags in sorted(groups.items())
-    }
+    return {name: _shallow_ratio(sum(flags), len(flags)) for name, flags in sorted(groups.items())}
 
 
 def weakened_metrics(changes: list[Change]) -> dict[str, Any]:

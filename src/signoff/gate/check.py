@@ -39,6 +39,7 @@ from signoff.review.oversight import (
     AiSize,
     ApprovalVerdict,
     judge_approvals,
+    registry_matcher,
     registry_person,
     review_depth,
 )
@@ -478,13 +479,7 @@ class _Context:
         review = self.options.forge_review
         counted: list[ForgeUser] = []
         if review is not None:
-            self.verdicts = judge_approvals(
-                review,
-                authors=[u for u, accepter in authors if not accepter],
-                accepters=[u for u, accepter in authors if accepter],
-                co_authors=self._co_authors(),
-                same=self._same_person,
-            )
+            self.verdicts = self._judge(review, authors)
             for v in self.verdicts:
                 if v.counts:
                     counted.append(v.approval.reviewer)
@@ -529,11 +524,20 @@ class _Context:
                 counted.append(user)
         return counted
 
+    def _judge(
+        self, review: ForgeReview, authors: list[tuple[ForgeUser, bool]]
+    ) -> list[ApprovalVerdict]:
+        """The forge's standing approvals judged against the change's authors and accepters."""
+        return judge_approvals(
+            review,
+            authors=[u for u, accepter in authors if not accepter],
+            accepters=[u for u, accepter in authors if accepter],
+            co_authors=self._co_authors(),
+            same=self._same_person,
+        )
+
     def _same_person(self, user: ForgeUser, others: Sequence[ForgeUser]) -> bool:
-        if any(user.same_as(o) for o in others):
-            return True
-        me = self._person(user)
-        return me is not None and any(self._person(o) is me for o in others)
+        return registry_matcher(self.policy.people.values() if self.policy else ())(user, others)
 
     def _person(self, user: ForgeUser) -> Person | None:
         if self.policy is None:
@@ -547,14 +551,7 @@ class _Context:
         if review is None or not self.ai_paths:
             return []
         if not self.verdicts:
-            authors = self._authors()
-            self.verdicts = judge_approvals(
-                review,
-                authors=[u for u, accepter in authors if not accepter],
-                accepters=[u for u, accepter in authors if accepter],
-                co_authors=self._co_authors(),
-                same=self._same_person,
-            )
+            self.verdicts = self._judge(review, self._authors())
         totals = self.cs.line_totals()
         size = AiSize(totals["ai_attributed_lines"], totals["ai_assisted_unrecorded_lines"])
         bar = self.bar()

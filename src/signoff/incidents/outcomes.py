@@ -234,9 +234,8 @@ def measure_outcomes(
             key = _tool_key(prov) if prov.ai_assisted else None
             if key is not None:
                 out.ai_commits[key] = out.ai_commits.get(key, 0) + 1
-            measured = False
-            if key is not None:
                 tool_paths.setdefault(key, set()).update(p for p, _ in per_file)
+            measured = False
             for path, kinds in per_file:
                 if key is None and path not in ai_paths:
                     continue  # the human baseline is the paths AI-assisted commits touched

@@ -21,7 +21,7 @@ from typing import Any
 from signoff.git.log import Person
 from signoff.policy.model import Person as PolicyPerson
 from signoff.provenance.markers import is_bot_identity
-from signoff.review.forge import ForgeApproval, ForgeReview, ForgeUser
+from signoff.review.forge import ForgeApproval, ForgeReview, ForgeUser, _iso
 
 # Why an approval does not count, in the order they are tested.
 STALE = "stale"  # given before the last push
@@ -75,8 +75,7 @@ class ApprovalVerdict:
 
     @property
     def who(self) -> str:
-        r = self.approval.reviewer
-        return r.login or r.email or r.name or "?"
+        return _label(self.approval.reviewer)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -178,9 +177,8 @@ def review_depth(review: ForgeReview, approval: ForgeApproval) -> ReviewDepth:
     seconds = None
     if start is not None and approval.submitted_at is not None:
         seconds = max((approval.submitted_at - start).total_seconds(), 0.0)
-    r = approval.reviewer
     return ReviewDepth(
-        r.login or r.email or r.name or "?",
+        _label(approval.reviewer),
         seconds,
         since,
         review.comment_count(),
@@ -200,5 +198,21 @@ def registry_person(people: Iterable[PolicyPerson], user: ForgeUser) -> PolicyPe
     return None
 
 
-def _iso(when: datetime | None) -> str | None:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
+def registry_matcher(
+    people: Iterable[PolicyPerson],
+) -> Callable[[ForgeUser, Sequence[ForgeUser]], bool]:
+    """A `same` for `judge_approvals` that also knows the registry: a login matches an email
+    when both name one person."""
+    known = list(people)
+
+    def same(user: ForgeUser, others: Sequence[ForgeUser]) -> bool:
+        if any(user.same_as(o) for o in others):
+            return True
+        me = registry_person(known, user)
+        return me is not None and any(registry_person(known, o) is me for o in others)
+
+    return same
+
+
+def _label(user: ForgeUser) -> str:
+    return user.login or user.email or user.name or "?"
