@@ -164,6 +164,7 @@ def status(top: str) -> tuple[str | None, dict[str, str]]:
     from signoff.git.hooks import git
 
     res = git(
+        "--no-optional-locks",  # never take index.lock: the agent's own git commands may run
         "-c",
         "core.quotePath=false",
         "status",
