@@ -79,7 +79,8 @@ def test_commit_suspects_are_judged_by_their_line_records(repo: GitRepo) -> None
 
 def test_both_measures_apart_in_json_and_postmortem(repo: GitRepo) -> None:
     c = history(repo)
-    labelled(repo, {"both": [c["ai"], c["none"]]})
+    # x.py:1-2 came from c["ai"], linked whole too: its lines are counted once
+    labelled(repo, {"both": [c["ai"], c["none"], "x.py:1-2"]})
     r = Repo.discover(repo.path)
     shown = run_signoff(repo, "incident", "show", "INC-001", "--json")
     assert shown.returncode == 0, shown.stderr
@@ -94,7 +95,10 @@ def test_both_measures_apart_in_json_and_postmortem(repo: GitRepo) -> None:
         },
         "commit_level": {"commits": 1, "ai_assisted_commit_lines": 4},
     }
-    changes = {ch["commit"]: ch for ch in doc["connection"]["changes"]}
+    assert len(doc["connection"]["changes"]) == 3
+    changes = {
+        ch["commit"]: ch for ch in doc["connection"]["changes"] if ch["suspect"] != "x.py:1-2"
+    }
     assert changes[c["ai"]]["basis"] == "line-record"
     assert (
         changes[c["ai"]]["ai_lines"] == 2 and changes[c["ai"]]["ai_assisted_commit_lines"] is None

@@ -46,6 +46,7 @@ class SuspectChange:
     # without a line record: how many implicated lines the commit-level rule judged (None:
     # not counted, a commit whose line counts git could not give)
     commit_level_lines: int | None = None
+    whole_commit: bool = True  # a commit suspect (all lines it added), not a `file:line` one
 
     @property
     def basis(self) -> str:
@@ -69,11 +70,7 @@ class SuspectChange:
         """How the AI connection is known, in words."""
         if self.line_kinds is not None:
             counts = ", ".join(f"{n} {k}" for k, n in self.line_kinds.items() if n)
-            what = (
-                "lines"
-                if self.suspect != self.commit.sha and ":" in self.suspect
-                else ("lines the commit added")
-            )
+            what = "lines the commit added" if self.whole_commit else "lines"
             return f"{what} {self.author} by line record: {counts or 'none recorded'}"
         lines = f"{self.commit_level_lines} " if self.commit_level_lines is not None else ""
         if self.author == AI_ASSISTED_COMMIT:
@@ -114,11 +111,14 @@ class Connection:
         """The two measures behind the label, apart: implicated lines per kind from line
         records, and lines of AI-assisted commits judged at commit level (no record)."""
         kinds: dict[str, int] = dict.fromkeys(LINE_KINDS, 0)
-        recorded = [c for c in self.changes if c.line_kinds is not None]
+        # a commit linked whole covers the lines of its `file:line` suspects: count it once
+        whole = {c.commit.sha for c in self.changes if c.whole_commit}
+        counted = [c for c in self.changes if c.whole_commit or c.commit.sha not in whole]
+        recorded = [c for c in counted if c.line_kinds is not None]
         for c in recorded:
             for kind, n in (c.line_kinds or {}).items():
                 kinds[kind] = kinds.get(kind, 0) + n
-        unrecorded = [c for c in self.changes if c.line_kinds is None and c.ai]
+        unrecorded = [c for c in counted if c.line_kinds is None and c.ai]
         return {
             "line_record": {
                 "commits": len({c.commit.sha for c in recorded}),
@@ -205,6 +205,7 @@ def _line_changes(
                 s.target,
                 line_kinds=recorded,
                 commit_level_lines=None if recorded is not None else len(authors),
+                whole_commit=False,
             )
         )
     return out
