@@ -217,3 +217,53 @@ def test_generic_protocol_shell(hooked: GitRepo) -> None:
     hook(hooked, "my-agent", {"event": "post", "shell": True, "session": "s"})
     commit(hooked, "x")
     assert spans(line_doc(hooked), "f.py") == [(2, 2, "ai", "my-agent/None/s")]
+
+
+def gemini_shell(repo: GitRepo, event: str) -> None:
+    root = str(repo.path)
+    hook(
+        repo, "gemini-cli", payloads.gemini_cli(event, root, "run_shell_command", {"command": "x"})
+    )
+
+
+GEMINI = "gemini-cli/None/c0ffee00-1234-4bcd-8e9f-001122334455"
+
+
+def test_two_calls_of_one_session_at_once_are_unknown(hooked: GitRepo) -> None:
+    """Gemini CLI sends no tool call id: two commands of one session overlap under one key."""
+    hooked.commit("f\n", {"f.py": "a\n"})
+    gemini_shell(hooked, "pre")
+    gemini_shell(hooked, "pre")  # a second command starts before the first ended
+    hooked.write("f.py", "a\nb\n")
+    gemini_shell(hooked, "post")
+    gemini_shell(hooked, "post")  # its snapshot was taken by the first post
+    commit(hooked, "x")
+    assert spans(line_doc(hooked), "f.py") == [(2, 2, "unknown", None)]
+    assert any("overlapping calls" in e for e in errors(hooked))
+
+
+def test_a_declined_commands_snapshot_is_replaced_after_the_window(hooked: GitRepo) -> None:
+    hooked.commit("f\n", {"f.py": "a\n"})
+    gemini_shell(hooked, "pre")  # the user declined: no post ever comes
+    pending = next((Path(gitdir(hooked)) / "signoff/capture/shell").glob("pending-*.json"))
+    doc = json.loads(pending.read_text())
+    doc["at"] -= shell.SHELL_WINDOW + 1
+    pending.write_text(json.dumps(doc))
+    gemini_shell(hooked, "pre")  # the next command
+    hooked.write("f.py", "a\nb\n")
+    gemini_shell(hooked, "post")
+    commit(hooked, "x")
+    assert spans(line_doc(hooked), "f.py") == [(2, 2, "ai", GEMINI)]
+    assert errors(hooked) == []
+
+
+def test_large_files_are_left_out_of_snapshots(
+    hooked: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shell, "MAX_FILE", 100)
+    hooked.commit("f\n", {"f.py": "a\n"})
+    bash(hooked, "pre", "make data")
+    hooked.write("data.csv", "x" * 200 + "\n")
+    hooked.write("f.py", "a\nb\n")
+    bash(hooked, "post", "make data")
+    assert [(e, p) for e, p, _, _ in shell_records(hooked)] == [("pre", "f.py"), ("post", "f.py")]

@@ -60,6 +60,8 @@ STALE_SECONDS = 24 * 3600
 # A file modified this close before a snapshot may change again within the same mtime tick:
 # its blob id is not reused from the stat ("racy" in git's own words).
 RACY_NS = 100_000_000
+# Files larger than this are left out of snapshots (not copied into the object store each time).
+MAX_FILE = 8 * 1024 * 1024
 
 # path -> [blob or None, size, mtime_ns, inode, mode]
 Entries = dict[str, list[object]]
@@ -89,9 +91,12 @@ def before(capture: Capture, agent: str, top: str, git_dir: str) -> None:
     pending = os.path.join(folder, PENDING + _key(capture, agent) + ".json")
     if os.path.exists(pending):
         # two calls under one key at once (a session without tool call ids running commands in
-        # parallel): the first window covers both; its post cannot tell whose changes it sees
+        # parallel): the first window covers both, and its post cannot tell whose changes it
+        # sees. A snapshot older than the window is a call whose post never came (declined,
+        # interrupted): the new one replaces it.
         earlier = _load_doc(pending)
-        if earlier is not None:
+        started = earlier.get("at") if earlier is not None else None
+        if earlier is not None and isinstance(started, float) and at - started <= SHELL_WINDOW:
             earlier["overlapped"] = True
             doc = earlier
     _write(pending, doc)
@@ -222,6 +227,8 @@ def _snapshot(top: str, paths: Iterable[str], known: Entries, at: float) -> Entr
             continue
         if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
             continue
+        if info.st_size > MAX_FILE:
+            continue  # a build output or a data file: no line record would come of it
         key = [info.st_size, info.st_mtime_ns, info.st_ino, info.st_mode]
         seen = known.get(path)
         if seen is not None and seen[1:] == key and info.st_mtime_ns < limit and seen[0]:
