@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -267,3 +268,32 @@ def test_large_files_are_left_out_of_snapshots(
     hooked.write("f.py", "a\nb\n")
     bash(hooked, "post", "make data")
     assert [(e, p) for e, p, _, _ in shell_records(hooked)] == [("pre", "f.py"), ("post", "f.py")]
+
+
+def test_a_stash_pop_by_the_agent_is_not_the_agents_writing(hooked: GitRepo) -> None:
+    hooked.commit("f\n", {"f.py": "a\n"})
+    hooked.write("f.py", "a\nthe human's work in progress\n")
+    hooked.git("stash", "-q")
+    bash(hooked, "pre", "git stash pop")
+    hooked.git("stash", "pop", "-q")
+    bash(hooked, "post", "git stash pop")
+    commit(hooked, "x")
+    doc = line_doc(hooked)
+    assert spans(doc, "f.py") == [(2, 2, "unknown", None)]
+    assert any("moved HEAD or the stash" in s for s in doc["line_record"]["approximations"])
+
+
+def test_a_merge_by_the_agent_is_not_the_agents_writing(hooked: GitRepo) -> None:
+    hooked.commit("f\n", {"f.py": "a\n"})
+    hooked.git("checkout", "-q", "-b", "other")
+    hooked.commit("other\n", {"f.py": "a\nfrom the other branch\n"})
+    hooked.git("checkout", "-q", "main")
+    hooked.commit("main\n", {"f.py": "a\nfrom main\n"})
+    bash(hooked, "pre", "git merge other")
+    merged = subprocess.run(["git", "merge", "-q", "other"], cwd=hooked.path, env=hooked.env)
+    assert merged.returncode != 0  # a conflict: markers in f.py
+    bash(hooked, "post", "git merge other")
+    found, _ = worklog.read(gitdir(hooked))
+    posts = [r for r in found if r["event"] == "post"]
+    assert [r["path"] for r in posts] == ["f.py"]
+    assert "merged" in str(posts[0]["unsure"])

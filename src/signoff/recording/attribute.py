@@ -319,7 +319,8 @@ def replay(
     them, someone else may have changed others. So are a shell command's changes
     (`source: shell`) when it ran longer than `shell.SHELL_WINDOW` seconds, or when another
     record of the file falls inside its window (its `pre`, written when the command ended, is
-    then older than the record before it and is skipped). A sentence saying so goes to `notes`.
+    then older than the record before it and is skipped), and a `post` marked `unsure` (a
+    command that moved `HEAD` or the stash, or merged). A sentence saying so goes to `notes`.
     """
     start = -1
     for i in range(len(records) - 1, -1, -1):
@@ -357,7 +358,10 @@ def replay(
         lines = read(blob if isinstance(blob, str) else None)
         if event == "post":
             tool = tool_key(record)
-            if previous != "pre":
+            if isinstance(record.get("unsure"), str):
+                _note(notes, record, f"{record['unsure']}; its changes are unknown")
+                labels = carry(labels, snapshot, lines, mode=UNKNOWN)
+            elif previous != "pre":
                 _note(
                     notes,
                     record,

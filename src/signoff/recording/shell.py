@@ -14,7 +14,9 @@ What the records cannot tell, attribution says (`signoff.recording.attribute`): 
 ran longer than `SHELL_WINDOW` seconds, or whose window another checkpoint of the same file fell
 into, leaves its changes `unknown` (a human could have saved the file meanwhile); a `post` with
 no snapshot before it (the pre hook did not run, or two calls of one session overlapped) is a
-`post` without a `pre`, also `unknown`. Never `ai` and never `human` when it cannot be told.
+`post` without a `pre`, also `unknown`; a command that moved `HEAD` or the stash (checkout,
+pull, merge, stash pop) marks its posts `unsure`: git put content there, `unknown` too. Never
+`ai` and never `human` when it cannot be told.
 
 Runs inside agents' hooks: standard library only, imported lazily, git through
 `signoff.git.hooks.git`. Costs two git processes (status, hash-object) per hook, measured in
@@ -60,6 +62,8 @@ STALE_SECONDS = 24 * 3600
 # A file modified this close before a snapshot may change again within the same mtime tick:
 # its blob id is not reused from the stat ("racy" in git's own words).
 RACY_NS = 100_000_000
+# What a merge, cherry-pick, revert or rebase in progress leaves in the git dir.
+GIT_STATE_FILES = ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply")
 # Files larger than this are left out of snapshots (not copied into the object store each time).
 MAX_FILE = 8 * 1024 * 1024
 
@@ -86,6 +90,7 @@ def before(capture: Capture, agent: str, top: str, git_dir: str) -> None:
         "agent": agent,
         "session": capture.session,
         "tool_call": capture.tool_call,
+        "git": _git_marks(git_dir),
         "files": entries,
     }
     pending = os.path.join(folder, PENDING + _key(capture, agent) + ".json")
@@ -118,6 +123,7 @@ def after(capture: Capture, agent: str, top: str, git_dir: str) -> list[dict[str
         os.unlink(pending)
     state = _load(os.path.join(folder, STATE))
     head, listed = status(top)
+    conflicted = any(kind == "u" for kind in listed.values())
     old = _files(snap) if snap is not None else state
     entries = _snapshot(top, {**dict.fromkeys(old, ""), **listed}, {**state, **old}, at)
     _write(os.path.join(folder, STATE), {"v": 1, "at": round(at, 6), "files": entries})
@@ -148,15 +154,21 @@ def after(capture: Capture, agent: str, top: str, git_dir: str) -> list[dict[str
     records: list[dict[str, object]] = []
     clean_before = [p for p in entries if p not in old]
     base = _committed(top, str(snap.get("head") or ""), clean_before, listed, moved)
+    unsure = None
+    if moved or snap.get("git") != _git_marks(git_dir) or conflicted:
+        # checkout, pull, merge, rebase, reset, stash: content out of git's history (or the
+        # stash) cannot be told from content the command wrote
+        unsure = "the command moved HEAD or the stash, or merged (git put content there)"
     for path in sorted(entries):
-        if path not in entries:
-            continue  # no longer a file (a folder now, say): nothing to compare
         was = _blob(old[path]) if path in old else base.get(path)
         now = _blob(entries[path])
         if was == now:
             continue
         records.append(worklog.make_record("pre", path, was, at=started, **fields))  # type: ignore[arg-type]
-        records.append(worklog.make_record("post", path, now, at=at, **fields))  # type: ignore[arg-type]
+        post = worklog.make_record("post", path, now, at=at, **fields)  # type: ignore[arg-type]
+        if unsure:
+            post["unsure"] = unsure
+        records.append(post)
     return records
 
 
@@ -164,8 +176,9 @@ def after(capture: Capture, agent: str, top: str, git_dir: str) -> list[dict[str
 
 
 def status(top: str) -> tuple[str | None, dict[str, str]]:
-    """(HEAD's commit id or None, {path: `HEAD` blob id or "" when untracked}) of every file
-    that differs from `HEAD` in the index or the work tree (porcelain v2, renames off)."""
+    """(HEAD's commit id or None, {path: `HEAD` blob id, "" when untracked, "u" when unmerged})
+    of every file that differs from `HEAD` in the index or the work tree (porcelain v2, renames
+    off)."""
     from signoff.git.hooks import git
 
     res = git(
@@ -203,7 +216,7 @@ def status(top: str) -> tuple[str | None, dict[str, str]]:
         elif kind == "u ":
             parts = line.split(" ", 10)
             if len(parts) == 11:
-                listed[parts[10]] = ""
+                listed[parts[10]] = "u"  # unmerged: a merge put its conflict there
         elif kind == "? " and not line.endswith("/"):
             listed[line[2:]] = ""
     return head, listed
@@ -251,7 +264,7 @@ def _committed(
     if not paths:
         return {}
     if not moved:
-        return {p: listed.get(p) or None for p in paths}
+        return {p: listed.get(p) if len(listed.get(p) or "") > 1 else None for p in paths}
     if not head:
         return dict.fromkeys(paths)
     from signoff.git.hooks import git
@@ -264,6 +277,26 @@ def _committed(
         if len(fields) == 3 and fields[1] == "blob":
             out[name] = fields[2]
     return out
+
+
+def _git_marks(git_dir: str) -> list[object]:
+    """What git operations leave behind: the stash's reflog (size, mtime) in the common git
+    dir, and the files of a merge, cherry-pick, revert or rebase in progress."""
+    common = git_dir
+    try:
+        with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as fh:
+            common = os.path.join(git_dir, fh.read().strip())
+    except OSError:
+        pass
+    marks: list[object] = []
+    try:
+        info = os.stat(os.path.join(common, "logs", "refs", "stash"))
+        marks += [info.st_size, info.st_mtime_ns]
+    except OSError:
+        marks += [None, None]
+    for name in GIT_STATE_FILES:
+        marks.append(os.path.exists(os.path.join(git_dir, name)))
+    return marks
 
 
 def _blob(entry: list[object]) -> str | None:
