@@ -189,6 +189,7 @@ def status(top: str) -> tuple[str | None, dict[str, str]]:
         "--porcelain=v2",
         "-z",
         "--branch",
+        "--no-ahead-behind",  # the branch line is read for HEAD only
         "--untracked-files=all",
         "--no-renames",
         "--ignore-submodules=all",
