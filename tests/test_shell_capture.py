@@ -297,3 +297,18 @@ def test_a_merge_by_the_agent_is_not_the_agents_writing(hooked: GitRepo) -> None
     posts = [r for r in found if r["event"] == "post"]
     assert [r["path"] for r in posts] == ["f.py"]
     assert "merged" in str(posts[0]["unsure"])
+
+
+def test_a_post_without_a_pre_keeps_the_lines_its_own_new_text_shows(hooked: GitRepo) -> None:
+    """Cursor's afterFileEdit when the content before cannot be rebuilt: the edit's new strings
+    are the evidence; other changed lines are unknown."""
+    hooked.commit("f\n", {"f.py": "a\nx = 1\n"})
+    root = str(hooked.path)
+    hooked.write("f.py", "a\nx = 1\ntyped by someone\nx = 1\n")  # "x = 1" twice: ambiguous
+    edits = [{"old_string": "y = 2", "new_string": "x = 1"}]
+    hook(hooked, "cursor", payloads.cursor_after_file_edit(root, f"{root}/f.py", edits))
+    commit(hooked, "x")
+    doc = line_doc(hooked)
+    cursor = "cursor/claude-4.5-sonnet/conv-5d2f"
+    assert spans(doc, "f.py") == [(3, 3, "unknown", None), (4, 4, "ai", cursor)]
+    assert any("edit's own new text" in s for s in doc["line_record"]["approximations"])

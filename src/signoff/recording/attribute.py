@@ -362,13 +362,7 @@ def replay(
                 _note(notes, record, f"{record['unsure']}; its changes are unknown")
                 labels = carry(labels, snapshot, lines, mode=UNKNOWN)
             elif previous != "pre":
-                _note(
-                    notes,
-                    record,
-                    f"{tool[0]} recorded no content before an edit; lines "
-                    "changed since the previous snapshot are unknown",
-                )
-                labels = carry(labels, snapshot, lines, mode=UNKNOWN)
+                labels = _without_pre(record, labels, snapshot, lines, tool, read, notes)
             elif record.get("source") == "shell" and at - pre_at > _shell_window():
                 _note(
                     notes,
@@ -391,6 +385,39 @@ def replay(
     if check is not None:
         check()
     return carry(labels, snapshot, final, mode=HUMAN if previous in CHECKPOINTS else UNKNOWN)
+
+
+def _without_pre(
+    record: Mapping[str, object],
+    labels: Sequence[Label],
+    snapshot: Sequence[str],
+    lines: Sequence[str],
+    tool: ToolKey,
+    read: Callable[[str | None], list[str]],
+    notes: list[str] | None,
+) -> list[Label]:
+    """A `post` no `pre` preceded: what changed since the previous snapshot is `unknown`, except
+    lines the record's `evidence` (the edit's own new text, Cursor's afterFileEdit) shows the
+    agent wrote."""
+    unknown = carry(labels, snapshot, lines, mode=UNKNOWN)
+    evidence = record.get("evidence")
+    shown: set[str] = set()
+    if isinstance(evidence, str):
+        try:
+            shown = {_squashed(line) for line in read(evidence)} - {""}
+        except KeyError:
+            shown = set()
+    if not shown:
+        _note(notes, record, f"{tool[0]} recorded no content before an edit; lines changed "
+              "since the previous snapshot are unknown")  # fmt: skip
+        return unknown
+    _note(notes, record, f"{tool[0]} recorded no content before an edit; lines changed since "
+          "the previous snapshot are unknown, except those in the edit's own new text")  # fmt: skip
+    written = carry(labels, snapshot, lines, mode=AI, tool=tool)
+    return [
+        w if w != u and _squashed(line) in shown else u
+        for u, w, line in zip(unknown, written, lines, strict=True)
+    ]
 
 
 def _shell_start(record: Mapping[str, object]) -> bool:
@@ -548,7 +575,8 @@ def attribute_commit(
     if not work:
         return result
     blobs = [c.blob for c, _ in work if c.blob] + [c.old_blob for c, _ in work if c.old_blob]
-    blobs += [str(r["blob"]) for _, rs in work for r in rs if isinstance(r.get("blob"), str)]
+    blobs += [str(r[k]) for _, rs in work for r in rs for k in ("blob", "evidence")
+              if isinstance(r.get(k), str)]  # fmt: skip
     contents = cat_blobs(blobs, cwd=cwd, env=env)
     cache: dict[str, list[str]] = {}
 

@@ -550,11 +550,16 @@ def build_records(
             resolved.append((given, resolve_path(given, base, top)))
         except CheckpointError as exc:
             refused.append(str(exc))
+    evidence: str | None = None
     if capture.edits is not None and resolved:
         rel = resolved[0][1]
         before = _undo_edits(os.path.join(top, *rel.split("/")), capture.edits)
         if before is not None:
             capture.pre_content[rel] = before
+        else:
+            # no content before the edit: the edit's own new text is the evidence of which
+            # changed lines are the agent's (`attribute.replay`)
+            evidence = _store_evidence(top, capture.edits)
     blobs = hash_files(top, [rel for _, rel in resolved], capture.pre_content)
     at = time.time()
     records: list[dict[str, object]] = []
@@ -570,10 +575,28 @@ def build_records(
         if rel in capture.pre_content:  # Cursor: the content before the edit, rebuilt
             records.append(worklog.make_record("pre", rel, blobs[("pre", rel)], **fields))  # type: ignore[arg-type]
         records.append(worklog.make_record(capture.event, rel, blobs[rel], **fields))  # type: ignore[arg-type]
+        if evidence is not None:
+            records[-1]["evidence"] = evidence
     if refused:
         # the files inside the repository are still recorded; the rest is reported
         worklog.write_error(git_dir, "checkpoint: " + "; ".join(refused), agent=agent)
     return records
+
+
+def _store_evidence(top: str, edits: list[object]) -> str | None:
+    """The edits' new strings, one after another, stored as a blob (None when there are none)."""
+    from signoff.git.hooks import git
+
+    texts = [
+        e["new_string"]
+        for e in edits
+        if isinstance(e, dict) and isinstance(e.get("new_string"), str) and e["new_string"]
+    ]
+    if not texts:
+        return None
+    data = "\n".join(texts).encode("utf-8", "surrogateescape")
+    res = git("hash-object", "-w", "--stdin", "--no-filters", cwd=top, input=data)
+    return res.out.decode("ascii", "replace").strip() if res.ok else None
 
 
 def _undo_edits(path: str, edits: list[object]) -> bytes | None:

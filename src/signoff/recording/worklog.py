@@ -23,6 +23,7 @@ A record (format `v` 1):
 | `agent` | tool name in Signoff's lower-case form (`claude-code`, `cursor`, ...); null for `commit` |
 | `session`, `model`, `tool_call` | as the agent's hook payload gave them; null when not given |
 | `commit` | for `commit` records: the commit id |
+| `evidence` | optional, on a `post` without a `pre`: blob id of the edit's own new text (Cursor's `afterFileEdit` strings); changed lines found in it are the agent's, the rest `unknown` |
 | `unsure` | optional, on a `post`: why what it changed cannot be told to be the agent's (e.g. a shell command that moved `HEAD`); its changes are `unknown` |
 | `source` | who wrote the record: `hook` (an agent hook), `generic` (the documented JSON protocol), `shell` (a shell command's before/after snapshots, `signoff.recording.shell`: its `pre` has the time the command started), `import`, `commit` |
 
