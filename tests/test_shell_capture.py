@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -312,3 +313,26 @@ def test_a_post_without_a_pre_keeps_the_lines_its_own_new_text_shows(hooked: Git
     cursor = "cursor/claude-4.5-sonnet/conv-5d2f"
     assert spans(doc, "f.py") == [(3, 3, "unknown", None), (4, 4, "ai", cursor)]
     assert any("edit's own new text" in s for s in doc["line_record"]["approximations"])
+
+
+def test_the_shell_hooks_stay_import_light(hooked: GitRepo) -> None:
+    """A shell call's two hooks in a bare interpreter: no json, re, subprocess or typing."""
+    src = Path(checkpoint.__file__).resolve().parents[2]
+    pre = payloads.claude_code("pre", str(hooked.path), "Bash", {"command": "x"})
+    script = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(src)!r})\n"
+        "from signoff.recording.checkpoint import main\n"
+        f"main(['--agent', 'claude-code'], {json.dumps(pre).encode()!r}, light=True)\n"
+        f"main(['--agent', 'claude-code'], {json.dumps(pre).replace('PreToolUse', 'PostToolUse').encode()!r}, light=True)\n"
+        "print(sorted(m for m in ('json', 're', 'subprocess', 'typing') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", script],
+        cwd=hooked.path,
+        env=hooked.env,
+        capture_output=True,
+        text=True,
+    )
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "[]", "")
+    assert errors(hooked) == []
