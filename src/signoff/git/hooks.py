@@ -124,6 +124,18 @@ def git_dir(cwd: str, env: Mapping[str, str]) -> str:
     return res.out.decode("utf-8", "surrogateescape").strip()
 
 
+def read_settings(cwd: str, env: Mapping[str, str]) -> dict[str, str]:
+    """Every `signoff.*` git config value (lower-case keys; the last of several wins), in one
+    git process: a hook reads `signoff.ai` and the capture settings together."""
+    res = git("config", "-z", "--get-regexp", r"^signoff\.", cwd=cwd, env=env)
+    out: dict[str, str] = {}
+    for entry in res.out.decode("utf-8", "replace").split("\0"):
+        key, _, value = entry.partition("\n")
+        if key:
+            out[key.lower()] = value.strip()
+    return out
+
+
 def in_progress(gitdir: str) -> str | None:
     """Which multi-commit operation is under way: merge, rebase, cherry-pick, revert, or None."""
     for name, what in (
