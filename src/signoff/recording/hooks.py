@@ -21,9 +21,11 @@ from signoff.git.hooks import (
     SWAP_ATTEMPTS,
     GitResult,
     append_notes,
+    committer_ident,
     git,
     git_dir,
     in_progress,
+    read_head,
     read_head_file,
     read_settings,
     swap_notes,
@@ -111,7 +113,7 @@ def commit_msg(
         # Over a conflicting message its `Accepted-by:` is the agent's word too: the git
         # identity is not.
         claimed = None if decision.conflict else _accepted_by(existing)
-        person = claimed or committer(cwd, env)
+        person = claimed or committer(cwd, env, config.values())
         # A conflicting message is left as written; the note carries the environment evidence.
         wanted = [] if squash or decision.conflict else _trailers_for(decision, existing, person)
         if squash:
@@ -164,8 +166,11 @@ def prepare(
     if not tree_res.ok:
         return {}
     tree = tree_res.out.strip().decode()
-    head = git("rev-parse", "-q", "--verify", "HEAD^{commit}", cwd=cwd, env=env)
-    parent = head.out.strip().decode() if head.ok else None  # None: the branch's first commit
+    # a wrong answer only means the bundle is not used: post-commit compares the real parent
+    parent = read_head(gitdir)
+    if parent is None:
+        head = git("rev-parse", "-q", "--verify", "HEAD^{commit}", cwd=cwd, env=env)
+        parent = head.out.strip().decode() if head.ok else None  # None: a first commit
     capture: CommitLines | None = None
     report: Report = {}
     if os.path.exists(os.path.join(gitdir, "signoff", "capture", "log.jsonl")):
@@ -180,7 +185,7 @@ def prepare(
         capture.attribute(started)
         report.update(capture.summary())
         if decision is None and capture.has_lines():
-            person = committer(cwd, env)
+            person = committer(cwd, env, config.values())
     note, why = document(decision, person, capture, COMMIT_PLACEHOLDER)
     lines = [note or b"\n"]
     if capture is not None:
@@ -226,7 +231,8 @@ def _fills(line: bytes) -> bool:
 
 
 class _Settings:
-    """The `signoff.*` git config, read once (one git process) and only when first needed."""
+    """`read_settings` (the `signoff.*`, `user.*` and `committer.*` git config), read once (one
+    git process) and only when first needed."""
 
     def __init__(self, cwd: str, env: Mapping[str, str]) -> None:
         self.cwd = cwd
@@ -280,8 +286,14 @@ def _trailers_for(
     return out
 
 
-def committer(cwd: str, env: Mapping[str, str]) -> Person | None:
-    """The committer identity git will use, or None when it is a bot or an agent's address."""
+def committer(
+    cwd: str, env: Mapping[str, str], settings: Mapping[str, str] | None = None
+) -> Person | None:
+    """The committer identity git will use, or None when it is a bot or an agent's address.
+    From `settings` (`read_settings`) when they settle it, else from `git var`."""
+    known = committer_ident(env, settings) if settings is not None else None
+    if known is not None:
+        return accepter(*known)
     res = git("var", "GIT_COMMITTER_IDENT", cwd=cwd, env=env)
     if not res.ok:
         raise OSError(f"git var GIT_COMMITTER_IDENT failed: {res.message()}")
@@ -494,7 +506,8 @@ def _take_pending(gitdir: str, pid: str, tree: str, parent: str) -> bytes | None
             message = os.stat(os.path.join(gitdir, "COMMIT_EDITMSG")).st_mtime
         except OSError:
             message = 0.0
-        if tree and parent and time.time() - made <= PENDING_TTL and made >= message:
+        # an empty bundle was taken already (the installed script empties what it used)
+        if data and tree and parent and time.time() - made <= PENDING_TTL and made >= message:
             bundle = data
     except OSError:
         pass

@@ -210,36 +210,45 @@ CAPTURE_LOCK = ".git/signoff/capture/log.lock"
 # The records are appended under the working log's shared lock (flock(1); without it, Python).
 PENDING_NOTE = (
     # HEAD, its tree and parents are asked for only when this git process left a bundle at all
+    # (an emptied one was taken already)
     "sha=; tree=; parent=; merge=\n"
     'for pending in ".git/signoff/pending-$PPID"-*; do\n'
-    '    if [ -f "$pending" ]; then\n'
+    '    if [ -s "$pending" ]; then\n'
     "        # shellcheck disable=SC2046\n"
     "        set -- $(git rev-parse HEAD 'HEAD^{tree}' 'HEAD^@' 2>/dev/null)\n"
     f"        sha=${{1:-}}; tree=${{2:-}}; parent=${{3:-{ROOT}}}; merge=${{4:-}}\n"
+    "        break\n"
     "    fi\n"
-    "    break\n"
     "done\n"
     'pending=".git/signoff/pending-$PPID-$tree-$parent"\n'
     "fast=; note=; record=\n"
     # a shell without `-nt` fails the test: Python then does the work
     "# shellcheck disable=SC3013\n"
-    'if [ -n "$tree" ] && [ -z "$merge" ] && [ -z "${GIT_DIR:-}" ] && [ -f "$pending" ]'
+    'if [ -n "$tree" ] && [ -z "$merge" ] && [ -z "${GIT_DIR:-}" ] && [ -s "$pending" ]'
     ' && [ ! .git/COMMIT_EDITMSG -nt "$pending" ]; then\n'
     '    { IFS= read -r note; IFS= read -r record; } < "$pending"\n'
     '    if [ -z "$record" ] || command -v flock >/dev/null 2>&1; then fast=1; fi\n'
     "fi\n"
     'if [ -n "$fast" ]; then\n'
+    # a ref's value from its loose file, as git reads it first (no process); git is asked when
+    # there is none (a packed ref, another ref store). A stale value only fails the swap below.
+    "    signoff_ref() {\n"
+    "        ref=\n"
+    '        if [ -f ".git/$1" ]; then IFS= read -r ref < ".git/$1" || ref=; fi\n'
+    "        case ${#ref}:$ref in 40:*[!0-9a-f]* | 64:*[!0-9a-f]*) ref= ;; 40:* | 64:*) ;; *) ref= ;; esac\n"
+    '        [ -n "$ref" ] || ref=$(git rev-parse -q --verify "$1") || ref=\n'
+    "    }\n"
     '    if [ -n "$note" ]; then\n'
     f'        note="${{note%%{COMMIT_PLACEHOLDER}*}}$sha${{note#*{COMMIT_PLACEHOLDER}}}"\n'
     "        n=0; written=\n"
     f'        while [ -z "$written" ] && [ $n -lt {APPEND_ATTEMPTS} ]; do\n'
-    f"            old=$(git rev-parse -q --verify {NOTES_REF}) || old=\n"
+    f"            signoff_ref {NOTES_REF}; old=$ref\n"
     f'            scratch="{SCRATCH_PREFIX}$$-$n"; n=$((n + 1))\n'
     '            if [ -n "$old" ] && ! git update-ref "$scratch" "$old"; then break; fi\n'
     '            if ! printf \'%s\\n\' "$note" | git notes --ref="$scratch" append -F - "$sha"; then\n'
     '                git update-ref -d "$scratch" 2>/dev/null; break\n'
     "            fi\n"
-    '            new=$(git rev-parse -q --verify "$scratch")\n'
+    '            signoff_ref "$scratch"; new=$ref\n'
     # one transaction: the notes ref moves only from what the copy started from (or is created
     # only if still absent), and the copy goes; on a race neither happens and the copy is dropped
     f'            if [ -n "$old" ]; then swap="update {NOTES_REF} $new $old"; '
@@ -258,7 +267,8 @@ PENDING_NOTE = (
     f'        done; }} < "$pending"; }} 9>> {CAPTURE_LOCK} || echo "signoff: warning: post-commit:'
     " could not lock the capture working log; the next commit's line record starts earlier\" >&2\n"
     "    fi\n"
-    '    rm -f "$pending"\n'
+    # emptied, not removed (no process): taken; the next commit-msg clears it
+    '    : > "$pending"\n'
     "    exit $status\n"
     "fi\n"
 )
