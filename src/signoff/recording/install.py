@@ -211,7 +211,7 @@ CAPTURE_LOCK = ".git/signoff/capture/log.lock"
 PENDING_NOTE = (
     # HEAD, its tree and parents are asked for only when this git process left a bundle at all
     # (an emptied one was taken already)
-    "sha=; tree=; parent=; merge=\n"
+    "sha=; tree=; parent=; merge=; note=; record=\n"
     'for pending in ".git/signoff/pending-$PPID"-*; do\n'
     '    if [ -s "$pending" ]; then\n'
     "        # shellcheck disable=SC2046\n"
@@ -221,15 +221,24 @@ PENDING_NOTE = (
     "    fi\n"
     "done\n"
     'pending=".git/signoff/pending-$PPID-$tree-$parent"\n'
-    "fast=; note=; record=\n"
-    # a shell without `-nt` fails the test: Python then does the work
+    # the records are appended under the working log's lock: without flock(1), Python does it
+    # (and a shell without `-nt` fails the test: Python again)
     "# shellcheck disable=SC3013\n"
     'if [ -n "$tree" ] && [ -z "$merge" ] && [ -z "${GIT_DIR:-}" ] && [ -s "$pending" ]'
-    ' && [ ! .git/COMMIT_EDITMSG -nt "$pending" ]; then\n'
-    '    { IFS= read -r note; IFS= read -r record; } < "$pending"\n'
-    '    if [ -z "$record" ] || command -v flock >/dev/null 2>&1; then fast=1; fi\n'
-    "fi\n"
-    'if [ -n "$fast" ]; then\n'
+    ' && [ ! .git/COMMIT_EDITMSG -nt "$pending" ] && command -v flock >/dev/null 2>&1; then\n'
+    # one pass over the bundle (sh reads byte by byte): the note, then each record appended
+    # with one write on the O_APPEND log (as `worklog.append`), so none interleaves
+    "    {\n"
+    "        IFS= read -r note\n"
+    "        if IFS= read -r record; then\n"
+    "            { flock -s 9 && while :; do\n"
+    f"                printf '%s\\n' \"${{record%%{COMMIT_PLACEHOLDER}*}}$sha"
+    f'${{record#*{COMMIT_PLACEHOLDER}}}" >> {CAPTURE_LOG}\n'
+    "                IFS= read -r record || break\n"
+    f'            done; }} 9>> {CAPTURE_LOCK} || echo "signoff: warning: post-commit: could not'
+    " lock the capture working log; the next commit's line record starts earlier\" >&2\n"
+    "        fi\n"
+    '    } < "$pending"\n'
     # a ref's value from its loose file, as git reads it first (no process); git is asked when
     # there is none (a packed ref, another ref store). A stale value only fails the swap below.
     "    signoff_ref() {\n"
@@ -258,14 +267,6 @@ PENDING_NOTE = (
     "        done\n"
     '        [ -n "$written" ] || echo "signoff: warning: post-commit: could not write the Signoff'
     ' note on $sha; provenance not recorded (git goes ahead)" >&2\n'
-    "    fi\n"
-    '    if [ -n "$record" ]; then\n'
-    # one write per record on the O_APPEND log (as `worklog.append`): no interleaving
-    "        { flock -s 9 && { IFS= read -r note; while IFS= read -r record; do\n"
-    f'            [ -z "$record" ] || printf \'%s\\n\' "${{record%%{COMMIT_PLACEHOLDER}*}}$sha'
-    f'${{record#*{COMMIT_PLACEHOLDER}}}" >> {CAPTURE_LOG}\n'
-    f'        done; }} < "$pending"; }} 9>> {CAPTURE_LOCK} || echo "signoff: warning: post-commit:'
-    " could not lock the capture working log; the next commit's line record starts earlier\" >&2\n"
     "    fi\n"
     # emptied, not removed (no process): taken; the next commit-msg clears it
     '    : > "$pending"\n'
