@@ -257,3 +257,30 @@ def test_head_read_from_files_is_what_git_says(hooked: GitRepo, tmp_path: Path) 
     assert read_head(gitdir(linked)) == git_head(linked)  # a linked worktree's branch
     hooked.git("checkout", "-q", "--orphan", "unborn")
     assert read_head(where) is None  # no commit yet: ask git
+
+
+@pytest.mark.parametrize("how", ["--all", "--only"])
+def test_commit_all_and_only_are_attributed_on_the_index_git_commits(
+    hooked: GitRepo, how: str
+) -> None:
+    """`git commit -a` and `git commit PATH` give the hooks a temporary index
+    (GIT_INDEX_FILE): commit-msg attributes what is committed, not the index on disk."""
+    hooked.commit("files\n", {"a.py": lines(2), "b.py": lines(2)})
+    agent_edit(hooked, "a.py", lines(2) + "agent a\n")
+    agent_edit(hooked, "b.py", lines(2) + "agent b\n")
+    no_python_in_post_commit(hooked)
+    args = ["-m", "x", "--", "a.py"] if how == "--only" else ["-a", "-m", "x"]
+    proc = subprocess.run(
+        ["git", "commit", "-q", *args],
+        cwd=hooked.path,
+        env={**hooked.env, **AGENT},
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0 and "signoff" not in proc.stderr, proc.stderr
+    doc = line_doc(hooked)
+    assert spans(doc, "a.py") == [(3, 3, "ai", AI_S1)]
+    assert ("b.py" in doc["files"]) == (how == "--all")
+    assert [p for p, _ in commit_records(hooked)] == (
+        ["a.py", "b.py"] if how == "--all" else ["a.py"]
+    )
