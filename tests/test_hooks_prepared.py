@@ -284,3 +284,29 @@ def test_commit_all_and_only_are_attributed_on_the_index_git_commits(
     assert [p for p, _ in commit_records(hooked)] == (
         ["a.py", "b.py"] if how == "--all" else ["a.py"]
     )
+
+
+def test_a_failed_preparation_leaves_the_work_to_post_commit(
+    hooked: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """commit-msg could not leave its bundle (a full disk, say): the commit and its trailers
+    go ahead and post-commit attributes and writes the note itself."""
+    from signoff.recording import hooks
+
+    def fail(*args: object) -> str:
+        raise OSError("No space left on device")
+
+    agent_edit(hooked, "f.py", lines(2))
+    hooked.git("add", "-A")
+    message = hooked.path / ".git" / "COMMIT_EDITMSG"
+    message.write_text("work\n")
+    env = {**hooked.env, **AGENT, "SIGNOFF_GIT_PID": str(os.getpid())}
+    monkeypatch.setattr(hooks, "_write_pending", fail)
+    report = hooks.commit_msg(str(message), cwd=str(hooked.path), env=env)
+    assert report["prepare_error"] == "OSError: No space left on device"
+    assert report["trailers_added"][0] == "AI-Assisted: claude-code"
+    hooked.git("-c", "core.hooksPath=/dev/null", "commit", "-q", "-F", str(message))
+    report = hooks.post_commit(cwd=str(hooked.path), env=env)
+    assert report["note_written"] is True and report["from"] == "capture"
+    assert spans(line_doc(hooked), "f.py") == [(1, 2, "ai", AI_S1)]
+    assert commit_records(hooked) == [("f.py", hooked.head())]

@@ -136,7 +136,10 @@ def commit_msg(
         report["trailers_added"] = [f"{k}: {v}" for k, v in wanted]
     pid = env.get("SIGNOFF_GIT_PID", "")
     if pid.isdigit():
-        report.update(prepare(gitdir, pid, decision, person, config, started, cwd, env))
+        try:
+            report.update(prepare(gitdir, pid, decision, person, config, started, cwd, env))
+        except Exception as exc:  # nothing is lost: post-commit then does it all itself
+            report["prepare_error"] = f"{type(exc).__name__}: {exc}"
     return report
 
 
