@@ -35,9 +35,7 @@ from signoff.store.models import (
     RefUpdate,
     Repository,
 )
-
-PUSH_SCHEMA = "signoff/push/v1"
-MAX_BATCH = 5000
+from signoff.store.wire import MAX_BATCH, PUSH_SCHEMA
 
 
 class RefMoved(SignoffError):
