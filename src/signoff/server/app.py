@@ -9,12 +9,13 @@ the server's disk, explain / owners / stats / budget call the same functions as 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -34,6 +35,7 @@ API = "/api/v1"
 class Settings:
     store: Store
     webhook_secret: str | None = None
+    run_jobs: bool = False  # a job worker thread in this process, for the app's lifetime
 
 
 def _problem(status: int, message: str, hint: str | None = None) -> HTTPException:
@@ -67,7 +69,19 @@ Auth = Annotated[Grant, Depends(_grant)]
 
 def create_app(settings: Settings) -> FastAPI:
     """The application over `settings.store` (whose schema the caller has checked)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if not settings.run_jobs:
+            yield
+            return
+        from signoff.server.work import background_worker
+
+        with background_worker(settings.store):
+            yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Signoff",
         version=__version__,
         description="Provenance, review evidence and ownership of AI-assisted code across an "
@@ -256,6 +270,80 @@ def create_app(settings: Settings) -> FastAPI:
 
         result = run_audit(Repo.discover(row.path), AuditOptions(parse_period(since, until)))
         return summary(result.report)
+
+    @app.get(f"{API}/org/metrics", summary="The organisation's figures as a job last computed")
+    def get_org_metrics(s: Db, g: Auth) -> dict[str, Any]:
+        from signoff.store.organisation import latest_snapshot
+
+        allow(g, "read", None)
+        doc = latest_snapshot(s)
+        if doc is None:
+            raise _problem(
+                404,
+                "the organisation's figures have not been computed yet",
+                f"POST {API}/org/metrics (admin) queues the job",
+            )
+        return doc
+
+    @app.post(f"{API}/org/metrics", status_code=202, summary="Queue a recomputation")
+    def post_org_metrics(s: Db, g: Auth) -> dict[str, Any]:
+        from signoff.server.work import METRICS
+        from signoff.store.jobs import enqueue
+
+        allow(g, "admin", None)
+        return {"job": enqueue(s, METRICS, {}, requested_by=g.actor)}
+
+    @app.post(
+        f"{API}/org/audit",
+        status_code=202,
+        summary="Queue the organisation's audit pack (as `signoff audit --server`)",
+    )
+    def post_org_audit(
+        s: Db,
+        g: Auth,
+        since: Annotated[str, Query(description="YYYY-MM-DD")],
+        until: Annotated[str, Query(description="YYYY-MM-DD")],
+        branch: Annotated[str | None, Query(description="branch (default: last pushed)")] = None,
+    ) -> dict[str, Any]:
+        from signoff.audit.period import parse_period
+        from signoff.server.work import AUDIT
+        from signoff.store.jobs import enqueue
+
+        allow(g, "read", None)
+        parse_period(since, until)  # a bad date is refused now, not by the job
+        payload = {"since": since, "until": until, "branch": branch}
+        return {"job": enqueue(s, AUDIT, payload, requested_by=g.actor)}
+
+    @app.get(f"{API}/jobs/{{job_id}}", summary="A queued job's state and result")
+    def get_job(job_id: int, s: Db, g: Auth) -> dict[str, Any]:
+        from signoff.store.jobs import status
+
+        allow(g, "read", None)
+        found = status(s, job_id)
+        if found is None:
+            raise _problem(404, f"no job {job_id}")
+        return found
+
+    @app.get(
+        f"{API}/jobs/{{job_id}}/artifact",
+        summary="The file a job built (an audit pack, gzipped tar)",
+        response_class=Response,
+    )
+    def get_job_artifact(job_id: int, s: Db, g: Auth) -> Response:
+        from signoff.store.jobs import artifact, status
+
+        allow(g, "read", None)
+        found = status(s, job_id)
+        if found is None or found["status"] != "done":
+            raise _problem(404, f"job {job_id} has built nothing yet", "wait until it is done")
+        data = artifact(s, job_id)
+        if data is None:
+            raise _problem(404, f"job {job_id} builds no file")
+        return Response(
+            data,
+            media_type="application/gzip",
+            headers={"Content-Disposition": f'attachment; filename="signoff-job-{job_id}.tar.gz"'},
+        )
 
     @app.get(f"{API}/audit/verify", summary="Check the server's hash-chained audit log")
     def get_audit_verify(s: Db, g: Auth) -> dict[str, Any]:
