@@ -68,7 +68,7 @@ def insert_new(
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     # one statement, sent as multi-row VALUES pages ("insertmanyvalues"); RETURNING names the
     # rows that were new, so the count is exact on both engines
-    stmt = insert(table).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
+    stmt = insert(model).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
     return len(conn.execute(stmt.returning(table.c.id), list(rows)).all())
 
 
