@@ -362,15 +362,13 @@ def create_app(settings: Settings) -> FastAPI:
 def _stored_commits(s: Session, repo_id: int, sha: str) -> list[Any]:
     if not 4 <= len(sha) <= 64 or any(c not in "0123456789abcdef" for c in sha.lower()):
         raise _problem(400, f"{sha!r} is not a commit id", "give 4 to 64 hex digits")
-    rows = (
-        s.execute(
-            select(CommitRecord.record)
-            .where(CommitRecord.repo_id == repo_id, CommitRecord.sha.startswith(sha.lower()))
-            .limit(2)
-        )
-        .scalars()
-        .all()
-    )
+    sha = sha.lower()
+    query = select(CommitRecord.record).where(CommitRecord.repo_id == repo_id)
+    if len(sha) in (40, 64):
+        query = query.where(CommitRecord.sha == sha)  # the unique (repo_id, sha) index
+    else:  # a prefix as a range, which the same index serves under any collation's LIKE rules
+        query = query.where(CommitRecord.sha >= sha, CommitRecord.sha < sha + "g")
+    rows = s.execute(query.limit(2)).scalars().all()
     if not rows:
         raise _problem(404, f"no pushed commit {sha}", "push the repository (`signoff push`)")
     if len(rows) > 1:
@@ -380,18 +378,23 @@ def _stored_commits(s: Session, repo_id: int, sha: str) -> list[Any]:
 
 def stored_stats(s: Session, repo_id: int) -> dict[str, Any]:
     """Counts over the pushed records, the two line measures kept apart."""
-    by_status = dict(
-        s.execute(
-            select(CommitRecord.ai_status, func.count())
-            .where(CommitRecord.repo_id == repo_id)
-            .group_by(CommitRecord.ai_status)
-        ).all()
-    )
-    ai_lines, unrecorded = s.execute(
-        select(func.sum(CommitRecord.ai_lines), func.sum(CommitRecord.unrecorded_lines)).where(
-            CommitRecord.repo_id == repo_id
+    # one grouped query, answered from the (repo_id, ai_status, ai_lines, unrecorded_lines)
+    # index without reading the records
+    by_status: dict[str, int] = {}
+    ai_lines = unrecorded = 0
+    for status, count, ai, unrec in s.execute(
+        select(
+            CommitRecord.ai_status,
+            func.count(),
+            func.sum(CommitRecord.ai_lines),
+            func.sum(CommitRecord.unrecorded_lines),
         )
-    ).one()
+        .where(CommitRecord.repo_id == repo_id)
+        .group_by(CommitRecord.ai_status)
+    ).all():
+        by_status[status] = int(count)
+        ai_lines += int(ai or 0)
+        unrecorded += int(unrec or 0)
     return {
         "source": "pushed records",
         "commits": sum(by_status.values()),

@@ -77,10 +77,12 @@ class CommitRecord(Base):
     __tablename__ = "commits"
     __table_args__ = (
         UniqueConstraint("repo_id", "sha"),
-        Index("ix_commits_repo_status", "repo_id", "ai_status"),
+        Index("ix_commits_repo_status", "repo_id", "ai_status", "ai_lines", "unrecorded_lines"),
+        Index("ix_commits_repo_committed", "repo_id", "committed_at"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    repo_id: Mapped[int] = mapped_column(ForeignKey("repositories.id"), index=True)
+    # no index of its own: the unique (repo_id, sha) and both indexes above lead with it
+    repo_id: Mapped[int] = mapped_column(ForeignKey("repositories.id"))
     sha: Mapped[str] = mapped_column(String(64))
     committed_at: Mapped[str | None] = mapped_column(String(40), index=True)
     ai_status: Mapped[str] = mapped_column(String(20))

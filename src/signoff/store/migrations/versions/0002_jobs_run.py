@@ -41,14 +41,27 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("metrics_snapshots", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_metrics_snapshots_scope"), ["scope"], unique=False)
-    # the organisation's questions group a repository's commits by status and by month
+    # stats group a repository's commits by status and sum the two line measures: this index
+    # answers them without reading the (large) records; the second gives a repository's newest
+    # commits (its page) without sorting all of them
     with op.batch_alter_table("commits", schema=None) as batch_op:
-        batch_op.create_index("ix_commits_repo_status", ["repo_id", "ai_status"], unique=False)
+        # every commits index leads with repo_id: one fewer to maintain on each insert
+        batch_op.drop_index("ix_commits_repo_id")
+        batch_op.create_index(
+            "ix_commits_repo_status",
+            ["repo_id", "ai_status", "ai_lines", "unrecorded_lines"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_commits_repo_committed", ["repo_id", "committed_at"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("commits", schema=None) as batch_op:
+        batch_op.drop_index("ix_commits_repo_committed")
         batch_op.drop_index("ix_commits_repo_status")
+        batch_op.create_index("ix_commits_repo_id", ["repo_id"], unique=False)
     with op.batch_alter_table("metrics_snapshots", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_metrics_snapshots_scope"))
     op.drop_table("metrics_snapshots")
