@@ -196,10 +196,13 @@ def _report(name: str, population: Population, gates: dict[str, int] | None) -> 
     report["completeness"]["git_command"] = (
         "first-parent walk over the pushed records from the pushed tip (no clone on the server)"
     )
+    # the library's sentences about a clone's missing objects and an absent signoff.yaml do
+    # not apply: FROM_PUSHES says what pushed records cannot show instead
+    clone_only = ("missing objects in the clone", "No signoff.yaml was in force")
     out = [
         line
         for line in limitations(population, report)
-        if "missing objects in the clone" not in line
+        if not any(text in line for text in clone_only)
     ]
     out.insert(0, FROM_PUSHES)
     if not population.completeness.complete:
