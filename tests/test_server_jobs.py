@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from sqlalchemy import select
 
@@ -147,7 +148,8 @@ def test_organisation_audit_pack_from_pushed_records(
         )  # fmt: skip
         assert refused.returncode == 2 and "403" in refused.stderr
     summary = json.loads(ran.stdout)
-    assert summary["schema"] == "signoff/audit-organisation/v1"
+    schemas = Path(__file__).resolve().parent.parent / "docs" / "schemas"
+    jsonschema.validate(summary, json.loads((schemas / "audit-organisation-v1.json").read_text()))
     assert (summary["repositories"], summary["included"]) == (2, 1)
     assert summary["not_included"] == [{"repository": "org/never", "reason": "never pushed"}]
     assert any("org/never (never pushed)" in line for line in summary["limitations"])
@@ -174,7 +176,8 @@ def test_organisation_audit_pack_from_pushed_records(
     headline = json.loads((out / "metrics.json").read_text())["headline"]
     expected = json.loads(local.stdout)["headline"]
     assert headline == expected  # one repository: the organisation's figures are its own
-    org = json.loads((out / "organisation.json").read_text())
+    org = json.loads((out / "repositories.json").read_text())
+    assert org["schema"] == "signoff/audit-repositories/v1"
     assert [r["repository"] for r in org["repositories"]] == ["org/a", "org/never"]
     assert "deleted-line counts" in json.loads((out / "audit.json").read_text())["limitations"][0]
 

@@ -1006,7 +1006,7 @@ def main() -> None:
     print(f"\nServer:          {url}  (running in the background; `make demo-stop` stops it)")
     print(f"  sign in with the token in {STATE / 'token'} (admin; shown once, kept for the demo)")
     print(f"  API:           {url}/docs")
-    print(f"  org audit:     {report / 'organisation-audit' / 'organisation.json'}")
+    print(f"  org audit:     {report / 'organisation-audit' / 'repositories.json'}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ The same library as `signoff audit` on one clone: the population is assembled by
 first-parent walk and member assignment (`audit.population`) over the pushed commit records
 instead of the clone's index, then `compute_metrics` and `write_pack` make the same files and the
 same manifest. The pack holds one complete pack per repository under `repositories/ORG/NAME/`,
-the same files at the top over every repository's changes together, `organisation.json` listing
+the same files at the top over every repository's changes together, `repositories.json` listing
 what was included and what could not be (repositories never pushed, periods with no change), and
 one manifest over all of it.
 
@@ -46,7 +46,7 @@ from signoff.audit.population import (
 )
 from signoff.store.models import CommitRecord, GateResult, Ref, Repository
 
-ORG_SCHEMA = "signoff/audit-organisation/v1"
+LISTING_SCHEMA = "signoff/audit-repositories/v1"
 FROM_PUSHES = (
     "Built on the server from the records `signoff push` stored, not from a clone: deleted-line "
     "counts, commit messages beyond review trailers, and the policy in force per change "
@@ -242,14 +242,14 @@ def audit_organisation(
         period, "(each repository's pushed branch)", "", everything, complete, [], False
     )
     report = _report("organisation", union, gate_totals)
-    report["repository"]["tip"] = "(one per repository, see organisation.json)"
+    report["repository"]["tip"] = "(one per repository, see repositories.json)"
     skipped = [a for a in audits if a.result is None]
     if skipped:
         report["limitations"].insert(
             1,
             f"{len(skipped)} of {len(audits)} repositories could not be included: "
             + "; ".join(f"{a.name} ({a.reason})" for a in skipped[:20])
-            + (" and more (organisation.json lists them all)" if len(skipped) > 20 else "")
+            + (" and more (repositories.json lists them all)" if len(skipped) > 20 else "")
             + ".",
         )
     return audits, AuditResult(union, report)
@@ -279,14 +279,14 @@ def write_organisation_pack(
             )
         listing.append(entry)
     doc = {
-        "schema": ORG_SCHEMA,
+        "schema": LISTING_SCHEMA,
         "generated_at": union.report["generated_at"],
         "period": union.report["period"],
         "repositories": listing,
         "included": sum(1 for e in listing if e["included"]),
         "not_included": sum(1 for e in listing if not e["included"]),
     }
-    (out / "organisation.json").write_bytes(
+    (out / "repositories.json").write_bytes(
         (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
     )
     return _manifest_over(out, union.report["generated_at"])
