@@ -206,6 +206,32 @@ def _quantiles(ms: list[float]) -> tuple[float, float]:
     return statistics.median(ms), statistics.quantiles(ms, n=20)[-1] if len(ms) > 1 else ms[0]
 
 
+def _jobs(database_url: str, url: str, token: str) -> dict[str, Any]:
+    """The organisation's metrics job, and its audit pack for March (a twelfth of the synthetic
+    commits), each run by a worker in this process (the server runs none)."""
+    from signoff.server.work import HANDLERS
+    from signoff.store.jobs import run_one
+
+    client = Client(url, token=token, timeout=3600)
+    store = Store(make_engine(database_url))
+    out: dict[str, Any] = {}
+    try:
+        for name, route in (
+            ("metrics", "/api/v1/org/metrics"),
+            ("audit", "/api/v1/org/audit?since=2026-03-01&until=2026-03-31"),
+        ):
+            job = client.post(route, {})["job"]
+            t = time.perf_counter()
+            assert run_one(store, HANDLERS, "bench") == job
+            seconds = time.perf_counter() - t
+            state = client.get(f"/api/v1/jobs/{job}")
+            assert state["status"] == "done", state
+            out[name] = (seconds, state["result"])
+    finally:
+        store.close()
+    return out
+
+
 def measure(
     database_url: str, repos: int, per_repo: int, args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -262,6 +288,7 @@ def measure(
                 statuses.add(status)
             pages[route] = (_quantiles(times), sorted(statuses)) if times else None
         out["pages"] = pages
+        out["jobs"] = _jobs(database_url, url, token) if args.jobs else None
         out["load_end"] = os.getloadavg()[0]
     finally:
         proc.terminate()
@@ -281,6 +308,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=200, help="API requests of each kind")
     ap.add_argument("--page-requests", type=int, default=40, help="requests per page route")
     ap.add_argument("--engines", default="sqlite,postgresql")
+    ap.add_argument("--no-jobs", dest="jobs", action="store_false", help="skip the job timings")
     args = ap.parse_args()
     repos = max(1, round(args.repos * args.scale))
     per_repo = max(1, round(args.commits * args.scale) // repos)
@@ -331,6 +359,13 @@ def main() -> None:
                 (p50, p95), statuses = got
                 cells.append(f"{p50:.1f} / {p95:.1f} ms ({','.join(map(str, statuses))})")
         print(f"| `{route}` | " + " | ".join(cells) + " |")
+    for engine, r in results.items():
+        if r["jobs"]:
+            m, a = r["jobs"]["metrics"], r["jobs"]["audit"]
+            print(
+                f"\n{engine}: organisation metrics job {m[0]:.1f} s; audit pack for March "
+                f"({a[1]['changes']:,} changes, {a[1]['included']} repositories) {a[0]:.1f} s"
+            )
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
 
 

@@ -324,10 +324,14 @@ def _manifest_over(out: Path, generated_at: str) -> dict[str, Any]:
 
 
 def organisation_pack_archive(
-    session: Session, period: Period, branch: str | None
+    store: Any, period: Period, branch: str | None
 ) -> tuple[bytes, dict[str, Any]]:
-    """The pack as a gzipped tar (what the job stores and the CLI downloads), and a summary."""
-    audits, union = audit_organisation(session, period, branch)
+    """The pack as a gzipped tar (what the job stores and the CLI downloads), and a summary.
+
+    The records are read in one transaction; the files are written after it ends (on SQLite a
+    transaction holds the write lock, and pushes must not wait for the pack's files)."""
+    with store.transaction() as session:
+        audits, union = audit_organisation(session, period, branch)
     with tempfile.TemporaryDirectory(prefix="signoff-org-audit-") as tmp:
         root = Path(tmp) / "pack"
         write_organisation_pack(audits, union, root)

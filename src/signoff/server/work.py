@@ -43,10 +43,9 @@ def _audit(store: Store, payload: dict[str, Any]) -> Outcome:
     if not isinstance(since, str) or not isinstance(until, str):
         raise SignoffError("an audit job needs since and until dates", "give YYYY-MM-DD dates")
     branch = payload.get("branch")
-    with store.transaction() as s:
-        archive, summary = organisation_pack_archive(
-            s, parse_period(since, until), branch if isinstance(branch, str) else None
-        )
+    archive, summary = organisation_pack_archive(
+        store, parse_period(since, until), branch if isinstance(branch, str) else None
+    )
     return Outcome(summary, artifact=archive)
 
 

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from signoff.errors import SignoffError
@@ -200,8 +201,8 @@ def run_worker(
     while not stop.is_set():
         try:
             job_id = run_one(store, handlers, name, lease)
-        except SignoffError as exc:  # the database went away: wait and try again
-            log.warning("job worker: %s", exc.message)
+        except (SignoffError, SQLAlchemyError) as exc:  # the database went away: wait, retry
+            log.warning("job worker: %s", getattr(exc, "message", exc))
             job_id = None
         if job_id is not None:
             ran += 1
