@@ -384,13 +384,14 @@ def fetch_pack(
     """Ask the server for the organisation's pack, wait for its job, download and unpack it into
     `out`, and check it against its manifest. Returns the job's summary with the pack's place."""
     import time
+    import urllib.parse
 
     from signoff.audit.pack import verify_manifest
     from signoff.errors import SignoffError
 
     client.require_token()
     params = {"since": since, "until": until, **({"branch": branch} if branch else {})}
-    query = "&".join(f"{k}={v}" for k, v in params.items())
+    query = urllib.parse.urlencode(params)
     job = client.post(f"/api/v1/org/audit?{query}", {})["job"]
     deadline = time.monotonic() + timeout
     while True:
