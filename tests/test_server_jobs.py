@@ -195,9 +195,11 @@ def _metrics_job(server: Running, repo: GitRepo) -> None:
         env={"SIGNOFF_TOKEN": admin.token or ""},
     )  # fmt: skip
     assert pushed.returncode == 0, pushed.stderr
+    # the push queued the recomputation; asking again names the same waiting job
     job = admin.post("/api/v1/org/metrics", {})["job"]
-    # this server runs no worker: the job waits until one claims it
     assert admin.get(f"/api/v1/jobs/{job}")["status"] == "queued"
+    assert admin.post("/api/v1/org/metrics", {})["job"] == job
+    # this server runs no worker: the job waits until one claims it
     assert jobs.run_one(server.store, HANDLERS, "w") == job
     state = _wait_done(admin, job)
     assert state["status"] == "done" and state["result"]["commits"] == 5

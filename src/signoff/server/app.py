@@ -287,11 +287,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.post(f"{API}/org/metrics", status_code=202, summary="Queue a recomputation")
     def post_org_metrics(s: Db, g: Auth) -> dict[str, Any]:
-        from signoff.server.work import METRICS
-        from signoff.store.jobs import enqueue
+        from signoff.store.organisation import queue_recompute
 
         allow(g, "admin", None)
-        return {"job": enqueue(s, METRICS, {}, requested_by=g.actor)}
+        return {"job": queue_recompute(s, g.actor)}
 
     @app.post(
         f"{API}/org/audit",

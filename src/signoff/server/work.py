@@ -14,8 +14,8 @@ from typing import Any
 from signoff.errors import SignoffError
 from signoff.store.db import Store
 from signoff.store.jobs import Handler, Outcome, run_worker
+from signoff.store.organisation import METRICS_JOB as METRICS
 
-METRICS = "org.metrics"
 AUDIT = "org.audit"
 
 

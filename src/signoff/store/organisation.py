@@ -19,6 +19,7 @@ from signoff.store.models import CommitRecord, MetricsSnapshot, Ref, Repository
 
 METRICS_SCHEMA = "signoff/org-metrics/v1"
 SCOPE = "organisation"
+METRICS_JOB = "org.metrics"
 
 
 def organisation_metrics(session: Session) -> dict[str, Any]:
@@ -108,3 +109,17 @@ def latest_snapshot(session: Session) -> dict[str, Any] | None:
         .limit(1)
     ).scalar_one_or_none()
     return dict(doc) if doc is not None else None
+
+
+def queue_recompute(session: Session, actor: str) -> int:
+    """Queue the figures' recomputation unless one is already waiting (pushes queue it, so the
+    overview never aggregates millions of rows per page view); returns the waiting job."""
+    from signoff.store.jobs import enqueue
+    from signoff.store.models import Job
+
+    waiting = session.execute(
+        select(Job.id).where(Job.kind == METRICS_JOB, Job.status == "queued").limit(1)
+    ).first()
+    if waiting is not None:
+        return int(waiting[0])
+    return enqueue(session, METRICS_JOB, {}, requested_by=actor)
