@@ -210,3 +210,26 @@ def _metrics_job(server: Running, repo: GitRepo) -> None:
     reader = Client(server.url, token=server.token(["read"], ["org/a"]))
     with pytest.raises(Exception, match="403"):
         reader.get("/api/v1/org/metrics")
+
+
+def test_a_running_job_keeps_its_lease(store: Store) -> None:
+    """A job longer than its lease is not taken over while its worker lives (heartbeat)."""
+    import threading
+
+    seen: list[str | None] = []
+
+    def slow(st: Store, _payload: dict[str, Any]) -> jobs.Outcome:
+        time.sleep(6)  # two and a half lease lengths
+        with st.transaction() as s:
+            seen.append(jobs.claim(s, "thief") and "stolen")
+        return jobs.Outcome({"ok": True})
+
+    with store.transaction() as s:
+        job_id = jobs.enqueue(s, "slow", {})
+    ran = threading.Thread(target=jobs.run_one, args=(store, {"slow": slow}, "w", 2.4))
+    ran.start()
+    ran.join(60)
+    assert seen == [None]
+    with store.transaction() as s:
+        job = s.get(Job, job_id)
+        assert job is not None and (job.status, job.attempts) == ("done", 1)

@@ -169,6 +169,12 @@ def run_one(
         if job is None:
             return None
         job_id, kind, payload = job.id, job.kind, dict(job.payload or {})
+    beating = threading.Event()
+    beat = threading.Thread(
+        target=_heartbeat, args=(store, job_id, worker, lease, beating), daemon=True
+    )
+    beat.start()
+    outcome, error = None, ""
     try:
         outcome = handlers[kind](store, payload)
     except Exception as exc:  # any failure is the job's, recorded and retried
@@ -177,12 +183,28 @@ def run_one(
         else:
             error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             log.warning("job %s (%s) failed:\n%s", job_id, kind, traceback.format_exc())
-        with store.transaction() as s:
-            fail(s, job_id, worker, error)
-        return job_id
+    finally:
+        beating.set()
+        beat.join()
     with store.transaction() as s:
-        finish(s, job_id, worker, outcome)
+        if outcome is None:
+            fail(s, job_id, worker, error)
+        else:
+            finish(s, job_id, worker, outcome)
     return job_id
+
+
+def _heartbeat(store: Store, job_id: int, worker: str, lease: float, done: threading.Event) -> None:
+    """Extend a running job's lease every third of it: only a dead worker's lease passes."""
+    while not done.wait(lease / 3):
+        try:
+            with store.transaction() as s:
+                job = _held(s, job_id, worker)
+                if job is None:
+                    return
+                job.lease_until = _at(lease)
+        except (SignoffError, SQLAlchemyError) as exc:
+            log.warning("job %s: lease not extended: %s", job_id, exc)
 
 
 def run_worker(
