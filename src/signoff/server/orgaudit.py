@@ -15,7 +15,6 @@ workflows, tiers and accountables), incident records as of the period, forge rev
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import tarfile
@@ -34,7 +33,13 @@ from signoff.audit.gates import GateDocuments, attach_gates
 from signoff.audit.incidents import unavailable
 from signoff.audit.metrics import compute_metrics
 from signoff.audit.oversight import oversight_metrics
-from signoff.audit.pack import REPORT_SCHEMA, AuditResult, limitations, write_pack
+from signoff.audit.pack import (
+    REPORT_SCHEMA,
+    AuditResult,
+    limitations,
+    write_manifest,
+    write_pack,
+)
 from signoff.audit.period import Period, commit_ts
 from signoff.audit.population import (
     Completeness,
@@ -44,6 +49,7 @@ from signoff.audit.population import (
     assign_members,
     first_parent_line,
 )
+from signoff.files import write_atomic
 from signoff.store.models import CommitRecord, GateResult, Ref, Repository
 
 LISTING_SCHEMA = "signoff/audit-repositories/v1"
@@ -286,41 +292,21 @@ def write_organisation_pack(
         "included": sum(1 for e in listing if e["included"]),
         "not_included": sum(1 for e in listing if not e["included"]),
     }
-    (out / "repositories.json").write_bytes(
-        (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    write_atomic(
+        out / "repositories.json",
+        (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode(),
     )
     return _manifest_over(out, union.report["generated_at"])
 
 
 def _manifest_over(out: Path, generated_at: str) -> dict[str, Any]:
-    """Rewrite manifest.json and SHA256SUMS to cover every file under `out` (nested packs too)."""
-    entries = []
-    for path in sorted(p for p in out.rglob("*") if p.is_file()):
-        rel = path.relative_to(out).as_posix()
-        if rel in ("manifest.json", "SHA256SUMS"):
-            continue
-        data = path.read_bytes()
-        entries.append(
-            {"path": rel, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-        )
-    manifest = (
-        json.dumps(
-            {
-                "schema": "signoff/audit-manifest/v1",
-                "algorithm": "sha256",
-                "generated_at": generated_at,
-                "files": entries,
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
-        + "\n"
-    ).encode()
-    (out / "manifest.json").write_bytes(manifest)
-    sums = [f"{e['sha256']}  {e['path']}" for e in entries]
-    sums.append(f"{hashlib.sha256(manifest).hexdigest()}  manifest.json")
-    (out / "SHA256SUMS").write_text("\n".join(sums) + "\n")
-    return {"out": str(out), "files": [*entries, {"path": "manifest.json"}]}
+    """The pack's manifest over every file under `out` (each nested pack's own too)."""
+    files = [
+        (path.relative_to(out).as_posix(), path.read_bytes())
+        for path in sorted(p for p in out.rglob("*") if p.is_file())
+        if path.relative_to(out).as_posix() not in ("manifest.json", "SHA256SUMS")
+    ]
+    return write_manifest(out, files, generated_at)
 
 
 def organisation_pack_archive(
@@ -366,7 +352,7 @@ def unpack(archive: bytes, out: Path) -> list[str]:
             target.parent.mkdir(parents=True, exist_ok=True)
             src = tar.extractfile(member)
             assert src is not None
-            target.write_bytes(src.read())
+            write_atomic(target, src.read())
             names.append(member.name)
     return names
 
