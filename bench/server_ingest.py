@@ -216,17 +216,19 @@ def _jobs(database_url: str, url: str, token: str) -> dict[str, Any]:
     store = Store(make_engine(database_url))
     out: dict[str, Any] = {}
     try:
-        for name, route in (
-            ("metrics", "/api/v1/org/metrics"),
-            ("audit", "/api/v1/org/audit?since=2026-03-01&until=2026-03-31"),
-        ):
-            job = client.post(route, {})["job"]
-            t = time.perf_counter()
-            assert run_one(store, HANDLERS, "bench") == job
-            seconds = time.perf_counter() - t
-            state = client.get(f"/api/v1/jobs/{job}")
-            assert state["status"] == "done", state
-            out[name] = (seconds, state["result"])
+        # the pushes queued the figures' recomputation: the first job is that one
+        t = time.perf_counter()
+        ran = 0
+        while run_one(store, HANDLERS, "bench") is not None:
+            ran += 1
+        out["metrics"] = ((time.perf_counter() - t) / max(ran, 1), {"jobs": ran})
+        job = client.post("/api/v1/org/audit?since=2026-03-01&until=2026-03-31", {})["job"]
+        t = time.perf_counter()
+        assert run_one(store, HANDLERS, "bench") == job
+        seconds = time.perf_counter() - t
+        state = client.get(f"/api/v1/jobs/{job}")
+        assert state["status"] == "done", state
+        out["audit"] = (seconds, state["result"])
     finally:
         store.close()
     return out
@@ -317,6 +319,7 @@ def main() -> None:
     if "sqlite" in engines:
         with tempfile.TemporaryDirectory() as tmp:
             results["SQLite"] = measure(f"sqlite:///{tmp}/bench.db", repos, per_repo, args)
+            print("SQLite:", results["SQLite"], flush=True)  # kept if PostgreSQL fails
     bindir = _pg_bin()
     if "postgresql" in engines and bindir is not None:
         folder = Path(tempfile.mkdtemp(prefix="signoff-pg-bench-"))
@@ -363,7 +366,8 @@ def main() -> None:
         if r["jobs"]:
             m, a = r["jobs"]["metrics"], r["jobs"]["audit"]
             print(
-                f"\n{engine}: organisation metrics job {m[0]:.1f} s; audit pack for March "
+                f"\n{engine}: organisation metrics job {m[0]:.1f} s each ({m[1]['jobs']} queued by "
+                f"the pushes); audit pack for March "
                 f"({a[1]['changes']:,} changes, {a[1]['included']} repositories) {a[0]:.1f} s"
             )
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
