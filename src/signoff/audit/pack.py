@@ -372,15 +372,20 @@ def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
     files["report.html"] = render_html(report, changes).encode()
     for name, data in files.items():
         write_atomic(out / name, data)
+    return write_manifest(out, sorted(files.items()), report["generated_at"])
+
+
+def write_manifest(out: Path, files: list[tuple[str, bytes]], generated_at: str) -> dict[str, Any]:
+    """manifest.json and SHA256SUMS over `files` (path inside `out`, content), written last."""
     entries = [
         {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-        for name, data in sorted(files.items())
+        for name, data in files
     ]
     manifest = _json(
         {
             "schema": "signoff/audit-manifest/v1",
             "algorithm": "sha256",
-            "generated_at": report["generated_at"],
+            "generated_at": generated_at,
             "files": entries,
         }
     )

@@ -24,8 +24,8 @@ from signoff.errors import SignoffError
 from signoff.git.repo import Repo
 from signoff.layout import POLICY_FILE
 from signoff.server.client import Client, ServerError
+from signoff.store.wire import PUSH_SCHEMA
 
-PUSH_SCHEMA = "signoff/push/v1"
 BATCH = 1000
 
 
