@@ -11,6 +11,7 @@ import gc
 import hashlib
 import io
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -317,7 +318,9 @@ def population_csv(population: Population) -> str:
 
 
 def write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
-    """Write every file of the pack into `out`, then manifest.json and SHA256SUMS over them."""
+    """Write the pack into `out` as a whole: every file, then manifest.json and SHA256SUMS
+    over them, in a folder beside `out` that replaces it only once complete (see `_swap_in`).
+    A killed run leaves the previous pack as it was."""
     with _no_cycle_collection():
         return _write_pack(result, out)
 
@@ -325,8 +328,9 @@ def write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
 def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
     from signoff.audit.html import render_html
 
+    out = Path(os.path.realpath(out))  # a link to a folder: the folder is the one replaced
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SignoffError(f"cannot create {out}: {exc.strerror}", "pass another --out") from None
     report = result.report
@@ -370,25 +374,166 @@ def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
     )
     files["audit.json"] = _json(report)
     files["report.html"] = render_html(report, changes).encode()
-    for name, data in files.items():
-        write_atomic(out / name, data)
-    entries = [
+    with _pack_lock(out):
+        _recover(out)
+        _check_replaceable(out)
+        staging = _sibling(out, "new")
+        try:
+            staging.mkdir()
+        except OSError as exc:
+            raise SignoffError(
+                f"cannot create a folder beside {out}: {exc.strerror}",
+                "pass an --out whose parent folder you can write",
+            ) from None
+        for name, data in _pack_files(files, report["generated_at"]):
+            write_atomic(staging / name, data)
+        _fsync_dir(staging)
+        _swap_in(staging, out)
+    entries = _entries(files)
+    return {"out": str(out), "files": [*entries, {"path": "manifest.json"}]}
+
+
+def _entries(files: dict[str, bytes]) -> list[dict[str, Any]]:
+    return [
         {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
         for name, data in sorted(files.items())
     ]
+
+
+def _pack_files(files: dict[str, bytes], generated_at: str) -> Iterator[tuple[str, bytes]]:
+    """The pack's files, then manifest.json over them, then SHA256SUMS over all."""
+    yield from files.items()
+    entries = _entries(files)
     manifest = _json(
         {
             "schema": "signoff/audit-manifest/v1",
             "algorithm": "sha256",
-            "generated_at": report["generated_at"],
+            "generated_at": generated_at,
             "files": entries,
         }
     )
-    write_atomic(out / "manifest.json", manifest)
+    yield "manifest.json", manifest
     sums = [f"{e['sha256']}  {e['path']}" for e in entries]
     sums.append(f"{hashlib.sha256(manifest).hexdigest()}  manifest.json")
-    write_atomic(out / "SHA256SUMS", "\n".join(sums) + "\n")
-    return {"out": str(out), "files": [*entries, {"path": "manifest.json"}]}
+    yield "SHA256SUMS", ("\n".join(sums) + "\n").encode()
+
+
+# Replacing a pack. The new pack is written into `.NAME.signoff-new` beside `NAME` and swapped
+# in by two renames: `NAME` -> `.NAME.signoff-old`, `.NAME.signoff-new` -> `NAME`; then the old
+# one is removed. A run killed anywhere leaves either the previous pack at `NAME`, or (between
+# the renames) the previous pack at `.NAME.signoff-old`, which the next run renames back before
+# anything else. Only a folder that is empty or holds exactly a pack (its manifest, SHA256SUMS
+# and the files the manifest names) is ever replaced: anything else is refused, never deleted.
+_KEEP = ("manifest.json", "SHA256SUMS")
+
+
+def _sibling(out: Path, what: str) -> Path:
+    return out.with_name(f".{out.name}.signoff-{what}")
+
+
+@contextmanager
+def _pack_lock(out: Path) -> Iterator[None]:
+    """One writer of `out` at a time (a lock file beside it; it stays, empty)."""
+    from signoff.files import locked
+
+    try:
+        with locked(_sibling(out, "lock")):
+            yield
+    except PermissionError as exc:
+        raise SignoffError(
+            f"cannot write beside {out}: {exc.strerror}",
+            "pass an --out whose parent folder you can write",
+        ) from None
+
+
+def _recover(out: Path) -> None:
+    """Undo what a killed run left: a half-written new pack goes, a previous pack moved aside
+    comes back (or goes, when the new one was already in place)."""
+    import shutil
+
+    staging, old = _sibling(out, "new"), _sibling(out, "old")
+    if staging.is_dir() and not staging.is_symlink():
+        shutil.rmtree(staging)
+    if old.is_dir() and not old.is_symlink():
+        if out.exists() or out.is_symlink():
+            shutil.rmtree(old)  # killed after the swap, while the previous pack was removed
+        else:
+            os.rename(old, out)  # killed between the two renames: the previous pack is back
+
+
+def _check_replaceable(out: Path) -> None:
+    """Refuse an `out` that holds anything a previous pack does not account for."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if not out.is_dir():
+        raise SignoffError(f"{out} is not a folder", "pass a new or empty folder as --out")
+    try:
+        present = {p.name: p for p in out.iterdir()}
+    except OSError as exc:
+        raise SignoffError(f"cannot read {out}: {exc.strerror}", "pass another --out") from None
+    if not present:
+        return
+    named = _manifest_names(out) if "manifest.json" in present else None
+    if named is None:
+        raise SignoffError(
+            f"{out} is not empty and holds no evidence pack (no readable manifest.json); "
+            "Signoff replaces only a pack it wrote",
+            "pass a new or empty folder as --out, or move the files away",
+        )
+    foreign = sorted(
+        name
+        for name, path in present.items()
+        if name not in named or path.is_symlink() or not path.is_file()
+    )
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (
+            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        )
+        raise SignoffError(
+            f"{out} holds files its pack's manifest does not name ({shown}); Signoff replaces "
+            "only a pack it wrote",
+            "pass a new or empty folder as --out, or move those files away",
+        )
+
+
+def _manifest_names(out: Path) -> set[str] | None:
+    """The file names a pack's manifest accounts for, itself and SHA256SUMS included."""
+    try:
+        manifest = jsonsafe.loads(read_bounded(out / "manifest.json"))
+    except (OSError, TooLarge, jsonsafe.JsonProblem):
+        return None
+    entries = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(entries, list):
+        return None
+    names = {e.get("path") for e in entries if isinstance(e, dict)}
+    return {
+        n for n in names if isinstance(n, str) and "/" not in n and n not in ("", ".", "..")
+    } | set(_KEEP)
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    import shutil
+
+    old = _sibling(out, "old")
+    try:
+        if out.exists():
+            os.rename(out, old)
+        os.rename(staging, out)
+    except OSError as exc:
+        if old.exists() and not out.exists():
+            os.rename(old, out)
+        raise SignoffError(f"cannot replace {out}: {exc.strerror}", "pass another --out") from None
+    _fsync_dir(out.parent)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _json(doc: object) -> bytes:
