@@ -110,6 +110,41 @@ def test_a_killed_note_write_keeps_the_notes_ref_whole(repo: GitRepo, nth: int) 
     prov = answer["commits"][0]["provenance"]
     assert prov["status"] == "ai" and prov["problems"] == []
     assert "claude-opus-4-5" in json.dumps(prov["tools"])
+    # a scratch ref the kill left is removed by the next write
+    other = repo.commit("more" + CLAUDE, {"app.py": "a = 3\n"})
+    assert run_signoff(repo, "notes", "add", "--ai", "claude-code", other).returncode == 0
+    assert repo.git("for-each-ref", SCRATCH) == ""
+
+
+SCRATCH = "refs/notes/signoff-append/"
+
+
+def test_the_next_note_write_removes_only_dead_writers_scratch_refs(repo: GitRepo) -> None:
+    """Named by pid (Python `<pid>-<thread>-<attempt>`, sh `<pid>-<n>`): a dead process's go,
+    a running process's stay however old they look (it may be mid-write)."""
+    base = repo.commit("base\n", {"app.py": "a = 1\n"})
+    head = repo.commit("agent" + CLAUDE, {"app.py": "a = 2\n"})
+    done = subprocess.Popen(["true"])
+    done.wait()
+    live = subprocess.Popen(["sleep", "60"])
+    try:
+        names = {
+            f"{SCRATCH}{done.pid}-1-0": False,
+            f"{SCRATCH}{done.pid}-3": False,
+            f"{SCRATCH}{live.pid}-2-1": True,
+            f"{SCRATCH}{live.pid}-0": True,
+        }
+        for name in names:
+            repo.git("update-ref", name, base)
+        assert run_signoff(repo, "notes", "add", "--ai", "claude-code", head).returncode == 0
+        left = set(repo.git("for-each-ref", "--format=%(refname)", SCRATCH).split())
+        assert left == {name for name, kept in names.items() if kept}
+    finally:
+        live.kill()
+        live.wait()
+    other = repo.commit("more" + CLAUDE, {"app.py": "a = 3\n"})
+    assert run_signoff(repo, "notes", "add", "--ai", "claude-code", other).returncode == 0
+    assert repo.git("for-each-ref", SCRATCH) == ""  # its writer ended: gone at the next write
 
 
 AUDIT = ("audit", "--since", "2026-01-01", "--until", "2026-01-31", "--out")
