@@ -498,17 +498,31 @@ def _check_replaceable(out: Path) -> None:
 
 def _manifest_names(out: Path) -> set[str] | None:
     """The file names a pack's manifest accounts for, itself and SHA256SUMS included."""
-    try:
-        manifest = jsonsafe.loads(read_bounded(out / "manifest.json"))
-    except (OSError, TooLarge, jsonsafe.JsonProblem):
-        return None
-    entries = manifest.get("files") if isinstance(manifest, dict) else None
-    if not isinstance(entries, list):
+    entries = _manifest_entries(out)
+    if isinstance(entries, str):
         return None
     names = {e.get("path") for e in entries if isinstance(e, dict)}
-    return {
-        n for n in names if isinstance(n, str) and "/" not in n and n not in ("", ".", "..")
-    } | set(_KEEP)
+    plain = {n for n in names if isinstance(n, str) and "/" not in n and n not in ("", ".", "..")}
+    return plain | set(_KEEP)
+
+
+def _manifest_entries(out: Path) -> list[Any] | str:
+    """The `files` list of a pack's manifest.json, or the sentence saying why there is none.
+
+    The manifest is read like any JSON from outside (`signoff.jsonsafe`, bounded): a pack can
+    be handed over and edited."""
+    try:
+        manifest = jsonsafe.loads(read_bounded(out / "manifest.json"))
+    except OSError as exc:
+        return f"manifest.json unreadable: {exc.strerror or 'cannot be read'}"
+    except TooLarge as exc:
+        return f"manifest.json unreadable: {exc}"
+    except jsonsafe.JsonProblem as exc:
+        return f"manifest.json is not JSON ({jsonsafe.problem_text(exc)})"
+    entries = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(entries, list):
+        return "manifest.json has no list of files"
+    return entries
 
 
 def _swap_in(staging: Path, out: Path) -> None:
@@ -543,21 +557,12 @@ def _json(doc: object) -> bytes:
 def verify_manifest(out: Path) -> list[str]:
     """Files of a pack whose content no longer matches its manifest (empty: intact).
 
-    The manifest is read like any JSON from outside (`signoff.jsonsafe`, bounded): a pack can
-    be handed over and edited, so each problem is one sentence, and an entry naming a path
-    outside the pack is a problem, never a file read.
+    Each problem is one sentence, and an entry naming a path outside the pack is a problem,
+    never a file read.
     """
-    try:
-        manifest = jsonsafe.loads(read_bounded(out / "manifest.json"))
-    except OSError as exc:
-        return [f"manifest.json unreadable: {exc.strerror or 'cannot be read'}"]
-    except TooLarge as exc:
-        return [f"manifest.json unreadable: {exc}"]
-    except jsonsafe.JsonProblem as exc:
-        return [f"manifest.json is not JSON ({jsonsafe.problem_text(exc)})"]
-    entries = manifest.get("files") if isinstance(manifest, dict) else None
-    if not isinstance(entries, list):
-        return ["manifest.json has no list of files"]
+    entries = _manifest_entries(out)
+    if isinstance(entries, str):
+        return [entries]
     problems = []
     for n, entry in enumerate(entries, start=1):
         name = entry.get("path") if isinstance(entry, dict) else None
