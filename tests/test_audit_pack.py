@@ -297,3 +297,34 @@ def test_recorded_gate_verdicts_reach_the_population(repo: GitRepo, tmp_path: Pa
     assert rows[ids["c4"]]["gate_result"] == json.loads(ran.stdout)["verdict"]
     assert rows[ids["c1"]]["gate_result"] == "not recorded"
     assert any("recorded for 2 of 8" in line for line in audit["limitations"])
+
+
+def test_the_population_is_written_a_batch_at_a_time_as_the_whole_document(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    """population.json and population.csv are streamed (memory holds no copy of the pack):
+    byte for byte what one dump of the whole document gives, across batch boundaries."""
+    from signoff.audit import pack
+
+    build(repo)
+    result = run_audit(
+        Repo.discover(repo.path), AuditOptions(parse_period("2026-01-01", "2026-01-31"))
+    )
+    changes = result.population.changes
+    assert len(changes) > 3
+    whole = pack._json(
+        {
+            "schema": "signoff/audit-population/v1",
+            "period": result.report["period"],
+            "repository": result.report["repository"],
+            "completeness": result.report["completeness"],
+            "changes": [c.to_json() for c in changes],
+        }
+    )
+    write_pack(result, tmp_path / "pack")
+    assert (tmp_path / "pack" / "population.json").read_bytes() == whole
+    assert b"".join(pack._csv_chunks(changes, rows=3)) == b"".join(pack._csv_chunks(changes))
+    assert (tmp_path / "pack" / "population.csv").read_text() == pack.population_csv(
+        result.population
+    )
+    assert verify_manifest(tmp_path / "pack") == []

@@ -159,8 +159,8 @@ def _pack(folder: Path) -> dict[str, bytes]:
     ("point", "nth", "after"),
     [
         # (the process dies just before its Nth call of the function)
-        ("replace", 1, False),  # before the first file of the new pack is in place
-        ("replace", 6, False),  # half of the new pack written
+        ("fsync", 1, False),  # the first file of the new pack written, not yet synced
+        ("fsync", 6, False),  # half of the new pack written
         ("rename", 1, False),  # the new pack complete, the previous one not yet moved aside
         ("rename", 2, False),  # the previous pack moved aside, the new one not yet in place
         ("fsync", 13, True),  # swapped in, the previous pack not yet removed

@@ -12,12 +12,12 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from signoff import __version__, jsonsafe
 from signoff.audit.attestations import load_understood
@@ -32,8 +32,9 @@ from signoff.audit.population import Change, Population, build_population
 from signoff.audit.provtest import provenance_test
 from signoff.audit.sample import GATE_NOT_RECORDED, sample_json
 from signoff.audit.snapshots import policy_snapshots
+from signoff.batches import batched
 from signoff.errors import SignoffError
-from signoff.files import TooLarge, read_bounded, write_atomic
+from signoff.files import TooLarge, read_bounded
 from signoff.git.repo import Repo
 from signoff.query.export import csv_safe
 from signoff.store.index import Progress
@@ -309,71 +310,78 @@ def _csv_row(c: Change) -> list[object]:
 
 
 def population_csv(population: Population) -> str:
+    return "".join(chunk.decode() for chunk in _csv_chunks(population.changes))
+
+
+def _csv_chunks(changes: list[Change], rows: int = 2000) -> Iterator[bytes]:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    # names, emails and subjects come from commits anyone can write: no cell starts a formula
-    writer.writerows([csv_safe(v) for v in _csv_row(c)] for c in population.changes)
-    return buf.getvalue()
+    for batch in batched(changes, rows):
+        # names, emails and subjects come from commits anyone can write: no cell starts a formula
+        writer.writerows([csv_safe(v) for v in _csv_row(c)] for c in batch)
+        yield buf.getvalue().encode()
+        buf.seek(0)
+        buf.truncate()
+    if buf.tell():
+        yield buf.getvalue().encode()
+
+
+def _population_json(report: dict[str, Any], changes: list[Change]) -> Iterator[bytes]:
+    """population.json a change at a time: the same bytes as `_json` of the whole document,
+    without ever holding every change's record."""
+    head = _json(
+        {
+            "schema": "signoff/audit-population/v1",
+            "period": report["period"],
+            "repository": report["repository"],
+            "completeness": report["completeness"],
+        }
+    )
+    yield head[: -len(b"}\n")] + b',"changes":['
+    for n, batch in enumerate(batched(changes, 1000)):
+        text = ",".join(
+            json.dumps(c.to_json(), ensure_ascii=False, separators=(",", ":"), default=str)
+            for c in batch
+        )
+        yield (b"," if n else b"") + text.encode()
+    yield b"]}\n"
+
+
+class _Rows(Sequence[dict[str, Any]]):
+    """The population as records, each made when asked for: the report shows the first rows."""
+
+    def __init__(self, changes: list[Change]) -> None:
+        self._changes = changes
+
+    def __len__(self) -> int:
+        return len(self._changes)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [c.to_json() for c in self._changes[index]]
+        return self._changes[index].to_json()
 
 
 def write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
     """Write the pack into `out` as a whole: every file, then manifest.json and SHA256SUMS
     over them, in a folder beside `out` that replaces it only once complete (see `_swap_in`).
-    A killed run leaves the previous pack as it was."""
+    A killed run leaves the previous pack as it was. Files are written as they are made (the
+    population a batch of changes at a time), so memory holds no copy of the pack."""
     with _no_cycle_collection():
         return _write_pack(result, out)
 
 
 def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
-    from signoff.audit.html import render_html
-
     out = Path(os.path.realpath(out))  # a link to a folder: the folder is the one replaced
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SignoffError(f"cannot create {out}: {exc.strerror}", "pass another --out") from None
-    report = result.report
-    changes = [c.to_json() for c in result.population.changes]
-    files: dict[str, bytes] = {
-        "population.csv": population_csv(result.population).encode(),
-        "population.json": _json(
-            {
-                "schema": "signoff/audit-population/v1",
-                "period": report["period"],
-                "repository": report["repository"],
-                "completeness": report["completeness"],
-                "changes": changes,
-            }
-        ),
-        "metrics.json": _json({"schema": "signoff/audit-metrics/v1", **report["metrics"]}),
-        "policy-snapshots.json": _json(
-            {"schema": "signoff/audit-policy-snapshots/v1", "versions": report["policy_snapshots"]}
-        ),
-        "incidents.json": _json({"schema": "signoff/audit-incidents/v1", **report["incidents"]}),
-        "controls.json": _json({"schema": "signoff/audit-controls/v1", **report["controls"]}),
-    }
-    if report["sample"] is not None:
-        files["sample.json"] = _json({"schema": "signoff/audit-sample/v1", **report["sample"]})
-    if report["provenance_test"] is not None:
-        files["provenance-test.json"] = _json(
-            {"schema": "signoff/audit-provenance-test/v1", **report["provenance_test"]}
-        )
-    if result.attestations is not None and result.public_key is not None:
-        files["provenance.intoto.jsonl"] = "".join(
-            json.dumps(e, separators=(",", ":")) + "\n" for e in result.attestations
-        ).encode()
-        files["signoff-attest.pub"] = result.public_key
-    if result.oversight:
-        name = "oversight.intoto.jsonl" if result.oversight_signed else "oversight.statements.jsonl"
-        files[name] = "".join(
-            json.dumps(e, separators=(",", ":")) + "\n" for e in result.oversight
-        ).encode()
-    files["bom.cdx.json"] = _json(
-        audit_bom(report, result.population.changes, Path(str(report["repository"]["root"])).name)
-    )
-    files["audit.json"] = _json(report)
-    files["report.html"] = render_html(report, changes).encode()
     with _pack_lock(out):
         _recover(out)
         _check_replaceable(out)
@@ -385,37 +393,89 @@ def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
                 f"cannot create a folder beside {out}: {exc.strerror}",
                 "pass an --out whose parent folder you can write",
             ) from None
-        for name, data in _pack_files(files, report["generated_at"]):
-            write_atomic(staging / name, data)
+        written: dict[str, tuple[int, str]] = {}
+        for name, chunks in _pack_files(result):
+            written[name] = _write_file(staging / name, chunks)
+        entries = [
+            {"path": name, "bytes": size, "sha256": digest}
+            for name, (size, digest) in sorted(written.items())
+        ]
+        manifest = _json(
+            {
+                "schema": "signoff/audit-manifest/v1",
+                "algorithm": "sha256",
+                "generated_at": result.report["generated_at"],
+                "files": entries,
+            }
+        )
+        _write_file(staging / "manifest.json", [manifest])
+        sums = [f"{e['sha256']}  {e['path']}" for e in entries]
+        sums.append(f"{hashlib.sha256(manifest).hexdigest()}  manifest.json")
+        _write_file(staging / "SHA256SUMS", [("\n".join(sums) + "\n").encode()])
         _fsync_dir(staging)
         _swap_in(staging, out)
-    entries = _entries(files)
     return {"out": str(out), "files": [*entries, {"path": "manifest.json"}]}
 
 
-def _entries(files: dict[str, bytes]) -> list[dict[str, Any]]:
-    return [
-        {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-        for name, data in sorted(files.items())
-    ]
+def _pack_files(result: AuditResult) -> Iterator[tuple[str, Iterable[bytes]]]:
+    """(name, content in pieces) of each file of the pack but its manifest and SHA256SUMS."""
+    from signoff.audit.html import render_html
 
-
-def _pack_files(files: dict[str, bytes], generated_at: str) -> Iterator[tuple[str, bytes]]:
-    """The pack's files, then manifest.json over them, then SHA256SUMS over all."""
-    yield from files.items()
-    entries = _entries(files)
-    manifest = _json(
-        {
-            "schema": "signoff/audit-manifest/v1",
-            "algorithm": "sha256",
-            "generated_at": generated_at,
-            "files": entries,
-        }
+    report = result.report
+    changes = result.population.changes
+    yield "population.csv", _csv_chunks(changes)
+    yield "population.json", _population_json(report, changes)
+    yield "metrics.json", [_json({"schema": "signoff/audit-metrics/v1", **report["metrics"]})]
+    yield (
+        "policy-snapshots.json",
+        [
+            _json(
+                {
+                    "schema": "signoff/audit-policy-snapshots/v1",
+                    "versions": report["policy_snapshots"],
+                }
+            )
+        ],
     )
-    yield "manifest.json", manifest
-    sums = [f"{e['sha256']}  {e['path']}" for e in entries]
-    sums.append(f"{hashlib.sha256(manifest).hexdigest()}  manifest.json")
-    yield "SHA256SUMS", ("\n".join(sums) + "\n").encode()
+    yield "incidents.json", [_json({"schema": "signoff/audit-incidents/v1", **report["incidents"]})]
+    yield "controls.json", [_json({"schema": "signoff/audit-controls/v1", **report["controls"]})]
+    if report["sample"] is not None:
+        yield "sample.json", [_json({"schema": "signoff/audit-sample/v1", **report["sample"]})]
+    if report["provenance_test"] is not None:
+        yield (
+            "provenance-test.json",
+            [_json({"schema": "signoff/audit-provenance-test/v1", **report["provenance_test"]})],
+        )
+    if result.attestations is not None and result.public_key is not None:
+        yield (
+            "provenance.intoto.jsonl",
+            ((json.dumps(e, separators=(",", ":")) + "\n").encode() for e in result.attestations),
+        )
+        yield "signoff-attest.pub", [result.public_key]
+    if result.oversight:
+        name = "oversight.intoto.jsonl" if result.oversight_signed else "oversight.statements.jsonl"
+        yield (
+            name,
+            ((json.dumps(e, separators=(",", ":")) + "\n").encode() for e in result.oversight),
+        )
+    repository = Path(str(report["repository"]["root"])).name
+    yield "bom.cdx.json", [_json(audit_bom(report, changes, repository))]
+    yield "audit.json", [_json(report)]
+    yield "report.html", [render_html(report, _Rows(changes)).encode()]
+
+
+def _write_file(path: Path, chunks: Iterable[bytes]) -> tuple[int, str]:
+    """Write a new file of the pack from its pieces, synced; its size and SHA-256."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "xb") as fh:
+        for chunk in chunks:
+            fh.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return size, digest.hexdigest()
 
 
 # Replacing a pack. The new pack is written into `.NAME.signoff-new` beside `NAME` and swapped
