@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -393,28 +394,41 @@ def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
                 f"cannot create a folder beside {out}: {exc.strerror}",
                 "pass an --out whose parent folder you can write",
             ) from None
-        written: dict[str, tuple[int, str]] = {}
-        for name, chunks in _pack_files(result):
-            written[name] = _write_file(staging / name, chunks)
-        entries = [
-            {"path": name, "bytes": size, "sha256": digest}
-            for name, (size, digest) in sorted(written.items())
-        ]
-        manifest = _json(
-            {
-                "schema": "signoff/audit-manifest/v1",
-                "algorithm": "sha256",
-                "generated_at": result.report["generated_at"],
-                "files": entries,
-            }
-        )
-        _write_file(staging / "manifest.json", [manifest])
-        sums = [f"{e['sha256']}  {e['path']}" for e in entries]
-        sums.append(f"{hashlib.sha256(manifest).hexdigest()}  manifest.json")
-        _write_file(staging / "SHA256SUMS", [("\n".join(sums) + "\n").encode()])
-        _fsync_dir(staging)
+        try:
+            entries = _write_staging(result, staging)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise SignoffError(
+                f"cannot write the pack beside {out}: {exc.strerror}",
+                "free some space, or pass an --out on another file system",
+            ) from None
         _swap_in(staging, out)
     return {"out": str(out), "files": [*entries, {"path": "manifest.json"}]}
+
+
+def _write_staging(result: AuditResult, staging: Path) -> list[dict[str, Any]]:
+    """Every file of the pack into `staging`, synced; the manifest's entries."""
+    written: dict[str, tuple[int, str]] = {}
+    for name, chunks in _pack_files(result):
+        written[name] = _write_file(staging / name, chunks)
+    entries = [
+        {"path": name, "bytes": size, "sha256": digest}
+        for name, (size, digest) in sorted(written.items())
+    ]
+    manifest = _json(
+        {
+            "schema": "signoff/audit-manifest/v1",
+            "algorithm": "sha256",
+            "generated_at": result.report["generated_at"],
+            "files": entries,
+        }
+    )
+    _write_file(staging / "manifest.json", [manifest])
+    sums = [f"{e['sha256']}  {e['path']}" for e in entries]
+    sums.append(f"{hashlib.sha256(manifest).hexdigest()}  manifest.json")
+    _write_file(staging / "SHA256SUMS", [("\n".join(sums) + "\n").encode()])
+    _fsync_dir(staging)
+    return entries
 
 
 def _pack_files(result: AuditResult) -> Iterator[tuple[str, Iterable[bytes]]]:
@@ -494,23 +508,24 @@ def _sibling(out: Path, what: str) -> Path:
 @contextmanager
 def _pack_lock(out: Path) -> Iterator[None]:
     """One writer of `out` at a time (a lock file beside it; it stays, empty)."""
+    from contextlib import ExitStack
+
     from signoff.files import locked
 
-    try:
-        with locked(_sibling(out, "lock")):
-            yield
-    except PermissionError as exc:
-        raise SignoffError(
-            f"cannot write beside {out}: {exc.strerror}",
-            "pass an --out whose parent folder you can write",
-        ) from None
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(locked(_sibling(out, "lock")))
+        except OSError as exc:
+            raise SignoffError(
+                f"cannot write beside {out}: {exc.strerror}",
+                "pass an --out whose parent folder you can write",
+            ) from None
+        yield
 
 
 def _recover(out: Path) -> None:
     """Undo what a killed run left: a half-written new pack goes, a previous pack moved aside
     comes back (or goes, when the new one was already in place)."""
-    import shutil
-
     staging, old = _sibling(out, "new"), _sibling(out, "old")
     if staging.is_dir() and not staging.is_symlink():
         shutil.rmtree(staging)
@@ -586,8 +601,6 @@ def _manifest_entries(out: Path) -> list[Any] | str:
 
 
 def _swap_in(staging: Path, out: Path) -> None:
-    import shutil
-
     old = _sibling(out, "old")
     try:
         if out.exists():
