@@ -305,6 +305,7 @@ def _manifest_over(out: Path, generated_at: str) -> dict[str, Any]:
         (path.relative_to(out).as_posix(), path.read_bytes())
         for path in sorted(p for p in out.rglob("*") if p.is_file())
         if path.relative_to(out).as_posix() not in ("manifest.json", "SHA256SUMS")
+        and not (path.name.startswith(".") and ".signoff-" in path.name)  # a writer's lock
     ]
     return write_manifest(out, files, generated_at)
 
