@@ -696,7 +696,6 @@ def changes_from_records(
     line = first_parent_line(graph, tip)
     members, _ = assign_members(graph, line, set(line))
     changes = [
-        _change(sha, graph, members[sha], tools, files, trailers, version)
-        for sha in reversed(line)
+        _change(sha, graph, members[sha], tools, files, trailers, version) for sha in reversed(line)
     ]
     return changes
