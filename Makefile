@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean system-deps tools release fuzz
+.PHONY: demo test lint bench clean system-deps tools release fuzz screenshot
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ FUZZ_SECONDS ?= 1800
 fuzz: $(STAMP)
 	SIGNOFF_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) timeout $(FUZZ_SECONDS) \
 	  $(PY) -m pytest -q -p no:cacheprovider --hypothesis-seed=0 tests/test_fuzz.py
+
+# The dashboard's overview on the demo repository, for docs/server.md (headless Chromium).
+screenshot: $(STAMP) system-deps
+	$(PY) tools/overview_screenshot.py
 
 bench: $(STAMP)
 	$(PY) bench/run.py
