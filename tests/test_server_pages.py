@@ -390,3 +390,29 @@ def test_axe_finds_no_violations(site: Site, theme: str) -> None:
         if violations:
             found[path] = violations
     assert not found, found
+
+
+def test_dashboard_reads_the_same_on_both_engines(
+    store: Store, repo: GitRepo, database_url: str
+) -> None:
+    """The page queries (new functions in server.dashboard) on SQLite and PostgreSQL: the
+    incident's decision chain and the workflows' accountables read back from pushed rows."""
+    from signoff.server import dashboard
+
+    ai = _history(repo)
+    with store.transaction() as s:
+        ingest, _ = create_token(s, "ci", ["ingest"], None)
+    with serving(Settings(store)) as address:
+        push(Repo.discover(repo.path), Client(address, token=ingest), "org/a")
+    with store.transaction() as s:
+        (view,) = dashboard.views(s, None)
+        assert [c.id for c in view.changes][:1] == [repo.git("rev-parse", "HEAD").strip()]
+        wfs = {w["workflow"]: w for w in dashboard.workflows([view])}
+        assert wfs["everything"]["accountable"].startswith("Grace <i>Hopper</i>")
+        assert wfs["payments"]["ai_changes"] == 1
+        (incident,) = view.incidents
+        (row,) = dashboard.repositories(s, None)
+        (step,) = dashboard.decision_chain(s, row.id, incident)
+        assert step["sha"] == ai and step["record"]["subject"] == HOSTILE
+    paths = {r["path"] for r in dashboard.unowned_paths([view])}
+    assert paths == {"misc/<b>page</b>.py", "auth/token.py"}
