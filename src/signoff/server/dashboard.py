@@ -9,12 +9,14 @@ Nothing here writes.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from signoff.audit import metrics
@@ -82,18 +84,66 @@ def _tip(s: Session, repo_id: int) -> str | None:
     ).scalar_one_or_none()
 
 
-def repo_view(s: Session, repo: Repository) -> RepoView:
-    records = s.execute(select(CommitRecord.record).where(CommitRecord.repo_id == repo.id))
-    rows = list(records.scalars())
-    version, problem = latest_policy(s, repo.id)
-    view = RepoView(
-        repo.name,
-        repo.path,
-        len(rows),
-        changes_from_records(rows, _tip(s, repo.id), version),
-        version,
-        problem,
+# A repository's rebuilt changes, per process, keyed by what they were built from: the stored
+# rows only grow (ON CONFLICT DO NOTHING), so their count and last id, the tip and the policy
+# snapshot name the content. Checked on every request, so a cached answer is never stale; any
+# process can answer any request (nothing here is state the database does not hold).
+_CACHE: OrderedDict[
+    int, tuple[tuple[Any, ...], int, list[Change], PolicyVersion | None, str | None]
+]
+_CACHE = OrderedDict()
+_CACHE_REPOS = 64
+_LOCK = threading.Lock()
+
+
+def _changes(
+    s: Session, repo: Repository
+) -> tuple[int, list[Change], PolicyVersion | None, str | None]:
+    count, last = s.execute(
+        select(func.count(CommitRecord.id), func.max(CommitRecord.id)).where(
+            CommitRecord.repo_id == repo.id
+        )
+    ).one()
+    snapshot = s.execute(
+        select(func.max(PolicySnapshot.id)).where(PolicySnapshot.repo_id == repo.id)
+    ).scalar_one()
+    tip = _tip(s, repo.id)
+    key = (count, last, snapshot, tip)
+    with _LOCK:
+        hit = _CACHE.get(repo.id)
+        if hit is not None and hit[0] == key:
+            _CACHE.move_to_end(repo.id)
+            return hit[1], hit[2], hit[3], hit[4]
+    rows = list(
+        s.execute(select(CommitRecord.record).where(CommitRecord.repo_id == repo.id)).scalars()
     )
+    version, problem = latest_policy(s, repo.id)
+    changes = changes_from_records(rows, tip, version)
+    with _LOCK:
+        _CACHE[repo.id] = (key, len(rows), changes, version, problem)
+        _CACHE.move_to_end(repo.id)
+        while len(_CACHE) > _CACHE_REPOS:
+            _CACHE.popitem(last=False)
+    return len(rows), changes, version, problem
+
+
+def repo_incidents(s: Session, repo_id: int) -> list[dict[str, Any]]:
+    return list(
+        s.execute(
+            select(Incident.record)
+            .where(Incident.repo_id == repo_id)
+            .order_by(Incident.incident_id)
+        ).scalars()
+    )
+
+
+def repo_view(s: Session, repo: Repository, *, changes: bool = True) -> RepoView:
+    """The repository's view; without `changes`, only its budget and incidents (cheap)."""
+    if changes:
+        count, built, version, problem = _changes(s, repo)
+    else:
+        count, built, version, problem = 0, [], None, None
+    view = RepoView(repo.name, repo.path, count, built, version, problem)
     budget = s.execute(
         select(BudgetState)
         .where(BudgetState.repo_id == repo.id)
@@ -102,18 +152,12 @@ def repo_view(s: Session, repo: Repository) -> RepoView:
     ).scalar_one_or_none()
     if budget is not None:
         view.budget, view.budget_at = budget.record, budget.pushed_at
-    view.incidents = list(
-        s.execute(
-            select(Incident.record)
-            .where(Incident.repo_id == repo.id)
-            .order_by(Incident.incident_id)
-        ).scalars()
-    )
+    view.incidents = repo_incidents(s, repo.id)
     return view
 
 
-def views(s: Session, allowed: Iterable[str] | None) -> list[RepoView]:
-    return [repo_view(s, r) for r in repositories(s, allowed)]
+def views(s: Session, allowed: Iterable[str] | None, *, changes: bool = True) -> list[RepoView]:
+    return [repo_view(s, r, changes=changes) for r in repositories(s, allowed)]
 
 
 # -- overview ----------------------------------------------------------------------------------

@@ -135,9 +135,9 @@ def add_pages(app: FastAPI) -> None:
             resp.delete_cookie(THEME_COOKIE)
         return resp
 
-    def views_for(request: Request, g: Grant) -> list[dashboard.RepoView]:
+    def views_for(request: Request, g: Grant, *, changes: bool = True) -> list[dashboard.RepoView]:
         with store_of(request).transaction() as s:
-            return dashboard.views(s, g.repositories)
+            return dashboard.views(s, g.repositories, changes=changes)
 
     @app.get("/", include_in_schema=False)
     def overview(request: Request) -> Response:
@@ -295,7 +295,7 @@ def add_pages(app: FastAPI) -> None:
                 Column("suspects", "Suspect commits", numeric=True),
                 Column("actions_open", "Open actions", numeric=True),
             ],
-            dashboard.incident_rows(views_for(request, g)),
+            dashboard.incident_rows(views_for(request, g, changes=False)),
             empty="No incident pushed. Record them with `signoff incident open`, commit them, "
             f"and `{PUSH_HINT}` sends them.",
         )
@@ -310,8 +310,8 @@ def add_pages(app: FastAPI) -> None:
             return _render(request, "ask.html", 403, q="", error=f"This token may not read {name}.")
         with store_of(request).transaction() as s:
             row = repository(s, name, create=False)
-            view = dashboard.repo_view(s, row) if row is not None else None
-            found = [i for i in view.incidents if i.get("id") == incident_id] if view else []
+            incidents = dashboard.repo_incidents(s, row.id) if row is not None else []
+            found = [i for i in incidents if i.get("id") == incident_id]
             if not found or row is None:
                 return _render(
                     request, "ask.html", 404, q="", error=f"No incident {incident_id} of {name}."
@@ -331,7 +331,7 @@ def add_pages(app: FastAPI) -> None:
         rows: list[dict[str, Any]] = []
         no_clone: list[str] = []
         problems: list[str] = []
-        for v in views_for(request, g):
+        for v in views_for(request, g, changes=False):
             if not v.path:
                 no_clone.append(v.name)
                 continue

@@ -36,6 +36,11 @@ class Table:
     sort: str | None = None  # column key the rows are sorted by
     descending: bool = False
     query: dict[str, str] = field(default_factory=dict)  # the page's other parameters
+    shown: int = 500  # rows rendered on the page; the CSV has them all
+
+    @property
+    def visible(self) -> list[dict[str, Any]]:
+        return self.rows[: self.shown]
 
     def apply(self, params: Mapping[str, str]) -> Table:
         """Sort by `sort=ID.KEY` and `dir` when they name this table; keep the other params."""
