@@ -89,7 +89,7 @@ def _tip(s: Session, repo_id: int) -> str | None:
 # snapshot name the content. Checked on every request, so a cached answer is never stale; any
 # process can answer any request (nothing here is state the database does not hold).
 _CACHE: OrderedDict[
-    int, tuple[tuple[Any, ...], int, list[Change], PolicyVersion | None, str | None]
+    tuple[str, int], tuple[tuple[Any, ...], int, list[Change], PolicyVersion | None, str | None]
 ]
 _CACHE = OrderedDict()
 _CACHE_REPOS = 64
@@ -109,10 +109,11 @@ def _changes(
     ).scalar_one()
     tip = _tip(s, repo.id)
     key = (count, last, snapshot, tip)
+    where = (str(s.get_bind().engine.url), repo.id)  # one process may serve several stores
     with _LOCK:
-        hit = _CACHE.get(repo.id)
+        hit = _CACHE.get(where)
         if hit is not None and hit[0] == key:
-            _CACHE.move_to_end(repo.id)
+            _CACHE.move_to_end(where)
             return hit[1], hit[2], hit[3], hit[4]
     rows = list(
         s.execute(select(CommitRecord.record).where(CommitRecord.repo_id == repo.id)).scalars()
@@ -120,8 +121,8 @@ def _changes(
     version, problem = latest_policy(s, repo.id)
     changes = changes_from_records(rows, tip, version)
     with _LOCK:
-        _CACHE[repo.id] = (key, len(rows), changes, version, problem)
-        _CACHE.move_to_end(repo.id)
+        _CACHE[where] = (key, len(rows), changes, version, problem)
+        _CACHE.move_to_end(where)
         while len(_CACHE) > _CACHE_REPOS:
             _CACHE.popitem(last=False)
     return len(rows), changes, version, problem
