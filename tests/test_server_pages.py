@@ -41,6 +41,7 @@ from tests.test_audit_html import _browser, pytestmark  # noqa: F401 - chromium,
 from tests.test_server import serving
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> & <b>bold</b>'
+HOSTILE_REPO = "org/<i>b</i> & c"
 FORMULA = '=HYPERLINK("http://evil.example","x")'
 AXE = Path(__file__).resolve().parent.parent / "tools" / "node_modules" / "axe-core" / "axe.min.js"
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -136,6 +137,7 @@ def site(repo: GitRepo, tmp_path: Path) -> Iterator[Site]:
         reader, _ = create_token(s, "me", ["read"], None)
     with serving(Settings(store)) as address:
         push(Repo.discover(repo.path), Client(address, token=ingest), "org/a")
+        push(Repo.discover(repo.path), Client(address, token=ingest), HOSTILE_REPO)
         site = Site(address, store, reader, ai, tmp_path / "profile", tmp_path)
         signin = site.post_form("/login", {"token": reader})
         assert "Organisation overview" in signin, signin[-2000:]
@@ -172,7 +174,7 @@ def _inert(dom: str) -> None:
     """Markup from commits, names, paths and titles is text, never an element."""
     assert "<script>alert" not in dom and "<img src" not in dom
     assert "<b>bold" not in dom and "<b>page" not in dom and "<i>Hopper" not in dom
-    assert "<u>Lamarr" not in dom
+    assert "<u>Lamarr" not in dom and "<i>b</i>" not in dom
 
 
 def _accessible(dom: str) -> None:
@@ -191,6 +193,7 @@ def _accessible(dom: str) -> None:
             assert a.get("id") in labelled and a.get("id") in ids, a
         if tag == "th":
             assert a.get("scope") == "col"
+        assert int(a.get("tabindex") or 0) <= 0, a  # no custom tab order to get stuck in
         if tag == "svg":
             assert a.get("role") == "img" and a.get("aria-label"), a
 
@@ -222,6 +225,8 @@ def test_every_page_loads_links_and_shows_markup_inert(site: Site) -> None:
         queue += [site_path(href, html.unescape(h)) for h in _parse(dom).links]
         queue = [h for h in queue if h.startswith("/")]
     assert any(h.startswith("/repos/org/a") for h in seen)
+    assert "/repos/" + urllib.parse.quote(HOSTILE_REPO, safe="/") in seen
+    assert "org/&lt;i&gt;b&lt;/i&gt; &amp; c" in site.dom("/repos")
     assert any(h.startswith("/incidents/org/a/INC-") for h in seen)
     assert any(h.startswith("/ask?q=") for h in seen)
     assert any("sort=" in h for h in seen)

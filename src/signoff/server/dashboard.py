@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -176,7 +177,7 @@ def repo_summary(v: RepoView) -> dict[str, Any]:
     clarity = metrics.attribution_clarity(v.changes)
     return {
         "name": v.name,
-        "href": f"/repos/{v.name}",
+        "href": "/repos/" + quote(v.name, safe="/"),
         "commits": v.commits,
         "changes": len(v.changes),
         "ai_changes": sum(1 for c in v.changes if c.ai_assisted),
@@ -365,7 +366,7 @@ def incident_rows(vs: list[RepoView]) -> list[dict[str, Any]]:
                 {
                     "repo": v.name,
                     "id": inc.get("id"),
-                    "href": f"/incidents/{v.name}/{inc.get('id')}",
+                    "href": f"/incidents/{quote(v.name, safe='/')}/{quote(str(inc.get('id')))}",
                     "title": inc.get("title"),
                     "severity": inc.get("severity"),
                     "status": inc.get("status", "open"),
