@@ -253,6 +253,12 @@ def _rows(dom: str, table_id: str) -> list[list[str]]:
     ]
 
 
+def _incident_id(site: Site) -> str:
+    _, _, body = site.get("/incidents?format=csv&table=incidents")
+    (row,) = list(csv.DictReader(io.StringIO(body)))[:1]
+    return row["Incident"]
+
+
 def site_path(current: str, href: str) -> str:
     """A link as a path on the site (query-only links keep the current page's path)."""
     if href.startswith("?"):
@@ -331,11 +337,13 @@ def test_four_questions_box(site: Site) -> None:
     _inert(answer)
     line = site.dom("/ask?" + urllib.parse.urlencode({"q": "org/a:payments/config.py:1"}))
     assert "no clone on this server" in line and "signoff server repo add org/a" in line
+    incident = site.dom(f"/incidents/org/a/{_incident_id(site)}")
+    assert "add a clone with" in incident and "Decision chain" in incident
     missing = site.dom("/ask?q=org/zzz:abcdef")
     assert "No repository org/zzz here" in missing and "signoff push" in missing
 
 
-def test_file_line_answers_with_a_clone(site: Site, repo: GitRepo) -> None:
+def test_answers_that_need_a_clone(site: Site, repo: GitRepo) -> None:
     from signoff.store.models import Repository
 
     with site.store.transaction() as s:
@@ -344,7 +352,14 @@ def test_file_line_answers_with_a_clone(site: Site, repo: GitRepo) -> None:
     line = site.dom("/ask?" + urllib.parse.urlencode({"q": "org/a:payments/config.py:1"}))
     assert "Line 1" in line and "RETRIES = 3" in line and "claude-code" in line
     decay = site.dom("/decay")
-    assert "payments/config.py" in decay and "needs a clone" not in decay
+    assert (
+        "payments/config.py" in decay and "Without one: org/&lt;i&gt;b&lt;/i&gt; &amp; c." in decay
+    )
+    incidents = site.dom("/incidents")
+    (href,) = {h for h in _parse(incidents).links if h.startswith("/incidents/org/a/INC-")}
+    incident = site.dom(href)
+    assert "Traced in the clone on this server" in incident and "decisive control" in incident
+    _inert(incident)
 
 
 def test_pages_say_what_to_push_when_nothing_is(tmp_path: Path) -> None:

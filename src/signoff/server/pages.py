@@ -317,8 +317,19 @@ def add_pages(app: FastAPI) -> None:
                     request, "ask.html", 404, q="", error=f"No incident {incident_id} of {name}."
                 )
             chain = dashboard.decision_chain(s, row.id, found[0])
+            clone = row.path
         steps = [{**c, "summary": _summary(c["record"]) if c["record"] else None} for c in chain]
-        return _render(request, "incident.html", name=name, incident=found[0], chain=steps)
+        traced, problem = _traced(clone, found[0]) if clone else (None, None)
+        return _render(
+            request,
+            "incident.html",
+            name=name,
+            incident=found[0],
+            chain=steps,
+            clone=bool(clone),
+            traced=traced,
+            problem=problem,
+        )
 
     @app.get("/decay", include_in_schema=False)
     def decay_page(request: Request) -> Response:
@@ -445,6 +456,25 @@ def add_pages(app: FastAPI) -> None:
             for ln in doc.get("lines") or []
         ]
         return _render(request, "ask.html", q=q, name=name, lines=lines)
+
+
+def _traced(clone: str, record: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    """`signoff incident postmortem --json` for the pushed record, traced in the server's clone:
+    the control that let the change through, every gap, and the actions with their owner."""
+    from pydantic import ValidationError
+
+    from signoff.git.repo import Repo
+    from signoff.incidents.model import Incident
+    from signoff.incidents.postmortem import postmortem_json
+    from signoff.incidents.trace import trace
+
+    try:
+        incident = Incident.model_validate(record)
+        return postmortem_json(trace(Repo.discover(clone), incident)), None
+    except ValidationError:
+        return None, "the pushed incident record does not validate, so it cannot be traced"
+    except SignoffError as exc:
+        return None, f"tracing in the clone failed: {exc.message}"
 
 
 def _summary(record: dict[str, Any]) -> dict[str, Any]:
