@@ -172,6 +172,7 @@ def add_pages(app: FastAPI) -> None:
                 .order_by(CommitRecord.committed_at.desc())
                 .limit(500)
             ).scalars()
+            data = dashboard.overview([dashboard.repo_view(s, row)])
             commits = [
                 {
                     **_summary(r),
@@ -194,7 +195,10 @@ def add_pages(app: FastAPI) -> None:
             commits,
             empty=f"Nothing pushed for {name} yet: run `{PUSH_HINT}` in its CI.",
         )
-        return _page(request, "repo.html", [table], name=name)
+        figures = overview_tables(data)
+        return _page(
+            request, "repo.html", [table, *figures], name=name, charts=charts(data), **data
+        )
 
     @app.get("/workflows", include_in_schema=False)
     def workflows_page(request: Request) -> Response:
