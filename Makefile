@@ -37,7 +37,8 @@ system-deps:
 	  else echo "note: missing $$missing and cannot install here; the tests that need them skip"; fi; \
 	fi
 
-# Tools published on npm (the SARIF multitool ships a self-contained binary): pinned by
+# Tools published on npm (the SARIF multitool ships a self-contained binary; axe-core checks the
+# server's pages for accessibility in Chromium): pinned by
 # tools/package-lock.json, installed without running package scripts.
 TOOLS_STAMP := tools/node_modules/.installed
 $(TOOLS_STAMP): tools/package.json tools/package-lock.json
