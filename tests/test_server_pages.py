@@ -266,24 +266,41 @@ def site_path(current: str, href: str) -> str:
     return href
 
 
-def test_overview_figures_equal_the_cli_audit(site: Site, repo: GitRepo) -> None:
-    """The overview's traceability coverage and attribution clarity are the audit's."""
-    period = parse_period((NOW - timedelta(days=400)).date().isoformat(), NOW.date().isoformat())
+@pytest.mark.parametrize("days", [400, 9])
+def test_overview_figures_equal_the_cli_audit(site: Site, repo: GitRepo, days: int) -> None:
+    """The overview's traceability coverage, attribution clarity and line measures are the
+    audit's, over all history and over a period (`?since=&until=`)."""
+    since, until = (NOW - timedelta(days=days)).date().isoformat(), NOW.date().isoformat()
+    period = parse_period(since, until)
     summary = audit_summary(run_audit(Repo.discover(repo.path), AuditOptions(period)).report)
-    status, ctype, body = site.get("/?format=csv&table=clarity")
+    query = f"since={since}&until={until}&format=csv"
+    status, ctype, body = site.get(f"/?{query}&table=clarity")
     assert status == 200 and ctype.startswith("text/csv")
-    (row,) = list(csv.DictReader(io.StringIO(body)))
+    rows = {r["Repository"]: r for r in csv.DictReader(io.StringIO(body))}
+    row = rows["org/a"]
     head = summary["headline"]
-    assert float(row["Traceability coverage"]) == head["traceability_coverage"]["value"]
-    assert float(row["Attribution clarity"]) == head["attribution_clarity"]["value"]
-    status, _, body = site.get("/?format=csv&table=capture")
-    (cap,) = list(csv.DictReader(io.StringIO(body)))
+    assert int(row["Changes"]) == summary["completeness"]["population"]
+    for column, key in (
+        ("Traceability coverage", "traceability_coverage"),
+        ("Attribution clarity", "attribution_clarity"),
+    ):
+        value = head[key]["value"]
+        assert (float(row[column]) if row[column] else None) == value, column
+    status, _, body = site.get(f"/?{query}&table=capture")
+    cap = {r["Repository"]: r for r in csv.DictReader(io.StringIO(body))}["org/a"]
     lines = summary["lines"]
     assert int(cap["AI-attributed lines (line record)"]) == lines["ai_attributed_lines"]
     assert (
         int(cap["Lines in AI-assisted commits without a line record"])
         == lines["ai_assisted_unrecorded_lines"]
     )
+
+
+def test_a_bad_period_is_refused_plainly(site: Site) -> None:
+    status, ctype, body = site.get("/?since=2026-13-01")
+    assert status == 400 and ctype.startswith("text/html") and "YYYY-MM-DD" in body
+    status, _, body = site.get("/workflows?since=2026-03-01&until=2026-01-01")
+    assert status == 400 and "before since" in body
 
 
 def test_sorting_links_and_csv_export(site: Site) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from signoff.audit import metrics
+from signoff.audit.period import Period, commit_ts
 from signoff.audit.policies import PolicyVersion
 from signoff.audit.population import Change, changes_from_records, day_of
 from signoff.policy import PolicyError
@@ -158,8 +159,20 @@ def repo_view(s: Session, repo: Repository, *, changes: bool = True) -> RepoView
     return view
 
 
-def views(s: Session, allowed: Iterable[str] | None, *, changes: bool = True) -> list[RepoView]:
-    return [repo_view(s, r, changes=changes) for r in repositories(s, allowed)]
+def views(
+    s: Session,
+    allowed: Iterable[str] | None,
+    *,
+    changes: bool = True,
+    period: Period | None = None,
+) -> list[RepoView]:
+    """Every readable repository's view; with `period`, only the changes that landed in it
+    (by commit date, as the audit counts them)."""
+    out = [repo_view(s, r, changes=changes) for r in repositories(s, allowed)]
+    if period is not None:
+        for v in out:
+            v.changes = [c for c in v.changes if period.contains(commit_ts(c.committed_at))]
+    return out
 
 
 # -- overview ----------------------------------------------------------------------------------

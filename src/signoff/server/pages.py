@@ -14,6 +14,7 @@ form post, so it works without script).
 from __future__ import annotations
 
 import urllib.parse
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +24,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
 from signoff.audit import svg
+from signoff.audit.period import Period, parse_period
 from signoff.errors import SignoffError
+from signoff.policy.rules import today_utc
 from signoff.server import dashboard
 from signoff.server.tables import Column, Table
 from signoff.store.ingest import repository
@@ -63,6 +66,8 @@ def _render(request: Request, template: str, status: int = 200, **context: Any) 
         path=request.url.path,
         here=here,
         push_hint=PUSH_HINT,
+        request_since=request.query_params.get("since", ""),
+        request_until=request.query_params.get("until", ""),
         **context,
     )
     return HTMLResponse(html, status_code=status, headers=HEADERS)
@@ -88,6 +93,28 @@ def _page(request: Request, template: str, tables: list[Table], **context: Any) 
     return _render(request, template, tables={t.id: t for t in tables}, **context)
 
 
+class BadPeriod(SignoffError):
+    """A page asked for a period that is not one: answered with the page's error, not JSON."""
+
+
+def _period(request: Request) -> Period | None:
+    """`?since=YYYY-MM-DD&until=YYYY-MM-DD` (either may be left out), as the audit reads them."""
+    since = request.query_params.get("since", "").strip()
+    until = request.query_params.get("until", "").strip()
+    if not since and not until:
+        return None
+    try:
+        start = date.fromisoformat(since) if since else date(1970, 1, 1)
+        end = date.fromisoformat(until) if until else today_utc()
+    except ValueError:
+        raise BadPeriod(
+            "the period's dates are not YYYY-MM-DD", "e.g. ?since=2026-01-01&until=2026-03-31"
+        ) from None
+    if end < start:
+        raise BadPeriod(f"until {end} is before since {start}", "swap the two dates")
+    return parse_period(start.isoformat(), end.isoformat())
+
+
 def _safe_next(value: str) -> str:
     """Only a path on this site (never //host or a scheme) may be the place to go back to."""
     return value if value.startswith("/") and not value.startswith("//") else "/"
@@ -107,6 +134,10 @@ def add_pages(app: FastAPI) -> None:
 
     def login_first() -> Response:
         return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(BadPeriod)
+    def _bad_period(request: Request, exc: BadPeriod) -> HTMLResponse:
+        return _render(request, "ask.html", 400, q="", error=f"{exc.message} ({exc.hint}).")
 
     @app.get("/login", include_in_schema=False)
     def login_page(request: Request) -> HTMLResponse:
@@ -136,8 +167,9 @@ def add_pages(app: FastAPI) -> None:
         return resp
 
     def views_for(request: Request, g: Grant, *, changes: bool = True) -> list[dashboard.RepoView]:
+        period = _period(request) if changes else None
         with store_of(request).transaction() as s:
-            return dashboard.views(s, g.repositories, changes=changes)
+            return dashboard.views(s, g.repositories, changes=changes, period=period)
 
     @app.get("/", include_in_schema=False)
     def overview(request: Request) -> Response:
@@ -172,7 +204,7 @@ def add_pages(app: FastAPI) -> None:
                 .order_by(CommitRecord.committed_at.desc())
                 .limit(500)
             ).scalars()
-            data = dashboard.overview([dashboard.repo_view(s, row)])
+            data = dashboard.overview(dashboard.views(s, [name], period=_period(request)))
             commits = [
                 {
                     **_summary(r),
