@@ -17,6 +17,7 @@ import shutil
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
@@ -125,12 +126,9 @@ def _history(git: GitRepo) -> str:
     return ai
 
 
-@pytest.fixture
-def site(repo: GitRepo, tmp_path: Path) -> Iterator[Site]:
-    url = f"sqlite:///{tmp_path / 'server.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    store = Store(engine)
+@contextmanager
+def _site(url: str, repo: GitRepo, tmp_path: Path) -> Iterator[Site]:
+    store = Store(make_engine(url))
     ai = _history(repo)
     with store.transaction() as s:
         ingest, _ = create_token(s, "ci", ["ingest"], None)
@@ -138,11 +136,28 @@ def site(repo: GitRepo, tmp_path: Path) -> Iterator[Site]:
     with serving(Settings(store)) as address:
         push(Repo.discover(repo.path), Client(address, token=ingest), "org/a")
         push(Repo.discover(repo.path), Client(address, token=ingest), HOSTILE_REPO)
-        site = Site(address, store, reader, ai, tmp_path / "profile", tmp_path)
-        signin = site.post_form("/login", {"token": reader})
+        yield Site(address, store, reader, ai, tmp_path / "profile", tmp_path)
+    store.close()
+
+
+@pytest.fixture
+def site(repo: GitRepo, tmp_path: Path) -> Iterator[Site]:
+    """The pages on SQLite, signed in in the browser profile."""
+    url = f"sqlite:///{tmp_path / 'server.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    with _site(url, repo, tmp_path) as site:
+        signin = site.post_form("/login", {"token": site.reader})
         assert "Organisation overview" in signin, signin[-2000:]
         yield site
-    store.close()
+
+
+@pytest.fixture
+def site_on(database_url: str, repo: GitRepo, tmp_path: Path) -> Iterator[Site]:
+    """The pages on each engine (SQLite and PostgreSQL), read over HTTP with the cookie."""
+    with _site(database_url, repo, tmp_path) as site:
+        yield site
 
 
 class _Dom(HTMLParser):
@@ -267,13 +282,14 @@ def site_path(current: str, href: str) -> str:
 
 
 @pytest.mark.parametrize("days", [400, 9])
-def test_overview_figures_equal_the_cli_audit(site: Site, repo: GitRepo, days: int) -> None:
+def test_overview_figures_equal_the_cli_audit(site_on: Site, repo: GitRepo, days: int) -> None:
     """The overview's traceability coverage, attribution clarity and line measures are the
     audit's, over all history and over a period (`?since=&until=`)."""
     since, until = (NOW - timedelta(days=days)).date().isoformat(), NOW.date().isoformat()
     period = parse_period(since, until)
     summary = audit_summary(run_audit(Repo.discover(repo.path), AuditOptions(period)).report)
     query = f"since={since}&until={until}&format=csv"
+    site = site_on
     status, ctype, body = site.get(f"/?{query}&table=clarity")
     assert status == 200 and ctype.startswith("text/csv")
     rows = {r["Repository"]: r for r in csv.DictReader(io.StringIO(body))}
