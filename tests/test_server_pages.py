@@ -404,7 +404,7 @@ def test_pages_say_what_to_push_when_nothing_is(tmp_path: Path) -> None:
         reader, _ = create_token(s, "me", ["read"], None)
     with serving(Settings(store)) as address:
         site = Site(address, store, reader, "", tmp_path / "p", tmp_path)
-        for path in ("/", "/repos", "/workflows", "/people", "/incidents"):
+        for path in ("/", "/repos", "/workflows", "/people", "/incidents", "/decay"):
             status, _, body = site.get(path)
             assert status == 200 and "signoff push --server URL" in body, path
     store.close()

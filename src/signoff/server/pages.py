@@ -378,7 +378,8 @@ def add_pages(app: FastAPI) -> None:
         rows: list[dict[str, Any]] = []
         no_clone: list[str] = []
         problems: list[str] = []
-        for v in views_for(request, g, changes=False):
+        readable = views_for(request, g, changes=False)
+        for v in readable:
             if not v.path:
                 no_clone.append(v.name)
                 continue
@@ -411,7 +412,14 @@ def add_pages(app: FastAPI) -> None:
             rows,
             empty="No decayed AI-written lines in the repositories with a clone on this server.",
         )
-        return _page(request, "decay.html", [table], no_clone=no_clone, problems=problems)
+        return _page(
+            request,
+            "decay.html",
+            [table],
+            no_clone=no_clone,
+            problems=problems,
+            nothing=not readable,
+        )
 
     @app.get("/ask", include_in_schema=False)
     def ask(request: Request, q: str = "") -> Response:
