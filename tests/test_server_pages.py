@@ -252,6 +252,8 @@ def test_every_page_loads_links_and_shows_markup_inert(site: Site) -> None:
     workflows = site.dom("/workflows")
     assert "Grace &lt;i&gt;Hopper&lt;/i&gt;" in workflows and "everything" in workflows
     people = site.dom("/people")
+    owners = people.split('id="t-owners"')[1].split('id="t-unowned"')[0]
+    assert "Ada Lovelace" in owners and "org/a: /payments/" in owners
     unowned = people.split('id="t-unowned"')[1]
     assert "misc/&lt;b&gt;page&lt;/b&gt;.py" in unowned and "auth/token.py" in unowned
     assert "payments/config.py" not in unowned  # owned by `payments`, accountable ada

@@ -286,6 +286,7 @@ def workflows(vs: list[RepoView], today: date | None = None) -> list[dict[str, A
                     "repo": v.name,
                     "workflow": wf.id,
                     "tier": wf.tier,
+                    "paths": ", ".join(str(p) for p in wf.paths),
                     "accountable": acc.describe(),
                     "accountable_id": acc.person.id if acc.person else None,
                     "accountable_ok": acc.ok,
@@ -316,15 +317,27 @@ def people(wfs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         who = owners.setdefault(
             w["accountable"],
-            {"person": w["accountable"], "workflows": [], "repos": set(), "ai_changes": 0},
+            {
+                "person": w["accountable"],
+                "workflows": [],
+                "paths": [],
+                "repos": set(),
+                "ai_changes": 0,
+            },
         )
         who["workflows"].append(f"{w['repo']}:{w['workflow']}")
+        who["paths"].append(f"{w['repo']}: {w['paths']}")
         who["repos"].add(w["repo"])
         who["ai_changes"] += w["ai_changes"]
         for key in ("ai_lines", "unrecorded_lines"):
             who[key] = who.get(key, 0) + w[key]
     return [
-        {**p, "repos": len(p["repos"]), "workflows": ", ".join(p["workflows"])}
+        {
+            **p,
+            "repos": len(p["repos"]),
+            "workflows": ", ".join(p["workflows"]),
+            "paths": "; ".join(p["paths"]),
+        }
         for p in owners.values()
     ]
 

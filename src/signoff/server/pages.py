@@ -252,6 +252,7 @@ def add_pages(app: FastAPI) -> None:
                 Column("repo", "Repository"),
                 Column("workflow", "Workflow"),
                 Column("tier", "Tier"),
+                Column("paths", "Paths"),
                 Column("accountable", "Accountable"),
                 Column("ai_changes", "AI-assisted changes", numeric=True),
                 Column("traceability", "Traceability coverage", numeric=True, pct=True),
@@ -285,6 +286,7 @@ def add_pages(app: FastAPI) -> None:
             [
                 Column("person", "Accountable"),
                 Column("workflows", "Workflows (repository:workflow)"),
+                Column("paths", "Paths they answer for"),
                 Column("repos", "Repositories", numeric=True),
                 Column("ai_changes", "AI-assisted changes", numeric=True),
                 Column("ai_lines", "AI-attributed lines", numeric=True),
