@@ -431,7 +431,9 @@ def add_pages(app: FastAPI) -> None:
         if not q:
             return _render(request, "ask.html", q="")
         name, _, target = q.strip().partition(":")
-        if not name or not target:
+        if name and not target.strip():
+            return _render(request, "ask.html", q=q)  # a repository chosen, the rest to type
+        if not name:
             return _render(
                 request, "ask.html", 400, q=q, error="Ask as ORG/NAME:SHA or ORG/NAME:FILE:LINE."
             )
