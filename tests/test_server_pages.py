@@ -485,3 +485,25 @@ def test_dashboard_reads_the_same_on_both_engines(
         assert step["sha"] == ai and step["record"]["subject"] == HOSTILE
     paths = {r["path"] for r in dashboard.unowned_paths([view])}
     assert paths == {"misc/<b>page</b>.py", "auth/token.py"}
+
+
+def test_a_large_organisation_gets_the_stored_counts(
+    site_on: Site, repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past `dashboard.LARGE` pushed commits the organisation-wide pages do not rebuild every
+    change: they list the stored counts (same two line measures, apart) and point to the
+    repository pages, which keep the audit's figures."""
+    from signoff.server import dashboard
+
+    monkeypatch.setattr(dashboard, "LARGE", 3)
+    for path in ("/", "/repos", "/workflows", "/people"):
+        status, _, body = site_on.get(path)
+        assert status == 200 and "more than the 3 this page rebuilds" in body, path
+        assert "org/&lt;i&gt;b&lt;/i&gt; &amp; c" in body
+    status, ctype, body = site_on.get("/?format=csv&table=counts&sort=counts.commits&dir=desc")
+    assert status == 200 and ctype.startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [r["Repository"] for r in rows] == ["org/<i>b</i> & c", "org/a"]  # tie: name order
+    assert {r["Commits pushed"] for r in rows} == {repo.git("rev-list", "--count", "HEAD").strip()}
+    status, _, body = site_on.get("/repos/org/a")
+    assert status == 200 and "Traceability coverage" in body  # a repository still has them

@@ -27,6 +27,7 @@ from signoff.audit.population import Change, changes_from_records, day_of
 from signoff.policy import PolicyError
 from signoff.policy.load import load_policy_text
 from signoff.policy.rules import today_utc
+from signoff.provenance.model import AI_STATUSES
 from signoff.store.models import (
     BudgetState,
     CommitRecord,
@@ -38,6 +39,10 @@ from signoff.store.models import (
 )
 
 NO_WORKFLOW = "(no workflow)"
+# Above this many pushed commits, the organisation-wide pages do not rebuild every change per
+# process (memory and first-view time grow with it): they show the stored counts per repository,
+# and each repository's page keeps the audit's figures.
+LARGE = 200_000
 
 
 @dataclass(slots=True)
@@ -173,6 +178,54 @@ def views(
         for v in out:
             v.changes = [c for c in v.changes if period.contains(commit_ts(c.committed_at))]
     return out
+
+
+def pushed_commits(s: Session, allowed: Iterable[str] | None) -> int:
+    """How many commit records the readable repositories hold (one grouped query)."""
+    ids = [r.id for r in repositories(s, allowed)]
+    if not ids:
+        return 0
+    return int(
+        s.execute(
+            select(func.count(CommitRecord.id)).where(CommitRecord.repo_id.in_(ids))
+        ).scalar_one()
+    )
+
+
+def commit_counts(s: Session, allowed: Iterable[str] | None) -> list[dict[str, Any]]:
+    """Per repository, from the stored columns only: commits by status and the two line
+    measures, never added (the cheap view of an organisation too large to rebuild per view)."""
+    repos = {r.id: r for r in repositories(s, allowed)}
+    out: dict[int, dict[str, Any]] = {
+        rid: {
+            "name": r.name,
+            "href": "/repos/" + quote(r.name, safe="/"),
+            "commits": 0,
+            "ai_commits": 0,
+            "unknown": 0,
+            "ai_lines": 0,
+            "unrecorded_lines": 0,
+        }
+        for rid, r in repos.items()
+    }
+    for rid, status, count, ai_lines, unrecorded in s.execute(
+        select(
+            CommitRecord.repo_id,
+            CommitRecord.ai_status,
+            func.count(),
+            func.sum(CommitRecord.ai_lines),
+            func.sum(CommitRecord.unrecorded_lines),
+        )
+        .where(CommitRecord.repo_id.in_(list(repos)))
+        .group_by(CommitRecord.repo_id, CommitRecord.ai_status)
+    ).all():
+        row = out[rid]
+        row["commits"] += int(count)
+        row["ai_commits"] += int(count) if status in AI_STATUSES else 0
+        row["unknown"] += int(count) if status == "unknown" else 0
+        row["ai_lines"] += int(ai_lines or 0)
+        row["unrecorded_lines"] += int(unrecorded or 0)
+    return sorted(out.values(), key=lambda r: str(r["name"]))
 
 
 # -- overview ----------------------------------------------------------------------------------

@@ -171,11 +171,42 @@ def add_pages(app: FastAPI) -> None:
         with store_of(request).transaction() as s:
             return dashboard.views(s, g.repositories, changes=changes, period=period)
 
+    def too_large(request: Request, g: Grant, title: str) -> Response | None:
+        """The cheap page for an organisation past `dashboard.LARGE` pushed commits."""
+        with store_of(request).transaction() as s:
+            total = dashboard.pushed_commits(s, g.repositories)
+            if total <= dashboard.LARGE:
+                return None
+            rows = dashboard.commit_counts(s, g.repositories)
+        table = Table(
+            "counts",
+            "Pushed commits per repository (stored counts)",
+            [
+                Column("name", "Repository", link="href"),
+                Column("commits", "Commits pushed", numeric=True),
+                Column("ai_commits", "AI-assisted commits", numeric=True),
+                Column("unknown", "Undetermined commits", numeric=True),
+                Column("ai_lines", "AI-attributed lines", numeric=True),
+                Column(
+                    "unrecorded_lines",
+                    "Lines in AI-assisted commits without a line record",
+                    numeric=True,
+                ),
+            ],
+            rows,
+        )
+        return _page(
+            request, "large.html", [table], title=title, total=total, limit=dashboard.LARGE
+        )
+
     @app.get("/", include_in_schema=False)
     def overview(request: Request) -> Response:
         g = viewer(request)
         if g is None:
             return login_first()
+        large = too_large(request, g, "Organisation overview")
+        if large is not None:
+            return large
         data = dashboard.overview(views_for(request, g))
         return _page(request, "overview.html", overview_tables(data), charts=charts(data), **data)
 
@@ -184,6 +215,9 @@ def add_pages(app: FastAPI) -> None:
         g = viewer(request)
         if g is None:
             return login_first()
+        large = too_large(request, g, "Repositories")
+        if large is not None:
+            return large
         data = dashboard.overview(views_for(request, g))
         return _page(request, "repos.html", [repos_table(data["repos"])])
 
@@ -237,6 +271,9 @@ def add_pages(app: FastAPI) -> None:
         g = viewer(request)
         if g is None:
             return login_first()
+        large = too_large(request, g, "Workflows")
+        if large is not None:
+            return large
         vs = views_for(request, g)
         wfs = dashboard.workflows(vs)
         burn = [
@@ -279,6 +316,9 @@ def add_pages(app: FastAPI) -> None:
         g = viewer(request)
         if g is None:
             return login_first()
+        large = too_large(request, g, "People")
+        if large is not None:
+            return large
         vs = views_for(request, g)
         owners = Table(
             "owners",
