@@ -491,8 +491,8 @@ def test_a_large_organisation_gets_the_stored_counts(
     site_on: Site, repo: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Past `dashboard.LARGE` pushed commits the organisation-wide pages do not rebuild every
-    change: they list the stored counts (same two line measures, apart) and point to the
-    repository pages, which keep the audit's figures."""
+    change: they list the stored counts (same two line measures, apart); a repository past it
+    lists its commits only."""
     from signoff.server import dashboard
 
     monkeypatch.setattr(dashboard, "LARGE", 3)
@@ -506,4 +506,8 @@ def test_a_large_organisation_gets_the_stored_counts(
     assert [r["Repository"] for r in rows] == ["org/<i>b</i> & c", "org/a"]  # tie: name order
     assert {r["Commits pushed"] for r in rows} == {repo.git("rev-list", "--count", "HEAD").strip()}
     status, _, body = site_on.get("/repos/org/a")
-    assert status == 200 and "Traceability coverage" in body  # a repository still has them
+    assert status == 200 and "more than the 3 a page rebuilds" in body
+    assert 'id="t-commits"' in body  # its pushed commits are still listed
+    monkeypatch.setattr(dashboard, "LARGE", 100)
+    status, _, body = site_on.get("/repos/org/a")
+    assert status == 200 and "Traceability coverage" in body and "rebuilds" not in body

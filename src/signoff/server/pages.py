@@ -238,7 +238,10 @@ def add_pages(app: FastAPI) -> None:
                 .order_by(CommitRecord.committed_at.desc())
                 .limit(500)
             ).scalars()
-            data = dashboard.overview(dashboard.views(s, [name], period=_period(request)))
+            total = dashboard.pushed_commits(s, [name])
+            large = total > dashboard.LARGE
+            period = _period(request)
+            data = dashboard.overview([] if large else dashboard.views(s, [name], period=period))
             commits = [
                 {
                     **_summary(r),
@@ -261,9 +264,17 @@ def add_pages(app: FastAPI) -> None:
             commits,
             empty=f"Nothing pushed for {name} yet: run `{PUSH_HINT}` in its CI.",
         )
-        figures = overview_tables(data)
+        figures = [] if large else overview_tables(data)
         return _page(
-            request, "repo.html", [table, *figures], name=name, charts=charts(data), **data
+            request,
+            "repo.html",
+            [table, *figures],
+            name=name,
+            charts=charts(data),
+            large=large,
+            total=total,
+            limit=dashboard.LARGE,
+            **data,
         )
 
     @app.get("/workflows", include_in_schema=False)
