@@ -372,10 +372,25 @@ def test_incident_labels_say_which_measure_connects_them(repo: GitRepo) -> None:
     labels = {i.title: c for i, c in connect_all(r, load_incidents(r))}
     assert labels["recorded"].label == "ai-connected"
     assert [c.author for c in labels["recorded"].changes] == ["ai"]
-    assert "lines ai by line record (cursor/gpt-5)" in labels["recorded"].reasons[0]
+    assert "lines ai by line record: 2 ai (cursor/gpt-5)" in labels["recorded"].reasons[0]
+    [change] = labels["recorded"].changes
+    assert (change.basis, change.line_kinds) == (
+        "line-record",
+        {"ai": 2, "ai-modified": 0, "human": 0, "unknown": 0},
+    )
     assert labels["unrecorded"].label == "ai-connected"
     assert [c.author for c in labels["unrecorded"].changes] == ["ai-assisted-commit"]
-    assert "lines of an AI-assisted commit without a line record" in labels["unrecorded"].reasons[0]
+    assert (
+        "2 lines of an AI-assisted commit without a line record" in labels["unrecorded"].reasons[0]
+    )
+    assert labels["unrecorded"].measures() == {
+        "line_record": {
+            "commits": 0,
+            "line_kinds": {"ai": 0, "ai-modified": 0, "human": 0, "unknown": 0},
+            "ai_lines": 0,
+        },
+        "commit_level": {"commits": 1, "ai_assisted_commit_lines": 2},
+    }
     # the commit has a Git AI record and it does not name line 2: unknown, not AI, not human
     assert labels["not named"].label == "unknown"
 
