@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-stop test lint bench clean system-deps tools release fuzz
+.PHONY: demo demo-stop test lint bench clean system-deps tools release fuzz screenshot
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,8 @@ system-deps:
 	  else echo "note: missing $$missing and cannot install here; the tests that need them skip"; fi; \
 	fi
 
-# Tools published on npm (the SARIF multitool ships a self-contained binary): pinned by
+# Tools published on npm (the SARIF multitool ships a self-contained binary; axe-core checks the
+# server's pages for accessibility in Chromium): pinned by
 # tools/package-lock.json, installed without running package scripts.
 TOOLS_STAMP := tools/node_modules/.installed
 $(TOOLS_STAMP): tools/package.json tools/package-lock.json
@@ -61,6 +62,10 @@ FUZZ_SECONDS ?= 1800
 fuzz: $(STAMP)
 	SIGNOFF_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) timeout $(FUZZ_SECONDS) \
 	  $(PY) -m pytest -q -p no:cacheprovider --hypothesis-seed=0 tests/test_fuzz.py
+
+# The dashboard's overview on the demo repository, for docs/server.md (headless Chromium).
+screenshot: $(STAMP) system-deps
+	$(PY) tools/overview_screenshot.py
 
 bench: $(STAMP)
 	$(PY) bench/run.py

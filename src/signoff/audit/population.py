@@ -628,3 +628,74 @@ def _completeness(out: bytes, ids: list[str]) -> Completeness:
 
 def day_of(change: Change) -> date:
     return parse_git_date(change.committed_at).astimezone(timezone.utc).date()
+
+
+def changes_from_records(
+    records: Iterable[dict[str, Any]], tip: str | None, version: PolicyVersion | None
+) -> list[Change]:
+    """The changes on `tip`'s first-parent line rebuilt from `signoff export` rows (what
+    `signoff push` stores), newest first, by the same code as `build_population`.
+
+    For the server, which has the pushed rows but no clone: merges gather their members as in
+    the audit, review trailers come from each row's `review`, and ownership is judged by
+    `version` (the policy as last pushed). Rows carry no deleted-line count, so
+    `changed_lines` is unknown. Without `tip` (or one not stored), the newest commit no stored
+    commit names as a parent is the tip; commits off its first-parent line are not counted.
+    """
+    parents: dict[str, list[str]] = {}
+    rows: dict[str, tuple[Any, ...]] = {}
+    tools: dict[str, list[tuple[str, str | None, str | None]]] = {}
+    files: dict[str, list[str]] = {}
+    trailers: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {}
+    for doc in records:
+        sha = str(doc.get("commit") or "")
+        if not sha:
+            continue
+        prov = doc.get("provenance") or {}
+        author = doc.get("author") or {}
+        accepted = prov.get("accepted_by") or {}
+        lines = doc.get("lines") or {}
+        parents[sha] = [str(p) for p in doc.get("parents") or []]
+        rows[sha] = (
+            sha,
+            " ".join(parents[sha]),
+            str(author.get("name") or ""),
+            str(author.get("email") or ""),
+            str(doc.get("commit_date") or ""),
+            str(doc.get("subject") or ""),
+            str(prov.get("status") or "unknown"),
+            accepted.get("name") if accepted else None,
+            accepted.get("email") if accepted else None,
+            lines.get("added"),
+            None,  # export rows have no deleted count
+            lines.get("ai_attributed_lines"),
+            lines.get("ai_assisted_unrecorded_lines"),
+            bool(lines.get("line_record")),
+        )
+        tools[sha] = [
+            (str(t.get("tool")), t.get("model"), t.get("session"))
+            for t in prov.get("tools") or []
+            if isinstance(t, dict)
+        ]
+        files[sha] = [str(p) for p in doc.get("files") or []]
+        pairs = tuple(
+            (key.strip(), value.strip())
+            for t in (doc.get("review") or {}).get("trailers") or []
+            for key, sep, value in [str(t.get("evidence") or "").partition(":")]
+            if sep
+        )
+        if pairs:
+            trailers[sha] = (pairs, "")
+    graph = _Graph(parents, rows)
+    if tip is None or tip not in parents:
+        children = {p for ps in parents.values() for p in ps}
+        heads = [s for s in parents if s not in children]
+        if not heads:
+            return []
+        tip = max(heads, key=lambda s: parse_git_date(rows[s][4]))
+    line = first_parent_line(graph, tip)
+    members, _ = assign_members(graph, line, set(line))
+    changes = [
+        _change(sha, graph, members[sha], tools, files, trailers, version) for sha in reversed(line)
+    ]
+    return changes

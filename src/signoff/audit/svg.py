@@ -123,3 +123,41 @@ def budget_bars(rows: list[tuple[str, float, str]], *, title: str) -> str:
         "budget spent</text></svg>"
     )
     return "".join(parts)
+
+
+def count_bars(groups: list[tuple[str, list[int]]], series: list[str], *, title: str) -> str:
+    """One group per label, one bar per series, heights as counts on one shared scale (for
+    measures that must be shown side by side and never stacked or added)."""
+    width, height, pad = 720, 240, 36
+    top = max((v for _, values in groups for v in values), default=0)
+    if not groups or top <= 0:
+        return f'<p class="empty">{escape(title)}: nothing to show.</p>'
+    step = (width - 2 * pad) / len(groups)
+    bar = step * 0.8 / max(len(series), 1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height + 20}" '
+        f'width="100%" aria-label="{escape(title)}" class="chart">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for gi, (label, values) in enumerate(groups):
+        x0 = pad + gi * step + step * 0.1
+        for si, value in enumerate(values):
+            x = x0 + si * bar
+            h = value / top * (height - 2 * pad)
+            parts.append(
+                f'<rect x="{x:.1f}" y="{height - pad - h:.1f}" width="{bar * 0.9:.1f}" '
+                f'height="{h:.1f}" fill="{PALETTE[si % len(PALETTE)]}"><title>{escape(label)} / '
+                f"{escape(series[si])}: {value}</title></rect>"
+                f'<text x="{x:.1f}" y="{height - pad - h - 3:.1f}" font-size="9">{value}</text>'
+            )
+        parts.append(
+            f'<text x="{x0:.1f}" y="{height - pad + 14}" font-size="10">{escape(label)}</text>'
+        )
+    for si, name in enumerate(series):
+        parts.append(
+            f'<rect x="{pad + si * 340}" y="{height + 4}" width="10" height="10" '
+            f'fill="{PALETTE[si % len(PALETTE)]}"/><text x="{pad + si * 340 + 14}" '
+            f'y="{height + 13}" font-size="11">{escape(name)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

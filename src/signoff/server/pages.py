@@ -1,45 +1,123 @@
-"""Server-rendered pages (Jinja2, autoescaped; no JavaScript): overview, repository, and the
-box that answers the four questions for a commit.
+"""Server-rendered pages (Jinja2, autoescaped; no JavaScript): the organisation overview with its
+charts, repositories, workflows, people, incidents, decay, and the box that answers the four
+questions for a commit or a `repo:file:line`.
 
 Pages need a read token like the API; the sign-in form keeps it in an HttpOnly, SameSite=Lax
-cookie. Every value shown comes from the stored `signoff export` rows, and user text (subjects,
-names) is escaped by the template engine, so markup in a commit message stays text.
+cookie, and a token granted some repositories sees only those. Every figure comes from what
+`signoff push` stored, measured by the audit's own functions (`server.dashboard`); user text
+(subjects, names, paths, titles) is escaped by the template engine or by `audit.svg`, so markup
+in a commit message stays text. Every table sorts on the server and downloads as CSV
+(`server.tables`); the theme is the system's unless the viewer picks one (a cookie, set by a
+form post, so it works without script).
 """
 
 from __future__ import annotations
 
+import urllib.parse
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from signoff.provenance.model import AI_STATUSES
+from signoff.audit import svg
+from signoff.audit.period import Period, parse_period
+from signoff.errors import SignoffError
+from signoff.policy.rules import today_utc
+from signoff.server import dashboard
+from signoff.server.tables import Column, Table
 from signoff.store.ingest import repository
-from signoff.store.models import CommitRecord, Incident, Repository
+from signoff.store.models import CommitRecord
 from signoff.store.tokens import Grant, authenticate
 
 COOKIE = "signoff_token"
+THEME_COOKIE = "signoff_theme"
+THEMES = ("light", "dark")
+PUSH_HINT = "signoff push --server URL"
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=select_autoescape(["html"]),
 )
+NAV = (
+    ("/", "Overview"),
+    ("/repos", "Repositories"),
+    ("/workflows", "Workflows"),
+    ("/people", "People"),
+    ("/incidents", "Incidents"),
+    ("/decay", "Decay"),
+    ("/ask", "Ask"),
+)
+HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
-def _render(template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    html = _ENV.get_template(template).render(**context)
-    return HTMLResponse(
-        html,
-        status_code=status,
-        headers={
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-            "form-action 'self'",
-            "X-Content-Type-Options": "nosniff",
-        },
+def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    theme = request.cookies.get(THEME_COOKIE)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    html = _ENV.get_template(template).render(
+        theme=theme if theme in THEMES else None,
+        nav=NAV,
+        path=request.url.path,
+        here=here,
+        push_hint=PUSH_HINT,
+        request_since=request.query_params.get("since", ""),
+        request_until=request.query_params.get("until", ""),
+        **context,
     )
+    return HTMLResponse(html, status_code=status, headers=HEADERS)
+
+
+def _page(request: Request, template: str, tables: list[Table], **context: Any) -> Response:
+    """The page, or one of its tables as CSV (`?format=csv&table=ID`), sorted as asked."""
+    params = dict(request.query_params)
+    for t in tables:
+        t.apply(params)
+    if params.get("format") == "csv":
+        wanted = [t for t in tables if t.id == params.get("table")]
+        if not wanted:
+            return _render(request, "ask.html", 404, q="", error="No such table on this page.")
+        return Response(
+            wanted[0].csv(),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{wanted[0].id}.csv"',
+                **HEADERS,
+            },
+        )
+    return _render(request, template, tables={t.id: t for t in tables}, **context)
+
+
+class BadPeriod(SignoffError):
+    """A page asked for a period that is not one: answered with the page's error, not JSON."""
+
+
+def _period(request: Request) -> Period | None:
+    """`?since=YYYY-MM-DD&until=YYYY-MM-DD` (either may be left out), as the audit reads them."""
+    since = request.query_params.get("since", "").strip()
+    until = request.query_params.get("until", "").strip()
+    if not since and not until:
+        return None
+    try:
+        start = date.fromisoformat(since) if since else date(1970, 1, 1)
+        end = date.fromisoformat(until) if until else today_utc()
+    except ValueError:
+        raise BadPeriod(
+            "the period's dates are not YYYY-MM-DD", "e.g. ?since=2026-01-01&until=2026-03-31"
+        ) from None
+    if end < start:
+        raise BadPeriod(f"until {end} is before since {start}", "swap the two dates")
+    return parse_period(start.isoformat(), end.isoformat())
+
+
+def _safe_next(value: str) -> str:
+    """Only a path on this site (never //host or a scheme) may be the place to go back to."""
+    return value if value.startswith("/") and not value.startswith("//") else "/"
 
 
 def add_pages(app: FastAPI) -> None:
@@ -57,9 +135,13 @@ def add_pages(app: FastAPI) -> None:
     def login_first() -> Response:
         return RedirectResponse("/login", status_code=303)
 
+    @app.exception_handler(BadPeriod)
+    def _bad_period(request: Request, exc: BadPeriod) -> HTMLResponse:
+        return _render(request, "ask.html", 400, q="", error=f"{exc.message} ({exc.hint}).")
+
     @app.get("/login", include_in_schema=False)
-    def login_page() -> HTMLResponse:
-        return _render("login.html")
+    def login_page(request: Request) -> HTMLResponse:
+        return _render(request, "login.html")
 
     @app.post("/login", include_in_schema=False)
     def login(request: Request, token: Annotated[str, Form()]) -> Response:
@@ -67,7 +149,7 @@ def add_pages(app: FastAPI) -> None:
             grant = authenticate(s, token.strip())
         if grant is None or not grant.scopes & {"read", "admin"}:
             return _render(
-                "login.html", 401, error="That token is unknown, revoked or cannot read."
+                request, "login.html", 401, error="That token is unknown, revoked or cannot read."
             )
         resp = RedirectResponse("/", status_code=303)
         # Lax: sent on top-level navigation to the pages (GET only; every write is an API call
@@ -75,14 +157,69 @@ def add_pages(app: FastAPI) -> None:
         resp.set_cookie(COOKIE, token.strip(), httponly=True, samesite="lax", max_age=8 * 3600)
         return resp
 
+    @app.post("/theme", include_in_schema=False)
+    def set_theme(theme: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
+        resp = RedirectResponse(_safe_next(next), status_code=303)
+        if theme in THEMES:
+            resp.set_cookie(THEME_COOKIE, theme, samesite="lax", max_age=365 * 86400)
+        else:
+            resp.delete_cookie(THEME_COOKIE)
+        return resp
+
+    def views_for(request: Request, g: Grant, *, changes: bool = True) -> list[dashboard.RepoView]:
+        period = _period(request) if changes else None
+        with store_of(request).transaction() as s:
+            return dashboard.views(s, g.repositories, changes=changes, period=period)
+
+    def too_large(request: Request, g: Grant, title: str) -> Response | None:
+        """The cheap page for an organisation past `dashboard.LARGE` pushed commits."""
+        with store_of(request).transaction() as s:
+            total = dashboard.pushed_commits(s, g.repositories)
+            if total <= dashboard.LARGE:
+                return None
+            rows = dashboard.commit_counts(s, g.repositories)
+        table = Table(
+            "counts",
+            "Pushed commits per repository (stored counts)",
+            [
+                Column("name", "Repository", link="href"),
+                Column("commits", "Commits pushed", numeric=True),
+                Column("ai_commits", "AI-assisted commits", numeric=True),
+                Column("unknown", "Undetermined commits", numeric=True),
+                Column("ai_lines", "AI-attributed lines", numeric=True),
+                Column(
+                    "unrecorded_lines",
+                    "Lines in AI-assisted commits without a line record",
+                    numeric=True,
+                ),
+            ],
+            rows,
+        )
+        return _page(
+            request, "large.html", [table], title=title, total=total, limit=dashboard.LARGE
+        )
+
     @app.get("/", include_in_schema=False)
     def overview(request: Request) -> Response:
         g = viewer(request)
         if g is None:
             return login_first()
-        with store_of(request).transaction() as s:
-            repos = [r for r in _overview(s) if g.allows("read", r["name"])]
-        return _render("overview.html", repos=repos)
+        large = too_large(request, g, "Organisation overview")
+        if large is not None:
+            return large
+        data = dashboard.overview(views_for(request, g))
+        return _page(request, "overview.html", overview_tables(data), charts=charts(data), **data)
+
+    @app.get("/repos", include_in_schema=False)
+    def repos_page(request: Request) -> Response:
+        g = viewer(request)
+        if g is None:
+            return login_first()
+        large = too_large(request, g, "Repositories")
+        if large is not None:
+            return large
+        data = dashboard.overview(views_for(request, g))
+        return _page(request, "repos.html", [repos_table(data["repos"])])
 
     @app.get("/repos/{name:path}", include_in_schema=False)
     def repo_page(name: str, request: Request) -> Response:
@@ -90,19 +227,252 @@ def add_pages(app: FastAPI) -> None:
         if g is None:
             return login_first()
         if not g.allows("read", name):
-            return _render("ask.html", 403, q="", error=f"This token may not read {name}.")
+            return _render(request, "ask.html", 403, q="", error=f"This token may not read {name}.")
         with store_of(request).transaction() as s:
             row = repository(s, name, create=False)
             if row is None:
-                return _render("ask.html", 404, q="", error=f"No repository {name} here.")
+                return _render(request, "ask.html", 404, q="", error=f"No repository {name} here.")
             records = s.execute(
                 select(CommitRecord.record)
                 .where(CommitRecord.repo_id == row.id)
                 .order_by(CommitRecord.committed_at.desc())
-                .limit(200)
+                .limit(500)
             ).scalars()
-            commits = [_summary(r) for r in records]
-        return _render("repo.html", name=name, commits=commits)
+            total = dashboard.pushed_commits(s, [name])
+            large = total > dashboard.LARGE
+            period = _period(request)
+            data = dashboard.overview([] if large else dashboard.views(s, [name], period=period))
+            commits = [
+                {
+                    **_summary(r),
+                    "href": "/ask?" + urllib.parse.urlencode({"q": f"{name}:{r['commit']}"}),
+                }
+                for r in records
+            ]
+        table = Table(
+            "commits",
+            "Latest pushed commits (up to 500)",
+            [
+                Column("short", "Commit", link="href"),
+                Column("date", "Committed"),
+                Column("subject", "Subject"),
+                Column("status", "AI"),
+                Column("tool_names", "Tools"),
+                Column("accepted_by", "Accepted by"),
+                Column("accountable", "Accountable"),
+            ],
+            commits,
+            empty=f"Nothing pushed for {name} yet: run `{PUSH_HINT}` in its CI.",
+        )
+        figures = [] if large else overview_tables(data)
+        return _page(
+            request,
+            "repo.html",
+            [table, *figures],
+            name=name,
+            charts=charts(data),
+            large=large,
+            total=total,
+            limit=dashboard.LARGE,
+            **data,
+        )
+
+    @app.get("/workflows", include_in_schema=False)
+    def workflows_page(request: Request) -> Response:
+        g = viewer(request)
+        if g is None:
+            return login_first()
+        large = too_large(request, g, "Workflows")
+        if large is not None:
+            return large
+        vs = views_for(request, g)
+        wfs = dashboard.workflows(vs)
+        burn = [
+            (f"{w['repo']}: {w['workflow']}", float(w["budget_used"]), str(w["budget_state"]))
+            for w in wfs
+            if w["budget_used"] is not None
+        ]
+        chart = svg.budget_bars(burn, title="Error budget used per workflow (1.0 = spent)")
+        table = Table(
+            "workflows",
+            "Workflows of each pushed policy, their accountable and their budget",
+            [
+                Column("repo", "Repository"),
+                Column("workflow", "Workflow"),
+                Column("tier", "Tier"),
+                Column("paths", "Paths"),
+                Column("accountable", "Accountable"),
+                Column("ai_changes", "AI-assisted changes", numeric=True),
+                Column("traceability", "Traceability coverage", numeric=True, pct=True),
+                Column("attribution", "Attribution clarity", numeric=True, pct=True),
+                Column("ai_lines", "AI-attributed lines", numeric=True),
+                Column(
+                    "unrecorded_lines",
+                    "Lines in AI-assisted commits without a line record",
+                    numeric=True,
+                ),
+                Column("budget_state", "Budget"),
+                Column("budget_used", "Budget used", numeric=True, pct=True),
+                Column("burn_rate", "Burn rate", numeric=True),
+                Column("budget_incidents", "AI incidents in window", numeric=True),
+            ],
+            wfs,
+            empty=f"No policy pushed yet: `{PUSH_HINT}` sends signoff.yaml and the budget report.",
+        )
+        missing = [v.name for v in vs if v.policy is None]
+        return _page(request, "workflows.html", [table], chart=chart, no_policy=missing, views=vs)
+
+    @app.get("/people", include_in_schema=False)
+    def people_page(request: Request) -> Response:
+        g = viewer(request)
+        if g is None:
+            return login_first()
+        large = too_large(request, g, "People")
+        if large is not None:
+            return large
+        vs = views_for(request, g)
+        owners = Table(
+            "owners",
+            "Named accountables and what they own",
+            [
+                Column("person", "Accountable"),
+                Column("workflows", "Workflows (repository:workflow)"),
+                Column("paths", "Paths they answer for"),
+                Column("repos", "Repositories", numeric=True),
+                Column("ai_changes", "AI-assisted changes", numeric=True),
+                Column("ai_lines", "AI-attributed lines", numeric=True),
+                Column(
+                    "unrecorded_lines",
+                    "Lines in AI-assisted commits without a line record",
+                    numeric=True,
+                ),
+            ],
+            dashboard.people(dashboard.workflows(vs)),
+            empty=f"No workflow names one current person, or no policy was pushed ({PUSH_HINT}).",
+        )
+        orphans = Table(
+            "unowned",
+            "Paths AI-assisted changes touched with no named owner",
+            [
+                Column("repo", "Repository"),
+                Column("path", "Path"),
+                Column("ai_changes", "AI-assisted changes", numeric=True),
+                Column("reason", "Why no one"),
+                Column("last", "Last change"),
+            ],
+            dashboard.unowned_paths(vs),
+            empty="Every path an AI-assisted change touched has a named owner.",
+        )
+        return _page(request, "people.html", [owners, orphans], views=vs)
+
+    @app.get("/incidents", include_in_schema=False)
+    def incidents_page(request: Request) -> Response:
+        g = viewer(request)
+        if g is None:
+            return login_first()
+        table = Table(
+            "incidents",
+            "Incidents as last pushed",
+            [
+                Column("repo", "Repository"),
+                Column("id", "Incident", link="href"),
+                Column("title", "Title"),
+                Column("severity", "Severity"),
+                Column("status", "Status"),
+                Column("started", "Started"),
+                Column("impact_minutes", "Impact (min)", numeric=True),
+                Column("suspects", "Suspect commits", numeric=True),
+                Column("actions_open", "Open actions", numeric=True),
+            ],
+            dashboard.incident_rows(views_for(request, g, changes=False)),
+            empty="No incident pushed. Record them with `signoff incident open`, commit them, "
+            f"and `{PUSH_HINT}` sends them.",
+        )
+        return _page(request, "incidents.html", [table])
+
+    @app.get("/incidents/{name:path}/{incident_id}", include_in_schema=False)
+    def incident_page(name: str, incident_id: str, request: Request) -> Response:
+        g = viewer(request)
+        if g is None:
+            return login_first()
+        if not g.allows("read", name):
+            return _render(request, "ask.html", 403, q="", error=f"This token may not read {name}.")
+        with store_of(request).transaction() as s:
+            row = repository(s, name, create=False)
+            incidents = dashboard.repo_incidents(s, row.id) if row is not None else []
+            found = [i for i in incidents if i.get("id") == incident_id]
+            if not found or row is None:
+                return _render(
+                    request, "ask.html", 404, q="", error=f"No incident {incident_id} of {name}."
+                )
+            chain = dashboard.decision_chain(s, row.id, found[0])
+            clone = row.path
+        steps = [{**c, "summary": _summary(c["record"]) if c["record"] else None} for c in chain]
+        traced, problem = _traced(clone, found[0]) if clone else (None, None)
+        return _render(
+            request,
+            "incident.html",
+            name=name,
+            incident=found[0],
+            chain=steps,
+            clone=bool(clone),
+            traced=traced,
+            problem=problem,
+        )
+
+    @app.get("/decay", include_in_schema=False)
+    def decay_page(request: Request) -> Response:
+        g = viewer(request)
+        if g is None:
+            return login_first()
+        from signoff.git.repo import Repo
+        from signoff.incidents.decay import decay
+
+        rows: list[dict[str, Any]] = []
+        no_clone: list[str] = []
+        problems: list[str] = []
+        readable = views_for(request, g, changes=False)
+        for v in readable:
+            if not v.path:
+                no_clone.append(v.name)
+                continue
+            try:
+                files = decay(Repo.discover(v.path), problems=problems)
+            except SignoffError as exc:
+                problems.append(f"{v.name}: {exc.message}")
+                continue
+            rows += [{"repo": v.name, **f.to_json()} for f in files]
+        for r in rows:
+            r["reasons"] = "; ".join(sorted(r["reasons"]))
+            r["accepters"] = ", ".join(r["accepters"])
+        table = Table(
+            "decay",
+            "AI-written lines at the tip that no current person has attested to",
+            [
+                Column("repo", "Repository"),
+                Column("path", "Path"),
+                Column("workflow", "Workflow"),
+                Column("tier", "Tier"),
+                Column("decayed_ai_attributed_lines", "Decayed AI-attributed lines", numeric=True),
+                Column(
+                    "decayed_ai_assisted_unrecorded_lines",
+                    "Decayed lines of AI-assisted commits without a line record",
+                    numeric=True,
+                ),
+                Column("reasons", "Why"),
+                Column("accepters", "Accepted by"),
+            ],
+            rows,
+            empty="No decayed AI-written lines in the repositories with a clone on this server.",
+        )
+        return _page(
+            request,
+            "decay.html",
+            [table],
+            no_clone=no_clone,
+            problems=problems,
+            nothing=not readable,
+        )
 
     @app.get("/ask", include_in_schema=False)
     def ask(request: Request, q: str = "") -> Response:
@@ -110,15 +480,28 @@ def add_pages(app: FastAPI) -> None:
         if g is None:
             return login_first()
         if not q:
-            return _render("ask.html", q="")
-        name, _, sha = q.rpartition(":")
-        sha = sha.strip().lower()
-        if not name or not 4 <= len(sha) <= 64 or any(c not in "0123456789abcdef" for c in sha):
-            return _render("ask.html", 400, q=q, error="Ask as ORG/NAME:SHA.")
+            return _render(request, "ask.html", q="")
+        name, _, target = q.strip().partition(":")
+        if name and not target.strip():
+            return _render(request, "ask.html", q=q)  # a repository chosen, the rest to type
+        if not name:
+            return _render(
+                request, "ask.html", 400, q=q, error="Ask as ORG/NAME:SHA or ORG/NAME:FILE:LINE."
+            )
         if not g.allows("read", name):
-            return _render("ask.html", 403, q=q, error=f"This token may not read {name}.")
+            return _render(request, "ask.html", 403, q=q, error=f"This token may not read {name}.")
+        sha = target.strip().lower()
         with store_of(request).transaction() as s:
             row = repository(s, name, create=False)
+            if row is None:
+                return _render(
+                    request,
+                    "ask.html",
+                    404,
+                    q=q,
+                    error=f"No repository {name} here: push it with `{PUSH_HINT}`.",
+                )
+            is_sha = 4 <= len(sha) <= 64 and all(c in "0123456789abcdef" for c in sha)
             found = (
                 s.execute(
                     select(CommitRecord.record)
@@ -127,13 +510,70 @@ def add_pages(app: FastAPI) -> None:
                 )
                 .scalars()
                 .all()
-                if row is not None
+                if is_sha
                 else []
             )
-        if len(found) != 1:
-            error = "No such pushed commit." if not found else "That prefix names several commits."
-            return _render("ask.html", 404, q=q, error=error)
-        return _render("ask.html", q=q, answer=_summary(found[0]))
+            clone = row.path
+        if is_sha:
+            if len(found) != 1:
+                error = (
+                    f"No such pushed commit in {name}."
+                    if not found
+                    else "That prefix names several commits."
+                )
+                return _render(request, "ask.html", 404, q=q, error=error)
+            return _render(request, "ask.html", q=q, answer=_summary(found[0]))
+        if ":" not in target:
+            return _render(
+                request, "ask.html", 400, q=q, error="Ask as ORG/NAME:SHA or ORG/NAME:FILE:LINE."
+            )
+        if not clone:
+            return _render(
+                request,
+                "ask.html",
+                409,
+                q=q,
+                error=f"{name} has no clone on this server: a file:line question reads its "
+                f"blame. Ask for a commit, or run `signoff server repo add {name} --path CLONE`.",
+            )
+        from signoff.git.repo import Repo
+        from signoff.query.explain import explain
+
+        try:
+            doc = explain(Repo.discover(clone), target).to_json()
+        except SignoffError as exc:
+            return _render(request, "ask.html", 400, q=q, error=exc.message)
+        commits = {c["commit"]: _summary(c) for c in doc.get("commits") or []}
+        lines = [
+            {
+                "line": ln.get("line"),
+                "content": ln.get("content"),
+                "kind": ln.get("line_kind") or ln.get("author"),
+                "commit": commits.get(ln.get("commit") or ""),
+                "sha": ln.get("commit"),
+            }
+            for ln in doc.get("lines") or []
+        ]
+        return _render(request, "ask.html", q=q, name=name, lines=lines)
+
+
+def _traced(clone: str, record: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    """`signoff incident postmortem --json` for the pushed record, traced in the server's clone:
+    the control that let the change through, every gap, and the actions with their owner."""
+    from pydantic import ValidationError
+
+    from signoff.git.repo import Repo
+    from signoff.incidents.model import Incident
+    from signoff.incidents.postmortem import postmortem_json
+    from signoff.incidents.trace import trace
+
+    try:
+        incident = Incident.model_validate(record)
+        return postmortem_json(trace(Repo.discover(clone), incident)), None
+    except ValidationError:
+        return None, "the pushed incident record does not validate, so it cannot be traced"
+    except SignoffError as exc:
+        return None, f"tracing in the clone failed: {exc.message}"
 
 
 def _summary(record: dict[str, Any]) -> dict[str, Any]:
@@ -141,12 +581,19 @@ def _summary(record: dict[str, Any]) -> dict[str, Any]:
     accepted = prov.get("accepted_by") or {}
     owners = (record.get("ownership") or {}).get("owners") or []
     names = sorted({str(o.get("accountable")) for o in owners if o.get("accountable")})
+    tools = prov.get("tools") or []
+    sha = str(record.get("commit", ""))
     return {
-        "sha": record.get("commit", ""),
+        "sha": sha,
+        "short": sha[:10],
+        "date": str(record.get("commit_date") or "")[:10],
         "subject": record.get("subject", ""),
         "status": prov.get("status", "unknown"),
         "reason": prov.get("reason", ""),
-        "tools": prov.get("tools") or [],
+        "tools": tools,
+        "tool_names": ", ".join(
+            dict.fromkeys(str(t.get("tool")) for t in tools if isinstance(t, dict))
+        ),
         "accepted_by": " ".join(
             x
             for x in (
@@ -156,47 +603,138 @@ def _summary(record: dict[str, Any]) -> dict[str, Any]:
             if x
         ),
         "accountable": ", ".join(names),
+        "reviews": [
+            f"{t.get('kind')}: {(t.get('person') or {}).get('name') or ''}"
+            for t in (record.get("review") or {}).get("trailers") or []
+        ],
+        "workflows": ", ".join(str(o.get("workflow")) for o in owners if o.get("workflow")),
     }
 
 
-def _overview(s: Session) -> list[dict[str, Any]]:
-    rows = s.execute(
-        select(
-            Repository.name,
-            func.count(CommitRecord.id),
-            func.sum(CommitRecord.ai_lines),
-            func.sum(CommitRecord.unrecorded_lines),
-        )
-        .outerjoin(CommitRecord, CommitRecord.repo_id == Repository.id)
-        .group_by(Repository.name)
-        .order_by(Repository.name)
-    ).all()
-    by_status: dict[str, dict[str, int]] = {}
-    for name, status, count in s.execute(
-        select(Repository.name, CommitRecord.ai_status, func.count())
-        .join(CommitRecord, CommitRecord.repo_id == Repository.id)
-        .group_by(Repository.name, CommitRecord.ai_status)
-    ).all():
-        by_status.setdefault(name, {})[status] = count
-    incidents = dict(
-        s.execute(
-            select(Repository.name, func.count(Incident.id))
-            .join(Incident, Incident.repo_id == Repository.id)
-            .group_by(Repository.name)
-        ).all()
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.0f}%"
+
+
+def repos_table(repos: list[dict[str, Any]]) -> Table:
+    return Table(
+        "repos",
+        "Repositories: the audit's figures over their pushed history",
+        [
+            Column("name", "Repository", link="href"),
+            Column("commits", "Commits pushed", numeric=True),
+            Column("changes", "Changes on the branch", numeric=True),
+            Column("ai_changes", "AI-assisted changes", numeric=True),
+            Column("unknown", "Undetermined changes", numeric=True),
+            Column("traceability", "Traceability coverage", numeric=True, pct=True),
+            Column("attribution", "Attribution clarity", numeric=True, pct=True),
+            Column("ai_lines", "AI-attributed lines", numeric=True),
+            Column(
+                "unrecorded_lines",
+                "Lines in AI-assisted commits without a line record",
+                numeric=True,
+            ),
+            Column("capture_line_share", "Capture coverage (lines)", numeric=True),
+            Column("incidents", "Incidents", numeric=True),
+            Column("policy", "Policy"),
+        ],
+        repos,
+        empty=f"Nothing pushed yet: run `{PUSH_HINT}` in a repository (its CI job).",
     )
-    out = []
-    for name, commits, ai_lines, unrecorded in rows:
-        statuses = by_status.get(name, {})
-        out.append(
-            {
-                "name": name,
-                "commits": commits,
-                "ai_commits": sum(v for k, v in statuses.items() if k in AI_STATUSES),
-                "unknown": statuses.get("unknown", 0),
-                "ai_lines": int(ai_lines or 0),
-                "unrecorded_lines": int(unrecorded or 0),
-                "incidents": incidents.get(name, 0),
-            }
-        )
-    return out
+
+
+def overview_tables(data: dict[str, Any]) -> list[Table]:
+    share = data["share"]
+    share_cols = [
+        Column("month", "Month"),
+        Column("changes", "Changes", numeric=True),
+        Column("ai_changes", "AI-assisted changes", numeric=True),
+        Column("ai_share", "AI share", numeric=True, pct=True),
+    ] + [Column(f"tool:{t}", f"Share with {t}", numeric=True, pct=True) for t in share["tools"]]
+    return [
+        Table("share", "AI share by month and tool", share_cols, share["rows"]),
+        Table(
+            "clarity",
+            "Traceability coverage and attribution clarity by repository",
+            [
+                Column("name", "Repository", link="href"),
+                Column("changes", "Changes", numeric=True),
+                Column("traceability", "Traceability coverage", numeric=True, pct=True),
+                Column("ai_changes", "AI-assisted changes", numeric=True),
+                Column("attribution", "Attribution clarity", numeric=True, pct=True),
+            ],
+            data["repos"],
+        ),
+        Table(
+            "review",
+            "Review depth by tier",
+            [
+                Column("tier", "Tier"),
+                Column("changes", "Changes", numeric=True),
+                Column("median_approvals", "Median approvals", numeric=True),
+                Column("approvals_met", "Required approvals met", numeric=True, pct=True),
+                Column("approvals_met_of", "Met / required"),
+                Column("roles_met", "Required roles met", numeric=True, pct=True),
+                Column("roles_met_of", "Roles met / required"),
+            ],
+            data["review"],
+        ),
+        Table(
+            "capture",
+            "Capture coverage by repository (the two line measures, never added)",
+            [
+                Column("name", "Repository", link="href"),
+                Column("ai_lines", "AI-attributed lines (line record)", numeric=True),
+                Column(
+                    "unrecorded_lines",
+                    "Lines in AI-assisted commits without a line record",
+                    numeric=True,
+                ),
+                Column(
+                    "capture_commit_share", "AI commits with a line record", numeric=True, pct=True
+                ),
+                Column(
+                    "capture_line_share",
+                    "Lines of AI commits under a line record",
+                    numeric=True,
+                    pct=True,
+                ),
+            ],
+            data["repos"],
+        ),
+    ]
+
+
+def charts(data: dict[str, Any]) -> dict[str, str]:
+    """The overview's charts as inline SVG (`audit.svg`, which escapes every label)."""
+    share = data["share"]
+    series = ["All AI-assisted", *share["shown"]]
+    by_month = [
+        (r["month"], [r["ai_share"], *(r.get(f"tool:{t}") for t in share["shown"])])
+        for r in share["rows"]
+    ]
+    repos = data["repos"]
+    return {
+        "share": svg.grouped_bars(by_month, series, title="AI share of changes by month and tool"),
+        "clarity": svg.grouped_bars(
+            [(r["name"], [r["traceability"], r["attribution"]]) for r in repos],
+            ["Traceability coverage", "Attribution clarity"],
+            title="Traceability coverage and attribution clarity by repository",
+        ),
+        "review": svg.grouped_bars(
+            [
+                (r["tier"], [r["approvals_met"], r["roles_met"]])
+                for r in data["review"]
+                if r["changes"]
+            ],
+            ["Required approvals met", "Required reviewer roles met"],
+            title="Review depth by tier",
+        ),
+        "capture": svg.count_bars(
+            [(r["name"], [r["ai_lines"], r["unrecorded_lines"]]) for r in repos],
+            [
+                "AI-attributed lines (line record)",
+                "Lines in AI-assisted commits without a line record",
+            ],
+            title="The two line measures by repository",
+        ),
+    }
