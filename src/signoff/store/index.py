@@ -18,7 +18,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -830,7 +829,7 @@ def _map_squashes(
     if not squashes and not unmarked:
         return
     from signoff.provenance.detect import detect
-    from signoff.query.squash import ai_pull_requests, mapped_provenance, pr_number, pull_heads
+    from signoff.query.squash import ai_pull_requests, map_squashes, pr_number, pull_heads
 
     captured: list[tuple[str, Provenance]] = []
     lock = threading.Lock()  # the notes are read through one `cat-file --batch` process
@@ -853,13 +852,11 @@ def _map_squashes(
     if not squashes:
         return
 
-    def one(commit: Commit) -> Provenance:
-        return mapped_provenance(repo, [commit], detect_one, unmarked=chosen)[commit.sha]
-
-    # git does the work (a `log -p` per pull request): a few at once
-    with ThreadPoolExecutor(max(2, os.cpu_count() or 2)) as pool:
-        results = list(pool.map(one, [commit for commit, _ in squashes]))
-    for (commit, prov), mapped in zip(squashes, results, strict=True):
+    # a few git processes per group of squash commits, not five per commit
+    heads = pull_heads(repo) if heads is None else heads
+    found = map_squashes(repo, [c for c, _ in squashes], detect_one, heads, unmarked=chosen)
+    for commit, prov in squashes:
+        mapped = found[commit.sha]
         if not mapped.line_records:
             if mapped.problems != prov.problems:  # could not map: say why, keep the counts
                 conn.execute(
