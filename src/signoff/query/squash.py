@@ -389,8 +389,29 @@ def map_squashes(
     """`mapped_provenance` of many commits at once, as an index build needs it: per squash
     commit one `rev-list` for its PR commits, and the diffs of a group of squash commits and
     of all their PR commits read by a few git processes (`commits_added_lines`), never five
-    processes per squash commit. `heads` are the fetched pull request heads (`pull_heads`).
-    The answers are `mapped_provenance`'s, commit for commit."""
+    processes per squash commit; two groups at once, so git diffs one while Python matches
+    the other. `heads` are the fetched pull request heads (`pull_heads`); `detect_one` must be
+    safe to call from two threads. The answers are `mapped_provenance`'s, commit for commit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def group(part: Sequence[Commit]) -> dict[str, Provenance]:
+        return _map_group(repo, part, detect_one, heads, unmarked)
+
+    parts = [commits[i : i + _GROUP] for i in range(0, len(commits), _GROUP)]
+    out: dict[str, Provenance] = {}
+    with ThreadPoolExecutor(2) as pool:
+        for found in pool.map(group, parts):
+            out.update(found)
+    return out
+
+
+def _map_group(
+    repo: Repo,
+    commits: Sequence[Commit],
+    detect_one: Callable[[Commit], Provenance],
+    heads: Mapping[int, str],
+    unmarked: Collection[str],
+) -> dict[str, Provenance]:
     out: dict[str, Provenance] = {}
     todo: list[tuple[Commit, int, str, list[str]]] = []  # PR commits oldest first
     for commit in commits:
@@ -422,21 +443,21 @@ def map_squashes(
             out[commit.sha] = with_mapping(prov, _too_many(number, head))
             continue
         todo.append((commit, number, head, [sha.decode() for sha in reversed(listed)]))
-    for start in range(0, len(todo), _GROUP):
-        group = todo[start : start + _GROUP]
-        pr_shas = list(dict.fromkeys(sha for _, _, _, prs in group for sha in prs))
-        diffs, failed = commits_added_lines(repo, [*pr_shas, *(c.sha for c, *_ in group)])
-        provs = _pr_provenance(repo, [sha for sha in pr_shas if sha in diffs], detect_one)
-        for commit, number, head, prs in group:
-            why = next((failed[sha] for sha in prs if sha in failed), None)
-            if why is None and commit.sha in failed:
-                why = _squash_diff_failure(repo, commit) or failed[commit.sha]
-            if why is not None:
-                mapping = _unreadable(number, head, why)
-            else:
-                written = [(sha, diffs[sha]) for sha in prs]
-                mapping = _mapping(number, head, diffs[commit.sha], written, provs)
-            out[commit.sha] = with_mapping(out[commit.sha], mapping)
+    if not todo:
+        return out
+    pr_shas = list(dict.fromkeys(sha for _, _, _, prs in todo for sha in prs))
+    diffs, failed = commits_added_lines(repo, [*pr_shas, *(c.sha for c, *_ in todo)])
+    provs = _pr_provenance(repo, [sha for sha in pr_shas if sha in diffs], detect_one)
+    for commit, number, head, prs in todo:
+        why = next((failed[sha] for sha in prs if sha in failed), None)
+        if why is None and commit.sha in failed:
+            why = _squash_diff_failure(repo, commit) or failed[commit.sha]
+        if why is not None:
+            mapping = _unreadable(number, head, why)
+        else:
+            written = [(sha, diffs[sha]) for sha in prs]
+            mapping = _mapping(number, head, diffs[commit.sha], written, provs)
+        out[commit.sha] = with_mapping(out[commit.sha], mapping)
     return out
 
 
