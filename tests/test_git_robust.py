@@ -188,7 +188,7 @@ def blobless(repo: GitRepo, tmp_path: Path) -> tuple[GitRepo, GitRepo, list[str]
 def test_blobless_clone_answers_provenance_without_fetching(
     blobless: tuple[GitRepo, GitRepo, list[str]],
 ) -> None:
-    _, clone, shas = blobless
+    source, clone, shas = blobless
     before = _objects(clone)
     assert Repo.discover(clone.path).promisor_remote() == "origin"
     index = json.loads(_ok(clone, "index", "--json").stdout)
@@ -215,6 +215,11 @@ def test_blobless_clone_answers_provenance_without_fetching(
     index = json.loads(_ok(clone, "index", "--rebuild", "--fetch-missing", "--json").stdout)
     assert index["commits_without_line_counts"] == 0
     assert _objects(clone) > before
+    # ...and the two line measures are the full repository's (the `-w` recount included)
+    full = json.loads(_ok(source, "stats", "--json").stdout)
+    stats = json.loads(_ok(clone, "stats", "--json").stdout)
+    for key in ("lines_added", "ai_assisted_unrecorded_lines", "ai_attributed_lines"):
+        assert stats[key] == full[key], key
 
 
 def test_blobless_clone_never_fetches_even_without_its_remote(

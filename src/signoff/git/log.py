@@ -522,11 +522,13 @@ class WhitespaceCounts:
     commits chosen while a walk goes on: one `git diff-tree --stdin -w` process counts them
     beside the walk's own counting stream, on the other core, instead of a second pass over
     the commits once the walk is done. Missing blobs degrade per commit as in the walk (that
-    commit is left out; a partial clone is never made to fetch).
+    commit is left out; a partial clone is never made to fetch unless `fetch_missing`, as
+    for the walk whose commits these are).
     """
 
-    def __init__(self, repo: Repo) -> None:
+    def __init__(self, repo: Repo, *, fetch_missing: bool = False) -> None:
         self.repo = repo
+        self.fetch_missing = fetch_missing
         self.counts: _LineCounts | None = None  # started with the first commit sent
         self.pending: deque[str] = deque()
         self.found: dict[str, int] = {}
@@ -534,7 +536,11 @@ class WhitespaceCounts:
     def send(self, sha: str) -> None:
         if self.counts is None:
             self.counts = _LineCounts(
-                self.repo, (), CountGaps(), fetch_missing=False, ignore_whitespace=True
+                self.repo,
+                (),
+                CountGaps(),
+                fetch_missing=self.fetch_missing,
+                ignore_whitespace=True,
             )
         self.counts.send(sha)
         self.pending.append(sha)

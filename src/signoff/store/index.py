@@ -958,7 +958,7 @@ def _insert(
     heads = pull_heads(repo)
     unmarked: list[tuple[Commit, Provenance]] = []
     # AI-assisted commits without a line record whose count may drop with `-w`
-    unrecorded = WhitespaceCounts(repo)
+    unrecorded = WhitespaceCounts(repo, fetch_missing=fetch_missing)
     boundary = set(repo.shallow_boundary())
     revs = [*tips, *(f"^{sha}" for sha in exclude)]
     commit_rows: list[tuple[object, ...]] = []
