@@ -188,7 +188,7 @@ def blobless(repo: GitRepo, tmp_path: Path) -> tuple[GitRepo, GitRepo, list[str]
 def test_blobless_clone_answers_provenance_without_fetching(
     blobless: tuple[GitRepo, GitRepo, list[str]],
 ) -> None:
-    _, clone, shas = blobless
+    source, clone, shas = blobless
     before = _objects(clone)
     assert Repo.discover(clone.path).promisor_remote() == "origin"
     index = json.loads(_ok(clone, "index", "--json").stdout)
@@ -215,6 +215,11 @@ def test_blobless_clone_answers_provenance_without_fetching(
     index = json.loads(_ok(clone, "index", "--rebuild", "--fetch-missing", "--json").stdout)
     assert index["commits_without_line_counts"] == 0
     assert _objects(clone) > before
+    # ...and the two line measures are the full repository's (the `-w` recount included)
+    full = json.loads(_ok(source, "stats", "--json").stdout)
+    stats = json.loads(_ok(clone, "stats", "--json").stdout)
+    for key in ("lines_added", "ai_assisted_unrecorded_lines", "ai_attributed_lines"):
+        assert stats[key] == full[key], key
 
 
 def test_blobless_clone_never_fetches_even_without_its_remote(
@@ -447,3 +452,29 @@ def test_a_long_walk_past_a_missing_blob_from_the_command_line(repo: GitRepo) ->
     assert index["added"] == 900 and index["commits_without_line_counts"] == 2
     stats = json.loads(_ok(repo, "stats", "--json").stdout)
     assert stats["lines_added"] == 898  # each commit but the two adds one line
+
+
+def test_whitespace_counts_beside_a_walk_degrade_per_commit(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The `-w` recount of AI-assisted commits runs beside the walk: counts come back for every
+    commit sent (also when more are sent than the window holds), a re-indent is not counted,
+    and a commit whose blob is gone is left out while the others are counted."""
+    from signoff.git import log as log_module
+    from signoff.git.log import WhitespaceCounts
+
+    monkeypatch.setattr(log_module, "_WINDOW", 2)
+    body = "".join(f"    line {j}\n" for j in range(4))
+    shas = [repo.commit("base", {"a.py": body})]
+    shas.append(repo.commit("reindent", {"a.py": body.replace("    ", "  ") + "new\n"}))
+    shas.append(repo.commit("lost", {"b.py": "b\n", "a.py": body + "x\n"}))
+    # (b.py changes again: a version still in the work tree is not missing to git)
+    shas.append(repo.commit("later", {"c.py": "c1\nc2\n", "b.py": "b2\n"}))
+    shas.append(repo.commit("edit", {"c.py": "c1\nc3\nc4\n"}))
+    lost = _blob(repo, shas[2], "b.py")
+    (repo.path / ".git" / "objects" / lost[:2] / lost[2:]).unlink()
+    counts = WhitespaceCounts(Repo.discover(repo.path))
+    for sha in shas[1:]:
+        counts.send(sha)
+    # the commit that wrote the lost blob and the one that changed it next have no count
+    assert counts.finish() == {shas[1]: 1, shas[4]: 2}

@@ -20,7 +20,7 @@ import pytest
 
 from signoff.cli.document import schema_version
 from signoff.git import Repo
-from signoff.git.log import read_commit
+from signoff.git.log import iter_commits, read_commit
 from signoff.incidents.classify import connect_all
 from signoff.incidents.ops import link, open_incident
 from signoff.incidents.store import load_incidents
@@ -667,3 +667,57 @@ def test_a_squash_without_a_marker_mapped_from_pr_line_records_is_medium(
         answer["lines"]["ai_attributed_lines"],
         answer["lines"]["ai_assisted_unrecorded_lines"],
     ) == (2, 0)
+
+
+def test_squashes_mapped_in_groups_answer_as_one_at_a_time(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index build maps squash commits in groups (`map_squashes`): per commit, the same
+    provenance as mapping it alone, for a mapped squash, a squash whose PR commit lost a blob,
+    one whose head reaches too far back and one whose head is not fetched."""
+    from signoff.provenance.detect import detect
+    from signoff.query import squash as squash_module
+    from signoff.query.squash import map_squashes, mapped_provenance, pull_heads
+
+    _, mapped, _ = squash_merge(repo, tmp_path)
+    for n, number in enumerate((11, 12, 13)):
+        repo.git("checkout", "-q", "-b", f"pr{number}")
+        for k in range(3):
+            repo.commit(
+                f"Step {k}\n\n{CLAUDE}\n", {f"p{number}.py": f"v{number} = {k}\n" * (k + 2)}
+            )
+        repo.git("update-ref", f"refs/pull/{number}/head", "HEAD")
+        repo.git("checkout", "-q", "main")
+        repo.git("merge", "-q", "--squash", f"pr{number}")
+        repo.commit(f"PR {n} (#{number})\n\n{CLAUDE}\n", committer=GITHUB, date=DAY)
+        repo.git("branch", "-q", "-D", f"pr{number}")
+    repo.commit(f"Not fetched (#99)\n\n{CLAUDE}\n", {"z.py": "z = 1\n"}, committer=GITHUB)
+    # PR 12's first commit lost the blob it wrote: its squash says so
+    first = repo.git("rev-list", "--reverse", "refs/pull/12/head").split()[-3]
+    lost = repo.git("rev-parse", f"{first}:p12.py").strip()
+    (repo.path / ".git" / "objects" / lost[:2] / lost[2:]).unlink()
+    monkeypatch.setattr(squash_module, "MAX_PR_COMMITS", 3)
+    repo.git("update-ref", "refs/pull/13/head", "refs/pull/13/head~0")
+    far = repo.git("rev-list", "--max-parents=0", "HEAD").strip()
+    repo.git("checkout", "-q", "-b", "far", far)
+    for k in range(4):
+        repo.commit(f"Old {k}\n", {f"old{k}.py": "o\n"})
+    repo.git("checkout", "-q", "main")
+    repo.git("update-ref", "refs/pull/13/head", "refs/heads/far")
+    monkeypatch.setattr(squash_module, "_GROUP", 2)  # several groups, two at a time
+
+    git = Repo.discover(repo.path)
+    commits = [c for c in iter_commits(git, ["main"]) if pr_number(c.subject) is not None]
+
+    def detect_one(c: Any) -> Any:
+        return detect(c)
+
+    grouped = map_squashes(git, commits, detect_one, pull_heads(git))
+    alone = {c.sha: mapped_provenance(git, [c], detect_one)[c.sha] for c in commits}
+    assert grouped == alone
+    by_subject = {c.subject: grouped[c.sha] for c in commits}
+    assert by_subject[read_commit(git, mapped).subject].line_records
+    assert any("could not be read" in p for p in by_subject["PR 1 (#12)"].problems)
+    assert any("adds more than 3 commits" in p for p in by_subject["PR 2 (#13)"].problems)
+    assert by_subject["PR 0 (#11)"].line_records
+    assert not by_subject["Not fetched (#99)"].line_records

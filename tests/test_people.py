@@ -175,3 +175,43 @@ def test_remapping_runs_an_update_over_stored_accepters(repo: GitRepo) -> None:
             (sha,),
         ).fetchone()
     assert row == (WORK[0], WORK[1], HOME[0], HOME[1])
+
+
+def test_a_global_mailmap_file_is_watched_like_mailmap(repo: GitRepo, tmp_path: Path) -> None:
+    """`mailmap.file` set in the user's global config (`GIT_CONFIG_GLOBAL`): setting it, editing
+    the file it names and unsetting it each re-merge the stored accepters, with no rebuild."""
+    first = repo.commit("One" + CLAUDE, {"a.py": "a\n"}, author=HOME)
+    repo.commit("Two" + CLAUDE, {"b.py": "b\n"}, author=WORK)
+    assert _index(repo)["rebuilt"] is True
+    global_config = repo.env["GIT_CONFIG_GLOBAL"]
+    people = tmp_path / "people.mailmap"
+    people.write_text("# nobody yet\n")
+    repo.git("config", "--file", global_config, "mailmap.file", str(people))
+    update = _index(repo)
+    assert (update["rebuilt"], update["accepters_remapped"]) == (False, 0)
+
+    # the file's content changes; no config does
+    people.write_text(f"{WORK[0]} <{WORK[1]}> <{HOME[1]}>\n")
+    update = _index(repo)
+    assert (update["rebuilt"], update["added"], update["accepters_remapped"]) == (False, 0, 1)
+    assert _accepters(repo) == [(WORK[0], WORK[1], 2)]
+    assert _explained(repo, first) == {"name": WORK[0], "email": WORK[1]}
+
+    repo.git("config", "--file", global_config, "--unset", "mailmap.file")
+    assert _index(repo)["accepters_remapped"] == 1
+    assert _explained(repo, first) == {"name": HOME[0], "email": HOME[1]}
+
+
+def test_a_local_mailmap_blob_is_watched(repo: GitRepo) -> None:
+    """`mailmap.blob` in the repository's config names a blob on another branch: a commit
+    there that changes it re-merges the accepters (the branch checked out does not move)."""
+    first = repo.commit("One" + CLAUDE, {"a.py": "a\n"}, author=HOME)
+    repo.git("branch", "people")
+    repo.git("config", "mailmap.blob", "people:people.mailmap")
+    assert _index(repo)["accepters_remapped"] == 0
+    repo.git("checkout", "-q", "people")
+    repo.commit("People", {"people.mailmap": f"{WORK[0]} <{WORK[1]}> <{HOME[1]}>\n"})
+    repo.git("checkout", "-q", "main")
+    update = _index(repo)
+    assert (update["rebuilt"], update["accepters_remapped"]) == (False, 1)
+    assert _explained(repo, first) == {"name": WORK[0], "email": WORK[1]}

@@ -359,6 +359,30 @@ def log_added_lines(
     ]
 
 
+def commits_added_lines(
+    repo: Repo, shas: Sequence[str], *, chunk: int = 100
+) -> tuple[dict[str, list[FileDiff]], dict[str, str]]:
+    """`log_added_lines` of exactly the non-merge commits `shas`, a chunk at a time (two git
+    processes per chunk, not per commit): (added lines by commit, and why git could not read a
+    commit, by commit). A chunk git cannot read is read again commit by commit, so one missing
+    object costs only its own commit."""
+    found: dict[str, list[FileDiff]] = {}
+    failed: dict[str, str] = {}
+    for start in range(0, len(shas), chunk):
+        part = list(shas[start : start + chunk])
+        try:
+            found.update(log_added_lines(repo, part, no_walk=True))
+            continue
+        except GitError:
+            pass
+        for sha in part:
+            try:
+                found.update(log_added_lines(repo, [sha], no_walk=True))
+            except GitError as exc:
+                failed[sha] = exc.message
+    return found, failed
+
+
 def added_line_numbers(repo: Repo, shas: Sequence[str]) -> dict[str, dict[str, list[int]]]:
     """Per commit, per path, the sorted numbers of the lines it added against its first parent
     (`-w`, renames followed). A commit whose diff cannot be read (a missing object) is left out;

@@ -369,12 +369,19 @@ class _LineCounts:
     """
 
     def __init__(
-        self, repo: Repo, paths: Sequence[str], gaps: CountGaps, *, fetch_missing: bool
+        self,
+        repo: Repo,
+        paths: Sequence[str],
+        gaps: CountGaps,
+        *,
+        fetch_missing: bool,
+        ignore_whitespace: bool = False,
     ) -> None:
         self.repo = repo
         self.paths = list(paths)
         self.gaps = gaps
         self.fetch_missing = fetch_missing
+        self.whitespace = ["-w"] if ignore_whitespace else []
         self.token = _token()
         self.end = self.token + b"\n"
         self.inflight: deque[str] = deque()
@@ -399,6 +406,7 @@ class _LineCounts:
         env = self.repo.fetching_env() if self.fetch_missing else None
         self.proc = self.repo.popen(
             ["diff-tree", "--stdin", "-z", "-r", "-M", "--numstat", "--always", "--root"]
+            + self.whitespace
             + (["--", *self.paths] if self.paths else []),
             stdin=True,
             stderr=self.stderr,
@@ -507,6 +515,58 @@ class _LineCounts:
             for part in self.checker:
                 part.close()
             self.checker = None
+
+
+class WhitespaceCounts:
+    """Lines each commit added, not counting lines it only re-indented (`--numstat -w`), for
+    commits chosen while a walk goes on: one `git diff-tree --stdin -w` process counts them
+    beside the walk's own counting stream, on the other core, instead of a second pass over
+    the commits once the walk is done. Missing blobs degrade per commit as in the walk (that
+    commit is left out; a partial clone is never made to fetch unless `fetch_missing`, as
+    for the walk whose commits these are).
+    """
+
+    def __init__(self, repo: Repo, *, fetch_missing: bool = False) -> None:
+        self.repo = repo
+        self.fetch_missing = fetch_missing
+        self.counts: _LineCounts | None = None  # started with the first commit sent
+        self.pending: deque[str] = deque()
+        self.found: dict[str, int] = {}
+
+    def send(self, sha: str) -> None:
+        if self.counts is None:
+            self.counts = _LineCounts(
+                self.repo,
+                (),
+                CountGaps(),
+                fetch_missing=self.fetch_missing,
+                ignore_whitespace=True,
+            )
+        self.counts.send(sha)
+        self.pending.append(sha)
+        while len(self.pending) >= _WINDOW:  # bounded: ids written, counts not yet read
+            self._settle()
+
+    def _settle(self) -> None:
+        assert self.counts is not None
+        sha = self.pending.popleft()
+        files = self.counts.result(sha)
+        if files is not None:
+            self.found[sha] = sum(f.added or 0 for f in files)
+
+    def finish(self) -> dict[str, int]:
+        """Every count sent, by commit id (a commit git could not diff is absent)."""
+        try:
+            while self.pending:
+                self._settle()
+        finally:
+            self.close()
+        return self.found
+
+    def close(self) -> None:
+        if self.counts is not None:
+            self.counts.close()
+            self.counts = None
 
 
 def _log_args(

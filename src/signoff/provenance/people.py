@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 
 from signoff.git import mailmap
 from signoff.git.log import Person
-from signoff.git.mailmap import Mailmap
+from signoff.git.mailmap import Mailmap, Sources
 from signoff.git.repo import Repo
 from signoff.layout import POLICY_FILE
 
@@ -63,11 +63,11 @@ class People:
             person = person if (name, email) == (person.name, person.email) else Person(name, email)
         return self.by_email.get(person.email.strip().lower(), person)
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, sources: Sources | None = None) -> str:
         """What the mapping depends on, by content: the mailmap's sources and the registry's
         people (not the rest of the policy). Stored by the index, which re-maps its stored
         accepters when this changes (never a rebuild)."""
-        mapped = self.mailmap.fingerprint() if self.mailmap is not None else "-"
+        mapped = self.mailmap.fingerprint(sources) if self.mailmap is not None else "-"
         registry = sorted(self.by_email.items())
         listed = json.dumps([(email, p.name, p.email) for email, p in registry])
         return f"{mapped}:{hashlib.sha1(listed.encode(), usedforsecurity=False).hexdigest()[:16]}"
@@ -83,16 +83,17 @@ class People:
         self.close()
 
 
-def probe(repo: Repo, tips: Sequence[str]) -> str:
-    """A cheap stand-in for `People.fingerprint` (file contents, no process, no policy load):
-    when it has not moved, the people have not either; when it has, compare fingerprints."""
+def probe(repo: Repo, tips: Sequence[str], sources: Sources | None = None) -> str:
+    """A cheap stand-in for `People.fingerprint` (file contents, no policy load): when it has
+    not moved, the people have not either; when it has, compare fingerprints. `sources`: the
+    mailmap files and blobs found with the last fingerprint (`Mailmap.sources`), watched too."""
     policy = repo.root / POLICY_FILE
     try:
         text = policy.read_bytes()
     except OSError:
         text = b""
     digest = hashlib.sha1(text, usedforsecurity=False).hexdigest()[:16]
-    return f"{mailmap.probe(repo, tips)}:{digest}"
+    return f"{mailmap.probe(repo, tips, sources)}:{digest}"
 
 
 def _registry_of(repo: Repo) -> list[tuple[str, Sequence[str]]]:

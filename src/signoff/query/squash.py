@@ -22,10 +22,10 @@ mapping runs only where an AI-assisted commit is there to be found.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from signoff.git.diff import FileDiff, diff_added_lines, log_added_lines
+from signoff.git.diff import FileDiff, commits_added_lines, diff_added_lines, log_added_lines
 from signoff.git.log import Commit, iter_commits
 from signoff.git.repo import GitError, Repo
 from signoff.provenance.model import Confidence, LineRecord, LineSpan, Provenance, ToolUse
@@ -193,20 +193,41 @@ def map_pr_commits(
                 ).split()
             )
             if count > MAX_PR_COMMITS:
-                return SquashMapping(
-                    number,
-                    head,
-                    None,
-                    f"refs/pull/{number}/head adds more than {MAX_PR_COMMITS} commits beyond "
-                    "this commit's parent: not this pull request's work",
-                )
+                return _too_many(number, head)
         written = log_added_lines(repo, revs)
         squash = diff_added_lines(repo, [commit.parents[0], commit.sha], ignore_whitespace=True)
     except GitError as exc:
-        return SquashMapping(
-            number, head, None, f"PR #{number} commits could not be read: {exc.message}"
-        )
-    where = "the given PR commits" if pr_commits is not None else f"refs/pull/{number}/head"
+        return _unreadable(number, head, exc.message)
+    provs = provenance_of([sha for sha, _ in written]) if written else {}
+    return _mapping(number, head, squash, written, provs, given=pr_commits is not None)
+
+
+def _too_many(number: int, head: str) -> SquashMapping:
+    return SquashMapping(
+        number,
+        head,
+        None,
+        f"refs/pull/{number}/head adds more than {MAX_PR_COMMITS} commits beyond "
+        "this commit's parent: not this pull request's work",
+    )
+
+
+def _unreadable(number: int, head: str | None, why: str) -> SquashMapping:
+    return SquashMapping(number, head, None, f"PR #{number} commits could not be read: {why}")
+
+
+def _mapping(
+    number: int,
+    head: str | None,
+    squash: list[FileDiff],
+    written: list[tuple[str, list[FileDiff]]],
+    provs: dict[str, Provenance],
+    *,
+    given: bool = False,
+) -> SquashMapping:
+    """The mapping of a squash commit's added lines (`squash`) onto the lines its PR commits
+    added (`written`, oldest first), whose provenance is `provs`."""
+    where = "the given PR commits" if given else f"refs/pull/{number}/head"
     if not written:
         return SquashMapping(
             number,
@@ -214,7 +235,6 @@ def map_pr_commits(
             None,
             f"{where} add no commits beyond this commit's parent: not this pull request's work",
         )
-    provs = provenance_of([sha for sha, _ in written])
     record, found, total, commit_level = _match(squash, written, provs, number)
     if total and found * 2 < total:
         # a fork's PR number, or a head pushed after the merge: not this pull request's work
@@ -222,7 +242,7 @@ def map_pr_commits(
             number,
             head,
             None,
-            f"{where} {'do' if pr_commits is not None else 'does'} not match this commit: only "
+            f"{where} {'do' if given else 'does'} not match this commit: only "
             f"{found} of its {total} added lines were added by that pull request's commits",
         )
     ai_assisted = sum(1 for sha, _ in written if sha in provs and provs[sha].ai_assisted)
@@ -351,6 +371,115 @@ def mapped_provenance(
             if mapping is not None:
                 prov = with_mapping(prov, mapping)
         out[commit.sha] = prov
+    return out
+
+
+# squash commits whose diffs (and their PR commits') are read together; bounds what is held
+_GROUP = 40
+
+
+def map_squashes(
+    repo: Repo,
+    commits: Sequence[Commit],
+    detect_one: Callable[[Commit], Provenance],
+    heads: Mapping[int, str],
+    *,
+    unmarked: Collection[str] = (),
+) -> dict[str, Provenance]:
+    """`mapped_provenance` of many commits at once, as an index build needs it: per squash
+    commit one `rev-list` for its PR commits, and the diffs of a group of squash commits and
+    of all their PR commits read by a few git processes (`commits_added_lines`), never five
+    processes per squash commit; two groups at once, so git diffs one while Python matches
+    the other. `heads` are the fetched pull request heads (`pull_heads`); `detect_one` must be
+    safe to call from two threads. The answers are `mapped_provenance`'s, commit for commit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def group(part: Sequence[Commit]) -> dict[str, Provenance]:
+        return _map_group(repo, part, detect_one, heads, unmarked)
+
+    parts = [commits[i : i + _GROUP] for i in range(0, len(commits), _GROUP)]
+    out: dict[str, Provenance] = {}
+    with ThreadPoolExecutor(2) as pool:
+        for found in pool.map(group, parts):
+            out.update(found)
+    return out
+
+
+def _map_group(
+    repo: Repo,
+    commits: Sequence[Commit],
+    detect_one: Callable[[Commit], Provenance],
+    heads: Mapping[int, str],
+    unmarked: Collection[str],
+) -> dict[str, Provenance]:
+    out: dict[str, Provenance] = {}
+    todo: list[tuple[Commit, int, str, list[str]]] = []  # PR commits oldest first
+    for commit in commits:
+        prov = out[commit.sha] = detect_one(commit)
+        if not (
+            wants_mapping(commit, prov)
+            or (commit.sha in unmarked and unmarked_squash(commit, prov))
+        ):
+            continue
+        number = pr_number(commit.subject)
+        head = heads.get(number) if number is not None and commit.parents else None
+        if number is None or head is None:
+            continue
+        try:
+            listed = repo.run(
+                "rev-list",
+                "--no-merges",
+                "--topo-order",
+                f"--max-count={MAX_PR_COMMITS + 1}",
+                f"^{commit.parents[0]}",
+                f"^{commit.sha}",
+                head,
+                "--",
+            ).split()
+        except GitError as exc:
+            out[commit.sha] = with_mapping(prov, _unreadable(number, head, exc.message))
+            continue
+        if len(listed) > MAX_PR_COMMITS:
+            out[commit.sha] = with_mapping(prov, _too_many(number, head))
+            continue
+        todo.append((commit, number, head, [sha.decode() for sha in reversed(listed)]))
+    if not todo:
+        return out
+    pr_shas = list(dict.fromkeys(sha for _, _, _, prs in todo for sha in prs))
+    diffs, failed = commits_added_lines(repo, [*pr_shas, *(c.sha for c, *_ in todo)])
+    provs = _pr_provenance(repo, [sha for sha in pr_shas if sha in diffs], detect_one)
+    for commit, number, head, prs in todo:
+        why = next((failed[sha] for sha in prs if sha in failed), None)
+        if why is None and commit.sha in failed:
+            why = _squash_diff_failure(repo, commit) or failed[commit.sha]
+        if why is not None:
+            mapping = _unreadable(number, head, why)
+        else:
+            written = [(sha, diffs[sha]) for sha in prs]
+            mapping = _mapping(number, head, diffs[commit.sha], written, provs)
+        out[commit.sha] = with_mapping(out[commit.sha], mapping)
+    return out
+
+
+def _squash_diff_failure(repo: Repo, commit: Commit) -> str | None:
+    """Why the squash commit's own diff cannot be read, as `map_pr_commits` words it."""
+    try:
+        diff_added_lines(repo, [commit.parents[0], commit.sha], ignore_whitespace=True)
+    except GitError as exc:
+        return exc.message
+    return None
+
+
+def _pr_provenance(
+    repo: Repo, shas: list[str], detect_one: Callable[[Commit], Provenance]
+) -> dict[str, Provenance]:
+    """The provenance of PR commits, each read once: a PR commit that is itself an AI-assisted
+    squash commit is mapped too, one level down (as `mapped_provenance` does)."""
+    out: dict[str, Provenance] = {}
+    for start in range(0, len(shas), 500):
+        chunk = shas[start : start + 500]
+        for commit in iter_commits(repo, chunk, extra=["--no-walk=unsorted"]):
+            out.update(mapped_provenance(repo, [commit], detect_one, depth=MAX_DEPTH - 1))
     return out
 
 

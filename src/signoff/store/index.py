@@ -18,13 +18,13 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from signoff.batches import batched
-from signoff.git.log import Commit, CountGaps, Person, iter_commits
+from signoff.git.log import Commit, CountGaps, FileChange, Person, WhitespaceCounts, iter_commits
+from signoff.git.mailmap import Sources
 from signoff.git.notes import LEGACY_AUTHORSHIP, BlobReader, LazyNotes
 from signoff.git.repo import Repo
 from signoff.provenance.capture import named_records
@@ -300,7 +300,7 @@ def _fresh_copy(repo: Repo, path: Path, copy: Path) -> IndexUpdate | None:
                 meta.get("schema_version") == SCHEMA_VERSION
                 and json.loads(meta.get("tips", "[]")) == tips
                 and meta.get("notes") == notes_fp
-                and meta.get("people_probe") == people_probe(repo, tips)
+                and meta.get("people_probe") == people_probe(repo, tips, _sources(meta))
             )
             gaps = _stored_gaps(conn)
     except (OSError, sqlite3.DatabaseError):
@@ -457,7 +457,7 @@ def _build(
         )
         _set_meta(conn, tips, notes_fp, gaps)
         with People.for_repo(repo) as people:
-            _set_people(conn, people_probe(repo, tips), people.fingerprint())
+            _set_people(conn, repo, tips, people)
         conn.execute("COMMIT")
         conn.executescript(_INDEXES)
         conn.close()
@@ -499,9 +499,27 @@ def _set_meta(conn: sqlite3.Connection, tips: list[str], notes_fp: str, gaps: Co
     )
 
 
-def _set_people(conn: sqlite3.Connection, probe: str, fingerprint: str) -> None:
+def _set_people(conn: sqlite3.Connection, repo: Repo, tips: list[str], people: People) -> str:
+    """Store what the people are read from (mailmap files and blobs, from any git config),
+    the probe that watches them and the people's fingerprint; returns the fingerprint."""
+    sources = people.mailmap.sources() if people.mailmap is not None else None
+    probe = people_probe(repo, tips, sources)  # first: an edit from here on moves it
+    fingerprint = people.fingerprint(sources)
     conn.execute("INSERT OR REPLACE INTO meta VALUES ('people_probe', ?)", (probe,))
     conn.execute("INSERT OR REPLACE INTO meta VALUES ('people', ?)", (fingerprint,))
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('people_sources', ?)", (json.dumps(sources),))
+    return fingerprint
+
+
+def _sources(meta: Mapping[str, str]) -> Sources | None:
+    """The mailmap sources the last fingerprint found (None in an index built before)."""
+    found = json.loads(meta.get("people_sources") or "null")
+    if not isinstance(found, dict):
+        return None
+    return Sources(
+        files=[str(f) for f in found.get("files") or ()],
+        blobs=[str(b) for b in found.get("blobs") or ()],
+    )
 
 
 def _remap_accepters(conn: sqlite3.Connection, people: People) -> int:
@@ -558,8 +576,7 @@ def _incremental(
 ) -> tuple[int, int, int]:
     """(commits added, re-read for notes, re-merged because the people changed)."""
     old_tips: list[str] = json.loads(meta.get("tips", "[]"))
-    probe = people_probe(repo, tips)
-    people_moved = meta.get("people_probe") != probe
+    people_moved = meta.get("people_probe") != people_probe(repo, tips, _sources(meta))
     if old_tips == tips and meta.get("notes") == notes_fp and not people_moved:
         return 0, 0, 0
     gaps = CountGaps.from_json(json.loads(meta.get("count_gaps", "{}")))
@@ -587,10 +604,8 @@ def _incremental(
         if people_moved:
             # the files moved; the mapping may not have (a policy edit elsewhere): compare
             with People.for_repo(repo) as people:
-                fingerprint = people.fingerprint()
-                if fingerprint != meta.get("people"):
+                if _set_people(conn, repo, tips, people) != meta.get("people"):
                     remapped = _remap_accepters(conn, people)
-            _set_people(conn, probe, fingerprint)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -677,14 +692,38 @@ def _refresh_notes(
 def _count_unrecorded(repo: Repo, conn: sqlite3.Connection, shas: list[str]) -> None:
     """Lines in AI-assisted commits without a line record leave out lines the commit only
     re-indented (`--numstat -w`): a whitespace change does not move attribution. A commit whose
-    blobs cannot be read keeps its plain count."""
+    blobs cannot be read keeps its plain count; so does one no file of which both adds and
+    removes lines (nothing there can be a re-indent)."""
     from signoff.git.diff import added_ignoring_whitespace
 
-    counts = added_ignoring_whitespace(repo, shas)
+    wanted = []
+    for chunk in batched(shas, SQL_PARAMS):
+        wanted += [
+            sha
+            for (sha,) in conn.execute(
+                "SELECT DISTINCT sha FROM commit_files WHERE added > 0 AND deleted > 0 "
+                f"AND sha IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+        ]
+    _set_unrecorded(conn, added_ignoring_whitespace(repo, wanted))
+
+
+def _set_unrecorded(conn: sqlite3.Connection, counts: Mapping[str, int]) -> None:
+    """Store `-w` counts of AI-assisted commits without a line record (never above the plain
+    count, which stays in `added`)."""
     conn.executemany(
-        "UPDATE commits SET unrecorded_ai_lines = ? WHERE sha = ? AND line_record = 0",
+        "UPDATE commits SET unrecorded_ai_lines = min(added, ?) "
+        "WHERE sha = ? AND line_record = 0 AND added IS NOT NULL",
         [(n, sha) for sha, n in counts.items()],
     )
+
+
+def may_reindent(files: Iterable[FileChange]) -> bool:
+    """Whether `--numstat -w` can count fewer added lines than `--numstat` for a diff: only a
+    file that both adds and removes lines can hold a line that was merely re-indented (a file
+    that only adds keeps every old line in place, so `-w` aligns it the same way)."""
+    return any(f.added and f.deleted for f in files)
 
 
 def line_measures(
@@ -787,7 +826,7 @@ def _map_squashes(
     if not squashes and not unmarked:
         return
     from signoff.provenance.detect import detect
-    from signoff.query.squash import ai_pull_requests, mapped_provenance, pr_number, pull_heads
+    from signoff.query.squash import ai_pull_requests, map_squashes, pr_number, pull_heads
 
     captured: list[tuple[str, Provenance]] = []
     lock = threading.Lock()  # the notes are read through one `cat-file --batch` process
@@ -810,13 +849,11 @@ def _map_squashes(
     if not squashes:
         return
 
-    def one(commit: Commit) -> Provenance:
-        return mapped_provenance(repo, [commit], detect_one, unmarked=chosen)[commit.sha]
-
-    # git does the work (a `log -p` per pull request): a few at once
-    with ThreadPoolExecutor(max(2, os.cpu_count() or 2)) as pool:
-        results = list(pool.map(one, [commit for commit, _ in squashes]))
-    for (commit, prov), mapped in zip(squashes, results, strict=True):
+    # a few git processes per group of squash commits, not five per commit
+    heads = pull_heads(repo) if heads is None else heads
+    found = map_squashes(repo, [c for c, _ in squashes], detect_one, heads, unmarked=chosen)
+    for commit, prov in squashes:
+        mapped = found[commit.sha]
         if not mapped.line_records:
             if mapped.problems != prov.problems:  # could not map: say why, keep the counts
                 conn.execute(
@@ -916,7 +953,8 @@ def _insert(
     # pull request's commits were AI-assisted
     heads = pull_heads(repo)
     unmarked: list[tuple[Commit, Provenance]] = []
-    unrecorded: list[str] = []  # AI-assisted commits without a line record, with line counts
+    # AI-assisted commits without a line record whose count may drop with `-w`
+    unrecorded = WhitespaceCounts(repo, fetch_missing=fetch_missing)
     boundary = set(repo.shallow_boundary())
     revs = [*tips, *(f"^{sha}" for sha in exclude)]
     commit_rows: list[tuple[object, ...]] = []
@@ -947,46 +985,57 @@ def _insert(
         captured.clear()
 
     people = People.for_repo(repo)
-    for commit in iter_commits(repo, revs, numstat=True, gaps=gaps, fetch_missing=fetch_missing):
-        if indexed(commit.sha):
-            continue
-        raw = detect(
-            commit,
-            signoff_notes.get(commit.sha, ()),
-            ai_notes.get(commit.sha, ()),
-            traces.get(commit.sha, ()),
-        )
-        prov = _merged(raw, people)
-        row = _commit_row(
-            commit, prov, raw.accepted_by, commit.sha in boundary, signoff_notes, ai_notes, traces
-        )
-        commit_rows.append(row)
-        if row[_RECORD] is not None:
-            pending_bytes += len(row[_RECORD])  # type: ignore[arg-type]
-        if wants_mapping(commit, prov):
-            squashes.append((commit, prov))
-        elif heads and unmarked_squash(commit, prov) and pr_number(commit.subject) in heads:
-            unmarked.append((commit, prov))
-        if prov.ai_assisted and not named_records(prov) and commit.files is not None:
-            unrecorded.append(commit.sha)
-        tool_rows.extend((commit.sha, t.tool, t.model, t.session) for t in prov.tools)
-        if prov.line_records or prov.ai_assisted:
-            captured.append((commit.sha, prov))
-        if commit.files and commit.sha not in boundary:
-            file_rows.extend((commit.sha, f.path, f.added, f.deleted) for f in commit.files)
-        count += 1
-        # rows go to SQLite in batches, and early when records are large (notes with many
-        # line spans): memory stays bounded by the batch, never by the history
-        if len(commit_rows) >= 2000 or pending_bytes > _BATCH_BYTES:
-            pending_bytes = 0
-            flush()
-            if progress:
-                progress(count)
-    flush()
-    people.close()
+    walk = iter_commits(repo, revs, numstat=True, gaps=gaps, fetch_missing=fetch_missing)
+    try:
+        for commit in walk:
+            if indexed(commit.sha):
+                continue
+            raw = detect(
+                commit,
+                signoff_notes.get(commit.sha, ()),
+                ai_notes.get(commit.sha, ()),
+                traces.get(commit.sha, ()),
+            )
+            prov = _merged(raw, people)
+            is_boundary = commit.sha in boundary
+            row = _commit_row(
+                commit, prov, raw.accepted_by, is_boundary, signoff_notes, ai_notes, traces
+            )
+            commit_rows.append(row)
+            if row[_RECORD] is not None:
+                pending_bytes += len(row[_RECORD])  # type: ignore[arg-type]
+            if wants_mapping(commit, prov):
+                squashes.append((commit, prov))
+            elif heads and unmarked_squash(commit, prov) and pr_number(commit.subject) in heads:
+                unmarked.append((commit, prov))
+            if (
+                prov.ai_assisted
+                and not named_records(prov)
+                and commit.files
+                and not is_boundary
+                and may_reindent(commit.files)
+            ):
+                unrecorded.send(commit.sha)  # counted again with `-w`, beside the walk
+            tool_rows.extend((commit.sha, t.tool, t.model, t.session) for t in prov.tools)
+            if prov.line_records or prov.ai_assisted:
+                captured.append((commit.sha, prov))
+            if commit.files and not is_boundary:
+                file_rows.extend((commit.sha, f.path, f.added, f.deleted) for f in commit.files)
+            count += 1
+            # rows go to SQLite in batches, and early when records are large (notes with many
+            # line spans): memory stays bounded by the batch, never by the history
+            if len(commit_rows) >= 2000 or pending_bytes > _BATCH_BYTES:
+                pending_bytes = 0
+                flush()
+                if progress:
+                    progress(count)
+        flush()
+        _set_unrecorded(conn, unrecorded.finish())
+    finally:
+        unrecorded.close()
+        people.close()
     if progress:
         progress(count)
-    _count_unrecorded(repo, conn, [sha for sha in unrecorded if sha not in boundary])
     _map_squashes(repo, conn, squashes, signoff_notes, ai_notes, traces, unmarked, heads)
     if heads and not exclude:  # a whole build saw every head; an update only its new commits
         conn.execute(
