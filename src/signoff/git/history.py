@@ -82,7 +82,8 @@ def commit_graph(repo: Repo, *, write: bool) -> str:
     `git commit-graph write --reachable --changed-paths`, as `git maintenance` would, only when
     the repository has no commit-graph at all; a shallow clone has none (git ignores one there).
     Returns what was found or done: present, written, or why it is absent."""
-    info = Path(repo.run_text("rev-parse", "--path-format=absolute", "--git-path", "objects/info"))
+    where = repo.run_text("rev-parse", "--path-format=absolute", "--git-path", "objects/info")
+    info = Path(where.strip())
     chain = info / "commit-graphs" / "commit-graph-chain"
     layers = [info / "commit-graph"]
     if chain.exists():
