@@ -281,7 +281,6 @@ def _blamed(
     else from git (in parallel), then cached. Files git cannot blame are named in `problems`."""
     blobs = head_blobs(repo, head)
     cached = {p: cache.get(blobs[p], p) if p in blobs else [] for p in files}
-    run.files, run.cached = len(files), sum(1 for p in files if p in blobs and cached[p])
     # a blame names commits; after a rebase or an amend the same content has other commits
     # behind it, so a cached blame counts only while all its commits are still in HEAD's history
     named = {b.commit for lines in cached.values() if lines for b in lines}
@@ -291,6 +290,10 @@ def _blamed(
             if lines and any(b.commit not in reachable for b in lines):
                 cached[path] = None
     todo = [p for p in files if cached[p] is None]
+    run.files, run.cached = (
+        len(files),
+        sum(1 for p in files if p in blobs and cached[p] is not None),
+    )
     # binary files have no lines; one process tells them apart (not one `git show` per file)
     binary, missing = binary_blobs(repo, list(dict.fromkeys(blobs[p] for p in todo)))
     for path in todo:
