@@ -43,7 +43,7 @@ def decay_command(
         False,
         "--copies",
         help="Follow lines copied from other files too (git blame -C): every file at HEAD "
-        "is blamed, about five times the work.",
+        "is blamed, three to five times the work.",
     ),
     repo: str = typer.Option(".", "--repo", "-C", help="Repository to read."),
     as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON document."),
