@@ -44,10 +44,18 @@ SCHEMA = json.loads(
 OPUS = ("claude-code", "claude-opus-4-5", "s1")
 
 
-@pytest.fixture
-def hooked(repo: GitRepo) -> Iterator[GitRepo]:
-    """A repository with Signoff's hooks installed and one human commit."""
+@pytest.fixture(params=["post-commit", "commit-msg"])
+def hooked(repo: GitRepo, request: pytest.FixtureRequest) -> Iterator[GitRepo]:
+    """A repository with Signoff's hooks installed and one human commit.
+
+    Every flow runs both ways the hooks attribute lines: in post-commit (a human commit:
+    commit-msg exits in sh, post-commit starts Python), and in commit-msg, which hands
+    post-commit a prepared bundle written in sh. `AGENT=1` names no agent (the decision stays a
+    human's) but is a variable the installed commit-msg starts Python for.
+    """
     repo.env = scrubbed(repo.env)
+    if request.param == "commit-msg":
+        repo.env["AGENT"] = "1"
     repo.commit("base\n", {"README": "hello\n"})
     install(Repo(repo.path))
     # a loaded test machine must not run the hook out of its time budget (tested on its own)

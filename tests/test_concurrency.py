@@ -100,14 +100,16 @@ def test_a_leftover_pending_note_never_lands_on_a_later_commit(repo: GitRepo) ->
     install(Repo(repo.path))
     human = repo.commit("a human change\n", {"human.txt": "typed by a person\n"})
     tree = repo.git("rev-parse", "HEAD^{tree}").strip()
+    parent = repo.git("rev-parse", "HEAD^").strip()
     folder = repo.path / ".git" / "signoff"
     folder.mkdir(exist_ok=True)
     leftover = '{"schema":"signoff/provenance/v1","commit":"@SIGNOFF_COMMIT@","status":"ai"}\n'
     # The installed post-commit names its git process by $PPID: run it from this process, as
     # if an agent's failed commit had left notes behind under the very same pid.
     pid = os.getpid()
-    other_tree = folder / f"pending-{pid}-{'0' * 40}"
-    stale = folder / f"pending-{pid}-{tree}"
+    other_tree = folder / f"pending-{pid}-{'0' * 40}-{parent}"
+    other_parent = folder / f"pending-{pid}-{tree}-{'0' * 40}"
+    stale = folder / f"pending-{pid}-{tree}-{parent}"
     hook = repo.path / ".git" / "hooks" / "post-commit"
 
     def run_hook() -> None:
@@ -117,24 +119,42 @@ def test_a_leftover_pending_note_never_lands_on_a_later_commit(repo: GitRepo) ->
     other_tree.write_text(leftover)  # prepared for another tree: not this commit's
     run_hook()
     assert human not in _records(repo)
-    stale.write_text(leftover)  # the same tree, but left long ago by a commit that failed
+    other_parent.write_text(leftover)  # the same tree on another parent (an amend's)
+    run_hook()
+    assert human not in _records(repo)
+    stale.write_text(leftover)  # the same tree and parent, but left long ago by a failed commit
     old = time.time() - PENDING_TTL - 60
     os.utime(stale, (old, old))
     run_hook()
     assert human not in _records(repo)  # unknown stays unknown: never "ai" on a human commit
-    # the same from Python (linked worktrees, hook managers): same pid, other tree or stale
+    # older than the commit's message: left before this commit began
+    message = repo.path / ".git" / "COMMIT_EDITMSG"
+    stale.write_text(leftover)
+    os.utime(stale, (message.stat().st_mtime - 5, message.stat().st_mtime - 5))
+    run_hook()
+    assert human not in _records(repo)
+    # the same from Python (linked worktrees, hook managers): same pid, other tree, other
+    # parent, stale
     from signoff.recording.hooks import post_commit
 
-    for path, mtime in ((other_tree, time.time()), (stale, old)):
+    for path, mtime in ((other_tree, time.time()), (other_parent, time.time()), (stale, old)):
         path.write_text(leftover)
         os.utime(path, (mtime, mtime))
         report = post_commit(cwd=str(repo.path), env={**env, "SIGNOFF_GIT_PID": str(pid)})
         assert report["note_written"] is False
+        assert not path.exists()  # this git process's bundles go, used or not
     assert human not in _records(repo)
-    # and the control: a fresh note prepared for this tree is taken, by sh as by Python
+    # and the control: a fresh note prepared for this tree and parent is taken, by sh...
     stale.write_text(leftover)
     run_hook()
     assert _records(repo)[human] == [human]
+    # ...as by Python
+    again = repo.commit("another human change\n", {"human.txt": "typed again\n"})
+    key = f"{repo.git('rev-parse', 'HEAD^{tree}').strip()}-{human}"
+    (folder / f"pending-{pid}-{key}").write_text(leftover)
+    report = post_commit(cwd=str(repo.path), env={**env, "SIGNOFF_GIT_PID": str(pid)})
+    assert report["note_written"] is True and report["from"] == "commit-msg"
+    assert _records(repo)[again] == [again]
 
 
 def test_a_hung_notes_push_never_holds_up_git_push(repo: GitRepo, tmp_path: Path) -> None:

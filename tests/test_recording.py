@@ -556,7 +556,11 @@ def test_note_prepared_by_commit_msg_survives_the_sh_hand_over(hooked: GitRepo) 
     [doc] = note_docs(hooked)
     assert doc["commit"] == sha
     assert doc["tools"] == [{"tool": "claude-code", "model": None, "session": session}]
-    assert not list((hooked.path / ".git" / "signoff").glob("pending-*"))
+    # taken: the script empties the bundle (no process), the next commit-msg removes it
+    [taken] = (hooked.path / ".git" / "signoff").glob("pending-*")
+    assert taken.stat().st_size == 0
+    hooked.commit("y\n", {"f": "2"}, env={"CLAUDECODE": "1"})
+    assert not taken.exists()
 
 
 def test_a_stale_prepared_note_is_never_attached(hooked: GitRepo) -> None:

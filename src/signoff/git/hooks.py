@@ -124,6 +124,19 @@ def git_dir(cwd: str, env: Mapping[str, str]) -> str:
     return res.out.decode("utf-8", "surrogateescape").strip()
 
 
+def read_settings(cwd: str, env: Mapping[str, str]) -> dict[str, str]:
+    """Every `signoff.*`, `user.*` and `committer.*` git config value (lower-case keys; the
+    last of several wins), in one git process: a hook reads `signoff.ai`, the capture settings
+    and the committer's identity together."""
+    res = git("config", "-z", "--get-regexp", r"^(signoff|user|committer)\.", cwd=cwd, env=env)
+    out: dict[str, str] = {}
+    for entry in res.out.decode("utf-8", "replace").split("\0"):
+        key, _, value = entry.partition("\n")
+        if key:
+            out[key.lower()] = value.strip()
+    return out
+
+
 def in_progress(gitdir: str) -> str | None:
     """Which multi-commit operation is under way: merge, rebase, cherry-pick, revert, or None."""
     for name, what in (
@@ -136,6 +149,81 @@ def in_progress(gitdir: str) -> str | None:
         if os.path.exists(os.path.join(gitdir, name)):
             return what
     return None
+
+
+def committer_ident(env: Mapping[str, str], settings: Mapping[str, str]) -> tuple[str, str] | None:
+    """The committer's name and email as git takes them (`GIT_COMMITTER_*`, then `user.*`,
+    then `EMAIL` for the address) from the environment and `read_settings`, when git would use
+    them as they are; None when only git can tell (a value is missing or empty, git would trim
+    or drop some of its characters, or `committer.*` is set, which only newer gits read): ask
+    `git var`."""
+    if "committer.name" in settings or "committer.email" in settings:
+        return None
+    name = _first(env, "GIT_COMMITTER_NAME", settings, "user.name")
+    email = _first(env, "GIT_COMMITTER_EMAIL", settings, "user.email")
+    if email is None:
+        email = env.get("EMAIL")
+    if not name or not email or not _clean(name) or not _clean(email):
+        return None
+    return name, email
+
+
+def _first(env: Mapping[str, str], var: str, settings: Mapping[str, str], *keys: str) -> str | None:
+    if var in env:
+        return env[var]
+    for key in keys:
+        if key in settings:
+            return settings[key]
+    return None
+
+
+# Characters git trims from the ends of an identity's name and email (ident.c `crud`, plus `.`,
+# which older versions trimmed too); `<`, `>` and newlines it drops anywhere.
+_CRUD = frozenset(chr(c) for c in range(33)) | frozenset(".,:;<>\"\\'")
+
+
+def _clean(value: str) -> bool:
+    return value[0] not in _CRUD and value[-1] not in _CRUD and not any(c in value for c in "<>\n")
+
+
+def read_head(gitdir: str) -> str | None:
+    """HEAD's commit id as git keeps it in files (a detached HEAD, or a branch's loose or packed
+    ref), without starting git; None when it cannot be told that way (an unborn branch,
+    another ref store): then ask git. For answers a later check confirms (a hook compares it
+    with the commit git made)."""
+    head = _read_text(os.path.join(gitdir, "HEAD"))
+    if head is None:
+        return None
+    if _object_id(head):
+        return head
+    if not head.startswith("ref: refs/heads/"):
+        return None
+    ref = head[len("ref: ") :]
+    common = gitdir
+    pointer = _read_text(os.path.join(gitdir, "commondir"))  # a linked worktree's
+    if pointer:
+        common = os.path.normpath(os.path.join(gitdir, pointer))
+    loose = _read_text(os.path.join(common, *ref.split("/")))
+    if loose is not None:
+        return loose if _object_id(loose) else None
+    packed = _read_text(os.path.join(common, "packed-refs"), limit=None)
+    for line in (packed or "").splitlines():
+        oid, _, name = line.partition(" ")
+        if name == ref:
+            return oid if _object_id(oid) else None
+    return None
+
+
+def _read_text(path: str, limit: int | None = 400) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(limit).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+
+
+def _object_id(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
 
 
 def read_head_file(gitdir: str, name: str) -> str | None:

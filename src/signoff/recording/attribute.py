@@ -134,14 +134,23 @@ def opcodes(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, int
     anchors = _anchors(mid_a, mid_b) if len(mid_a) * len(mid_b) > TINY_DIFF else []
     if anchors:
         # patience: lines found once on each side, in order, split the diff into small ones
+        # (only the gaps between anchors are diffed; a run of anchors is one `equal`)
         at_a = at_b = 0
         for i, j in [*anchors, (len(mid_a), len(mid_b))]:
-            for tag, i1, i2, j1, j2 in opcodes(mid_a[at_a:i], mid_b[at_b:j]):
-                out.append(
-                    (tag, i1 + head + at_a, i2 + head + at_a, j1 + head + at_b, j2 + head + at_b)
-                )
+            if i > at_a or j > at_b:
+                for tag, i1, i2, j1, j2 in opcodes(mid_a[at_a:i], mid_b[at_b:j]):
+                    _add(
+                        out,
+                        (
+                            tag,
+                            i1 + head + at_a,
+                            i2 + head + at_a,
+                            j1 + head + at_b,
+                            j2 + head + at_b,
+                        ),
+                    )
             if i < len(mid_a):
-                out.append(("equal", i + head, i + head + 1, j + head, j + head + 1))
+                _add(out, ("equal", i + head, i + head + 1, j + head, j + head + 1))
             at_a, at_b = i + 1, j + 1
     elif mid_a and mid_b:
         found: Sequence[tuple[str, int, int, int, int]]
@@ -160,6 +169,16 @@ def opcodes(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, int
     if tail:
         out.append(("equal", la - tail, la, lb - tail, lb))
     return out
+
+
+def _add(out: list[tuple[str, int, int, int, int]], op: tuple[str, int, int, int, int]) -> None:
+    """Append `op`, joined to the previous one when both are `equal` and adjacent."""
+    if op[0] == "equal" and out:
+        tag, i1, i2, j1, j2 = out[-1]
+        if tag == "equal" and i2 == op[1] and j2 == op[3]:
+            out[-1] = ("equal", i1, op[2], j1, op[4])
+            return
+    out.append(op)
 
 
 def _lcs_opcodes(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, int, int]]:
@@ -430,14 +449,28 @@ DIFF_OPTIONS = (
 )
 
 
+# The empty tree of each object format, by the length of an object id: a root commit's tree is
+# compared with it before the commit exists (`diff-tree --root` needs the commit).
+EMPTY_TREES = {
+    40: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+    64: "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
+}
+
+
 def commit_changes(
-    commit: str, parent: str | None, *, cwd: str, env: Mapping[str, str]
+    commit: str, parent: str | None, *, cwd: str, env: Mapping[str, str], tree: str | None = None
 ) -> list[Change]:
     """The files `commit` changed against `parent` (None: a root commit), with blob ids and the
-    lines it added (`-w`: a re-indented line is not added), in one git process."""
+    lines it added (`-w`: a re-indented line is not added), in one git process. With `tree`,
+    the changes of that tree against `parent`: a commit that is about to be made."""
     from signoff.git.patch import read_raw_patch
 
-    args = [*DIFF_OPTIONS, parent, commit] if parent else [*DIFF_OPTIONS, "--root", commit]
+    if tree is not None:
+        args = [*DIFF_OPTIONS, parent or EMPTY_TREES.get(len(tree), ""), tree]
+    elif parent:
+        args = [*DIFF_OPTIONS, parent, commit]
+    else:
+        args = [*DIFF_OPTIONS, "--root", commit]
     res = git(*args, cwd=cwd, env=env)
     if not res.ok:
         raise OSError(f"cannot read the changes of {commit[:12]}: {res.message()}")
@@ -453,10 +486,13 @@ def attribute_commit(
     gitdir: str,
     budget_ms: float = DEFAULT_BUDGET_MS,
     started: float | None = None,
+    tree: str | None = None,
 ) -> Attribution | None:
     """The line record of `commit` from the working log; None when no committed file has any
     working-log record (then the commit keeps its commit-level provenance only).
 
+    With `tree` (the staged tree, from `git write-tree` in the commit-msg hook), the commit is
+    the one about to be made of that tree on `parent`; `commit` only names it in messages.
     Stops when `budget_ms` (counted from `started`, a `time.monotonic()` value) runs out: the
     files not replayed get no ranges and the record says it is incomplete, and why.
     """
@@ -465,7 +501,7 @@ def attribute_commit(
     started = time.monotonic() if started is None else started
     if not os.path.exists(os.path.join(worklog.capture_dir(gitdir), worklog.LOG_NAME)):
         return None
-    changes = commit_changes(commit, parent, cwd=cwd, env=env)
+    changes = commit_changes(commit, parent, cwd=cwd, env=env, tree=tree)
     starts: dict[str, str | None] = {}
     for change in changes:
         starts[change.old_path] = starts[change.path] = change.old_blob
@@ -483,7 +519,9 @@ def attribute_commit(
             result.tracked.append((change.path, change.blob))
             if change.blob is not None and not change.binary:
                 work.append((change, mine))
-    work = _used_history_dropped(work, commit, cwd=cwd, env=env)
+    # the history the new commit will have is its parent's (a commit made already is its own)
+    history = commit if tree is None else parent
+    work = _used_history_dropped(work, history, cwd=cwd, env=env)
     if not work:
         return result
     blobs = [c.blob for c, _ in work if c.blob] + [c.old_blob for c, _ in work if c.old_blob]
@@ -540,15 +578,16 @@ def attribute_commit(
 
 def _used_history_dropped(
     work: list[tuple[Change, list[Record]]],
-    commit: str,
+    commit: str | None,
     *,
     cwd: str,
     env: Mapping[str, str],
 ) -> list[tuple[Change, list[Record]]]:
     """A file whose parent content no record has (a merge brought it, say) replays only what
-    came after its last `commit` record when that commit is in this commit's history: the
-    records before it were that commit's. When that commit is not (a reset, an amend, a squash
-    of another branch), they are still the way to this content and are all replayed."""
+    came after its last `commit` record when that commit is in this commit's history (`commit`
+    and its ancestors; None: no history): the records before it were that commit's. When that
+    commit is not (a reset, an amend, a squash of another branch), they are still the way to
+    this content and are all replayed."""
     out = []
     ancestry: dict[str, bool] = {}
     for change, mine in work:
@@ -558,8 +597,12 @@ def _used_history_dropped(
         last = max((i for i, r in enumerate(mine) if r["event"] == "commit"), default=-1)
         used = str(mine[last].get("commit") or "") if last >= 0 else ""
         if used and used not in ancestry:
-            res = git("merge-base", "--is-ancestor", used, commit, cwd=cwd, env=env)
-            ancestry[used] = res.ok
+            res = (
+                git("merge-base", "--is-ancestor", used, commit, cwd=cwd, env=env)
+                if commit
+                else None
+            )
+            ancestry[used] = res is not None and res.ok
         out.append((change, mine[last + 1 :] if used and ancestry[used] else mine))
     return out
 

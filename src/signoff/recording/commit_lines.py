@@ -1,10 +1,15 @@
-"""What the post-commit hook does with the capture working log.
+"""What the commit hooks do with the capture working log.
 
-It attributes the commit's added lines (`signoff.recording.attribute`), puts the line record
+They attribute the commit's added lines (`signoff.recording.attribute`), put the line record
 into the commit's one `signoff/provenance/v1` document (status and tools kept consistent with it:
-AI lines make the commit AI-assisted whatever else was declared), appends `commit` records for
-the committed files the log knows (the next replay starts there), prunes old records now and
-then, and on request writes a Git AI-compatible note under `refs/notes/ai`.
+AI lines make the commit AI-assisted whatever else was declared), append `commit` records for
+the committed files the log knows (the next replay starts there), prune old records now and
+then, and on request write a Git AI-compatible note under `refs/notes/ai`.
+
+The commit-msg hook does this for the staged tree, before the commit exists (the index is final
+there), and hands the post-commit hook the note and the `commit` records with a placeholder for
+the commit id (`hooks.commit_msg`); post-commit does it itself when commit-msg did not run or
+prepared for another commit (`git commit --no-verify`, an amend).
 
 Settings (git config): `signoff.captureBudget` (milliseconds, default 500), `signoff.captureKeepDays`
 (default 14), `signoff.writeGitAiNotes` (default false). Standard library only: runs on commits.
@@ -37,25 +42,6 @@ PRUNE_STAMP = "pruned"
 PRUNE_EVERY = 86400.0  # prune at most once a day: it rewrites the whole log
 GITAI_REF = "refs/notes/ai"
 GITAI_SCHEMA = "authorship/3.0.0"
-SETTINGS = ("signoff.capturebudget", "signoff.capturekeepdays", "signoff.writegitainotes")
-
-
-def settings(cwd: str, env: Mapping[str, str]) -> dict[str, str]:
-    """The capture settings from git config (lower-case keys), in one git process."""
-    from signoff.git.hooks import git
-
-    res = git(
-        "config",
-        "--get-regexp",
-        r"^signoff\.(capturebudget|capturekeepdays|writegitainotes)$",
-        cwd=cwd,
-        env=env,
-    )
-    out: dict[str, str] = {}
-    for line in res.out.decode("utf-8", "replace").splitlines():
-        key, _, value = line.partition(" ")
-        out[key.lower()] = value.strip()
-    return out
 
 
 def number(value: str | None, default: float) -> float:
@@ -71,24 +57,43 @@ def truthy(value: str | None) -> bool:
 
 
 class CommitLines:
-    """The working log's part in one commit's post-commit hook."""
+    """The working log's part in one commit's hooks.
+
+    `sha` is the commit, or a placeholder with `tree` the staged tree of the commit about to
+    be made on `parent`. `config` is `signoff.git.hooks.read_settings()` when the caller read
+    it already.
+    """
 
     def __init__(
-        self, gitdir: str, sha: str, parent: str | None, cwd: str, env: Mapping[str, str]
+        self,
+        gitdir: str,
+        sha: str,
+        parent: str | None,
+        cwd: str,
+        env: Mapping[str, str],
+        *,
+        tree: str | None = None,
+        config: dict[str, str] | None = None,
     ) -> None:
         self.gitdir = gitdir
         self.sha = sha
         self.parent = parent
+        self.tree = tree
         self.cwd = cwd
         self.env = env
-        self.settings: dict[str, str] = {}
+        self.settings: dict[str, str] = config if config is not None else {}
+        self.config_read = config is not None
         self.result: Attribution | None = None
         self.error: str | None = None
 
     def attribute(self, started: float) -> None:
         """Replay the working log for this commit within the time budget; never raises."""
         try:
-            self.settings = settings(self.cwd, self.env)
+            if not self.config_read:
+                from signoff.git.hooks import read_settings
+
+                self.settings = read_settings(self.cwd, self.env)
+                self.config_read = True
             budget = number(self.settings.get("signoff.capturebudget"), DEFAULT_BUDGET_MS)
             self.result = attribute_commit(
                 self.sha,
@@ -98,6 +103,7 @@ class CommitLines:
                 gitdir=self.gitdir,
                 budget_ms=budget,
                 started=started,
+                tree=self.tree,
             )
         except Exception as exc:  # the commit stands; the loss is recorded, never silent
             self.error = f"{type(exc).__name__}: {exc}"
@@ -110,25 +116,19 @@ class CommitLines:
         return self.result is not None and (bool(self.result.files) or not self.result.complete)
 
     def note(
-        self,
-        *,
-        prepared: bytes | None = None,
-        decision: Decision | None = None,
-        person: Person | None = None,
+        self, *, decision: Decision | None = None, person: Person | None = None
     ) -> bytes | None:
-        """The commit's document with the line record: commit-msg's `prepared` one completed,
-        or one built from `decision` (None: no declaration, the line record alone decides).
-        None when it cannot be built: the error is kept, and the note is written without lines."""
+        """The commit's document with the line record, built from `decision` (None: no
+        declaration, the line record alone decides). None when it cannot be built: the error is
+        kept, and the note is written without lines."""
         try:
-            return self._note(prepared, decision, person)
+            return self._note(decision, person)
         except Exception as exc:
             self.error = f"{type(exc).__name__}: {exc}"
             worklog.write_error(self.gitdir, f"the line note of {self.sha[:12]}: {self.error}")
             return None
 
-    def _note(
-        self, prepared: bytes | None, decision: Decision | None, person: Person | None
-    ) -> bytes:
+    def _note(self, decision: Decision | None, person: Person | None) -> bytes:
         from signoff.provenance.notes import build_note
         from signoff.recording.agents import AgentUse
 
@@ -139,24 +139,7 @@ class CommitLines:
         declared: list[AgentUse] = []
         status = "unknown"
         detection: dict[str, str] | None = None
-        accepted: object = person
-        if prepared is not None:
-            from signoff.provenance.notes import parse_compact
-
-            doc = parse_compact(prepared.decode("utf-8", "replace"))
-            status = str(doc.get("status") or "unknown")
-            declared = [
-                AgentUse(str(t["tool"]), t.get("model"), t.get("session"))
-                for t in doc.get("tools") or []
-                if isinstance(t, dict) and t.get("tool")
-            ]
-            if isinstance(doc.get("detection"), dict):
-                detection = doc["detection"]
-            who = doc.get("accepted_by")
-            accepted = (
-                _Named(who["name"], who.get("email") or "") if isinstance(who, dict) else None
-            )
-        elif decision is not None:
+        if decision is not None:
             status = decision.status
             declared = list(decision.tools)
             detection = {"source": decision.source, "evidence": decision.evidence}
@@ -173,7 +156,7 @@ class CommitLines:
         return build_note(
             status=status,
             tools=tools,
-            accepted_by=accepted,  # type: ignore[arg-type]
+            accepted_by=person,
             recorded_by="hook",
             detection=detection,
             files=result.note_files(),  # type: ignore[arg-type]
@@ -181,43 +164,50 @@ class CommitLines:
             line_record=result.line_record(),
         )
 
-    def finish(self) -> dict[str, object]:
-        """After the note: `commit` records, pruning, the Git AI note; what was done."""
+    def commit_records(self) -> list[worklog.Record]:
+        """The `commit` records of the committed files the working log knows."""
+        if self.result is None:
+            return []
+        return [
+            worklog.make_record("commit", path, blob, commit=self.sha, source="commit")
+            for path, blob in self.result.tracked
+        ]
+
+    def summary(self) -> dict[str, object]:
+        """What the attribution found, for the hook's report."""
         report: dict[str, object] = {}
-        result = self.result
         if self.error is not None:
             report["capture_error"] = self.error
+        result = self.result
+        if result is not None:
+            report["line_record"] = {
+                "files": len(result.files),
+                "kinds": result.kind_counts(),
+                "complete": result.complete,
+                "elapsed_ms": round(result.elapsed_ms, 1),
+            }
+        return report
+
+    def prune(self) -> int | None:
+        """Prune the working log if it is due (`prune_if_due`)."""
+        keep_days = number(self.settings.get("signoff.capturekeepdays"), DEFAULT_KEEP_DAYS)
+        return prune_if_due(self.gitdir, keep_days)
+
+    def finish(self) -> dict[str, object]:
+        """After the note: `commit` records, pruning, the Git AI note; what was done."""
+        report = self.summary()
+        result = self.result
         if result is None:
             return report
-        report["line_record"] = {
-            "files": len(result.files),
-            "kinds": result.kind_counts(),
-            "complete": result.complete,
-            "elapsed_ms": round(result.elapsed_ms, 1),
-        }
-        if result.tracked:
-            worklog.append(
-                self.gitdir,
-                [
-                    worklog.make_record("commit", path, blob, commit=self.sha, source="commit")
-                    for path, blob in result.tracked
-                ],
-            )
-        keep_days = number(self.settings.get("signoff.capturekeepdays"), DEFAULT_KEEP_DAYS)
-        pruned = prune_if_due(self.gitdir, keep_days)
+        records = self.commit_records()
+        if records:
+            worklog.append(self.gitdir, records)
+        pruned = self.prune()
         if pruned is not None:
             report["pruned"] = pruned
         if truthy(self.settings.get("signoff.writegitainotes")):
             report["git_ai_note"] = write_gitai_note(self.sha, result, self.cwd, self.env)
         return report
-
-
-class _Named:
-    __slots__ = ("email", "name")
-
-    def __init__(self, name: str, email: str) -> None:
-        self.name = name
-        self.email = email
 
 
 def _evidence(result: Attribution, tools: list[AgentUse]) -> str:

@@ -21,10 +21,13 @@ from signoff.git.hooks import (
     SWAP_ATTEMPTS,
     GitResult,
     append_notes,
+    committer_ident,
     git,
     git_dir,
     in_progress,
+    read_head,
     read_head_file,
+    read_settings,
     swap_notes,
 )
 from signoff.recording.agents import Decision, decide, parse_declaration, trailer_tools
@@ -43,6 +46,8 @@ APPEND_ATTEMPTS = SWAP_ATTEMPTS
 PENDING_TTL = 600
 # Stands for the commit id in a note commit-msg prepares before the commit exists.
 COMMIT_PLACEHOLDER = "@SIGNOFF_COMMIT@"
+# Stands for the parent in the name of a bundle prepared for a branch's first commit.
+ROOT = "root"
 SIGNOFF_KEYS = ("ai-assisted", "accepted-by", "ai-session")
 SQUASH_PREFIXES = (b"fixup! ", b"squash! ", b"amend! ")
 # Identities that cannot accept a change: bots and the agents' own addresses.
@@ -82,10 +87,12 @@ def commit_msg(
 ) -> Report:
     """Add `AI-Assisted:`, `Accepted-by:` and `AI-Session:` trailers to the message file.
 
-    When the installed script passes git's pid (`SIGNOFF_GIT_PID`), the note is prepared here
-    too and handed to post-commit in `<git dir>/signoff/pending-<pid>`, so post-commit only has
-    to fill in the new commit id (in sh, without starting Python again).
+    When the installed script passes git's pid (`SIGNOFF_GIT_PID`), everything post-commit
+    writes is prepared here too, where the index is final: the note with its line record and
+    the working log's `commit` records (`prepare`), so that post-commit only has to fill in the
+    new commit id (in sh, without starting Python again).
     """
+    started = time.monotonic()
     report: Report = {"hook": "commit-msg", "trailers_added": []}
     gitdir = git_dir(cwd, env)
     busy = in_progress(gitdir)
@@ -96,42 +103,153 @@ def commit_msg(
         message = fh.read()
     squash = message.lstrip().startswith(SQUASH_PREFIXES)
     existing = [] if squash else _message_trailers(msg_path, message, cwd, env)
-    decision = decide(env=env, flag=flag, trailers=existing, config=_config_reader(cwd, env))
+    config = _Settings(cwd, env)
+    decision = decide(env=env, flag=flag, trailers=existing, config=config.ai)
+    person: Person | None = None
     if decision is None:
         report["skipped"] = "no agent detected and nothing declared: unknown stays unknown"
-        return report
-    report["decision"] = decision.to_json()
-    # Over a conflicting message its `Accepted-by:` is the agent's word too: the git identity is not.
-    claimed = None if decision.conflict else _accepted_by(existing)
-    person = claimed or committer(cwd, env)
-    # A conflicting message is left as written; the note carries the environment evidence.
-    wanted = [] if squash or decision.conflict else _trailers_for(decision, existing, person)
-    if squash:
-        report["trailers_skipped"] = "fixup/squash commit: trailers would not survive autosquash"
-    if wanted:
-        args: list[str | bytes] = [
-            "interpret-trailers",
-            "--in-place",
-            "--if-exists",
-            "addIfDifferent",
-        ]
-        for key, value in wanted:
-            args += ["--trailer", f"{key}: {value}"]
-        args.append(os.fsencode(os.path.abspath(os.path.join(cwd, msg_path))))
-        res = git(*args, cwd=cwd, env=env)
-        if not res.ok:
-            raise OSError(f"git interpret-trailers failed: {res.message()}")
-    report["trailers_added"] = [f"{k}: {v}" for k, v in wanted]
+    else:
+        report["decision"] = decision.to_json()
+        # Over a conflicting message its `Accepted-by:` is the agent's word too: the git
+        # identity is not.
+        claimed = None if decision.conflict else _accepted_by(existing)
+        person = claimed or committer(cwd, env, config.values())
+        # A conflicting message is left as written; the note carries the environment evidence.
+        wanted = [] if squash or decision.conflict else _trailers_for(decision, existing, person)
+        if squash:
+            report["trailers_skipped"] = (
+                "fixup/squash commit: trailers would not survive autosquash"
+            )
+        if wanted:
+            args: list[str | bytes] = [
+                "interpret-trailers",
+                "--in-place",
+                "--if-exists",
+                "addIfDifferent",
+            ]
+            for key, value in wanted:
+                args += ["--trailer", f"{key}: {value}"]
+            args.append(os.fsencode(os.path.abspath(os.path.join(cwd, msg_path))))
+            res = git(*args, cwd=cwd, env=env)
+            if not res.ok:
+                raise OSError(f"git interpret-trailers failed: {res.message()}")
+        report["trailers_added"] = [f"{k}: {v}" for k, v in wanted]
     pid = env.get("SIGNOFF_GIT_PID", "")
-    if pid.isdigit() and decision.source != "trailer":
-        # keyed by git's pid and the tree being committed: a note a failed commit left behind
-        # never lands on a later commit whose process reuses the pid (its tree differs)
-        tree = git("write-tree", cwd=cwd, env=env)
-        if tree.ok:
-            note = _note(decision, person, COMMIT_PLACEHOLDER)
-            key = f"{pid}-{tree.out.strip().decode()}"
-            report["note_pending"] = _write_pending(gitdir, key, note)
+    if pid.isdigit():
+        try:
+            report.update(prepare(gitdir, pid, decision, person, config, started, cwd, env))
+        except Exception as exc:  # nothing is lost: post-commit then does it all itself
+            report["prepare_error"] = f"{type(exc).__name__}: {exc}"
     return report
+
+
+def prepare(
+    gitdir: str,
+    pid: str,
+    decision: Decision | None,
+    person: Person | None,
+    config: _Settings,
+    started: float,
+    cwd: str,
+    env: Mapping[str, str],
+) -> Report:
+    """Prepare what post-commit writes for the commit git `pid` is about to make, and leave it
+    in `<git dir>/signoff/pending-<pid>-<tree>-<parent>`: the note (the first line, empty when
+    there is nothing to write) and the working log's `commit` records, with `COMMIT_PLACEHOLDER`
+    for the commit id.
+
+    Keyed by git's pid, the staged tree and the parent the lines were attributed against: a
+    bundle a failed commit left behind never lands on a later commit whose process reuses the
+    pid (its tree or parent differs, and post-commit also takes only a bundle no older than the
+    commit's message), and an amend (another parent) is attributed by post-commit itself.
+    Nothing is prepared when post-commit must run Python anyway (Git AI notes with a working
+    log: that note needs the commit).
+    """
+    tree_res = git("write-tree", cwd=cwd, env=env)
+    if not tree_res.ok:
+        return {}
+    tree = tree_res.out.strip().decode()
+    # a wrong answer only means the bundle is not used: post-commit compares the real parent
+    parent = read_head(gitdir)
+    if parent is None:
+        head = git("rev-parse", "-q", "--verify", "HEAD^{commit}", cwd=cwd, env=env)
+        parent = head.out.strip().decode() if head.ok else None  # None: a first commit
+    capture: CommitLines | None = None
+    report: Report = {}
+    if os.path.exists(os.path.join(gitdir, "signoff", "capture", "log.jsonl")):
+        from signoff.recording.commit_lines import CommitLines, truthy
+
+        settings = config.values()
+        if truthy(settings.get("signoff.writegitainotes")):
+            return {}
+        capture = CommitLines(
+            gitdir, COMMIT_PLACEHOLDER, parent, cwd, env, tree=tree, config=settings
+        )
+        capture.attribute(started)
+        report.update(capture.summary())
+        if decision is None and capture.has_lines():
+            person = committer(cwd, env, config.values())
+    note, why = document(decision, person, capture, COMMIT_PLACEHOLDER)
+    lines = [note or b"\n"]
+    if capture is not None:
+        from signoff.provenance.notes import compact_json
+
+        records = capture.commit_records()
+        lines += [(compact_json(r) + "\n").encode("utf-8", "replace") for r in records]
+    if not all(_fills(line) for line in lines if line != b"\n"):
+        return report  # a path or session names the placeholder first: post-commit does it all
+    if capture is not None:
+        pruned = capture.prune()
+        if pruned is not None:
+            report["pruned"] = pruned
+    key = f"{pid}-{tree}-{parent or ROOT}"
+    report["note_pending"] = _write_pending(gitdir, key, b"".join(lines))
+    report["note_prepared"] = why
+    return report
+
+
+def document(
+    decision: Decision | None, person: Person | None, capture: CommitLines | None, commit: str
+) -> tuple[bytes | None, str]:
+    """The document to write on `commit` and what it comes from (`capture`: with the line
+    record; `decision`: the commit-level decision alone), or None and why there is none."""
+    if capture is not None and capture.has_lines():
+        lines = capture.note(decision=decision, person=person)
+        if lines is not None:
+            return lines, "capture"
+    if decision is None:
+        return None, "no agent detected and nothing declared: unknown stays unknown"
+    if decision.source == "trailer":
+        # nothing beyond the message's own trailers, which already are the record (and an
+        # amend or reword that keeps them must not stack a copy of the same facts)
+        return None, "only the commit's own trailers declare it: they are the record"
+    return _note(decision, person, commit), "decision"
+
+
+def _fills(line: bytes) -> bool:
+    """Whether the commit id goes where the placeholder first occurs (the `commit` field):
+    the installed script replaces the first occurrence only."""
+    at = line.find(COMMIT_PLACEHOLDER.encode())
+    return at >= 0 and line[:at].endswith(b'"commit":"')
+
+
+class _Settings:
+    """`read_settings` (the `signoff.*`, `user.*` and `committer.*` git config), read once (one
+    git process) and only when first needed."""
+
+    def __init__(self, cwd: str, env: Mapping[str, str]) -> None:
+        self.cwd = cwd
+        self.env = env
+        self.read: dict[str, str] | None = None
+
+    def values(self) -> dict[str, str]:
+        if self.read is None:
+            self.read = read_settings(self.cwd, self.env)
+        return self.read
+
+    def ai(self) -> str | None:
+        """`git config signoff.ai` (what `decide` asks when no stronger signal decided)."""
+        return self.values().get("signoff.ai") or None
 
 
 def _message_trailers(
@@ -171,8 +289,14 @@ def _trailers_for(
     return out
 
 
-def committer(cwd: str, env: Mapping[str, str]) -> Person | None:
-    """The committer identity git will use, or None when it is a bot or an agent's address."""
+def committer(
+    cwd: str, env: Mapping[str, str], settings: Mapping[str, str] | None = None
+) -> Person | None:
+    """The committer identity git will use, or None when it is a bot or an agent's address.
+    From `settings` (`read_settings`) when they settle it, else from `git var`."""
+    known = committer_ident(env, settings) if settings is not None else None
+    if known is not None:
+        return accepter(*known)
     res = git("var", "GIT_COMMITTER_IDENT", cwd=cwd, env=env)
     if not res.ok:
         raise OSError(f"git var GIT_COMMITTER_IDENT failed: {res.message()}")
@@ -197,16 +321,6 @@ def accepter(name: str, email: str) -> Person | None:
     return Person(name, email)
 
 
-def _config_reader(cwd: str, env: Mapping[str, str]) -> Callable[[], str | None]:
-    """`git config signoff.ai`, read only if no stronger signal decided first."""
-
-    def read() -> str | None:
-        res = git("config", "--get", "signoff.ai", cwd=cwd, env=env)
-        return (res.out.decode("utf-8", "replace").strip() or None) if res.ok else None
-
-    return read
-
-
 def _split_trailers(raw: bytes) -> list[tuple[str, str]]:
     pairs = []
     for line in raw.decode("utf-8", "replace").splitlines():
@@ -220,7 +334,9 @@ def _split_trailers(raw: bytes) -> list[tuple[str, str]]:
 
 
 def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) -> Report:
-    """Append a `signoff/provenance/v1` note to HEAD recording what commit-msg decided."""
+    """Append a `signoff/provenance/v1` note to HEAD: the one commit-msg prepared for this
+    commit, or (when commit-msg did not run, or prepared for another commit) one decided and
+    attributed here; with the working log's line record in the same document."""
     started = time.monotonic()
     report: Report = {"hook": "post-commit", "note_written": False}
     gitdir = git_dir(cwd, env)
@@ -240,6 +356,13 @@ def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) ->
     sha, tree, parents, cname, cemail, raw_trailers = fields
     sha = sha.strip()
     report["commit"] = sha
+    parent_list = parents.split()
+    prepared = _take_pending(
+        gitdir,
+        env.get("SIGNOFF_GIT_PID", ""),
+        tree.strip(),
+        parent_list[0] if len(parent_list) == 1 else ROOT if not parent_list else "",
+    )
     if busy == "cherry-pick":
         report["copied_from"] = _copy_cherry_picked_note(gitdir, sha, cwd, env)
         if report["copied_from"]:
@@ -252,74 +375,65 @@ def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) ->
             f"{busy} in progress: notes follow rewritten commits by notes.rewriteRef"
         )
         return report
-    parent_list = parents.split()
     if len(parent_list) > 1:
         report["skipped"] = "merge commit: its changes are its parents' and keep their provenance"
         return report
+    if prepared is not None:
+        return _write_prepared(report, gitdir, sha, prepared, cwd, env)
+    config = _Settings(cwd, env)
     capture: CommitLines | None = None
     if os.path.exists(os.path.join(gitdir, "signoff", "capture", "log.jsonl")):
         from signoff.recording.commit_lines import CommitLines
 
-        capture = CommitLines(gitdir, sha, parent_list[0] if parent_list else None, cwd, env)
+        parent = parent_list[0] if parent_list else None
+        capture = CommitLines(gitdir, sha, parent, cwd, env, config=config.values())
         capture.attribute(started)
     try:
-        return _post_commit_note(
-            report, gitdir, sha, tree, cname, cemail, raw_trailers, capture, cwd, env, flag
-        )
+        trailers = _split_trailers(raw_trailers.encode())
+        decision = decide(env=env, flag=flag, trailers=trailers, config=config.ai)
+        if decision is not None and decision.source == "trailer":
+            decision = _credit_config(decision, config.ai)
+        claimed = None if decision is None or decision.conflict else _accepted_by(trailers)
+        person = claimed or accepter(cname, cemail)
+        if decision is not None:
+            report["decision"] = decision.to_json()
+        note, why = document(decision, person, capture, sha)
+        if note is None:
+            report["skipped"] = why
+            return report
+        append_note(sha, note, cwd, env)
+        report["note_written"] = True
+        if why == "capture":
+            report["from"] = "capture"
+        return report
     finally:
         if capture is not None:
             report.update(capture.finish())
 
 
-def _post_commit_note(
+def _write_prepared(
     report: Report,
     gitdir: str,
     sha: str,
-    tree: str,
-    cname: str,
-    cemail: str,
-    raw_trailers: str,
-    capture: CommitLines | None,
+    prepared: bytes,
     cwd: str,
     env: Mapping[str, str],
-    flag: str | None,
 ) -> Report:
-    """The note post-commit writes: commit-msg's prepared one, or one decided here; with the
-    working log's line record in the same document when the capture has one."""
-    from_capture = capture is not None and capture.has_lines()
-    pending = _take_pending(gitdir, env.get("SIGNOFF_GIT_PID", ""), tree.strip())
-    if pending is not None:
-        note = pending.replace(COMMIT_PLACEHOLDER.encode(), sha.encode())
-        if capture is not None and from_capture:
-            note = capture.note(prepared=note) or note
-        append_note(sha, note, cwd, env)
-        report["note_written"] = True
-        report["from"] = "commit-msg"
-        return report
-    trailers = _split_trailers(raw_trailers.encode())
-    read_config = _config_reader(cwd, env)
-    decision = decide(env=env, flag=flag, trailers=trailers, config=read_config)
-    if decision is not None and decision.source == "trailer":
-        decision = _credit_config(decision, read_config)
-    claimed = None if decision is None or decision.conflict else _accepted_by(trailers)
-    person = claimed or accepter(cname, cemail)
-    lines = capture.note(decision=decision, person=person) if capture and from_capture else None
-    if lines is not None:
-        append_note(sha, lines, cwd, env)
-        report["note_written"] = True
-        report["from"] = "capture"
-        return report
-    if decision is None:
-        report["skipped"] = "no agent detected and nothing declared: unknown stays unknown"
-        return report
-    report["decision"] = decision.to_json()
-    if decision.source == "trailer":
-        # nothing beyond the message's own trailers, which already are the record (and an
-        # amend or reword that keeps them must not stack a copy of the same facts)
-        report["skipped"] = "only the commit's own trailers declare it: they are the record"
-        return report
-    append_note(sha, _note(decision, person, sha), cwd, env)
-    report["note_written"] = True
+    """Write what commit-msg prepared for this commit (the installed script does this in sh;
+    Python does it in linked worktrees, under GIT_DIR and where there is no flock(1))."""
+    note, records = _fill(prepared, sha)
+    report["from"] = "commit-msg"
+    try:
+        if note:
+            append_note(sha, note, cwd, env)
+            report["note_written"] = True
+        else:
+            report["skipped"] = "commit-msg found nothing to record"
+    finally:
+        if records:
+            from signoff.recording import worklog
+
+            worklog.append_lines(gitdir, records)
     return report
 
 
@@ -340,35 +454,82 @@ def _pending_path(gitdir: str, key: str) -> str:
     return os.path.join(gitdir, "signoff", f"pending-{key}")
 
 
-def _write_pending(gitdir: str, key: str, note: bytes) -> str:
-    """Leave the prepared note for post-commit; clear ones aborted commits left behind."""
+def _write_pending(gitdir: str, key: str, bundle: bytes) -> str:
+    """Leave the prepared bundle for post-commit (written whole or not at all); clear the ones
+    aborted commits left behind (their git process is gone, or they are past PENDING_TTL)."""
     folder = os.path.join(gitdir, "signoff")
     os.makedirs(folder, exist_ok=True)
     now = time.time()
     with os.scandir(folder) as entries:
         for entry in entries:
-            if entry.name.startswith("pending-") and now - entry.stat().st_mtime > PENDING_TTL:
-                os.unlink(entry.path)
+            if not entry.name.startswith(("pending-", ".pending-")):
+                continue
+            try:
+                if now - entry.stat().st_mtime > PENDING_TTL or not _alive(entry.name):
+                    os.unlink(entry.path)
+            except OSError:  # another commit's hook cleared it first
+                pass
     path = _pending_path(gitdir, key)
-    with open(path, "wb") as fh:
-        fh.write(note)
+    tmp = os.path.join(folder, f".pending-{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(bundle)
+    os.replace(tmp, path)
     return path
 
 
-def _take_pending(gitdir: str, pid: str, tree: str) -> bytes | None:
-    """The note commit-msg prepared for this `git commit` (same pid, same tree, still fresh),
-    removed as it is taken."""
-    if not pid.isdigit() or not tree:
+def _alive(name: str) -> bool:
+    """Whether the git process a `pending-<pid>-...` (or `.pending-<pid>.tmp`) file names runs."""
+    pid = name.lstrip(".").split("-")[1].split(".")[0]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
+def _take_pending(gitdir: str, pid: str, tree: str, parent: str) -> bytes | None:
+    """What commit-msg prepared for this `git commit` (same pid, tree and parent; no older than
+    the commit's message and PENDING_TTL): the note and the `commit` records, with the commit id
+    still to fill in. Every bundle of this git process is removed: one prepared for another
+    commit (an amend's) is never used."""
+    if not pid.isdigit():
         return None
-    path = _pending_path(gitdir, f"{pid}-{tree}")
+    folder = os.path.join(gitdir, "signoff")
+    path = _pending_path(gitdir, f"{pid}-{tree}-{parent}")
+    bundle: bytes | None = None
     try:
         with open(path, "rb") as fh:
-            note = fh.read()
-        fresh = time.time() - os.stat(path).st_mtime <= PENDING_TTL
+            data = fh.read()
+        made = os.stat(path).st_mtime
+        try:
+            message = os.stat(os.path.join(gitdir, "COMMIT_EDITMSG")).st_mtime
+        except OSError:
+            message = 0.0
+        # an empty bundle was taken already (the installed script empties what it used)
+        if data and tree and parent and time.time() - made <= PENDING_TTL and made >= message:
+            bundle = data
     except OSError:
-        return None
-    os.unlink(path)
-    return note if fresh else None
+        pass
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith(f"pending-{pid}-"):
+                    os.unlink(entry.path)
+    except OSError:
+        pass
+    return bundle
+
+
+def _fill(bundle: bytes, sha: str) -> tuple[bytes, list[bytes]]:
+    """A prepared bundle's note (b"" when there is none) and `commit` records, each with the
+    commit id in place of the first `COMMIT_PLACEHOLDER` (as the installed script fills them)."""
+    placeholder, commit = COMMIT_PLACEHOLDER.encode(), sha.encode()
+    note, *records = [line.replace(placeholder, commit, 1) for line in bundle.split(b"\n")]
+    return (note + b"\n" if note else b""), [r + b"\n" for r in records if r.strip()]
 
 
 def _credit_config(decision: Decision, read_config: Callable[[], str | None]) -> Decision:

@@ -28,7 +28,7 @@ from signoff.recording.agents import SIGNALS
 from signoff.recording.hooks import (
     APPEND_ATTEMPTS,
     COMMIT_PLACEHOLDER,
-    PENDING_TTL,
+    ROOT,
     SCRATCH_PREFIX,
 )
 from signoff.recording.sync import NOTES_REF, fetch_refspec
@@ -198,44 +198,78 @@ def hook_script(name: str, python: str, package_dir: str) -> str:
 
 # The capture working log (`recording/worklog.py`) as the post-commit script sees it.
 CAPTURE_LOG = ".git/signoff/capture/log.jsonl"
-# post-commit in sh: the note commit-msg prepared only needs the new commit id, no Python.
+CAPTURE_LOCK = ".git/signoff/capture/log.lock"
+# post-commit in sh: commit-msg prepared everything (`hooks.prepare`): the note with its line
+# record on the first line (empty: nothing to write), the working log's `commit` records after
+# it; only the new commit id is missing, so no Python start. The bundle is taken only when it
+# was prepared for this commit: the same git process ($PPID), tree and parent, and no older
+# than the commit's message (git writes COMMIT_EDITMSG before commit-msg runs); anything else
+# (an amend, --no-verify, a linked worktree) is left to Python.
 # The note is appended on a private copy of the notes ref that replaces the real one only if
 # nobody moved it meanwhile (`update-ref REF NEW OLD`), else again: `hooks.append_note` in sh.
+# The records are appended under the working log's shared lock (flock(1); without it, Python).
 PENDING_NOTE = (
-    # HEAD and its tree are asked for only when this git process left a prepared note at all
-    "sha=; tree=\n"
+    # HEAD, its tree and parents are asked for only when this git process left a bundle at all
+    # (an emptied one was taken already)
+    "sha=; tree=; parent=; merge=; note=; record=\n"
     'for pending in ".git/signoff/pending-$PPID"-*; do\n'
-    '    if [ -f "$pending" ]; then\n'
+    '    if [ -s "$pending" ]; then\n'
     "        # shellcheck disable=SC2046\n"
-    "        set -- $(git rev-parse HEAD 'HEAD^{tree}' 2>/dev/null); sha=${1:-}; tree=${2:-}\n"
+    "        set -- $(git rev-parse HEAD 'HEAD^{tree}' 'HEAD^@' 2>/dev/null)\n"
+    f"        sha=${{1:-}}; tree=${{2:-}}; parent=${{3:-{ROOT}}}; merge=${{4:-}}\n"
+    "        break\n"
     "    fi\n"
-    "    break\n"
     "done\n"
-    'pending=".git/signoff/pending-$PPID-$tree"\n'
-    # a note older than PENDING_TTL was left by a failed commit: never used (Python removes it)
-    # with a capture working log, Python attributes the lines and writes the note itself
-    f'if [ -n "$tree" ] && [ -z "${{GIT_DIR:-}}" ] && [ -f "$pending" ] && [ ! -s {CAPTURE_LOG} ]'
-    f' && [ -z "$(find "$pending" -mmin +{PENDING_TTL // 60} 2>/dev/null)" ]; then\n'
-    '    IFS= read -r note < "$pending"; rm -f "$pending"\n'
-    f'    note="${{note%%{COMMIT_PLACEHOLDER}*}}$sha${{note#*{COMMIT_PLACEHOLDER}}}"\n'
-    "    n=0; written=\n"
-    f'    while [ -z "$written" ] && [ $n -lt {APPEND_ATTEMPTS} ]; do\n'
-    f"        old=$(git rev-parse -q --verify {NOTES_REF}) || old=\n"
-    f'        scratch="{SCRATCH_PREFIX}$$-$n"; n=$((n + 1))\n'
-    '        if [ -n "$old" ] && ! git update-ref "$scratch" "$old"; then break; fi\n'
-    '        if ! printf \'%s\\n\' "$note" | git notes --ref="$scratch" append -F - "$sha"; then\n'
-    '            git update-ref -d "$scratch" 2>/dev/null; break\n'
+    'pending=".git/signoff/pending-$PPID-$tree-$parent"\n'
+    # the records are appended under the working log's lock: without flock(1), Python does it
+    # (and a shell without `-nt` fails the test: Python again)
+    "# shellcheck disable=SC3013\n"
+    'if [ -n "$tree" ] && [ -z "$merge" ] && [ -z "${GIT_DIR:-}" ] && [ -s "$pending" ]'
+    ' && [ ! .git/COMMIT_EDITMSG -nt "$pending" ] && command -v flock >/dev/null 2>&1; then\n'
+    # one pass over the bundle (sh reads byte by byte): the note, then each record appended
+    # with one write on the O_APPEND log (as `worklog.append`), so none interleaves
+    "    {\n"
+    "        IFS= read -r note\n"
+    "        if IFS= read -r record; then\n"
+    "            { flock -s 9 && while :; do\n"
+    f"                printf '%s\\n' \"${{record%%{COMMIT_PLACEHOLDER}*}}$sha"
+    f'${{record#*{COMMIT_PLACEHOLDER}}}" >> {CAPTURE_LOG}\n'
+    "                IFS= read -r record || break\n"
+    f'            done; }} 9>> {CAPTURE_LOCK} || echo "signoff: warning: post-commit: could not'
+    " lock the capture working log; the next commit's line record starts earlier\" >&2\n"
     "        fi\n"
-    '        new=$(git rev-parse -q --verify "$scratch")\n'
+    '    } < "$pending"\n'
+    # a ref's value from its loose file, as git reads it first (no process); git is asked when
+    # there is none (a packed ref, another ref store). A stale value only fails the swap below.
+    "    signoff_ref() {\n"
+    "        ref=\n"
+    '        if [ -f ".git/$1" ]; then IFS= read -r ref < ".git/$1" || ref=; fi\n'
+    "        case ${#ref}:$ref in 40:*[!0-9a-f]* | 64:*[!0-9a-f]*) ref= ;; 40:* | 64:*) ;; *) ref= ;; esac\n"
+    '        [ -n "$ref" ] || ref=$(git rev-parse -q --verify "$1") || ref=\n'
+    "    }\n"
+    '    if [ -n "$note" ]; then\n'
+    f'        note="${{note%%{COMMIT_PLACEHOLDER}*}}$sha${{note#*{COMMIT_PLACEHOLDER}}}"\n'
+    "        n=0; written=\n"
+    f'        while [ -z "$written" ] && [ $n -lt {APPEND_ATTEMPTS} ]; do\n'
+    f"            signoff_ref {NOTES_REF}; old=$ref\n"
+    f'            scratch="{SCRATCH_PREFIX}$$-$n"; n=$((n + 1))\n'
+    '            if [ -n "$old" ] && ! git update-ref "$scratch" "$old"; then break; fi\n'
+    '            if ! printf \'%s\\n\' "$note" | git notes --ref="$scratch" append -F - "$sha"; then\n'
+    '                git update-ref -d "$scratch" 2>/dev/null; break\n'
+    "            fi\n"
+    '            signoff_ref "$scratch"; new=$ref\n'
     # one transaction: the notes ref moves only from what the copy started from (or is created
     # only if still absent), and the copy goes; on a race neither happens and the copy is dropped
-    f'        if [ -n "$old" ]; then swap="update {NOTES_REF} $new $old"; '
+    f'            if [ -n "$old" ]; then swap="update {NOTES_REF} $new $old"; '
     f'else swap="create {NOTES_REF} $new"; fi\n'
-    '        if printf \'%s\\ndelete %s\\n\' "$swap" "$scratch" | git update-ref --stdin 2>/dev/null\n'
-    '        then written=1; else git update-ref -d "$scratch"; fi\n'
-    "    done\n"
-    '    [ -n "$written" ] || echo "signoff: warning: post-commit: could not write the Signoff'
+    '            if printf \'%s\\ndelete %s\\n\' "$swap" "$scratch" | git update-ref --stdin 2>/dev/null\n'
+    '            then written=1; else git update-ref -d "$scratch"; fi\n'
+    "        done\n"
+    '        [ -n "$written" ] || echo "signoff: warning: post-commit: could not write the Signoff'
     ' note on $sha; provenance not recorded (git goes ahead)" >&2\n'
+    "    fi\n"
+    # emptied, not removed (no process): taken; the next commit-msg clears it
+    '    : > "$pending"\n'
     "    exit $status\n"
     "fi\n"
 )

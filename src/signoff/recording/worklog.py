@@ -98,6 +98,12 @@ def append(git_dir: str, records: Iterable[Record], *, name: str = LOG_NAME) -> 
     from signoff.provenance.notes import compact_json
 
     lines = [(compact_json(r) + "\n").encode("utf-8", "replace") for r in records]
+    append_lines(git_dir, lines, name=name)
+
+
+def append_lines(git_dir: str, lines: list[bytes], *, name: str = LOG_NAME) -> None:
+    """Append records already serialised (one JSON line each, newline included), each with one
+    write (a hook hands over the `commit` records another hook prepared)."""
     for line in lines:
         if len(line) > MAX_RECORD:
             raise ValueError(f"a working-log record of {len(line)} bytes is over {MAX_RECORD}")
