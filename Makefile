@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean system-deps tools release fuzz
+.PHONY: demo demo-stop test lint bench clean system-deps tools release fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,8 +12,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Leaves the demo server running in the background (pid in .demo/server.pid): `make demo-stop`
 demo: $(STAMP)
 	$(PY) -m signoff.demo
+
+demo-stop: $(STAMP)
+	$(PY) -m signoff.demo --stop
 
 lint: $(STAMP)
 	$(PY) -m ruff check src tests bench

@@ -129,3 +129,32 @@ def copilot_vscode(event: str, cwd: str, tool: str, tool_input: dict[str, Any]) 
         "tool_input": tool_input,
         "tool_use_id": "tool-123",
     }
+
+
+def codex_shell(event: str, cwd: str, command: str) -> dict[str, Any]:
+    """Codex PreToolUse / PostToolUse for its shell tool (`Bash`, the command in
+    `tool_input.command`; hooks schema as for apply_patch)."""
+    payload = codex(event, cwd, "")
+    payload["tool_name"] = "Bash"
+    payload["tool_input"] = {"command": command}
+    payload["tool_use_id"] = "call_sh1"
+    return payload
+
+
+def cursor_shell_execution(event: str, root: str, command: str) -> dict[str, Any]:
+    """Cursor beforeShellExecution / afterShellExecution (agent hooks: common fields, the
+    command and cwd; the after event adds the output and duration)."""
+    payload: dict[str, Any] = {
+        "conversation_id": "conv-5d2f",
+        "generation_id": "gen-81ab",
+        "model": "gpt-5",
+        "hook_event_name": "beforeShellExecution" if event == "pre" else "afterShellExecution",
+        "cursor_version": "2.1.0",
+        "workspace_roots": [root],
+        "command": command,
+        "cwd": root,
+    }
+    if event == "post":
+        payload["output"] = ""
+        payload["duration"] = 12
+    return payload

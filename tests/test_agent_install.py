@@ -205,7 +205,7 @@ def test_installed_file_runs_checkpoint_end_to_end(repo: GitRepo) -> None:
     assert run_signoff(repo, "agent", "install", "claude-code").returncode == 0
     settings = json.loads((repo.path / ".claude/settings.local.json").read_text())
     [group] = settings["hooks"]["PreToolUse"]
-    assert group["matcher"] == "Write|Edit|MultiEdit|NotebookEdit"
+    assert group["matcher"] == "Write|Edit|MultiEdit|NotebookEdit|Bash"
     command = group["hooks"][0]["command"]
     payload = payloads.claude_code(
         "pre", str(repo.path), "Edit", {"file_path": str(repo.path / "app.py")}
@@ -327,3 +327,33 @@ def test_hook_command_quotes_paths() -> None:
     command = agent_install.hook_command("codex", "post", python="/opt/it's here/python")
     assert "'/opt/it'\\''s here/python'" in command
     assert command.endswith("--agent codex --event post")
+
+
+def test_status_says_where_shell_edits_are_captured(repo: GitRepo, tmp_path: Path) -> None:
+    repo.commit("base\n", {"app.py": "x = 1\n"})
+    env = {"HOME": str(tmp_path / "home")}
+    run_signoff(repo, "agent", "install", "claude-code", "gemini-cli", "cursor", env=env)
+    # a Gemini CLI install written before shell capture: its matcher has no shell tool
+    gemini = repo.path / ".gemini/settings.json"
+    doc = json.loads(gemini.read_text())
+    for key in ("BeforeTool", "AfterTool"):
+        doc["hooks"][key][0]["matcher"] = "write_file|replace"
+    gemini.write_text(json.dumps(doc))
+    report = validated(
+        "agent-status", run_signoff(repo, "agent", "status", "--json", env=env).stdout
+    )
+    rows = {r["agent"]: r["shell_edits"] for r in report["agents"]}
+    assert rows["claude-code"] == {
+        "captured": True,
+        "detail": "captured: Bash PreToolUse/PostToolUse snapshots",
+    }
+    assert rows["cursor"]["captured"] is True
+    assert "afterFileEdit only" in rows["cursor"]["detail"]  # where Cursor has no shell hook
+    assert rows["gemini-cli"]["captured"] is False
+    assert "signoff agent install gemini-cli again" in rows["gemini-cli"]["detail"]
+    assert rows["codex"]["captured"] is False and rows["codex"]["detail"].startswith(
+        "not installed"
+    )
+    text = run_signoff(repo, "agent", "status", env=env).stdout
+    assert "shell edits: captured: Bash" in text
+    assert "not captured: the hooks in" in " ".join(text.split())

@@ -246,7 +246,7 @@ def test_edits_before_the_first_checkpoint_are_unknown(hooked: GitRepo) -> None:
     assert spans(line_doc(hooked), "README") == [(2, 2, "unknown", None), (3, 3, "ai", AI_S1)]
 
 
-def test_an_agent_without_a_pre_edit_checkpoint_is_an_approximation_said_so(
+def test_a_post_without_a_pre_is_unknown_never_the_agents_nor_the_humans(
     hooked: GitRepo,
 ) -> None:
     hooked.commit("f\n", {"f.py": "a\n"})
@@ -255,9 +255,19 @@ def test_an_agent_without_a_pre_edit_checkpoint_is_an_approximation_said_so(
     checkpoint(hooked, "post", "f.py", ("cursor", None, "c1"))  # ...which sent no `pre`
     commit(hooked, "x")
     doc = line_doc(hooked)
-    assert spans(doc, "f.py") == [(2, 4, "ai", "cursor/None/c1")]  # the human line too
+    # b had its pre: the agent's; `human` and `c` changed with no evidence of who: unknown
+    assert spans(doc, "f.py") == [(2, 2, "ai", "cursor/None/c1"), (3, 4, "unknown", None)]
     [sentence] = doc["line_record"]["approximations"]
     assert sentence.startswith("f.py: cursor recorded no content before an edit")
+    assert "unknown" in sentence
+
+
+def test_a_post_without_a_pre_right_after_a_commit_is_unknown(hooked: GitRepo) -> None:
+    hooked.commit("f\n", {"f.py": "a\n"})
+    hooked.write("f.py", "a\nb\n")
+    checkpoint(hooked, "post", "f.py", ("cursor", None, "c1"))
+    commit(hooked, "x")
+    assert spans(line_doc(hooked), "f.py") == [(2, 2, "unknown", None)]
 
 
 def test_a_linked_worktree_keeps_its_own_working_log(hooked: GitRepo, tmp_path: Path) -> None:

@@ -89,9 +89,9 @@ def test_a_changed_pack_file_is_reported(repo: GitRepo, tmp_path: Path) -> None:
     result = run_audit(
         Repo.discover(repo.path), AuditOptions(parse_period("2026-01-01", "2026-01-31"))
     )
-    write_pack(result, tmp_path)
-    (tmp_path / "metrics.json").write_text("{}")
-    assert verify_manifest(tmp_path) == ["metrics.json changed since the pack was written"]
+    write_pack(result, tmp_path / "pack")
+    (tmp_path / "pack" / "metrics.json").write_text("{}")
+    assert verify_manifest(tmp_path / "pack") == ["metrics.json changed since the pack was written"]
 
 
 @pytest.mark.parametrize(
@@ -126,8 +126,8 @@ def test_html_is_self_contained(repo: GitRepo, tmp_path: Path) -> None:
     result = run_audit(
         Repo.discover(repo.path), AuditOptions(parse_period("2026-01-01", "2026-01-31"))
     )
-    write_pack(result, tmp_path)
-    html = (tmp_path / "report.html").read_text()
+    write_pack(result, tmp_path / "pack")
+    html = (tmp_path / "pack" / "report.html").read_text()
     assert "<script" not in html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "@import" not in html and "url(" not in html
@@ -140,10 +140,10 @@ def test_missing_incidents_are_said_plainly_never_zero(repo: GitRepo, tmp_path: 
         Repo.discover(repo.path), AuditOptions(parse_period("2026-01-01", "2026-01-31"))
     )
     result.report["incidents"] = unavailable("incident tracking is not installed")
-    write_pack(result, tmp_path)
-    html = (tmp_path / "report.html").read_text()
+    write_pack(result, tmp_path / "pack")
+    html = (tmp_path / "pack" / "report.html").read_text()
     assert "Not available: incident tracking is not installed" in html
-    doc = json.loads((tmp_path / "incidents.json").read_text())
+    doc = json.loads((tmp_path / "pack" / "incidents.json").read_text())
     assert doc["available"] is False and doc["incidents"] is None and doc["budgets"] is None
 
 
@@ -182,8 +182,8 @@ def test_budgets_and_incidents_are_charted_when_available(repo: GitRepo, tmp_pat
         "budgets": [budget],
         "budgets_reason": None,
     }
-    write_pack(result, tmp_path)
-    html = (tmp_path / "report.html").read_text()
+    write_pack(result, tmp_path / "pack")
+    html = (tmp_path / "pack" / "report.html").read_text()
     assert 'data-chart="budgets"' in html and "payments: 120% used (exhausted)" in html
     assert "INC-1" in html and "ai-connected" in html
 
@@ -297,3 +297,34 @@ def test_recorded_gate_verdicts_reach_the_population(repo: GitRepo, tmp_path: Pa
     assert rows[ids["c4"]]["gate_result"] == json.loads(ran.stdout)["verdict"]
     assert rows[ids["c1"]]["gate_result"] == "not recorded"
     assert any("recorded for 2 of 8" in line for line in audit["limitations"])
+
+
+def test_the_population_is_written_a_batch_at_a_time_as_the_whole_document(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    """population.json and population.csv are streamed (memory holds no copy of the pack):
+    byte for byte what one dump of the whole document gives, across batch boundaries."""
+    from signoff.audit import pack
+
+    build(repo)
+    result = run_audit(
+        Repo.discover(repo.path), AuditOptions(parse_period("2026-01-01", "2026-01-31"))
+    )
+    changes = result.population.changes
+    assert len(changes) > 3
+    whole = pack._json(
+        {
+            "schema": "signoff/audit-population/v1",
+            "period": result.report["period"],
+            "repository": result.report["repository"],
+            "completeness": result.report["completeness"],
+            "changes": [c.to_json() for c in changes],
+        }
+    )
+    write_pack(result, tmp_path / "pack")
+    assert (tmp_path / "pack" / "population.json").read_bytes() == whole
+    assert b"".join(pack._csv_chunks(changes, rows=3)) == b"".join(pack._csv_chunks(changes))
+    assert (tmp_path / "pack" / "population.csv").read_text() == pack.population_csv(
+        result.population
+    )
+    assert verify_manifest(tmp_path / "pack") == []

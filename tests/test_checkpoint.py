@@ -281,7 +281,9 @@ def test_cursor_ambiguous_edit_records_only_after(work: GitRepo) -> None:
     edits = [{"old_string": "y", "new_string": "x"}]
     run(work, "cursor", payloads.cursor_after_file_edit(root, f"{root}/src/app.py", edits))
     who = {"session": "conv-5d2f", "model": "claude-4.5-sonnet", "tool_call": "gen-81aa"}
-    assert records(work) == [rec("post", "src/app.py", blob(work, "x\nx\n"), "cursor", **who)]
+    after = rec("post", "src/app.py", blob(work, "x\nx\n"), "cursor", **who)
+    after["evidence"] = blob(work, "x")  # the edit's new text: which changed lines are its own
+    assert records(work) == [after]
 
 
 def test_copilot_cli_tool_args_string_and_event_from_the_command(work: GitRepo) -> None:

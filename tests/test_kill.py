@@ -12,6 +12,7 @@ import json
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -109,23 +110,138 @@ def test_a_killed_note_write_keeps_the_notes_ref_whole(repo: GitRepo, nth: int) 
     prov = answer["commits"][0]["provenance"]
     assert prov["status"] == "ai" and prov["problems"] == []
     assert "claude-opus-4-5" in json.dumps(prov["tools"])
+    # a scratch ref the kill left is removed by the next write
+    other = repo.commit("more" + CLAUDE, {"app.py": "a = 3\n"})
+    assert run_signoff(repo, "notes", "add", "--ai", "claude-code", other).returncode == 0
+    assert repo.git("for-each-ref", SCRATCH) == ""
 
 
-@pytest.mark.parametrize("nth", [1, 3, 6])
-def test_a_killed_audit_out_never_leaves_a_partial_file(repo: GitRepo, nth: int) -> None:
-    """Each file of the pack is replaced whole; a run killed between files leaves a pack whose
-    manifest names what no longer matches, and the next run writes a pack that verifies."""
+SCRATCH = "refs/notes/signoff-append/"
+
+
+def test_the_next_note_write_removes_only_dead_writers_scratch_refs(repo: GitRepo) -> None:
+    """Named by pid (Python `<pid>-<thread>-<attempt>`, sh `<pid>-<n>`): a dead process's go,
+    a running process's stay however old they look (it may be mid-write)."""
+    base = repo.commit("base\n", {"app.py": "a = 1\n"})
+    head = repo.commit("agent" + CLAUDE, {"app.py": "a = 2\n"})
+    done = subprocess.Popen(["true"])
+    done.wait()
+    live = subprocess.Popen(["sleep", "60"])
+    try:
+        names = {
+            f"{SCRATCH}{done.pid}-1-0": False,
+            f"{SCRATCH}{done.pid}-3": False,
+            f"{SCRATCH}{live.pid}-2-1": True,
+            f"{SCRATCH}{live.pid}-0": True,
+        }
+        for name in names:
+            repo.git("update-ref", name, base)
+        assert run_signoff(repo, "notes", "add", "--ai", "claude-code", head).returncode == 0
+        left = set(repo.git("for-each-ref", "--format=%(refname)", SCRATCH).split())
+        assert left == {name for name, kept in names.items() if kept}
+    finally:
+        live.kill()
+        live.wait()
+    other = repo.commit("more" + CLAUDE, {"app.py": "a = 3\n"})
+    assert run_signoff(repo, "notes", "add", "--ai", "claude-code", other).returncode == 0
+    assert repo.git("for-each-ref", SCRATCH) == ""  # its writer ended: gone at the next write
+
+
+AUDIT = ("audit", "--since", "2026-01-01", "--until", "2026-01-31", "--out")
+SAME = ("population.json", "population.csv", "metrics.json", "policy-snapshots.json")
+
+
+def _pack(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize(
+    ("point", "nth", "after"),
+    [
+        # (the process dies just before its Nth call of the function)
+        ("fsync", 1, False),  # the first file of the new pack written, not yet synced
+        ("fsync", 6, False),  # half of the new pack written
+        ("rename", 1, False),  # the new pack complete, the previous one not yet moved aside
+        ("rename", 2, False),  # the previous pack moved aside, the new one not yet in place
+        ("fsync", 13, True),  # swapped in, the previous pack not yet removed
+        ("rmdir", 1, True),  # the previous pack's files removed, its folder not
+    ],
+)
+def test_a_killed_audit_out_leaves_the_previous_pack_whole(
+    repo: GitRepo, tmp_path: Path, point: str, nth: int, after: bool
+) -> None:
+    """The new pack is written beside the folder and swapped in by renames: killed anywhere,
+    the folder holds the previous pack or the new one, each whole and verifying (between the
+    two renames the next run first puts the previous one back); the next run writes what a
+    clean run writes, and nothing is left beside the folder but its lock file."""
     repo.commit("base\n", {"app.py": "a = 1\n"}, date="2026-01-05T10:00:00")
     repo.commit("agent" + CLAUDE, {"app.py": "a = 2\n"}, date="2026-01-06T10:00:00")
-    out = repo.path.parent / "pack"
-    audit = ("audit", "--since", "2026-01-01", "--until", "2026-01-31", "--out", str(out))
-    assert run_signoff(repo, *audit).returncode == 0
-    assert verify_manifest(out) == []
+    out = tmp_path / "pack"
+    assert run_signoff(repo, *AUDIT, str(out)).returncode == 0
+    before = _pack(out)
     repo.commit("later" + CLAUDE, {"app.py": "a = 3\n"}, date="2026-01-07T10:00:00")
-    killed(repo, "replace", nth, *audit)
-    for problem in verify_manifest(out):
-        assert problem.endswith("changed since the pack was written"), problem
-    for name in ("population.json", "audit.json"):
-        json.loads((out / name).read_text())  # whole files: the old one or the new one
-    assert run_signoff(repo, *audit).returncode == 0
+    killed(repo, point, nth, *AUDIT, str(out))
+    if point == "rename" and nth == 2:
+        assert not out.exists()  # the only moment: the previous pack sits beside it, whole
+        assert verify_manifest(tmp_path / ".pack.signoff-old") == []
+        assert _pack(tmp_path / ".pack.signoff-old") == before
+    else:
+        assert verify_manifest(out) == []
+        now = _pack(out)
+        assert (now == before) != after
+        assert now["audit.json"] != before["audit.json"] or not after
+    assert run_signoff(repo, *AUDIT, str(out)).returncode == 0
     assert verify_manifest(out) == []
+    clean = tmp_path / "clean"
+    assert run_signoff(repo, *AUDIT, str(clean)).returncode == 0
+    again, fresh = _pack(out), _pack(clean)
+    assert set(again) == set(fresh) and all(again[n] == fresh[n] for n in SAME)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".pack")) == [
+        ".pack.signoff-lock"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("strays", "said"),
+    [
+        ({"notes.txt": "mine"}, "holds no evidence pack"),
+        ({"manifest.json": "not json"}, "holds no evidence pack"),
+        ({"sub/x.txt": "mine"}, "holds no evidence pack"),
+    ],
+)
+def test_audit_out_refuses_a_folder_that_is_not_a_pack(
+    repo: GitRepo, tmp_path: Path, strays: dict[str, str], said: str
+) -> None:
+    repo.commit("base\n", {"app.py": "a = 1\n"}, date="2026-01-05T10:00:00")
+    out = tmp_path / "mine"
+    for name, text in strays.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(text)
+    refused = run_signoff(repo, *AUDIT, str(out))
+    assert refused.returncode == 2 and said in refused.stderr and "fix:" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    for name, text in strays.items():
+        assert (out / name).read_text() == text  # never deleted
+
+
+def test_audit_out_refuses_a_pack_folder_with_files_it_does_not_name(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    repo.commit("base\n", {"app.py": "a = 1\n"}, date="2026-01-05T10:00:00")
+    out = tmp_path / "pack"
+    assert run_signoff(repo, *AUDIT, str(out)).returncode == 0
+    (out / "my-notes.md").write_text("keep me")
+    (out / "extra").mkdir()
+    before = _pack(out / "extra") | {"notes": (out / "my-notes.md").read_bytes()}
+    refused = run_signoff(repo, *AUDIT, str(out))
+    assert refused.returncode == 2, refused.stderr
+    assert "does not name (extra, my-notes.md)" in refused.stderr and "fix:" in refused.stderr
+    assert _pack(out / "extra") | {"notes": (out / "my-notes.md").read_bytes()} == before
+    (out / "my-notes.md").unlink()
+    (out / "extra").rmdir()
+    assert run_signoff(repo, *AUDIT, str(out)).returncode == 0  # a pack alone is replaced
+    assert verify_manifest(out) == []
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_signoff(repo, *AUDIT, str(empty)).returncode == 0  # an empty folder is used
+    assert verify_manifest(empty) == []

@@ -26,6 +26,7 @@ from signoff.incidents.ops import link, open_incident
 from signoff.incidents.store import load_incidents
 from signoff.query.lookup import ProvenanceLookup
 from signoff.query.squash import map_pr_commits, pr_number
+from signoff.report.markdown import text as md_text
 from tests.gitrepo import GitRepo, run_signoff
 from tests.gitrepo import schema_doc as doc
 from tests.incident_fixtures import at
@@ -154,7 +155,8 @@ def test_squash_commit_ai_lines_are_mapped_from_its_pr_commits(
     markdown = run_signoff(
         repo, "check", "--base", base, "--head", squash, "--no-scan", "--format", "markdown"
     ).stdout
-    assert f"`app.py`: lines {ai_line} (gemini-code-assist)" in markdown
+    # the tool's name is text from a commit: behind Markdown escapes in the comment
+    assert f"`app.py`: lines {md_text(f'{ai_line} (gemini-code-assist)')}" in markdown
     assert "carry no line record" not in markdown
     assert f"the line records of AI-assisted commit(s) {squash[:10]} leave some" in markdown
 
@@ -343,7 +345,7 @@ def test_gitai_record_and_marker_only_commit_counted_apart(repo: GitRepo, tmp_pa
     markdown = run_signoff(
         repo, "check", "--base", base, "--head", marked, "--no-scan", "--format", "markdown"
     ).stdout
-    assert "`calc.py`: lines 3-4 (cursor/gpt-5)" in markdown
+    assert f"`calc.py`: lines {md_text('3-4 (cursor/gpt-5)')}" in markdown
     assert f"AI-assisted commit(s) {marked[:10]} carry no line record" in markdown
     assert f"the line records of AI-assisted commit(s) {noted[:10]} leave some" in markdown
     assert "Scanners scanned 2 AI-attributed lines and 7 lines" in markdown
@@ -372,10 +374,25 @@ def test_incident_labels_say_which_measure_connects_them(repo: GitRepo) -> None:
     labels = {i.title: c for i, c in connect_all(r, load_incidents(r))}
     assert labels["recorded"].label == "ai-connected"
     assert [c.author for c in labels["recorded"].changes] == ["ai"]
-    assert "lines ai by line record (cursor/gpt-5)" in labels["recorded"].reasons[0]
+    assert "lines ai by line record: 2 ai (cursor/gpt-5)" in labels["recorded"].reasons[0]
+    [change] = labels["recorded"].changes
+    assert (change.basis, change.line_kinds) == (
+        "line-record",
+        {"ai": 2, "ai-modified": 0, "human": 0, "unknown": 0},
+    )
     assert labels["unrecorded"].label == "ai-connected"
     assert [c.author for c in labels["unrecorded"].changes] == ["ai-assisted-commit"]
-    assert "lines of an AI-assisted commit without a line record" in labels["unrecorded"].reasons[0]
+    assert (
+        "2 lines of an AI-assisted commit without a line record" in labels["unrecorded"].reasons[0]
+    )
+    assert labels["unrecorded"].measures() == {
+        "line_record": {
+            "commits": 0,
+            "line_kinds": {"ai": 0, "ai-modified": 0, "human": 0, "unknown": 0},
+            "ai_lines": 0,
+        },
+        "commit_level": {"commits": 1, "ai_assisted_commit_lines": 2},
+    }
     # the commit has a Git AI record and it does not name line 2: unknown, not AI, not human
     assert labels["not named"].label == "unknown"
 

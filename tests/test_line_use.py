@@ -325,6 +325,12 @@ def test_agent_trace_import_refuses_what_it_cannot_anchor(
         bad.write_text(text)
         out = run_signoff(repo, "import", "agent-trace", str(bad))
         assert out.returncode == 2 and fix in out.stderr and "Traceback" not in out.stderr
+    huge = tmp_path / "huge.jsonl"
+    with huge.open("wb") as fh:
+        fh.truncate(65 * 1024 * 1024)  # sparse: 65 MB of zero bytes, read at most 64 MB + 1
+    out = run_signoff(repo, "import", "agent-trace", str(huge))
+    assert out.returncode == 2 and "larger than 64 MB" in out.stderr and "fix:" in out.stderr
+    assert "Traceback" not in out.stderr
     # a range past the end of the file is skipped and said, the rest imported
     record = {
         "version": "0.1.0",
@@ -440,3 +446,23 @@ def test_stats_kinds_per_tool_count_a_commit_once_whatever_its_models(repo: GitR
     models = {m["model"]: m["line_kinds"] for m in data["by_model"]}
     assert models["claude-opus-4-5"]["ai"] == 1 and models["claude-sonnet-4-5"]["ai"] == 1
     assert models["claude-opus-4-5"]["human"] == 1  # the human line of a commit it assisted
+
+
+def test_diff_of_a_range_asks_git_for_the_merge_base_once(
+    repo: GitRepo, recorded: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from signoff.git import Repo
+    from signoff.query.diff import attributed_diff
+
+    asked: list[tuple[str, ...]] = []
+    real = Repo.run
+
+    def run(self: Repo, *args: str, **kwargs: Any) -> bytes:
+        if "merge-base" in args:
+            asked.append(args)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Repo, "run", run)
+    view = attributed_diff(Repo.discover(repo.path), f"{recorded['base']}..HEAD", use_index=False)
+    assert len(asked) == 1 and view.base == repo.git("rev-parse", recorded["base"]).strip()
+    assert {f.path for f in view.files} == {"app.py", "lib.py", "x.py"}

@@ -149,3 +149,46 @@ def test_incident_tools_gains_the_outcome_rates(repo: GitRepo) -> None:
     assert "1 of 1" in table.stdout
     off = json.loads(run_signoff(repo, "incident", "tools", "--json", "--no-outcomes").stdout)
     assert all(t["outcomes"] is None for t in off["tools"])
+
+
+def test_reverts_count_by_ancestry_through_merges_and_within_the_window(repo: GitRepo) -> None:
+    """A commit on another line of history that names the AI commit is not its revert; the
+    revert after the merge is (3 days, not the 1 day of the impostor); a revert past the
+    window is not counted."""
+
+    def on(day: str) -> dict[str, str]:
+        return {
+            "GIT_AUTHOR_DATE": f"{day}T10:00:00+00:00",
+            "GIT_COMMITTER_DATE": f"{day}T10:00:00+00:00",
+        }
+
+    repo.commit(
+        "base\n", {"app/pay.py": lines("P", 3)}, author=HUMAN, date="2026-02-01T10:00:00+00:00"
+    )
+    main = repo.git("branch", "--show-current").strip()
+    repo.git("checkout", "-q", "-b", "side")
+    ai = repo.commit(
+        "add retries" + CLAUDE,
+        {"app/pay.py": lines("P", 3) + lines("R", 2)},
+        date="2026-02-02T10:00:00+00:00",
+    )
+    repo.git("checkout", "-q", main)
+    repo.commit(
+        f"Unrelated\n\nThis reverts commit {ai}.\n",
+        {"README": "x\n"},
+        author=HUMAN,
+        date="2026-02-03T10:00:00+00:00",
+    )
+    repo.git("merge", "-q", "--no-ff", "-m", "merge side", "side", env=on("2026-02-04"))
+    repo.git("revert", "--no-edit", ai, env=on("2026-02-05"))
+    late = repo.commit(
+        "clamp" + CLAUDE,
+        {"app/pay.py": lines("P", 3) + "LIMIT = 3\n"},
+        date="2026-02-06T10:00:00+00:00",
+    )
+    repo.git("revert", "--no-edit", late, env=on("2026-03-20"))
+    out = measure_outcomes(Repo.discover(repo.path)).to_json()
+    reverted = {r["commit"]: r for r in out["reverted"]["changes"]}
+    assert set(reverted) == {ai}
+    assert reverted[ai]["kind"] == "revert" and reverted[ai]["days"] == 3.0
+    assert (out["reverted"]["numerator"], out["reverted"]["denominator"]) == (1, 2)

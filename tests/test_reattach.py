@@ -85,11 +85,53 @@ def test_a_later_commit_on_base_is_not_mistaken_for_the_merge(repo: GitRepo) -> 
     assert ranges(repo, later) == {}
 
 
-def test_a_merge_commit_needs_nothing(repo: GitRepo) -> None:
-    _, head = pull_request(repo)
+def test_a_merge_commit_gets_the_lines_its_pull_request_side_brought_in(repo: GitRepo) -> None:
+    prs, head = pull_request(repo)
     repo.git("merge", "-q", "--no-ff", "--no-edit", "feature")
+    merge = repo.head()
+    later = repo.commit("unrelated\n", {"other.txt": lines(2, "other")})  # main moves on
     result = reattach(Repo(repo.path), "main", head)
+    assert result.pr_commits == prs and result.merged == [merge]
+    # against its first parent the merge added the feature's lines, at main's line numbers
+    assert ranges(repo, merge) == WANT
+    [doc] = own_documents(repo, merge)
+    assert doc["derived"] == {"method": "reattach", "from": prs}
+    assert ranges(repo, later) == {}
+    # the pull request's own commits keep their records as they were
+    assert ranges(repo, prs[1]) == {
+        "app.py": [(7, 7, "human", None)],
+        "new.py": [(1, 4, "ai", "codex")],
+    }
+    tip = repo.git("rev-parse", "refs/notes/signoff")
+    again = reattach(Repo(repo.path), "main", head)
+    assert [r["status"] for r in again.results] == ["already attached"]
+    assert repo.git("rev-parse", "refs/notes/signoff") == tip
+
+
+def test_a_merge_commits_own_resolution_lines_get_no_range(repo: GitRepo) -> None:
+    _, head = pull_request(repo)
+    repo.git("merge", "-q", "--no-ff", "--no-commit", "feature")
+    text = (repo.path / "new.py").read_text().replace("new 2\n", "new 2 resolved in the merge\n")
+    repo.write("new.py", text)
+    repo.git("add", "new.py")
+    repo.git("commit", "-q", "--no-edit")
+    merge = repo.head()
+    reattach(Repo(repo.path), "main", head)
+    got = ranges(repo, merge)
+    assert got["new.py"] == [(1, 1, "ai", "codex"), (3, 4, "ai", "codex")]  # line 2: nobody's
+    assert got["app.py"] == WANT["app.py"]
+
+
+def test_a_fast_forward_needs_nothing(repo: GitRepo) -> None:
+    repo.commit("base\n", {"app.py": lines(2)})
+    repo.git("checkout", "-q", "-b", "feature")
+    one = repo.commit("one\n", {"app.py": lines(4)})
+    record(repo, one, {"app.py": [(3, 4, "ai")]})
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "feature")
+    result = reattach(Repo(repo.path), "main", one)
     assert result.merged == [] and "already where they belong" in str(result.reason)
+    assert "fast-forward" in str(result.reason)
 
 
 def test_cli_json_and_bad_refs(repo: GitRepo) -> None:

@@ -132,7 +132,7 @@ def test_jobs_are_claimed_once_each(store: Store) -> None:
     with store.transaction() as s:
         while (job := jobs.claim(s, "worker-c")) is not None:
             claimed.append(job.id)
-            jobs.finish(s, job.id, {"ok": True})
+            jobs.finish(s, job.id, "worker-c", jobs.Outcome({"ok": True}))
     assert sorted(claimed) == ids
 
 

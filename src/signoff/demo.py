@@ -865,7 +865,105 @@ def _sha_of(r: DemoRepo, subject: str) -> str:
     return r.git("log", "--format=%H", "--fixed-strings", f"--grep={subject}", "-n1").strip()
 
 
+STATE = Path(".demo")  # beside the Makefile: the running demo server's pid file and address
+
+
+def _free_port(preferred: int = 8000) -> int:
+    import socket
+
+    for port in (preferred, 0):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise SystemExit("demo: no free port for the server")
+
+
+def stop_server(quiet: bool = False) -> None:
+    """`make demo-stop`: stop the server the last `make demo` left running (by its pid)."""
+    import signal
+
+    pid_file = STATE / "server.pid"
+    if not pid_file.exists():
+        if not quiet:
+            print("No demo server is running (no .demo/server.pid).")
+        return
+    pid = int(pid_file.read_text().split()[0])
+    try:
+        os.killpg(pid, signal.SIGTERM)  # its own session: uvicorn and nothing else
+        if not quiet:
+            print(f"Stopped the demo server (pid {pid}).")
+    except ProcessLookupError:
+        if not quiet:
+            print(f"The demo server (pid {pid}) had already stopped.")
+    for name in ("server.pid", "address", "token"):
+        (STATE / name).unlink(missing_ok=True)
+
+
+def server_demo(r: DemoRepo, root: Path) -> str:
+    """Start `signoff serve` on a SQLite file in the background, push the demo repository to
+    it, build the organisation's audit pack through a job; returns the address."""
+    import urllib.request
+
+    print("\n== The organisation's server: push from CI, ask across repositories ==")
+    stop_server(quiet=True)
+    db = f"sqlite:///{root / 'server.db'}"
+    env = {"SIGNOFF_DATABASE_URL": db}
+    print(f"\n$ signoff db upgrade --database-url {db}")
+    upgraded = r.signoff("db", "upgrade", env=env)
+    print((upgraded.stdout + upgraded.stderr).rstrip())
+    made = r.signoff("server", "token", "create", "--name", "demo", "--scope", "admin", env=env)
+    if made.returncode != 0:
+        raise SystemExit(f"demo: token create failed:\n{made.stderr}")
+    token = made.stdout.strip()
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = root / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "signoff", "serve", "--port", str(port)],
+            cwd=r.path,
+            env={**r.env, **env},
+            stdout=out,
+            stderr=out,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # outlives `make demo`; `make demo-stop` ends it
+        )
+    STATE.mkdir(exist_ok=True)
+    (STATE / "server.pid").write_text(f"{proc.pid}\n")
+    (STATE / "address").write_text(url + "\n")
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                stop_server(quiet=True)
+                raise SystemExit(f"demo: the server did not start; see {log}") from None
+            time.sleep(0.2)
+    print(f"$ signoff serve --port {port}   (in the background, log {log})")
+    client_env = {"SIGNOFF_TOKEN": token}
+    print(f"\n$ signoff push --server {url} --repository demo/payments")
+    pushed = r.signoff("push", "--server", url, "--repository", "demo/payments", env=client_env)
+    print((pushed.stdout + pushed.stderr).rstrip())
+    since = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86_400 * 60))
+    until = time.strftime("%Y-%m-%d", time.gmtime())
+    pack = root / "report" / "organisation-audit"
+    args = ["audit", "--server", url, "--since", since, "--until", until, "--out", str(pack)]
+    print(f"\n$ signoff {' '.join(shlex.quote(a) for a in args)}")
+    audited = r.signoff(*args, env=client_env)
+    print((audited.stdout + audited.stderr).rstrip())
+    (STATE / "token").write_text(token + "\n")
+    return url
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--stop"]:
+        stop_server()
+        return
     root = Path(tempfile.mkdtemp(prefix="signoff-demo-"))
     print(f"Building a demo repository under {root} ...")
     path = build(root)
@@ -896,6 +994,7 @@ def main() -> None:
         "policy-check.json": ["policy", "check", "--json"],
     }.items():
         (report / name).write_text(r.signoff(*args).stdout)
+    url = server_demo(r, root)
     print(f"\nDemo repository: {path}")
     print(f"Report:          {report}")
     print(f"  audit pack:    {report / 'audit' / 'report.html'} (open it in a browser)")
@@ -904,6 +1003,10 @@ def main() -> None:
     print(f"  oversight:     {report / 'audit' / 'bom.cdx.json'} (CycloneDX), ")
     print("                 oversight.statements.jsonl (in-toto, one per pull request)")
     print(f"Explore it:      .venv/bin/signoff explain HEAD~3 --repo {shlex.quote(str(path))}")
+    print(f"\nServer:          {url}  (running in the background; `make demo-stop` stops it)")
+    print(f"  sign in with the token in {STATE / 'token'} (admin; shown once, kept for the demo)")
+    print(f"  API:           {url}/docs")
+    print(f"  org audit:     {report / 'organisation-audit' / 'repositories.json'}")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from signoff.audit.digests import (
 )
 from signoff.audit.dsse import sign_envelope
 from signoff.audit.statement import PREDICATE_SCHEMA, build_statement
+from signoff.batches import batched
 from signoff.errors import SignoffError
 from signoff.git.log import Commit, iter_commits
 from signoff.git.repo import Repo
@@ -60,8 +61,7 @@ def attest(
 def commits_by_id(repo: Repo, shas: Sequence[str]) -> list[Commit]:
     """Commits in the order given, read in batches (no diffs)."""
     out: list[Commit] = []
-    for start in range(0, len(shas), 1000):
-        batch = list(shas[start : start + 1000])
+    for batch in batched(shas, 1000):
         out += iter_commits(repo, batch, extra=["--no-walk=unsorted"])
     return out
 

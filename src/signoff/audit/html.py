@@ -7,6 +7,7 @@ a reader (or a test in a headless browser) can check the page against audit.json
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
@@ -141,7 +142,7 @@ def _capture(lines: dict[str, Any] | None) -> str:
     return "".join(out)
 
 
-def render_html(report: dict[str, Any], changes: list[dict[str, Any]]) -> str:
+def render_html(report: dict[str, Any], changes: Sequence[dict[str, Any]]) -> str:
     m = report["metrics"]
     head = m["headline"]
     comp = report["completeness"]

@@ -11,12 +11,14 @@ import gc
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+import os
+import shutil
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from signoff import __version__, jsonsafe
 from signoff.audit.attestations import load_understood
@@ -31,6 +33,7 @@ from signoff.audit.population import Change, Population, build_population
 from signoff.audit.provtest import provenance_test
 from signoff.audit.sample import GATE_NOT_RECORDED, sample_json
 from signoff.audit.snapshots import policy_snapshots
+from signoff.batches import batched
 from signoff.errors import SignoffError
 from signoff.files import TooLarge, read_bounded, write_atomic
 from signoff.git.repo import Repo
@@ -308,87 +311,335 @@ def _csv_row(c: Change) -> list[object]:
 
 
 def population_csv(population: Population) -> str:
+    return "".join(chunk.decode() for chunk in _csv_chunks(population.changes))
+
+
+def _csv_chunks(changes: list[Change], rows: int = 2000) -> Iterator[bytes]:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    # names, emails and subjects come from commits anyone can write: no cell starts a formula
-    writer.writerows([csv_safe(v) for v in _csv_row(c)] for c in population.changes)
-    return buf.getvalue()
+    for batch in batched(changes, rows):
+        # names, emails and subjects come from commits anyone can write: no cell starts a formula
+        writer.writerows([csv_safe(v) for v in _csv_row(c)] for c in batch)
+        yield buf.getvalue().encode()
+        buf.seek(0)
+        buf.truncate()
+    if buf.tell():
+        yield buf.getvalue().encode()
+
+
+def _population_json(report: dict[str, Any], changes: list[Change]) -> Iterator[bytes]:
+    """population.json a change at a time: the same bytes as `_json` of the whole document,
+    without ever holding every change's record."""
+    head = _json(
+        {
+            "schema": "signoff/audit-population/v1",
+            "period": report["period"],
+            "repository": report["repository"],
+            "completeness": report["completeness"],
+        }
+    )
+    yield head[: -len(b"}\n")] + b',"changes":['
+    for n, batch in enumerate(batched(changes, 1000)):
+        text = ",".join(
+            json.dumps(c.to_json(), ensure_ascii=False, separators=(",", ":"), default=str)
+            for c in batch
+        )
+        yield (b"," if n else b"") + text.encode()
+    yield b"]}\n"
+
+
+class _Rows(Sequence[dict[str, Any]]):
+    """The population as records, each made when asked for: the report shows the first rows."""
+
+    def __init__(self, changes: list[Change]) -> None:
+        self._changes = changes
+
+    def __len__(self) -> int:
+        return len(self._changes)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [c.to_json() for c in self._changes[index]]
+        return self._changes[index].to_json()
 
 
 def write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
-    """Write every file of the pack into `out`, then manifest.json and SHA256SUMS over them."""
+    """Write the pack into `out` as a whole: every file, then manifest.json and SHA256SUMS
+    over them, in a folder beside `out` that replaces it only once complete (see `_swap_in`).
+    A killed run leaves the previous pack as it was. Files are written as they are made (the
+    population a batch of changes at a time), so memory holds no copy of the pack."""
     with _no_cycle_collection():
         return _write_pack(result, out)
 
 
 def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
-    from signoff.audit.html import render_html
-
+    out = Path(os.path.realpath(out))  # a link to a folder: the folder is the one replaced
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SignoffError(f"cannot create {out}: {exc.strerror}", "pass another --out") from None
-    report = result.report
-    changes = [c.to_json() for c in result.population.changes]
-    files: dict[str, bytes] = {
-        "population.csv": population_csv(result.population).encode(),
-        "population.json": _json(
-            {
-                "schema": "signoff/audit-population/v1",
-                "period": report["period"],
-                "repository": report["repository"],
-                "completeness": report["completeness"],
-                "changes": changes,
-            }
-        ),
-        "metrics.json": _json({"schema": "signoff/audit-metrics/v1", **report["metrics"]}),
-        "policy-snapshots.json": _json(
-            {"schema": "signoff/audit-policy-snapshots/v1", "versions": report["policy_snapshots"]}
-        ),
-        "incidents.json": _json({"schema": "signoff/audit-incidents/v1", **report["incidents"]}),
-        "controls.json": _json({"schema": "signoff/audit-controls/v1", **report["controls"]}),
-    }
-    if report["sample"] is not None:
-        files["sample.json"] = _json({"schema": "signoff/audit-sample/v1", **report["sample"]})
-    if report["provenance_test"] is not None:
-        files["provenance-test.json"] = _json(
-            {"schema": "signoff/audit-provenance-test/v1", **report["provenance_test"]}
-        )
-    if result.attestations is not None and result.public_key is not None:
-        files["provenance.intoto.jsonl"] = "".join(
-            json.dumps(e, separators=(",", ":")) + "\n" for e in result.attestations
-        ).encode()
-        files["signoff-attest.pub"] = result.public_key
-    if result.oversight:
-        name = "oversight.intoto.jsonl" if result.oversight_signed else "oversight.statements.jsonl"
-        files[name] = "".join(
-            json.dumps(e, separators=(",", ":")) + "\n" for e in result.oversight
-        ).encode()
-    files["bom.cdx.json"] = _json(
-        audit_bom(report, result.population.changes, Path(str(report["repository"]["root"])).name)
-    )
-    files["audit.json"] = _json(report)
-    files["report.html"] = render_html(report, changes).encode()
-    for name, data in files.items():
-        write_atomic(out / name, data)
+    with _pack_lock(out):
+        _recover(out)
+        _check_replaceable(out)
+        staging = _sibling(out, "new")
+        try:
+            staging.mkdir()
+        except OSError as exc:
+            raise SignoffError(
+                f"cannot create a folder beside {out}: {exc.strerror}",
+                "pass an --out whose parent folder you can write",
+            ) from None
+        try:
+            entries = _write_staging(result, staging)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise SignoffError(
+                f"cannot write the pack beside {out}: {exc.strerror}",
+                "free some space, or pass an --out on another file system",
+            ) from None
+        _swap_in(staging, out)
+    return {"out": str(out), "files": [*entries, {"path": "manifest.json"}]}
+
+
+def _write_staging(result: AuditResult, staging: Path) -> list[dict[str, Any]]:
+    """Every file of the pack into `staging`, synced; the manifest's entries."""
+    written: dict[str, tuple[int, str]] = {}
+    for name, chunks in _pack_files(result):
+        written[name] = _write_file(staging / name, chunks)
     entries = [
-        {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-        for name, data in sorted(files.items())
+        {"path": name, "bytes": size, "sha256": digest}
+        for name, (size, digest) in sorted(written.items())
     ]
+    manifest, sums = _manifest(entries, result.report["generated_at"])
+    _write_file(staging / "manifest.json", [manifest])
+    _write_file(staging / "SHA256SUMS", [sums])
+    _fsync_dir(staging)
+    return entries
+
+
+def _manifest(entries: list[dict[str, Any]], generated_at: str) -> tuple[bytes, bytes]:
+    """manifest.json and SHA256SUMS over the files `entries` describe."""
     manifest = _json(
         {
             "schema": "signoff/audit-manifest/v1",
             "algorithm": "sha256",
-            "generated_at": report["generated_at"],
+            "generated_at": generated_at,
             "files": entries,
         }
     )
-    write_atomic(out / "manifest.json", manifest)
     sums = [f"{e['sha256']}  {e['path']}" for e in entries]
     sums.append(f"{hashlib.sha256(manifest).hexdigest()}  manifest.json")
-    write_atomic(out / "SHA256SUMS", "\n".join(sums) + "\n")
+    return manifest, ("\n".join(sums) + "\n").encode()
+
+
+def write_manifest(out: Path, files: list[tuple[str, bytes]], generated_at: str) -> dict[str, Any]:
+    """manifest.json and SHA256SUMS over `files` (path inside `out`, content), written last:
+    for a pack assembled from several packs (the organisation's), whose files are in place."""
+    entries = [
+        {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        for name, data in files
+    ]
+    manifest, sums = _manifest(entries, generated_at)
+    write_atomic(out / "manifest.json", manifest)
+    write_atomic(out / "SHA256SUMS", sums)
     return {"out": str(out), "files": [*entries, {"path": "manifest.json"}]}
+
+
+def _pack_files(result: AuditResult) -> Iterator[tuple[str, Iterable[bytes]]]:
+    """(name, content in pieces) of each file of the pack but its manifest and SHA256SUMS."""
+    from signoff.audit.html import render_html
+
+    report = result.report
+    changes = result.population.changes
+    yield "population.csv", _csv_chunks(changes)
+    yield "population.json", _population_json(report, changes)
+    yield "metrics.json", [_json({"schema": "signoff/audit-metrics/v1", **report["metrics"]})]
+    yield (
+        "policy-snapshots.json",
+        [
+            _json(
+                {
+                    "schema": "signoff/audit-policy-snapshots/v1",
+                    "versions": report["policy_snapshots"],
+                }
+            )
+        ],
+    )
+    yield "incidents.json", [_json({"schema": "signoff/audit-incidents/v1", **report["incidents"]})]
+    yield "controls.json", [_json({"schema": "signoff/audit-controls/v1", **report["controls"]})]
+    if report["sample"] is not None:
+        yield "sample.json", [_json({"schema": "signoff/audit-sample/v1", **report["sample"]})]
+    if report["provenance_test"] is not None:
+        yield (
+            "provenance-test.json",
+            [_json({"schema": "signoff/audit-provenance-test/v1", **report["provenance_test"]})],
+        )
+    if result.attestations is not None and result.public_key is not None:
+        yield (
+            "provenance.intoto.jsonl",
+            ((json.dumps(e, separators=(",", ":")) + "\n").encode() for e in result.attestations),
+        )
+        yield "signoff-attest.pub", [result.public_key]
+    if result.oversight:
+        name = "oversight.intoto.jsonl" if result.oversight_signed else "oversight.statements.jsonl"
+        yield (
+            name,
+            ((json.dumps(e, separators=(",", ":")) + "\n").encode() for e in result.oversight),
+        )
+    repository = Path(str(report["repository"]["root"])).name
+    yield "bom.cdx.json", [_json(audit_bom(report, changes, repository))]
+    yield "audit.json", [_json(report)]
+    yield "report.html", [render_html(report, _Rows(changes)).encode()]
+
+
+def _write_file(path: Path, chunks: Iterable[bytes]) -> tuple[int, str]:
+    """Write a new file of the pack from its pieces, synced; its size and SHA-256."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "xb") as fh:
+        for chunk in chunks:
+            fh.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return size, digest.hexdigest()
+
+
+# Replacing a pack. The new pack is written into `.NAME.signoff-new` beside `NAME` and swapped
+# in by two renames: `NAME` -> `.NAME.signoff-old`, `.NAME.signoff-new` -> `NAME`; then the old
+# one is removed. A run killed anywhere leaves either the previous pack at `NAME`, or (between
+# the renames) the previous pack at `.NAME.signoff-old`, which the next run renames back before
+# anything else. Only a folder that is empty or holds exactly a pack (its manifest, SHA256SUMS
+# and the files the manifest names) is ever replaced: anything else is refused, never deleted.
+_KEEP = ("manifest.json", "SHA256SUMS")
+
+
+def _sibling(out: Path, what: str) -> Path:
+    return out.with_name(f".{out.name}.signoff-{what}")
+
+
+@contextmanager
+def _pack_lock(out: Path) -> Iterator[None]:
+    """One writer of `out` at a time (a lock file beside it; it stays, empty)."""
+    from contextlib import ExitStack
+
+    from signoff.files import locked
+
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(locked(_sibling(out, "lock")))
+        except OSError as exc:
+            raise SignoffError(
+                f"cannot write beside {out}: {exc.strerror}",
+                "pass an --out whose parent folder you can write",
+            ) from None
+        yield
+
+
+def _recover(out: Path) -> None:
+    """Undo what a killed run left: a half-written new pack goes, a previous pack moved aside
+    comes back (or goes, when the new one was already in place)."""
+    staging, old = _sibling(out, "new"), _sibling(out, "old")
+    if staging.is_dir() and not staging.is_symlink():
+        shutil.rmtree(staging)
+    if old.is_dir() and not old.is_symlink():
+        if out.exists() or out.is_symlink():
+            shutil.rmtree(old)  # killed after the swap, while the previous pack was removed
+        else:
+            os.rename(old, out)  # killed between the two renames: the previous pack is back
+
+
+def _check_replaceable(out: Path) -> None:
+    """Refuse an `out` that holds anything a previous pack does not account for."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if not out.is_dir():
+        raise SignoffError(f"{out} is not a folder", "pass a new or empty folder as --out")
+    try:
+        present = {p.name: p for p in out.iterdir()}
+    except OSError as exc:
+        raise SignoffError(f"cannot read {out}: {exc.strerror}", "pass another --out") from None
+    if not present:
+        return
+    named = _manifest_names(out) if "manifest.json" in present else None
+    if named is None:
+        raise SignoffError(
+            f"{out} is not empty and holds no evidence pack (no readable manifest.json); "
+            "Signoff replaces only a pack it wrote",
+            "pass a new or empty folder as --out, or move the files away",
+        )
+    foreign = sorted(
+        name
+        for name, path in present.items()
+        if name not in named or path.is_symlink() or not path.is_file()
+    )
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (
+            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        )
+        raise SignoffError(
+            f"{out} holds files its pack's manifest does not name ({shown}); Signoff replaces "
+            "only a pack it wrote",
+            "pass a new or empty folder as --out, or move those files away",
+        )
+
+
+def _manifest_names(out: Path) -> set[str] | None:
+    """The file names a pack's manifest accounts for, itself and SHA256SUMS included."""
+    entries = _manifest_entries(out)
+    if isinstance(entries, str):
+        return None
+    names = {e.get("path") for e in entries if isinstance(e, dict)}
+    plain = {n for n in names if isinstance(n, str) and "/" not in n and n not in ("", ".", "..")}
+    return plain | set(_KEEP)
+
+
+def _manifest_entries(out: Path) -> list[Any] | str:
+    """The `files` list of a pack's manifest.json, or the sentence saying why there is none.
+
+    The manifest is read like any JSON from outside (`signoff.jsonsafe`, bounded): a pack can
+    be handed over and edited."""
+    try:
+        manifest = jsonsafe.loads(read_bounded(out / "manifest.json"))
+    except OSError as exc:
+        return f"manifest.json unreadable: {exc.strerror or 'cannot be read'}"
+    except TooLarge as exc:
+        return f"manifest.json unreadable: {exc}"
+    except jsonsafe.JsonProblem as exc:
+        return f"manifest.json is not JSON ({jsonsafe.problem_text(exc)})"
+    entries = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(entries, list):
+        return "manifest.json has no list of files"
+    return entries
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    old = _sibling(out, "old")
+    try:
+        if out.exists():
+            os.rename(out, old)
+        os.rename(staging, out)
+    except OSError as exc:
+        if old.exists() and not out.exists():
+            os.rename(old, out)
+        raise SignoffError(f"cannot replace {out}: {exc.strerror}", "pass another --out") from None
+    _fsync_dir(out.parent)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _json(doc: object) -> bytes:
@@ -398,21 +649,12 @@ def _json(doc: object) -> bytes:
 def verify_manifest(out: Path) -> list[str]:
     """Files of a pack whose content no longer matches its manifest (empty: intact).
 
-    The manifest is read like any JSON from outside (`signoff.jsonsafe`, bounded): a pack can
-    be handed over and edited, so each problem is one sentence, and an entry naming a path
-    outside the pack is a problem, never a file read.
+    Each problem is one sentence, and an entry naming a path outside the pack is a problem,
+    never a file read.
     """
-    try:
-        manifest = jsonsafe.loads(read_bounded(out / "manifest.json"))
-    except OSError as exc:
-        return [f"manifest.json unreadable: {exc.strerror or 'cannot be read'}"]
-    except TooLarge as exc:
-        return [f"manifest.json unreadable: {exc}"]
-    except jsonsafe.JsonProblem as exc:
-        return [f"manifest.json is not JSON ({jsonsafe.problem_text(exc)})"]
-    entries = manifest.get("files") if isinstance(manifest, dict) else None
-    if not isinstance(entries, list):
-        return ["manifest.json has no list of files"]
+    entries = _manifest_entries(out)
+    if isinstance(entries, str):
+        return [entries]
     problems = []
     for n, entry in enumerate(entries, start=1):
         name = entry.get("path") if isinstance(entry, dict) else None

@@ -144,6 +144,10 @@ def render_status(report: dict[str, Any]) -> None:
             if place.get("problem"):
                 console.print(f"    [yellow]problem:[/] {escape(place['problem'])}")
         console.print(f"  captures: {escape(row['capture'])}")
+        shell = row.get("shell_edits")
+        if shell:
+            colour = "green" if shell["captured"] else "yellow"
+            console.print(f"  shell edits: [{colour}]{escape(shell['detail'])}[/]")
     if "checkpoints" not in report:
         console.print("(not in a repository: no working log to report)")
         return

@@ -63,6 +63,12 @@ def audit_command(
         None, "--attest-key", help="Private key for --attest (default: from signoff keygen)."
     ),
     repo: str = typer.Option(".", "--repo", "-C", help="Repository to audit."),
+    server: str | None = typer.Option(
+        None,
+        "--server",
+        help="Audit every repository the server holds (from what `signoff push` stored); "
+        "token from SIGNOFF_TOKEN; needs --out.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the versioned JSON summary."),
 ) -> None:
     """Audit evidence for a period: population, metrics, policy snapshots, controls."""
@@ -70,9 +76,28 @@ def audit_command(
     from signoff.audit.period import parse_period
 
     today = datetime.now(timezone.utc).date()
-    period = parse_period(
-        since or (today - timedelta(days=DEFAULT_DAYS)).isoformat(), until or today.isoformat()
-    )
+    since = since or (today - timedelta(days=DEFAULT_DAYS)).isoformat()
+    until = until or today.isoformat()
+    period = parse_period(since, until)
+    if server is not None:
+        local = {
+            "--sample": sample,
+            "--provenance-test": provenance_test,
+            "--reviews": reviews,
+            "--gate-evidence": gate_evidence,
+            "--outcomes": outcomes or None,
+            "--attest": attest or None,
+        }
+        _server_audit(
+            server,
+            since,
+            until,
+            out,
+            None if branch == "HEAD" else branch,
+            [k for k, v in local.items() if v is not None],
+            as_json,
+        )
+        return
     from signoff.audit.keys import PRIVATE_NAME, default_key_dir
     from signoff.errors import SignoffError
 
@@ -99,6 +124,46 @@ def audit_command(
         emit_json("audit-summary", {**summary(result.report), "pack": written})
         return
     _render(result.report, written)
+
+
+def _server_audit(
+    server: str,
+    since: str,
+    until: str,
+    out: Path | None,
+    branch: str | None,
+    local_only: list[str],
+    as_json: bool,
+) -> None:
+    """The organisation's pack: built by a job on the server, downloaded and checked here."""
+    from signoff.errors import SignoffError
+    from signoff.server.client import Client
+    from signoff.server.orgaudit import fetch_pack
+
+    if local_only:
+        raise SignoffError(
+            f"{', '.join(local_only)} need a clone and cannot be used with --server",
+            "drop them, or audit one clone without --server",
+        )
+    if out is None:
+        raise SignoffError("--server builds a pack to download", "add --out DIR")
+    result = fetch_pack(Client(server), since, until, out, branch=branch)
+    if as_json:
+        emit_json("audit-organisation", result)
+        return
+    console.print(
+        f"[bold]Organisation audit[/] {result['period']['since']} to {result['period']['until']}: "
+        f"{result['included']} of {result['repositories']} repositories, "
+        f"{result['changes']} changes"
+    )
+    for ratio in result["headline"].values():
+        console.print(
+            f"  {ratio['title']}: {_pct(ratio['value'])} "
+            f"({ratio['numerator']} of {ratio['denominator']})"
+        )
+    for line in result["limitations"]:
+        console.print(f"  [yellow]not shown:[/] {escape(line)}")
+    console.print(f"  pack written to {escape(result['pack'])} (manifest.json, SHA256SUMS)")
 
 
 def _pct(value: object) -> str:

@@ -19,6 +19,7 @@ repo_app = typer.Typer(help="Repositories known to the server.", no_args_is_help
 
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve_command)
+    app.command("worker")(worker_command)
     server_app.add_typer(token_app, name="token")
     server_app.add_typer(repo_app, name="repo")
     app.add_typer(server_app, name="server")
@@ -36,6 +37,12 @@ def serve_command(
         help="Secret the forge signs webhooks with (GitHub) or sends (GitLab).",
     ),
     workers: int = typer.Option(1, "--workers", help="Server processes (PostgreSQL for > 1)."),
+    jobs: bool = typer.Option(
+        True,
+        "--jobs/--no-jobs",
+        help="Run queued jobs (metrics, audit packs) in each server process; --no-jobs when "
+        "`signoff worker` processes run them.",
+    ),
 ) -> None:
     """Run the web server: JSON API (/docs), forge webhooks and pages."""
     import os
@@ -57,6 +64,7 @@ def serve_command(
         os.environ["SIGNOFF_DATABASE_URL"] = database_url
     if webhook_secret:
         os.environ["SIGNOFF_WEBHOOK_SECRET"] = webhook_secret
+    os.environ["SIGNOFF_SERVE_JOBS"] = "1" if jobs else "0"
     sys.stderr.write(f"signoff serve: http://{host}:{port}/ (API description at /docs)\n")
     uvicorn.run(
         "signoff.server.main:app",
@@ -66,6 +74,33 @@ def serve_command(
         factory=True,
         log_level="warning",
     )
+
+
+def worker_command(
+    database_url: str | None = DATABASE_URL,
+    once: bool = typer.Option(False, "--once", help="Run the jobs queued now, then exit."),
+    poll: float = typer.Option(1.0, "--poll", min=0.05, help="Seconds between looks at the queue."),
+) -> None:
+    """Run queued jobs (organisation metrics, audit packs) until stopped; any number of workers
+    share one PostgreSQL queue."""
+    import signal
+    import threading
+
+    from signoff.server.work import HANDLERS
+    from signoff.store.db import open_store
+    from signoff.store.jobs import run_worker
+
+    store = open_store(database_url)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        ran = run_worker(store, HANDLERS, stop, poll=poll, once=once)
+    except KeyboardInterrupt:
+        ran = -1
+    finally:
+        store.close()
+    if ran >= 0:
+        sys.stderr.write(f"signoff worker: {ran} jobs run\n")
 
 
 @token_app.command("create")

@@ -8,6 +8,7 @@ import typer
 
 from signoff.cli.output import console, emit_json, escape, open_repo, short
 from signoff.errors import SignoffError
+from signoff.files import TooLarge, read_bounded
 
 import_app = typer.Typer(help="Read line records other tools wrote into Signoff notes.")
 
@@ -31,7 +32,13 @@ def import_agent_trace_command(
     if not file.is_file():
         raise SignoffError(f"{file} is not a file", "give the path of an Agent Trace record")
     r = open_repo(repo)
-    results = import_agent_trace(r, read_trace_file(file.read_bytes(), str(file)), str(file))
+    try:
+        data = read_bounded(file)
+    except TooLarge as exc:
+        raise SignoffError(str(exc), "split the records into smaller files") from None
+    except OSError as exc:
+        raise SignoffError(f"cannot read {file}: {exc.strerror or 'unreadable'}") from None
+    results = import_agent_trace(r, read_trace_file(data, str(file)), str(file))
     if as_json:
         emit_json("import", {"file": str(file), "commits": [x.to_json() for x in results]})
         return

@@ -183,12 +183,19 @@ class ChangeSet:
 
 
 def range_changeset(
-    repo: Repo, base: str, head: str = "HEAD", *, use_index: bool = True
+    repo: Repo,
+    base: str,
+    head: str = "HEAD",
+    *,
+    use_index: bool = True,
+    merge_base: str | None = None,
 ) -> ChangeSet:
-    """The change set of a pull request: commits in base..head and the diff from their merge base."""
+    """The change set of a pull request: commits in base..head and the diff from their merge base
+    (`merge_base` when the caller has already asked git for it)."""
     base_sha = repo.require_commit(base)
     head_sha = repo.require_commit(head)
-    merge_base = repo.run("merge-base", base_sha, head_sha, check=False).decode().strip()
+    if merge_base is None:
+        merge_base = repo.run("merge-base", base_sha, head_sha, check=False).decode().strip()
     if not merge_base:
         raise SignoffError(
             f"{base} and {head} share no history",

@@ -17,6 +17,7 @@ from signoff.gate.findings import GATE_RULES, GateFinding
 from signoff.layout import POLICY_FILE
 from signoff.provenance.model import AI_STATUSES
 from signoff.query.blame import AI_ASSISTED_COMMIT, AI_ATTRIBUTED
+from signoff.report import markdown as md
 from signoff.report.sarif import (
     HOMEPAGE,
     RuleDescriptor,
@@ -153,24 +154,31 @@ def markdown(result: CheckResult) -> str:
     head = "### ⛔ Signoff: blocked" if blocking else "### ✅ Signoff: pass"
     lines = [COMMENT_MARKER, head, ""]
     lines.append(
-        f"{_what(cs)}; policy "
-        f"`{result.policy_file or 'none'}` at `{(result.policy_rev or 'work tree')[:12]}`."
+        f"{md.text(_what(cs))}; policy "
+        f"{md.code(result.policy_file or 'none')} at {md.code((result.policy_rev or 'work tree')[:12])}."
     )
     lines.append("")
     if result.findings:
         lines += ["| | rule | where | what | fix |", "| --- | --- | --- | --- | --- |"]
         for f in result.findings:
-            where = f"`{f.path}`" + (f":{f.start_line}" if f.start_line else "") if f.path else ""
-            sev = "✔️ exception " + f.exception if f.exception else ICON[f.severity]
-            lines.append(
-                f"| {sev} | `{f.rule}` | {where} | {_cell(f.message)} | {_cell(f.fix or GATE_RULES[f.rule][2])} |"
+            where = (
+                md.code(f.path, in_table=True) + (f":{f.start_line}" if f.start_line else "")
+                if f.path
+                else ""
             )
+            sev = (
+                "✔️ exception " + md.code(f.exception, in_table=True)
+                if f.exception
+                else ICON[f.severity]
+            )
+            fix = md.text(f.fix) if f.fix else _cell(GATE_RULES[f.rule][2])  # ours: as written
+            lines.append(f"| {sev} | `{f.rule}` | {where} | {md.text(f.message)} | {fix} |")
         lines.append("")
     if result.exceptions_used:
         lines.append(
             "**Approved exceptions used:** "
             + ", ".join(
-                f"`{e['exception']}` ({e['boundary']} on `{e['path']}`)"
+                f"{md.code(e['exception'])} ({md.text(e['boundary'])} on {md.code(e['path'])})"
                 for e in result.exceptions_used
             )
         )
@@ -193,8 +201,8 @@ def _weakened_checklist(result: CheckResult) -> list[str]:
         "",
     ]
     for w in found:
-        where = f"`{w['path']}`" + (f":{w['line']}" if w["line"] else "")
-        detail = f": `{_cell(w['text'])}`" if w["text"] else ""
+        where = md.code(w["path"]) + (f":{w['line']}" if w["line"] else "")
+        detail = f": {md.code(w['text'])}" if w["text"] else ""
         out.append(f"- [ ] **{w['title']}** in {where}{detail} ({w['how_known']})")
     return [*out, ""]
 
@@ -267,10 +275,11 @@ def _checklist(result: CheckResult) -> list[str]:
         if patterns:
             out += [
                 "",
-                f"Known failure patterns of `{tool}` (tracked by {info.get('owner') or 'nobody'}):",
+                f"Known failure patterns of {md.code(tool)} "
+                f"(tracked by {md.text(str(info.get('owner') or 'nobody'))}):",
                 "",
             ]
-            out += [f"- [ ] {p}" for p in patterns]
+            out += [f"- [ ] {md.text(str(p))}" for p in patterns]
     return out
 
 
@@ -287,12 +296,12 @@ def _line_checklist(cs: ChangeSet, paths: list[str], author: str) -> list[str]:
         big = cs.large.get(path)
         if big is not None:
             out.append(
-                f"- [ ] `{path}`: the whole file ({big.kinds.get(author, 0):,} lines, too large to "
+                f"- [ ] {md.code(path)}: the whole file ({big.kinds.get(author, 0):,} lines, too large to "
                 "list line by line)"
             )
             continue
         rows = [a for a in cs.lines.get(path, ()) if a.author == author]
-        out.append(f"- [ ] `{path}`: lines {_spans(rows)}")
+        out.append(f"- [ ] {md.code(path)}: lines {md.text(_spans(rows))}")
     return [*out, ""]
 
 

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
-from signoff.git.patch import quote_path
+from signoff.batches import batched
+from signoff.git.patch import quote_path, read_listing
 from signoff.git.repo import GitError, Repo, _describe_failure
 
 __all__ = ["FileDiff", "quote_path"]
@@ -89,23 +90,7 @@ class FileDiff:
 def _listing(repo: Repo, args: Sequence[str]) -> list[tuple[str, bytes, bytes]]:
     """(status letter, old path, new path) per file from `git diff -z --raw`."""
     out = repo.run("-c", "core.quotePath=false", "diff", "-z", "--raw", *_STABLE, *args)
-    fields = out.split(b"\0")
-    entries: list[tuple[str, bytes, bytes]] = []
-    i = 0
-    while i < len(fields) - 1:
-        meta = fields[i]
-        if not meta.startswith(b":"):
-            i += 1
-            continue
-        status = meta.split(b" ")[-1][:1].decode("ascii", "replace")
-        if status in ("R", "C"):
-            old, new = fields[i + 1], fields[i + 2]
-            i += 3
-        else:
-            old = new = fields[i + 1]
-            i += 2
-        entries.append((status, old, new))
-    return entries
+    return [(status, old, new) for status, old, new, _, _ in read_listing(out)[0]]
 
 
 def diff_added_lines(
@@ -379,8 +364,7 @@ def added_line_numbers(repo: Repo, shas: Sequence[str]) -> dict[str, dict[str, l
     (`-w`, renames followed). A commit whose diff cannot be read (a missing object) is left out;
     merges have none."""
     out: dict[str, dict[str, list[int]]] = {}
-    for start in range(0, len(shas), 500):
-        chunk = list(shas[start : start + 500])
+    for chunk in batched(shas, 500):
         try:
             found = log_added_lines(repo, chunk, no_walk=True)
         except GitError:

@@ -1,6 +1,6 @@
-"""History questions asked of git: which commit was the branch at a moment, which commits came
-after a commit within some days, which paths each commit added and deleted, and the
-commit-graph that makes walking a file's history cheap."""
+"""History questions asked of git: which commit was the branch at a moment, what to diff a
+commit against, which paths each commit added and deleted, and the commit-graph that makes
+walking a file's history cheap."""
 
 from __future__ import annotations
 
@@ -18,31 +18,6 @@ def branch_at(repo: Repo, tip: str, timestamp: int) -> str | None:
         return None
     sha = out.decode().strip()
     return sha or None
-
-
-def descendants(repo: Repo, sha: str, tip: str) -> list[tuple[str, int, str]]:
-    """(sha, commit time, full message) of every non-merge commit on `tip` that descends from
-    `sha`, oldest first. By ancestry, not by date: dates in a history need not be in order."""
-    try:
-        out = repo.run(
-            "log",
-            "--no-merges",
-            "--reverse",
-            "--ancestry-path",
-            "-z",
-            "--format=%H%x00%ct%x00%B",
-            f"{sha}..{tip}",
-            "--",
-        )
-    except GitError:
-        return []
-    fields = out.split(b"\0")
-    found = []
-    for i in range(0, len(fields) - 2, 3):
-        commit = fields[i].decode().strip()
-        if commit:
-            found.append((commit, int(fields[i + 1]), fields[i + 2].decode("utf-8", "replace")))
-    return found
 
 
 def parent_or_empty_tree(repo: Repo, sha: str, has_parent: bool) -> str:

@@ -269,8 +269,10 @@ def swap_notes(
     import time
 
     for attempt in range(attempts):
-        old = git("rev-parse", "-q", "--verify", ref, cwd=cwd, env=env)
-        base = old.out.strip().decode() if old.ok else ""
+        base, stale = _ref_and_stale_scratch(ref, cwd, env)
+        if stale:  # left by a killed writer: removed by the next one (never a live one's)
+            drop = "".join(f"delete {name} {value}\n" for name, value in stale)
+            git("update-ref", "--stdin", cwd=cwd, env=env, input=drop.encode())
         scratch = f"{NOTES_SCRATCH_PREFIX}{os.getpid()}-{_thread_id()}-{attempt}"
         try:
             if base:
@@ -292,6 +294,47 @@ def swap_notes(
         git("update-ref", "-d", scratch, cwd=cwd, env=env)
         time.sleep(0.005 * (attempt + 1))
     raise NotesRaceError(f"{what}: {ref} kept changing ({attempts} attempts)")
+
+
+def _ref_and_stale_scratch(
+    ref: str, cwd: str | None, env: Mapping[str, str] | None
+) -> tuple[str, list[tuple[str, str]]]:
+    """The value of `ref` ("" when absent) and the scratch refs whose writer is dead, read by
+    the one git process that used to read the ref alone.
+
+    A scratch ref is named `<pid>-...` by the process that made it (Python and the sh hook);
+    it is stale when no process of that id runs here. A live writer's is never listed, however
+    old (its pid may have been reused: the ref then waits for that process to end). It is
+    deleted with the value read here, so a ref reused meanwhile is left alone."""
+    res = git(
+        "for-each-ref", "--format=%(objectname) %(refname)", ref, NOTES_SCRATCH_PREFIX,
+        cwd=cwd, env=env,
+    )  # fmt: skip
+    base, stale = "", []
+    for line in res.out.decode("utf-8", "surrogateescape").splitlines() if res.ok else ():
+        value, _, name = line.partition(" ")
+        if name == ref:
+            base = value
+        elif name.startswith(NOTES_SCRATCH_PREFIX):
+            pid = name[len(NOTES_SCRATCH_PREFIX) :].partition("-")[0]
+            if pid.isdigit() and not _running(int(pid)):
+                stale.append((name, value))
+    return base, stale
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (another user's counts)."""
+    if pid == os.getpid():
+        return True
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it runs, as someone else
+        return True
+    return True
 
 
 def _must(res: GitResult, what: str) -> None:

@@ -18,13 +18,14 @@ provenance names them.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from signoff.git.blame import blame, line_runs
 from signoff.git.diff import diff_added_lines
-from signoff.git.history import branch_at, descendants, parent_or_empty_tree
+from signoff.git.history import branch_at, parent_or_empty_tree
 from signoff.git.log import Commit, iter_commits, read_commit
 from signoff.git.repo import GitError, Repo
 from signoff.provenance.model import Provenance
@@ -256,8 +257,8 @@ def measure_outcomes(
                         tool_groups = out.by_tool.setdefault(key, {x: Survival() for x in GROUPS})
                         tool_groups[g].add(s)
             out.measured_commits += int(measured)
-            if key is not None:
-                out.reverted += _reverts_and_fixes(repo, head_sha, c, prov, per_file, revert_days)
+        ai_rows = [row for row in rows if row[1].ai_assisted]
+        out.reverted = _reverts_and_fixes(repo, head_sha, ai_rows, revert_days)
         _tool_baselines(out, tool_paths, human_by_path)
     return out
 
@@ -305,27 +306,55 @@ def _survival(
     return s
 
 
-def _reverts_and_fixes(
-    repo: Repo,
-    tip: str,
-    c: Commit,
-    prov: Provenance,
-    per_file: list[tuple[str, list[tuple[int, str]]]],
-    days: int,
-) -> list[Reverted]:
-    tool = prov.tools[0] if prov.tools else None
-    end = c.commit_time + days * DAY
-    later = [d for d in descendants(repo, c.sha, tip) if d[1] <= end]
+Row = tuple[Commit, Provenance, list[tuple[str, list[tuple[int, str]]]]]
+
+
+def _reverts_and_fixes(repo: Repo, tip: str, rows: list[Row], days: int) -> list[Reverted]:
+    """Per AI-assisted commit (oldest first), the first later commit on `tip` that descends
+    from it and, within `days`, reverts it or fixes lines it wrote.
+
+    One walk of the history, parents before children: each commit carries a bit set of the
+    AI-assisted commits it descends from (by ancestry, not by date: dates in a history need not
+    be in order), so only commits whose message reverts or says fix are looked at, each against
+    the commits it descends from whose window it falls in.
+    """
+    if not rows:
+        return []
+    order = sorted(range(len(rows)), key=lambda i: rows[i][0].commit_time)
+    times = [rows[i][0].commit_time for i in order]  # bit n: the n-th earliest AI commit
+    bit_of = {rows[i][0].sha: 1 << n for n, i in enumerate(order)}
+    reach: dict[str, int] = {}  # only commits that descend from one (or are one)
+    candidates: dict[int, list[tuple[int, int, str, str]]] = {}
+    walk = iter_commits(repo, [tip], extra=["--topo-order", "--reverse"])
+    for seq, d in enumerate(walk):
+        bits = 0
+        for parent in d.parents:
+            bits |= reach.get(parent, 0)
+        if bits and not d.is_merge and (_REVERTS.search(d.message) or _FIX.search(d.subject)):
+            window = bits >> (low := bisect_left(times, d.commit_time - days * DAY))
+            while window:
+                lowest = window & -window
+                n = low + lowest.bit_length() - 1
+                candidates.setdefault(n, []).append((d.commit_time, seq, d.sha, d.message))
+                window ^= lowest
+        own = bits | bit_of.get(d.sha, 0)
+        if own:
+            reach[d.sha] = own
     found: list[Reverted] = []
-    paths = {p for p, _ in per_file}
-    for sha, when, message in later:
-        elapsed = (when - c.commit_time) / DAY
-        if any(c.sha.startswith(ref) for ref in _REVERTS.findall(message)):
-            found.append(Reverted(c.sha, sha, "revert", elapsed, *_named(tool)))
-            break
-        if _FIX.search(message.split("\n", 1)[0]) and _touches_lines_of(repo, sha, c.sha, paths):
-            found.append(Reverted(c.sha, sha, "fix", elapsed, *_named(tool)))
-            break
+    by_sha = {rows[i][0].sha: n for n, i in enumerate(order)}
+    for c, prov, per_file in rows:
+        tool = prov.tools[0] if prov.tools else None
+        paths = {p for p, _ in per_file}
+        for when, _, sha, message in sorted(candidates.get(by_sha[c.sha], ())):
+            elapsed = (when - c.commit_time) / DAY
+            if any(c.sha.startswith(ref) for ref in _REVERTS.findall(message)):
+                found.append(Reverted(c.sha, sha, "revert", elapsed, *_named(tool)))
+                break
+            if _FIX.search(message.split("\n", 1)[0]) and _touches_lines_of(
+                repo, sha, c.sha, paths
+            ):
+                found.append(Reverted(c.sha, sha, "fix", elapsed, *_named(tool)))
+                break
     return found
 
 

@@ -203,6 +203,7 @@ def postmortem_markdown(trace: Trace) -> str:
         f"- **AI connection:** {trace.connection.label}",
     ]
     lines += [f"  - {r}" for r in trace.connection.reasons]
+    lines.append(f"  - Measured by {trace.connection.measures_sentence()}")
     lines.append(f"- **Categories:** {', '.join(inc.categories) or 'not classified yet'}")
     if inc.summary:
         lines += ["", inc.summary]
@@ -323,6 +324,7 @@ def postmortem_json(trace: Trace) -> dict[str, Any]:
     return {
         "incident": trace.incident.id,
         "label": trace.connection.label,
+        "measures": trace.connection.measures(),
         "control": {**primary.to_json(), "title": CONTROL_TITLES[primary.control]}
         if primary
         else None,

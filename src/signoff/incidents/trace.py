@@ -187,6 +187,7 @@ class Trace:
             "incident": self.incident.model_dump(mode="json", by_alias=True, exclude_none=True),
             "label": self.connection.label,
             "reasons": self.connection.reasons,
+            "measures": self.connection.measures(),
             "changes": [c.to_json() for c in self.changes],
             "gaps": [g.to_json() for g in self.gaps],
             "control": {**primary.to_json(), "title": CONTROL_TITLES[primary.control]}

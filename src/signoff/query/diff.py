@@ -157,7 +157,8 @@ def attributed_diff(repo: Repo, spec: str, *, context: int = 3, use_index: bool 
         lines, provs = _root_lines(repo, empty, head, use_index)
         patch = diff_patch(repo, [empty, head], context=context)
     else:
-        cs = range_changeset(repo, base, head, use_index=use_index)
+        # base is the range's merge base already (an ancestor of head): not asked again
+        cs = range_changeset(repo, base, head, use_index=use_index, merge_base=base)
         lines, provs = cs.lines, cs.provenance
         patch = diff_patch(repo, [base, head], context=context)
     view.commits = [

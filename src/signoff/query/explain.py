@@ -4,10 +4,11 @@ plus the accountable owner under the policy in force at that revision."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from signoff.batches import batched
 from signoff.git.log import Commit, iter_commits, read_commit
 from signoff.git.repo import Repo
 from signoff.provenance.capture import named_records
@@ -143,7 +144,7 @@ def answer_commits(
     Metadata and trailers come from one `git log` without diffs; changed files and provenance
     from the index (a commit the index lacks is read live); ownership from one batched lookup.
     """
-    for commits in _batches(iter_commits(repo, revs, extra=extra), 2000):
+    for commits in batched(iter_commits(repo, revs, extra=extra), 2000):
         shas = [c.sha for c in commits]
         files = lookup.files(shas)
         unindexed = [sha for sha in shas if sha not in files]
@@ -159,17 +160,6 @@ def answer_commits(
             for c in commits
         ]
         yield from _with_line_measures(repo, lookup, answers)
-
-
-def _batches(items: Iterable[Commit], size: int) -> Iterator[list[Commit]]:
-    batch: list[Commit] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _summary(answers: list[CommitAnswer]) -> dict[str, Any]:

@@ -53,6 +53,8 @@ class AgentSpec:
         user_file: tuple[str | None, str, str],
         events: tuple[tuple[str, str, str | None], ...],
         capture: str,
+        shell: str,
+        shell_matcher: str | None,
         docs: str,
     ) -> None:
         self.name = name
@@ -62,6 +64,9 @@ class AgentSpec:
         self.user_file = user_file  # (env variable naming the folder, default folder, file)
         self.events = events  # (the agent's event key, pre|post, tool matcher)
         self.capture = capture
+        self.shell = shell  # what happens to edits made through the agent's shell tool
+        # the shell tool's name in the installed matcher (None: the hook runs on every tool)
+        self.shell_matcher = shell_matcher
         self.docs = docs
 
     def path(self, scope: str, root: Path | None) -> Path:
@@ -88,12 +93,14 @@ AGENTS: dict[str, AgentSpec] = {
             repo_file=".claude/settings.local.json",
             user_file=("CLAUDE_CONFIG_DIR", "~/.claude", "settings.json"),
             events=(
-                ("PreToolUse", "pre", "Write|Edit|MultiEdit|NotebookEdit"),
-                ("PostToolUse", "post", "Write|Edit|MultiEdit|NotebookEdit"),
+                ("PreToolUse", "pre", "Write|Edit|MultiEdit|NotebookEdit|Bash"),
+                ("PostToolUse", "post", "Write|Edit|MultiEdit|NotebookEdit|Bash"),
             ),
-            capture="pre and post file-edit hooks (Write, Edit, MultiEdit, NotebookEdit); "
-            "the payload names no model (ANTHROPIC_MODEL is used when set); edits made through "
-            "Bash are not seen",
+            capture="pre and post file-edit hooks (Write, Edit, MultiEdit, NotebookEdit) and "
+            "Bash (files the command changed, by snapshots before and after); the payload names "
+            "no model (ANTHROPIC_MODEL is used when set)",
+            shell="captured: Bash PreToolUse/PostToolUse snapshots",
+            shell_matcher="Bash",
             docs="https://code.claude.com/docs/en/hooks",
         ),
         AgentSpec(
@@ -106,9 +113,11 @@ AGENTS: dict[str, AgentSpec] = {
                 ("PreToolUse", "pre", "apply_patch|Bash"),
                 ("PostToolUse", "post", "apply_patch|Bash"),
             ),
-            capture="pre and post hooks on apply_patch, and on shell commands that carry an "
-            "apply_patch patch (Codex 0.124 or later); files changed by other shell commands are "
-            "not seen; project hooks load only in a trusted project",
+            capture="pre and post hooks on apply_patch and on shell commands (a patch they carry "
+            "is read as apply_patch; other commands: the files they changed, by snapshots before "
+            "and after; Codex 0.124 or later); project hooks load only in a trusted project",
+            shell="captured: Bash PreToolUse/PostToolUse snapshots",
+            shell_matcher="Bash",
             docs="https://developers.openai.com/codex/hooks",
         ),
         AgentSpec(
@@ -118,12 +127,15 @@ AGENTS: dict[str, AgentSpec] = {
             repo_file=".gemini/settings.json",
             user_file=(None, "~/.gemini", "settings.json"),
             events=(
-                ("BeforeTool", "pre", "write_file|replace"),
-                ("AfterTool", "post", "write_file|replace"),
+                ("BeforeTool", "pre", "write_file|replace|run_shell_command"),
+                ("AfterTool", "post", "write_file|replace|run_shell_command"),
             ),
-            capture="pre and post hooks on write_file and replace; the payload names no model "
-            "(GEMINI_MODEL is used when set); Gemini CLI asks before running a changed project "
-            "hook",
+            capture="pre and post hooks on write_file and replace, and on run_shell_command "
+            "(files the command changed, by snapshots before and after); the payload names no "
+            "model (GEMINI_MODEL is used when set); Gemini CLI asks before running a changed "
+            "project hook",
+            shell="captured: run_shell_command BeforeTool/AfterTool snapshots",
+            shell_matcher="run_shell_command",
             docs="https://geminicli.com/docs/hooks/reference",
         ),
         AgentSpec(
@@ -134,9 +146,13 @@ AGENTS: dict[str, AgentSpec] = {
             user_file=(None, "~/.cursor", "hooks.json"),
             events=(("preToolUse", "pre", None), ("postToolUse", "post", None)),
             capture="pre and post tool hooks (every tool call; Signoff keeps the file edits: "
-            "Write, StrReplace, ApplyPatch, Delete); Cursor versions without preToolUse have no "
-            "pre-edit hook (afterFileEdit payloads are still read, the content before the edit "
-            "rebuilt from its strings); Tab completions are not recorded",
+            "Write, StrReplace, ApplyPatch, Delete, and the files a Shell command changed, by "
+            "snapshots before and after); Cursor versions without preToolUse have no pre-edit "
+            "hook (afterFileEdit payloads are still read, the content before the edit rebuilt "
+            "from its strings); Tab completions are not recorded",
+            shell="captured: Shell preToolUse/postToolUse snapshots (not on Cursor versions "
+            "with afterFileEdit only: they have no hook around the shell)",
+            shell_matcher=None,
             docs="https://cursor.com/docs/agent/hooks",
         ),
         AgentSpec(
@@ -146,9 +162,13 @@ AGENTS: dict[str, AgentSpec] = {
             repo_file=".github/hooks/signoff.json",
             user_file=("COPILOT_HOME", "~/.copilot", "hooks/signoff.json"),
             events=(("preToolUse", "pre", None), ("postToolUse", "post", None)),
-            capture="pre and post tool hooks (every tool call; Signoff keeps the file edits); "
-            "inline completions in the editor offer no hook and are not recorded; the cloud "
-            "agent runs hooks on GitHub's machines, where this command does not exist",
+            capture="pre and post tool hooks (every tool call; Signoff keeps the file edits, and "
+            "the files a shell command changed, by snapshots before and after); inline "
+            "completions in the editor offer no hook and are not recorded; the cloud agent runs "
+            "hooks on GitHub's machines, where this command does not exist",
+            shell="captured: bash (CLI) and run_in_terminal (VS Code) preToolUse/postToolUse "
+            "snapshots",
+            shell_matcher=None,
             docs="https://docs.github.com/en/copilot/reference/hooks-reference",
         ),
     )
@@ -372,6 +392,7 @@ def status(
                 "installed": any(p["installed"] for p in places),
                 "places": places,
                 "capture": spec.capture,
+                "shell_edits": _shell_edits(spec, places),
                 "docs": spec.docs,
             }
         )
@@ -379,6 +400,22 @@ def status(
     if git_dir is not None:
         report.update(_log_summary(str(git_dir), names))
     return report
+
+
+def _shell_edits(spec: AgentSpec, places: list[dict[str, Any]]) -> dict[str, Any]:
+    """Whether edits made through the agent's shell tool are captured where it is installed:
+    hooks written before shell capture existed do not match the shell tool."""
+    installed = [p for p in places if p["installed"]]
+    stale = [p["path"] for p in installed if not p.get("shell_hooked", True)]
+    if not installed:
+        return {"captured": False, "detail": "not installed; when installed, " + spec.shell}
+    if stale:
+        return {
+            "captured": False,
+            "detail": f"not captured: the hooks in {', '.join(stale)} do not run on the shell "
+            f"tool; run signoff agent install {spec.name} again",
+        }
+    return {"captured": True, "detail": spec.shell}
 
 
 def _installed(path: Path, spec: AgentSpec) -> dict[str, Any]:
@@ -389,6 +426,7 @@ def _installed(path: Path, spec: AgentSpec) -> dict[str, Any]:
     hooks = doc.get("hooks") if isinstance(doc.get("hooks"), dict) else {}
     events = []
     foreign = 0
+    shell_hooked = True
     for key, entries in (hooks or {}).items():
         if not isinstance(entries, list):
             continue
@@ -397,6 +435,9 @@ def _installed(path: Path, spec: AgentSpec) -> dict[str, Any]:
             for hook in inner if isinstance(inner, list) else [entry]:
                 if _is_ours(hook):
                     events.append(key)
+                    matcher = entry.get("matcher") if isinstance(entry, dict) else None
+                    if spec.shell_matcher and isinstance(matcher, str):
+                        shell_hooked &= spec.shell_matcher in matcher.split("|")
                 else:
                     foreign += 1
     wanted = [key for key, _, _ in spec.events]
@@ -405,6 +446,8 @@ def _installed(path: Path, spec: AgentSpec) -> dict[str, Any]:
         "events": sorted(set(events)),
         "other_hooks": foreign,
     }
+    if events:
+        out["shell_hooked"] = shell_hooked
     missing = [k for k in wanted if k not in events]
     if events and missing:
         out["problem"] = f"missing {', '.join(missing)}: run signoff agent install {spec.name}"

@@ -7,7 +7,8 @@ time, so `reset`, `stash` and `merge --squash` find their start again — and wa
 records in order:
 
 - a `post` record (just after an agent's edit): lines it introduces are `ai`, with the agent,
-  model and session of the record;
+  model and session of the record, when its `pre` came just before it (without one, or for a
+  shell command that ran too long to rule out a human's edit meanwhile, `unknown`);
 - a `pre` record (just before an edit) or the staged content: lines that differ from the previous
   snapshot were changed by someone else. After a checkpoint that is the human: a line paired
   with an `ai` or `ai-modified` line within a replaced block becomes `ai-modified`, any other
@@ -328,51 +329,138 @@ def replay(
     latest one whose content is `base` (the parent's blob; None: no such file).
 
     None when the replay holds no checkpoint: nothing was observed, so nothing is said.
-    `read` gives a blob's lines (KeyError when git does not have it). A `post` that no `pre`
-    preceded counts everything since the previous snapshot as the agent's; a sentence saying so
-    goes to `notes`. `check` runs before each step (it raises to stop a replay out of time).
+    `read` gives a blob's lines (KeyError when git does not have it). `check` runs before each
+    step (it raises to stop a replay out of time).
+
+    A `post` is `ai` only with evidence of what the agent changed: its own `pre`, the content
+    just before the edit. Without one (an agent without a pre-edit hook, a pre hook that did not
+    run) the lines changed since the previous snapshot are `unknown`: the agent changed some of
+    them, someone else may have changed others. So are a shell command's changes
+    (`source: shell`) when it ran longer than `shell.SHELL_WINDOW` seconds, or when another
+    record of the file falls inside its window (its `pre`, written when the command ended, is
+    then older than the record before it and is skipped), and a `post` marked `unsure` (a
+    command that moved `HEAD` or the stash, or merged). A sentence saying so goes to `notes`.
     """
     start = -1
     for i in range(len(records) - 1, -1, -1):
-        if records[i].get("blob") == base:
+        if records[i].get("blob") == base and not _shell_start(records[i]):
             start = i
             break
     snapshot = read(base)
     labels: list[Label] = [None] * len(snapshot)
+    last_at = 0.0
     if start >= 0:
         previous = str(records[start]["event"])
+        last_at = _at(records[start])
         rest = records[start + 1 :]
     else:
         previous = "commit"  # the parent's content: changes after it were not watched
         rest = records
     seen = previous in CHECKPOINTS
+    pre_at = last_at
     for record in rest:
         if check is not None:
             check()
         event = record["event"]
+        at = _at(record)
+        if _shell_start(record) and at < last_at:
+            _note(
+                notes,
+                record,
+                "another record of the file fell inside a shell command's "
+                "window; the command's changes are unknown",
+            )
+            previous = "skipped"
+            continue
+        last_at = max(last_at, at)
         blob = record.get("blob")
         lines = read(blob if isinstance(blob, str) else None)
         if event == "post":
-            if previous != "pre" and notes is not None:
-                agent = tool_key(record)[0]
-                sentence = (
-                    f"{record['path']}: {agent} recorded no content before an edit; changes since "
-                    "the previous snapshot are counted as its own"
+            tool = tool_key(record)
+            if isinstance(record.get("unsure"), str):
+                _note(notes, record, f"{record['unsure']}; its changes are unknown")
+                labels = carry(labels, snapshot, lines, mode=UNKNOWN)
+            elif previous != "pre":
+                labels = _without_pre(record, labels, snapshot, lines, tool, read, notes)
+            elif record.get("source") == "shell" and at - pre_at > _shell_window():
+                _note(
+                    notes,
+                    record,
+                    f"a shell command of {tool[0]} ran {at - pre_at:.0f} s; "
+                    "a human edit in that time cannot be told apart, its changes are unknown",
                 )
-                if sentence not in notes:
-                    notes.append(sentence)
-            labels = carry(labels, snapshot, lines, mode=AI, tool=tool_key(record))
+                labels = carry(labels, snapshot, lines, mode=UNKNOWN)
+            else:
+                labels = carry(labels, snapshot, lines, mode=AI, tool=tool)
         else:
             mode = HUMAN if previous in CHECKPOINTS else UNKNOWN
             labels = carry(labels, snapshot, lines, mode=mode)
         seen = seen or event in CHECKPOINTS
         previous = str(event)
+        pre_at = at
         snapshot = lines
     if not seen:
         return None
     if check is not None:
         check()
     return carry(labels, snapshot, final, mode=HUMAN if previous in CHECKPOINTS else UNKNOWN)
+
+
+def _without_pre(
+    record: Mapping[str, object],
+    labels: Sequence[Label],
+    snapshot: Sequence[str],
+    lines: Sequence[str],
+    tool: ToolKey,
+    read: Callable[[str | None], list[str]],
+    notes: list[str] | None,
+) -> list[Label]:
+    """A `post` no `pre` preceded: what changed since the previous snapshot is `unknown`, except
+    lines the record's `evidence` (the edit's own new text, Cursor's afterFileEdit) shows the
+    agent wrote."""
+    unknown = carry(labels, snapshot, lines, mode=UNKNOWN)
+    evidence = record.get("evidence")
+    shown: set[str] = set()
+    if isinstance(evidence, str):
+        try:
+            shown = {_squashed(line) for line in read(evidence)} - {""}
+        except KeyError:
+            shown = set()
+    if not shown:
+        _note(notes, record, f"{tool[0]} recorded no content before an edit; lines changed "
+              "since the previous snapshot are unknown")  # fmt: skip
+        return unknown
+    _note(notes, record, f"{tool[0]} recorded no content before an edit; lines changed since "
+          "the previous snapshot are unknown, except those in the edit's own new text")  # fmt: skip
+    written = carry(labels, snapshot, lines, mode=AI, tool=tool)
+    return [
+        w if w != u and _squashed(line) in shown else u
+        for u, w, line in zip(unknown, written, lines, strict=True)
+    ]
+
+
+def _shell_start(record: Mapping[str, object]) -> bool:
+    """A shell command's `pre`: written when the command ended, it may be older than records
+    before it, so a replay never starts from it (`worklog.read_back` reads past it too)."""
+    return record.get("event") == "pre" and record.get("source") == "shell"
+
+
+def _at(record: Mapping[str, object]) -> float:
+    at = record.get("at")
+    return float(at) if isinstance(at, (int, float)) else 0.0
+
+
+def _shell_window() -> float:
+    from signoff.recording.shell import SHELL_WINDOW
+
+    return SHELL_WINDOW
+
+
+def _note(notes: list[str] | None, record: Mapping[str, object], why: str) -> None:
+    if notes is not None:
+        sentence = f"{record['path']}: {why}"
+        if sentence not in notes:
+            notes.append(sentence)
 
 
 def ranges(
@@ -525,7 +613,8 @@ def attribute_commit(
     if not work:
         return result
     blobs = [c.blob for c, _ in work if c.blob] + [c.old_blob for c, _ in work if c.old_blob]
-    blobs += [str(r["blob"]) for _, rs in work for r in rs if isinstance(r.get("blob"), str)]
+    blobs += [str(r[k]) for _, rs in work for r in rs for k in ("blob", "evidence")
+              if isinstance(r.get(k), str)]  # fmt: skip
     contents = cat_blobs(blobs, cwd=cwd, env=env)
     cache: dict[str, list[str]] = {}
 

@@ -86,8 +86,12 @@ def map_records(
     env: Mapping[str, str],
     refs: Sequence[str] = (NOTES_REF,),
     recorded_by: str = "hook",
+    parents: Mapping[str, str] | None = None,
 ) -> list[Carried]:
     """`map_record` for many (sources, target) pairs at once, in a fixed number of git runs.
+
+    `parents` names the first parent of targets that are merge commits: a target keeps the lines
+    it added against it (git's diff of a lone merge commit shows nothing).
 
     Several sources are walked in order: the lines labelled so far are carried from one
     source to the next by their diff, each source's own record is laid over them, and the last
@@ -115,7 +119,11 @@ def map_records(
         moves += [(chain[i], chain[i - 1]) for i in range(1, len(chain))]
         moves += [(s, c) for s in chain for c, _ in docs_of.get(s, ()) if c != s]
         moves.append((result.target, chain[-1]))
-    own: list[tuple[str, str | None]] = [(t, None) for t in targets]  # each against its parent
+    # each against its parent; a merge against the first parent it was given, after the lone
+    # ones (see below)
+    given = parents or {}
+    own: list[tuple[str, str | None]] = [(t, None) for t in targets if t not in given]
+    own += [(t, given[t]) for t in targets if t in given]
     # the lone commits first: a `NEW OLD` line makes diff-tree take OLD as NEW's parent for
     # the rest of its run, so a later lone NEW would be compared with OLD
     listing = _raw_diffs([*own, *moves], cwd, env)
@@ -149,7 +157,7 @@ def map_records(
                                    reasons)  # fmt: skip
                 _overlay(state, labels)
         state = _move(state, listing.get((result.target, chain[-1]), {}), hunks, result, reasons)
-        ours = _added_lines(listing.get((result.target, None), {}), own_hunks)
+        ours = _added_lines(listing.get((result.target, given.get(result.target)), {}), own_hunks)
         for path in list(state):
             keep = ours.get(path, set())
             gone = [line for line in state[path] if line not in keep]

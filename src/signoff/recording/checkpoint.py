@@ -63,8 +63,10 @@ READ_ONLY_TOOLS = frozenset(
     )
 )
 # Hook event names that mean "before the tool runs" / "after it ran", any agent's spelling.
-PRE_NAMES = frozenset(("pretooluse", "beforetool", "pre", "before"))
-POST_NAMES = frozenset(("posttooluse", "aftertool", "afterfileedit", "post", "after"))
+PRE_NAMES = frozenset(("pretooluse", "beforetool", "beforeshellexecution", "pre", "before"))
+POST_NAMES = frozenset(
+    ("posttooluse", "aftertool", "afterfileedit", "aftershellexecution", "post", "after")
+)
 # Payloads above this size are refused: a hook payload carries a patch or a file at most.
 MAX_PAYLOAD = 64 * 1024 * 1024
 USAGE = "signoff checkpoint --agent NAME [--event pre|post] [--repo DIR] < hook-payload.json"
@@ -85,6 +87,7 @@ class Capture:
         "paths",
         "pre_content",
         "session",
+        "shell",
         "source",
         "tool_call",
     )
@@ -111,6 +114,8 @@ class Capture:
         self.edits: list[object] | None = None
         # repository-relative path -> the file's content before the edit, rebuilt from `edits`
         self.pre_content: dict[str, bytes] = {}
+        # a shell command: the files it changes are found by snapshots (`signoff.recording.shell`)
+        self.shell = False
 
 
 # -- entry --------------------------------------------------------------------------------------
@@ -190,7 +195,7 @@ def _record(
     """Parse, resolve, hash and append; the git dir used goes into `found` once known."""
     payload = parse_payload(stdin)
     capture = interpret(payload, agent, event)
-    if not capture.paths:
+    if not capture.paths and not capture.shell:
         return  # a tool that changes no file: nothing to record, no repository needed
     base = capture.cwd if capture.cwd and os.path.isdir(capture.cwd) else start
     repository = find_repository(base)
@@ -201,7 +206,15 @@ def _record(
     found.append(git_dir)
     if agent:
         _from_environment(capture, agent, os.environ)
-    records = build_records(capture, agent or GENERIC, top, git_dir, base)
+    if capture.shell:
+        from signoff.recording import shell
+
+        if capture.event == "pre":
+            shell.before(capture, agent or GENERIC, top, git_dir)
+            return
+        records = shell.after(capture, agent or GENERIC, top, git_dir)
+    else:
+        records = build_records(capture, agent or GENERIC, top, git_dir, base)
     if records:
         from signoff.recording import worklog
 
@@ -295,7 +308,7 @@ def loads(text: str) -> object:
 
 def interpret(payload: Mapping[str, object], agent: str | None, event: str | None) -> Capture:
     """The capture a payload describes, by the agent's documented shape (see module doc)."""
-    if "paths" in payload or agent not in KNOWN_AGENTS:
+    if "paths" in payload or "shell" in payload or agent not in KNOWN_AGENTS:
         return _generic(payload, event)
     if agent == "cursor":
         return _cursor(payload, event)
@@ -306,7 +319,7 @@ def interpret(payload: Mapping[str, object], agent: str | None, event: str | Non
     tool = _text(payload.get("tool_name")) or ""
     tool_input = payload.get("tool_input")
     paths = _paths_from_tool(tool, tool_input)
-    return Capture(
+    capture = Capture(
         which,
         paths,
         cwd=_text(payload.get("cwd")),
@@ -314,6 +327,8 @@ def interpret(payload: Mapping[str, object], agent: str | None, event: str | Non
         model=_text(payload.get("model")),
         tool_call=_text(payload.get("tool_use_id")),
     )
+    capture.shell = not paths and _is_shell(tool)
+    return capture
 
 
 def _generic(payload: Mapping[str, object], event: str | None) -> Capture:
@@ -322,10 +337,11 @@ def _generic(payload: Mapping[str, object], event: str | None) -> Capture:
         raise CheckpointError(
             f'generic checkpoint: "event" must be "pre" or "post", not {payload.get("event")!r}'
         )
-    paths = payload.get("paths")
+    shell = payload.get("shell") is True
+    paths = payload.get("paths", [] if shell else None)
     if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
         raise CheckpointError('generic checkpoint: "paths" must be a list of strings')
-    return Capture(
+    capture = Capture(
         which,
         paths,
         cwd=_text(payload.get("cwd")),
@@ -334,6 +350,8 @@ def _generic(payload: Mapping[str, object], event: str | None) -> Capture:
         tool_call=_text(payload.get("tool_call")),
         source=GENERIC,
     )
+    capture.shell = shell and not paths
+    return capture
 
 
 def _cursor(payload: Mapping[str, object], event: str | None) -> Capture:
@@ -362,11 +380,15 @@ def _cursor(payload: Mapping[str, object], event: str | None) -> Capture:
         if isinstance(edits, list):
             capture.edits = edits
         return capture
+    if name in ("beforeShellExecution", "afterShellExecution"):
+        capture.event = event or _event_name(name)
+        capture.shell = True
+        return capture
     # preToolUse / postToolUse (current Cursor): tool_name, tool_input
     capture.event = event or _event_name(name)
-    capture.paths = _paths_from_tool(
-        _text(payload.get("tool_name")) or "", payload.get("tool_input")
-    )
+    tool = _text(payload.get("tool_name")) or ""
+    capture.paths = _paths_from_tool(tool, payload.get("tool_input"))
+    capture.shell = not capture.paths and _is_shell(tool)
     return capture
 
 
@@ -380,7 +402,7 @@ def _copilot(payload: Mapping[str, object], event: str | None) -> Capture:
         except ValueError:
             raise CheckpointError(f"copilot toolArgs of {tool!r} is not JSON") from None
     name = _text(payload.get("hookEventName")) or _text(payload.get("hook_event_name")) or ""
-    return Capture(
+    capture = Capture(
         event or _event_name(name),
         _paths_from_tool(tool, args),
         cwd=_text(payload.get("cwd")),
@@ -388,6 +410,14 @@ def _copilot(payload: Mapping[str, object], event: str | None) -> Capture:
         model=_text(payload.get("model")),
         tool_call=_text(payload.get("toolCallId")) or _text(payload.get("tool_use_id")),
     )
+    capture.shell = not capture.paths and _is_shell(tool)
+    return capture
+
+
+def _is_shell(tool: str) -> bool:
+    from signoff.recording.shell import is_shell_tool
+
+    return is_shell_tool(tool)
 
 
 def _event_name(name: str | None) -> str:
@@ -520,11 +550,16 @@ def build_records(
             resolved.append((given, resolve_path(given, base, top)))
         except CheckpointError as exc:
             refused.append(str(exc))
+    evidence: str | None = None
     if capture.edits is not None and resolved:
         rel = resolved[0][1]
         before = _undo_edits(os.path.join(top, *rel.split("/")), capture.edits)
         if before is not None:
             capture.pre_content[rel] = before
+        else:
+            # no content before the edit: the edit's own new text is the evidence of which
+            # changed lines are the agent's (`attribute.replay`)
+            evidence = _store_evidence(top, capture.edits)
     blobs = hash_files(top, [rel for _, rel in resolved], capture.pre_content)
     at = time.time()
     records: list[dict[str, object]] = []
@@ -540,10 +575,28 @@ def build_records(
         if rel in capture.pre_content:  # Cursor: the content before the edit, rebuilt
             records.append(worklog.make_record("pre", rel, blobs[("pre", rel)], **fields))  # type: ignore[arg-type]
         records.append(worklog.make_record(capture.event, rel, blobs[rel], **fields))  # type: ignore[arg-type]
+        if evidence is not None:
+            records[-1]["evidence"] = evidence
     if refused:
         # the files inside the repository are still recorded; the rest is reported
         worklog.write_error(git_dir, "checkpoint: " + "; ".join(refused), agent=agent)
     return records
+
+
+def _store_evidence(top: str, edits: list[object]) -> str | None:
+    """The edits' new strings, one after another, stored as a blob (None when there are none)."""
+    from signoff.git.hooks import git
+
+    texts = [
+        e["new_string"]
+        for e in edits
+        if isinstance(e, dict) and isinstance(e.get("new_string"), str) and e["new_string"]
+    ]
+    if not texts:
+        return None
+    data = "\n".join(texts).encode("utf-8", "surrogateescape")
+    res = git("hash-object", "-w", "--stdin", "--no-filters", cwd=top, input=data)
+    return res.out.decode("ascii", "replace").strip() if res.ok else None
 
 
 def _undo_edits(path: str, edits: list[object]) -> bytes | None:

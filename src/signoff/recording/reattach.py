@@ -14,6 +14,10 @@ the authors pushed stay on commits the base branch never contains. Run in CI aft
 - one merged commit (a squash) takes every pull request commit's record, later ones laid over
   earlier ones; several (a rebase merge) are paired with the pull request's commits by
   `git patch-id`, then in order;
+- a merge commit (the forge's "merge commit" strategy: `--head` is then in `--base`'s history)
+  takes the record of the pull request's commits for the lines it added against its first
+  parent, the lines the pull request's side brought in; the pull request's own commits keep
+  theirs. A fast-forward needs nothing;
 - a merged commit that already carries the same reattached record is left alone, so running
   it twice changes nothing.
 """
@@ -58,16 +62,35 @@ class Reattached:
 
 def reattach(repo: Repo, base: str, head: str, *, write: bool = True) -> Reattached:
     """Map the line records of `head`'s pull request onto the commit(s) merged into `base`."""
-    from signoff.recording.carry import map_records
-
     base_sha, head_sha = repo.require_commit(base), repo.require_commit(head)
     out = Reattached(base_sha, head_sha)
+    parents: dict[str, str] = {}
     if repo.succeeds("merge-base", "--is-ancestor", head_sha, base_sha):
-        out.reason = (
-            "the pull request's commits are on the base branch themselves (a merge commit or a "
-            "fast-forward): their records are already where they belong"
-        )
-        return out
+        found = _merge_of(repo, base_sha, head_sha)
+        if found is None:
+            out.reason = (
+                "the pull request's commits are on the base branch's first-parent line "
+                "themselves (a fast-forward): their records are already where they belong"
+            )
+            return out
+        merge, first_parent = found
+        commits = repo.run_text(
+            "rev-list", "--reverse", "--topo-order", "--no-merges", head_sha, f"^{first_parent}"
+        ).split()
+        if len(commits) > MAX_PR_COMMITS:
+            raise SignoffError(
+                f"{head} has {len(commits)} commits its merge brought in: not a pull request's "
+                "head",
+                "pass the pull request's head commit as --head",
+            )
+        out.pr_commits, out.merged = commits, [merge]
+        if not commits:
+            out.reason = f"the merge {merge[:12]} brings in no commit of {head}"
+            return out
+        # a merge commit: its record covers the lines it added against its first parent, the
+        # lines the pull request's side brought in (and any conflict resolution)
+        parents[merge] = first_parent
+        return _carry(repo, out, [(commits, merge)], parents, write)
     meet = repo.run_text("merge-base", base_sha, head_sha, check=False).strip()
     if not meet:
         raise SignoffError(
@@ -95,10 +118,23 @@ def reattach(repo: Repo, base: str, head: str, *, write: bool = True) -> Reattac
             "elsewhere, or not merged yet"
         )
         return out
-    pairs = _pairs(repo, out.merged, out.pr_commits)
+    return _carry(repo, out, _pairs(repo, out.merged, out.pr_commits), parents, write)
+
+
+def _carry(
+    repo: Repo,
+    out: Reattached,
+    pairs: list[tuple[list[str], str]],
+    parents: dict[str, str],
+    write: bool,
+) -> Reattached:
+    """Map the records for each (sources, target) pair and write the new ones."""
+    from signoff.recording.carry import map_records
+
     env = repo.environment()
     results = map_records(pairs, method="reattach", cwd=str(repo.root), env=env,
-                          refs=_notes_refs(repo), recorded_by="cli")  # fmt: skip
+                          refs=_notes_refs(repo), recorded_by="cli",
+                          parents=parents)  # fmt: skip
     there = _attached(repo, [r.target for r in results if r.note is not None])
     pending: dict[str, bytes] = {}
     for result in results:
@@ -118,6 +154,23 @@ def reattach(repo: Repo, base: str, head: str, *, write: bool = True) -> Reattac
 
         write_notes(pending, str(repo.root), env)
     return out
+
+
+def _merge_of(repo: Repo, base: str, head: str) -> tuple[str, str] | None:
+    """(the merge commit on `base`'s first-parent line that brought `head` in, its first
+    parent), or None when `head` is on that line itself (a fast-forward)."""
+    line = repo.run_text(
+        "rev-list", "--first-parent", "--ancestry-path", "--parents", f"{head}..{base}"
+    ).splitlines()
+    if not line:
+        return None
+    oldest = line[-1].split()
+    if len(oldest) < 3:  # not a merge: the line reached head through a first parent
+        return None
+    merge, first_parent = oldest[0], oldest[1]
+    if repo.succeeds("merge-base", "--is-ancestor", head, first_parent):
+        return None
+    return merge, first_parent
 
 
 def _key(text: str) -> str:

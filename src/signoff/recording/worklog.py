@@ -23,7 +23,9 @@ A record (format `v` 1):
 | `agent` | tool name in Signoff's lower-case form (`claude-code`, `cursor`, ...); null for `commit` |
 | `session`, `model`, `tool_call` | as the agent's hook payload gave them; null when not given |
 | `commit` | for `commit` records: the commit id |
-| `source` | who wrote the record: `hook` (an agent hook), `generic` (the documented JSON protocol), `import`, `commit` |
+| `evidence` | optional, on a `post` without a `pre`: blob id of the edit's own new text (Cursor's `afterFileEdit` strings); changed lines found in it are the agent's, the rest `unknown` |
+| `unsure` | optional, on a `post`: why what it changed cannot be told to be the agent's (e.g. a shell command that moved `HEAD`); its changes are `unknown` |
+| `source` | who wrote the record: `hook` (an agent hook), `generic` (the documented JSON protocol), `shell` (a shell command's before/after snapshots, `signoff.recording.shell`: its `pre` has the time the command started), `import`, `commit` |
 
 Runs inside agents' hooks and the commit hooks: standard library only, imported lazily.
 """
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 
 VERSION = 1
 EVENTS = ("pre", "post", "commit")
-SOURCES = ("hook", "generic", "import", "commit")
+SOURCES = ("hook", "generic", "shell", "import", "commit")
 LOG_NAME = "log.jsonl"
 ERRORS_NAME = "errors.jsonl"
 LOCK_NAME = "log.lock"
@@ -156,6 +158,8 @@ def read_back(
     """Each path's records from the latest one whose blob is `starts[path]` (all of them when
     none is), with their byte offsets in the log (the order they were written).
 
+    A shell command's `pre` (`source: shell`) does not end the search: it is written when the
+    command ended, with the time it started, and records written meanwhile come before it.
     Searches the log backwards for each path and decodes only that path's lines, so the cost
     follows the records since a path's last commit, not the size of the log. Unreadable lines
     are skipped (`read` reports them).
@@ -185,11 +189,15 @@ def read_back(
             if _invalid(record) or record["path"] != name:
                 continue
             found.append((begin, record))
-            if record.get("blob") == start:
+            if record.get("blob") == start and not _shell_start(record):
                 break
         if found:
             out[name] = found[::-1]
     return out
+
+
+def _shell_start(record: Record) -> bool:
+    return record.get("event") == "pre" and record.get("source") == "shell"
 
 
 def prune(git_dir: str, keep: Callable[[Record], bool]) -> int:

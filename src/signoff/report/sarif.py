@@ -21,6 +21,7 @@ from urllib.parse import quote
 from signoff import __version__
 from signoff.files import write_atomic
 from signoff.jsonsafe import escape_invisible
+from signoff.report import markdown
 from signoff.scan.model import ScanFinding
 
 SARIF_VERSION = "2.1.0"
@@ -249,7 +250,8 @@ def _result(f: SarifFinding, rule_index: int) -> dict[str, Any]:
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
         "level": f.level,
-        "message": {"text": f.message},
+        # text for plain viewers, markdown for those that render it: user text inert in both
+        "message": {"text": markdown.sarif_text(f.message), "markdown": markdown.text(f.message)},
         "locations": [{"physicalLocation": location}],
     }
     if f.fingerprint:
@@ -267,7 +269,8 @@ def _invocation(notifications: Sequence[str]) -> dict[str, Any]:
     out: dict[str, Any] = {"executionSuccessful": True}
     if notifications:
         out["toolExecutionNotifications"] = [
-            {"level": "warning", "message": {"text": text}} for text in notifications
+            {"level": "warning", "message": {"text": markdown.sarif_text(text)}}
+            for text in notifications
         ]
     return out
 

@@ -9,12 +9,13 @@ the server's disk, explain / owners / stats / budget call the same functions as 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -34,6 +35,7 @@ API = "/api/v1"
 class Settings:
     store: Store
     webhook_secret: str | None = None
+    run_jobs: bool = False  # a job worker thread in this process, for the app's lifetime
 
 
 def _problem(status: int, message: str, hint: str | None = None) -> HTTPException:
@@ -67,7 +69,19 @@ Auth = Annotated[Grant, Depends(_grant)]
 
 def create_app(settings: Settings) -> FastAPI:
     """The application over `settings.store` (whose schema the caller has checked)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if not settings.run_jobs:
+            yield
+            return
+        from signoff.server.work import background_worker
+
+        with background_worker(settings.store):
+            yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Signoff",
         version=__version__,
         description="Provenance, review evidence and ownership of AI-assisted code across an "
@@ -257,6 +271,79 @@ def create_app(settings: Settings) -> FastAPI:
         result = run_audit(Repo.discover(row.path), AuditOptions(parse_period(since, until)))
         return summary(result.report)
 
+    @app.get(f"{API}/org/metrics", summary="The organisation's figures as a job last computed")
+    def get_org_metrics(s: Db, g: Auth) -> dict[str, Any]:
+        from signoff.store.organisation import latest_snapshot
+
+        allow(g, "read", None)
+        doc = latest_snapshot(s)
+        if doc is None:
+            raise _problem(
+                404,
+                "the organisation's figures have not been computed yet",
+                f"POST {API}/org/metrics (admin) queues the job",
+            )
+        return doc
+
+    @app.post(f"{API}/org/metrics", status_code=202, summary="Queue a recomputation")
+    def post_org_metrics(s: Db, g: Auth) -> dict[str, Any]:
+        from signoff.store.organisation import queue_recompute
+
+        allow(g, "admin", None)
+        return {"job": queue_recompute(s, g.actor)}
+
+    @app.post(
+        f"{API}/org/audit",
+        status_code=202,
+        summary="Queue the organisation's audit pack (as `signoff audit --server`)",
+    )
+    def post_org_audit(
+        s: Db,
+        g: Auth,
+        since: Annotated[str, Query(description="YYYY-MM-DD")],
+        until: Annotated[str, Query(description="YYYY-MM-DD")],
+        branch: Annotated[str | None, Query(description="branch (default: last pushed)")] = None,
+    ) -> dict[str, Any]:
+        from signoff.audit.period import parse_period
+        from signoff.server.work import AUDIT
+        from signoff.store.jobs import enqueue
+
+        allow(g, "read", None)
+        parse_period(since, until)  # a bad date is refused now, not by the job
+        payload = {"since": since, "until": until, "branch": branch}
+        return {"job": enqueue(s, AUDIT, payload, requested_by=g.actor)}
+
+    @app.get(f"{API}/jobs/{{job_id}}", summary="A queued job's state and result")
+    def get_job(job_id: int, s: Db, g: Auth) -> dict[str, Any]:
+        from signoff.store.jobs import status
+
+        allow(g, "read", None)
+        found = status(s, job_id)
+        if found is None:
+            raise _problem(404, f"no job {job_id}")
+        return found
+
+    @app.get(
+        f"{API}/jobs/{{job_id}}/artifact",
+        summary="The file a job built (an audit pack, gzipped tar)",
+        response_class=Response,
+    )
+    def get_job_artifact(job_id: int, s: Db, g: Auth) -> Response:
+        from signoff.store.jobs import artifact, status
+
+        allow(g, "read", None)
+        found = status(s, job_id)
+        if found is None or found["status"] != "done":
+            raise _problem(404, f"job {job_id} has built nothing yet", "wait until it is done")
+        data = artifact(s, job_id)
+        if data is None:
+            raise _problem(404, f"job {job_id} builds no file")
+        return Response(
+            data,
+            media_type="application/gzip",
+            headers={"Content-Disposition": f'attachment; filename="signoff-job-{job_id}.tar.gz"'},
+        )
+
     @app.get(f"{API}/audit/verify", summary="Check the server's hash-chained audit log")
     def get_audit_verify(s: Db, g: Auth) -> dict[str, Any]:
         allow(g, "admin", None)
@@ -274,15 +361,13 @@ def create_app(settings: Settings) -> FastAPI:
 def _stored_commits(s: Session, repo_id: int, sha: str) -> list[Any]:
     if not 4 <= len(sha) <= 64 or any(c not in "0123456789abcdef" for c in sha.lower()):
         raise _problem(400, f"{sha!r} is not a commit id", "give 4 to 64 hex digits")
-    rows = (
-        s.execute(
-            select(CommitRecord.record)
-            .where(CommitRecord.repo_id == repo_id, CommitRecord.sha.startswith(sha.lower()))
-            .limit(2)
-        )
-        .scalars()
-        .all()
-    )
+    sha = sha.lower()
+    query = select(CommitRecord.record).where(CommitRecord.repo_id == repo_id)
+    if len(sha) in (40, 64):
+        query = query.where(CommitRecord.sha == sha)  # the unique (repo_id, sha) index
+    else:  # a prefix as a range, which the same index serves under any collation's LIKE rules
+        query = query.where(CommitRecord.sha >= sha, CommitRecord.sha < sha + "g")
+    rows = s.execute(query.limit(2)).scalars().all()
     if not rows:
         raise _problem(404, f"no pushed commit {sha}", "push the repository (`signoff push`)")
     if len(rows) > 1:
@@ -292,18 +377,23 @@ def _stored_commits(s: Session, repo_id: int, sha: str) -> list[Any]:
 
 def stored_stats(s: Session, repo_id: int) -> dict[str, Any]:
     """Counts over the pushed records, the two line measures kept apart."""
-    by_status = dict(
-        s.execute(
-            select(CommitRecord.ai_status, func.count())
-            .where(CommitRecord.repo_id == repo_id)
-            .group_by(CommitRecord.ai_status)
-        ).all()
-    )
-    ai_lines, unrecorded = s.execute(
-        select(func.sum(CommitRecord.ai_lines), func.sum(CommitRecord.unrecorded_lines)).where(
-            CommitRecord.repo_id == repo_id
+    # one grouped query, answered from the (repo_id, ai_status, ai_lines, unrecorded_lines)
+    # index without reading the records
+    by_status: dict[str, int] = {}
+    ai_lines = unrecorded = 0
+    for status, count, ai, unrec in s.execute(
+        select(
+            CommitRecord.ai_status,
+            func.count(),
+            func.sum(CommitRecord.ai_lines),
+            func.sum(CommitRecord.unrecorded_lines),
         )
-    ).one()
+        .where(CommitRecord.repo_id == repo_id)
+        .group_by(CommitRecord.ai_status)
+    ).all():
+        by_status[status] = int(count)
+        ai_lines += int(ai or 0)
+        unrecorded += int(unrec or 0)
     return {
         "source": "pushed records",
         "commits": sum(by_status.values()),

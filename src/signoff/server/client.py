@@ -52,8 +52,12 @@ class Client:
     def post(self, path: str, body: Any) -> Any:
         return self._send("POST", path, json.dumps(body, ensure_ascii=False).encode("utf-8"))
 
-    def _send(self, method: str, path: str, data: bytes | None) -> Any:
-        headers = {"Accept": "application/json"}
+    def download(self, route: str) -> bytes:
+        """A file the server built (e.g. an audit pack), as bytes."""
+        return self._send("GET", route, None, raw=True)  # type: ignore[no-any-return]
+
+    def _send(self, method: str, path: str, data: bytes | None, *, raw: bool = False) -> Any:
+        headers = {"Accept": "*/*" if raw else "application/json"}
         if data is not None:
             headers["Content-Type"] = "application/json"
         if self.token:
@@ -63,7 +67,8 @@ class Client:
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read().decode("utf-8") or "null")
+                body = response.read()
+                return body if raw else json.loads(body.decode("utf-8") or "null")
         except urllib.error.HTTPError as exc:
             raise _answer_error(self.base, exc) from None
         except (urllib.error.URLError, OSError) as exc:

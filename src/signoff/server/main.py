@@ -13,4 +13,5 @@ from signoff.store.db import open_store
 
 def app() -> FastAPI:
     store = open_store(os.environ.get("SIGNOFF_DATABASE_URL"))
-    return create_app(Settings(store, os.environ.get("SIGNOFF_WEBHOOK_SECRET")))
+    jobs = os.environ.get("SIGNOFF_SERVE_JOBS", "1") != "0"
+    return create_app(Settings(store, os.environ.get("SIGNOFF_WEBHOOK_SECRET"), run_jobs=jobs))

@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import os
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from signoff.batches import batched
 from signoff.errors import SignoffError
 from signoff.git.repo import Repo
 from signoff.layout import POLICY_FILE
 from signoff.server.client import Client, ServerError
+from signoff.store.wire import PUSH_SCHEMA
 
-PUSH_SCHEMA = "signoff/push/v1"
 BATCH = 1000
 
 
@@ -100,17 +101,6 @@ def _extras(repo: Repo, tip: str) -> dict[str, Any]:
     return extras
 
 
-def _batches(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def push(
     repo: Repo,
     client: Client,
@@ -142,7 +132,7 @@ def push(
     result = PushResult(name, ref_name, tip, rewritten=rewritten)
     rows = export_rows(repo, revs) if revs else iter(())
     extras = _extras(repo, tip)
-    for batch in _batches(rows, batch_size):
+    for batch in batched(rows, batch_size):
         result.batches += 1
         body: dict[str, Any] = {"schema": PUSH_SCHEMA, "commits": batch, "final": False}
         result.sent += len(batch)

@@ -23,6 +23,7 @@ from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from signoff.batches import batched
 from signoff.git.log import Commit, CountGaps, Person, iter_commits
 from signoff.git.notes import LEGACY_AUTHORSHIP, BlobReader, LazyNotes
 from signoff.git.repo import Repo
@@ -175,7 +176,7 @@ class Index:
     def provenance_many(self, shas: list[str]) -> dict[str, Provenance]:
         """The provenance of every indexed commit among `shas`, in a few queries (bulk answers)."""
         out: dict[str, Provenance] = {}
-        for chunk in _chunks(shas):
+        for chunk in batched(shas, SQL_PARAMS):
             rows = self.conn.execute(
                 "SELECT sha, record, status, accepted_name, accepted_email, accepted_source "
                 f"FROM commits WHERE sha IN ({','.join('?' * len(chunk))})",
@@ -188,7 +189,7 @@ class Index:
     def files(self, shas: list[str]) -> dict[str, list[str]]:
         """The paths each indexed commit among `shas` changed, in diff order (bulk answers)."""
         out: dict[str, list[str]] = {}
-        for chunk in _chunks(shas):
+        for chunk in batched(shas, SQL_PARAMS):
             marks = ",".join("?" * len(chunk))
             for (sha,) in self.conn.execute(
                 f"SELECT sha FROM commits WHERE sha IN ({marks})", chunk
@@ -206,7 +207,7 @@ class Index:
         """Per indexed commit among `shas`: (added, AI-attributed lines, lines in an AI-assisted
         commit without a line record, 1 if a line record covers it) as stored (bulk answers)."""
         out: dict[str, tuple[int | None, int | None, int | None, int]] = {}
-        for chunk in _chunks(shas):
+        for chunk in batched(shas, SQL_PARAMS):
             marks = ",".join("?" * len(chunk))
             for sha, added, attributed, unrecorded, recorded in self.conn.execute(
                 "SELECT sha, added, ai_attributed_lines, unrecorded_ai_lines, line_record "
@@ -235,10 +236,7 @@ def _row_provenance(
     )
 
 
-def _chunks(items: list[str], size: int = 900) -> Iterable[list[str]]:
-    """Slices small enough for SQLite's limit on bound parameters."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+SQL_PARAMS = 900  # ids per `IN (...)`: under SQLite's limit on bound parameters
 
 
 def open_index(
@@ -627,8 +625,7 @@ def _refresh_notes(
     squashes: list[tuple[Commit, Provenance]] = []
     to_count: list[str] = []
     captured: list[tuple[str, Provenance]] = []
-    for start in range(0, len(changed), 500):
-        chunk = changed[start : start + 500]
+    for chunk in batched(changed, 500):
         for commit in iter_commits(repo, chunk, extra=["--no-walk=unsorted"]):
             raw = detect(
                 commit,
@@ -868,8 +865,7 @@ def _store_capture(
     from signoff.git.diff import added_line_numbers
     from signoff.provenance.capture import capture_gap, kind_counts
 
-    for start in range(0, len(items), 500):
-        chunk = items[start : start + 500]
+    for chunk in batched(items, 500):
         if not fresh:
             shas = [(sha,) for sha, _ in chunk]
             conn.executemany("DELETE FROM line_kinds WHERE sha = ?", shas)

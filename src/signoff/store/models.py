@@ -16,7 +16,9 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -73,9 +75,14 @@ class CommitRecord(Base):
     """A commit's provenance as `signoff export` describes it (incl. its line measures)."""
 
     __tablename__ = "commits"
-    __table_args__ = (UniqueConstraint("repo_id", "sha"),)
+    __table_args__ = (
+        UniqueConstraint("repo_id", "sha"),
+        Index("ix_commits_repo_status", "repo_id", "ai_status", "ai_lines", "unrecorded_lines"),
+        Index("ix_commits_repo_committed", "repo_id", "committed_at"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    repo_id: Mapped[int] = mapped_column(ForeignKey("repositories.id"), index=True)
+    # no index of its own: the unique (repo_id, sha) and both indexes above lead with it
+    repo_id: Mapped[int] = mapped_column(ForeignKey("repositories.id"))
     sha: Mapped[str] = mapped_column(String(64))
     committed_at: Mapped[str | None] = mapped_column(String(40), index=True)
     ai_status: Mapped[str] = mapped_column(String(20))
@@ -220,9 +227,13 @@ class AuditHead(Base):
 
 
 class Job(Base):
-    """Slow work queued in the database itself, claimed with FOR UPDATE SKIP LOCKED."""
+    """Slow work queued in the database itself, claimed with FOR UPDATE SKIP LOCKED.
+
+    A claim is a lease: `lease_until` passes and the job is claimable again (its worker died).
+    A failure is retried after `run_after` (backoff) until `max_attempts`."""
 
     __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_claimable", "status", "run_after"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     kind: Mapped[str] = mapped_column(String(100))
     payload: Mapped[Any] = mapped_column(Document)
@@ -232,3 +243,20 @@ class Job(Base):
     result: Mapped[Any] = mapped_column(Document, nullable=True)
     created_at: Mapped[str] = mapped_column(String(40))
     updated_at: Mapped[str] = mapped_column(String(40))
+    run_after: Mapped[str] = mapped_column(String(40), default="")
+    lease_until: Mapped[str | None] = mapped_column(String(40))
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str | None] = mapped_column(String(300))
+    # a built file (an audit pack's archive): in the database, so any server process serves it
+    artifact: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+
+
+class MetricsSnapshot(Base):
+    """An organisation's figures as a job last computed them (the overview reads the newest)."""
+
+    __tablename__ = "metrics_snapshots"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(100), index=True)  # "organisation"
+    computed_at: Mapped[str] = mapped_column(String(40))
+    document: Mapped[Any] = mapped_column(Document)

@@ -1,0 +1,125 @@
+"""An organisation's figures over what its repositories pushed, computed by a job.
+
+Grouped queries only (one per figure, never one per repository), so the cost grows with the
+number of rows the database scans, not with round trips. The two line measures stay apart:
+lines a line record attributes to AI, and added lines of AI-assisted commits with no line record.
+The newest snapshot is what the overview shows; recomputing is the `org.metrics` job.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from signoff.provenance.model import AI_STATUSES
+from signoff.store.db import now_iso
+from signoff.store.models import CommitRecord, MetricsSnapshot, Ref, Repository
+
+METRICS_SCHEMA = "signoff/org-metrics/v1"
+SCOPE = "organisation"
+METRICS_JOB = "org.metrics"
+
+
+def organisation_metrics(session: Session) -> dict[str, Any]:
+    """Per repository and in total: commits by status and the two line measures; AI-assisted
+    commits by month."""
+    names = dict(session.execute(select(Repository.id, Repository.name)).all())
+    pushed = dict(
+        session.execute(select(Ref.repo_id, func.max(Ref.updated_at)).group_by(Ref.repo_id)).all()
+    )
+    repos: dict[int, dict[str, Any]] = {
+        rid: {
+            "name": name,
+            "commits": 0,
+            "ai_assisted_commits": 0,
+            "by_status": {},
+            "ai_attributed_lines": 0,
+            "ai_assisted_unrecorded_lines": 0,
+            "last_push": pushed.get(rid),
+        }
+        for rid, name in names.items()
+    }
+    grouped = session.execute(
+        select(
+            CommitRecord.repo_id,
+            CommitRecord.ai_status,
+            func.count(),
+            func.sum(CommitRecord.ai_lines),
+            func.sum(CommitRecord.unrecorded_lines),
+        ).group_by(CommitRecord.repo_id, CommitRecord.ai_status)
+    ).all()
+    for rid, status, count, ai_lines, unrecorded in grouped:
+        r = repos[rid]
+        r["by_status"][status] = int(count)
+        r["commits"] += int(count)
+        if status in AI_STATUSES:
+            r["ai_assisted_commits"] += int(count)
+        r["ai_attributed_lines"] += int(ai_lines or 0)
+        r["ai_assisted_unrecorded_lines"] += int(unrecorded or 0)
+    month = func.substr(CommitRecord.committed_at, 1, 7)
+    by_month: dict[str, dict[str, Any]] = {}
+    for when, status, count in session.execute(
+        select(month, CommitRecord.ai_status, func.count()).group_by(month, CommitRecord.ai_status)
+    ).all():
+        row = by_month.setdefault(
+            str(when or "unknown"),
+            {"month": str(when or "unknown"), "commits": 0, "ai_assisted_commits": 0},
+        )
+        row["commits"] += int(count)
+        if status in AI_STATUSES:
+            row["ai_assisted_commits"] += int(count)
+    listed = sorted(repos.values(), key=lambda r: r["name"])
+    totals = {
+        "repositories": len(listed),
+        "repositories_never_pushed": sum(1 for r in listed if not r["commits"]),
+        **{
+            key: sum(r[key] for r in listed)
+            for key in (
+                "commits",
+                "ai_assisted_commits",
+                "ai_attributed_lines",
+                "ai_assisted_unrecorded_lines",
+            )
+        },
+    }
+    return {
+        "schema": METRICS_SCHEMA,
+        "computed_at": now_iso(),
+        "totals": totals,
+        "repositories": listed,
+        "by_month": [by_month[k] for k in sorted(by_month)],
+    }
+
+
+def save_snapshot(session: Session, document: dict[str, Any]) -> int:
+    row = MetricsSnapshot(scope=SCOPE, computed_at=document["computed_at"], document=document)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def latest_snapshot(session: Session) -> dict[str, Any] | None:
+    """The newest organisation figures a job computed (None: never computed)."""
+    doc = session.execute(
+        select(MetricsSnapshot.document)
+        .where(MetricsSnapshot.scope == SCOPE)
+        .order_by(MetricsSnapshot.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return dict(doc) if doc is not None else None
+
+
+def queue_recompute(session: Session, actor: str) -> int:
+    """Queue the figures' recomputation unless one is already waiting (pushes queue it, so the
+    overview never aggregates millions of rows per page view); returns the waiting job."""
+    from signoff.store.jobs import enqueue
+    from signoff.store.models import Job
+
+    waiting = session.execute(
+        select(Job.id).where(Job.kind == METRICS_JOB, Job.status == "queued").limit(1)
+    ).first()
+    if waiting is not None:
+        return int(waiting[0])
+    return enqueue(session, METRICS_JOB, {}, requested_by=actor)
