@@ -277,3 +277,49 @@ def test_sampled_changes_are_re_gated_and_labelled_so(repo: GitRepo) -> None:
     assert agent["policy_rev"] == ids["c1"]  # judged by the policy of its base
     assert "not the verdict recorded at merge time" in agent["note"]
     assert chains[ids["c2"]]["gate_result"] is None
+
+
+def test_ownership_decay_by_line_measure(repo: GitRepo) -> None:
+    """A line record's `ai` and `ai-modified` lines are AI-attributed lines; its `human` lines
+    are neither measure; a commit without a record counts under the commit-level measure."""
+    from signoff.provenance.notes import build_note
+    from tests.test_line_use import CLAUDE
+
+    ids = build(repo)
+    before = run_audit(
+        Repo.discover(repo.path), AuditOptions(parse_period("2026-01-01", "2026-01-31"))
+    ).report["metrics"]["ownership_decay"]["by_measure"]
+    assert before["ai_attributed"]["changes"] == 0  # no line record anywhere yet
+    unrecorded = before["ai_assisted_unrecorded"]
+    assert unrecorded["changes"] == 5 and unrecorded["decayed_changes"] == 3
+    assert 0 < unrecorded["decayed_lines"] < unrecorded["lines"]
+    # c2 (an agent's commit nobody accepted) gets a record: its first line ai-modified, any
+    # other line human
+    shown = repo.git("show", "--numstat", "--format=", ids["c2"])
+    path = shown.split()[2]
+    added = int(shown.split()[0])
+    note = build_note(
+        status="mixed",
+        tools=[CLAUDE],
+        accepted_by=None,
+        recorded_by="hook",
+        commit=ids["c2"],
+        files={
+            path: [(1, 1, 0, "ai-modified", None)]
+            + ([(2, added, None, "human", None)] if added > 1 else [])
+        },
+        line_record={"complete": True, "reason": None},
+    )
+    repo.git("notes", "--ref=signoff", "append", "-F", "-", ids["c2"], input=note)
+    after = run_audit(
+        Repo.discover(repo.path), AuditOptions(parse_period("2026-01-01", "2026-01-31"))
+    ).report["metrics"]["ownership_decay"]["by_measure"]
+    assert after["ai_attributed"] == {
+        "changes": 1,
+        "decayed_changes": 1,
+        "lines": 1,
+        "decayed_lines": 1,
+        "changes_without_counts": 0,
+    }
+    assert after["ai_assisted_unrecorded"]["changes"] == 4
+    assert after["ai_assisted_unrecorded"]["lines"] == unrecorded["lines"] - added

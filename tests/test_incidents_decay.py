@@ -167,3 +167,132 @@ def test_the_blame_cache_keeps_each_lines_origin_in_runs(repo: GitRepo) -> None:
         (b.line, b.commit, b.orig_line, b.orig_path, b.boundary) for b in lines
     ]
     assert len(json.loads(stored)) < len(lines)  # runs, not one entry per line
+
+
+# -- how lines are traced: moves by default, copies when asked ---------------------------------
+
+AI_CODE = "".join(
+    f"def handler_{n}(request):\n    return respond(request, code={n})\n" for n in range(8)
+)
+
+
+def test_a_renamed_ai_file_is_still_found(repo: GitRepo) -> None:
+    """An AI file a human later renamed: the file at HEAD was never touched by the AI commit
+    under its own name, and its lines are still the AI commit's."""
+    w = build(repo)
+    repo.commit("AI handlers" + AI_TRAILERS, {"web/handlers.py": AI_CODE})
+    repo.git("mv", "web/handlers.py", "web/routes.py")
+    repo.commit("Rename" + HUMAN_TRAILERS)
+    rows = {r.path: r for r in decay(w.repo, today=DAY)}
+    assert rows["web/routes.py"].lines == {"ai_assisted_unrecorded": 16}
+
+
+def test_copies_follows_code_moved_between_files(repo: GitRepo) -> None:
+    """A human moves AI code into another file: by default (blame -M -w) the moved lines are
+    the human commit's; with `copies` (-M -C -w) they keep the AI commit that wrote them."""
+    from signoff.incidents.decay import DecayRun
+
+    w = build(repo)
+    repo.commit("AI handlers" + AI_TRAILERS, {"web/handlers.py": AI_CODE + "X = 1\n"})
+    repo.commit(
+        "Move the handlers" + HUMAN_TRAILERS,
+        {"web/handlers.py": "X = 1\n", "web/moved.py": AI_CODE},
+    )
+    moves, copies = DecayRun(), DecayRun()
+    by_moves = {r.path: r.lines for r in decay(w.repo, today=DAY, run=moves)}
+    by_copies = {r.path: r.lines for r in decay(w.repo, today=DAY, copies=True, run=copies)}
+    assert "web/moved.py" not in by_moves
+    assert by_copies["web/moved.py"] == {"ai_assisted_unrecorded": 16}
+    assert (moves.blame, copies.blame) == ("git blame -M -w", "git blame -M -C -w")
+    # moves blames what an AI-assisted commit touched; copies every file at HEAD
+    assert moves.files < copies.files == len(repo.git("ls-files").split())
+    # a second run reads every blame from the cache (kept apart per method)
+    again = DecayRun()
+    assert {r.path: r.lines for r in decay(w.repo, today=DAY, copies=True, run=again)} == by_copies
+    assert (again.blamed, again.cached) == (0, copies.blamed)
+
+
+def test_decay_json_says_how_it_was_answered(repo: GitRepo) -> None:
+    from tests.test_incidents_cli import doc
+
+    build(repo)
+    first = doc(repo, "decay", "--as-of", "2026-03-01")
+    assert first["method"]["name"] == "moves" and first["method"]["blame"] == "git blame -M -w"
+    assert first["method"]["commit_graph"] == "written"
+    assert first["totals"]["decayed_ai_assisted_unrecorded_lines"] == 3
+    second = doc(repo, "decay", "--as-of", "2026-03-01", "--copies")
+    assert second["method"]["name"] == "copies" and second["method"]["commit_graph"] == "present"
+    assert second["files"] == first["files"]
+
+
+def test_decayed_ai_lines_are_the_records_ai_and_ai_modified_lines(repo: GitRepo) -> None:
+    """Where a line record exists, its `ai` and `ai-modified` lines decay and its `human` and
+    `unknown` lines do not, even though the commit is AI-assisted; the commit-level measure is
+    only for commits without a record."""
+    from signoff.provenance.notes import build_note
+    from tests.test_line_use import CLAUDE
+
+    w = build(repo)
+    text = "".join(f"v{n} = {n}\n" for n in range(1, 9))
+    sha = repo.commit("Agent edit" + AI_TRAILERS, {"web/recorded.py": text})
+    note = build_note(
+        status="mixed",
+        tools=[CLAUDE],
+        accepted_by=None,
+        recorded_by="hook",
+        commit=sha,
+        files={
+            "web/recorded.py": [
+                (1, 3, 0, "ai", None),
+                (4, 4, 0, "ai-modified", None),
+                (5, 6, None, "human", None),
+                (7, 8, None, "unknown", None),
+            ]
+        },
+        line_record={"complete": True, "reason": None},
+    )
+    repo.git("notes", "--ref=signoff", "append", "-F", "-", sha, input=note)
+    rows = {r.path: r for r in decay(w.repo, today=DAY)}
+    row = rows["web/recorded.py"]
+    assert row.lines == {"ai_attributed": 4} and row.decayed_lines == (4, 0)
+    assert row.decayed_kinds == {"ai": 3, "ai-modified": 1}
+    assert row.to_json()["decayed_ai_attributed_by_kind"] == {"ai": 3, "ai-modified": 1}
+    assert rows["payments/config.py"].decayed_lines == (0, 3)  # no record: the commit level
+
+
+def test_incremental_blame_gives_the_same_origins_as_porcelain(repo: GitRepo) -> None:
+    from signoff.git.blame import BlameRun
+
+    repo.commit("One", {"a.py": "a\nb\nc\n"})
+    repo.commit("Two", {"a.py": "a\nB\nc\nd\n"})
+    repo.git("mv", "a.py", "b.py")
+    repo.commit("Rename", {"b.py": "a\nB\nc\nd\ne\n"})
+    r = Repo.discover(repo.path)
+    for copies in (True, False):
+        porcelain, commits = BlameRun(r, "b.py", rev="HEAD", copies=copies).result()
+        bare, bare_commits = BlameRun(r, "b.py", rev="HEAD", copies=copies, text=False).result()
+        assert [(b.line, b.commit, b.orig_line, b.orig_path, b.boundary) for b in bare] == [
+            (b.line, b.commit, b.orig_line, b.orig_path, b.boundary) for b in porcelain
+        ]
+        assert {b.orig_path for b in bare} == {"a.py", "b.py"}
+        assert bare_commits == commits
+
+
+def test_commit_graph_is_written_once_and_never_in_a_shallow_clone(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    import subprocess
+
+    from signoff.git.history import commit_graph
+
+    for i in range(3):
+        repo.commit(f"c{i}", {"f.py": f"{i}\n"})
+    r = Repo.discover(repo.path)
+    assert commit_graph(r, write=False) == "absent"
+    assert commit_graph(r, write=True) == "written"
+    assert commit_graph(r, write=True) == "present"
+    clone = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone)], check=True
+    )
+    assert commit_graph(Repo.discover(clone), write=True).startswith("absent (a shallow clone")

@@ -61,6 +61,26 @@ def _card(ratio: dict[str, Any]) -> str:
     )
 
 
+def _decay_by_measure(parts: dict[str, dict[str, int]]) -> str:
+    """Ownership decay in lines, AI-attributed and unrecorded apart (never added)."""
+    words = {
+        "ai_attributed": "AI-attributed lines (a line record's ai and ai-modified lines)",
+        "ai_assisted_unrecorded": "lines of AI-assisted commits without a line record",
+    }
+    rows: list[list[object]] = [
+        [
+            words[key],
+            f"{p['decayed_lines']} of {p['lines']}",
+            f"{p['decayed_changes']} of {p['changes']}",
+        ]
+        for key, p in parts.items()
+        if key in words
+    ]
+    return "<h3>Ownership decay by line measure</h3>" + _table(
+        ["measure", "decayed lines", "decayed changes"], rows
+    )
+
+
 def _definition_row(ratio: dict[str, Any]) -> str:
     if "definition" not in ratio:
         return ""
@@ -178,6 +198,8 @@ def render_html(report: dict[str, Any], changes: Sequence[dict[str, Any]]) -> st
         out.append(
             f"<p>Ownership decay: not measured: {_e(m['ownership_decay']['unavailable'])}.</p>"
         )
+    elif "by_measure" in m["ownership_decay"]:
+        out.append(_decay_by_measure(m["ownership_decay"]["by_measure"]))
     out.append("<h2>AI share over time</h2>")
     points = [(r["month"], r["changes"], r["ai_share"]) for r in m["ai_share_by_month"]]
     out.append(share_over_time(points, title="Share of changes that were AI-assisted, by month"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -246,7 +246,7 @@ def ownership_decay(
     )
     if understood is None:
         numerator += "; understanding attestations could not be read, so only accepters counted"
-    return _ratio(
+    ratio = _ratio(
         "ownership_decay",
         "Ownership decay",
         numerator,
@@ -255,6 +255,61 @@ def ownership_decay(
         lambda c: c.ai_assisted,
         lambda c: not owned(c),
     )
+    ai = [c for c in population.changes if c.ai_assisted]
+    return DecayRatio(
+        ratio.key,
+        ratio.title,
+        ratio.numerator_means,
+        ratio.denominator_means,
+        ratio.numerator,
+        ratio.denominator,
+        _by_measure(ai, owned),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DecayRatio(Ratio):
+    """Ownership decay, with the lines behind it in the two measures, apart."""
+
+    by_measure: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**Ratio.to_json(self), "by_measure": self.by_measure}
+
+
+def _attributed(c: Change) -> int | None:
+    return c.ai_attributed_lines
+
+
+def _unrecorded(c: Change) -> int | None:
+    return c.unrecorded_ai_lines
+
+
+def _by_measure(
+    changes: list[Change], owned: Callable[[Change], bool]
+) -> dict[str, dict[str, int]]:
+    """Decay by line kind: a change counts under `ai_attributed` for the lines its line records
+    attribute to AI (`ai`, `ai-modified`; never `human` or `unknown`), and under
+    `ai_assisted_unrecorded` for the lines of its AI-assisted commits without a record. A change
+    can be under both; a change whose record names no AI line is under neither. Changes whose
+    line counts are missing (objects missing from the clone) are counted, not guessed."""
+    out: dict[str, dict[str, int]] = {}
+    for key, lines in (("ai_attributed", _attributed), ("ai_assisted_unrecorded", _unrecorded)):
+        part = dict.fromkeys(
+            ("changes", "decayed_changes", "lines", "decayed_lines", "changes_without_counts"), 0
+        )
+        for c in changes:
+            n = lines(c)
+            if n is None:
+                part["changes_without_counts"] += 1
+            elif n > 0:
+                decayed = not owned(c)
+                part["changes"] += 1
+                part["lines"] += n
+                part["decayed_changes"] += decayed
+                part["decayed_lines"] += n if decayed else 0
+        out[key] = part
+    return out
 
 
 def exceptions_summary(

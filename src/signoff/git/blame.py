@@ -28,7 +28,13 @@ class BlameCommit:
 
 class BlameRun:
     """A `git blame --porcelain -M -C -w` started now and read later: git works while the
-    caller does other things (opening the index, checking the file)."""
+    caller does other things (opening the index, checking the file).
+
+    `copies=False` leaves out `-C` (lines copied from other files are credited to the commit
+    that copied them: about five times less work for git); `text=False` asks for
+    `--incremental` output, each run of lines once without its text, for callers that need
+    only each line's origin.
+    """
 
     def __init__(
         self,
@@ -39,8 +45,12 @@ class BlameRun:
         start: int | None = None,
         end: int | None = None,
         ranges: list[tuple[int, int]] | None = None,
+        copies: bool = True,
+        text: bool = True,
     ) -> None:
-        args = ["blame", "--porcelain", "-M", "-C", "-w"]
+        args = ["blame", "--porcelain" if text else "--incremental", "-M", "-w"]
+        if copies:
+            args.insert(3, "-C")
         if start is not None:
             args += ["-L", f"{start},{end if end is not None else start}"]
         for a, b in ranges or ():
@@ -49,6 +59,7 @@ class BlameRun:
             args.append(rev)
         args += ["--", path]
         self.path = path
+        self.text = text
         self.args = args
         self.repo = repo
         self.proc = repo.popen(args)
@@ -72,7 +83,7 @@ class BlameRun:
             out, err = self.proc.communicate()
         if self.proc.returncode != 0:
             raise GitError(_describe_failure(self.args, err), self.repo.missing_hint(err))
-        return parse_porcelain(out, self.path)
+        return (parse_porcelain if self.text else parse_incremental)(out, self.path)
 
     def cancel(self) -> None:
         if self.proc.poll() is None:
@@ -109,10 +120,41 @@ def line_runs(numbers: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
+def parse_incremental(out: bytes, path: str) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
+    """The lines (without text) and commits of `git blame --incremental` output: one header
+    per run of lines, `<sha> <orig> <final> <count>`, closed by its `filename`."""
+    found: list[tuple[int, BlameLine]] = []
+    info: dict[str, dict[str, str]] = {}
+    sha = ""
+    orig = final = count = 0
+    boundary = False
+    for raw in out.split(b"\n"):
+        head = raw.split(b" ")
+        if len(head) == 4 and len(head[0]) in (40, 64) and all(h.isdigit() for h in head[1:]):
+            sha = head[0].decode()
+            orig, final, count = int(head[1]), int(head[2]), int(head[3])
+            boundary = False
+            continue
+        key, _, value = raw.partition(b" ")
+        if key == b"filename":
+            name = value.decode("utf-8", "surrogateescape")
+            boundary = boundary or "boundary" in info.get(sha, {})
+            found.extend(
+                (final + i, BlameLine(final + i, sha, orig + i, name, "", boundary))
+                for i in range(count)
+            )
+        elif key == b"boundary":
+            boundary = True
+            info.setdefault(sha, {})["boundary"] = ""
+        elif key:
+            info.setdefault(sha, {})[key.decode()] = value.decode("utf-8", "replace")
+    found.sort(key=lambda f: f[0])
+    return [b for _, b in found], _commits(info)
+
+
 def parse_porcelain(out: bytes, path: str) -> tuple[list[BlameLine], dict[str, BlameCommit]]:
     """The lines and commits of `git blame --porcelain` output."""
     lines: list[BlameLine] = []
-    commits: dict[str, BlameCommit] = {}
     info: dict[str, dict[str, str]] = {}
     current: dict[str, str] = {}
     sha = ""
@@ -142,6 +184,11 @@ def parse_porcelain(out: bytes, path: str) -> tuple[list[BlameLine], dict[str, B
         key, _, value = raw.partition(b" ")
         if key:
             current[key.decode()] = value.decode("utf-8", "replace")
+    return lines, _commits(info)
+
+
+def _commits(info: dict[str, dict[str, str]]) -> dict[str, BlameCommit]:
+    commits: dict[str, BlameCommit] = {}
     for sha, fields in info.items():
         commits[sha] = BlameCommit(
             sha=sha,
@@ -149,4 +196,4 @@ def parse_porcelain(out: bytes, path: str) -> tuple[list[BlameLine], dict[str, B
             author_time=int(fields.get("author-time", "0") or 0),
             summary=fields.get("summary", ""),
         )
-    return lines, commits
+    return commits

@@ -5,6 +5,18 @@ a named, current person has read and understands the code at PATH as of a commit
 decay` lists the AI-authored lines (by blame at HEAD) that no such attestation covers, with the
 reason (the accepter left, the accepter is not in the registry, or nobody attested), largest and
 most critical first.
+
+Which lines are AI: where the commit that introduced a line has a line record, the record's
+`ai` and `ai-modified` lines (its `human` and `unknown` lines are not); only where it has none,
+the lines of an AI-assisted commit. The two are counted apart, never added.
+
+How lines are traced (`DecayRun`): by default `git blame -M -w` (moves within a file, renames,
+whitespace ignored) of the files an AI-assisted commit touched under their name or an earlier
+one, which is every file such a blame can find an AI line in. `copies=True` adds `-C` (lines
+copied or moved from other files keep their first commit) and blames every file at HEAD, since
+a copy can carry an AI line anywhere: three to five times the work for git, for an answer
+whose totals differed by 0.1-1.3% per measure, and file by file by 0.7-3.8% of the decayed
+lines, on the real histories measured (docs/incidents.md).
 """
 
 from __future__ import annotations
@@ -18,6 +30,7 @@ from typing import Any
 
 from signoff.errors import SignoffError
 from signoff.git.blame import BlameLine, BlameRun
+from signoff.git.history import adds_and_deletes, commit_graph
 from signoff.git.objects import binary_blobs, blob_sizes
 from signoff.git.repo import GitError, Repo
 from signoff.incidents.model import ATTESTATION_SCHEMA, Attestation
@@ -25,9 +38,14 @@ from signoff.incidents.store import ATTESTATIONS_DIR, load_attestations, next_nu
 from signoff.policy import Policy, load_policy, owners_for
 from signoff.policy.accountable import has_left
 from signoff.policy.model import TIER_RANK, Person
-from signoff.query.blame import AI_ASSISTED_COMMIT, AI_ATTRIBUTED, AI_LINE_KINDS, line_author
+from signoff.query.blame import (
+    AI_ASSISTED_COMMIT,
+    AI_ATTRIBUTED,
+    AI_LINE_KINDS,
+    line_attribution,
+)
 from signoff.query.lookup import ProvenanceLookup
-from signoff.store.blame_cache import BlameCache, head_blobs
+from signoff.store.blame_cache import MOVES, OPTIONS, BlameCache, head_blobs
 from signoff.store.index import open_index
 
 # the two kinds of AI line, counted apart: "ai" (a line record) and "ai-assisted-commit"
@@ -108,6 +126,8 @@ class DecayedFile:
     reasons: dict[str, dict[str, int]] = field(default_factory=dict)  # reason -> kind -> lines
     accepters: list[str] = field(default_factory=list)
     attested_by: list[str] = field(default_factory=list)
+    # decayed AI-attributed lines by the record's kind: "ai", "ai-modified"
+    decayed_kinds: dict[str, int] = field(default_factory=dict)
 
     @property
     def decayed_lines(self) -> tuple[int, int]:
@@ -123,6 +143,7 @@ class DecayedFile:
             "ai_assisted_unrecorded_lines": self.lines.get("ai_assisted_unrecorded", 0),
             "decayed_ai_attributed_lines": self.decayed_lines[0],
             "decayed_ai_assisted_unrecorded_lines": self.decayed_lines[1],
+            "decayed_ai_attributed_by_kind": self.decayed_kinds,
             "reasons": self.reasons,
             "accepters": self.accepters,
             "attested_by": self.attested_by,
@@ -170,8 +191,48 @@ def _attested_as_at_head(
     return out
 
 
-def ai_touched_files(repo: Repo) -> list[str]:
-    """Files at HEAD that some AI-assisted commit touched (from the index)."""
+@dataclass(slots=True)
+class DecayRun:
+    """How a decay was answered (said in text and JSON: the method sets the tolerance)."""
+
+    copies: bool = False
+    files: int = 0  # files whose lines were asked for
+    blamed: int = 0  # of those, blamed by git in this run
+    cached: int = 0  # of those, read from the blame cache (the rest: binary, or not in the clone)
+    commit_graph: str = ""  # git's commit-graph: present, written, or why absent
+
+    @property
+    def blame(self) -> str:
+        return "git blame " + (OPTIONS if self.copies else MOVES)
+
+    @property
+    def scope(self) -> str:
+        if self.copies:
+            return "every file at HEAD (a copied line can carry AI lines into any file)"
+        return "files an AI-assisted commit touched, under their name at HEAD or an earlier one"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": "copies" if self.copies else "moves",
+            "blame": self.blame,
+            "scope": self.scope,
+            "files_read": self.files,
+            "blamed_now": self.blamed,
+            "from_cache": self.cached,
+            "commit_graph": self.commit_graph,
+        }
+
+
+def ai_touched_files(repo: Repo, *, follow_renames: bool = True) -> list[str]:
+    """Files at HEAD that some AI-assisted commit touched (from the index), under their name at
+    HEAD or, with `follow_renames`, an earlier one.
+
+    Without `-C`, blame finds a file's lines only in commits that changed the file under its
+    name or, across a rename, an earlier one: a file outside this list has no AI line to find.
+    A rename is a delete and an add in one commit; every path added in a commit that deleted a
+    touched path counts as touched (git's rename pairing needs the blobs, which a partial clone
+    may lack): more files are blamed than need be, never fewer.
+    """
     index, _ = open_index(repo)
     try:
         rows = index.conn.execute(
@@ -180,14 +241,28 @@ def ai_touched_files(repo: Repo) -> list[str]:
         ).fetchall()
     finally:
         index.close()
+    touched = {r[0] for r in rows}
+    if follow_renames and touched:
+        # oldest first, so a chain of renames carries through; again until nothing changes
+        # (merges bring the commits of two lines of history together out of order)
+        moves = adds_and_deletes(repo, "HEAD")
+        grew = True
+        while grew:
+            before = len(touched)
+            for added, deleted in moves:
+                if any(d in touched for d in deleted):
+                    touched.update(added)
+            grew = len(touched) > before
     at_head = set(repo.run_text("ls-tree", "-r", "--name-only", "HEAD").splitlines())
-    return sorted(r[0] for r in rows if r[0] in at_head)
+    return sorted(touched & at_head)
 
 
-def _blame(repo: Repo, path: str, head: str) -> tuple[list[BlameLine], str | None] | str:
+def _blame(
+    repo: Repo, path: str, head: str, copies: bool
+) -> tuple[list[BlameLine], str | None] | str:
     """Blame at HEAD in a worker thread (git does the work), with what it could not follow. A
     file git cannot blame at all (a blob missing from the clone) gives the reason instead."""
-    run = BlameRun(repo, path, rev=head)
+    run = BlameRun(repo, path, rev=head, copies=copies, text=False)
     try:
         return run.result()[0], run.degraded
     except GitError as exc:
@@ -201,6 +276,7 @@ def _blamed(
     cache: BlameCache,
     pool: ThreadPoolExecutor,
     problems: list[str],
+    run: DecayRun,
 ) -> Iterator[tuple[str, list[BlameLine]]]:
     """Each file's blame at HEAD, in order: from the cache when its blob was blamed before,
     else from git (in parallel), then cached. Files git cannot blame are named in `problems`."""
@@ -215,6 +291,10 @@ def _blamed(
             if lines and any(b.commit not in reachable for b in lines):
                 cached[path] = None
     todo = [p for p in files if cached[p] is None]
+    run.files, run.cached = (
+        len(files),
+        sum(1 for p in files if p in blobs and cached[p] is not None),
+    )
     # binary files have no lines; one process tells them apart (not one `git show` per file)
     binary, missing = binary_blobs(repo, list(dict.fromkeys(blobs[p] for p in todo)))
     for path in todo:
@@ -228,9 +308,10 @@ def _blamed(
     # than one core blaming a large file alone at the end
     sizes = blob_sizes(repo, [blobs[p] for p in todo])
     fresh = {
-        p: pool.submit(_blame, repo, p, head)
+        p: pool.submit(_blame, repo, p, head, run.copies)
         for p in sorted(todo, key=lambda p: -sizes.get(blobs[p], 0))
     }
+    run.blamed = len(fresh)
     for path in files:
         lines = cached[path]
         if lines is None:
@@ -255,12 +336,18 @@ def decay(
     workflows: Sequence[str] = (),
     min_tier: str | None = None,
     problems: list[str] | None = None,
+    copies: bool = False,
+    run: DecayRun | None = None,
 ) -> list[DecayedFile]:
     """Files with AI-authored lines nobody current has attested to, most critical and largest first.
 
     `workflows` and `min_tier` narrow the files before any blame runs (blame is the cost).
     Files git cannot blame (objects missing from the clone) are skipped and named in `problems`.
+    `copies` follows lines copied from other files too (see the module's docstring); `run`
+    is filled in with how the answer was made.
     """
+    run = run if run is not None else DecayRun()
+    run.copies = copies
     when = today or date.today()
     if repo.head() is None:
         return []
@@ -270,7 +357,12 @@ def decay(
         for a in load_attestations(repo)
         if (p := policy.people.get(a.person)) is not None and not has_left(p, when)
     ]
-    files = list(paths) if paths is not None else ai_touched_files(repo)
+    if paths is not None:
+        files = list(paths)
+    elif copies:
+        files = sorted(head_blobs(repo))
+    else:
+        files = ai_touched_files(repo)
     owners = {o.path: o for o in owners_for(policy, files, today=when)}
     if workflows:
         files = [f for f in files if (o := owners[f].ownership) and o.workflow.id in workflows]
@@ -283,29 +375,33 @@ def decay(
     # a file attested as it is at HEAD has no line left to decay: no blame needed
     whole = _attested_as_at_head(repo, head, files, attestations)
     files = [f for f in files if f not in whole]
+    run.commit_graph = commit_graph(repo, write=bool(files))
     with (
         ProvenanceLookup(repo) as lookup,
-        BlameCache(repo) as cache,
+        BlameCache(repo, OPTIONS if copies else MOVES) as cache,
         # one blame more than cores: while a thread parses git's output, git runs on every core
         ThreadPoolExecutor((os.cpu_count() or 2) + 1) as pool,
     ):
         unread = problems if problems is not None else []
-        for path, raw in _blamed(repo, head, files, cache, pool, unread):
+        for path, raw in _blamed(repo, head, files, cache, pool, unread, run):
             provs = lookup.many(b.commit for b in raw)
             lines = []
             for b in raw:
-                kind = line_author(provs[b.commit], b.orig_path, b.orig_line)[0]
+                # a line record's own kind for the line (ai, ai-modified) where there is one
+                kind, _tool, _source, recorded = line_attribution(
+                    provs[b.commit], b.orig_path, b.orig_line
+                )
                 if kind in AI_LINE_KINDS:
-                    lines.append((b, KIND_KEY[kind]))
+                    lines.append((b, KIND_KEY[kind], recorded))
             if not lines:
                 continue
             owner = owners.get(path)
             own = owner.ownership if owner else None
             row = DecayedFile(path, own.workflow.id if own else None, owner.tier if owner else None)
-            for _b, key in lines:
+            for _b, key, _kind in lines:
                 row.lines[key] = row.lines.get(key, 0) + 1
             relevant = [a for a in attestations if _covers(a, path)]
-            for line, key in lines:
+            for line, key, recorded in lines:
                 prov = provs[line.commit]
                 acc = prov.accepted_by
                 if acc and str(acc) not in row.accepters:
@@ -318,6 +414,8 @@ def decay(
                             row.attested_by.append(name)
                     continue
                 row.decayed[key] = row.decayed.get(key, 0) + 1
+                if key == "ai_attributed" and recorded:
+                    row.decayed_kinds[recorded] = row.decayed_kinds.get(recorded, 0) + 1
                 person = person_by_email(policy, acc.email) if acc and acc.email else None
                 if person is not None and has_left(person, when):
                     reason = f"accepter {person.name} left {person.left}"

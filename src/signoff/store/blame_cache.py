@@ -1,4 +1,4 @@
-"""Blame results cached by blob id: `git blame -M -C -w` of a file at HEAD, computed once.
+"""Blame results cached by blob id: `git blame -M -w` (or `-M -C -w`) of a file at HEAD, once.
 
 A file's blame at HEAD changes when its content does, or when the history behind it is
 rewritten (an amend, a rebase), so `decay` (which blames every AI-touched file) re-blames only
@@ -22,8 +22,9 @@ from signoff.git.blame import BlameLine
 from signoff.git.repo import Repo
 
 VERSION = "2"
-# These blame options are part of every key: a cache made with other options is not reused.
+# The blame options are part of every key: a cache made with other options is not reused.
 OPTIONS = "-M -C -w"
+MOVES = "-M -w"
 
 
 def cache_path(repo: Repo) -> Path:
@@ -31,9 +32,10 @@ def cache_path(repo: Repo) -> Path:
 
 
 class BlameCache:
-    """Read and write blame results keyed by (blob id, path)."""
+    """Read and write blame results keyed by (blob id, path) for one set of blame options."""
 
-    def __init__(self, repo: Repo) -> None:
+    def __init__(self, repo: Repo, options: str = OPTIONS) -> None:
+        self.key = f"{VERSION} {options}"
         path = cache_path(repo)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -66,7 +68,7 @@ class BlameCache:
         """The cached blame (each line's `content` empty: the cache does not keep text)."""
         row = self.conn.execute(
             "SELECT lines FROM blame WHERE blob = ? AND path = ? AND options = ?",
-            (blob, path, f"{VERSION} {OPTIONS}"),
+            (blob, path, self.key),
         ).fetchone()
         if row is None:
             return None
@@ -98,7 +100,7 @@ class BlameCache:
         with closing(self.conn.cursor()) as cur:
             cur.execute(
                 "INSERT OR REPLACE INTO blame VALUES (?, ?, ?, ?)",
-                (blob, path, f"{VERSION} {OPTIONS}", json.dumps(data, separators=(",", ":"))),
+                (blob, path, self.key, json.dumps(data, separators=(",", ":"))),
             )
 
 
