@@ -149,7 +149,7 @@ def test_stats_counts_kinds_and_lists_lost_and_incomplete_records(
     assert month["month"] == "2026-01" and month["line_kinds"]["ai"] == 2
     text = run_signoff(repo, "stats").stdout
     assert "line kinds (line records): ai 2, ai-modified 1, human 1, unknown 2" in text
-    assert "line records lost: 1" in text and "incomplete: 1" in text
+    assert "AI-assisted commits without a line record: 1" in text and "incomplete: 1" in text
 
 
 def test_stats_gap_list_is_limited_but_counts_are_not(
@@ -393,7 +393,7 @@ def test_audit_pack_reports_capture_coverage_and_lost_records(
     assert c4["capture_gaps"][0]["state"] == "incomplete"
     html = (out / "report.html").read_text()
     assert "<h2>Line capture</h2>" in html and "ran out of its 500 ms budget" in html
-    assert "line records lost: 1; incomplete: 1" in done.stdout
+    assert "AI-assisted commits without a line record: 1; incomplete: 1" in done.stdout
 
 
 def test_stats_kinds_count_only_the_lines_a_commit_added(repo: GitRepo) -> None:

@@ -127,7 +127,7 @@ def _capture(lines: dict[str, Any] | None) -> str:
                 ],
             ],
         ),
-        f"<p>Line records lost (AI-assisted commits without one): {_e(gaps['lost'])}; "
+        f"<p>AI-assisted commits without a line record: {_e(gaps['lost'])}; "
         f"incomplete (the recorder could not finish): {_e(gaps['incomplete'])}.</p>",
     ]
     if gaps["reasons"]:

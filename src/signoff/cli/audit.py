@@ -195,7 +195,8 @@ def _render(report: dict[str, Any], written: dict[str, Any] | None) -> None:
     gaps = lines.get("capture_gaps")
     if gaps and (gaps["lost"] or gaps["incomplete"]):
         console.print(
-            f"  [yellow]line records lost: {gaps['lost']}; incomplete: {gaps['incomplete']}[/]"
+            f"  [yellow]AI-assisted commits without a line record: {gaps['lost']}; "
+            f"incomplete: {gaps['incomplete']}[/]"
             + "".join(f"\n    {n} {escape(r)}" for r, n in list(gaps["reasons"].items())[:5])
         )
     oversight = report["metrics"].get("oversight") or {}

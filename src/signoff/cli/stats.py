@@ -34,6 +34,9 @@ def stats_command(
 
 
 # plain names for the two line measures in table headers
+# "lost" in JSON (a stable field) reads as "no record" here: most never had one to lose
+_STATE = {"lost": "no record"}
+
 _HEADERS = {
     "ai_attributed_lines": "AI lines (record)",
     "ai_assisted_unrecorded_lines": "AI-commit lines (no record)",
@@ -73,12 +76,12 @@ def render(r: Stats) -> None:
     gaps = r.gaps_json()
     if gaps["lost"] or gaps["incomplete"]:
         console.print(
-            f"  [yellow]line records lost: {gaps['lost']} AI-assisted commits without one; "
+            f"  [yellow]AI-assisted commits without a line record: {gaps['lost']}; "
             f"incomplete: {gaps['incomplete']}[/]"
         )
         for row in gaps["commits"]:
             console.print(
-                f"    {row['commit'][:12]} {row['state']:<10} {escape(row['subject'][:50])}"
+                f"    {row['commit'][:12]} {_STATE.get(row['state'], row['state']):<10} {escape(row['subject'][:50])}"
                 f"  [dim]{escape(row['reason'])}[/]"
             )
         more = gaps["lost"] + gaps["incomplete"] - len(gaps["commits"])
