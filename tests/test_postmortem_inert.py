@@ -82,6 +82,9 @@ def test_postmortem_page_renders_links_and_images_as_text(
         {
             "summary": f"See ![graph]({server}/summary.png) and [runbook][r]\n\n[r]: {server}/ref"
             f'\n\n<img src="{server}/raw.png"> <a href="{server}/raw">raw</a>'
+            "\n\n<script>document.body.dataset.pwned=1</script>"
+            ' <img src=x onerror="document.body.dataset.pwned=2">'
+            " [click](javascript:document.body.dataset.pwned=3) &lt;b&gt;"
         },
         action=(f"Check [the dashboard]({server}/action)", "ada", "2026-02-15"),
     )
@@ -98,6 +101,7 @@ def test_postmortem_page_renders_links_and_images_as_text(
     tags = {tag for tag, _ in parsed.tags}
     assert not tags & {"a", "img", "script", "iframe", "link", "object", "embed"}, tags
     assert not any(server in value for _, attrs in parsed.tags for value in attrs.values())
+    assert "pwned" not in "".join(v for _, attrs in parsed.tags for v in attrs)  # no script ran
     shown = "".join(parsed.text)
     for text in (
         f"[docs]({server}/subject)",
@@ -109,5 +113,7 @@ def test_postmortem_page_renders_links_and_images_as_text(
         f'<img src="{server}/raw.png">',
         f"[the dashboard]({server}/action)",
         f"![badge]({server}/policy.png)",
+        "<script>document.body.dataset.pwned=1</script>",
+        "[click](javascript:document.body.dataset.pwned=3)",
     ):
         assert text in shown, text
