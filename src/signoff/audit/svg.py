@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from html import escape
 
 PALETTE = ("#2f6fb3", "#d9822b", "#3a9b5c", "#8e5cb5")
@@ -52,9 +53,22 @@ def grouped_bars(
 ) -> str:
     """One group per label (a tier, a workflow), one bar per series (a metric); None is drawn
     as a hatched empty slot labelled n/a, never as a zero bar."""
-    width, height, pad = 720, 240, 36
     if not groups:
         return f'<p class="empty">{escape(title)}: nothing to show.</p>'
+    return _bars(groups, series, title=title, top=1.0, show=_pct, legend_step=200)
+
+
+def _bars(
+    groups: Sequence[tuple[str, Sequence[float | None]]],
+    series: list[str],
+    *,
+    title: str,
+    top: float,
+    show: Callable[[float], str],
+    legend_step: int,
+) -> str:
+    """Grouped bars on one scale, `top` reaching the full height; `show` writes a value."""
+    width, height, pad = 720, 240, 36
     step = (width - 2 * pad) / len(groups)
     bar = step * 0.8 / max(len(series), 1)
     parts = [
@@ -73,20 +87,20 @@ def grouped_bars(
                     f"<title>{escape(label)} / {escape(name)}: no changes to measure</title></text>"
                 )
                 continue
-            h = value * (height - 2 * pad)
+            h = value / top * (height - 2 * pad)
             parts.append(
                 f'<rect x="{x:.1f}" y="{height - pad - h:.1f}" width="{bar * 0.9:.1f}" '
                 f'height="{h:.1f}" fill="{PALETTE[si % len(PALETTE)]}"><title>{escape(label)} / '
-                f"{escape(name)}: {_pct(value)}</title></rect>"
-                f'<text x="{x:.1f}" y="{height - pad - h - 3:.1f}" font-size="9">{_pct(value)}</text>'
+                f"{escape(name)}: {show(value)}</title></rect>"
+                f'<text x="{x:.1f}" y="{height - pad - h - 3:.1f}" font-size="9">{show(value)}</text>'
             )
         parts.append(
             f'<text x="{x0:.1f}" y="{height - pad + 14}" font-size="10">{escape(label)}</text>'
         )
     for si, name in enumerate(series):
         parts.append(
-            f'<rect x="{pad + si * 200}" y="{height + 4}" width="10" height="10" '
-            f'fill="{PALETTE[si % len(PALETTE)]}"/><text x="{pad + si * 200 + 14}" '
+            f'<rect x="{pad + si * legend_step}" y="{height + 4}" width="10" height="10" '
+            f'fill="{PALETTE[si % len(PALETTE)]}"/><text x="{pad + si * legend_step + 14}" '
             f'y="{height + 13}" font-size="11">{escape(name)}</text>'
         )
     parts.append("</svg>")
@@ -128,36 +142,7 @@ def budget_bars(rows: list[tuple[str, float, str]], *, title: str) -> str:
 def count_bars(groups: list[tuple[str, list[int]]], series: list[str], *, title: str) -> str:
     """One group per label, one bar per series, heights as counts on one shared scale (for
     measures that must be shown side by side and never stacked or added)."""
-    width, height, pad = 720, 240, 36
     top = max((v for _, values in groups for v in values), default=0)
     if not groups or top <= 0:
         return f'<p class="empty">{escape(title)}: nothing to show.</p>'
-    step = (width - 2 * pad) / len(groups)
-    bar = step * 0.8 / max(len(series), 1)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height + 20}" '
-        f'width="100%" aria-label="{escape(title)}" class="chart">',
-        f"<title>{escape(title)}</title>",
-    ]
-    for gi, (label, values) in enumerate(groups):
-        x0 = pad + gi * step + step * 0.1
-        for si, value in enumerate(values):
-            x = x0 + si * bar
-            h = value / top * (height - 2 * pad)
-            parts.append(
-                f'<rect x="{x:.1f}" y="{height - pad - h:.1f}" width="{bar * 0.9:.1f}" '
-                f'height="{h:.1f}" fill="{PALETTE[si % len(PALETTE)]}"><title>{escape(label)} / '
-                f"{escape(series[si])}: {value}</title></rect>"
-                f'<text x="{x:.1f}" y="{height - pad - h - 3:.1f}" font-size="9">{value}</text>'
-            )
-        parts.append(
-            f'<text x="{x0:.1f}" y="{height - pad + 14}" font-size="10">{escape(label)}</text>'
-        )
-    for si, name in enumerate(series):
-        parts.append(
-            f'<rect x="{pad + si * 340}" y="{height + 4}" width="10" height="10" '
-            f'fill="{PALETTE[si % len(PALETTE)]}"/><text x="{pad + si * 340 + 14}" '
-            f'y="{height + 13}" font-size="11">{escape(name)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    return _bars(groups, series, title=title, top=top, show=lambda v: str(int(v)), legend_step=340)
