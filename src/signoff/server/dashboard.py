@@ -37,6 +37,7 @@ from signoff.store.models import (
     Ref,
     Repository,
 )
+from signoff.store.organisation import counts_by_status
 
 NO_WORKFLOW = "(no workflow)"
 # Above this many pushed commits, the organisation-wide pages do not rebuild every change per
@@ -208,17 +209,7 @@ def commit_counts(s: Session, allowed: Iterable[str] | None) -> list[dict[str, A
         }
         for rid, r in repos.items()
     }
-    for rid, status, count, ai_lines, unrecorded in s.execute(
-        select(
-            CommitRecord.repo_id,
-            CommitRecord.ai_status,
-            func.count(),
-            func.sum(CommitRecord.ai_lines),
-            func.sum(CommitRecord.unrecorded_lines),
-        )
-        .where(CommitRecord.repo_id.in_(list(repos)))
-        .group_by(CommitRecord.repo_id, CommitRecord.ai_status)
-    ).all():
+    for rid, status, count, ai_lines, unrecorded in counts_by_status(s, list(repos)):
         row = out[rid]
         row["commits"] += int(count)
         row["ai_commits"] += int(count) if status in AI_STATUSES else 0

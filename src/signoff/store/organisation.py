@@ -22,6 +22,23 @@ SCOPE = "organisation"
 METRICS_JOB = "org.metrics"
 
 
+def counts_by_status(
+    session: Session, repo_ids: list[int] | None = None
+) -> list[tuple[int, str, int, int | None, int | None]]:
+    """(repository, status, commits, AI-attributed lines, unrecorded AI-commit lines) rows:
+    one grouped query over the stored columns, for every repository or those given."""
+    query = select(
+        CommitRecord.repo_id,
+        CommitRecord.ai_status,
+        func.count(),
+        func.sum(CommitRecord.ai_lines),
+        func.sum(CommitRecord.unrecorded_lines),
+    ).group_by(CommitRecord.repo_id, CommitRecord.ai_status)
+    if repo_ids is not None:
+        query = query.where(CommitRecord.repo_id.in_(repo_ids))
+    return [tuple(row) for row in session.execute(query).all()]  # type: ignore[misc]
+
+
 def organisation_metrics(session: Session) -> dict[str, Any]:
     """Per repository and in total: commits by status and the two line measures; AI-assisted
     commits by month."""
@@ -41,16 +58,7 @@ def organisation_metrics(session: Session) -> dict[str, Any]:
         }
         for rid, name in names.items()
     }
-    grouped = session.execute(
-        select(
-            CommitRecord.repo_id,
-            CommitRecord.ai_status,
-            func.count(),
-            func.sum(CommitRecord.ai_lines),
-            func.sum(CommitRecord.unrecorded_lines),
-        ).group_by(CommitRecord.repo_id, CommitRecord.ai_status)
-    ).all()
-    for rid, status, count, ai_lines, unrecorded in grouped:
+    for rid, status, count, ai_lines, unrecorded in counts_by_status(session):
         r = repos[rid]
         r["by_status"][status] = int(count)
         r["commits"] += int(count)
