@@ -168,3 +168,48 @@ def test_the_same_final_push_twice_at_once_moves_the_ref_once(store: Store) -> N
     assert results == [False]
     with store.transaction() as s:
         assert len(s.execute(select(RefUpdate)).scalars().all()) == 1
+
+
+def test_a_read_neither_waits_for_a_push_nor_holds_one_up(store: Store) -> None:
+    """While a push's transaction is open, a read answers at once from what was committed, and a
+    push that starts while a read is open goes through; a write in a read fails on both engines."""
+    import threading
+
+    from sqlalchemy.exc import DBAPIError
+
+    from signoff.store.ingest import PUSH_SCHEMA, apply_push
+    from signoff.store.models import Repository
+
+    def batch(sha: str) -> dict[str, object]:
+        return {"schema": PUSH_SCHEMA, "commits": [{"commit": sha}], "final": False}
+
+    def names() -> list[str]:
+        with store.read() as r:
+            return sorted(r.execute(select(Repository.name)).scalars())
+
+    with store.transaction() as s:
+        apply_push(s, "a", "org/a", batch("a" * 40))
+    with store.transaction() as w:
+        apply_push(w, "b", "org/b", batch("b" * 40))
+        seen: list[list[str]] = []
+        reader = threading.Thread(target=lambda: seen.append(names()))
+        reader.start()
+        reader.join(5)
+        assert not reader.is_alive()  # it did not wait for the open push
+        assert seen == [["org/a"]]  # and saw only what was committed
+    with store.read() as r:
+        assert r.execute(select(Repository.name)).scalars().all()
+        pushed: list[int] = []
+
+        def push() -> None:
+            with store.transaction() as w:
+                pushed.append(apply_push(w, "c", "org/c", batch("c" * 40)).commits)
+
+        writer = threading.Thread(target=push)
+        writer.start()
+        writer.join(5)
+        assert not writer.is_alive() and pushed == [1]  # the open read held nothing up
+    assert names() == ["org/a", "org/b", "org/c"]
+    with pytest.raises(DBAPIError, match=r"read-only|readonly"), store.read() as r:
+        r.execute(text("DELETE FROM repositories"))
+    assert names() == ["org/a", "org/b", "org/c"]

@@ -43,8 +43,10 @@ def _problem(status: int, message: str, hint: str | None = None) -> HTTPExceptio
 
 
 def _session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the answer is built, rolled back on error."""
-    with request.app.state.settings.store.transaction() as s:
+    """One transaction per request: committed when the answer is built, rolled back on error;
+    read-only for GET (so on SQLite a read never waits for a push, nor holds one up)."""
+    store = request.app.state.settings.store
+    with store.read() if request.method in ("GET", "HEAD") else store.transaction() as s:
         yield s
 
 
@@ -52,12 +54,11 @@ Db = Annotated[Session, Depends(_session)]
 
 
 def _grant(request: Request, authorization: Annotated[str | None, Header()] = None) -> Grant:
-    """The token's grant, read in a short transaction of its own (so a write that follows
-    never waits on it: SQLite's transactions hold the write lock)."""
+    """The token's grant, read in a short read-only transaction of its own."""
     scheme, _, secret = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not secret:
         raise _problem(401, "a token is required", "send Authorization: Bearer TOKEN")
-    with request.app.state.settings.store.transaction() as s:
+    with request.app.state.settings.store.read() as s:
         found = authenticate(s, secret.strip())
     if found is None:
         raise _problem(401, "unknown or revoked token")

@@ -128,7 +128,7 @@ def add_pages(app: FastAPI) -> None:
         secret = request.cookies.get(COOKIE)
         if not secret:
             return None
-        with store_of(request).transaction() as s:
+        with store_of(request).read() as s:
             grant = authenticate(s, secret)
         return grant if grant is not None and grant.scopes & {"read", "admin"} else None
 
@@ -145,7 +145,7 @@ def add_pages(app: FastAPI) -> None:
 
     @app.post("/login", include_in_schema=False)
     def login(request: Request, token: Annotated[str, Form()]) -> Response:
-        with store_of(request).transaction() as s:
+        with store_of(request).read() as s:
             grant = authenticate(s, token.strip())
         if grant is None or not grant.scopes & {"read", "admin"}:
             return _render(
@@ -168,12 +168,12 @@ def add_pages(app: FastAPI) -> None:
 
     def views_for(request: Request, g: Grant, *, changes: bool = True) -> list[dashboard.RepoView]:
         period = _period(request) if changes else None
-        with store_of(request).transaction() as s:
+        with store_of(request).read() as s:
             return dashboard.views(s, g.repositories, changes=changes, period=period)
 
     def too_large(request: Request, g: Grant, title: str) -> Response | None:
         """The cheap page for an organisation past `dashboard.LARGE` pushed commits."""
-        with store_of(request).transaction() as s:
+        with store_of(request).read() as s:
             total = dashboard.pushed_commits(s, g.repositories)
             if total <= dashboard.LARGE:
                 return None
@@ -228,7 +228,7 @@ def add_pages(app: FastAPI) -> None:
             return login_first()
         if not g.allows("read", name):
             return _render(request, "ask.html", 403, q="", error=f"This token may not read {name}.")
-        with store_of(request).transaction() as s:
+        with store_of(request).read() as s:
             row = repository(s, name, create=False)
             if row is None:
                 return _render(request, "ask.html", 404, q="", error=f"No repository {name} here.")
@@ -397,7 +397,7 @@ def add_pages(app: FastAPI) -> None:
             return login_first()
         if not g.allows("read", name):
             return _render(request, "ask.html", 403, q="", error=f"This token may not read {name}.")
-        with store_of(request).transaction() as s:
+        with store_of(request).read() as s:
             row = repository(s, name, create=False)
             incidents = dashboard.repo_incidents(s, row.id) if row is not None else []
             found = [i for i in incidents if i.get("id") == incident_id]
@@ -491,7 +491,7 @@ def add_pages(app: FastAPI) -> None:
         if not g.allows("read", name):
             return _render(request, "ask.html", 403, q=q, error=f"This token may not read {name}.")
         sha = target.strip().lower()
-        with store_of(request).transaction() as s:
+        with store_of(request).read() as s:
             row = repository(s, name, create=False)
             if row is None:
                 return _render(

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from signoff.errors import SignoffError
 
 ENV_URL = "SIGNOFF_DATABASE_URL"
+READ_ONLY = "signoff_read_only"  # execution option of the engine behind `Store.read()`
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -66,19 +67,24 @@ def make_engine(url: str | None = None) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(raw, connect_args={"timeout": 30})
-        _sqlite_immediate(engine)
+        _sqlite_begin(engine)
         return engine
     if parsed.get_backend_name() != "postgresql":
         raise SignoffError(
             f"{shown(raw)}: Signoff stores in SQLite or PostgreSQL only",
             "give sqlite:///PATH or postgresql://USER@HOST:PORT/NAME",
         )
-    return create_engine(raw, pool_pre_ping=True)
+    engine = create_engine(raw, pool_pre_ping=True)
+    _postgresql_read_only(engine)
+    return engine
 
 
-def _sqlite_immediate(engine: Engine) -> None:
-    """Every SQLite transaction takes the write lock when it begins (BEGIN IMMEDIATE), so two
-    processes never both read then fail to write; WAL lets readers carry on meanwhile."""
+def _sqlite_begin(engine: Engine) -> None:
+    """A SQLite transaction that may write takes the write lock when it begins (BEGIN
+    IMMEDIATE), so two processes never both read then fail to write. A read-only one
+    (`Store.read()`) begins deferred: in WAL mode it reads a snapshot, never waits for a
+    writer and never holds one up; `query_only` makes a write in it fail at once instead of
+    upgrading the lock half-way."""
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
@@ -91,7 +97,22 @@ def _sqlite_immediate(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("PRAGMA query_only=ON")
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("PRAGMA query_only=OFF")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _postgresql_read_only(engine: Engine) -> None:
+    """A `Store.read()` transaction is READ ONLY on PostgreSQL too: a write in it fails on both
+    engines alike (reads never wait on writers there anyway)."""
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
 def _alembic_config(connection: Any) -> Any:
@@ -160,6 +181,9 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.readers = sessionmaker(
+            engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @property
     def dialect(self) -> str:
@@ -169,6 +193,13 @@ class Store:
     def transaction(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back entirely on any error."""
         with self.sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """One read-only transaction, for pages and API reads: on SQLite it neither waits for
+        a push's write lock nor takes it (see `_sqlite_begin`); a write in it fails."""
+        with self.readers.begin() as session:
             yield session
 
     def close(self) -> None:
