@@ -41,6 +41,7 @@ import random
 import re
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -807,6 +808,9 @@ def main() -> None:
         "--reuse", metavar="DIR", help="measure the databases kept in DIR again, without ingest"
     )
     args = ap.parse_args()
+    # stopped by a signal (even started in the background), the servers and the cluster stop
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     check_generator()
     repos = max(1, round(args.repos * args.scale))
     per_repo = max(1, round(args.commits * args.scale) // repos)
