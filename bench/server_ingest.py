@@ -609,6 +609,7 @@ def freshness(database_url: str, url: str, token: str, samples: int) -> dict[str
     out: dict[str, Any] = {"after": []}
     try:
         out["drain"] = wait_for(lambda: _queued(database_url) == 0 and counted() >= 0)
+        out["drain_recomputed"] = _recomputed(database_url)
         for _ in range(samples):
             tip = client.get(f"/api/v1/repos/{name}/refs")["refs"]["refs/heads/main"]
             before = counted()
@@ -631,6 +632,7 @@ def freshness(database_url: str, url: str, token: str, samples: int) -> dict[str
                 },
             )
             out["after"].append(wait_for(lambda before=before: counted() > before))
+            out["after_recomputed"] = _recomputed(database_url)
         out["worker_peak_kib"] = _peak_kib(worker.pid)
     finally:
         worker.terminate()
@@ -639,22 +641,44 @@ def freshness(database_url: str, url: str, token: str, samples: int) -> dict[str
 
 
 def _queued(database_url: str) -> int:
-    from sqlalchemy import func, select
+    """Jobs queued or running (a failed one stops the bench: its figures would never come)."""
+    from sqlalchemy import select
 
     from signoff.store.models import Job
 
     store = Store(make_engine(database_url))
     try:
         with store.read() as s:
-            return int(
-                s.execute(
-                    select(func.count())
-                    .select_from(Job)
-                    .where(Job.status.in_(("queued", "running")))
-                ).scalar_one()
-            )
+            rows = s.execute(select(Job.status, Job.error).where(Job.status != "done")).all()
     finally:
-        store.close()  # fmt: skip
+        store.close()
+    failed = [error for status, error in rows if status == "failed"]
+    if failed:
+        raise SystemExit(f"a job failed: {failed[-1]}")
+    return len(rows)
+
+
+def _recomputed(database_url: str) -> int | None:
+    """How many repositories' figures the newest finished figures job recomputed (None: the
+    job does not say)."""
+    from sqlalchemy import select
+
+    from signoff.store.models import Job
+    from signoff.store.organisation import METRICS_JOB
+
+    store = Store(make_engine(database_url))
+    try:
+        with store.read() as s:
+            result = s.execute(
+                select(Job.result)
+                .where(Job.kind == METRICS_JOB, Job.status == "done")
+                .order_by(Job.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+    finally:
+        store.close()
+    figures = (result or {}).get("figures") if isinstance(result, dict) else None
+    return int(figures.get("recomputed", 0)) if isinstance(figures, dict) else None
 
 
 def audit_pack(database_url: str, url: str, token: str) -> tuple[float, dict[str, Any]]:
@@ -714,6 +738,10 @@ def measure(kind: str, repos: int, per_repo: int, args: argparse.Namespace) -> d
     return out
 
 
+def _count(recomputed: int | None) -> str:
+    return "" if recomputed is None else f", {recomputed:,} repositories' figures recomputed"
+
+
 def _mib(kib: int) -> str:
     return f"{kib / 1024:,.0f} MiB"
 
@@ -770,9 +798,9 @@ def report(
             f = r["freshness"]
             print(
                 f"\n{e}: the figures the ingest queued (every repository) were current "
-                f"{f['drain']:.1f} s after it; then one more push to one repository to figures current: "
-                f"{statistics.median(f['after']):.1f} s median ({', '.join(f'{s:.1f}' for s in f['after'])} s; "
-                f"a `signoff worker` polling every 0.2 s, peak {_mib(f['worker_peak_kib'])})"
+                f"{f['drain']:.1f} s after it{_count(f['drain_recomputed'])}; then one more push to one repository to figures current: "
+                f"{statistics.median(f['after']):.1f} s median ({', '.join(f'{s:.1f}' for s in f['after'])} s"
+                f"{_count(f.get('after_recomputed'))}; a `signoff worker` polling every 0.2 s, peak {_mib(f['worker_peak_kib'])})"
             )
         if "audit" in r:
             seconds, result = r["audit"]
