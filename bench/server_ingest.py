@@ -261,10 +261,11 @@ def _pusher(
     results.put((stored, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 
 
-def _serve(database_url: str) -> tuple[str, subprocess.Popen[bytes]]:
+def _serve(database_url: str, workers: int = 1) -> tuple[str, subprocess.Popen[bytes]]:
     port = _free_port()
+    more = ["--workers", str(workers)] if workers > 1 else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "signoff", "serve", "--port", str(port), "--no-jobs"],
+        [sys.executable, "-m", "signoff", "serve", "--port", str(port), "--no-jobs", *more],
         env={**os.environ, "SIGNOFF_DATABASE_URL": database_url},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -714,7 +715,7 @@ def measure(kind: str, repos: int, per_repo: int, args: argparse.Namespace) -> d
         with store.transaction() as s:
             token, _ = create_token(s, "bench", ["admin"], None)
         store.close()
-        url, proc = _serve(database_url)
+        url, proc = _serve(database_url, args.server_workers if kind == "postgresql" else 1)
         try:
             if not args.reuse:
                 out["ingest"] = ingest(url, token, repos, per_repo, args)
@@ -724,7 +725,8 @@ def measure(kind: str, repos: int, per_repo: int, args: argparse.Namespace) -> d
             if args.freshness:
                 out["freshness"] = freshness(database_url, url, token, args.freshness)
             out.update(pages(url, token, repos, per_repo, args))
-            out["server_peak_kib"] = _peak_kib(proc.pid)
+            # the server's largest process (with --server-workers, uvicorn's workers)
+            out["server_peak_kib"] = max(_peak_kib(p) for p in [proc.pid, *_children(proc.pid)])
             if args.audit_pack:
                 out["audit"] = audit_pack(database_url, url, token)
             out["bytes"] = engine.size(database_url)
@@ -751,7 +753,8 @@ def report(
 ) -> None:
     print(
         f"\n{repos:,} repositories x {per_repo:,} commits = {repos * per_repo:,} records, batches of "
-        f"{args.batch}, {args.pushers} pushers at once, over HTTP to one `signoff serve` process; "
+        f"{args.batch}, {args.pushers} pushers at once, over HTTP to `signoff serve` "
+        f"({args.server_workers} process(es) on PostgreSQL, 1 on SQLite); "
         f"{os.cpu_count()} cores; bench process peak {_mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)}"
     )
     names = list(results)
@@ -840,6 +843,12 @@ def main() -> None:
         help="also time the organisation's audit pack for March",
     )
     ap.add_argument("--engines", default="sqlite,postgresql")
+    ap.add_argument(
+        "--server-workers",
+        type=int,
+        default=1,
+        help="`signoff serve --workers` on PostgreSQL (SQLite serves from one process)",
+    )
     where = ap.add_mutually_exclusive_group()
     where.add_argument("--keep", metavar="DIR", help="keep the databases in DIR (a new folder)")
     where.add_argument(
