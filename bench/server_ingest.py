@@ -244,6 +244,7 @@ def _pusher(
     per_repo: int,
     batch: int,
     counter: Any,
+    finished: Any,
     results: Any,
 ) -> None:
     """One pusher (a CI job per repository, one after the other), on one kept-alive connection."""
@@ -257,6 +258,7 @@ def _pusher(
             if n:
                 with counter.get_lock():
                     counter.value += n
+        finished[repo] = 1
     conn.close()
     results.put((stored, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 
@@ -461,27 +463,40 @@ class Engine:
 
 
 def _api_pair(
-    url: str, bearer: dict[str, str], rng: random.Random, repos: int, per_repo: int
+    url: str, bearer: dict[str, str], rng: random.Random, repos: list[int], per_repo: int
 ) -> tuple[float, float]:
-    r, c = rng.randrange(repos), rng.randrange(per_repo)
+    r, c = rng.choice(repos), rng.randrange(per_repo)
     ms_e, status = _timed(f"{url}/api/v1/repos/org/r{r:04d}/explain?target={sha_of(r, c)}", bearer)
-    assert status == 200, status
+    if status != 200:
+        raise SystemExit(f"explain of org/r{r:04d} answered {status}")
     ms_s, status = _timed(f"{url}/api/v1/repos/org/r{r:04d}/stats", bearer)
-    assert status == 200, status
+    if status != 200:
+        raise SystemExit(f"stats of org/r{r:04d} answered {status}")
     return ms_e, ms_s  # fmt: skip
 
 
 def ingest(
-    url: str, token: str, repos: int, per_repo: int, args: argparse.Namespace
+    url: str,
+    token: str,
+    repos: int,
+    per_repo: int,
+    args: argparse.Namespace,
+    todo: list[int] | None = None,
 ) -> dict[str, Any]:
-    """Push every repository through `args.pushers` processes; meanwhile sample the API."""
+    """Push every repository (or those in `todo`) through `args.pushers` processes; meanwhile
+    sample the API on repositories already pushed."""
     ctx = multiprocessing.get_context("fork")
     counter = ctx.Value("q", 0)
+    finished = ctx.Array("b", repos)
+    for r in set(range(repos)) - set(range(repos) if todo is None else todo):
+        finished[r] = 1
+    todo = list(range(repos)) if todo is None else todo
     results = ctx.Queue()
-    shares = [list(range(repos))[k :: args.pushers] for k in range(args.pushers)]
+    shares = [todo[k :: args.pushers] for k in range(args.pushers)]
     procs = [
         ctx.Process(
-            target=_pusher, args=(url, token, share, per_repo, args.batch, counter, results)
+            target=_pusher,
+            args=(url, token, share, per_repo, args.batch, counter, finished, results),
         )
         for share in shares
     ]
@@ -499,9 +514,8 @@ def ingest(
         if now - last >= 5 or not samples:
             samples.append((now, counter.value, os.getloadavg()[0]))
             last = now
-        # repositories every pusher has finished (each pushes its share in order)
-        done = counter.value // per_repo - args.pushers
-        if done > 0 and args.api_during_ingest:
+        done = [r for r in range(repos) if finished[r]]
+        if done and args.api_during_ingest:
             e, s = _api_pair(url, bearer, rng, done, per_repo)
             explain.append(e)
             stats.append(s)
@@ -513,17 +527,19 @@ def ingest(
     seconds = time.perf_counter() - started
     samples.append((seconds, counter.value, os.getloadavg()[0]))
     got = [results.get() for _ in procs]
-    total = repos * per_repo
+    total = len(todo) * per_repo
     stored = sum(g[0] for g in got)
-    assert stored == total, f"{stored:,} stored of {total:,} sent"
+    if stored != total and len(todo) == repos:
+        raise SystemExit(f"{stored:,} stored of {total:,} sent")
     tenths = []
     for k in range(1, 11):
         lo, hi = total * (k - 1) / 10, total * k / 10
         tenths.append((hi - lo) / max(_when(samples, hi) - _when(samples, lo), 1e-9))
     return {
-        "records": total,
+        "records": stored,
+        "sent": total,
         "seconds": seconds,
-        "rate": total / seconds,
+        "rate": stored / seconds,
         "tenths": tenths,
         "load": [s[2] for s in samples],
         "explain": _quantiles(explain),
@@ -548,7 +564,7 @@ def api(
     bearer = {"Authorization": f"Bearer {token}"}
     explain, stats = [], []
     for _ in range(args.requests):
-        e, s = _api_pair(url, bearer, rng, repos, per_repo)
+        e, s = _api_pair(url, bearer, rng, list(range(repos)), per_repo)
         explain.append(e)
         stats.append(s)
     return {"explain": _quantiles(explain), "stats": _quantiles(stats)}
@@ -641,6 +657,25 @@ def freshness(database_url: str, url: str, token: str, samples: int) -> dict[str
     return out  # fmt: skip
 
 
+def _unfinished(database_url: str, repos: int, per_repo: int) -> list[int]:
+    """Repositories whose branch tip is not their last commit (an interrupted ingest)."""
+    from sqlalchemy import select
+
+    from signoff.store.models import Ref, Repository
+
+    store = Store(make_engine(database_url))
+    try:
+        with store.read() as s:
+            tips = dict(
+                s.execute(
+                    select(Repository.name, Ref.tip).join(Ref, Ref.repo_id == Repository.id)
+                ).all()
+            )
+    finally:
+        store.close()
+    return [r for r in range(repos) if tips.get(f"org/r{r:04d}") != sha_of(r, per_repo - 1)]
+
+
 def _queued(database_url: str) -> int:
     """Jobs queued or running (a failed one stops the bench: its figures would never come)."""
     from sqlalchemy import select
@@ -719,6 +754,10 @@ def measure(kind: str, repos: int, per_repo: int, args: argparse.Namespace) -> d
         try:
             if not args.reuse:
                 out["ingest"] = ingest(url, token, repos, per_repo, args)
+            elif args.resume:
+                todo = _unfinished(database_url, repos, per_repo)
+                print(f"{kind}: {len(todo)} repositories to push again", flush=True)
+                out["ingest"] = ingest(url, token, repos, per_repo, args, todo)
                 print(f"{kind} ingest: {out['ingest']}", flush=True)
             out["load_reads"] = os.getloadavg()[0]
             out.update(api(url, token, repos, per_repo, args))
@@ -853,6 +892,11 @@ def main() -> None:
     where.add_argument("--keep", metavar="DIR", help="keep the databases in DIR (a new folder)")
     where.add_argument(
         "--reuse", metavar="DIR", help="measure the databases kept in DIR again, without ingest"
+    )
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="with --reuse: first push the repositories an interrupted ingest left unfinished",
     )
     args = ap.parse_args()
     # stopped by a signal (even started in the background), the servers and the cluster stop
