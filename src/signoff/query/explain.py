@@ -4,7 +4,7 @@ plus the accountable owner under the policy in force at that revision."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -122,22 +122,37 @@ def _answer(
     with_merge: bool,
     owners: OwnershipBatch,
     files: list[str] | None = None,
+    merge_of: MergeOf | None = None,
 ) -> CommitAnswer:
     if files is None:
         files = [f.path for f in commit.files or ()]
+    if with_merge:
+        merge = merge_evidence(repo, commit)
+    else:
+        merge = merge_of(commit) if merge_of is not None else None
     return CommitAnswer(
         commit=commit,
         provenance=lookup.get(commit.sha),
         reviews=review_trailers(commit),
-        merge=merge_evidence(repo, commit) if with_merge else None,
+        merge=merge,
         files=files,
         ownership=owners.then(commit.sha, files),
         ownership_now=owners.now(files),
     )
 
 
+# How a commit reached the branch, worked out for many commits at once (`merge_evidence` runs
+# git per commit); None leaves `review.merge` empty, as a walk over a range always did
+MergeOf = Callable[[Commit], MergeEvidence | None]
+
+
 def answer_commits(
-    repo: Repo, lookup: ProvenanceLookup, revs: list[str], extra: list[str]
+    repo: Repo,
+    lookup: ProvenanceLookup,
+    revs: list[str],
+    extra: list[str],
+    *,
+    merge_of: MergeOf | None = None,
 ) -> Iterator[CommitAnswer]:
     """Answers for every commit `git log revs` lists, at index speed.
 
@@ -156,7 +171,15 @@ def answer_commits(
         lookup.many(shas)
         owners = OwnershipBatch(repo, shas)
         answers = [
-            _answer(repo, lookup, counted.get(c.sha, c), False, owners, files.get(c.sha, []))
+            _answer(
+                repo,
+                lookup,
+                counted.get(c.sha, c),
+                False,
+                owners,
+                files.get(c.sha, []),
+                merge_of,
+            )
             for c in commits
         ]
         yield from _with_line_measures(repo, lookup, answers)
