@@ -186,22 +186,30 @@ def answer_commits(
 
 
 def _summary(answers: list[CommitAnswer]) -> dict[str, Any]:
-    statuses = Counter(a.provenance.status for a in answers)
-    tools = Counter(t.tool for a in answers for t in a.provenance.tools)
-    measures = [a.line_measures() for a in answers]
+    return summarise([a.to_json() for a in answers])
+
+
+def summarise(commits: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `summary` of an explanation, over commit documents (`CommitAnswer.to_json()` or
+    the same rows as `signoff push` stored them)."""
+    from signoff.provenance.model import AI_STATUSES
+
+    statuses = Counter(str(c["provenance"]["status"]) for c in commits)
+    tools = Counter(t["tool"] for c in commits for t in c["provenance"].get("tools") or [])
+    measures = [c.get("lines") or {} for c in commits]
     return {
-        "commits": len(answers),
+        "commits": len(commits),
         "by_status": dict(statuses),
         "ai_assisted": statuses["ai"] + statuses["mixed"],
         "by_tool": dict(tools),
-        "ai_attributed_lines": sum(m["ai_attributed_lines"] or 0 for m in measures),
+        "ai_attributed_lines": sum(m.get("ai_attributed_lines") or 0 for m in measures),
         "ai_assisted_unrecorded_lines": sum(
-            m["ai_assisted_unrecorded_lines"] or 0 for m in measures
+            m.get("ai_assisted_unrecorded_lines") or 0 for m in measures
         ),
         "ai_commits_with_line_record": sum(
             1
-            for a, m in zip(answers, measures, strict=True)
-            if a.provenance.ai_assisted and m["line_record"]
+            for c, m in zip(commits, measures, strict=True)
+            if c["provenance"]["status"] in AI_STATUSES and m.get("line_record")
         ),
     }
 

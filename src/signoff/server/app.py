@@ -192,7 +192,7 @@ def create_app(settings: Settings) -> FastAPI:
                 f"{name} has no clone on this server: file:line and ranges need one",
                 "ask for a commit id, or run `signoff server repo add NAME --path CLONE`",
             )
-        return {"commits": _stored_commits(s, row.id, target), "source": "pushed records"}
+        return stored_explanation(target, _stored_commits(s, row.id, target))
 
     @app.get(f"{API}/repos/{{name:path}}/owners", summary="Owners of paths (as `signoff owners`)")
     def get_owners(
@@ -373,6 +373,23 @@ def _stored_commits(s: Session, repo_id: int, sha: str) -> list[Any]:
     if len(rows) > 1:
         raise _problem(400, f"{sha} names more than one commit", "give more digits")
     return list(rows)
+
+
+def stored_explanation(target: str, commits: list[dict[str, Any]]) -> dict[str, Any]:
+    """`signoff explain --json SHA`'s document over the pushed record: the same commit object
+    (provenance, review, line measures, ownership then and now as of the push) and summary;
+    no blame lines, which need the clone."""
+    from signoff.query.explain import summarise
+
+    return {
+        "target": {"kind": "commit", "text": target, "path": None, "start": None, "end": None},
+        "summary": summarise(commits),
+        "lines": [],
+        "commits": commits,
+        "shallow_boundary": [],
+        "not_in_clone": [],
+        "source": "pushed records",
+    }
 
 
 def stored_stats(s: Session, repo_id: int) -> dict[str, Any]:
