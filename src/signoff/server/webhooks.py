@@ -37,6 +37,11 @@ def gitlab_token_ok(secret: str, header: str | None) -> bool:
     return bool(header) and hmac.compare_digest(secret.encode(), (header or "").encode())
 
 
+def _number(value: Any) -> bool:
+    """A pull or merge request number the store can hold (forges count from 1)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value < 2**31
+
+
 def first_delivery(
     session: Session, forge: str, delivery_id: str, body: bytes, event: str, outcome: str
 ) -> bool:
@@ -137,7 +142,7 @@ def handle_github(session: Session, event: str, payload: dict[str, Any]) -> str:
         )
         return "stored"
     pull = payload.get("pull_request")
-    if not isinstance(pull, dict) or not isinstance(pull.get("number"), int):
+    if not isinstance(pull, dict) or not _number(pull.get("number")):
         return "ignored: no pull request"
     head = (pull.get("head") or {}).get("sha")
     row = _pull(session, repo.id, GITHUB, pull["number"], head, pull)
@@ -216,7 +221,7 @@ def handle_gitlab(session: Session, event: str, payload: dict[str, Any]) -> str:
     name = project.get("path_with_namespace")
     attrs = payload.get("object_attributes") or {}
     iid = attrs.get("iid")
-    if not isinstance(name, str) or not isinstance(iid, int):
+    if not isinstance(name, str) or not _number(iid):
         return "ignored: no merge request"
     repo = repository(session, name, create=True)
     assert repo is not None
@@ -245,6 +250,7 @@ def handle_gitlab(session: Session, event: str, payload: dict[str, Any]) -> str:
         mr["author"] = old.record["author"]
     previous = old.record if old is not None and isinstance(old.record, dict) else {}
     mr[_VERSIONS], mr[_COMMITS] = _gitlab_history(previous, attrs, head)
+    assert isinstance(iid, int)
     row = _pull(session, repo.id, GITLAB, iid, head, mr)
     if action in ("approved", "approval") and actor is not None:
         when = _gitlab_time(attrs.get("updated_at")) or now_iso()
