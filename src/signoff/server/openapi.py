@@ -123,7 +123,11 @@ _INLINE: dict[str, dict[str, Any]] = {
                 "required": ["sha", "record"],
                 "properties": {
                     "sha": {"type": "string", "pattern": "^[0-9a-f]{7,64}$"},
-                    "record": _OBJ,
+                    "record": {
+                        "type": "object",
+                        "required": ["workflows"],
+                        "properties": {"workflows": {"type": "array", "items": _OBJ}},
+                    },
                 },
             },
         },

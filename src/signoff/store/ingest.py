@@ -256,6 +256,10 @@ def apply_push(session: Session, actor: str, name: str, batch: dict[str, Any]) -
     for doc in (policy, budget):
         if doc is not None:
             _short(doc["sha"], 64, "a pushed policy's or budget's sha")
+    if budget is not None and not isinstance(budget["record"].get("workflows"), list):
+        raise SignoffError(
+            "a pushed budget has no workflows list", "push `signoff budget --json`'s report"
+        )
     if len(commits) > MAX_BATCH:
         raise SignoffError(f"a batch holds at most {MAX_BATCH} commits", "split the push")
     repo = repository(session, name, create=True)
