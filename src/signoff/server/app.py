@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 from signoff import __version__
 from signoff.errors import SignoffError
@@ -120,7 +121,19 @@ def create_app(settings: Settings) -> FastAPI:
         detail: Any = exc.detail
         if not isinstance(detail, dict):
             detail = {"message": str(detail), "hint": None}
-        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # the router names one route's methods; a path has several
+            headers["Allow"] = ", ".join(
+                sorted(
+                    {
+                        m
+                        for r in request.app.routes
+                        if isinstance(r, BaseRoute) and r.matches(request.scope)[0] != Match.NONE
+                        for m in getattr(r, "methods", None) or ()
+                    }
+                )
+            )
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(SignoffError)
     def _signoff_error(_request: Request, exc: SignoffError) -> JSONResponse:
