@@ -177,6 +177,9 @@ def test_rewritten_branch_is_recorded(server: Running, repo: GitRepo) -> None:
     with server.store.transaction() as s:
         updates = s.execute(select(RefUpdate).order_by(RefUpdate.id)).scalars().all()
     assert [u.rewritten for u in updates] == [False, True]
+    shown = Client(server.url, token=server.token(["read"])).get("/api/v1/repos/org/a/refs")
+    assert [u["rewritten"] for u in shown["updates"]] == [True, False]  # newest first
+    assert shown["updates"][0]["new_tip"] == shown["refs"]["refs/heads/main"]
     assert server.count(CommitRecord) == 4  # the old tip's record stays
 
 

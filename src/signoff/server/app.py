@@ -27,7 +27,7 @@ from signoff import __version__
 from signoff.errors import SignoffError
 from signoff.store import auditlog
 from signoff.store.db import Store
-from signoff.store.ingest import RefMoved, apply_push, refs_of, repository
+from signoff.store.ingest import RefMoved, apply_push, ref_updates, refs_of, repository
 from signoff.store.models import BudgetState, CommitRecord, Incident, Repository
 from signoff.store.tokens import Grant, authenticate
 
@@ -159,11 +159,14 @@ def create_app(settings: Settings) -> FastAPI:
             ]
         }
 
-    @app.get(f"{API}/repos/{{name:path}}/refs", summary="Branch tips as last pushed")
+    @app.get(
+        f"{API}/repos/{{name:path}}/refs",
+        summary="Branch tips as last pushed, and the newest moves (rewrites marked)",
+    )
     def get_refs(name: RepoName, s: Db, g: Auth) -> dict[str, Any]:
         if not (g.allows("ingest", name) or g.allows("read", name)):
             allow(g, "read", name)
-        return {"repository": name, "refs": refs_of(s, name)}
+        return {"repository": name, "refs": refs_of(s, name), "updates": ref_updates(s, name)}
 
     @app.post(f"{API}/repos/{{name:path}}/push", summary="Store one batch of `signoff push`")
     async def post_push(name: RepoName, g: Auth, request: Request) -> dict[str, Any]:

@@ -67,6 +67,21 @@ _INLINE: dict[str, dict[str, Any]] = {
         "properties": {
             "repository": {"type": "string"},
             "refs": {"type": "object", "additionalProperties": {"type": "string"}},
+            "updates": {
+                "type": "array",
+                "description": "The newest 50 moves, newest first",
+                "items": {
+                    "type": "object",
+                    "required": ["ref", "old_tip", "new_tip", "rewritten", "at"],
+                    "properties": {
+                        "ref": {"type": "string"},
+                        "old_tip": _STR_OR_NULL,
+                        "new_tip": {"type": "string"},
+                        "rewritten": {"type": "boolean"},
+                        "at": {"type": "string"},
+                    },
+                },
+            },
         },
     },
     "push-request": {

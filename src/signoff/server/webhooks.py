@@ -121,8 +121,10 @@ def handle_github(session: Session, event: str, payload: dict[str, Any]) -> str:
     assert repo is not None
     if event == "push":
         ref, after, before = payload.get("ref"), payload.get("after"), payload.get("before")
-        if not (isinstance(ref, str) and isinstance(after, str)):
+        if not (isinstance(ref, str) and isinstance(after, str)) or len(ref) > 500:
             return "ignored: push without ref"
+        if len(after) > 64 or (isinstance(before, str) and len(before) > 64):
+            return "ignored: push without commit ids"
         session.add(
             RefUpdate(
                 repo_id=repo.id,

@@ -389,3 +389,27 @@ def refs_of(session: Session, name: str) -> dict[str, str]:
         return {}
     rows = session.execute(select(Ref).where(Ref.repo_id == repo.id)).scalars()
     return {r.ref: r.tip for r in rows}
+
+
+def ref_updates(session: Session, name: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest moves of the repository's refs (by `signoff push` and the forge's push
+    webhook), newest first: a rewritten branch shows here with `rewritten: true`."""
+    repo = repository(session, name, create=False)
+    if repo is None:
+        return []
+    rows = session.execute(
+        select(RefUpdate)
+        .where(RefUpdate.repo_id == repo.id)
+        .order_by(RefUpdate.id.desc())
+        .limit(limit)
+    ).scalars()
+    return [
+        {
+            "ref": r.ref,
+            "old_tip": r.old_tip,
+            "new_tip": r.new_tip,
+            "rewritten": r.rewritten,
+            "at": r.at,
+        }
+        for r in rows
+    ]
