@@ -562,3 +562,35 @@ def test_without_a_clone_the_api_answers_what_the_cli_answers(
     # documented: the pushed counts include merge commits, the CLI's leave them out
     assert stored["commits"] == local["commits"] + local["merges_excluded"]
     assert local["ai_attributed_lines"] == 2 and local["ai_assisted_unrecorded_lines"] > 0
+
+
+def test_pushed_budget_and_incidents_are_the_clis(server: Running, repo: GitRepo) -> None:
+    """Budget and incidents as last pushed equal `signoff budget --json` (apart from the time
+    it was computed) and each `incident show --json`'s record."""
+    from tests.incident_fixtures import build
+
+    world = build(repo)
+    opened = run_signoff(repo, "incident", "open", "Payments time out", "-s", "sev2",
+                         "--started", "2026-01-05T10:00:00Z")  # fmt: skip
+    assert opened.returncode == 0, opened.stderr
+    (path,) = (repo.path / ".signoff" / "incidents").iterdir()
+    linked = run_signoff(repo, "incident", "link", path.stem, world.ai_commit)
+    assert linked.returncode == 0, linked.stderr
+    repo.commit("Record the incident", {})
+    push(world.repo, Client(server.url, token=server.token(["ingest"])), "org/b")
+    client = Client(server.url, token=server.token(["read"], ["org/b"]))
+
+    def cli(*args: str) -> Any:
+        ran = run_signoff(repo, *args, "--json")
+        assert ran.returncode == 0, ran.stderr
+        return json.loads(ran.stdout)
+
+    def timeless(doc: dict[str, Any]) -> list[dict[str, Any]]:
+        drop = {"as_of", "window_start", "recovers_at"}
+        return [{k: v for k, v in w.items() if k not in drop} for w in doc["workflows"]]
+
+    stored = client.get("/api/v1/repos/org/b/budget")
+    assert stored["workflows"] and timeless(stored) == timeless(cli("budget"))
+    assert stored["commit"] == repo.head()
+    (record,) = client.get("/api/v1/repos/org/b/incidents")["incidents"]
+    assert record == cli("incident", "show", path.stem)["incident"]

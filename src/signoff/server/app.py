@@ -286,7 +286,7 @@ def create_app(settings: Settings) -> FastAPI:
         rows = s.execute(
             select(Incident).where(Incident.repo_id == row.id).order_by(Incident.incident_id)
         ).scalars()
-        return {"incidents": [r.record for r in rows]}
+        return {"incidents": [_incident_json(r.record) for r in rows]}
 
     @app.get(
         f"{API}/repos/{{name:path}}/audit-summary",
@@ -415,6 +415,20 @@ def _stored_commits(s: Session, repo_id: int, sha: str) -> list[Any]:
     if len(rows) > 1:
         raise _problem(400, f"{sha} names more than one commit", "give more digits")
     return list(rows)
+
+
+def _incident_json(record: Any) -> Any:
+    """A pushed incident record as `signoff incident show --json` gives it (the file's fields
+    with their defaults); a record the model refuses is returned as pushed."""
+    from pydantic import ValidationError
+
+    from signoff.incidents.model import Incident as IncidentRecord
+
+    try:
+        parsed = IncidentRecord.model_validate(record)
+    except ValidationError:
+        return record
+    return parsed.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def stored_explanation(target: str, commits: list[dict[str, Any]]) -> dict[str, Any]:
