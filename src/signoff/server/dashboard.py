@@ -355,25 +355,36 @@ def _no_owner(version: PolicyVersion | None, path: str, day: date) -> str | None
 # -- incidents ---------------------------------------------------------------------------------
 
 
-def incident_rows(vs: list[RepoView]) -> list[dict[str, Any]]:
+def incident_rows(s: Session, repos: list[Repository]) -> list[dict[str, Any]]:
+    """Every incident of `repos` as last pushed (one query, however many repositories)."""
+    names = {r.id: r.name for r in repos}
+    found = (
+        s.execute(
+            select(Incident.repo_id, Incident.record)
+            .where(Incident.repo_id.in_(names))
+            .order_by(Incident.repo_id, Incident.incident_id)
+        ).all()
+        if names
+        else []
+    )
     out = []
-    for v in vs:
-        for inc in v.incidents:
-            out.append(
-                {
-                    "repo": v.name,
-                    "id": inc.get("id"),
-                    "href": f"/incidents/{quote(v.name, safe='/')}/{quote(str(inc.get('id')))}",
-                    "title": inc.get("title"),
-                    "severity": inc.get("severity"),
-                    "status": inc.get("status", "open"),
-                    "started": inc.get("started"),
-                    "resolved": inc.get("resolved"),
-                    "impact_minutes": inc.get("impact_minutes"),
-                    "suspects": sum(len(x.get("commits") or []) for x in inc.get("suspects") or []),
-                    "actions_open": sum(1 for a in inc.get("actions") or [] if not a.get("done")),
-                }
-            )
+    for repo_id, inc in sorted(found, key=lambda row: names[row[0]]):
+        name = names[repo_id]
+        out.append(
+            {
+                "repo": name,
+                "id": inc.get("id"),
+                "href": f"/incidents/{quote(name, safe='/')}/{quote(str(inc.get('id')))}",
+                "title": inc.get("title"),
+                "severity": inc.get("severity"),
+                "status": inc.get("status", "open"),
+                "started": inc.get("started"),
+                "resolved": inc.get("resolved"),
+                "impact_minutes": inc.get("impact_minutes"),
+                "suspects": sum(len(x.get("commits") or []) for x in inc.get("suspects") or []),
+                "actions_open": sum(1 for a in inc.get("actions") or [] if not a.get("done")),
+            }
+        )
     return out
 
 

@@ -192,10 +192,12 @@ def add_pages(app: FastAPI) -> None:
             resp.delete_cookie(THEME_COOKIE)
         return resp
 
-    def views_for(request: Request, g: Grant) -> list[dashboard.RepoView]:
-        """Budgets and incidents of the readable repositories (no changes: cheap)."""
+    def readable(request: Request, g: Grant) -> list[Any]:
+        """The repositories the viewer may read (rows, detached: names and clones)."""
         with store_of(request).transaction() as s:
-            return dashboard.views(s, g.repositories, changes=False)
+            repos = dashboard.repositories(s, g.repositories)
+            s.expunge_all()
+            return repos
 
     def figures_for(request: Request, allowed: Iterable[str] | None) -> Shown:
         """The stored figures of the readable repositories over the asked period, how fresh
@@ -370,6 +372,8 @@ def add_pages(app: FastAPI) -> None:
 
     @app.get("/incidents", include_in_schema=False)
     def incidents_page(request: Request, g: Reader) -> Response:
+        with store_of(request).transaction() as s:
+            incidents = dashboard.incident_rows(s, dashboard.repositories(s, g.repositories))
         table = Table(
             "incidents",
             "Incidents as last pushed",
@@ -384,7 +388,7 @@ def add_pages(app: FastAPI) -> None:
                 Column("suspects", "Suspect commits", numeric=True),
                 Column("actions_open", "Open actions", numeric=True),
             ],
-            dashboard.incident_rows(views_for(request, g)),
+            incidents,
             empty="No incident pushed. Record them with `signoff incident open`, commit them, "
             f"and `{PUSH_HINT}` sends them.",
         )
@@ -425,8 +429,8 @@ def add_pages(app: FastAPI) -> None:
         rows: list[dict[str, Any]] = []
         no_clone: list[str] = []
         problems: list[str] = []
-        readable = views_for(request, g)
-        for v in readable:
+        repos = readable(request, g)
+        for v in repos:
             if not v.path:
                 no_clone.append(v.name)
                 continue
@@ -465,7 +469,7 @@ def add_pages(app: FastAPI) -> None:
             [table],
             no_clone=no_clone,
             problems=problems,
-            nothing=not readable,
+            nothing=not repos,
         )
 
     @app.get("/ask", include_in_schema=False)
