@@ -334,9 +334,9 @@ def unowned_paths(figs: list[figures.Figures]) -> list[dict[str, Any]]:
     """Paths AI-assisted changes touched where, on the day of the change, no workflow owned
     them or the owning workflow's accountable was not one current person (the audit's rule)."""
     out = [
-        {"repo": f.name, "path": path, **row}
+        {"repo": f.name, "path": path, "ai_changes": n, "reason": reason, "last": last}
         for f in figs
-        for path, row in f.parts["unowned"].items()
+        for path, (n, last, reason) in f.parts["unowned"].items()
     ]
     return sorted(out, key=lambda r: (-r["ai_changes"], r["repo"], r["path"]))
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from signoff.audit import metrics
@@ -99,8 +99,8 @@ def parts(changes: list[Change], version: Any = None) -> dict[str, Any]:
             "ai_lines": wl["ai_attributed_lines"],
             "unrecorded_lines": wl["ai_assisted_unrecorded_lines"],
         }
-    unowned: dict[str, Any] = {}
-    for c in changes:  # newest first: the reason kept is the newest change's
+    unowned: dict[str, list[Any]] = {}  # path: [AI-assisted changes, newest, its reason]
+    for c in changes:
         if not c.ai_assisted:
             continue
         day = day_of(c)
@@ -108,10 +108,10 @@ def parts(changes: list[Change], version: Any = None) -> dict[str, Any]:
             reason = _no_owner(version, path, day)
             if reason is None:
                 continue
-            row = unowned.setdefault(path, {"ai_changes": 0, "reason": reason, "last": ""})
-            row["ai_changes"] += 1
-            if c.committed_at > row["last"]:
-                row["last"], row["reason"] = c.committed_at, reason
+            row = unowned.setdefault(path, [0, "", reason])
+            row[0] += 1
+            if c.committed_at > row[1]:
+                row[1], row[2] = c.committed_at, reason
     return {
         "changes": len(changes),
         "ai_changes": sum(1 for c in changes if c.ai_assisted),
@@ -144,13 +144,17 @@ def _add(into: dict[str, Any], doc: dict[str, Any]) -> None:
         have = into.get(key)
         if have is None:
             into[key] = _copy(value)
+        elif key == "unowned":
+            for path, row in value.items():
+                mine = have.get(path)
+                if mine is None:
+                    have[path] = list(row)
+                    continue
+                mine[0] += row[0]
+                if row[1] > mine[1]:
+                    mine[1], mine[2] = row[1], row[2]
         elif isinstance(value, dict):
-            if "last" in value and "reason" in value:  # an unowned path
-                have["ai_changes"] += value["ai_changes"]
-                if value["last"] > have["last"]:
-                    have["last"], have["reason"] = value["last"], value["reason"]
-            else:
-                _add(have, value)
+            _add(have, value)
         elif isinstance(value, list):
             into[key] = [a + b for a, b in zip(have, value, strict=True)]
         elif isinstance(value, int):
@@ -161,7 +165,7 @@ def _copy(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _copy(v) for k, v in value.items()}
     if isinstance(value, list):
-        return list(value)
+        return [_copy(v) for v in value]
     return value
 
 
@@ -267,13 +271,44 @@ def compute(s: Session, repo: Repository) -> tuple[str, list[dict[str, Any]]]:
     whole = merge(r["document"] for r in rows if r["grain"] == "month")
     whole["meta"] = _meta(view, today_utc())
     rows.append({"grain": "all", "bucket": "", "document": whole})
-    return source, rows
+    return source, [_split(r) for r in rows]
+
+
+# the stored columns and the parts each holds (the rest is in `document`)
+SECTIONS = {"series": ("months", "tiers"), "detail": ("workflows", "unowned", "workflow_meta")}
+
+
+def _split(row: dict[str, Any]) -> dict[str, Any]:
+    doc = dict(row["document"])
+    meta = doc.pop("meta", None)
+    if meta is not None:  # the all-history row: small facts in `document`, workflows apart
+        doc["meta"] = {k: v for k, v in meta.items() if k != "workflows"}
+        doc["workflow_meta"] = meta["workflows"]
+    out = {"grain": row["grain"], "bucket": row["bucket"]}
+    for column, keys in SECTIONS.items():
+        out[column] = {k: doc.pop(k) for k in keys if k in doc}
+    return {**out, "document": doc}
 
 
 def _stored_source(s: Session, repo_id: int) -> str | None:
     return s.execute(
         select(RepoFigures.source).where(RepoFigures.repo_id == repo_id, RepoFigures.grain == "all")
     ).scalar_one_or_none()
+
+
+def _touch(s: Session, repo_id: int) -> None:
+    """Figures whose source is unchanged by a later push are current as of now (so a page
+    does not call them behind forever)."""
+    pushed = s.execute(select(func.max(Ref.updated_at)).where(Ref.repo_id == repo_id)).scalar()
+    at = s.execute(
+        select(RepoFigures.computed_at).where(
+            RepoFigures.repo_id == repo_id, RepoFigures.grain == "all"
+        )
+    ).scalar_one()
+    if pushed is not None and pushed > at:
+        s.execute(
+            update(RepoFigures).where(RepoFigures.repo_id == repo_id).values(computed_at=now_iso())
+        )
 
 
 def recompute(store: Store, names: Iterable[str] | None = None) -> dict[str, Any]:
@@ -290,6 +325,7 @@ def recompute(store: Store, names: Iterable[str] | None = None) -> dict[str, Any
         t = time.perf_counter()
         with store.transaction() as s:
             if _stored_source(s, repo_id) == source_of(s, repo_id):
+                _touch(s, repo_id)
                 continue
             repo = s.get(Repository, repo_id)
             assert repo is not None
@@ -324,6 +360,17 @@ class Figures:
     meta: dict[str, Any]
 
 
+def _empty() -> dict[str, Any]:
+    return {"months": {}, "tiers": {}, "workflows": {}, "unowned": {}}
+
+
+def _joined(*parts: dict[str, Any] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for p in parts:
+        out.update(p or {})
+    return out
+
+
 def _buckets(period: Period) -> tuple[tuple[str, str] | None, list[tuple[str, str]]]:
     """Whole months inside the period (first, last) and the day ranges at its edges."""
     first, last = period.since.date(), period.until.date()
@@ -350,20 +397,29 @@ def _next_month(d: date) -> date:
     return date(d.year + 1, 1, 1) if d.month == 12 else date(d.year, d.month + 1, 1)
 
 
-def read(s: Session, repos: list[Repository], period: Period | None = None) -> list[Figures]:
-    """The stored figures of `repos` (those never computed are left out), over `period`."""
+def read(
+    s: Session,
+    repos: list[Repository],
+    period: Period | None = None,
+    sections: tuple[str, ...] = (),
+) -> list[Figures]:
+    """The stored figures of `repos` (those never computed are left out), over `period`;
+    besides the headline counts, only the `sections` asked for ("series", "detail")."""
     ids = {r.id: r for r in repos}
     if not ids:
         return []
+    columns = [getattr(RepoFigures, c) for c in sections]
     out: dict[int, Figures] = {}
-    for repo_id, at, doc in s.execute(
-        select(RepoFigures.repo_id, RepoFigures.computed_at, RepoFigures.document).where(
+    for repo_id, at, doc, *more in s.execute(
+        select(RepoFigures.repo_id, RepoFigures.computed_at, RepoFigures.document, *columns).where(
             RepoFigures.repo_id.in_(ids), RepoFigures.grain == "all"
         )
     ).all():
-        meta = doc.pop("meta", {})
+        whole = _joined(_empty(), doc, *more)
+        meta = whole.pop("meta", {})
+        meta["workflows"] = whole.pop("workflow_meta", [])
         repo = ids[repo_id]
-        out[repo_id] = Figures(repo_id, repo.name, repo.path, at, doc, meta)
+        out[repo_id] = Figures(repo_id, repo.name, repo.path, at, whole, meta)
     if period is not None:
         months, days = _buckets(period)
         wanted = [
@@ -372,14 +428,14 @@ def read(s: Session, repos: list[Repository], period: Period | None = None) -> l
         if months is not None:
             wanted.append(and_(RepoFigures.grain == "month", RepoFigures.bucket.between(*months)))
         found: dict[int, list[dict[str, Any]]] = {}
-        for repo_id, doc in s.execute(
-            select(RepoFigures.repo_id, RepoFigures.document).where(
+        for repo_id, doc, *more in s.execute(
+            select(RepoFigures.repo_id, RepoFigures.document, *columns).where(
                 RepoFigures.repo_id.in_(list(out)), or_(*wanted)
             )
         ).all():
-            found.setdefault(repo_id, []).append(doc)
+            found.setdefault(repo_id, []).append(_joined(doc, *more))
         for repo_id, fig in out.items():
-            fig.parts = merge(found.get(repo_id, []))
+            fig.parts = _joined(_empty(), merge(found.get(repo_id, [])))
     return sorted(out.values(), key=lambda f: f.name)
 
 

@@ -28,6 +28,8 @@ def upgrade() -> None:
         sa.Column("computed_at", sa.String(length=40), nullable=False),
         sa.Column("source", sa.String(length=300), nullable=False),
         sa.Column("document", DOCUMENT, nullable=False),
+        sa.Column("series", DOCUMENT, nullable=False),
+        sa.Column("detail", DOCUMENT, nullable=False),
         sa.ForeignKeyConstraint(["repo_id"], ["repositories.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("repo_id", "grain", "bucket"),
