@@ -243,7 +243,7 @@ def add_pages(app: FastAPI) -> None:
                 select(CommitRecord.record)
                 .where(CommitRecord.repo_id == row.id)
                 .order_by(CommitRecord.committed_at.desc())
-                .limit(500)
+                .limit(500 if request.query_params.get("format") == "csv" else 100)
             ).scalars()
             repos = dashboard.repositories(s, [name])
             figs = figures.read(s, repos, _period(request), ("series",))
@@ -259,7 +259,7 @@ def add_pages(app: FastAPI) -> None:
             ]
         table = Table(
             "commits",
-            "Latest pushed commits (up to 500)",
+            "Latest pushed commits (100 here; the CSV has the latest 500)",
             [
                 Column("short", "Commit", link="href"),
                 Column("date", "Committed"),
@@ -271,7 +271,6 @@ def add_pages(app: FastAPI) -> None:
             ],
             commits,
             empty=f"Nothing pushed for {name} yet: run `{PUSH_HINT}` in its CI.",
-            shown=100,  # the page stays quick; the CSV has all 500
         )
         return _page(
             request,
@@ -364,6 +363,7 @@ def add_pages(app: FastAPI) -> None:
             ],
             dashboard.unowned_paths(shown.repos),
             empty="Every path an AI-assisted change touched has a named owner.",
+            shown=200,  # a large organisation has thousands: sort, or download them all
         )
         return _page(
             request,
