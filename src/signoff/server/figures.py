@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from signoff.audit import metrics
@@ -331,11 +332,14 @@ def recompute(store: Store, names: Iterable[str] | None = None) -> dict[str, Any
             assert repo is not None
             at = now_iso()
             source, rows = compute(s, repo)
-        with store.transaction() as s:
-            s.execute(delete(RepoFigures).where(RepoFigures.repo_id == repo_id))
-            s.add_all(
-                RepoFigures(repo_id=repo_id, computed_at=at, source=source, **r) for r in rows
-            )
+        try:
+            with store.transaction() as s:
+                s.execute(delete(RepoFigures).where(RepoFigures.repo_id == repo_id))
+                s.add_all(
+                    RepoFigures(repo_id=repo_id, computed_at=at, source=source, **r) for r in rows
+                )
+        except IntegrityError:  # another worker stored this repository's figures meanwhile
+            continue
         done.append({"repository": name, "seconds": round(time.perf_counter() - t, 3)})
     return {
         "repositories": len(repos),
