@@ -300,7 +300,7 @@ def _stored_source(s: Session, repo_id: int) -> str | None:
 def _touch(s: Session, repo_id: int) -> None:
     """Figures whose source is unchanged by a later push are current as of now (so a page
     does not call them behind forever)."""
-    pushed = s.execute(select(func.max(Ref.updated_at)).where(Ref.repo_id == repo_id)).scalar()
+    pushed = last_pushed(s, [repo_id]).get(repo_id)
     at = s.execute(
         select(RepoFigures.computed_at).where(
             RepoFigures.repo_id == repo_id, RepoFigures.grain == "all"
@@ -455,21 +455,38 @@ class Freshness:
     queued: bool = False  # this page view queued the job
 
 
+def last_pushed(s: Session, ids: list[int]) -> dict[int, str]:
+    """When each repository last changed what its figures are computed from: a branch moved,
+    a policy or a budget pushed (a budget changes with no new commit)."""
+    pushed: dict[int, str] = {}
+    if not ids:
+        return pushed
+    for repo_id, at in [
+        *s.execute(
+            select(Ref.repo_id, func.max(Ref.updated_at))
+            .where(Ref.repo_id.in_(ids))
+            .group_by(Ref.repo_id)
+        ).all(),
+        *s.execute(
+            select(PolicySnapshot.repo_id, func.max(PolicySnapshot.pushed_at))
+            .where(PolicySnapshot.repo_id.in_(ids))
+            .group_by(PolicySnapshot.repo_id)
+        ).all(),
+        *s.execute(
+            select(BudgetState.repo_id, func.max(BudgetState.pushed_at))
+            .where(BudgetState.repo_id.in_(ids))
+            .group_by(BudgetState.repo_id)
+        ).all(),
+    ]:
+        if at is not None and at > pushed.get(repo_id, ""):
+            pushed[repo_id] = at
+    return pushed
+
+
 def freshness(s: Session, repos: list[Repository], figures: list[Figures]) -> Freshness:
     """Compare each repository's last push with its figures' time; queue the figures job when
     some are missing or behind and none is waiting (a page is never silently stale)."""
-    ids = [r.id for r in repos]
-    pushed = (
-        dict(
-            s.execute(
-                select(Ref.repo_id, func.max(Ref.updated_at))
-                .where(Ref.repo_id.in_(ids))
-                .group_by(Ref.repo_id)
-            ).all()
-        )
-        if ids
-        else {}
-    )
+    pushed = last_pushed(s, [r.id for r in repos])
     have = {f.repo_id: f.computed_at for f in figures}
     names = {r.id: r.name for r in repos}
     missing = sorted(names[i] for i in pushed if i not in have)
