@@ -492,7 +492,7 @@ def test_dashboard_reads_the_same_on_both_engines(
         (view,) = dashboard.views(s, None)
         assert [c.id for c in view.changes][:1] == [repo.git("rev-parse", "HEAD").strip()]
         repos = dashboard.repositories(s, None)
-        figs = figures.read(s, repos, sections=("detail",))
+        figs = figures.read(s, repos, sections=("detail", "unowned"))
         wfs = {w["workflow"]: w for w in dashboard.workflows(figs)}
         assert wfs["everything"]["accountable"].startswith("Grace <i>Hopper</i>")
         assert wfs["payments"]["ai_changes"] == 1

@@ -333,12 +333,15 @@ def people(wfs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def unowned_paths(figs: list[figures.Figures]) -> list[dict[str, Any]]:
     """Paths AI-assisted changes touched where, on the day of the change, no workflow owned
     them or the owning workflow's accountable was not one current person (the audit's rule)."""
-    out = [
-        {"repo": f.name, "path": path, "ai_changes": n, "reason": reason, "last": last}
+    ordered = sorted(
+        (-n, f.name, path, last, reason)
         for f in figs
         for path, (n, last, reason) in f.parts["unowned"].items()
+    )
+    return [
+        {"repo": repo, "path": path, "ai_changes": -n, "reason": reason, "last": last}
+        for n, repo, path, last, reason in ordered
     ]
-    return sorted(out, key=lambda r: (-r["ai_changes"], r["repo"], r["path"]))
 
 
 def _no_owner(version: PolicyVersion | None, path: str, day: date) -> str | None:

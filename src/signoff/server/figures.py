@@ -276,7 +276,11 @@ def compute(s: Session, repo: Repository) -> tuple[str, list[dict[str, Any]]]:
 
 
 # the stored columns and the parts each holds (the rest is in `document`)
-SECTIONS = {"series": ("months", "tiers"), "detail": ("workflows", "unowned", "workflow_meta")}
+SECTIONS = {
+    "series": ("months", "tiers"),
+    "detail": ("workflows", "workflow_meta"),
+    "unowned": ("unowned",),
+}
 
 
 def _split(row: dict[str, Any]) -> dict[str, Any]:
@@ -408,7 +412,7 @@ def read(
     sections: tuple[str, ...] = (),
 ) -> list[Figures]:
     """The stored figures of `repos` (those never computed are left out), over `period`;
-    besides the headline counts, only the `sections` asked for ("series", "detail")."""
+    besides the headline counts, only the `sections` asked for (`SECTIONS`)."""
     ids = {r.id: r for r in repos}
     if not ids:
         return []

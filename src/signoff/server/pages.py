@@ -331,7 +331,7 @@ def add_pages(app: FastAPI) -> None:
 
     @app.get("/people", include_in_schema=False)
     def people_page(request: Request, g: Reader) -> Response:
-        shown = figures_for(request, g.repositories, ("detail",))
+        shown = figures_for(request, g.repositories, ("detail", "unowned"))
         owners = Table(
             "owners",
             "Named accountables and what they own",

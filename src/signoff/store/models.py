@@ -277,8 +277,9 @@ class RepoFigures(Base):
     computed_at: Mapped[str] = mapped_column(String(40))
     # what the figures were computed from (commit count and last id, policy, budget, tip)
     source: Mapped[str] = mapped_column(String(300))
-    # three parts, so a page reads only what it shows: headline counts and line measures;
-    # by month, tool and tier; workflows and unowned paths
+    # in parts, so a page reads only what it shows: headline counts and line measures; by
+    # month, tool and tier; workflows; paths no one owns
     document: Mapped[Any] = mapped_column(Document)
     series: Mapped[Any] = mapped_column(Document)
     detail: Mapped[Any] = mapped_column(Document)
+    unowned: Mapped[Any] = mapped_column(Document)

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("document", DOCUMENT, nullable=False),
         sa.Column("series", DOCUMENT, nullable=False),
         sa.Column("detail", DOCUMENT, nullable=False),
+        sa.Column("unowned", DOCUMENT, nullable=False),
         sa.ForeignKeyConstraint(["repo_id"], ["repositories.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("repo_id", "grain", "bucket"),
