@@ -253,7 +253,8 @@ def _meta(view: Any, today: date) -> dict[str, Any]:
 
 
 def compute(s: Session, repo: Repository) -> tuple[str, list[dict[str, Any]]]:
-    """A repository's figure rows (grain, bucket, document) and what they were computed from."""
+    """A repository's figure rows (all history, each month, each day; split into the stored
+    parts) and what they were computed from."""
     from signoff.server.dashboard import repo_view
 
     source = source_of(s, repo.id)
