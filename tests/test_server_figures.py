@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -67,3 +68,32 @@ def test_unowned_paths_keep_the_newest_reason_and_add_their_counts() -> None:
         "y.py": [1, "2026-01-01", "r"],
     }
     assert a["unowned"]["x.py"] == [2, "2026-01-02", "no policy pushed"]  # inputs untouched
+
+
+def test_the_first_unowned_paths_are_the_first_of_them_all() -> None:
+    """All-history rows (sorted lists) and a period's merged rows (dicts) list alike: the
+    first N of the merge are the first N of the full, sorted list."""
+    from signoff.server import dashboard
+
+    rng = random.Random(5)
+
+    def rows(n: int) -> dict[str, list[Any]]:
+        return {f"p{i}.py": [rng.randrange(1, 4), f"2026-01-{1 + i:02d}", "r"] for i in range(n)}
+
+    kept = [rows(7), rows(5), rows(9)]
+    stored = [
+        [[p, *r] for p, r in sorted(d.items(), key=lambda i: (-i[1][0], i[0]))] for d in kept[:2]
+    ]
+    figs = [
+        figures.Figures(i, f"org/r{i}", None, "", {"unowned": u}, {})
+        for i, u in enumerate([*stored, kept[2]])
+    ]
+    everything, total = dashboard.unowned_paths(figs)
+    assert total == len(everything) == 21
+    keys = [(-r["ai_changes"], r["repo"], r["path"]) for r in everything]
+    assert keys == sorted(keys)
+    first, same = dashboard.unowned_paths(figs, 4)
+    assert first == everything[:4] and same == 21
+    assert figures.merge([{"unowned": stored[0]}, {"unowned": kept[0]}])["unowned"] == {
+        p: [2 * r[0], r[1], r[2]] for p, r in kept[0].items()
+    }

@@ -9,6 +9,8 @@ Nothing here writes.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -330,18 +332,28 @@ def people(wfs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def unowned_paths(figs: list[figures.Figures]) -> list[dict[str, Any]]:
+def unowned_paths(
+    figs: list[figures.Figures], first: int | None = None
+) -> tuple[list[dict[str, Any]], int]:
     """Paths AI-assisted changes touched where, on the day of the change, no workflow owned
-    them or the owning workflow's accountable was not one current person (the audit's rule)."""
-    ordered = sorted(
-        (-n, f.name, path, last, reason)
-        for f in figs
-        for path, (n, last, reason) in f.parts["unowned"].items()
-    )
+    them or the owning workflow's accountable was not one current person (the audit's rule),
+    most AI-assisted changes first; with `first`, only that many (and how many there are).
+    All-history rows come sorted per repository, so the first ones are a merge, not a sort."""
+    ordered = []
+    total = 0
+    for f in figs:
+        rows = f.parts["unowned"]
+        items = rows.items() if isinstance(rows, dict) else ((r[0], r[1:]) for r in rows)
+        mine = [(-n, f.name, path, last, reason) for path, (n, last, reason) in items]
+        if isinstance(rows, dict):
+            mine.sort()
+        total += len(mine)
+        ordered.append(mine)
+    merged = heapq.merge(*ordered)
     return [
         {"repo": repo, "path": path, "ai_changes": -n, "reason": reason, "last": last}
-        for n, repo, path, last, reason in ordered
-    ]
+        for n, repo, path, last, reason in itertools.islice(merged, first)
+    ], total
 
 
 def _no_owner(version: PolicyVersion | None, path: str, day: date) -> str | None:

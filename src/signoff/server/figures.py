@@ -146,7 +146,10 @@ def _add(into: dict[str, Any], doc: dict[str, Any]) -> None:
         if have is None:
             into[key] = _copy(value)
         elif key == "unowned":
-            for path, row in value.items():
+            if isinstance(have, list):  # all history's, stored as a sorted list
+                into[key] = have = {r[0]: list(r[1:]) for r in have}
+            rows = value.items() if isinstance(value, dict) else ((r[0], r[1:]) for r in value)
+            for path, row in rows:
                 mine = have.get(path)
                 if mine is None:
                     have[path] = list(row)
@@ -272,6 +275,11 @@ def compute(s: Session, repo: Repository) -> tuple[str, list[dict[str, Any]]]:
         rows.append({"grain": "month", "bucket": month, "document": merge(docs)})
     whole = merge(r["document"] for r in rows if r["grain"] == "month")
     whole["meta"] = _meta(view, today_utc())
+    # all history's unowned paths stored in the order the people page lists them
+    whole["unowned"] = [
+        [path, *row]
+        for path, row in sorted(whole["unowned"].items(), key=lambda i: (-i[1][0], i[0]))
+    ]
     rows.append({"grain": "all", "bucket": "", "document": whole})
     return source, [_split(r) for r in rows]
 

@@ -351,6 +351,12 @@ def add_pages(app: FastAPI) -> None:
             dashboard.people(dashboard.workflows(shown.repos)),
             empty=f"No workflow names one current person, or no policy was pushed ({PUSH_HINT}).",
         )
+        # its default order needs only the first rows (a merge of sorted lists); sorting by
+        # another column or the CSV reads them all
+        everything = request.query_params.get("format") == "csv" or request.query_params.get(
+            "sort", ""
+        ).startswith("unowned.")
+        unowned, total = dashboard.unowned_paths(shown.repos, None if everything else 200)
         orphans = Table(
             "unowned",
             "Paths AI-assisted changes touched with no named owner",
@@ -361,9 +367,10 @@ def add_pages(app: FastAPI) -> None:
                 Column("reason", "Why no one"),
                 Column("last", "Last change"),
             ],
-            dashboard.unowned_paths(shown.repos),
+            unowned,
             empty="Every path an AI-assisted change touched has a named owner.",
             shown=200,  # a large organisation has thousands: sort, or download them all
+            total=total,
         )
         return _page(
             request,
