@@ -92,6 +92,9 @@ def test_the_first_unowned_paths_are_the_first_of_them_all() -> None:
     assert total == len(everything) == 21
     keys = [(-r["ai_changes"], r["repo"], r["path"]) for r in everything]
     assert keys == sorted(keys)
+    assert sorted(keys) == sorted(
+        (-r[0], f"org/r{i}", p) for i, d in enumerate(kept) for p, r in d.items()
+    )
     first, same = dashboard.unowned_paths(figs, 4)
     assert first == everything[:4] and same == 21
     assert figures.merge([{"unowned": stored[0]}, {"unowned": kept[0]}])["unowned"] == {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -332,6 +332,10 @@ def people(wfs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _unowned_rows(name: str, rows: list[list[Any]]) -> Iterator[tuple[Any, ...]]:
+    return ((-n, name, path, last, why) for path, n, last, why in rows)
+
+
 def unowned_paths(
     figs: list[figures.Figures], first: int | None = None
 ) -> tuple[list[dict[str, Any]], int]:
@@ -339,16 +343,15 @@ def unowned_paths(
     them or the owning workflow's accountable was not one current person (the audit's rule),
     most AI-assisted changes first; with `first`, only that many (and how many there are).
     All-history rows come sorted per repository, so the first ones are a merge, not a sort."""
-    ordered = []
+    ordered: list[Iterable[tuple[Any, ...]]] = []
     total = 0
     for f in figs:
         rows = f.parts["unowned"]
-        items = rows.items() if isinstance(rows, dict) else ((r[0], r[1:]) for r in rows)
-        mine = [(-n, f.name, path, last, reason) for path, (n, last, reason) in items]
-        if isinstance(rows, dict):
-            mine.sort()
-        total += len(mine)
-        ordered.append(mine)
+        total += len(rows)
+        if isinstance(rows, dict):  # a period's, merged from its months and days
+            ordered.append(sorted((-n, f.name, p, last, why) for p, (n, last, why) in rows.items()))
+        else:  # read lazily: the merge takes only what it needs from each
+            ordered.append(_unowned_rows(f.name, rows))
     merged = heapq.merge(*ordered)
     return [
         {"repo": repo, "path": path, "ai_changes": -n, "reason": reason, "last": last}
