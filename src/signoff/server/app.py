@@ -326,11 +326,14 @@ def create_app(settings: Settings) -> FastAPI:
         return doc
 
     @app.post(f"{API}/org/metrics", status_code=202, summary="Queue a recomputation")
-    def post_org_metrics(s: Db, g: Auth) -> dict[str, Any]:
+    def post_org_metrics(g: Auth) -> dict[str, Any]:
         from signoff.store.organisation import queue_recompute
 
         allow(g, "admin", None)
-        return {"job": queue_recompute(s, g.actor)}
+        # committed before the answer (a dependency's transaction may commit after it is sent,
+        # and a read that follows at once would not find the job)
+        with settings.store.transaction() as s:
+            return {"job": queue_recompute(s, g.actor)}
 
     @app.post(
         f"{API}/org/audit",
@@ -338,7 +341,6 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Queue the organisation's audit pack (as `signoff audit --server`)",
     )
     def post_org_audit(
-        s: Db,
         g: Auth,
         since: Day,
         until: Day,
@@ -351,7 +353,8 @@ def create_app(settings: Settings) -> FastAPI:
         allow(g, "read", None)
         parse_period(since, until)  # a bad date is refused now, not by the job
         payload = {"since": since, "until": until, "branch": branch}
-        return {"job": enqueue(s, AUDIT, payload, requested_by=g.actor)}
+        with settings.store.transaction() as s:  # committed before the answer, as above
+            return {"job": enqueue(s, AUDIT, payload, requested_by=g.actor)}
 
     @app.get(f"{API}/jobs/{{job_id}}", summary="A queued job's state and result")
     def get_job(job_id: JobId, s: Db, g: Auth) -> dict[str, Any]:
