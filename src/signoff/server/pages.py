@@ -433,23 +433,20 @@ def add_pages(app: FastAPI) -> None:
 
     @app.get("/decay", include_in_schema=False)
     def decay_page(request: Request, g: Reader) -> Response:
-        from signoff.git.repo import Repo
-        from signoff.incidents.decay import decay
+        from signoff.server import decayed
 
         rows: list[dict[str, Any]] = []
-        no_clone: list[str] = []
         problems: list[str] = []
-        repos = readable(request, g)
-        for v in repos:
-            if not v.path:
-                no_clone.append(v.name)
-                continue
-            try:
-                files = decay(Repo.discover(v.path), problems=problems)
-            except SignoffError as exc:
-                problems.append(f"{v.name}: {exc.message}")
-                continue
-            rows += [{"repo": v.name, **f.to_json()} for f in files]
+        with store_of(request).transaction() as s:
+            repos = dashboard.repositories(s, g.repositories)
+            docs = decayed.stored(s, [r.name for r in repos if r.path])
+            fresh = decayed.freshness(s, repos, docs)
+            no_clone = [r.name for r in repos if not r.path]
+        for name, doc in sorted(docs.items()):
+            if doc.get("error"):
+                problems.append(f"{name}: {doc['error']}")
+            problems += [f"{name}: {p}" for p in doc["problems"]]
+            rows += [{"repo": name, **f} for f in doc["files"]]
         for r in rows:
             r["reasons"] = "; ".join(sorted(r["reasons"]))
             r["accepters"] = ", ".join(r["accepters"])
@@ -480,6 +477,7 @@ def add_pages(app: FastAPI) -> None:
             no_clone=no_clone,
             problems=problems,
             nothing=not repos,
+            decay_fresh=fresh,
         )
 
     @app.get("/ask", include_in_schema=False)
