@@ -406,6 +406,48 @@ def test_four_questions_box(site: Site) -> None:
     assert "No repository org/zzz here" in missing and "signoff push" in missing
 
 
+def test_ask_says_how_it_was_merged_and_where_the_accepter_came_from(
+    store: Store, repo: GitRepo, tmp_path: Path
+) -> None:
+    """The box words the merge and the accepter's source as `signoff explain` does, from the
+    pushed record: an AI commit accepted by its author, brought in by a pull request's merge."""
+    repo.commit("Add policy\n\nAI-Assisted: none\n", {"signoff.yaml": dump(base())})
+    main = repo.git("rev-parse", "--abbrev-ref", "HEAD").strip()
+    repo.git("checkout", "-q", "-b", "feature")
+    ai = repo.commit(
+        "Retry <b>payments</b>\n\nAI-Assisted: claude-code/opus\n",
+        {"payments/retry.py": "N = 2\n"},
+        author=("Ada Lovelace", "ada@example.com"),
+    )
+    repo.git("checkout", "-q", main)
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge pull request #7 from org/feature", "feature")
+    ran = run_signoff(repo, "explain", ai, "--json")
+    assert ran.returncode == 0, ran.stderr
+    (cli,) = (
+        json.loads(ran.stdout)["commits"] if "commits" in ran.stdout else [json.loads(ran.stdout)]
+    )
+    source = cli["provenance"]["accepted_by_source"]
+    merge = cli["review"]["merge"]
+    assert source in ("author", "committer") and merge["pull_request"] == "#7"
+    text = run_signoff(repo, "explain", ai).stdout
+    assert f"({source})" in text and "pull request #7 in" in text
+    with store.transaction() as s:
+        ingest, _ = create_token(s, "ci", ["ingest"], None)
+        reader, _ = create_token(s, "me", ["read"], None)
+    with serving(Settings(store)) as address:
+        push(Repo.discover(repo.path), Client(address, token=ingest), "org/a")
+        site = Site(address, store, reader, "", tmp_path / "p", tmp_path)
+        status, _, body = site.get("/ask?" + urllib.parse.urlencode({"q": f"org/a:{ai[:12]}"}))
+    assert status == 200
+    assert f'Ada Lovelace &lt;ada@example.com&gt; <span class="muted">({source})</span>' in body
+    by = f"{merge['merged_by']['name']} &lt;{merge['merged_by']['email']}&gt;"
+    assert (
+        f"merged: pull request #7 in {merge['commit'][:10]} by {by} at {merge['merged_at']}" in body
+    )
+    assert "<b>payments" not in body
+    store.close()
+
+
 def test_answers_that_need_a_clone(site: Site, repo: GitRepo) -> None:
     from signoff.store.models import Repository
 

@@ -586,6 +586,7 @@ def _summary(record: dict[str, Any]) -> dict[str, Any]:
     names = sorted({str(o.get("accountable")) for o in owners if o.get("accountable")})
     tools = prov.get("tools") or []
     sha = str(record.get("commit", ""))
+    review = record.get("review") or {}
     return {
         "sha": sha,
         "short": sha[:10],
@@ -597,21 +598,34 @@ def _summary(record: dict[str, Any]) -> dict[str, Any]:
         "tool_names": ", ".join(
             dict.fromkeys(str(t.get("tool")) for t in tools if isinstance(t, dict))
         ),
-        "accepted_by": " ".join(
-            x
-            for x in (
-                accepted.get("name"),
-                f"<{accepted['email']}>" if accepted.get("email") else None,
-            )
-            if x
-        ),
+        "accepted_by": _person(accepted),
+        # where the accepter came from (trailer, note, committer, co-author, author), as explain says
+        "accepted_by_source": prov.get("accepted_by_source"),
         "accountable": ", ".join(names),
         "reviews": [
             f"{t.get('kind')}: {(t.get('person') or {}).get('name') or ''}"
-            for t in (record.get("review") or {}).get("trailers") or []
+            for t in review.get("trailers") or []
         ],
+        "merge": _merged(review.get("merge")),
         "workflows": ", ".join(str(o.get("workflow")) for o in owners if o.get("workflow")),
     }
+
+
+def _person(person: dict[str, Any] | None) -> str:
+    """`Name <email>`, as git and `signoff explain` write a person."""
+    p = person or {}
+    return " ".join(x for x in (p.get("name"), f"<{p['email']}>" if p.get("email") else None) if x)
+
+
+def _merged(merge: dict[str, Any] | None) -> str | None:
+    """How the commit reached the branch, worded as `signoff explain` words it."""
+    if not merge:
+        return None
+    how = f"pull request {merge['pull_request']}" if merge.get("pull_request") else "merge"
+    return (
+        f"{how} in {str(merge.get('commit') or '')[:10]} by {_person(merge.get('merged_by'))} "
+        f"at {merge.get('merged_at')}"
+    )
 
 
 def _pct(value: float | None) -> str:
