@@ -40,6 +40,7 @@ from signoff.server.tables import sort_rows
 from signoff.server.work import HANDLERS
 from signoff.store import jobs
 from signoff.store.db import Store, make_engine, upgrade
+from signoff.store.ingest import repository
 from signoff.store.models import Job
 from signoff.store.organisation import DECAY_JOB, METRICS_JOB, queue_decay
 from signoff.store.tokens import create_token
@@ -654,6 +655,15 @@ def test_decay_page_reads_what_the_decay_job_stored(
         with store.transaction() as s:
             queue_decay(s, "test")
         assert _work(store) == 1 and len(calls) == 2
+        # a clone that is gone: the job stores why, the page says it and keeps the others
+        with store.transaction() as s:
+            gone = repository(s, "org/gone", create=True)
+            assert gone is not None
+            gone.path = str(tmp_path / "gone")
+            queue_decay(s, "test")
+        assert _work(store) == 1
+        status, _, body = site.get("/decay")
+        assert status == 200 and "org/gone: " in body and "payments/rules.py" in body
     store.close()
 
 

@@ -47,17 +47,18 @@ def compute(name: str, path: str, previous: dict[str, Any] | None) -> dict[str, 
 
     started = time.perf_counter()
     doc: dict[str, Any] = {"schema": DECAY_SCHEMA, "repository": name, "computed_at": now_iso()}
+    tip = None
     try:
         repo = Repo.discover(path)
         tip = repo.head()
         same_day = previous is not None and previous["computed_at"][:10] == doc["computed_at"][:10]
-        if previous is not None and same_day and previous.get("tip") == tip:
+        if previous and same_day and previous["tip"] == tip and not previous.get("error"):
             files, problems = previous["files"], previous["problems"]
         else:
             problems = []
             files = [f.to_json() for f in decay(repo, problems=problems)]
     except SignoffError as exc:
-        return {**doc, "tip": None, "files": [], "problems": [], "error": exc.message}
+        return {**doc, "tip": tip, "files": [], "problems": [], "error": exc.message}
     seconds = round(time.perf_counter() - started, 3)
     return {**doc, "tip": tip, "files": files, "problems": problems, "seconds": seconds}
 
