@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import bisect
 import gc
+import os
+import pickle
 import sqlite3
+import sys
+import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timezone
-from typing import Any
+from typing import Any, overload
 
 from signoff.audit.period import Period, commit_ts
 from signoff.audit.policies import PolicyVersion, policy_versions
+from signoff.batches import batched
 from signoff.errors import SignoffError
 from signoff.git.log import Commit, Person, _token, parse_trailers
 from signoff.git.repo import Repo
@@ -30,6 +35,7 @@ from signoff.review.evidence import REVIEW_TRAILERS, parse_person, pull_request_
 from signoff.store.index import Index, Progress, open_index
 
 APPROVING = ("reviewed", "approved", "acked")
+SPILL_BATCH = 1000  # changes built from the index, and kept on disk, at a time
 
 
 @dataclass(slots=True)
@@ -162,12 +168,122 @@ class Completeness:
         }
 
 
+def _scratch() -> Any:
+    """A temporary file that lives as long as the `Changes` holding it (deleted when closed)."""
+    return tempfile.TemporaryFile(prefix="signoff-changes-")
+
+
+class Changes(Sequence[Change]):
+    """A period's changes in the order they were added, kept in a temporary file a pickled
+    batch at a time and read back in passes, so the audit's memory holds one batch, not the
+    period. Each pass unpickles fresh objects: change one and `rewrite` it to keep the edit.
+    """
+
+    def __init__(self, changes: Iterable[Change] = ()) -> None:
+        self._file = _scratch()
+        self._batches: list[tuple[int, int, int]] = []  # offset, bytes, changes
+        self._pending: list[Change] = []
+        self._end = 0
+        self._count = 0
+        self.extend(changes)
+
+    def append(self, change: Change) -> None:
+        self._pending.append(change)
+        self._count += 1
+        if len(self._pending) >= SPILL_BATCH:
+            self._flush()
+
+    def extend(self, changes: Iterable[Change]) -> None:
+        for change in changes:
+            self.append(change)
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        data = pickle.dumps(self._pending, protocol=pickle.HIGHEST_PROTOCOL)
+        os.pwrite(self._file.fileno(), data, self._end)
+        self._batches.append((self._end, len(data), len(self._pending)))
+        self._end += len(data)
+        self._pending = []
+
+    def _load(self, batch: tuple[int, int, int]) -> list[Change]:
+        return self._load_from(self._file, batch)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Change]:
+        self._flush()
+        for batch in list(self._batches):
+            yield from self._load(batch)
+
+    def __reversed__(self) -> Iterator[Change]:
+        self._flush()
+        for batch in reversed(self._batches):
+            yield from reversed(self._load(batch))
+
+    def batches(self) -> Iterator[list[Change]]:
+        """The changes a stored batch at a time (for work done per batch, like one git run)."""
+        self._flush()
+        for batch in list(self._batches):
+            yield self._load(batch)
+
+    @overload
+    def __getitem__(self, index: int) -> Change: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Change]: ...
+    def __getitem__(self, index: int | slice) -> Change | list[Change]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._count)
+            if step == 1 and start == 0:  # the first rows (the report shows those): read no more
+                out: list[Change] = []
+                for change in self:
+                    if len(out) >= stop:
+                        break
+                    out.append(change)
+                return out
+            return [c for n, c in enumerate(self) if n in range(start, stop, step)]
+        if not -self._count <= index < self._count:
+            raise IndexError(index)
+        index %= self._count
+        self._flush()
+        for batch in self._batches:
+            if index < batch[2]:
+                return self._load(batch)[index]
+            index -= batch[2]
+        raise IndexError(index)  # pragma: no cover - the count and the batches agree
+
+    def rewrite(self, edit: Callable[[Change], None]) -> None:
+        """Apply `edit` to every change and keep the result (one pass, a new file)."""
+        self._flush()
+        old, old_batches = self._file, self._batches
+        self._file = _scratch()
+        self._batches, self._end, self._count = [], 0, 0
+        try:
+            for batch in old_batches:
+                for change in self._load_from(old, batch):
+                    edit(change)
+                    self.append(change)
+            self._flush()
+        finally:
+            old.close()
+
+    @staticmethod
+    def _load_from(fh: Any, batch: tuple[int, int, int]) -> list[Change]:
+        offset, size, _ = batch
+        loaded: list[Change] = pickle.loads(os.pread(fh.fileno(), size, offset))
+        return loaded
+
+    def close(self) -> None:
+        self._file.close()
+
+
 @dataclass(slots=True)
 class Population:
     period: Period
     branch: str
     tip: str
-    changes: list[Change]
+    changes: Sequence[Change]  # a list, or the audit's `Changes` on disk
     completeness: Completeness
     versions: list[PolicyVersion]
     shallow: bool
@@ -198,13 +314,30 @@ _COLUMNS = (
 )
 
 
-def _graph(conn: sqlite3.Connection) -> _Graph:
-    parents: dict[str, list[str]] = {}
+def _parents(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """Every indexed commit's parents: all the walk needs. Ids are interned, so a parent is
+    the same string as its own key (the graph of 100,000 commits is a few MiB)."""
+    intern = sys.intern
+    return {
+        intern(sha): [intern(p) for p in parents.split()] if parents else []
+        for sha, parents in conn.execute("SELECT sha, parents FROM commits")
+    }
+
+
+def _rows(conn: sqlite3.Connection, shas: Iterable[str]) -> dict[str, tuple[Any, ...]]:
+    """The index rows of `shas` (a batch of changes' members)."""
     rows: dict[str, tuple[Any, ...]] = {}
-    for row in conn.execute(f"SELECT {_COLUMNS} FROM commits"):
-        parents[row[0]] = row[1].split() if row[1] else []
-        rows[row[0]] = row
-    return _Graph(parents, rows)
+    for chunk in batched(list(shas), 500):
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(f"SELECT {_COLUMNS} FROM commits WHERE sha IN ({marks})", chunk):
+            rows[row[0]] = row
+    return rows
+
+
+def _grouped(conn: sqlite3.Connection, sql: str, shas: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+    """`sql`'s rows for `shas`, in the index's order for each commit (`?` marks the list)."""
+    for chunk in batched(list(shas), 500):
+        yield from conn.execute(sql.replace("?", ",".join("?" * len(chunk))), chunk)
 
 
 def first_parent_line(graph: _Graph, tip: str) -> list[str]:
@@ -278,17 +411,18 @@ class _Background:
 _TRAILER_FIELDS = "%H%x00%(trailers:only,unfold)%x00%b"
 
 
-def _trailer_log(repo: Repo, tip: str, before: str | None) -> tuple[bytes, _Background]:
-    """Trailers and body of every commit `tip` has that `before` has not (one `git log`).
+def _trailer_log(repo: Repo, shas: list[str]) -> tuple[bytes, _Background]:
+    """Trailers and body of each commit in `shas` (one `git log --no-walk --stdin`, run on a
+    thread while the previous batch is built).
 
     Each record opens with git/log's per-run random token, so no message can fake a record.
     """
-    revs = [tip] + ([f"^{before}"] if before else [])
     token = _token()
     fmt = "--format=" + token.decode() + _TRAILER_FIELDS
     # a user's log.showSignature would print verification text between the records
-    args = ["log", "--no-color", "--no-show-signature", fmt, "--end-of-options", *revs]
-    return token, _Background(lambda: repo.run(*args))
+    args = ["log", "--no-color", "--no-show-signature", "--no-walk=unsorted", fmt, "--stdin"]
+    given = ("\n".join(shas) + "\n").encode()
+    return token, _Background(lambda: repo.run(*args, input=given) if shas else b"")
 
 
 def _parse_trailer_log(
@@ -346,44 +480,59 @@ def build_population(
 def _build(repo: Repo, index: Index, period: Period, branch: str, tip: str) -> Population:
     conn = index.conn
     git_count = _Background(lambda: _git_count(repo, period, tip))
-    graph = _graph(conn)
-    if tip not in graph.parents:
+    parents = _parents(conn)
+    if tip not in parents:
         raise SignoffError(
             f"{branch} ({tip[:12]}) is not in the index",
             "audit a local branch (the index follows refs/heads and HEAD)",
         )
-    line = first_parent_line(graph, tip)
+    walk = _Graph(parents, {})
+    line = first_parent_line(walk, tip)
     position = {sha: i for i, sha in enumerate(line)}
-    in_period = [sha for sha in line if period.contains(commit_ts(graph.rows[sha][4]))]
+    inside = {
+        sha
+        for sha, when in conn.execute("SELECT sha, commit_date FROM commits")
+        if sha in position and period.contains(commit_ts(when))
+    }
+    in_period = [sha for sha in line if sha in inside]
+    del inside
     first = position[in_period[0]] if in_period else len(line)
-    token, trailer_log = _trailer_log(repo, tip, line[first - 1] if first > 0 else None)
-    members, owner = assign_members(graph, line, set(in_period))
-    wanted = {m for sha in in_period for m in members[sha]}
-    tools: dict[str, list[tuple[str, str | None, str | None]]] = {}
-    for sha, tool, model, session in conn.execute(
-        "SELECT sha, tool, model, session FROM commit_tools"
-    ):
-        if sha in wanted:
-            tools.setdefault(sha, []).append((tool, model, session))
-    gaps: dict[str, dict[str, str]] = {}
-    for sha, state, reason in conn.execute("SELECT sha, state, reason FROM capture_gaps"):
-        if sha in wanted:
-            gaps[sha] = {"commit": sha, "state": state, "reason": reason}
-    files: dict[str, list[str]] = {}
-    for sha, path in conn.execute("SELECT sha, path FROM commit_files"):
-        if sha in wanted:
-            files.setdefault(sha, []).append(path)
+    members, owner = assign_members(walk, line, set(in_period))
     versions = policy_versions(repo, _policy_commits(conn, owner, position), position)
+    del owner
     starts = [v.position for v in versions]
-    trailers = _parse_trailer_log(trailer_log.result(), token)
-    changes = []
-    for sha in reversed(in_period):  # newest first, as git log lists them
-        at = bisect.bisect_left(starts, position[sha]) - 1
-        version = versions[at] if at >= 0 else None
-        change = _change(sha, graph, members[sha], tools, files, trailers, version)
-        change.capture_gaps = [gaps[m] for m in change.members if m in gaps]
-        changes.append(change)
-    completeness = _completeness(git_count.result(), [c.id for c in changes])
+    changes = Changes()
+    # newest first, as git log lists them; a batch is SPILL_BATCH changes or that many members
+    groups = list(_member_batches(reversed(in_period), members))
+    pending = _trailer_log(repo, [m for sha in groups[0] for m in members[sha]]) if groups else None
+    for n, group in enumerate(groups):
+        wanted = [m for sha in group for m in members[sha]]
+        assert pending is not None
+        token, log = pending
+        if n + 1 < len(groups):
+            pending = _trailer_log(repo, [m for sha in groups[n + 1] for m in members[sha]])
+        graph = _Graph(parents, _rows(conn, wanted))
+        tools: dict[str, list[tuple[str, str | None, str | None]]] = {}
+        sql = "SELECT sha, tool, model, session FROM commit_tools WHERE sha IN (?)"
+        for sha, tool, model, session in _grouped(conn, sql, wanted):
+            tools.setdefault(sha, []).append((tool, model, session))
+        gaps: dict[str, dict[str, str]] = {}
+        sql = "SELECT sha, state, reason FROM capture_gaps WHERE sha IN (?)"
+        for sha, state, reason in _grouped(conn, sql, wanted):
+            gaps[sha] = {"commit": sha, "state": state, "reason": reason}
+        files: dict[str, list[str]] = {}
+        for sha, path in _grouped(
+            conn, "SELECT sha, path FROM commit_files WHERE sha IN (?)", wanted
+        ):
+            files.setdefault(sha, []).append(path)
+        trailers = _parse_trailer_log(log.result(), token)
+        for sha in group:
+            at = bisect.bisect_left(starts, position[sha]) - 1
+            version = versions[at] if at >= 0 else None
+            change = _change(sha, graph, members[sha], tools, files, trailers, version)
+            change.capture_gaps = [gaps[m] for m in change.members if m in gaps]
+            changes.append(change)
+    completeness = _completeness(git_count.result(), in_period[::-1])
     last = position[in_period[-1]] if in_period else len(line)
     during = [v for v in versions if first <= v.position <= last]
     before = [v for v in versions if v.position < first]
@@ -398,6 +547,20 @@ def _build(repo: Repo, index: Index, period: Period, branch: str, tip: str) -> P
         period_versions=before[-1:] + during,
         position=position,
     )
+
+
+def _member_batches(shas: Iterable[str], members: dict[str, list[str]]) -> Iterator[list[str]]:
+    """`shas` in groups of at most SPILL_BATCH changes or (past one change) members."""
+    group: list[str] = []
+    count = 0
+    for sha in shas:
+        if group and (len(group) >= SPILL_BATCH or count + len(members[sha]) > SPILL_BATCH):
+            yield group
+            group, count = [], 0
+        group.append(sha)
+        count += len(members[sha])
+    if group:
+        yield group
 
 
 def _policy_commits(
