@@ -353,9 +353,10 @@ def first_parent_line(graph: _Graph, tip: str) -> list[str]:
 
 
 def assign_members(
-    graph: _Graph, line: list[str], wanted: set[str]
+    graph: _Graph, line: list[str], wanted: set[str], *, singles: bool = True
 ) -> tuple[dict[str, list[str]], dict[str, str]]:
     """For each first-parent commit: the commits it brought onto the branch (itself first).
+    Without `singles`, commits that brought in only themselves are left out (`[sha]`).
 
     Walks the whole line oldest first so a commit merged before the period is never counted
     again by a later merge inside it.
@@ -366,7 +367,7 @@ def assign_members(
     parents = graph.parents
     for sha in line:
         if len(parents[sha]) < 2:  # not a merge: it brought in only itself
-            if sha in wanted:
+            if singles and sha in wanted:
                 out[sha] = [sha]
             continue
         members = [sha]
@@ -497,20 +498,25 @@ def _build(repo: Repo, index: Index, period: Period, branch: str, tip: str) -> P
     in_period = [sha for sha in line if sha in inside]
     del inside
     first = position[in_period[0]] if in_period else len(line)
-    members, owner = assign_members(walk, line, set(in_period))
+    merges, owner = assign_members(walk, line, set(in_period), singles=False)
+
+    def members(sha: str) -> list[str]:
+        return merges.get(sha) or [sha]
+
     versions = policy_versions(repo, _policy_commits(conn, owner, position), position)
     del owner
     starts = [v.position for v in versions]
     changes = Changes()
     # newest first, as git log lists them; a batch is SPILL_BATCH changes or that many members
     groups = list(_member_batches(reversed(in_period), members))
-    pending = _trailer_log(repo, [m for sha in groups[0] for m in members[sha]]) if groups else None
+    pending = _trailer_log(repo, [m for sha in groups[0] for m in members(sha)]) if groups else None
+    graph = walk
     for n, group in enumerate(groups):
-        wanted = [m for sha in group for m in members[sha]]
+        wanted = [m for sha in group for m in members(sha)]
         assert pending is not None
         token, log = pending
         if n + 1 < len(groups):
-            pending = _trailer_log(repo, [m for sha in groups[n + 1] for m in members[sha]])
+            pending = _trailer_log(repo, [m for sha in groups[n + 1] for m in members(sha)])
         graph = _Graph(parents, _rows(conn, wanted))
         tools: dict[str, list[tuple[str, str | None, str | None]]] = {}
         sql = "SELECT sha, tool, model, session FROM commit_tools WHERE sha IN (?)"
@@ -529,9 +535,10 @@ def _build(repo: Repo, index: Index, period: Period, branch: str, tip: str) -> P
         for sha in group:
             at = bisect.bisect_left(starts, position[sha]) - 1
             version = versions[at] if at >= 0 else None
-            change = _change(sha, graph, members[sha], tools, files, trailers, version)
+            change = _change(sha, graph, members(sha), tools, files, trailers, version)
             change.capture_gaps = [gaps[m] for m in change.members if m in gaps]
             changes.append(change)
+    del parents, walk, graph, groups  # what the git count's comparison does not need
     completeness = _completeness(git_count.result(), in_period[::-1])
     last = position[in_period[-1]] if in_period else len(line)
     during = [v for v in versions if first <= v.position <= last]
@@ -549,16 +556,19 @@ def _build(repo: Repo, index: Index, period: Period, branch: str, tip: str) -> P
     )
 
 
-def _member_batches(shas: Iterable[str], members: dict[str, list[str]]) -> Iterator[list[str]]:
+def _member_batches(
+    shas: Iterable[str], members: Callable[[str], list[str]]
+) -> Iterator[list[str]]:
     """`shas` in groups of at most SPILL_BATCH changes or (past one change) members."""
     group: list[str] = []
     count = 0
     for sha in shas:
-        if group and (len(group) >= SPILL_BATCH or count + len(members[sha]) > SPILL_BATCH):
+        size = len(members(sha))
+        if group and (len(group) >= SPILL_BATCH or count + size > SPILL_BATCH):
             yield group
             group, count = [], 0
         group.append(sha)
-        count += len(members[sha])
+        count += size
     if group:
         yield group
 
