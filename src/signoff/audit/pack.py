@@ -140,9 +140,7 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
         forge = {**attach.counts(), "squashes_mapped": squashes.mapped}
     gates = match.counts() if match is not None else None
     understood, understood_problem = load_understood(repo, population.tip)
-    seen = _Pass(population, understood, final, with_ids=bool(options.sample))
-    for change in changes:
-        seen.add(change)
+    seen = read_once(population, understood, final, with_ids=bool(options.sample))
     report: dict[str, Any] = {
         "schema": REPORT_SCHEMA,
         "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -219,6 +217,20 @@ class _Pass:
             self.ids.append(change.id)
         self.without_line_counts += change.added is None
         self.pull_requests += bool(change.pull_request)
+
+
+def read_once(
+    population: Population,
+    understood: list[Understood] | None = None,
+    final: PolicyVersion | None = None,
+    *,
+    with_ids: bool = False,
+) -> _Pass:
+    """One read of the population into everything the report counts (see `_Pass`)."""
+    seen = _Pass(population, understood, final, with_ids=with_ids)
+    for change in population.changes:
+        seen.add(change)
+    return seen
 
 
 def edit_changes(changes: Sequence[Change], edits: Sequence[Callable[[Change], None]]) -> None:
@@ -514,12 +526,13 @@ def _manifest(entries: list[dict[str, Any]], generated_at: str) -> tuple[bytes, 
     return manifest, ("\n".join(sums) + "\n").encode()
 
 
-def write_manifest(out: Path, files: list[tuple[str, bytes]], generated_at: str) -> dict[str, Any]:
-    """manifest.json and SHA256SUMS over `files` (path inside `out`, content), written last:
-    for a pack assembled from several packs (the organisation's), whose files are in place."""
+def write_manifest_of(out: Path, names: list[str], generated_at: str) -> dict[str, Any]:
+    """manifest.json and SHA256SUMS over the files `names` (paths inside `out`), written last:
+    for a pack assembled from several packs (the organisation's), whose files are in place.
+    Each file is hashed as it is read, never held whole."""
     entries = [
-        {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-        for name, data in files
+        {"path": name, "bytes": (out / name).stat().st_size, "sha256": _sha256_file(out / name)}
+        for name in names
     ]
     manifest, sums = _manifest(entries, generated_at)
     write_atomic(out / "manifest.json", manifest)

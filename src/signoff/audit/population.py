@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import gc
+import heapq
 import os
 import pickle
 import sqlite3
@@ -176,11 +177,13 @@ def _scratch() -> Any:
 class Changes(Sequence[Change]):
     """A period's changes in the order they were added, kept in a temporary file a pickled
     batch at a time and read back in passes, so the audit's memory holds one batch, not the
-    period. Each pass unpickles fresh objects: change one and `rewrite` it to keep the edit.
+    period (a population smaller than one batch never makes a file). Each pass unpickles fresh
+    objects: change one and `rewrite` it to keep the edit.
     """
 
-    def __init__(self, changes: Iterable[Change] = ()) -> None:
-        self._file = _scratch()
+    def __init__(self, changes: Iterable[Change] = (), *, batch: int | None = None) -> None:
+        self._file: Any = None
+        self._size = batch or SPILL_BATCH
         self._batches: list[tuple[int, int, int]] = []  # offset, bytes, changes
         self._pending: list[Change] = []
         self._end = 0
@@ -190,43 +193,45 @@ class Changes(Sequence[Change]):
     def append(self, change: Change) -> None:
         self._pending.append(change)
         self._count += 1
-        if len(self._pending) >= SPILL_BATCH:
+        if len(self._pending) >= self._size:
             self._flush()
 
     def extend(self, changes: Iterable[Change]) -> None:
         for change in changes:
             self.append(change)
 
-    def _flush(self) -> None:
-        if not self._pending:
+    def _flush(self, *, keep: bool = False) -> None:
+        """Write the pending changes as a batch (`keep`: unless none was written yet)."""
+        if not self._pending or (keep and self._file is None):
             return
+        if self._file is None:
+            self._file = _scratch()
         data = pickle.dumps(self._pending, protocol=pickle.HIGHEST_PROTOCOL)
         os.pwrite(self._file.fileno(), data, self._end)
         self._batches.append((self._end, len(data), len(self._pending)))
         self._end += len(data)
         self._pending = []
 
-    def _load(self, batch: tuple[int, int, int]) -> list[Change]:
+    def _stored(self) -> list[list[Change] | tuple[int, int, int]]:
+        """The batches in order: on disk (offset, bytes, count), or the changes still held."""
+        self._flush(keep=True)
+        return [*self._batches, *([self._pending] if self._pending else [])]
+
+    def _load(self, batch: list[Change] | tuple[int, int, int]) -> list[Change]:
+        if isinstance(batch, list):
+            return list(batch)
         return self._load_from(self._file, batch)
 
     def __len__(self) -> int:
         return self._count
 
     def __iter__(self) -> Iterator[Change]:
-        self._flush()
-        for batch in list(self._batches):
+        for batch in self._stored():
             yield from self._load(batch)
 
     def __reversed__(self) -> Iterator[Change]:
-        self._flush()
-        for batch in reversed(self._batches):
+        for batch in reversed(self._stored()):
             yield from reversed(self._load(batch))
-
-    def batches(self) -> Iterator[list[Change]]:
-        """The changes a stored batch at a time (for work done per batch, like one git run)."""
-        self._flush()
-        for batch in list(self._batches):
-            yield self._load(batch)
 
     @overload
     def __getitem__(self, index: int) -> Change: ...
@@ -246,27 +251,26 @@ class Changes(Sequence[Change]):
         if not -self._count <= index < self._count:
             raise IndexError(index)
         index %= self._count
-        self._flush()
-        for batch in self._batches:
-            if index < batch[2]:
+        for batch in self._stored():
+            size = len(batch) if isinstance(batch, list) else batch[2]
+            if index < size:
                 return self._load(batch)[index]
-            index -= batch[2]
+            index -= size
         raise IndexError(index)  # pragma: no cover - the count and the batches agree
 
     def rewrite(self, edit: Callable[[Change], None]) -> None:
         """Apply `edit` to every change and keep the result (one pass, a new file)."""
-        self._flush()
-        old, old_batches = self._file, self._batches
-        self._file = _scratch()
-        self._batches, self._end, self._count = [], 0, 0
+        stored = self._stored()
+        old = self._file
+        self._file, self._batches, self._pending, self._end, self._count = None, [], [], 0, 0
         try:
-            for batch in old_batches:
-                for change in self._load_from(old, batch):
+            for batch in stored:
+                for change in self._load_from(old, batch) if isinstance(batch, tuple) else batch:
                     edit(change)
                     self.append(change)
-            self._flush()
         finally:
-            old.close()
+            if old is not None:
+                old.close()
 
     @staticmethod
     def _load_from(fh: Any, batch: tuple[int, int, int]) -> list[Change]:
@@ -275,7 +279,33 @@ class Changes(Sequence[Change]):
         return loaded
 
     def close(self) -> None:
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+SORT_RUN = 10_000  # changes sorted in memory at a time by `sorted_changes`
+
+
+def sorted_changes(
+    changes: Iterable[Change], key: Callable[[Change], Any], *, reverse: bool = False
+) -> Changes:
+    """`sorted(changes, key=key, reverse=reverse)` on disk, as stable: runs of SORT_RUN changes
+    sorted in memory, then merged holding one small batch of each run."""
+    runs: list[Changes] = []
+    run: list[Change] = []
+    for change in changes:
+        run.append(change)
+        if len(run) >= SORT_RUN:
+            runs.append(Changes(sorted(run, key=key, reverse=reverse), batch=100))
+            run = []
+    if run or not runs:
+        runs.append(Changes(sorted(run, key=key, reverse=reverse), batch=100))
+    del run
+    out = Changes(heapq.merge(*runs, key=key, reverse=reverse))
+    for done in runs:
+        done.close()
+    return out
 
 
 @dataclass(slots=True)
@@ -593,7 +623,11 @@ def _change(
     files: dict[str, list[str]],
     trailers: dict[str, tuple[tuple[tuple[str, str], ...], str]],
     version: PolicyVersion | None,
+    *,
+    deleted_known: bool = True,
 ) -> Change:
+    """One change; without `deleted_known` (pushed records carry no deleted-line counts) the
+    added lines are still summed as the clone's audit sums them, and deleted stay unknown."""
     row = graph.rows[sha]
     author = Person(row[2], row[3])
     change = Change(
@@ -605,9 +639,9 @@ def _change(
         members=members[1:] if len(members) > 1 else [sha],
     )
     if len(members) == 1:
-        _single(change, row, tools.get(sha, ()), files.get(sha, []))
+        _single(change, row, tools.get(sha, ()), files.get(sha, []), deleted_known)
     else:
-        _merged(change, members, graph, tools, files)
+        _merged(change, members, graph, tools, files, deleted_known)
     if sha in trailers or len(members) > 1 or "#" in change.subject:
         _reviews(change, members, graph, trailers)
     _ownership(change, version)
@@ -619,6 +653,7 @@ def _single(
     row: tuple[Any, ...],
     tools: Iterable[tuple[str, str | None, str | None]],
     paths: list[str],
+    deleted_known: bool = True,
 ) -> None:
     """The common case, a commit made straight onto the branch: every answer is its own."""
     status = row[6]
@@ -629,8 +664,10 @@ def _single(
             change.accepted_by = [Person(row[7], row[8] or "")]
         change.accepted_complete = row[7] is not None
     change.added, change.deleted = row[9], row[10]
-    if change.added is None or change.deleted is None:
+    if change.deleted is None and (deleted_known or change.added is None):
         change.added = change.deleted = None
+    elif change.added is None:
+        change.deleted = None
     _line_measures(change, [row])
     change.paths = list(dict.fromkeys(paths))
 
@@ -654,6 +691,7 @@ def _merged(
     graph: _Graph,
     tools: dict[str, list[tuple[str, str | None, str | None]]],
     files: dict[str, list[str]],
+    deleted_known: bool = True,
 ) -> None:
     sha = change.id
     row = graph.rows[sha]
@@ -681,6 +719,8 @@ def _merged(
     deleted = [graph.rows[m][10] for m in counted]
     if all(a is not None for a in added) and all(d is not None for d in deleted):
         change.added, change.deleted = sum(added), sum(deleted)
+    elif not deleted_known and all(a is not None for a in added):
+        change.added = sum(added)
     _line_measures(change, [graph.rows[m] for m in counted])
     paths: dict[str, None] = {}
     for m in counted:
@@ -803,6 +843,91 @@ def day_of(change: Change) -> date:
     return parse_git_date(change.committed_at).astimezone(timezone.utc).date()
 
 
+def record_row(doc: dict[str, Any]) -> tuple[Any, ...]:
+    """A pushed record (a `signoff export` row, what `signoff push` stores) as an index row, in
+    `_COLUMNS` order, so the server's audit and dashboard answer through the same code as the
+    clone's audit. Records carry no deleted-line count. The accepter is kept as recorded: the
+    audit counts it for AI-assisted commits only, as it does with the index's rows."""
+    prov = doc.get("provenance") or {}
+    author = doc.get("author") or {}
+    accepted = prov.get("accepted_by")
+    accepted = accepted if isinstance(accepted, dict) else {}
+    lines = doc.get("lines") or {}
+    return (
+        str(doc.get("commit") or ""),
+        " ".join(str(p) for p in doc.get("parents") or []),
+        str(author.get("name") or ""),
+        str(author.get("email") or ""),
+        str(doc.get("commit_date") or ""),
+        str(doc.get("subject") or ""),
+        str(prov.get("status") or "unknown"),
+        accepted.get("name"),
+        accepted.get("email"),
+        lines.get("added"),
+        None,  # deleted lines are not pushed
+        lines.get("ai_attributed_lines"),
+        lines.get("ai_assisted_unrecorded_lines"),
+        bool(lines.get("line_record")),
+    )
+
+
+def record_tools(doc: dict[str, Any]) -> list[tuple[str, str | None, str | None]]:
+    """A record's tools; an entry naming no tool is left out (the index never holds one)."""
+    return [
+        (str(t["tool"]), t.get("model"), t.get("session"))
+        for t in (doc.get("provenance") or {}).get("tools") or []
+        if isinstance(t, dict) and t.get("tool")
+    ]
+
+
+def record_trailers(doc: dict[str, Any]) -> tuple[tuple[tuple[str, str], ...], str] | None:
+    """A record's review trailers as `git log` would give them (records carry no body)."""
+    pairs = tuple(
+        (key.strip(), value.strip())
+        for t in (doc.get("review") or {}).get("trailers") or []
+        if isinstance(t, dict)
+        for key, sep, value in [str(t.get("evidence") or "").partition(":")]
+        if sep
+    )
+    return (pairs, "") if pairs else None
+
+
+def record_changes(
+    parents: dict[str, list[str]],
+    line: list[str],
+    wanted: list[str],
+    fetch: Callable[[list[str]], Iterable[dict[str, Any]]],
+    version: PolicyVersion | None,
+) -> Iterator[Change]:
+    """The changes of the first-parent commits `wanted` (oldest first in `line`), newest first,
+    built from pushed records that `fetch` gives for a batch of commits at a time: the server's
+    one builder, the clone's member assignment and change code, records never all in memory."""
+    merges, _ = assign_members(_Graph(parents, {}), line, set(wanted), singles=False)
+
+    def members(sha: str) -> list[str]:
+        return merges.get(sha) or [sha]
+
+    for group in _member_batches(reversed(wanted), members):
+        rows: dict[str, tuple[Any, ...]] = {}
+        tools: dict[str, list[tuple[str, str | None, str | None]]] = {}
+        files: dict[str, list[str]] = {}
+        trailers: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {}
+        for doc in fetch([m for sha in group for m in members(sha)]):
+            row = record_row(doc)
+            sha = row[0]
+            rows[sha] = row
+            tools[sha] = record_tools(doc)
+            files[sha] = [str(p) for p in doc.get("files") or []]
+            found = record_trailers(doc)
+            if found is not None:
+                trailers[sha] = found
+        graph = _Graph(parents, rows)
+        for sha in group:
+            yield _change(
+                sha, graph, members(sha), tools, files, trailers, version, deleted_known=False
+            )
+
+
 def changes_from_records(
     records: Iterable[dict[str, Any]], tip: str | None, version: PolicyVersion | None
 ) -> list[Change]:
@@ -815,60 +940,18 @@ def changes_from_records(
     `changed_lines` is unknown. Without `tip` (or one not stored), the newest commit no stored
     commit names as a parent is the tip; commits off its first-parent line are not counted.
     """
-    parents: dict[str, list[str]] = {}
-    rows: dict[str, tuple[Any, ...]] = {}
-    tools: dict[str, list[tuple[str, str | None, str | None]]] = {}
-    files: dict[str, list[str]] = {}
-    trailers: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {}
-    for doc in records:
-        sha = str(doc.get("commit") or "")
-        if not sha:
-            continue
-        prov = doc.get("provenance") or {}
-        author = doc.get("author") or {}
-        accepted = prov.get("accepted_by") or {}
-        lines = doc.get("lines") or {}
-        parents[sha] = [str(p) for p in doc.get("parents") or []]
-        rows[sha] = (
-            sha,
-            " ".join(parents[sha]),
-            str(author.get("name") or ""),
-            str(author.get("email") or ""),
-            str(doc.get("commit_date") or ""),
-            str(doc.get("subject") or ""),
-            str(prov.get("status") or "unknown"),
-            accepted.get("name") if accepted else None,
-            accepted.get("email") if accepted else None,
-            lines.get("added"),
-            None,  # export rows have no deleted count
-            lines.get("ai_attributed_lines"),
-            lines.get("ai_assisted_unrecorded_lines"),
-            bool(lines.get("line_record")),
-        )
-        tools[sha] = [
-            (str(t.get("tool")), t.get("model"), t.get("session"))
-            for t in prov.get("tools") or []
-            if isinstance(t, dict)
-        ]
-        files[sha] = [str(p) for p in doc.get("files") or []]
-        pairs = tuple(
-            (key.strip(), value.strip())
-            for t in (doc.get("review") or {}).get("trailers") or []
-            for key, sep, value in [str(t.get("evidence") or "").partition(":")]
-            if sep
-        )
-        if pairs:
-            trailers[sha] = (pairs, "")
-    graph = _Graph(parents, rows)
+    docs = {str(doc.get("commit") or ""): doc for doc in records}
+    docs.pop("", None)
+    parents = {sha: [str(p) for p in doc.get("parents") or []] for sha, doc in docs.items()}
     if tip is None or tip not in parents:
         children = {p for ps in parents.values() for p in ps}
         heads = [s for s in parents if s not in children]
         if not heads:
             return []
-        tip = max(heads, key=lambda s: parse_git_date(rows[s][4]))
-    line = first_parent_line(graph, tip)
-    members, _ = assign_members(graph, line, set(line))
-    changes = [
-        _change(sha, graph, members[sha], tools, files, trailers, version) for sha in reversed(line)
-    ]
-    return changes
+        tip = max(heads, key=lambda s: parse_git_date(str(docs[s].get("commit_date") or "")))
+    line = first_parent_line(_Graph(parents, {}), tip)
+
+    def fetch(shas: list[str]) -> Iterable[dict[str, Any]]:
+        return (docs[s] for s in shas)
+
+    return list(record_changes(parents, line, line, fetch, version))
