@@ -1,15 +1,18 @@
-"""Peak memory of `signoff audit --out` over 25,000, 50,000 and 100,000 changes.
+"""Peak memory of `signoff audit --out` over 10,000, 100,000 and 300,000 changes.
 
 The repositories are bench/audit.py's (bench/generate.py's history with a `signoff.yaml` in
 the first commit), indexed first so the audit reads a warm index. Each audit runs in its own
-process; its peak resident memory is read from `wait4`, and git's own `log --numstat` walk of
-the same branch is measured the same way as the floor of any tool that reads the history.
-Run with `.venv/bin/python bench/audit_memory.py [--commits 25000 50000 100000]`.
+process; its peak resident memory is read from `wait4` (the largest of the process and the git
+processes it ran). Measured the same way, as floors: git's own `log --numstat` walk of the
+branch (any tool that reads the history), and the `rev-list --first-parent --since --until`
+the audit itself runs to check its population against git's count.
+Run with `.venv/bin/python bench/audit_memory.py [--commits 10000 100000 300000]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -31,6 +34,8 @@ def measure(commits: int) -> dict[str, float]:
         audit = [*SIGNOFF, "audit", "--since", "2000-01-01", "--until", "2099-12-31"]
         audit_s, audit_mib = peak_rss([*audit, "--out", str(Path(tmp) / "pack")], path)
     git_s, git_mib = peak_rss(["git", "log", "--numstat", "--format=%H", "main"], path)
+    count = ["git", "rev-list", "--first-parent", "--since=@946684800", "--until=@4102444799"]
+    _, count_mib = peak_rss([*count, "main"], path)
     return {
         "commits": commits,
         "index_seconds": round(index_s, 1),
@@ -39,21 +44,28 @@ def measure(commits: int) -> dict[str, float]:
         "audit_mib": round(audit_mib),
         "git_seconds": round(git_s, 1),
         "git_mib": round(git_mib),
+        "count_mib": round(count_mib),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--commits", type=int, nargs="+", default=[25_000, 50_000, 100_000])
+    parser.add_argument("--commits", type=int, nargs="+", default=[10_000, 100_000, 300_000])
     ns = parser.parse_args()
-    print("| changes | audit --out | peak RSS | git log --numstat peak RSS |")
-    print("| --- | --- | --- | --- |")
+    print(f"load average before: {os.getloadavg()[0]:.1f}")
+    print(
+        "| changes | audit --out | peak RSS | git log --numstat peak RSS "
+        "| git rev-list --first-parent peak RSS |"
+    )
+    print("| --- | --- | --- | --- | --- |")
     for commits in ns.commits:
         m = measure(commits)
         print(
-            f"| {commits:,} | {m['audit_seconds']} s | {m['audit_mib']} MiB | {m['git_mib']} MiB |",
+            f"| {commits:,} | {m['audit_seconds']} s | {m['audit_mib']} MiB | {m['git_mib']} MiB "
+            f"| {m['count_mib']} MiB |",
             flush=True,
         )
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -393,7 +393,7 @@ def test_a_record_separator_in_a_message_does_not_cut_the_audit_trailer_log(repo
     from signoff.git.repo import Repo
 
     sha = repo.commit("subject\n\nbefore\x1e" + "0" * 40 + " after\n\nReviewed-by: Ada <ada@x>\n")
-    token, log = _trailer_log(Repo.discover(str(repo.path)), sha, None)
+    token, log = _trailer_log(Repo.discover(str(repo.path)), [sha])
     pairs, body = _parse_trailer_log(log.result(), token)[sha]
     assert "before\x1e" + "0" * 40 + " after" in body
     assert pairs == (("Reviewed-by", "Ada <ada@x>"),)
@@ -416,7 +416,7 @@ def test_a_users_log_show_signature_does_not_leak_into_the_audit_trailer_log(
     sha = repo.commit("second\n\nbody\n\nReviewed-by: Bob <bob@x>\n", {"b": "b\n"})
 
     def records() -> dict[str, tuple[tuple[tuple[str, str], ...], str]]:
-        token, log = _trailer_log(Repo.discover(str(repo.path)), sha, None)
+        token, log = _trailer_log(Repo.discover(str(repo.path)), [sha, signed])
         return _parse_trailer_log(log.result(), token)
 
     plain = records()
