@@ -623,7 +623,7 @@ def _refresh_notes(
     traces: LazyNotes,
 ) -> int:
     """Re-detect commits whose notes were added, changed or removed since the last update."""
-    from signoff.query.squash import wants_mapping
+    from signoff.provenance.squash import wants_mapping
 
     stored = dict(conn.execute("SELECT sha, note_key FROM commits").fetchall())
     noted = set(signoff_notes) | set(ai_notes) | set(traces)
@@ -748,7 +748,7 @@ def map_fetched_squashes(repo: Repo) -> int:
     per answer), and only when the fetched heads changed since the last mapping. Returns how
     many commits gained a `pr-commits` line record.
     """
-    from signoff.query.squash import pr_number, pull_heads
+    from signoff.provenance.squash import pr_number, pull_heads
 
     path = index_path(repo)
     if not path.exists():
@@ -767,7 +767,7 @@ def map_fetched_squashes(repo: Repo) -> int:
         ).fetchall()
         wanted = [sha for sha, subject in rows if pr_number(subject) in heads]
         before = {r[0] for r in conn.execute("SELECT sha FROM commits WHERE line_record = 1")}
-        from signoff.query.squash import unmarked_squash, wants_mapping
+        from signoff.provenance.squash import unmarked_squash, wants_mapping
 
         reader = BlobReader(repo)
         try:
@@ -808,12 +808,12 @@ def _map_squashes(
     heads: Mapping[int, str] | None = None,
 ) -> None:
     """Give AI-assisted squash commits whose pull request head is fetched a `pr-commits` line
-    record (see `signoff.query.squash`), cached in the row like any other record; and squash
+    record (see `signoff.provenance.squash`), cached in the row like any other record; and squash
     commits without a marker the same, when their pull request's commits were AI-assisted."""
     if not squashes and not unmarked:
         return
     from signoff.provenance.detect import detect
-    from signoff.query.squash import ai_pull_requests, map_squashes, pr_number, pull_heads
+    from signoff.provenance.squash import ai_pull_requests, map_squashes, pr_number, pull_heads
 
     captured: list[tuple[str, Provenance]] = []
     lock = threading.Lock()  # the notes are read through one `cat-file --batch` process
@@ -929,7 +929,7 @@ def _insert(
     gaps: CountGaps,
     fetch_missing: bool,
 ) -> int:
-    from signoff.query.squash import pr_number, pull_heads, unmarked_squash, wants_mapping
+    from signoff.provenance.squash import pr_number, pull_heads, unmarked_squash, wants_mapping
 
     signoff_notes, ai_notes, traces = notes
     if not tips:
