@@ -14,21 +14,13 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from signoff.batches import batched
-from signoff.git.patch import Section, quote_path, read_listing, sized, walk_patch
+from signoff.git.patch import STABLE, Section, quote_path, read_listing, sized, walk_patch
 from signoff.git.repo import GitError, Repo, _describe_failure
 
 __all__ = ["FileDiff", "quote_path"]
 
-# Options that keep both outputs in the same shape whatever the user's configuration says.
-_STABLE = (
-    "--no-color",
-    "--no-ext-diff",
-    "--no-textconv",
-    "--no-relative",
-    "--src-prefix=a/",
-    "--dst-prefix=b/",
-    "-M",
-)
+# Both outputs (the listing and the patch) in the same shape, renames followed.
+_STABLE = (*STABLE, "-M")
 # A file whose added lines hold more text than this (a generated or vendored file), or one of
 # whose lines is longer than `_MAX_LINE` (minified), is not kept line by line: its added lines are counted and kept as runs of line numbers, without their
 # text, and the gate judges the file as a whole. The same figure as the gate's scan limit.

@@ -17,6 +17,17 @@ if TYPE_CHECKING:
 
 _C_ESCAPES = {7: b"\\a", 8: b"\\b", 9: b"\\t", 10: b"\\n", 11: b"\\v", 12: b"\\f", 13: b"\\r"}
 ZERO_OID = "0" * 40
+# What a patch is made with, whatever the user's configuration says, for `walk_patch` to find
+# its `diff --git a/... b/...` headers: no colour, no external or text-converting diff driver,
+# paths from the top, and the a/ and b/ prefixes.
+STABLE = (
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-relative",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+)
 
 
 def quote_path(raw: bytes) -> bytes:
