@@ -206,9 +206,48 @@ def _quantiles(ms: list[float]) -> tuple[float, float]:
     return statistics.median(ms), statistics.quantiles(ms, n=20)[-1] if len(ms) > 1 else ms[0]
 
 
+def _figures(database_url: str, url: str, token: str, per_repo: int) -> dict[str, Any]:
+    """The figures job the pushes queued (every repository's figures, computed once), then
+    one repository's after one more push to it; run by a worker in this process (the server
+    runs none), before the pages are measured, as a server's worker would have."""
+    from signoff.server.work import HANDLERS
+    from signoff.store.jobs import run_one, status
+
+    store = Store(make_engine(database_url))
+    out: dict[str, Any] = {}
+    try:
+        for key in ("organisation", "one_repository"):
+            if key == "one_repository":
+                client = Client(url, token=token, timeout=600)
+                commit = row(per_repo, 0)
+                client.post(
+                    "/api/v1/repos/org/r0000/push",
+                    {
+                        "schema": PUSH_SCHEMA,
+                        "commits": [commit],
+                        "final": True,
+                        "ref": "refs/heads/main",
+                        "old_tip": sha_of(0, per_repo - 1),
+                        "new_tip": commit["commit"],
+                    },
+                )
+            t = time.perf_counter()
+            ran = []
+            while (job := run_one(store, HANDLERS, "bench")) is not None:
+                ran.append(job)
+            seconds = time.perf_counter() - t
+            with store.transaction() as s:
+                results = [(status(s, j) or {}).get("result") or {} for j in ran]
+            recomputed = sum(int((r.get("figures") or {}).get("recomputed", 0)) for r in results)
+            out[key] = (seconds, {"jobs": len(ran), "recomputed": recomputed})
+    finally:
+        store.close()
+    return out
+
+
 def _jobs(database_url: str, url: str, token: str) -> dict[str, Any]:
-    """The organisation's metrics job, and its audit pack for March (a twelfth of the synthetic
-    commits), each run by a worker in this process (the server runs none)."""
+    """The organisation's audit pack for March (a twelfth of the synthetic commits), run by a
+    worker in this process (the server runs none)."""
     from signoff.server.work import HANDLERS
     from signoff.store.jobs import run_one
 
@@ -216,12 +255,6 @@ def _jobs(database_url: str, url: str, token: str) -> dict[str, Any]:
     store = Store(make_engine(database_url))
     out: dict[str, Any] = {}
     try:
-        # the pushes queued the figures' recomputation: the first job is that one
-        t = time.perf_counter()
-        ran = 0
-        while run_one(store, HANDLERS, "bench") is not None:
-            ran += 1
-        out["metrics"] = ((time.perf_counter() - t) / max(ran, 1), {"jobs": ran})
         job = client.post("/api/v1/org/audit?since=2026-03-01&until=2026-03-31", {})["job"]
         t = time.perf_counter()
         assert run_one(store, HANDLERS, "bench") == job
@@ -277,6 +310,7 @@ def measure(
             stats.append(ms)
         out["explain"] = _quantiles(explain)
         out["stats"] = _quantiles(stats)
+        out["figures"] = _figures(database_url, url, token, per_repo)
         cookie = {"Cookie": f"signoff_token={token}"}
         pages: dict[str, Any] = {}
         for route in page_routes():
@@ -363,11 +397,16 @@ def main() -> None:
                 cells.append(f"{p50:.1f} / {p95:.1f} ms ({','.join(map(str, statuses))})")
         print(f"| `{route}` | " + " | ".join(cells) + " |")
     for engine, r in results.items():
+        org, one = r["figures"]["organisation"], r["figures"]["one_repository"]
+        print(
+            f"\n{engine}: figures job after the pushes {org[0]:.1f} s ({org[1]['recomputed']} "
+            f"repositories recomputed, {org[1]['jobs']} job); after one more push to one "
+            f"repository {one[0]:.1f} s ({one[1]['recomputed']} recomputed)"
+        )
         if r["jobs"]:
-            m, a = r["jobs"]["metrics"], r["jobs"]["audit"]
+            a = r["jobs"]["audit"]
             print(
-                f"\n{engine}: organisation metrics job {m[0]:.1f} s each ({m[1]['jobs']} queued by "
-                f"the pushes); audit pack for March "
+                f"{engine}: audit pack for March "
                 f"({a[1]['changes']:,} changes, {a[1]['included']} repositories) {a[0]:.1f} s"
             )
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")

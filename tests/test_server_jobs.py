@@ -203,6 +203,15 @@ def _metrics_job(server: Running, repo: GitRepo) -> None:
     assert jobs.run_one(server.store, HANDLERS, "w") == job
     state = _wait_done(admin, job)
     assert state["status"] == "done" and state["result"]["commits"] == 5
+    assert state["result"]["figures"]["recomputed"] == 1  # the dashboard's stored figures
+    # asked again with nothing new pushed, the figures are not computed twice
+    again = admin.post("/api/v1/org/metrics", {})["job"]
+    deadline = time.monotonic() + 20
+    while (ran := jobs.run_one(server.store, HANDLERS, "w")) is None:
+        assert time.monotonic() < deadline, admin.get(f"/api/v1/jobs/{again}")
+        time.sleep(0.2)
+    assert ran == again
+    assert _wait_done(admin, again)["result"]["figures"]["recomputed"] == 0
     doc = admin.get("/api/v1/org/metrics")
     assert doc["totals"]["commits"] == 5 and doc["totals"]["ai_assisted_commits"] == 2
     (a,) = doc["repositories"]

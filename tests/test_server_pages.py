@@ -24,6 +24,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete, select
 
 from signoff.audit.pack import AuditOptions, run_audit
 from signoff.audit.pack import summary as audit_summary
@@ -34,7 +35,11 @@ from signoff.server.app import Settings
 from signoff.server.client import Client
 from signoff.server.push import push
 from signoff.server.tables import sort_rows
+from signoff.server.work import HANDLERS
+from signoff.store import jobs
 from signoff.store.db import Store, make_engine, upgrade
+from signoff.store.models import Job
+from signoff.store.organisation import METRICS_JOB
 from signoff.store.tokens import create_token
 from tests.gitrepo import GitRepo
 from tests.policy_fixtures import base, dump
@@ -126,6 +131,14 @@ def _history(git: GitRepo) -> str:
     return ai
 
 
+def _work(store: Store) -> int:
+    """Run the queued jobs (the figures the pushes asked for), as a worker would."""
+    ran = 0
+    while jobs.run_one(store, HANDLERS, "test") is not None:
+        ran += 1
+    return ran
+
+
 @contextmanager
 def _site(url: str, repo: GitRepo, tmp_path: Path) -> Iterator[Site]:
     store = Store(make_engine(url))
@@ -136,6 +149,7 @@ def _site(url: str, repo: GitRepo, tmp_path: Path) -> Iterator[Site]:
     with serving(Settings(store)) as address:
         push(Repo.discover(repo.path), Client(address, token=ingest), "org/a")
         push(Repo.discover(repo.path), Client(address, token=ingest), HOSTILE_REPO)
+        _work(store)
         yield Site(address, store, reader, ai, tmp_path / "profile", tmp_path)
     store.close()
 
@@ -466,48 +480,114 @@ def test_dashboard_reads_the_same_on_both_engines(
 ) -> None:
     """The page queries (new functions in server.dashboard) on SQLite and PostgreSQL: the
     incident's decision chain and the workflows' accountables read back from pushed rows."""
-    from signoff.server import dashboard
+    from signoff.server import dashboard, figures
 
     ai = _history(repo)
     with store.transaction() as s:
         ingest, _ = create_token(s, "ci", ["ingest"], None)
     with serving(Settings(store)) as address:
         push(Repo.discover(repo.path), Client(address, token=ingest), "org/a")
+    _work(store)
     with store.transaction() as s:
         (view,) = dashboard.views(s, None)
         assert [c.id for c in view.changes][:1] == [repo.git("rev-parse", "HEAD").strip()]
-        wfs = {w["workflow"]: w for w in dashboard.workflows([view])}
+        repos = dashboard.repositories(s, None)
+        figs = figures.read(s, repos, sections=("detail", "unowned"))
+        wfs = {w["workflow"]: w for w in dashboard.workflows(figs)}
         assert wfs["everything"]["accountable"].startswith("Grace <i>Hopper</i>")
         assert wfs["payments"]["ai_changes"] == 1
         (incident,) = view.incidents
-        (row,) = dashboard.repositories(s, None)
+        (row,) = repos
         (step,) = dashboard.decision_chain(s, row.id, incident)
         assert step["sha"] == ai and step["record"]["subject"] == HOSTILE
-    paths = {r["path"] for r in dashboard.unowned_paths([view])}
+    paths = {r["path"] for r in dashboard.unowned_paths(figs)[0]}
     assert paths == {"misc/<b>page</b>.py", "auth/token.py"}
 
 
-def test_a_large_organisation_gets_the_stored_counts(
-    site_on: Site, repo: GitRepo, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Past `dashboard.LARGE` pushed commits the organisation-wide pages do not rebuild every
-    change: they list the stored counts (same two line measures, apart); a repository past it
-    lists its commits only."""
-    from signoff.server import dashboard
+def test_pages_say_how_fresh_their_figures_are(store: Store, repo: GitRepo, tmp_path: Path) -> None:
+    """A page names when its figures were computed; before the job ran it says there are none
+    yet and that the job is queued; after a newer push it says pushes are being processed; once
+    the worker ran, it is up to date again."""
+    _history(repo)
+    with store.transaction() as s:
+        ingest, _ = create_token(s, "ci", ["ingest"], None)
+        reader, _ = create_token(s, "me", ["read"], None)
+    with serving(Settings(store)) as address:
+        site = Site(address, store, reader, "", tmp_path / "p", tmp_path)
+        push(Repo.discover(repo.path), Client(address, token=ingest), "org/a")
+        for path in ("/", "/repos", "/workflows", "/people", "/repos/org/a"):
+            status, _, body = site.get(path)
+            assert status == 200, path
+            assert "No figures yet for 1 pushed repository (org/a)" in body, path
+            assert "still being processed" in body, path
+        with store.transaction() as s:
+            waiting = s.execute(
+                select(Job.id).where(Job.kind == METRICS_JOB, Job.status == "queued")
+            ).all()
+        assert len(waiting) == 1  # the push queued it; the pages did not queue another
+        assert _work(store) == 1
+        status, _, body = site.get("/")
+        assert "Figures computed" in body and "Up to date with every push" in body
+        assert "No figures yet" not in body
+        # the job's row was lost (say a worker ran the figures and the queue was emptied): a
+        # newer push makes the figures behind, and the page queues the job itself
+        repo.commit("More\n\nAI-Assisted: none\n", {"more.py": "x = 1\n"})
+        push(Repo.discover(repo.path), Client(address, token=ingest), "org/a")
+        with store.transaction() as s:
+            s.execute(delete(Job))
+        status, _, body = site.get("/")
+        assert "Pushed since their figures were computed: org/a" in body
+        assert "the figures job is queued now" in body
+        assert _work(store) == 1
+        status, _, body = site.get("/?format=csv&table=clarity")
+        (row,) = csv.DictReader(io.StringIO(body))
+        assert int(row["Changes"]) == int(repo.git("rev-list", "--count", "--first-parent", "HEAD"))
+        assert "Up to date" in site.get("/")[2]
+    store.close()
 
-    monkeypatch.setattr(dashboard, "LARGE", 3)
-    for path in ("/", "/repos", "/workflows", "/people"):
-        status, _, body = site_on.get(path)
-        assert status == 200 and "more than the 3 this page rebuilds" in body, path
-        assert "org/&lt;i&gt;b&lt;/i&gt; &amp; c" in body
-    status, ctype, body = site_on.get("/?format=csv&table=counts&sort=counts.commits&dir=desc")
-    assert status == 200 and ctype.startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(body)))
-    assert [r["Repository"] for r in rows] == ["org/<i>b</i> & c", "org/a"]  # tie: name order
-    assert {r["Commits pushed"] for r in rows} == {repo.git("rev-list", "--count", "HEAD").strip()}
-    status, _, body = site_on.get("/repos/org/a")
-    assert status == 200 and "more than the 3 a page rebuilds" in body
-    assert 'id="t-commits"' in body  # its pushed commits are still listed
-    monkeypatch.setattr(dashboard, "LARGE", 100)
-    status, _, body = site_on.get("/repos/org/a")
-    assert status == 200 and "Traceability coverage" in body and "rebuilds" not in body
+
+def test_a_grant_sees_the_merged_figures_of_its_repositories_only(
+    store: Store, repo: GitRepo, tmp_path: Path
+) -> None:
+    """The overview merges the stored figures of the repositories the token may read: two
+    repositories pushed, a token granted one sees its figures alone, an unrestricted token
+    the sum (numerators and denominators added, not ratios averaged)."""
+    _history(repo)
+    with store.transaction() as s:
+        ingest, _ = create_token(s, "ci", ["ingest"], None)
+        everyone, _ = create_token(s, "all", ["read"], None)
+        one, _ = create_token(s, "one", ["read"], ["org/b"])
+    with serving(Settings(store)) as address:
+        push(Repo.discover(repo.path), Client(address, token=ingest), "org/a")
+        repo.commit(
+            "Second\n\nAI-Assisted: codex\n", {"x.py": "x = 2\n"}, date=_day(2)
+        )  # org/b: one more change, AI-assisted with no accepter
+        push(Repo.discover(repo.path), Client(address, token=ingest), "org/b")
+        _work(store)
+        whole = Site(address, store, everyone, "", tmp_path / "p1", tmp_path)
+        part = Site(address, store, one, "", tmp_path / "p2", tmp_path)
+
+        def clarity(site: Site) -> dict[str, dict[str, str]]:
+            status, _, body = site.get("/?format=csv&table=clarity")
+            assert status == 200
+            return {r["Repository"]: r for r in csv.DictReader(io.StringIO(body))}
+
+        both, only = clarity(whole), clarity(part)
+        assert set(both) == {"org/a", "org/b"} and set(only) == {"org/b"}
+        assert int(both["org/b"]["Changes"]) == int(both["org/a"]["Changes"]) + 1
+        assert only["org/b"] == both["org/b"]
+        cards = part.get("/")[2]
+        n_b = int(both["org/b"]["Changes"])
+        assert f"<li>Changes<strong>{n_b}</strong>" in cards
+        total = int(both["org/a"]["Changes"]) + n_b
+        assert f"<li>Changes<strong>{total}</strong>" in whole.get("/")[2]
+        # the merged ratio is the added numerators over the added denominators
+        merged = re.search(r"(\d+) of (\d+) AI-assisted changes", whole.get("/")[2])
+        per = [re.search(r"(\d+) of (\d+) AI-assisted changes", whole.get(f"/repos/{n}")[2])
+               for n in ("org/a", "org/b")]  # fmt: skip
+        assert merged and all(per)
+        assert [int(x) for x in merged.groups()] == [
+            sum(int(m.group(i)) for m in per if m) for i in (1, 2)
+        ]
+        assert part.get("/repos/org/a")[0] == 403
+    store.close()

@@ -65,6 +65,13 @@ def main() -> None:
         _signoff(
             "push", "--server", url, "--repository", "payments/service", env=token_env, cwd=repo
         )
+        # the server's worker computes the figures the push queued: wait until the page has them
+        cookie = {"Cookie": f"signoff_token={reader.strip().splitlines()[-1]}"}
+        for _ in range(300):
+            with urllib.request.urlopen(urllib.request.Request(url + "/", headers=cookie)) as r:
+                if "Up to date with every push" in r.read().decode():
+                    break
+            time.sleep(0.2)
         profile = root / "profile"
         signin = root / "signin.html"
         signin.write_text(

@@ -9,9 +9,9 @@ Nothing here writes.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Iterable
+import heapq
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session
 from signoff.audit import metrics
 from signoff.audit.period import Period, commit_ts
 from signoff.audit.policies import PolicyVersion
-from signoff.audit.population import Change, changes_from_records, day_of
+from signoff.audit.population import Change, changes_from_records
 from signoff.policy import PolicyError
 from signoff.policy.load import load_policy_text
-from signoff.policy.rules import today_utc
-from signoff.provenance.model import AI_STATUSES
+from signoff.policy.model import TIERS
+from signoff.server import figures
 from signoff.store.models import (
     BudgetState,
     CommitRecord,
@@ -37,13 +37,8 @@ from signoff.store.models import (
     Ref,
     Repository,
 )
-from signoff.store.organisation import counts_by_status
 
-NO_WORKFLOW = "(no workflow)"
-# Above this many pushed commits, the organisation-wide pages do not rebuild every change per
-# process (memory and first-view time grow with it): they show the stored counts per repository,
-# and each repository's page keeps the audit's figures.
-LARGE = 200_000
+NO_WORKFLOW = figures.NO_WORKFLOW
 
 
 @dataclass(slots=True)
@@ -92,48 +87,15 @@ def _tip(s: Session, repo_id: int) -> str | None:
     ).scalar_one_or_none()
 
 
-# A repository's rebuilt changes, per process, keyed by what they were built from: the stored
-# rows only grow (ON CONFLICT DO NOTHING), so their count and last id, the tip and the policy
-# snapshot name the content. Checked on every request, so a cached answer is never stale; any
-# process can answer any request (nothing here is state the database does not hold).
-_CACHE: OrderedDict[
-    tuple[str, int], tuple[tuple[Any, ...], int, list[Change], PolicyVersion | None, str | None]
-]
-_CACHE = OrderedDict()
-_CACHE_REPOS = 64
-_LOCK = threading.Lock()
-
-
 def _changes(
     s: Session, repo: Repository
 ) -> tuple[int, list[Change], PolicyVersion | None, str | None]:
-    count, last = s.execute(
-        select(func.count(CommitRecord.id), func.max(CommitRecord.id)).where(
-            CommitRecord.repo_id == repo.id
-        )
-    ).one()
-    snapshot = s.execute(
-        select(func.max(PolicySnapshot.id)).where(PolicySnapshot.repo_id == repo.id)
-    ).scalar_one()
-    tip = _tip(s, repo.id)
-    key = (count, last, snapshot, tip)
-    where = (str(s.get_bind().engine.url), repo.id)  # one process may serve several stores
-    with _LOCK:
-        hit = _CACHE.get(where)
-        if hit is not None and hit[0] == key:
-            _CACHE.move_to_end(where)
-            return hit[1], hit[2], hit[3], hit[4]
+    """A repository's changes rebuilt from its pushed rows (the figures job's one heavy step)."""
     rows = list(
         s.execute(select(CommitRecord.record).where(CommitRecord.repo_id == repo.id)).scalars()
     )
     version, problem = latest_policy(s, repo.id)
-    changes = changes_from_records(rows, tip, version)
-    with _LOCK:
-        _CACHE[where] = (key, len(rows), changes, version, problem)
-        _CACHE.move_to_end(where)
-        while len(_CACHE) > _CACHE_REPOS:
-            _CACHE.popitem(last=False)
-    return len(rows), changes, version, problem
+    return len(rows), changes_from_records(rows, _tip(s, repo.id), version), version, problem
 
 
 def repo_incidents(s: Session, repo_id: int) -> list[dict[str, Any]]:
@@ -181,173 +143,157 @@ def views(
     return out
 
 
-def pushed_commits(s: Session, allowed: Iterable[str] | None) -> int:
-    """How many commit records the readable repositories hold (one grouped query)."""
-    ids = [r.id for r in repositories(s, allowed)]
-    if not ids:
-        return 0
-    return int(
-        s.execute(
-            select(func.count(CommitRecord.id)).where(CommitRecord.repo_id.in_(ids))
-        ).scalar_one()
-    )
-
-
-def commit_counts(s: Session, allowed: Iterable[str] | None) -> list[dict[str, Any]]:
-    """Per repository, from the stored columns only: commits by status and the two line
-    measures, never added (the cheap view of an organisation too large to rebuild per view)."""
-    repos = {r.id: r for r in repositories(s, allowed)}
-    out: dict[int, dict[str, Any]] = {
-        rid: {
-            "name": r.name,
-            "href": "/repos/" + quote(r.name, safe="/"),
-            "commits": 0,
-            "ai_commits": 0,
-            "unknown": 0,
-            "ai_lines": 0,
-            "unrecorded_lines": 0,
-        }
-        for rid, r in repos.items()
-    }
-    for rid, status, count, ai_lines, unrecorded in counts_by_status(s, list(repos)):
-        row = out[rid]
-        row["commits"] += int(count)
-        row["ai_commits"] += int(count) if status in AI_STATUSES else 0
-        row["unknown"] += int(count) if status == "unknown" else 0
-        row["ai_lines"] += int(ai_lines or 0)
-        row["unrecorded_lines"] += int(unrecorded or 0)
-    return sorted(out.values(), key=lambda r: str(r["name"]))
-
-
 # -- overview ----------------------------------------------------------------------------------
 
 
-def _ratio(r: metrics.Ratio) -> dict[str, Any]:
-    return {"value": r.value, "numerator": r.numerator, "denominator": r.denominator}
+def _ratio(pair: list[int]) -> dict[str, Any]:
+    return {"value": figures.ratio(pair), "numerator": pair[0], "denominator": pair[1]}
 
 
-def repo_summary(v: RepoView) -> dict[str, Any]:
-    """One row of the repositories table: the audit's headline ratios and line measures."""
-    lines = metrics.line_measures(v.changes)
-    cov = lines["capture_coverage"]
-    trace = metrics.traceability_coverage(v.changes)
-    clarity = metrics.attribution_clarity(v.changes)
+def line_measures(p: dict[str, Any]) -> dict[str, Any]:
+    """The audit's line measures (`metrics.line_measures`) from stored parts: the two measures
+    apart, and capture coverage's shares from their summed parts."""
+    lines = p["lines"]
+    commits, lines_in = lines["ai_commits"], lines["ai_commit_lines"]
     return {
-        "name": v.name,
-        "href": "/repos/" + quote(v.name, safe="/"),
-        "commits": v.commits,
-        "changes": len(v.changes),
-        "ai_changes": sum(1 for c in v.changes if c.ai_assisted),
-        "unknown": sum(1 for c in v.changes if not c.determined),
-        "traceability": trace.value,
-        "attribution": clarity.value,
+        "ai_attributed_lines": lines["ai_attributed_lines"],
+        "ai_assisted_unrecorded_lines": lines["ai_assisted_unrecorded_lines"],
+        "changes_without_line_counts": lines["changes_without_line_counts"],
+        "capture_coverage": {
+            "ai_commits": commits,
+            "ai_commits_with_line_record": lines["ai_commits_with_line_record"],
+            "commit_share": round(lines["ai_commits_with_line_record"] / commits, 4)
+            if commits
+            else None,
+            "ai_commit_lines": lines_in,
+            "ai_commit_lines_with_line_record": lines["ai_commit_lines_with_line_record"],
+            "line_share": round(lines["ai_commit_lines_with_line_record"] / lines_in, 4)
+            if lines_in
+            else None,
+        },
+    }
+
+
+def repo_summary(f: figures.Figures, incidents: int = 0) -> dict[str, Any]:
+    """One row of the repositories table: the audit's headline ratios and line measures."""
+    p = f.parts
+    lines = line_measures(p)
+    cov = lines["capture_coverage"]
+    return {
+        "name": f.name,
+        "href": "/repos/" + quote(f.name, safe="/"),
+        "commits": f.meta.get("commits", 0),
+        "changes": p["changes"],
+        "ai_changes": p["ai_changes"],
+        "unknown": p["changes"] - p["traceability"][0],
+        "traceability": figures.ratio(p["traceability"]),
+        "attribution": figures.ratio(p["attribution"]),
         "ai_lines": lines["ai_attributed_lines"],
         "unrecorded_lines": lines["ai_assisted_unrecorded_lines"],
         "capture_commit_share": cov["commit_share"],
         "capture_line_share": cov["line_share"],
-        "incidents": len(v.incidents),
-        "policy": "pushed" if v.policy else (v.policy_problem or "not pushed"),
+        "incidents": incidents,
+        "policy": f.meta.get("policy", "not pushed"),
+        "computed_at": f.computed_at,
     }
 
 
-def share_by_month_and_tool(changes: list[Change], top: int = 3) -> dict[str, Any]:
+def share_by_month_and_tool(p: dict[str, Any], top: int = 3) -> dict[str, Any]:
     """The audit's AI share by month, with the share of changes each tool helped in beside it
     (a change helped by two tools counts for both; the shares are not meant to add up)."""
-    months = metrics.ai_share_by_month(changes)
-    counts: dict[str, dict[str, int]] = {}
-    for c in changes:
-        for tool in {t["tool"] for t in c.tools}:
-            per = counts.setdefault(tool, {})
-            per[c.committed_at[:7]] = per.get(c.committed_at[:7], 0) + 1
-    tools = sorted(counts, key=lambda t: (-sum(counts[t].values()), t))
+    months = p["months"]
+    totals: dict[str, int] = {}
+    for m in months.values():
+        for tool, n in m["tools"].items():
+            totals[tool] = totals.get(tool, 0) + n
+    tools = sorted(totals, key=lambda t: (-totals[t], t))
     rows = []
-    for m in months:
-        row = {"month": m["month"], "changes": m["changes"], "ai_changes": m["ai_changes"]}
-        row["ai_share"] = m["ai_share"]
+    for month in sorted(months):
+        m = months[month]
+        row = {"month": month, "changes": m["changes"], "ai_changes": m["ai_changes"]}
+        row["ai_share"] = round(m["ai_changes"] / m["changes"], 4) if m["changes"] else None
         for tool in tools:
-            n = counts[tool].get(m["month"], 0)
+            n = m["tools"].get(tool, 0)
             row[f"tool:{tool}"] = round(n / m["changes"], 4) if m["changes"] else None
         rows.append(row)
     return {"tools": tools, "shown": tools[:top], "rows": rows}
 
 
-def review_by_tier(changes: list[Change]) -> list[dict[str, Any]]:
-    """The audit's review depth per tier, flattened for a table."""
+def review_by_tier(p: dict[str, Any]) -> list[dict[str, Any]]:
+    """The audit's review depth per tier (`metrics.review_depth`), flattened for a table."""
     out = []
-    for tier, d in metrics.review_depth(changes).items():
-        met = d["required_approvals_met"]
-        roles = d["required_roles"]
+    for tier in (*TIERS, metrics.NO_TIER):
+        d = p["tiers"].get(tier)
+        if d is None:
+            d = {"changes": 0, "approvals": {}, "bar": [0, 0], "roles": [0, 0]}
+        met, roles = d["bar"], d["roles"]
         out.append(
             {
                 "tier": tier,
                 "changes": d["changes"],
-                "median_approvals": d["median_approvals"],
-                "approvals_met": met["value"],
-                "approvals_met_of": f"{met['numerator']} of {met['denominator']}",
-                "roles_met": roles["value"],
-                "roles_met_of": f"{roles['numerator']} of {roles['denominator']}",
+                "median_approvals": figures.median(d["approvals"]),
+                "approvals_met": figures.ratio(met),
+                "approvals_met_of": f"{met[0]} of {met[1]}",
+                "roles_met": figures.ratio(roles),
+                "roles_met_of": f"{roles[0]} of {roles[1]}",
             }
         )
     return out
 
 
-def overview(vs: list[RepoView]) -> dict[str, Any]:
-    everything = [c for v in vs for c in v.changes]
+def overview(
+    figs: list[figures.Figures], incidents: dict[int, int] | None = None
+) -> dict[str, Any]:
+    """The overview's data: a row per repository and the merged figures of them all."""
+    counts = incidents or {}
+    everything = figures.merge(f.parts for f in figs)
     return {
-        "repos": [repo_summary(v) for v in vs],
+        "repos": [repo_summary(f, counts.get(f.repo_id, 0)) for f in figs],
         "all": {
-            "changes": len(everything),
-            "traceability": _ratio(metrics.traceability_coverage(everything)),
-            "attribution": _ratio(metrics.attribution_clarity(everything)),
-            "lines": metrics.line_measures(everything),
+            "changes": everything["changes"],
+            "traceability": _ratio(everything["traceability"]),
+            "attribution": _ratio(everything["attribution"]),
+            "lines": line_measures(everything),
         },
         "share": share_by_month_and_tool(everything),
         "review": review_by_tier(everything),
     }
 
 
+def incident_counts(s: Session, repo_ids: list[int]) -> dict[int, int]:
+    """Incidents per repository (one grouped query)."""
+    if not repo_ids:
+        return {}
+    rows = s.execute(
+        select(Incident.repo_id, func.count())
+        .where(Incident.repo_id.in_(repo_ids))
+        .group_by(Incident.repo_id)
+    ).all()
+    return {int(rid): int(n) for rid, n in rows}
+
+
 # -- workflows and people ----------------------------------------------------------------------
 
 
-def workflows(vs: list[RepoView], today: date | None = None) -> list[dict[str, Any]]:
-    """Each workflow of each pushed policy: its one accountable (as the policy check judges
-    it), the audit's headline figures over its changes, and its budget as last pushed."""
-    when = today or today_utc()
+def workflows(figs: list[figures.Figures]) -> list[dict[str, Any]]:
+    """Each workflow of each pushed policy: its one accountable (as the policy check judged it
+    when the figures were computed), the audit's headline figures over its changes, and its
+    budget as last pushed."""
     out = []
-    for v in vs:
-        if v.policy is None or v.policy.policy is None:
-            continue
-        policy = v.policy.policy
-        by_wf = metrics.headline_by(v.changes, lambda c: c.workflows or [NO_WORKFLOW])
-        budgets = {b.get("workflow"): b for b in (v.budget or {}).get("workflows") or []}
-        for wf in policy.document.workflows:
-            acc = v.policy.accountable(wf, when)
-            head = by_wf.get(wf.id, {})
-            budget = budgets.get(wf.id)
-            lines = metrics.line_measures([c for c in v.changes if wf.id in c.workflows])
+    for f in figs:
+        counted = f.parts["workflows"]
+        for wf in f.meta.get("workflows") or []:
+            head = counted.get(wf["workflow"])
             out.append(
                 {
-                    "repo": v.name,
-                    "workflow": wf.id,
-                    "tier": wf.tier,
-                    "paths": ", ".join(str(p) for p in wf.paths),
-                    "accountable": acc.describe(),
-                    "accountable_id": acc.person.id if acc.person else None,
-                    "accountable_ok": acc.ok,
-                    "accountable_status": acc.status,
-                    "changes": head.get("changes", 0),
-                    "ai_changes": head.get("ai_changes", 0),
-                    "traceability": head.get("traceability_coverage"),
-                    "attribution": head.get("attribution_clarity"),
-                    "ai_lines": lines["ai_attributed_lines"],
-                    "unrecorded_lines": lines["ai_assisted_unrecorded_lines"],
-                    "budget_state": budget.get("state") if budget else None,
-                    "budget_used": budget.get("used") if budget else None,
-                    "burn_rate": budget.get("burn_rate") if budget else None,
-                    "budget_incidents": (budget.get("consumed") or {}).get("incidents")
-                    if budget
-                    else None,
-                    "window_days": budget.get("window_days") if budget else None,
+                    "repo": f.name,
+                    **wf,
+                    "changes": head["changes"] if head else 0,
+                    "ai_changes": head["ai_changes"] if head else 0,
+                    "traceability": figures.ratio(head["traceability"]) if head else None,
+                    "attribution": figures.ratio(head["attribution"]) if head else None,
+                    "ai_lines": head["ai_lines"] if head else 0,
+                    "unrecorded_lines": head["unrecorded_lines"] if head else 0,
                 }
             )
     return out
@@ -386,32 +332,31 @@ def people(wfs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def unowned_paths(vs: list[RepoView]) -> list[dict[str, Any]]:
+def _unowned_rows(name: str, rows: list[list[Any]]) -> Iterator[tuple[Any, ...]]:
+    return ((-n, name, path, last, why) for path, n, last, why in rows)
+
+
+def unowned_paths(
+    figs: list[figures.Figures], first: int | None = None
+) -> tuple[list[dict[str, Any]], int]:
     """Paths AI-assisted changes touched where, on the day of the change, no workflow owned
-    them or the owning workflow's accountable was not one current person (the audit's rule)."""
-    out: dict[tuple[str, str], dict[str, Any]] = {}
-    for v in vs:
-        for c in v.changes:
-            if not c.ai_assisted:
-                continue
-            day = day_of(c)
-            for path in c.paths:
-                reason = _no_owner(v.policy, path, day)
-                if reason is None:
-                    continue
-                row = out.setdefault(
-                    (v.name, path),
-                    {
-                        "repo": v.name,
-                        "path": path,
-                        "ai_changes": 0,
-                        "reason": reason,
-                        "last": c.committed_at,
-                    },
-                )
-                row["ai_changes"] += 1
-                row["last"] = max(row["last"], c.committed_at)
-    return sorted(out.values(), key=lambda r: (-r["ai_changes"], r["repo"], r["path"]))
+    them or the owning workflow's accountable was not one current person (the audit's rule),
+    most AI-assisted changes first; with `first`, only that many (and how many there are).
+    All-history rows come sorted per repository, so the first ones are a merge, not a sort."""
+    ordered: list[Iterable[tuple[Any, ...]]] = []
+    total = 0
+    for f in figs:
+        rows = f.parts["unowned"]
+        total += len(rows)
+        if isinstance(rows, dict):  # a period's, merged from its months and days
+            ordered.append(sorted((-n, f.name, p, last, why) for p, (n, last, why) in rows.items()))
+        else:  # read lazily: the merge takes only what it needs from each
+            ordered.append(_unowned_rows(f.name, rows))
+    merged = heapq.merge(*ordered)
+    return [
+        {"repo": repo, "path": path, "ai_changes": -n, "reason": reason, "last": last}
+        for n, repo, path, last, reason in itertools.islice(merged, first)
+    ], total
 
 
 def _no_owner(version: PolicyVersion | None, path: str, day: date) -> str | None:
@@ -428,25 +373,36 @@ def _no_owner(version: PolicyVersion | None, path: str, day: date) -> str | None
 # -- incidents ---------------------------------------------------------------------------------
 
 
-def incident_rows(vs: list[RepoView]) -> list[dict[str, Any]]:
+def incident_rows(s: Session, repos: list[Repository]) -> list[dict[str, Any]]:
+    """Every incident of `repos` as last pushed (one query, however many repositories)."""
+    names = {r.id: r.name for r in repos}
+    found = (
+        s.execute(
+            select(Incident.repo_id, Incident.record)
+            .where(Incident.repo_id.in_(names))
+            .order_by(Incident.repo_id, Incident.incident_id)
+        ).all()
+        if names
+        else []
+    )
     out = []
-    for v in vs:
-        for inc in v.incidents:
-            out.append(
-                {
-                    "repo": v.name,
-                    "id": inc.get("id"),
-                    "href": f"/incidents/{quote(v.name, safe='/')}/{quote(str(inc.get('id')))}",
-                    "title": inc.get("title"),
-                    "severity": inc.get("severity"),
-                    "status": inc.get("status", "open"),
-                    "started": inc.get("started"),
-                    "resolved": inc.get("resolved"),
-                    "impact_minutes": inc.get("impact_minutes"),
-                    "suspects": sum(len(x.get("commits") or []) for x in inc.get("suspects") or []),
-                    "actions_open": sum(1 for a in inc.get("actions") or [] if not a.get("done")),
-                }
-            )
+    for repo_id, inc in sorted(found, key=lambda row: names[row[0]]):
+        name = names[repo_id]
+        out.append(
+            {
+                "repo": name,
+                "id": inc.get("id"),
+                "href": f"/incidents/{quote(name, safe='/')}/{quote(str(inc.get('id')))}",
+                "title": inc.get("title"),
+                "severity": inc.get("severity"),
+                "status": inc.get("status", "open"),
+                "started": inc.get("started"),
+                "resolved": inc.get("resolved"),
+                "impact_minutes": inc.get("impact_minutes"),
+                "suspects": sum(len(x.get("commits") or []) for x in inc.get("suspects") or []),
+                "actions_open": sum(1 for a in inc.get("actions") or [] if not a.get("done")),
+            }
+        )
     return out
 
 

@@ -14,11 +14,13 @@ form post, so it works without script).
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Form, Request
+from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
@@ -27,7 +29,7 @@ from signoff.audit import svg
 from signoff.audit.period import Period, parse_period
 from signoff.errors import SignoffError
 from signoff.policy.rules import today_utc
-from signoff.server import dashboard
+from signoff.server import dashboard, figures
 from signoff.server.tables import Column, Table
 from signoff.store.ingest import repository
 from signoff.store.models import CommitRecord
@@ -120,19 +122,43 @@ def _safe_next(value: str) -> str:
     return value if value.startswith("/") and not value.startswith("//") else "/"
 
 
-def add_pages(app: FastAPI) -> None:
-    def store_of(request: Request) -> Any:
-        return request.app.state.settings.store
+class SignInFirst(Exception):
+    """A page was asked for without a cookie that can read: answered with the sign-in form."""
 
-    def viewer(request: Request) -> Grant | None:
-        secret = request.cookies.get(COOKIE)
-        if not secret:
-            return None
-        with store_of(request).transaction() as s:
+
+def _store(request: Request) -> Any:
+    return request.app.state.settings.store
+
+
+def signed_in(request: Request) -> Grant:
+    """The viewer's grant from the sign-in cookie (a FastAPI dependency of every page route);
+    without one that may read, the page redirects to the sign-in form."""
+    secret = request.cookies.get(COOKIE)
+    if secret:
+        with _store(request).transaction() as s:
             grant = authenticate(s, secret)
-        return grant if grant is not None and grant.scopes & {"read", "admin"} else None
+        if grant is not None and grant.scopes & {"read", "admin"}:
+            return grant
+    raise SignInFirst
 
-    def login_first() -> Response:
+
+Reader = Annotated[Grant, Depends(signed_in)]
+
+
+@dataclass(slots=True)
+class Shown:
+    """What an organisation-wide page shows: stored figures, their freshness, incidents."""
+
+    repos: list[figures.Figures]
+    fresh: figures.Freshness
+    incidents: dict[int, int]
+
+
+def add_pages(app: FastAPI) -> None:
+    store_of = _store
+
+    @app.exception_handler(SignInFirst)
+    def _sign_in_first(request: Request, exc: SignInFirst) -> Response:
         return RedirectResponse("/login", status_code=303)
 
     @app.exception_handler(BadPeriod)
@@ -166,66 +192,47 @@ def add_pages(app: FastAPI) -> None:
             resp.delete_cookie(THEME_COOKIE)
         return resp
 
-    def views_for(request: Request, g: Grant, *, changes: bool = True) -> list[dashboard.RepoView]:
-        period = _period(request) if changes else None
+    def readable(request: Request, g: Grant) -> list[Any]:
+        """The repositories the viewer may read (rows, detached: names and clones)."""
         with store_of(request).transaction() as s:
-            return dashboard.views(s, g.repositories, changes=changes, period=period)
+            repos = dashboard.repositories(s, g.repositories)
+            s.expunge_all()
+            return repos
 
-    def too_large(request: Request, g: Grant, title: str) -> Response | None:
-        """The cheap page for an organisation past `dashboard.LARGE` pushed commits."""
+    def figures_for(
+        request: Request, allowed: Iterable[str] | None, sections: tuple[str, ...] = ()
+    ) -> Shown:
+        """The stored figures of the readable repositories over the asked period, how fresh
+        they are (queueing the figures job when some are missing or behind), and incidents."""
+        period = _period(request)
         with store_of(request).transaction() as s:
-            total = dashboard.pushed_commits(s, g.repositories)
-            if total <= dashboard.LARGE:
-                return None
-            rows = dashboard.commit_counts(s, g.repositories)
-        table = Table(
-            "counts",
-            "Pushed commits per repository (stored counts)",
-            [
-                Column("name", "Repository", link="href"),
-                Column("commits", "Commits pushed", numeric=True),
-                Column("ai_commits", "AI-assisted commits", numeric=True),
-                Column("unknown", "Undetermined commits", numeric=True),
-                Column("ai_lines", "AI-attributed lines", numeric=True),
-                Column(
-                    "unrecorded_lines",
-                    "Lines in AI-assisted commits without a line record",
-                    numeric=True,
-                ),
-            ],
-            rows,
-        )
-        return _page(
-            request, "large.html", [table], title=title, total=total, limit=dashboard.LARGE
-        )
+            repos = dashboard.repositories(s, allowed)
+            figs = figures.read(s, repos, period, sections)
+            fresh = figures.freshness(s, repos, figs)
+            incidents = dashboard.incident_counts(s, [r.id for r in repos])
+        return Shown(figs, fresh, incidents)
 
     @app.get("/", include_in_schema=False)
-    def overview(request: Request) -> Response:
-        g = viewer(request)
-        if g is None:
-            return login_first()
-        large = too_large(request, g, "Organisation overview")
-        if large is not None:
-            return large
-        data = dashboard.overview(views_for(request, g))
-        return _page(request, "overview.html", overview_tables(data), charts=charts(data), **data)
+    def overview(request: Request, g: Reader) -> Response:
+        shown = figures_for(request, g.repositories, ("series",))
+        data = dashboard.overview(shown.repos, shown.incidents)
+        return _page(
+            request,
+            "overview.html",
+            overview_tables(data),
+            charts=charts(data),
+            fresh=shown.fresh,
+            **data,
+        )
 
     @app.get("/repos", include_in_schema=False)
-    def repos_page(request: Request) -> Response:
-        g = viewer(request)
-        if g is None:
-            return login_first()
-        large = too_large(request, g, "Repositories")
-        if large is not None:
-            return large
-        data = dashboard.overview(views_for(request, g))
-        return _page(request, "repos.html", [repos_table(data["repos"])])
+    def repos_page(request: Request, g: Reader) -> Response:
+        shown = figures_for(request, g.repositories)
+        data = dashboard.overview(shown.repos, shown.incidents)
+        return _page(request, "repos.html", [repos_table(data["repos"])], fresh=shown.fresh)
 
     @app.get("/repos/{name:path}", include_in_schema=False)
-    def repo_page(name: str, request: Request) -> Response:
-        g = viewer(request)
-        if g is None:
-            return login_first()
+    def repo_page(name: str, request: Request, g: Reader) -> Response:
         if not g.allows("read", name):
             return _render(request, "ask.html", 403, q="", error=f"This token may not read {name}.")
         with store_of(request).transaction() as s:
@@ -236,12 +243,13 @@ def add_pages(app: FastAPI) -> None:
                 select(CommitRecord.record)
                 .where(CommitRecord.repo_id == row.id)
                 .order_by(CommitRecord.committed_at.desc())
-                .limit(500)
+                .limit(500 if request.query_params.get("format") == "csv" else 100)
             ).scalars()
-            total = dashboard.pushed_commits(s, [name])
-            large = total > dashboard.LARGE
-            period = _period(request)
-            data = dashboard.overview([] if large else dashboard.views(s, [name], period=period))
+            repos = dashboard.repositories(s, [name])
+            figs = figures.read(s, repos, _period(request), ("series",))
+            fresh = figures.freshness(s, repos, figs)
+            incidents = dashboard.incident_counts(s, [row.id])
+            data = dashboard.overview(figs, incidents)
             commits = [
                 {
                     **_summary(r),
@@ -251,7 +259,7 @@ def add_pages(app: FastAPI) -> None:
             ]
         table = Table(
             "commits",
-            "Latest pushed commits (up to 500)",
+            "Latest pushed commits (100 here; the CSV has the latest 500)",
             [
                 Column("short", "Commit", link="href"),
                 Column("date", "Committed"),
@@ -264,29 +272,20 @@ def add_pages(app: FastAPI) -> None:
             commits,
             empty=f"Nothing pushed for {name} yet: run `{PUSH_HINT}` in its CI.",
         )
-        figures = [] if large else overview_tables(data)
         return _page(
             request,
             "repo.html",
-            [table, *figures],
+            [table, *overview_tables(data)],
             name=name,
             charts=charts(data),
-            large=large,
-            total=total,
-            limit=dashboard.LARGE,
+            fresh=fresh,
             **data,
         )
 
     @app.get("/workflows", include_in_schema=False)
-    def workflows_page(request: Request) -> Response:
-        g = viewer(request)
-        if g is None:
-            return login_first()
-        large = too_large(request, g, "Workflows")
-        if large is not None:
-            return large
-        vs = views_for(request, g)
-        wfs = dashboard.workflows(vs)
+    def workflows_page(request: Request, g: Reader) -> Response:
+        shown = figures_for(request, g.repositories, ("detail",))
+        wfs = dashboard.workflows(shown.repos)
         burn = [
             (f"{w['repo']}: {w['workflow']}", float(w["budget_used"]), str(w["budget_state"]))
             for w in wfs
@@ -319,18 +318,20 @@ def add_pages(app: FastAPI) -> None:
             wfs,
             empty=f"No policy pushed yet: `{PUSH_HINT}` sends signoff.yaml and the budget report.",
         )
-        missing = [v.name for v in vs if v.policy is None]
-        return _page(request, "workflows.html", [table], chart=chart, no_policy=missing, views=vs)
+        missing = [f.name for f in shown.repos if not f.meta.get("has_policy")]
+        return _page(
+            request,
+            "workflows.html",
+            [table],
+            chart=chart,
+            no_policy=missing,
+            fresh=shown.fresh,
+            nothing=not shown.repos,
+        )
 
     @app.get("/people", include_in_schema=False)
-    def people_page(request: Request) -> Response:
-        g = viewer(request)
-        if g is None:
-            return login_first()
-        large = too_large(request, g, "People")
-        if large is not None:
-            return large
-        vs = views_for(request, g)
+    def people_page(request: Request, g: Reader) -> Response:
+        shown = figures_for(request, g.repositories, ("detail", "unowned"))
         owners = Table(
             "owners",
             "Named accountables and what they own",
@@ -347,9 +348,15 @@ def add_pages(app: FastAPI) -> None:
                     numeric=True,
                 ),
             ],
-            dashboard.people(dashboard.workflows(vs)),
+            dashboard.people(dashboard.workflows(shown.repos)),
             empty=f"No workflow names one current person, or no policy was pushed ({PUSH_HINT}).",
         )
+        # its default order needs only the first rows (a merge of sorted lists); sorting by
+        # another column or the CSV reads them all
+        everything = request.query_params.get("format") == "csv" or request.query_params.get(
+            "sort", ""
+        ).startswith("unowned.")
+        unowned, total = dashboard.unowned_paths(shown.repos, None if everything else 200)
         orphans = Table(
             "unowned",
             "Paths AI-assisted changes touched with no named owner",
@@ -360,16 +367,23 @@ def add_pages(app: FastAPI) -> None:
                 Column("reason", "Why no one"),
                 Column("last", "Last change"),
             ],
-            dashboard.unowned_paths(vs),
+            unowned,
             empty="Every path an AI-assisted change touched has a named owner.",
+            shown=200,  # a large organisation has thousands: sort, or download them all
+            total=total,
         )
-        return _page(request, "people.html", [owners, orphans], views=vs)
+        return _page(
+            request,
+            "people.html",
+            [owners, orphans],
+            fresh=shown.fresh,
+            nothing=not shown.repos,
+        )
 
     @app.get("/incidents", include_in_schema=False)
-    def incidents_page(request: Request) -> Response:
-        g = viewer(request)
-        if g is None:
-            return login_first()
+    def incidents_page(request: Request, g: Reader) -> Response:
+        with store_of(request).transaction() as s:
+            incidents = dashboard.incident_rows(s, dashboard.repositories(s, g.repositories))
         table = Table(
             "incidents",
             "Incidents as last pushed",
@@ -384,17 +398,14 @@ def add_pages(app: FastAPI) -> None:
                 Column("suspects", "Suspect commits", numeric=True),
                 Column("actions_open", "Open actions", numeric=True),
             ],
-            dashboard.incident_rows(views_for(request, g, changes=False)),
+            incidents,
             empty="No incident pushed. Record them with `signoff incident open`, commit them, "
             f"and `{PUSH_HINT}` sends them.",
         )
         return _page(request, "incidents.html", [table])
 
     @app.get("/incidents/{name:path}/{incident_id}", include_in_schema=False)
-    def incident_page(name: str, incident_id: str, request: Request) -> Response:
-        g = viewer(request)
-        if g is None:
-            return login_first()
+    def incident_page(name: str, incident_id: str, request: Request, g: Reader) -> Response:
         if not g.allows("read", name):
             return _render(request, "ask.html", 403, q="", error=f"This token may not read {name}.")
         with store_of(request).transaction() as s:
@@ -421,18 +432,15 @@ def add_pages(app: FastAPI) -> None:
         )
 
     @app.get("/decay", include_in_schema=False)
-    def decay_page(request: Request) -> Response:
-        g = viewer(request)
-        if g is None:
-            return login_first()
+    def decay_page(request: Request, g: Reader) -> Response:
         from signoff.git.repo import Repo
         from signoff.incidents.decay import decay
 
         rows: list[dict[str, Any]] = []
         no_clone: list[str] = []
         problems: list[str] = []
-        readable = views_for(request, g, changes=False)
-        for v in readable:
+        repos = readable(request, g)
+        for v in repos:
             if not v.path:
                 no_clone.append(v.name)
                 continue
@@ -471,14 +479,11 @@ def add_pages(app: FastAPI) -> None:
             [table],
             no_clone=no_clone,
             problems=problems,
-            nothing=not readable,
+            nothing=not repos,
         )
 
     @app.get("/ask", include_in_schema=False)
-    def ask(request: Request, q: str = "") -> Response:
-        g = viewer(request)
-        if g is None:
-            return login_first()
+    def ask(request: Request, g: Reader, q: str = "") -> Response:
         if not q:
             return _render(request, "ask.html", q="")
         name, _, target = q.strip().partition(":")

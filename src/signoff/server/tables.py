@@ -37,10 +37,17 @@ class Table:
     descending: bool = False
     query: dict[str, str] = field(default_factory=dict)  # the page's other parameters
     shown: int = 500  # rows rendered on the page; the CSV has them all
+    # how many rows there are when `rows` holds only the first ones (a page of a long table
+    # read in its default order; sorting or the CSV reads them all)
+    total: int | None = None
 
     @property
     def visible(self) -> list[dict[str, Any]]:
         return self.rows[: self.shown]
+
+    @property
+    def count(self) -> int:
+        return len(self.rows) if self.total is None else self.total
 
     def apply(self, params: Mapping[str, str]) -> Table:
         """Sort by `sort=ID.KEY` and `dir` when they name this table; keep the other params."""

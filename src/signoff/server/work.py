@@ -1,4 +1,4 @@
-"""The jobs a worker runs: the organisation's figures, and its audit pack.
+"""The jobs a worker runs: the dashboard's stored figures, and the organisation's audit pack.
 
 `signoff serve` runs a worker thread in each process by default, `signoff worker` runs one on its
 own; both claim from the database's jobs table (`store.jobs`), so any number share the queue.
@@ -19,13 +19,19 @@ from signoff.store.organisation import METRICS_JOB as METRICS
 AUDIT = "org.audit"
 
 
-def _metrics(store: Store, _payload: dict[str, Any]) -> Outcome:
+def _metrics(store: Store, payload: dict[str, Any]) -> Outcome:
+    """Each changed repository's dashboard figures (`server.figures`, stored as the job goes,
+    one repository per transaction), then the organisation's stored-count snapshot."""
+    from signoff.server.figures import recompute
     from signoff.store.organisation import organisation_metrics
 
+    names = payload.get("repositories")
+    figures = recompute(store, names if isinstance(names, list) else None)
     with store.transaction() as s:
         doc = organisation_metrics(s)
     return Outcome(
-        {"computed_at": doc["computed_at"], **doc["totals"]}, write=lambda s: _save(s, doc)
+        {"computed_at": doc["computed_at"], **doc["totals"], "figures": figures},
+        write=lambda s: _save(s, doc),
     )
 
 

@@ -260,3 +260,26 @@ class MetricsSnapshot(Base):
     scope: Mapped[str] = mapped_column(String(100), index=True)  # "organisation"
     computed_at: Mapped[str] = mapped_column(String(40))
     document: Mapped[Any] = mapped_column(Document)
+
+
+class RepoFigures(Base):
+    """A repository's dashboard figures as the figures job last computed them: mergeable parts
+    (numerators, denominators, histograms), never final ratios, so pages add up the rows of the
+    repositories a viewer may read. One row for all history (`grain` "all"), one per month and
+    one per day (a `?since&until` period adds whole months and the days at its edges)."""
+
+    __tablename__ = "repo_figures"
+    __table_args__ = (UniqueConstraint("repo_id", "grain", "bucket"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    repo_id: Mapped[int] = mapped_column(ForeignKey("repositories.id"))
+    grain: Mapped[str] = mapped_column(String(8))  # all, month, day
+    bucket: Mapped[str] = mapped_column(String(10))  # "", YYYY-MM, YYYY-MM-DD
+    computed_at: Mapped[str] = mapped_column(String(40))
+    # what the figures were computed from (commit count and last id, policy, budget, tip)
+    source: Mapped[str] = mapped_column(String(300))
+    # in parts, so a page reads only what it shows: headline counts and line measures; by
+    # month, tool and tier; workflows; paths no one owns
+    document: Mapped[Any] = mapped_column(Document)
+    series: Mapped[Any] = mapped_column(Document)
+    detail: Mapped[Any] = mapped_column(Document)
+    unowned: Mapped[Any] = mapped_column(Document)
