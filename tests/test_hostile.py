@@ -424,3 +424,23 @@ def test_a_users_log_show_signature_does_not_leak_into_the_audit_trailer_log(
     repo.git("config", "log.showSignature", "true")
     assert "signature" in repo.git("log", "--format=%H")  # git itself prints the check
     assert records() == plain
+
+
+@pytest.mark.parametrize("field", ["committer", "author"])
+def test_an_identity_of_100000_blanks_is_read_in_linear_time(field: str) -> None:
+    """A name ending in blanks made a `\\s*` regex (aider's suffix) quadratic: 8 s for one
+    commit at 50,000 spaces, so five such commits held every index build for 35 s."""
+    import time
+
+    from signoff.git.log import Commit, Person
+    from signoff.provenance.detect import detect
+
+    hostile = Person("Mallory" + " \t" * 50_000 + "x", "m@example.com")
+    plain = Person("Bot [bot]", "bot@example.com")
+    author, committer = (hostile, plain) if field == "author" else (plain, hostile)
+    when = "1700000000 +0000"
+    commit = Commit("a" * 40, (), author, when, committer, when, "subject\n", ())
+    started = time.perf_counter()
+    prov = detect(commit)
+    assert time.perf_counter() - started < 2.0
+    assert prov.accepted_by is not None and prov.accepted_by.name.startswith("Mallory")
