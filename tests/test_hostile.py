@@ -86,6 +86,17 @@ def test_explain_names_the_hostile_note(hostile: GitRepo) -> None:
     assert "a number of 5000 digits" in json.dumps(json.loads(proc.stdout))
 
 
+def test_a_note_of_20000_bad_ranges_is_a_few_problems_not_20000(hostile: GitRepo) -> None:
+    """Each bad range was one problem: a note of 200,000 made `explain` print 17 MB."""
+    proc = run_signoff(hostile, "explain", "HEAD~1", "--json")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    problems = json.loads(proc.stdout)["commits"][0]["provenance"]["problems"]
+    assert len(problems) <= 40, len(problems)
+    ours = [p for p in problems if p.startswith("Signoff note")]
+    assert ours[0].endswith("a range in 'a.py' is not an object; ignored")
+    assert len(ours) == 1  # the same sentence once
+
+
 def test_check_over_hostile_notes_judges_the_change_not_a_crash(hostile: GitRepo) -> None:
     proc = run_signoff(hostile, "check", "--base", "HEAD~4", "--json")
     _no_traceback(proc)
