@@ -97,6 +97,17 @@ def test_a_note_of_20000_bad_ranges_is_a_few_problems_not_20000(hostile: GitRepo
     assert len(ours) == 1  # the same sentence once
 
 
+def test_a_900_kb_note_of_junk_lines_keeps_its_count(repo: GitRepo) -> None:
+    """150,000 lines that are not JSON: a dozen named, the rest counted (not "1 more")."""
+    sha = repo.commit("base\n", {"app.py": "a = 1\n"})
+    repo.git("notes", "--ref=signoff", "add", "-F", "-", sha, input=b'{"a":\n' * 150_000)
+    proc = run_signoff(repo, "explain", sha, "--json")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    problems = json.loads(proc.stdout)["commits"][0]["provenance"]["problems"]
+    assert problems[-1].endswith("149988 more lines are not JSON and were ignored"), problems
+    assert len(problems) == 13
+
+
 def test_check_over_hostile_notes_judges_the_change_not_a_crash(hostile: GitRepo) -> None:
     proc = run_signoff(hostile, "check", "--base", "HEAD~4", "--json")
     _no_traceback(proc)

@@ -331,9 +331,10 @@ def parse_signoff_notes(blobs: Sequence[bytes], commit: str) -> NoteReading:
     own: list[tuple[str, LineRecord]] = []
     copied: list[tuple[str, LineRecord, str]] = []
     where = f"Signoff note on {commit[:12]}"
+    framing: list[str] = []
     for blob in blobs:
-        docs, problems = split_documents(blob)
-        reading.problems += [f"{where}: {p}" for p in problems]
+        docs, problems = split_documents(blob)  # capped already, with a count
+        framing += [f"{where}: {p}" for p in problems]
         for doc in docs:
             key = json.dumps(doc, sort_keys=True, default=str)
             if key in seen:
@@ -352,7 +353,7 @@ def parse_signoff_notes(blobs: Sequence[bytes], commit: str) -> NoteReading:
                     own.append((stamp, record))
                 else:
                     copied.append((stamp, record, recorded_for))
-    reading.problems = _capped(reading.problems, where)
+    reading.problems = framing + _capped(reading.problems, where)
     if latest is not None:
         reading.accepted_by = latest[1]
     if own:
