@@ -466,3 +466,29 @@ def test_an_identity_of_100000_blanks_is_read_in_linear_time(field: str) -> None
     prov = detect(commit)
     assert time.perf_counter() - started < 2.0
     assert prov.accepted_by is not None and prov.accepted_by.name.startswith("Mallory")
+
+
+def test_a_policy_pattern_of_many_wildcards_is_refused_not_a_hang(repo: GitRepo) -> None:
+    """`/**/**/…/x` (twelve `**`) held `owners` of an 80-character path past two minutes."""
+    hostile = POLICY.replace('paths: ["*"]', "paths: ['/" + "**/" * 12 + "x']")
+    repo.commit("base\n", {"app.py": "a = 1\n", "signoff.yaml": hostile})
+    proc = run_signoff(repo, "owners", "a/" * 38 + "aaaa")
+    _no_traceback(proc)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "signoff.yaml:9:" in proc.stderr and "24 '*' wildcards (limit 4)" in proc.stderr
+
+
+def test_a_review_trailer_of_100000_blanks_is_read_in_linear_time() -> None:
+    """Review trailers were split by `^\\s*([^<]*?)\\s*<`: 4.6 s at 40,000 blanks, per trailer."""
+    import time
+
+    from signoff.git.log import Commit, Person, parse_trailers
+    from signoff.review.evidence import review_trailers
+
+    trailers = parse_trailers(("Approved-by: x" + " " * 100_000 + "y\n").encode())
+    dev, when = Person("Dev", "dev@example.com"), "1700000000 +0000"
+    commit = Commit("a" * 40, (), dev, when, dev, when, "c\n", trailers)
+    started = time.perf_counter()
+    signals = review_trailers(commit)
+    assert time.perf_counter() - started < 1.0
+    assert signals[0].person.email == "" and signals[0].person.name.startswith("x ")
