@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -492,3 +493,25 @@ def test_a_review_trailer_of_100000_blanks_is_read_in_linear_time() -> None:
     signals = review_trailers(commit)
     assert time.perf_counter() - started < 1.0
     assert signals[0].person.email == "" and signals[0].person.name.startswith("x ")
+
+
+def test_a_subject_of_100000_backslashes_prints_in_linear_time(repo: GitRepo) -> None:
+    """Markup escaping tried every backslash of a run (rich's regex and our copies): a subject
+    of 50,000 took 90 s to print, piped or on a terminal. Same text, every backslash kept."""
+    import time
+
+    from signoff.cli.output import escape, plain, safe_console
+
+    subject = "\\" * 100_000
+    sha = repo.commit(subject + "\n", {"app.py": "a = 1\n"})
+    started = time.perf_counter()
+    proc = run_signoff(repo, "explain", sha)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert time.perf_counter() - started < 30
+    assert subject in proc.stdout and "\\" * 100_001 not in proc.stdout
+    console = safe_console(file=io.StringIO(), width=80, soft_wrap=True)
+    started = time.perf_counter()
+    console.print(f"[bold]x[/] {escape(subject + ' [b]')}")  # rich's parser, on a terminal
+    assert plain(escape(subject + " [b]")) == subject + " [b]"
+    assert time.perf_counter() - started < 5
+    assert console.file.getvalue() == f"x {subject} [b]\n"  # type: ignore[attr-defined]
