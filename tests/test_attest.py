@@ -290,3 +290,15 @@ def test_an_envelope_with_two_payload_keys_is_refused(signed: Any) -> None:
     assert verdicts[0].problems == [
         "not a DSSE envelope: the key 'payload' appears twice in one object"
     ]
+    # alone in its file: exit 2, and the sentence says why the line is no envelope
+    only = repo.path.parent / "forged.jsonl"
+    only.write_text(line + "\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "signoff", "verify", str(only), "--key", str(public)],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        env=repo.env,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "line 1: the key 'payload' appears twice in one object" in proc.stderr
