@@ -302,3 +302,26 @@ def test_an_envelope_with_two_payload_keys_is_refused(signed: Any) -> None:
     )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "line 1: the key 'payload' appears twice in one object" in proc.stderr
+
+
+def test_a_policy_blob_swapped_after_attesting_is_reported_on_its_own(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    """`git replace` shows other bytes for signoff.yaml under the same commit and tree ids:
+    verify names the policy blob rather than saying OK."""
+    policy = "schema: signoff/policy/v1\npeople: []\n"
+    base = repo.commit("base\n", {"app.py": "a = 1\n", "signoff.yaml": policy})
+    repo.commit("change\n", {"app.py": "a = 2\n"})
+    keys = generate_key(tmp_path / "keys")
+    envelopes = attest(Repo.discover(repo.path), [f"{base}..HEAD"], load_private_key(keys.private))
+    assert all(v.ok for v in _verify(repo, envelopes, keys.public))
+    blob = repo.git("rev-parse", "HEAD:signoff.yaml").strip()
+    forged = repo.git(
+        "hash-object", "-w", "--stdin", input=(policy + "# weakened\n").encode()
+    ).strip()
+    repo.git("replace", blob, forged)
+    [verdict] = _verify(repo, envelopes, keys.public)
+    assert not verdict.ok
+    assert any("differs from the attested policy blob" in p for p in verdict.problems), (
+        verdict.problems
+    )
