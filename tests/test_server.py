@@ -173,9 +173,13 @@ def test_rewritten_branch_is_recorded(server: Running, repo: GitRepo) -> None:
     repo.commit("Rewritten", {"other.txt": "z\n"})
     result = push(r, client, "org/a")
     assert result.rewritten
+    assert result.sent == 1  # only what the old tip cannot reach: the rest is stored
     with server.store.transaction() as s:
         updates = s.execute(select(RefUpdate).order_by(RefUpdate.id)).scalars().all()
     assert [u.rewritten for u in updates] == [False, True]
+    shown = Client(server.url, token=server.token(["read"])).get("/api/v1/repos/org/a/refs")
+    assert [u["rewritten"] for u in shown["updates"]] == [True, False]  # newest first
+    assert shown["updates"][0]["new_tip"] == shown["refs"]["refs/heads/main"]
     assert server.count(CommitRecord) == 4  # the old tip's record stays
 
 
@@ -506,3 +510,87 @@ def test_with_a_clone_the_api_answers_what_the_cli_answers(server: Running, repo
     expected.pop("pack")
     assert summary["headline"] == expected["headline"]
     assert summary["completeness"] == expected["completeness"]
+
+
+def test_without_a_clone_the_api_answers_what_the_cli_answers(
+    server: Running, repo: GitRepo
+) -> None:
+    """The pushed records alone: every commit's explain document equals the CLI's (provenance,
+    tools, accepter, review trailers, the merge or pull request that brought it in, the two
+    line measures apart, ownership); stats agree on what pushed records can count."""
+    from tests.test_line_measures import gitai_note
+
+    repo.commit("Initial\n", {"calc.py": "X = 1\n"})
+    repo.git("checkout", "-q", "-b", "feat")
+    noted = repo.commit("Add total\n", {"calc.py": "X = 1\ndef total(xs):\n    return sum(xs)\n"})
+    repo.git("notes", "--ref=ai", "add", "-F", "-", noted, input=gitai_note(noted, "2-3").encode())
+    side = repo.commit(AI, {"src/p.py": "a = 1\nb = 2\n"})
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "feat", "-m", "Merge pull request #7 from org/feat")
+    squash = repo.commit(f"{AI.splitlines()[0]} (#12)\n{AI[10:]}", {"src/q.py": "c = 3\n"})
+    direct = repo.commit("Human fix\n\nReviewed-by: Grace <grace@example.com>\n", {"b.txt": "b\n"})
+    pushed = push(
+        Repo.discover(repo.path), Client(server.url, token=server.token(["admin"])), "org/n"
+    )
+    assert pushed.stored["commits"] == 6
+    client = Client(server.url, token=server.token(["read"], ["org/n"]))
+
+    def cli(*args: str) -> Any:
+        ran = run_signoff(repo, *args, "--json")
+        assert ran.returncode == 0, ran.stderr
+        doc = json.loads(ran.stdout)
+        doc.pop("schema")
+        return doc
+
+    merges = {}
+    for sha in repo.git("rev-list", "HEAD").split():
+        api = client.get("/api/v1/repos/org/n/explain", target=sha)
+        assert api.pop("source") == "pushed records"
+        assert api == cli("explain", sha), sha
+        merges[sha] = api["commits"][0]["review"]["merge"]
+    assert merges[side]["pull_request"] == merges[noted]["pull_request"] == "#7"
+    assert merges[squash]["pull_request"] == "#12" and merges[direct] is None
+    assert (
+        client.get("/api/v1/repos/org/n/commits/" + noted)["commits"][0]["lines"][
+            "ai_attributed_lines"
+        ]
+        == 2
+    )
+    stored, local = client.get("/api/v1/repos/org/n/stats"), cli("stats")
+    for measure in ("ai_attributed_lines", "ai_assisted_unrecorded_lines"):
+        assert stored[measure] == local[measure]
+    # documented: the pushed counts include merge commits, the CLI's leave them out
+    assert stored["commits"] == local["commits"] + local["merges_excluded"]
+    assert local["ai_attributed_lines"] == 2 and local["ai_assisted_unrecorded_lines"] > 0
+
+
+def test_pushed_budget_and_incidents_are_the_clis(server: Running, repo: GitRepo) -> None:
+    """Budget and incidents as last pushed equal `signoff budget --json` (apart from the time
+    it was computed) and each `incident show --json`'s record."""
+    from tests.incident_fixtures import build
+
+    world = build(repo)
+    opened = run_signoff(repo, "incident", "open", "Payments time out", "-s", "sev2",
+                         "--started", "2026-01-05T10:00:00Z")  # fmt: skip
+    assert opened.returncode == 0, opened.stderr
+    (path,) = (repo.path / ".signoff" / "incidents").iterdir()
+    linked = run_signoff(repo, "incident", "link", path.stem, world.ai_commit)
+    assert linked.returncode == 0, linked.stderr
+    repo.commit("Record the incident", {})
+    push(world.repo, Client(server.url, token=server.token(["ingest"])), "org/b")
+    client = Client(server.url, token=server.token(["read"], ["org/b"]))
+
+    def cli(*args: str) -> Any:
+        ran = run_signoff(repo, *args, "--json")
+        assert ran.returncode == 0, ran.stderr
+        return json.loads(ran.stdout)
+
+    def timeless(doc: dict[str, Any]) -> list[dict[str, Any]]:
+        drop = {"as_of", "window_start", "recovers_at"}
+        return [{k: v for k, v in w.items() if k not in drop} for w in doc["workflows"]]
+
+    stored = client.get("/api/v1/repos/org/b/budget")
+    assert stored["workflows"] and timeless(stored) == timeless(cli("budget"))
+    assert stored["commit"] == repo.head()
+    (record,) = client.get("/api/v1/repos/org/b/incidents")["incidents"]
+    assert record == cli("incident", "show", path.stem)["incident"]

@@ -4,7 +4,7 @@ plus the accountable owner under the policy in force at that revision."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -122,22 +122,37 @@ def _answer(
     with_merge: bool,
     owners: OwnershipBatch,
     files: list[str] | None = None,
+    merge_of: MergeOf | None = None,
 ) -> CommitAnswer:
     if files is None:
         files = [f.path for f in commit.files or ()]
+    if with_merge:
+        merge = merge_evidence(repo, commit)
+    else:
+        merge = merge_of(commit) if merge_of is not None else None
     return CommitAnswer(
         commit=commit,
         provenance=lookup.get(commit.sha),
         reviews=review_trailers(commit),
-        merge=merge_evidence(repo, commit) if with_merge else None,
+        merge=merge,
         files=files,
         ownership=owners.then(commit.sha, files),
         ownership_now=owners.now(files),
     )
 
 
+# How a commit reached the branch, worked out for many commits at once (`merge_evidence` runs
+# git per commit); None leaves `review.merge` empty, as a walk over a range always did
+MergeOf = Callable[[Commit], MergeEvidence | None]
+
+
 def answer_commits(
-    repo: Repo, lookup: ProvenanceLookup, revs: list[str], extra: list[str]
+    repo: Repo,
+    lookup: ProvenanceLookup,
+    revs: list[str],
+    extra: list[str],
+    *,
+    merge_of: MergeOf | None = None,
 ) -> Iterator[CommitAnswer]:
     """Answers for every commit `git log revs` lists, at index speed.
 
@@ -156,29 +171,45 @@ def answer_commits(
         lookup.many(shas)
         owners = OwnershipBatch(repo, shas)
         answers = [
-            _answer(repo, lookup, counted.get(c.sha, c), False, owners, files.get(c.sha, []))
+            _answer(
+                repo,
+                lookup,
+                counted.get(c.sha, c),
+                False,
+                owners,
+                files.get(c.sha, []),
+                merge_of,
+            )
             for c in commits
         ]
         yield from _with_line_measures(repo, lookup, answers)
 
 
 def _summary(answers: list[CommitAnswer]) -> dict[str, Any]:
-    statuses = Counter(a.provenance.status for a in answers)
-    tools = Counter(t.tool for a in answers for t in a.provenance.tools)
-    measures = [a.line_measures() for a in answers]
+    return summarise([a.to_json() for a in answers])
+
+
+def summarise(commits: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `summary` of an explanation, over commit documents (`CommitAnswer.to_json()` or
+    the same rows as `signoff push` stored them)."""
+    from signoff.provenance.model import AI_STATUSES
+
+    statuses = Counter(str(c["provenance"]["status"]) for c in commits)
+    tools = Counter(t["tool"] for c in commits for t in c["provenance"].get("tools") or [])
+    measures = [c.get("lines") or {} for c in commits]
     return {
-        "commits": len(answers),
+        "commits": len(commits),
         "by_status": dict(statuses),
         "ai_assisted": statuses["ai"] + statuses["mixed"],
         "by_tool": dict(tools),
-        "ai_attributed_lines": sum(m["ai_attributed_lines"] or 0 for m in measures),
+        "ai_attributed_lines": sum(m.get("ai_attributed_lines") or 0 for m in measures),
         "ai_assisted_unrecorded_lines": sum(
-            m["ai_assisted_unrecorded_lines"] or 0 for m in measures
+            m.get("ai_assisted_unrecorded_lines") or 0 for m in measures
         ),
         "ai_commits_with_line_record": sum(
             1
-            for a, m in zip(answers, measures, strict=True)
-            if a.provenance.ai_assisted and m["line_record"]
+            for c, m in zip(commits, measures, strict=True)
+            if c["provenance"]["status"] in AI_STATUSES and m.get("line_record")
         ),
     }
 

@@ -15,7 +15,7 @@ from typing import IO, Any, Literal
 from signoff.errors import SignoffError
 from signoff.git.repo import GitError, Repo
 from signoff.jsonsafe import escape_invisible
-from signoff.query.explain import answer_commits
+from signoff.query.explain import MergeOf, answer_commits
 from signoff.query.lookup import ProvenanceLookup
 
 Format = Literal["jsonl", "csv", "cyclonedx"]
@@ -27,14 +27,18 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_rows(
-    repo: Repo, revs: list[str] | None = None, *, use_index: bool = True
+    repo: Repo,
+    revs: list[str] | None = None,
+    *,
+    use_index: bool = True,
+    merge_of: MergeOf | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every commit `git log REVS` lists (default HEAD), newest first, as `explain --json`
-    describes it (the objects of its `commits` list)."""
+    describes it (the objects of its `commits` list; `review.merge` only with `merge_of`)."""
     revs = revs or ["HEAD"]
     _check_revs(repo, revs)
     with ProvenanceLookup(repo, use_index=use_index) as lookup:
-        for answer in answer_commits(repo, lookup, revs, []):
+        for answer in answer_commits(repo, lookup, revs, [], merge_of=merge_of):
             yield answer.to_json()
 
 

@@ -9,22 +9,25 @@ the server's disk, explain / owners / stats / budget call the same functions as 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 from signoff import __version__
 from signoff.errors import SignoffError
 from signoff.store import auditlog
 from signoff.store.db import Store
-from signoff.store.ingest import RefMoved, apply_push, refs_of, repository
+from signoff.store.ingest import RefMoved, apply_push, ref_updates, refs_of, repository
 from signoff.store.models import BudgetState, CommitRecord, Incident, Repository
 from signoff.store.tokens import Grant, authenticate
 
@@ -65,6 +68,17 @@ def _grant(request: Request, authorization: Annotated[str | None, Header()] = No
 
 
 Auth = Annotated[Grant, Depends(_grant)]
+RepoName = Annotated[
+    str, Path(description="The repository, ORG/NAME as the forge names it", examples=["org/app"])
+]
+_COMMIT_ID = re.compile(r"^[0-9a-fA-F]{4,64}$")
+CommitId = Annotated[str, Path(description="A commit id or its prefix", pattern=_COMMIT_ID.pattern)]
+PullNumber = Annotated[
+    int, Path(description="The pull or merge request's number", ge=1, le=2**31 - 1)
+]
+JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+_DAY = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z)?$"
+Day = Annotated[str, Query(description="YYYY-MM-DD (or YYYY-MM-DDTHH:MM:SSZ)", pattern=_DAY)]
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -100,6 +114,27 @@ def create_app(settings: Settings) -> FastAPI:
             raise _problem(404, f"no repository {name} on this server", "push it first")
         return row
 
+    @app.exception_handler(StarletteHTTPException)
+    def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Every error in one shape, {"detail": {"message", "hint"}}: also the router's own
+        (an unknown path, a wrong method), whose detail is only a phrase."""
+        detail: Any = exc.detail
+        if not isinstance(detail, dict):
+            detail = {"message": str(detail), "hint": None}
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # the router names one route's methods; a path has several
+            headers["Allow"] = ", ".join(
+                sorted(
+                    {
+                        m
+                        for r in request.app.routes
+                        if isinstance(r, BaseRoute) and r.matches(request.scope)[0] != Match.NONE
+                        for m in getattr(r, "methods", None) or ()
+                    }
+                )
+            )
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
+
     @app.exception_handler(SignoffError)
     def _signoff_error(_request: Request, exc: SignoffError) -> JSONResponse:
         status = 409 if isinstance(exc, RefMoved) else 400
@@ -124,14 +159,17 @@ def create_app(settings: Settings) -> FastAPI:
             ]
         }
 
-    @app.get(f"{API}/repos/{{name:path}}/refs", summary="Branch tips as last pushed")
-    def get_refs(name: str, s: Db, g: Auth) -> dict[str, Any]:
+    @app.get(
+        f"{API}/repos/{{name:path}}/refs",
+        summary="Branch tips as last pushed, and the newest moves (rewrites marked)",
+    )
+    def get_refs(name: RepoName, s: Db, g: Auth) -> dict[str, Any]:
         if not (g.allows("ingest", name) or g.allows("read", name)):
             allow(g, "read", name)
-        return {"repository": name, "refs": refs_of(s, name)}
+        return {"repository": name, "refs": refs_of(s, name), "updates": ref_updates(s, name)}
 
     @app.post(f"{API}/repos/{{name:path}}/push", summary="Store one batch of `signoff push`")
-    async def post_push(name: str, g: Auth, request: Request) -> dict[str, Any]:
+    async def post_push(name: RepoName, g: Auth, request: Request) -> dict[str, Any]:
         allow(g, "ingest", name)
         # parsed with json, not validated field by field: a batch is thousands of records and
         # apply_push checks what it stores
@@ -154,7 +192,7 @@ def create_app(settings: Settings) -> FastAPI:
         f"{API}/repos/{{name:path}}/pulls/{{number}}/review",
         summary="Stored review evidence of a pull request, in the forge's REST shape",
     )
-    def get_review(name: str, number: int, s: Db, g: Auth) -> dict[str, Any]:
+    def get_review(name: RepoName, number: PullNumber, s: Db, g: Auth) -> dict[str, Any]:
         from signoff.server.webhooks import review_bundle
 
         allow(g, "read", name)
@@ -168,7 +206,7 @@ def create_app(settings: Settings) -> FastAPI:
         return bundle
 
     @app.get(f"{API}/repos/{{name:path}}/commits/{{sha}}", summary="A commit's stored record")
-    def get_commit(name: str, sha: str, s: Db, g: Auth) -> dict[str, Any]:
+    def get_commit(name: RepoName, sha: CommitId, s: Db, g: Auth) -> dict[str, Any]:
         allow(g, "read", name)
         return {"commits": _stored_commits(s, repo_row(s, name).id, sha)}
 
@@ -177,7 +215,7 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Explain a commit, range or file:line (as `signoff explain --json`)",
     )
     def get_explain(
-        name: str, s: Db, g: Auth, target: Annotated[str, Query(min_length=1)]
+        name: RepoName, s: Db, g: Auth, target: Annotated[str, Query(min_length=1)]
     ) -> dict[str, Any]:
         allow(g, "read", name)
         row = repo_row(s, name)
@@ -186,17 +224,18 @@ def create_app(settings: Settings) -> FastAPI:
             from signoff.query.explain import explain
 
             return explain(Repo.discover(row.path), target).to_json()
-        if ":" in target or ".." in target:
+        if not _COMMIT_ID.match(target):
             raise _problem(
                 409,
-                f"{name} has no clone on this server: file:line and ranges need one",
+                f"{name} has no clone on this server: files, lines, ranges and branch names "
+                "need one",
                 "ask for a commit id, or run `signoff server repo add NAME --path CLONE`",
             )
-        return {"commits": _stored_commits(s, row.id, target), "source": "pushed records"}
+        return stored_explanation(target, _stored_commits(s, row.id, target))
 
     @app.get(f"{API}/repos/{{name:path}}/owners", summary="Owners of paths (as `signoff owners`)")
     def get_owners(
-        name: str, s: Db, g: Auth, path: Annotated[list[str], Query(min_length=1)]
+        name: RepoName, s: Db, g: Auth, path: Annotated[list[str], Query(min_length=1)]
     ) -> dict[str, Any]:
         allow(g, "read", name)
         row = repo_row(s, name)
@@ -216,7 +255,7 @@ def create_app(settings: Settings) -> FastAPI:
         }
 
     @app.get(f"{API}/repos/{{name:path}}/stats", summary="AI share and line measures")
-    def get_stats(name: str, s: Db, g: Auth) -> dict[str, Any]:
+    def get_stats(name: RepoName, s: Db, g: Auth) -> dict[str, Any]:
         allow(g, "read", name)
         row = repo_row(s, name)
         if row.path:
@@ -227,7 +266,7 @@ def create_app(settings: Settings) -> FastAPI:
         return stored_stats(s, row.id)
 
     @app.get(f"{API}/repos/{{name:path}}/budget", summary="Error budgets as last pushed")
-    def get_budget(name: str, s: Db, g: Auth) -> dict[str, Any]:
+    def get_budget(name: RepoName, s: Db, g: Auth) -> dict[str, Any]:
         allow(g, "read", name)
         row = repo_row(s, name)
         state = s.execute(
@@ -241,24 +280,24 @@ def create_app(settings: Settings) -> FastAPI:
         return {**state.record, "as_of": state.pushed_at, "commit": state.sha}
 
     @app.get(f"{API}/repos/{{name:path}}/incidents", summary="Incident records as last pushed")
-    def get_incidents(name: str, s: Db, g: Auth) -> dict[str, Any]:
+    def get_incidents(name: RepoName, s: Db, g: Auth) -> dict[str, Any]:
         allow(g, "read", name)
         row = repo_row(s, name)
         rows = s.execute(
             select(Incident).where(Incident.repo_id == row.id).order_by(Incident.incident_id)
         ).scalars()
-        return {"incidents": [r.record for r in rows]}
+        return {"incidents": [_incident_json(r.record) for r in rows]}
 
     @app.get(
         f"{API}/repos/{{name:path}}/audit-summary",
         summary="Audit summary for a period (as `signoff audit --json`)",
     )
     def get_audit_summary(
-        name: str,
+        name: RepoName,
         s: Db,
         g: Auth,
-        since: Annotated[str, Query(description="YYYY-MM-DD")],
-        until: Annotated[str, Query(description="YYYY-MM-DD")],
+        since: Day,
+        until: Day,
     ) -> dict[str, Any]:
         allow(g, "read", name)
         row = repo_row(s, name)
@@ -300,8 +339,8 @@ def create_app(settings: Settings) -> FastAPI:
     def post_org_audit(
         s: Db,
         g: Auth,
-        since: Annotated[str, Query(description="YYYY-MM-DD")],
-        until: Annotated[str, Query(description="YYYY-MM-DD")],
+        since: Day,
+        until: Day,
         branch: Annotated[str | None, Query(description="branch (default: last pushed)")] = None,
     ) -> dict[str, Any]:
         from signoff.audit.period import parse_period
@@ -314,7 +353,7 @@ def create_app(settings: Settings) -> FastAPI:
         return {"job": enqueue(s, AUDIT, payload, requested_by=g.actor)}
 
     @app.get(f"{API}/jobs/{{job_id}}", summary="A queued job's state and result")
-    def get_job(job_id: int, s: Db, g: Auth) -> dict[str, Any]:
+    def get_job(job_id: JobId, s: Db, g: Auth) -> dict[str, Any]:
         from signoff.store.jobs import status
 
         allow(g, "read", None)
@@ -328,7 +367,7 @@ def create_app(settings: Settings) -> FastAPI:
         summary="The file a job built (an audit pack, gzipped tar)",
         response_class=Response,
     )
-    def get_job_artifact(job_id: int, s: Db, g: Auth) -> Response:
+    def get_job_artifact(job_id: JobId, s: Db, g: Auth) -> Response:
         from signoff.store.jobs import artifact, status
 
         allow(g, "read", None)
@@ -355,6 +394,9 @@ def create_app(settings: Settings) -> FastAPI:
     from signoff.server.pages import add_pages
 
     add_pages(app)
+    from signoff.server.openapi import install
+
+    install(app)
     return app
 
 
@@ -373,6 +415,37 @@ def _stored_commits(s: Session, repo_id: int, sha: str) -> list[Any]:
     if len(rows) > 1:
         raise _problem(400, f"{sha} names more than one commit", "give more digits")
     return list(rows)
+
+
+def _incident_json(record: Any) -> Any:
+    """A pushed incident record as `signoff incident show --json` gives it (the file's fields
+    with their defaults); a record the model refuses is returned as pushed."""
+    from pydantic import ValidationError
+
+    from signoff.incidents.model import Incident as IncidentRecord
+
+    try:
+        parsed = IncidentRecord.model_validate(record)
+    except ValidationError:
+        return record
+    return parsed.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def stored_explanation(target: str, commits: list[dict[str, Any]]) -> dict[str, Any]:
+    """`signoff explain --json SHA`'s document over the pushed record: the same commit object
+    (provenance, review, line measures, ownership then and now as of the push) and summary;
+    no blame lines, which need the clone."""
+    from signoff.query.explain import summarise
+
+    return {
+        "target": {"kind": "commit", "text": target, "path": None, "start": None, "end": None},
+        "summary": summarise(commits),
+        "lines": [],
+        "commits": commits,
+        "shallow_boundary": [],
+        "not_in_clone": [],
+        "source": "pushed records",
+    }
 
 
 def stored_stats(s: Session, repo_id: int) -> dict[str, Any]:

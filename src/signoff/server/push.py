@@ -22,8 +22,10 @@ from typing import Any
 
 from signoff.batches import batched
 from signoff.errors import SignoffError
+from signoff.git.log import Commit
 from signoff.git.repo import Repo
 from signoff.layout import POLICY_FILE
+from signoff.review.evidence import MergeEvidence
 from signoff.server.client import Client, ServerError
 from signoff.store.wire import PUSH_SCHEMA
 
@@ -71,6 +73,47 @@ class PushResult:
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+class MergesOnBranch:
+    """How each pushed commit reached the branch, as `signoff explain SHA` answers it
+    (`merge_evidence`): its own pull request marker, else the merge on the tip's first-parent
+    line that brought it in. One `git rev-list` for the whole range, not git per commit."""
+
+    def __init__(self, repo: Repo, tip: str, revs: list[str]) -> None:
+        from signoff.audit.population import _Graph, assign_members, first_parent_line
+
+        parents: dict[str, list[str]] = {}
+        for row in repo.run("rev-list", "--parents", *revs, "--").decode().splitlines():
+            sha, *ps = row.split()
+            parents[sha] = ps
+        graph = _Graph(parents, {})
+        self._brought_by = assign_members(graph, first_parent_line(graph, tip), set())[1]
+        self._repo = repo
+        self._merges: dict[str, Commit] | None = None
+
+    def __call__(self, commit: Commit) -> MergeEvidence | None:
+        from signoff.review.evidence import pull_request_of
+
+        own = pull_request_of(commit)
+        if own:
+            return MergeEvidence(
+                commit.sha, own, commit.subject, commit.committer, commit.commit_date
+            )
+        merge_sha = self._brought_by.get(commit.sha)
+        if merge_sha is None:
+            return None  # committed straight onto the branch, or the branch's own merge
+        if self._merges is None:  # every merge read at once, on first need
+            from signoff.git.log import iter_commits
+
+            wanted = sorted(set(self._brought_by.values()))
+            self._merges = {
+                c.sha: c for c in iter_commits(self._repo, wanted, extra=["--no-walk=unsorted"])
+            }
+        merge = self._merges[merge_sha]
+        return MergeEvidence(
+            merge.sha, pull_request_of(merge), merge.subject, merge.committer, merge.commit_date
+        )
 
 
 def _extras(repo: Repo, tip: str) -> dict[str, Any]:
@@ -125,12 +168,16 @@ def push(
     if old == tip:
         revs = []
     elif old is not None:
-        if repo.succeeds("merge-base", "--is-ancestor", old, tip):
-            revs = [f"{old}..{tip}"]
-        else:
+        if not repo.succeeds("merge-base", "--is-ancestor", old, tip):
             rewritten = True  # the server's tip is not in our history: a rewritten branch
+        if repo.succeeds("cat-file", "-e", f"{old}^{{commit}}"):
+            # the server holds old's whole history (a tip moves only after all of it is
+            # stored), so only what old cannot reach is new, rewritten or not
+            revs = [f"{old}..{tip}"]
+        # else: a clone without the old tip (a fresh CI clone after a force-push) sends all
     result = PushResult(name, ref_name, tip, rewritten=rewritten)
-    rows = export_rows(repo, revs) if revs else iter(())
+    merge_of = MergesOnBranch(repo, tip, revs) if revs else None
+    rows = export_rows(repo, revs, merge_of=merge_of) if revs else iter(())
     extras = _extras(repo, tip)
     for batch in batched(rows, batch_size):
         result.batches += 1

@@ -37,6 +37,11 @@ def gitlab_token_ok(secret: str, header: str | None) -> bool:
     return bool(header) and hmac.compare_digest(secret.encode(), (header or "").encode())
 
 
+def _number(value: Any) -> bool:
+    """A pull or merge request number the store can hold (forges count from 1)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value < 2**31
+
+
 def first_delivery(
     session: Session, forge: str, delivery_id: str, body: bytes, event: str, outcome: str
 ) -> bool:
@@ -116,8 +121,10 @@ def handle_github(session: Session, event: str, payload: dict[str, Any]) -> str:
     assert repo is not None
     if event == "push":
         ref, after, before = payload.get("ref"), payload.get("after"), payload.get("before")
-        if not (isinstance(ref, str) and isinstance(after, str)):
+        if not (isinstance(ref, str) and isinstance(after, str)) or len(ref) > 500:
             return "ignored: push without ref"
+        if len(after) > 64 or (isinstance(before, str) and len(before) > 64):
+            return "ignored: push without commit ids"
         session.add(
             RefUpdate(
                 repo_id=repo.id,
@@ -137,7 +144,7 @@ def handle_github(session: Session, event: str, payload: dict[str, Any]) -> str:
         )
         return "stored"
     pull = payload.get("pull_request")
-    if not isinstance(pull, dict) or not isinstance(pull.get("number"), int):
+    if not isinstance(pull, dict) or not _number(pull.get("number")):
         return "ignored: no pull request"
     head = (pull.get("head") or {}).get("sha")
     row = _pull(session, repo.id, GITHUB, pull["number"], head, pull)
@@ -154,7 +161,58 @@ def handle_github(session: Session, event: str, payload: dict[str, Any]) -> str:
 def _gitlab_user(user: Any) -> dict[str, Any] | None:
     if not isinstance(user, dict) or not user.get("username"):
         return None
-    return {k: user.get(k) for k in ("username", "name", "email") if user.get(k)}
+    out = {k: user.get(k) for k in ("username", "name") if user.get(k)}
+    email = user.get("email")
+    # GitLab sends "[REDACTED]" (or nothing) instead of a user's address: two such would
+    # look like one person, and every approval like the author's own
+    if isinstance(email, str) and "@" in email:
+        out["email"] = email
+    return out
+
+
+def _gitlab_time(value: Any) -> str | None:
+    """An event time as ISO 8601: GitLab's hooks send "2026-02-01 09:00:00 UTC" as well as
+    ISO forms, and the gate's reader takes ISO only."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if text.endswith(" UTC"):
+        text = text[: -len(" UTC")].replace(" ", "T") + "Z"
+    return text
+
+
+# Kept inside the stored merge request (the forge's REST object has no room for them) and handed
+# to the gate as the REST API's `versions` and `commits` lists: when each head was pushed decides
+# whether an approval (GitLab records no commit for it) came before the last push.
+_VERSIONS, _COMMITS = "signoff_versions", "signoff_commits"
+
+
+def _gitlab_history(
+    old: dict[str, Any], attrs: dict[str, Any], head: str | None
+) -> tuple[list[Any], list[Any]]:
+    """The merge request's pushes (REST `versions` shape) and head commits (REST `commits`
+    shape), with this event's added: a new head is a push, at the event's time."""
+    versions = list(old.get(_VERSIONS) or [])
+    commits = list(old.get(_COMMITS) or [])
+    if not isinstance(head, str) or not head:
+        return versions, commits
+    when = _gitlab_time(attrs.get("updated_at")) or _gitlab_time(attrs.get("created_at"))
+    when = when or now_iso()
+    if not any(v.get("head_commit_sha") == head for v in versions):
+        versions.append({"head_commit_sha": head, "created_at": when})
+    last = attrs.get("last_commit") or {}
+    if isinstance(last, dict) and not any(c.get("id") == head for c in commits):
+        author: dict[str, Any] = last["author"] if isinstance(last.get("author"), dict) else {}
+        commit = {
+            "id": head,
+            "short_id": head[:8],
+            "title": last.get("title"),
+            "author_name": author.get("name"),
+            "author_email": author.get("email"),
+            "committed_date": _gitlab_time(last.get("timestamp")),
+        }
+        commits.append({k: v for k, v in commit.items() if v is not None})
+    return versions, commits
 
 
 def handle_gitlab(session: Session, event: str, payload: dict[str, Any]) -> str:
@@ -165,7 +223,7 @@ def handle_gitlab(session: Session, event: str, payload: dict[str, Any]) -> str:
     name = project.get("path_with_namespace")
     attrs = payload.get("object_attributes") or {}
     iid = attrs.get("iid")
-    if not isinstance(name, str) or not isinstance(iid, int):
+    if not isinstance(name, str) or not _number(iid):
         return "ignored: no merge request"
     repo = repository(session, name, create=True)
     assert repo is not None
@@ -192,9 +250,12 @@ def handle_gitlab(session: Session, event: str, payload: dict[str, Any]) -> str:
         mr["author"] = actor
     elif old is not None and isinstance(old.record, dict) and old.record.get("author"):
         mr["author"] = old.record["author"]
+    previous = old.record if old is not None and isinstance(old.record, dict) else {}
+    mr[_VERSIONS], mr[_COMMITS] = _gitlab_history(previous, attrs, head)
+    assert isinstance(iid, int)
     row = _pull(session, repo.id, GITLAB, iid, head, mr)
     if action in ("approved", "approval") and actor is not None:
-        when = attrs.get("updated_at") or now_iso()
+        when = _gitlab_time(attrs.get("updated_at")) or now_iso()
         _review(session, row, f"approval:{actor['username']}", {"user": actor, "approved_at": when})
     elif action in ("unapproved", "unapproval") and actor is not None:
         session.execute(
@@ -232,5 +293,12 @@ def review_bundle(session: Session, repo_id: int, number: int) -> dict[str, Any]
         ).scalars()
     ]
     if pull.forge == GITLAB:
-        return {"merge_request": pull.record, "approvals": {"approved_by": reviews}}
+        mr = dict(pull.record)
+        versions, commits = mr.pop(_VERSIONS, []), mr.pop(_COMMITS, [])
+        return {
+            "merge_request": mr,
+            "approvals": {"approved_by": reviews},
+            "versions": versions,
+            "commits": commits,
+        }
     return {"pull": pull.record, "reviews": reviews}

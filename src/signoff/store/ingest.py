@@ -119,6 +119,10 @@ def repository(session: Session, name: str, *, create: bool) -> Repository | Non
     row = session.execute(select(Repository).where(Repository.name == name)).scalar_one_or_none()
     if row is not None or not create:
         return row
+    if not 1 <= len(name) <= 300:
+        raise SignoffError(
+            "a repository name is 1 to 300 characters", "name it ORG/NAME as the forge does"
+        )
     insert_new(
         session, Repository, [{"name": name, "path": None, "created_at": now_iso()}], ["name"]
     )
@@ -158,20 +162,28 @@ def _commit_row(repo_id: int, doc: dict[str, Any]) -> dict[str, Any]:
         raise SignoffError(
             "a pushed commit record has no commit id", "push rows of `signoff export`"
         )
-    prov = doc.get("provenance") or {}
-    lines = doc.get("lines") or {}
+    prov: dict[str, Any] = doc["provenance"] if isinstance(doc.get("provenance"), dict) else {}
+    lines: dict[str, Any] = doc["lines"] if isinstance(doc.get("lines"), dict) else {}
+    when = doc.get("commit_date")
+    if when is not None:
+        when = _short(when, 40, f"commit {sha}'s commit_date")
+    status = _short(str(prov.get("status", "unknown")), 20, f"commit {sha}'s status")
     accepted = prov.get("accepted_by")
     return {
         "repo_id": repo_id,
         "sha": sha,
-        "committed_at": doc.get("commit_date"),
-        "ai_status": str(prov.get("status", "unknown")),
-        "tools": [t.get("tool") if isinstance(t, dict) else t for t in prov.get("tools") or []],
+        "committed_at": when,
+        "ai_status": status,
+        "tools": [t.get("tool") if isinstance(t, dict) else t for t in _list(prov.get("tools"))],
         "accepted_by": _person(accepted),
         "ai_lines": _int_or_none(lines.get("ai_attributed_lines")),
         "unrecorded_lines": _int_or_none(lines.get("ai_assisted_unrecorded_lines")),
         "record": doc,
     }
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _person(value: Any) -> str | None:
@@ -185,6 +197,43 @@ def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _short(value: Any, limit: int, what: str) -> str:
+    """Text that fits its column (PostgreSQL refuses longer; SQLite would keep it silently)."""
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise SignoffError(
+            f"{what} is not text of 1 to {limit} characters", f"send {PUSH_SCHEMA} documents"
+        )
+    return value
+
+
+def _objects(batch: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """`batch[key]`: absent or null is none; anything but a list of objects is refused."""
+    value = batch.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise SignoffError(
+            f"a push batch's {key} is not a list of objects", f"send {PUSH_SCHEMA} documents"
+        )
+    return value
+
+
+def _object(batch: dict[str, Any], key: str, fields: dict[str, type]) -> dict[str, Any] | None:
+    """`batch[key]`, an object with these fields of these types, or None."""
+    value = batch.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(
+        isinstance(value.get(f), t) for f, t in fields.items()
+    ):
+        wanted = ", ".join(f"{f} ({t.__name__})" for f, t in fields.items())
+        raise SignoffError(
+            f"a push batch's {key} is not an object with {wanted}",
+            f"send {PUSH_SCHEMA} documents",
+        )
+    return value
+
+
 def apply_push(session: Session, actor: str, name: str, batch: dict[str, Any]) -> PushSummary:
     """Store one batch in the caller's transaction; the audit log gets one entry if it wrote."""
     if batch.get("schema") != PUSH_SCHEMA:
@@ -192,7 +241,25 @@ def apply_push(session: Session, actor: str, name: str, batch: dict[str, Any]) -
             f"not a push batch (schema {batch.get('schema')!r})",
             f"send {PUSH_SCHEMA} documents (`signoff push` does)",
         )
-    commits = batch.get("commits") or []
+    commits = _objects(batch, "commits")
+    gate_results = _objects(batch, "gate_results")
+    incidents = _objects(batch, "incidents")
+    policy = _object(batch, "policy", {"sha": str, "text": str})
+    budget = _object(batch, "budget", {"sha": str, "record": dict})
+    for g in gate_results:
+        _short(g.get("sha"), 64, "a pushed gate result's sha")
+        if not isinstance(g.get("record"), dict):
+            raise SignoffError("a pushed gate result has no record", "push `signoff check` notes")
+    for key, limit in (("ref", 500), ("old_tip", 64), ("new_tip", 64)):
+        if batch.get(key) is not None:
+            _short(batch[key], limit, f"a push batch's {key}")
+    for doc in (policy, budget):
+        if doc is not None:
+            _short(doc["sha"], 64, "a pushed policy's or budget's sha")
+    if budget is not None and not isinstance(budget["record"].get("workflows"), list):
+        raise SignoffError(
+            "a pushed budget has no workflows list", "push `signoff budget --json`'s report"
+        )
     if len(commits) > MAX_BATCH:
         raise SignoffError(f"a batch holds at most {MAX_BATCH} commits", "split the push")
     repo = repository(session, name, create=True)
@@ -204,17 +271,18 @@ def apply_push(session: Session, actor: str, name: str, batch: dict[str, Any]) -
     gates = [
         {
             "repo_id": repo.id,
-            "sha": str(g["sha"]),
+            "sha": g["sha"],
             "digest": canonical_digest(g["record"]),
-            "blocked": g["record"].get("blocked") if isinstance(g["record"], dict) else None,
+            "blocked": g["record"]["blocked"]
+            if g["record"].get("blocked") in (True, False)
+            else None,
             "record": g["record"],
         }
-        for g in batch.get("gate_results") or []
+        for g in gate_results
     ]
     out.gate_results = insert_new(session, GateResult, gates, ["repo_id", "sha", "digest"])
-    out.incidents = _incidents(session, repo.id, batch.get("incidents") or [])
+    out.incidents = _incidents(session, repo.id, incidents)
     at = now_iso()
-    policy = batch.get("policy")
     if policy:
         text = str(policy["text"])
         row = {
@@ -225,7 +293,6 @@ def apply_push(session: Session, actor: str, name: str, batch: dict[str, Any]) -
             "pushed_at": at,
         }
         out.policy_snapshots = insert_new(session, PolicySnapshot, [row], ["repo_id", "digest"])
-    budget = batch.get("budget")
     if budget is not None:
         row = {
             "repo_id": repo.id,
@@ -250,9 +317,7 @@ def _incidents(session: Session, repo_id: int, docs: list[dict[str, Any]]) -> in
     """Incidents are updated in place when their record changed (they are edited in git)."""
     changed = 0
     for doc in docs:
-        incident_id = str(doc.get("id") or "")
-        if not incident_id:
-            raise SignoffError("a pushed incident has no id", "push incident records")
+        incident_id = _short(str(doc.get("id") or ""), 200, "a pushed incident's id")
         digest = canonical_digest(doc)
         row = session.execute(
             select(Incident).where(Incident.repo_id == repo_id, Incident.incident_id == incident_id)
@@ -324,3 +389,27 @@ def refs_of(session: Session, name: str) -> dict[str, str]:
         return {}
     rows = session.execute(select(Ref).where(Ref.repo_id == repo.id)).scalars()
     return {r.ref: r.tip for r in rows}
+
+
+def ref_updates(session: Session, name: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest moves of the repository's refs (by `signoff push` and the forge's push
+    webhook), newest first: a rewritten branch shows here with `rewritten: true`."""
+    repo = repository(session, name, create=False)
+    if repo is None:
+        return []
+    rows = session.execute(
+        select(RefUpdate)
+        .where(RefUpdate.repo_id == repo.id)
+        .order_by(RefUpdate.id.desc())
+        .limit(limit)
+    ).scalars()
+    return [
+        {
+            "ref": r.ref,
+            "old_tip": r.old_tip,
+            "new_tip": r.new_tip,
+            "rewritten": r.rewritten,
+            "at": r.at,
+        }
+        for r in rows
+    ]
