@@ -78,7 +78,7 @@ def sign_commits(
     """One signed statement per commit; `changes` adds the audit's record of each change."""
     shas = [c.sha for c in commits]
     digests = commit_sha256(repo, shas)
-    notes = note_digests(repo)
+    notes = note_digests(repo, shas)
     policies = policy_digests(repo, shas)
     incidents = incident_records(repo)
     when = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -114,7 +114,7 @@ def attach_reviews(
 
 class SquashMapper:
     """Squash commits whose pull request record lists its commits get their AI lines mapped from
-    those commits (`signoff.query.squash`), as a fetched `refs/pull/N/head` would give them.
+    those commits (`signoff.provenance.squash`), as a fetched `refs/pull/N/head` would give them.
 
     Only AI-assisted squash commits without a line record are changed; the PR commits must be
     in this clone (the forge lists them, git must still have them). A change at a time; the
@@ -137,8 +137,8 @@ class SquashMapper:
 
     def __call__(self, change: Change) -> None:
         from signoff.git.log import read_commit
+        from signoff.provenance.squash import map_pr_commits, with_mapping
         from signoff.query.lookup import ProvenanceLookup
-        from signoff.query.squash import map_pr_commits, with_mapping
         from signoff.store.index import line_measures
 
         key = pull_key(change.pull_request)

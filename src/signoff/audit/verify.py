@@ -105,7 +105,7 @@ def verify(
 def _check_repository(repo: Repo, opened: list[tuple[Verdict, dict[str, Any] | None]]) -> None:
     shas = [v.commit for v, s in opened if s is not None and v.commit]
     digests = commit_sha256(repo, shas)
-    notes = note_digests(repo)
+    notes = note_digests(repo, shas)
     policies = policy_digests(repo, [s for s in shas if s in digests])
     incidents = incident_records(repo)
     for verdict, statement in opened:

@@ -379,11 +379,10 @@ def _sh_quote(text: str) -> str:
 
 
 def _inside(path: Path, repo: Repo) -> bool:
-    try:
-        path.resolve().relative_to(repo.root.resolve())
-        return True
-    except ValueError:
-        return False
+    """Whether `path` belongs to this repository: its work tree or its (common) git directory,
+    which a linked worktree or a `--separate-git-dir` keeps outside the work tree."""
+    resolved = path.resolve()
+    return any(resolved.is_relative_to(top.resolve()) for top in (repo.root, repo.git_dir))
 
 
 # -- config -------------------------------------------------------------------------------------

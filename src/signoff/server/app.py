@@ -46,12 +46,16 @@ def _problem(status: int, message: str, hint: str | None = None) -> HTTPExceptio
 
 
 def _session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the answer is built, rolled back on error."""
+    """One transaction per request: committed when the answer is built, rolled back on error.
+
+    Scoped to the route function, so the commit happens before the answer is sent: a client
+    that got 200 or 202 reads its own write, and a commit that fails is an error, not a
+    success already sent (FastAPI's default runs a dependency's exit after the response)."""
     with request.app.state.settings.store.transaction() as s:
         yield s
 
 
-Db = Annotated[Session, Depends(_session)]
+Db = Annotated[Session, Depends(_session, scope="function")]
 
 
 def _grant(request: Request, authorization: Annotated[str | None, Header()] = None) -> Grant:
