@@ -89,7 +89,7 @@ class AuditOptions:
 class AuditResult:
     population: Population
     report: dict[str, Any]
-    attestations: list[dict[str, Any]] | None = None
+    attestations: Iterable[dict[str, Any]] | None = None
     public_key: bytes | None = None
     # one in-toto statement per pull request with its oversight figures (signed with --attest)
     oversight: Iterable[dict[str, Any]] | None = None
@@ -268,28 +268,57 @@ class _Statements:
                 yield from oversight_statements(batch, digests, self.generator)
 
 
+class _Signed:
+    """The population's signed provenance statements (one per change, oldest first, each with
+    the audit's record of it), made and signed a batch of changes at a time as the pack is
+    written, so signing a long period holds one batch, not the period."""
+
+    def __init__(self, repo: Repo, changes: Sequence[Change], key: Any, now: datetime) -> None:
+        self.repo, self.changes, self.key, self.now = repo, changes, key, now
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        from signoff.audit.attest import commits_by_id, sign_commits
+
+        for batch in batched(reversed(self.changes), 1000):
+            records = {c.id: c.to_json() for c in batch}
+            accountability = {
+                c.id: {"policy": c.policy_version, "workflows": c.accountable, "problem": None}
+                for c in batch
+            }
+            commits = commits_by_id(self.repo, [c.id for c in batch])
+            yield from sign_commits(
+                self.repo, commits, self.key, accountability, changes=records, now=self.now
+            )
+
+
+class _SignedOversight:
+    """The oversight statements, each signed as it is written."""
+
+    def __init__(self, statements: Iterable[dict[str, Any]], key: Any) -> None:
+        self.statements, self.key = statements, key
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        from signoff.audit.dsse import sign_envelope
+
+        for s in self.statements:
+            yield sign_envelope(
+                json.dumps(s, sort_keys=True, separators=(",", ":")).encode(), self.key
+            )
+
+
 def _attest(repo: Repo, result: AuditResult, key_path: Path) -> None:
     """Sign the population: one statement per change, carrying the audit's record of it."""
     from cryptography.hazmat.primitives import serialization
 
-    from signoff.audit.attest import commits_by_id, sign_commits
-    from signoff.audit.dsse import sign_envelope
     from signoff.audit.keys import load_private_key
 
     key = load_private_key(key_path)
-    changes = list(reversed(result.population.changes))  # oldest first
-    records = {c.id: c.to_json() for c in changes}
-    accountability = {
-        c.id: {"policy": c.policy_version, "workflows": c.accountable, "problem": None}
-        for c in changes
-    }
-    commits = commits_by_id(repo, [c.id for c in changes])
-    result.attestations = sign_commits(repo, commits, key, accountability, changes=records)
+    result.attestations = _Signed(repo, result.population.changes, key, datetime.now(timezone.utc))
     if result.oversight:
-        result.oversight = [
-            sign_envelope(json.dumps(s, sort_keys=True, separators=(",", ":")).encode(), key)
-            for s in result.oversight
-        ]
+        result.oversight = _SignedOversight(result.oversight, key)
         result.oversight_signed = True
     result.public_key = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
