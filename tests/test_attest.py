@@ -362,3 +362,91 @@ def test_attest_and_verify_read_only_the_attested_commits_notes_one_at_a_time(
         code, kib = proc.stdout.split()[-2:]
         assert code == "0", proc.stderr
         assert int(kib) < 100_000, f"{args[0]}: {int(kib) // 1024} MiB"
+
+
+EXCEPTION = (
+    "schema: signoff/exception/v1\nid: {id}\nboundary: crypto\npaths:\n  - crypto/keys.py\n"
+    "approver: ada\nreason: vetted\ngranted: 2026-01-01\nexpires: 2026-01-15\n"
+)
+
+
+@pytest.fixture
+def excepted(repo: GitRepo) -> tuple[GitRepo, str]:
+    repo.commit("base\n", {"app.py": "a = 1\n"})
+    repo.commit(
+        "exception\n", {".signoff/exceptions/crypto-1.yaml": EXCEPTION.format(id="crypto-1")}
+    )
+    sha = repo.commit("ai" + CLAUDE, {"app.py": "a = 2\n"})
+    assert _cli(repo, "keygen").returncode == 0
+    out = _cli(repo, "attest-provenance", "HEAD", "-o", "att.jsonl")
+    assert out.returncode == 0, out.stderr
+    return repo, sha
+
+
+def _verify_cli(repo: GitRepo) -> tuple[int, dict[str, Any]]:
+    done = _cli(repo, "verify", "att.jsonl", "--json")
+    doc: dict[str, Any] = json.loads(done.stdout)
+    jsonschema.validate(doc, _schema("verify"))
+    return done.returncode, doc["results"][0]
+
+
+def test_exception_records_are_pinned_and_an_untouched_one_verifies(excepted: Any) -> None:
+    repo, _ = excepted
+    envelope = json.loads((repo.path / "att.jsonl").read_text().splitlines()[0])
+    jsonschema.validate(_statement(envelope), STATEMENT_SCHEMA)
+    [entry] = _statement(envelope)["predicate"]["evidence"]["exceptions"]
+    blob = repo.git("rev-parse", "HEAD:.signoff/exceptions/crypto-1.yaml").strip()
+    assert entry["path"] == ".signoff/exceptions/crypto-1.yaml" and entry["gitBlob"] == blob
+    code, result = _verify_cli(repo)
+    assert code == 0 and result["ok"] and result["problems"] == [] and result["notices"] == []
+
+
+@pytest.mark.parametrize(
+    ("tamper", "problem"),
+    [
+        ("edit", "exception record .signoff/exceptions/crypto-1.yaml changed after"),
+        ("delete", "exception record .signoff/exceptions/crypto-1.yaml was removed after"),
+        ("add", "exception record .signoff/exceptions/crypto-2.yaml was added after"),
+    ],
+)
+def test_an_exception_record_tampered_after_attesting_is_its_own_finding(
+    excepted: Any, tamper: str, problem: str
+) -> None:
+    repo, _ = excepted
+    path = ".signoff/exceptions/crypto-1.yaml"
+    if tamper == "edit":
+        widened = EXCEPTION.format(id="crypto-1").replace("2026-01-15", "2027-01-15")
+        repo.commit("extend\n", {path: widened})
+    elif tamper == "delete":
+        repo.git("rm", "-q", path)
+        repo.commit("drop\n")
+    else:
+        extra = EXCEPTION.format(id="crypto-2")
+        repo.commit("another\n", {".signoff/exceptions/crypto-2.yaml": extra})
+    code, result = _verify_cli(repo)
+    assert code == 1 and not result["ok"]
+    assert [p[: len(problem)] for p in result["problems"]] == [problem]
+    assert not any("incident" in p for p in result["problems"])
+
+
+def test_an_attestation_from_before_exceptions_were_pinned_verifies_and_says_so(
+    excepted: Any, tmp_path: Path
+) -> None:
+    from signoff.audit.dsse import sign_envelope
+    from signoff.audit.keys import PRIVATE_NAME, default_key_dir
+
+    repo, _ = excepted
+    envelope = json.loads((repo.path / "att.jsonl").read_text().splitlines()[0])
+    doc = _statement(envelope)
+    del doc["predicate"]["evidence"]["exceptions"]
+    key = load_private_key(default_key_dir(Repo.discover(repo.path)) / PRIVATE_NAME)
+    older = sign_envelope(json.dumps(doc, sort_keys=True).encode(), key)
+    (repo.path / "att.jsonl").write_text(json.dumps(older) + "\n")
+    code, result = _verify_cli(repo)
+    assert code == 0 and result["ok"] and result["problems"] == []
+    assert result["notices"] == [
+        "this attestation did not pin exception records (made before they were pinned): "
+        "edits to them are not checked"
+    ]
+    text = _cli(repo, "verify", "att.jsonl")
+    assert text.returncode == 0 and "did not pin exception records" in text.stdout

@@ -17,7 +17,7 @@ from signoff.git.notes import (
     list_notes,
 )
 from signoff.git.repo import Repo
-from signoff.layout import POLICY_FILE
+from signoff.layout import EXCEPTIONS_DIR, POLICY_FILE
 
 
 def sha256_hex(data: bytes) -> str:
@@ -101,15 +101,15 @@ def policy_digests(repo: Repo, shas: Iterable[str]) -> dict[str, dict[str, Any]]
 INCIDENTS_PATH = ".signoff/incidents"
 
 
-def incident_records(repo: Repo, rev: str = "HEAD") -> dict[str, tuple[str, str, str]]:
-    """Every incident record file committed at `rev`: path -> (blob id, SHA-256, text).
+def records_under(repo: Repo, folder: str, rev: str = "HEAD") -> dict[str, tuple[str, str, str]]:
+    """Every file committed under `folder` at `rev`: path -> (blob id, SHA-256, text).
 
-    Read as files, not through the incidents package: an attestation pins the bytes that were
-    reviewed, whatever their schema.
+    Read as files, not through the package that owns them: an attestation pins the bytes that
+    were reviewed, whatever their schema.
     """
     if repo.resolve(rev) is None:
         return {}
-    listing = repo.run("ls-tree", "-r", "-z", rev, "--", f"{INCIDENTS_PATH}/", check=False)
+    listing = repo.run("ls-tree", "-r", "-z", rev, "--", f"{folder}/", check=False)
     entries: dict[str, str] = {}
     for entry in listing.split(b"\x00"):
         meta, _, name = entry.partition(b"\t")
@@ -124,10 +124,24 @@ def incident_records(repo: Repo, rev: str = "HEAD") -> dict[str, tuple[str, str,
     }
 
 
+def incident_records(repo: Repo, rev: str = "HEAD") -> dict[str, tuple[str, str, str]]:
+    """Every incident record file committed at `rev` (see `records_under`)."""
+    return records_under(repo, INCIDENTS_PATH, rev)
+
+
+def exception_records(repo: Repo, rev: str = "HEAD") -> dict[str, tuple[str, str, str]]:
+    """Every AI-boundary exception record committed at `rev` (see `records_under`)."""
+    return records_under(repo, EXCEPTIONS_DIR, rev)
+
+
+def pinned(records: dict[str, tuple[str, str, str]]) -> list[dict[str, str]]:
+    """All of `records` as evidence entries, by path."""
+    return [
+        {"path": path, "gitBlob": oid, "sha256": digest}
+        for path, (oid, digest, _text) in sorted(records.items())
+    ]
+
+
 def incidents_naming(records: dict[str, tuple[str, str, str]], sha: str) -> list[dict[str, str]]:
     """The incident records that name commit `sha` (full id, or an abbreviation of 7+)."""
-    out = []
-    for path, (oid, digest, text) in sorted(records.items()):
-        if sha[:7] in text:
-            out.append({"path": path, "gitBlob": oid, "sha256": digest})
-    return out
+    return pinned({path: r for path, r in records.items() if sha[:7] in r[2]})

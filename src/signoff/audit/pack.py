@@ -497,6 +497,7 @@ def write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
 
 def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
     out = Path(os.path.realpath(out))  # a link to a folder: the folder is the one replaced
+    _check_parents(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -522,6 +523,18 @@ def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
             ) from None
         _swap_in(staging, out)
     return {"out": str(out), "files": [*entries, {"path": "manifest.json"}]}
+
+
+def _check_parents(out: Path) -> None:
+    """A file where a folder of `--out`'s path should be: mkdir would only say "File exists"."""
+    for parent in out.parents:
+        if parent.is_dir():
+            return
+        if parent.exists():
+            raise SignoffError(
+                f"cannot create {out}: {parent} is a file, not a folder",
+                "pass an --out whose parent is a folder (or a path that does not exist yet)",
+            )
 
 
 def _write_staging(result: AuditResult, staging: Path) -> list[dict[str, Any]]:

@@ -166,6 +166,8 @@ def verify_command(
             console.print(f"{mark}  line {v.line}  {short(v.commit)}")
             for problem in v.problems:
                 console.print(f"    {escape(problem)}")
+            for notice in v.notices:
+                console.print(f"    [dim]note: {escape(notice)}[/]")
         console.print(
             f"{len(verdicts) - len(failed)} of {len(verdicts)} attestations verified"
             + ("" if verdicts else " (the file holds none)")
