@@ -181,7 +181,8 @@ def ratio(pair: list[int]) -> float | None:
 def median(histogram: dict[str, int]) -> float | None:
     """The median of the values a stored histogram counts (its keys are JSON text), by the
     audit's own `median_of`, so the page and `signoff audit` round it alike."""
-    return metrics.median_of(Counter({int(k): v for k, v in histogram.items()}))
+    value = metrics.median_of(Counter({int(k): v for k, v in histogram.items()}))
+    return None if value is None else float(value)  # one shape in a column: 0.0 and 1.5
 
 
 # -- computing and storing a repository's figures --------------------------------------------------
