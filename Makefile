@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check src tests bench
 	$(PY) -m ruff format --check src tests bench
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 # What the tests need beyond Python, from Debian: chromium (the audit report is opened in a real
 # headless browser), shellcheck (actionlint checks the workflows' shell with it), npm (for

@@ -290,3 +290,163 @@ def test_an_envelope_with_two_payload_keys_is_refused(signed: Any) -> None:
     assert verdicts[0].problems == [
         "not a DSSE envelope: the key 'payload' appears twice in one object"
     ]
+    # alone in its file: exit 2, and the sentence says why the line is no envelope
+    only = repo.path.parent / "forged.jsonl"
+    only.write_text(line + "\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "signoff", "verify", str(only), "--key", str(public)],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        env=repo.env,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "line 1: the key 'payload' appears twice in one object" in proc.stderr
+
+
+def test_a_policy_blob_swapped_after_attesting_is_reported_on_its_own(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    """`git replace` shows other bytes for signoff.yaml under the same commit and tree ids:
+    verify names the policy blob rather than saying OK."""
+    policy = "schema: signoff/policy/v1\npeople: []\n"
+    base = repo.commit("base\n", {"app.py": "a = 1\n", "signoff.yaml": policy})
+    repo.commit("change\n", {"app.py": "a = 2\n"})
+    keys = generate_key(tmp_path / "keys")
+    envelopes = attest(Repo.discover(repo.path), [f"{base}..HEAD"], load_private_key(keys.private))
+    assert all(v.ok for v in _verify(repo, envelopes, keys.public))
+    blob = repo.git("rev-parse", "HEAD:signoff.yaml").strip()
+    forged = repo.git(
+        "hash-object", "-w", "--stdin", input=(policy + "# weakened\n").encode()
+    ).strip()
+    repo.git("replace", blob, forged)
+    [verdict] = _verify(repo, envelopes, keys.public)
+    assert not verdict.ok
+    assert any("differs from the attested policy blob" in p for p in verdict.problems), (
+        verdict.problems
+    )
+
+
+def test_attest_and_verify_read_only_the_attested_commits_notes_one_at_a_time(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    """Every note blob of the repository was read into memory at once: on a real history
+    with 580 MB of Git AI notes, attesting 31 commits took 1.2 GB. Here 60 MB of notes on
+    other commits (130 MiB before with 40 MB; 66 MiB after)."""
+    repo.commit("base\n", {"app.py": "a = 1\n"})
+    big = b"src/a.py\n  s 1-2\n---\n" + b"{" + b'"x": "' + b"y" * 2_000_000 + b'"}\n'
+    for n in range(30):
+        sha = repo.commit(f"c{n}\n", {"app.py": f"a = {n}\n"})
+        repo.git("notes", "--ref=ai", "add", "-F", "-", sha, input=big + str(n).encode())
+    head = repo.commit("attested\n", {"app.py": "a = 99\n"})
+    _note(repo, head, "human")
+    keys = generate_key(tmp_path / "keys")
+    out = tmp_path / "att.jsonl"
+    peak = (
+        "import resource, subprocess, sys\n"
+        "proc = subprocess.run(sys.argv[1:])\n"
+        "print(proc.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    signoff = [sys.executable, "-m", "signoff"]
+    for args in (
+        ("attest-provenance", "--key", str(keys.private), "-o", str(out), f"{head}~1..{head}"),
+        ("verify", str(out), "--key", str(keys.public)),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-c", peak, *signoff, *args],
+            cwd=repo.path,
+            capture_output=True,
+            text=True,
+            env=repo.env,
+        )
+        code, kib = proc.stdout.split()[-2:]
+        assert code == "0", proc.stderr
+        assert int(kib) < 100_000, f"{args[0]}: {int(kib) // 1024} MiB"
+
+
+EXCEPTION = (
+    "schema: signoff/exception/v1\nid: {id}\nboundary: crypto\npaths:\n  - crypto/keys.py\n"
+    "approver: ada\nreason: vetted\ngranted: 2026-01-01\nexpires: 2026-01-15\n"
+)
+
+
+@pytest.fixture
+def excepted(repo: GitRepo) -> tuple[GitRepo, str]:
+    repo.commit("base\n", {"app.py": "a = 1\n"})
+    repo.commit(
+        "exception\n", {".signoff/exceptions/crypto-1.yaml": EXCEPTION.format(id="crypto-1")}
+    )
+    sha = repo.commit("ai" + CLAUDE, {"app.py": "a = 2\n"})
+    assert _cli(repo, "keygen").returncode == 0
+    out = _cli(repo, "attest-provenance", "HEAD", "-o", "att.jsonl")
+    assert out.returncode == 0, out.stderr
+    return repo, sha
+
+
+def _verify_cli(repo: GitRepo) -> tuple[int, dict[str, Any]]:
+    done = _cli(repo, "verify", "att.jsonl", "--json")
+    doc: dict[str, Any] = json.loads(done.stdout)
+    jsonschema.validate(doc, _schema("verify"))
+    return done.returncode, doc["results"][0]
+
+
+def test_exception_records_are_pinned_and_an_untouched_one_verifies(excepted: Any) -> None:
+    repo, _ = excepted
+    envelope = json.loads((repo.path / "att.jsonl").read_text().splitlines()[0])
+    jsonschema.validate(_statement(envelope), STATEMENT_SCHEMA)
+    [entry] = _statement(envelope)["predicate"]["evidence"]["exceptions"]
+    blob = repo.git("rev-parse", "HEAD:.signoff/exceptions/crypto-1.yaml").strip()
+    assert entry["path"] == ".signoff/exceptions/crypto-1.yaml" and entry["gitBlob"] == blob
+    code, result = _verify_cli(repo)
+    assert code == 0 and result["ok"] and result["problems"] == [] and result["notices"] == []
+
+
+@pytest.mark.parametrize(
+    ("tamper", "problem"),
+    [
+        ("edit", "exception record .signoff/exceptions/crypto-1.yaml changed after"),
+        ("delete", "exception record .signoff/exceptions/crypto-1.yaml was removed after"),
+        ("add", "exception record .signoff/exceptions/crypto-2.yaml was added after"),
+    ],
+)
+def test_an_exception_record_tampered_after_attesting_is_its_own_finding(
+    excepted: Any, tamper: str, problem: str
+) -> None:
+    repo, _ = excepted
+    path = ".signoff/exceptions/crypto-1.yaml"
+    if tamper == "edit":
+        widened = EXCEPTION.format(id="crypto-1").replace("2026-01-15", "2027-01-15")
+        repo.commit("extend\n", {path: widened})
+    elif tamper == "delete":
+        repo.git("rm", "-q", path)
+        repo.commit("drop\n")
+    else:
+        extra = EXCEPTION.format(id="crypto-2")
+        repo.commit("another\n", {".signoff/exceptions/crypto-2.yaml": extra})
+    code, result = _verify_cli(repo)
+    assert code == 1 and not result["ok"]
+    assert [p[: len(problem)] for p in result["problems"]] == [problem]
+    assert not any("incident" in p for p in result["problems"])
+
+
+def test_an_attestation_from_before_exceptions_were_pinned_verifies_and_says_so(
+    excepted: Any, tmp_path: Path
+) -> None:
+    from signoff.audit.dsse import sign_envelope
+    from signoff.audit.keys import PRIVATE_NAME, default_key_dir
+
+    repo, _ = excepted
+    envelope = json.loads((repo.path / "att.jsonl").read_text().splitlines()[0])
+    doc = _statement(envelope)
+    del doc["predicate"]["evidence"]["exceptions"]
+    key = load_private_key(default_key_dir(Repo.discover(repo.path)) / PRIVATE_NAME)
+    older = sign_envelope(json.dumps(doc, sort_keys=True).encode(), key)
+    (repo.path / "att.jsonl").write_text(json.dumps(older) + "\n")
+    code, result = _verify_cli(repo)
+    assert code == 0 and result["ok"] and result["problems"] == []
+    assert result["notices"] == [
+        "this attestation did not pin exception records (made before they were pinned): "
+        "edits to them are not checked"
+    ]
+    text = _cli(repo, "verify", "att.jsonl")
+    assert text.returncode == 0 and "did not pin exception records" in text.stdout

@@ -155,6 +155,24 @@ def test_bad_dates_are_user_errors(repo: GitRepo) -> None:
     assert done.returncode == 2
 
 
+@pytest.mark.parametrize("under", ["pack", "sub/pack"])
+def test_an_out_under_a_regular_file_names_the_file_and_the_fix(
+    repo: GitRepo, tmp_path: Path, under: str
+) -> None:
+    """`-o FILE/pack` said only "File exists" (deeper, "Not a directory")."""
+    build(repo)
+    blocker = tmp_path / "report.txt"
+    blocker.write_text("kept\n")
+    out = blocker / under
+    done = _cli(repo, "audit", "--since", "2026-01-01", "--until", "2026-01-31", "-o", str(out))
+    assert done.returncode == 2, done.stdout + done.stderr
+    said = " ".join(done.stderr.split())
+    assert f"{blocker} is a file, not a folder" in said, done.stderr
+    assert "File exists" not in said and "Traceback" not in said
+    assert "parent is a folder" in said
+    assert blocker.read_text() == "kept\n"
+
+
 def test_budgets_and_incidents_are_charted_when_available(repo: GitRepo, tmp_path: Path) -> None:
     build(repo)
     result = run_audit(

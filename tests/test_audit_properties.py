@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import statistics
+from collections import Counter
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from signoff.audit.metrics import (
     attribution_clarity,
+    median_of,
     review_bar_met,
     traceability_coverage,
 )
-from signoff.audit.population import Change, _aggregate_status
+from signoff.audit.population import Change, Changes, _aggregate_status, sorted_changes
 from signoff.audit.sample import draw_sample
 from signoff.git.log import Person
 
@@ -76,3 +80,56 @@ def test_samples_are_reproducible_and_order_free(
     assert [c.id for c in first] == [c.id for c in again]
     assert len(first) == min(size, len(population))
     assert len({c.id for c in first}) == len(first)
+
+
+@given(
+    st.one_of(
+        st.lists(st.integers(0, 50), max_size=60),  # approvals
+        st.lists(st.floats(0, 1e6, allow_nan=False), max_size=60),  # lines per reviewer, hours
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_the_median_of_a_histogram_is_the_median_of_the_values(values: list[float]) -> None:
+    """The accumulators keep value -> count for medians; the answer (and its type: an int
+    stays an int) is statistics.median's, rounded as the report rounds it."""
+    expected = round(statistics.median(values), 2) if values else None
+    got = median_of(Counter(values))
+    assert got == expected and type(got) is type(expected)
+
+
+@given(
+    st.lists(changes(), max_size=40, unique_by=lambda c: c.id),
+    st.integers(1, 5),
+    st.integers(1, 7),
+    st.booleans(),
+)
+@settings(max_examples=100, deadline=None)
+def test_changes_on_disk_read_back_and_sort_as_a_list_does(
+    population: list[Change], batch: int, run: int, reverse: bool
+) -> None:
+    """Kept in batches on disk: read forwards, backwards, by index and by slice as the list;
+    sorted on disk in runs: stable, the same order as sorted()."""
+    import signoff.audit.population as module
+
+    kept = Changes(population, batch=batch)
+    assert len(kept) == len(population)
+    assert list(kept) == population and list(reversed(kept)) == population[::-1]
+    assert kept[:3] == population[:3] and kept[1::2] == population[1::2]
+    if population:
+        assert (
+            kept[-1] == population[-1]
+            and kept[len(population) // 2] == population[len(population) // 2]
+        )
+    kept.rewrite(lambda c: setattr(c, "tier", "high"))
+    assert [c.tier for c in kept] == ["high"] * len(population)
+
+    def key(c: Change) -> int:
+        return c.required_approvals  # few values: many ties, so stability shows
+
+    saved = module.SORT_RUN
+    module.SORT_RUN = run
+    try:
+        on_disk = sorted_changes(population, key, reverse=reverse)
+    finally:
+        module.SORT_RUN = saved
+    assert [c.id for c in on_disk] == [c.id for c in sorted(population, key=key, reverse=reverse)]

@@ -204,3 +204,63 @@ def test_a_hung_notes_push_never_holds_up_git_push(repo: GitRepo, tmp_path: Path
         except OSError:
             continue  # gone
         assert state == "Z", f"the server side hook {pid} still runs (state {state})"
+
+
+AMENDS = (
+    'cd "$1" && echo start > amend.txt && git add amend.txt && '
+    'CLAUDECODE=1 git commit -q -m "amend base" || exit 1; i=0; while [ $i -lt 6 ]; do '
+    'echo "$i" >> amend.txt; git add amend.txt; '
+    'CLAUDECODE=1 git commit -q --amend -m "amended $i" || exit 1; i=$((i + 1)); done'
+)
+COMMITS = (
+    'cd "$1" && i=0; while [ $i -lt 8 ]; do echo "$i" > plain.txt; git add plain.txt; '
+    'CLAUDECODE=1 git commit -q -m "agent $i" || exit 1; i=$((i + 1)); done'
+)
+FIXUPS = (
+    'cd "$1" && for n in 1 2; do echo "w$n" > "fx$n.txt"; git add "fx$n.txt"; '
+    'CLAUDECODE=1 git commit -q -m "work $n" || exit 1; done; for n in 1 2; do '
+    'echo "fix$n" >> "fx$n.txt"; git add "fx$n.txt"; '
+    'GEMINI_CLI=1 git commit -q -m "fixup! work $n" || exit 1; done; '
+    "GIT_SEQUENCE_EDITOR=true GIT_EDITOR=true git rebase -q -i --autosquash HEAD~4"
+)
+
+
+def test_an_amend_a_commit_and_a_fixup_rebase_racing_keep_each_record_where_it_belongs(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    """Three worktrees at once, hooks installed: one amends its commit six times, one commits
+    eight times, one commits two changes and two fixups and runs `rebase -i --autosquash`.
+    Each plain commit ends with exactly its own record; the amended commit with its own and
+    its predecessors' (git copies notes on rewrite); each squashed commit with the records of
+    its change and its fixup; no record lands on another worktree's commit."""
+    env = {k: v for k, v in repo.env.items() if k not in AGENT_VARS}
+    repo.env = env
+    repo.commit("base\n", {"README": "hello\n"})
+    install(Repo(repo.path))
+    trees = {name: tmp_path / name for name in ("amend", "commit", "fixup")}
+    for name, where in trees.items():
+        repo.git("worktree", "add", "-q", "-b", name, str(where))
+    procs = [
+        subprocess.Popen(["sh", "-c", script, "sh", str(trees[name])], env=env)
+        for name, script in (("amend", AMENDS), ("commit", COMMITS), ("fixup", FIXUPS))
+    ]
+    for proc in procs:
+        assert proc.wait(timeout=600) == 0
+    records = _records(repo)
+
+    def reflog(branch: str) -> set[str]:
+        return set(repo.git("log", "-g", "--format=%H", f"refs/heads/{branch}").split())
+
+    plain = repo.git("rev-list", "commit", "--not", "main").split()
+    assert len(plain) == 8
+    assert {c: records.get(c) for c in plain} == {c: [c] for c in plain}
+    amended = repo.git("rev-parse", "amend").strip()
+    assert records[amended].count(amended) == 1
+    assert set(records[amended]) <= reflog("amend") and len(records[amended]) == 7
+    squashed = repo.git("rev-list", "fixup", "--not", "main").split()
+    assert len(squashed) == 2
+    for sha in squashed:
+        assert len(records[sha]) == 2 and set(records[sha]) <= reflog("fixup")
+        tools = repo.git("notes", "--ref=signoff", "show", sha)
+        assert "claude-code" in tools and "gemini-cli" in tools
+    assert repo.git("for-each-ref", SCRATCH_PREFIX) == ""

@@ -310,3 +310,36 @@ def test_a_failed_preparation_leaves_the_work_to_post_commit(
     assert report["note_written"] is True and report["from"] == "capture"
     assert spans(line_doc(hooked), "f.py") == [(1, 2, "ai", AI_S1)]
     assert commit_records(hooked) == [("f.py", hooked.head())]
+
+
+SCRATCH = "refs/notes/signoff-append/"
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="the sh sweep needs /proc")
+def test_the_sh_post_commit_removes_only_dead_writers_scratch_refs(hooked: GitRepo) -> None:
+    """A note write killed part-way leaves its scratch ref; the next commit's post-commit, in
+    sh, removes it when its writer (named by pid) is gone, and keeps a live writer's."""
+    base = hooked.head()
+    done = subprocess.Popen(["true"])
+    done.wait()
+    live = subprocess.Popen(["sleep", "60"])
+    try:
+        names = {
+            f"{SCRATCH}{done.pid}-1-0": False,  # Python's names: <pid>-<thread>-<attempt>
+            f"{SCRATCH}{done.pid}-3": False,  # sh's: <pid>-<n>
+            f"{SCRATCH}{live.pid}-2-1": True,
+            f"{SCRATCH}{live.pid}-0": True,
+        }
+        for name in names:
+            hooked.git("update-ref", name, base)
+        agent_edit(hooked, "app.py", lines(3))
+        no_python_in_post_commit(hooked)
+        err = git_commit(hooked, "-m", "by the agent", env=AGENT)
+        assert "signoff" not in err  # settled in sh
+        [doc] = docs(hooked)
+        assert doc["commit"] == hooked.head()
+        left = set(hooked.git("for-each-ref", "--format=%(refname)", SCRATCH).split())
+        assert left == {name for name, kept in names.items() if kept}
+    finally:
+        live.kill()
+        live.wait()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -84,6 +85,28 @@ def test_explain_names_the_hostile_note(hostile: GitRepo) -> None:
     assert "nested deeper than 64 levels" in text
     proc = run_signoff(hostile, "explain", "HEAD~2", "--json")
     assert "a number of 5000 digits" in json.dumps(json.loads(proc.stdout))
+
+
+def test_a_note_of_20000_bad_ranges_is_a_few_problems_not_20000(hostile: GitRepo) -> None:
+    """Each bad range was one problem: a note of 200,000 made `explain` print 17 MB."""
+    proc = run_signoff(hostile, "explain", "HEAD~1", "--json")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    problems = json.loads(proc.stdout)["commits"][0]["provenance"]["problems"]
+    assert len(problems) <= 40, len(problems)
+    ours = [p for p in problems if p.startswith("Signoff note")]
+    assert ours[0].endswith("a range in 'a.py' is not an object; ignored")
+    assert len(ours) == 1  # the same sentence once
+
+
+def test_a_900_kb_note_of_junk_lines_keeps_its_count(repo: GitRepo) -> None:
+    """150,000 lines that are not JSON: a dozen named, the rest counted (not "1 more")."""
+    sha = repo.commit("base\n", {"app.py": "a = 1\n"})
+    repo.git("notes", "--ref=signoff", "add", "-F", "-", sha, input=b'{"a":\n' * 150_000)
+    proc = run_signoff(repo, "explain", sha, "--json")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    problems = json.loads(proc.stdout)["commits"][0]["provenance"]["problems"]
+    assert problems[-1].endswith("149988 more lines are not JSON and were ignored"), problems
+    assert len(problems) == 13
 
 
 def test_check_over_hostile_notes_judges_the_change_not_a_crash(hostile: GitRepo) -> None:
@@ -393,7 +416,7 @@ def test_a_record_separator_in_a_message_does_not_cut_the_audit_trailer_log(repo
     from signoff.git.repo import Repo
 
     sha = repo.commit("subject\n\nbefore\x1e" + "0" * 40 + " after\n\nReviewed-by: Ada <ada@x>\n")
-    token, log = _trailer_log(Repo.discover(str(repo.path)), sha, None)
+    token, log = _trailer_log(Repo.discover(str(repo.path)), [sha])
     pairs, body = _parse_trailer_log(log.result(), token)[sha]
     assert "before\x1e" + "0" * 40 + " after" in body
     assert pairs == (("Reviewed-by", "Ada <ada@x>"),)
@@ -416,7 +439,7 @@ def test_a_users_log_show_signature_does_not_leak_into_the_audit_trailer_log(
     sha = repo.commit("second\n\nbody\n\nReviewed-by: Bob <bob@x>\n", {"b": "b\n"})
 
     def records() -> dict[str, tuple[tuple[tuple[str, str], ...], str]]:
-        token, log = _trailer_log(Repo.discover(str(repo.path)), sha, None)
+        token, log = _trailer_log(Repo.discover(str(repo.path)), [sha, signed])
         return _parse_trailer_log(log.result(), token)
 
     plain = records()
@@ -424,3 +447,71 @@ def test_a_users_log_show_signature_does_not_leak_into_the_audit_trailer_log(
     repo.git("config", "log.showSignature", "true")
     assert "signature" in repo.git("log", "--format=%H")  # git itself prints the check
     assert records() == plain
+
+
+@pytest.mark.parametrize("field", ["committer", "author"])
+def test_an_identity_of_100000_blanks_is_read_in_linear_time(field: str) -> None:
+    """A name ending in blanks made a `\\s*` regex (aider's suffix) quadratic: 8 s for one
+    commit at 50,000 spaces, so five such commits held every index build for 35 s."""
+    import time
+
+    from signoff.git.log import Commit, Person
+    from signoff.provenance.detect import detect
+
+    hostile = Person("Mallory" + " \t" * 50_000 + "x", "m@example.com")
+    plain = Person("Bot [bot]", "bot@example.com")
+    author, committer = (hostile, plain) if field == "author" else (plain, hostile)
+    when = "1700000000 +0000"
+    commit = Commit("a" * 40, (), author, when, committer, when, "subject\n", ())
+    started = time.perf_counter()
+    prov = detect(commit)
+    assert time.perf_counter() - started < 2.0
+    assert prov.accepted_by is not None and prov.accepted_by.name.startswith("Mallory")
+
+
+def test_a_policy_pattern_of_many_wildcards_is_refused_not_a_hang(repo: GitRepo) -> None:
+    """`/**/**/…/x` (twelve `**`) held `owners` of an 80-character path past two minutes."""
+    hostile = POLICY.replace('paths: ["*"]', "paths: ['/" + "**/" * 12 + "x']")
+    repo.commit("base\n", {"app.py": "a = 1\n", "signoff.yaml": hostile})
+    proc = run_signoff(repo, "owners", "a/" * 38 + "aaaa")
+    _no_traceback(proc)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "signoff.yaml:9:" in proc.stderr and "24 '*' wildcards (limit 4)" in proc.stderr
+
+
+def test_a_review_trailer_of_100000_blanks_is_read_in_linear_time() -> None:
+    """Review trailers were split by `^\\s*([^<]*?)\\s*<`: 4.6 s at 40,000 blanks, per trailer."""
+    import time
+
+    from signoff.git.log import Commit, Person, parse_trailers
+    from signoff.review.evidence import review_trailers
+
+    trailers = parse_trailers(("Approved-by: x" + " " * 100_000 + "y\n").encode())
+    dev, when = Person("Dev", "dev@example.com"), "1700000000 +0000"
+    commit = Commit("a" * 40, (), dev, when, dev, when, "c\n", trailers)
+    started = time.perf_counter()
+    signals = review_trailers(commit)
+    assert time.perf_counter() - started < 1.0
+    assert signals[0].person.email == "" and signals[0].person.name.startswith("x ")
+
+
+def test_a_subject_of_100000_backslashes_prints_in_linear_time(repo: GitRepo) -> None:
+    """Markup escaping tried every backslash of a run (rich's regex and our copies): a subject
+    of 50,000 took 90 s to print, piped or on a terminal. Same text, every backslash kept."""
+    import time
+
+    from signoff.cli.output import escape, plain, safe_console
+
+    subject = "\\" * 100_000
+    sha = repo.commit(subject + "\n", {"app.py": "a = 1\n"})
+    started = time.perf_counter()
+    proc = run_signoff(repo, "explain", sha)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert time.perf_counter() - started < 30
+    assert subject in proc.stdout and "\\" * 100_001 not in proc.stdout
+    console = safe_console(file=io.StringIO(), width=80, soft_wrap=True)
+    started = time.perf_counter()
+    console.print(f"[bold]x[/] {escape(subject + ' [b]')}")  # rich's parser, on a terminal
+    assert plain(escape(subject + " [b]")) == subject + " [b]"
+    assert time.perf_counter() - started < 5
+    assert console.file.getvalue() == f"x {subject} [b]\n"  # type: ignore[attr-defined]

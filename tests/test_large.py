@@ -132,8 +132,8 @@ def test_a_long_line_is_read_in_bounded_pieces(repo: GitRepo) -> None:
 def test_a_re_indented_line_keeps_its_writer_with_one_diff(repo: GitRepo) -> None:
     """A line the change only re-indented is blamed to the commit that wrote it; the `-w` diff
     runs only over files whose diff removes a line equal but for whitespace."""
-    from signoff.gate.changeset import range_changeset
     from signoff.git.repo import Repo
+    from signoff.query.changeset import range_changeset
 
     body = "def f():\n    return 1\n"
     repo.commit("human base\n", {"m.py": body, "n.py": "x = 1\n"})

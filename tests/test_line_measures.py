@@ -24,8 +24,8 @@ from signoff.git.log import iter_commits, read_commit
 from signoff.incidents.classify import connect_all
 from signoff.incidents.ops import link, open_incident
 from signoff.incidents.store import load_incidents
+from signoff.provenance.squash import map_pr_commits, pr_number
 from signoff.query.lookup import ProvenanceLookup
-from signoff.query.squash import map_pr_commits, pr_number
 from signoff.report.markdown import text as md_text
 from tests.gitrepo import GitRepo, run_signoff
 from tests.gitrepo import schema_doc as doc
@@ -435,7 +435,7 @@ def test_a_pull_ref_reaching_far_behind_the_squash_is_refused_before_any_diff(
 ) -> None:
     """A head branched long before the squash's parent (a release branch, a fork's numbering)
     lists thousands of commits on a real history: it is refused from a count, never diffed."""
-    from signoff.query import squash as squash_module
+    from signoff.provenance import squash as squash_module
 
     _, squash, _ = squash_merge(repo, tmp_path, fetch=False)
     root = repo.git("rev-list", "--max-parents=0", "HEAD").strip()
@@ -675,9 +675,9 @@ def test_squashes_mapped_in_groups_answer_as_one_at_a_time(
     """An index build maps squash commits in groups (`map_squashes`): per commit, the same
     provenance as mapping it alone, for a mapped squash, a squash whose PR commit lost a blob,
     one whose head reaches too far back and one whose head is not fetched."""
+    from signoff.provenance import squash as squash_module
     from signoff.provenance.detect import detect
-    from signoff.query import squash as squash_module
-    from signoff.query.squash import map_squashes, mapped_provenance, pull_heads
+    from signoff.provenance.squash import map_squashes, mapped_provenance, pull_heads
 
     _, mapped, _ = squash_merge(repo, tmp_path)
     for n, number in enumerate((11, 12, 13)):

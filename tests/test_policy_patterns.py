@@ -83,6 +83,9 @@ def test_github_documented_semantics(pattern: str, path: str, expected: bool) ->
         (" src/", "whitespace"),
         ("src/\x00", "control character"),
         ("x" * 2000, "limit"),
+        ("/**/**/**/**/**/**/**/**/x", "16 '*' wildcards (limit 4)"),
+        ("**/a/**/*a*b", "6 '*' wildcards"),
+        ("*a*a*a*b", "4 '*' wildcards in one name (limit 3)"),
     ],
 )
 def test_syntax_github_does_not_support_is_refused(pattern: str, needle: str) -> None:
@@ -165,3 +168,17 @@ def test_codeowners_package_agrees_with_the_reference(pattern: str, path: str) -
     if pattern_problem(pattern) is not None:
         return
     assert matches(pattern, path) is reference_match(pattern, path), (pattern, path)
+
+
+def test_the_most_wildcards_allowed_match_a_hostile_path_quickly() -> None:
+    """Five or more `*` (or four in one name) are refused: eight `**` took 12 s on an
+    80-character path. The worst patterns still allowed, on 4,000-character paths."""
+    import time
+
+    deep = "a/" * 2000
+    for pattern in ("**/**/x", "*a*a*b", "**/*a*b", "/**/a/**", "/src/**/*.test.*", "*a*/**/a"):
+        assert pattern_problem(pattern) is None, pattern
+        for path in (deep + "a" * 255, deep + "b", ("a" * 255 + "/") * 15):
+            started = time.perf_counter()
+            matches(pattern, path)
+            assert time.perf_counter() - started < 2.0, (pattern, len(path))

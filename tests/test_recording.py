@@ -587,3 +587,19 @@ def test_linked_worktree_commits_are_recorded(hooked: GitRepo, tmp_path: Path) -
     [doc] = note_docs(hooked, sha)
     assert doc["commit"] == sha
     assert not list((hooked.path / ".git" / "worktrees").glob("*/signoff/pending-*"))
+
+
+def test_only_a_hooks_folder_outside_the_repository_is_called_shared(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    """A linked worktree's hooks live in the common git folder, outside its work tree: that
+    is this repository's own folder, not one shared with other repositories."""
+    repo.commit("base\n", {"README": "hello\n"})
+    linked = tmp_path / "linked"
+    repo.git("worktree", "add", "-q", "-b", "side", str(linked))
+    assert install(Repo(linked))["shared_hooks_dir"] is False
+    assert install(Repo(repo.path))["shared_hooks_dir"] is False
+    elsewhere = tmp_path / "team-hooks"
+    elsewhere.mkdir()
+    repo.git("config", "core.hooksPath", str(elsewhere))
+    assert install(Repo(linked))["shared_hooks_dir"] is True

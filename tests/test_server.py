@@ -55,10 +55,12 @@ class Running:
 
 
 @contextmanager
-def serving(settings: Settings) -> Iterator[str]:
-    """`create_app` served by uvicorn on a free port in this process; yields its address."""
+def serving(settings: Settings, wrap: Any = None) -> Iterator[str]:
+    """`create_app` (inside `wrap`, an ASGI middleware, if given) served by uvicorn on a free
+    port in this process; yields its address."""
     port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error")
+    app = create_app(settings) if wrap is None else wrap(create_app(settings))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -71,6 +73,55 @@ def serving(settings: Settings) -> Iterator[str]:
     finally:
         srv.should_exit = True
         thread.join(10)
+
+
+def test_a_write_is_committed_before_its_answer_is_sent(store: Store, database_url: str) -> None:
+    """A 202 for a queued job means the job is stored: a client that asks for it at once
+    finds it, and a commit that failed could not have been answered as a success."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session as OrmSession
+
+    commits: list[int] = []
+    at_answer: list[int] = []
+    finished = threading.Event()
+
+    def counted(session: Any) -> None:
+        commits.append(1)
+
+    def wrap(app: Any) -> Any:
+        async def watched(scope: Any, receive: Any, send: Any) -> None:
+            async def sending(message: Any) -> None:
+                if message["type"] == "http.response.start" and scope.get("method") == "POST":
+                    at_answer.append(len(commits))
+                await send(message)
+
+            await app(scope, receive, sending)
+            if scope["type"] == "http" and scope.get("method") == "POST":
+                finished.set()
+
+        return watched
+
+    event.listen(OrmSession, "after_commit", counted)
+    try:
+        with serving(Settings(store, SECRET), wrap) as url:
+            token = Running(url, store, database_url).token(["read"])
+            query = urllib.parse.urlencode({"since": "2026-01-01", "until": "2026-01-31"})
+            request = urllib.request.Request(
+                f"{url}/api/v1/org/audit?{query}",
+                method="POST",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                assert answer.status == 202
+                job = json.loads(answer.read())["job"]
+            assert finished.wait(30)
+    finally:
+        event.remove(OrmSession, "after_commit", counted)
+    assert at_answer and len(commits) == at_answer[0], "committed after the answer was sent"
+    with store.transaction() as s:
+        from signoff.store.jobs import status
+
+        assert status(s, job) is not None
 
 
 @pytest.fixture

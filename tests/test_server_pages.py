@@ -14,6 +14,7 @@ import io
 import json
 import re
 import shutil
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, select
@@ -38,10 +40,11 @@ from signoff.server.tables import sort_rows
 from signoff.server.work import HANDLERS
 from signoff.store import jobs
 from signoff.store.db import Store, make_engine, upgrade
+from signoff.store.ingest import repository
 from signoff.store.models import Job
-from signoff.store.organisation import METRICS_JOB
+from signoff.store.organisation import DECAY_JOB, METRICS_JOB, queue_decay
 from signoff.store.tokens import create_token
-from tests.gitrepo import GitRepo
+from tests.gitrepo import GitRepo, run_signoff
 from tests.policy_fixtures import base, dump
 from tests.test_audit_html import _browser, pytestmark  # noqa: F401 - chromium, same skip rule
 from tests.test_server import serving
@@ -404,6 +407,48 @@ def test_four_questions_box(site: Site) -> None:
     assert "No repository org/zzz here" in missing and "signoff push" in missing
 
 
+def test_ask_says_how_it_was_merged_and_where_the_accepter_came_from(
+    store: Store, repo: GitRepo, tmp_path: Path
+) -> None:
+    """The box words the merge and the accepter's source as `signoff explain` does, from the
+    pushed record: an AI commit accepted by its author, brought in by a pull request's merge."""
+    repo.commit("Add policy\n\nAI-Assisted: none\n", {"signoff.yaml": dump(base())})
+    main = repo.git("rev-parse", "--abbrev-ref", "HEAD").strip()
+    repo.git("checkout", "-q", "-b", "feature")
+    ai = repo.commit(
+        "Retry <b>payments</b>\n\nAI-Assisted: claude-code/opus\n",
+        {"payments/retry.py": "N = 2\n"},
+        author=("Ada Lovelace", "ada@example.com"),
+    )
+    repo.git("checkout", "-q", main)
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge pull request #7 from org/feature", "feature")
+    ran = run_signoff(repo, "explain", ai, "--json")
+    assert ran.returncode == 0, ran.stderr
+    (cli,) = (
+        json.loads(ran.stdout)["commits"] if "commits" in ran.stdout else [json.loads(ran.stdout)]
+    )
+    source = cli["provenance"]["accepted_by_source"]
+    merge = cli["review"]["merge"]
+    assert source in ("author", "committer") and merge["pull_request"] == "#7"
+    text = run_signoff(repo, "explain", ai).stdout
+    assert f"({source})" in text and "pull request #7 in" in text
+    with store.transaction() as s:
+        ingest, _ = create_token(s, "ci", ["ingest"], None)
+        reader, _ = create_token(s, "me", ["read"], None)
+    with serving(Settings(store)) as address:
+        push(Repo.discover(repo.path), Client(address, token=ingest), "org/a")
+        site = Site(address, store, reader, "", tmp_path / "p", tmp_path)
+        status, _, body = site.get("/ask?" + urllib.parse.urlencode({"q": f"org/a:{ai[:12]}"}))
+    assert status == 200
+    assert f'Ada Lovelace &lt;ada@example.com&gt; <span class="muted">({source})</span>' in body
+    by = f"{merge['merged_by']['name']} &lt;{merge['merged_by']['email']}&gt;"
+    assert (
+        f"merged: pull request #7 in {merge['commit'][:10]} by {by} at {merge['merged_at']}" in body
+    )
+    assert "<b>payments" not in body
+    store.close()
+
+
 def test_answers_that_need_a_clone(site: Site, repo: GitRepo) -> None:
     from signoff.store.models import Repository
 
@@ -413,9 +458,14 @@ def test_answers_that_need_a_clone(site: Site, repo: GitRepo) -> None:
     line = site.dom("/ask?" + urllib.parse.urlencode({"q": "org/a:payments/config.py:1"}))
     assert "Line 1" in line and "RETRIES = 3" in line and "claude-code" in line
     decay = site.dom("/decay")
+    assert "No decay computed yet for org/a" in decay and "payments/config.py" not in decay
+    assert "The decay job is queued now" in decay
+    assert _work(site.store) == 1
+    decay = site.dom("/decay")
     assert (
         "payments/config.py" in decay and "Without one: org/&lt;i&gt;b&lt;/i&gt; &amp; c." in decay
     )
+    assert "org/a: decay computed" in decay and "Up to date with every push" in decay
     incidents = site.dom("/incidents")
     (href,) = {h for h in _parse(incidents).links if h.startswith("/incidents/org/a/INC-")}
     incident = site.dom(href)
@@ -543,6 +593,77 @@ def test_pages_say_how_fresh_their_figures_are(store: Store, repo: GitRepo, tmp_
         (row,) = csv.DictReader(io.StringIO(body))
         assert int(row["Changes"]) == int(repo.git("rev-list", "--count", "--first-parent", "HEAD"))
         assert "Up to date" in site.get("/")[2]
+    store.close()
+
+
+def test_decay_page_reads_what_the_decay_job_stored(
+    store: Store, repo: GitRepo, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a clone registered, the page never blames: it shows what the decay job stored, when
+    and at which tip, says when there is none yet or a push is newer, and the job catches up."""
+    from signoff.incidents import decay as decay_module
+
+    calls: list[str] = []
+    real = decay_module.decay
+
+    def slow_decay(repo: Repo, **kwargs: Any) -> Any:
+        calls.append(str(repo.root))
+        time.sleep(1)  # a large clone's blame: a page that waited on it would show it
+        return real(repo, **kwargs)
+
+    monkeypatch.setattr(decay_module, "decay", slow_decay)
+    _history(repo)
+    with store.transaction() as s:
+        ingest, _ = create_token(s, "ci", ["ingest"], None)
+        reader, _ = create_token(s, "me", ["read"], None)
+    with serving(Settings(store)) as address:
+        site = Site(address, store, reader, "", tmp_path / "p", tmp_path)
+        push(Repo.discover(repo.path), Client(address, token=ingest), "org/a")
+        add = run_signoff(
+            repo, "server", "repo", "add", "org/a", "--path", str(repo.path),
+            "--database-url", database_url,
+        )  # fmt: skip
+        assert add.returncode == 0, add.stderr
+        status, _, body = site.get("/decay")
+        assert status == 200 and calls == []
+        assert "No decay computed yet for org/a" in body and "payments/config.py" not in body
+        assert "The decay job is queued or running" in body  # `repo add` queued it
+        with store.transaction() as s:
+            kinds = s.execute(select(Job.kind).where(Job.status == "queued")).scalars().all()
+        assert sorted(kinds) == [DECAY_JOB, METRICS_JOB]  # the page did not queue another
+        assert _work(store) == 2 and calls == [str(repo.path)]
+        status, _, body = site.get("/decay")
+        tip = repo.git("rev-parse", "HEAD").strip()
+        assert "payments/config.py" in body and f"at tip <code>{tip[:12]}</code>" in body
+        assert "Up to date with every push" in body and len(calls) == 1
+        # a push moves the tip: the push queues the decay job, the page says it is behind
+        repo.commit(
+            "Add a rule\n\nAI-Assisted: claude-code/opus\nAccepted-by: Grace Hopper <grace@example.com>\n",
+            {"payments/rules.py": "LIMIT = 5\n"},
+            author=("Grace Hopper", "grace@example.com"),
+        )
+        push(Repo.discover(repo.path), Client(address, token=ingest), "org/a")
+        status, _, body = site.get("/decay")
+        assert "Pushed since their decay was computed: org/a" in body and len(calls) == 1
+        assert "payments/rules.py" not in body and "queued or running" in body
+        _work(store)
+        status, _, body = site.get("/decay")
+        tip = repo.git("rev-parse", "HEAD").strip()
+        assert len(calls) == 2 and "payments/rules.py" in body
+        assert f"at tip <code>{tip[:12]}</code>" in body and "Up to date" in body
+        # the job again with no new tip the same day: the stored files are kept, no blame
+        with store.transaction() as s:
+            queue_decay(s, "test")
+        assert _work(store) == 1 and len(calls) == 2
+        # a clone that is gone: the job stores why, the page says it and keeps the others
+        with store.transaction() as s:
+            gone = repository(s, "org/gone", create=True)
+            assert gone is not None
+            gone.path = str(tmp_path / "gone")
+            queue_decay(s, "test")
+        assert _work(store) == 1
+        status, _, body = site.get("/decay")
+        assert status == 200 and "org/gone: " in body and "payments/rules.py" in body
     store.close()
 
 

@@ -17,9 +17,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from signoff import __version__
 from signoff.audit.digests import (
     commit_sha256,
+    exception_records,
     incident_records,
     incidents_naming,
     note_digests,
+    pinned,
     policy_digests,
 )
 from signoff.audit.dsse import sign_envelope
@@ -78,9 +80,10 @@ def sign_commits(
     """One signed statement per commit; `changes` adds the audit's record of each change."""
     shas = [c.sha for c in commits]
     digests = commit_sha256(repo, shas)
-    notes = note_digests(repo)
+    notes = note_digests(repo, shas)
     policies = policy_digests(repo, shas)
     incidents = incident_records(repo)
+    exceptions = pinned(exception_records(repo))
     when = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
     with ProvenanceLookup(repo) as lookup:
         provenance = lookup.many(shas)
@@ -104,6 +107,8 @@ def sign_commits(
                 "notes": notes.get(commit.sha, []),
                 "policy": policies.get(commit.sha),
                 "incidents": incidents_naming(incidents, commit.sha),
+                # every one at HEAD, so one added after attesting is told apart too
+                "exceptions": exceptions,
             },
             "generator": {"name": "signoff", "version": __version__},
             "attested_at": when,

@@ -10,6 +10,7 @@ document's change set; the last document read wins (files after notes).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,30 +53,45 @@ def load_gate_documents(repo: Repo, folder: Path | None) -> GateDocuments | str:
     return GateDocuments([*from_notes, *from_files], len(from_notes), len(from_files))
 
 
-def attach_gates(changes: list[Change], docs: GateDocuments) -> dict[str, int]:
-    """Give each change the latest recorded verdict whose change set holds one of its commits."""
-    latest: dict[str, Any] = {}
-    for doc in docs.documents:
-        for sha in doc.commits:
-            latest[sha] = doc
-    matched = 0
-    for change in changes:
+class GateMatcher:
+    """Gives each change the latest recorded verdict whose change set holds one of its commits,
+    a change at a time."""
+
+    def __init__(self, docs: GateDocuments) -> None:
+        self.docs = docs
+        self.latest: dict[str, Any] = {}
+        for doc in docs.documents:
+            for sha in doc.commits:
+                self.latest[sha] = doc
+        self.matched = 0
+
+    def __call__(self, change: Change) -> None:
         found = None
         for sha in (change.id, *change.members):
-            if sha in latest:
-                found = latest[sha]
+            if sha in self.latest:
+                found = self.latest[sha]
         if found is not None:
             change.gate = found.to_json()
             weakened = found.rules("checks.weakened")
             change.weakened_checks = len(weakened)
             change.weakened_kinds = [_weakened_kind(f) for f in weakened]
-            matched += 1
-    return {
-        "documents": len(docs.documents),
-        "from_notes": docs.from_notes,
-        "from_files": docs.from_files,
-        "matched": matched,
-    }
+            self.matched += 1
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "documents": len(self.docs.documents),
+            "from_notes": self.docs.from_notes,
+            "from_files": self.docs.from_files,
+            "matched": self.matched,
+        }
+
+
+def attach_gates(changes: Iterable[Change], docs: GateDocuments) -> dict[str, int]:
+    """Give each change the latest recorded verdict whose change set holds one of its commits."""
+    match = GateMatcher(docs)
+    for change in changes:
+        match(change)
+    return match.counts()
 
 
 def _weakened_kind(finding: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ never read as passing or failing.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from signoff.audit.metrics import NO_TIER, Ratio
@@ -84,63 +84,110 @@ def oversight_of(
     }
 
 
-def oversight_metrics(changes: list[Change], final: PolicyVersion | None) -> dict[str, Any]:
-    """The oversight section of metrics.json."""
-    with_forge = [c for c in changes if c.forge is not None and "oversight" in c.forge]
-    set_aside: Counter[str] = Counter()
-    for c in with_forge:
-        set_aside.update(c.forge["oversight"]["set_aside"] if c.forge else {})
-    independent = Ratio(
-        "independent_approval",
-        "Independent approval",
-        "AI-assisted changes with at least as many independent approvals (humans other than "
-        "the author, the accepter and the human who delegated an agent's pull request; never "
-        "bots or AI reviewers) as their tier's bar requires",
-        "AI-assisted changes whose bar requires an approval and whose pull request's forge "
-        "review record was given (--reviews)",
-        sum(
-            1
-            for c in with_forge
-            if c.ai_assisted
-            and c.required_approvals > 0
-            and c.forge
-            and c.forge["oversight"]["independent_approvals"] >= c.required_approvals
-        ),
-        sum(1 for c in with_forge if c.ai_assisted and c.required_approvals > 0),
-    )
-    people = list(final.policy.document.people) if final and final.policy else []
-    teams = list(final.policy.document.teams) if final and final.policy else []
+class OversightAccumulator:
+    """The oversight section of metrics.json, counted a change at a time."""
 
-    def team_of(entry: dict[str, Any]) -> list[str]:
-        person = registry_person(people, ForgeUser(entry.get("login"), None, entry.get("email")))
+    def __init__(self, final: PolicyVersion | None) -> None:
+        self.people = list(final.policy.document.people) if final and final.policy else []
+        self.teams = list(final.policy.document.teams) if final and final.policy else []
+        self.set_aside: Counter[str] = Counter()
+        self.independent = [0, 0]  # numerator, denominator
+        self.shallow: dict[str, dict[str, list[int]]] = {
+            key: {} for key in ("all", "tier", "team", "tool")
+        }
+        self.weakened = [0, 0]
+        self.kinds: Counter[str] = Counter()
+
+    def _team_of(self, entry: dict[str, Any]) -> list[str]:
+        user = ForgeUser(entry.get("login"), None, entry.get("email"))
+        person = registry_person(self.people, user)
         if person is None:
             return [NO_TEAM]
-        return [t.id for t in teams if person.id in t.members] or [NO_TEAM]
+        return [t.id for t in self.teams if person.id in t.members] or [NO_TEAM]
 
-    judged = [
-        (c, entry)
-        for c in with_forge
-        if c.forge
-        for entry in c.forge["oversight"]["review_depth"]
-        if entry["required_seconds"] is not None
-    ]
-    return {
-        "independent_approval": independent.to_json(),
-        "approvals_set_aside": {
-            "by_reason": dict(sorted(set_aside.items())),
-            "definition": "standing approvals on the forge that did not count, by why: stale "
-            "(before the last push), bot (a bot or AI reviewer), author, accepter, delegator",
-        },
-        "shallow_approval": _shallow(judged, lambda c, e: ["all"])["all"]
-        if judged
-        else _shallow_ratio(0, 0),
-        "shallow_approval_by_tier": _shallow(judged, lambda c, e: [c.tier or NO_TIER]),
-        "shallow_approval_by_team": _shallow(judged, lambda c, e: team_of(e)),
-        "shallow_approval_by_tool": _shallow(
-            judged, lambda c, e: sorted({t["tool"] for t in c.tools}) or [NO_TOOL]
-        ),
-        "weakened_checks": weakened_metrics(changes),
-    }
+    def add(self, c: Change) -> None:
+        if c.ai_assisted and c.weakened_checks is not None:
+            self.weakened[1] += 1
+            self.weakened[0] += bool(c.weakened_checks)
+            self.kinds.update(c.weakened_kinds)
+        if c.forge is None or "oversight" not in c.forge:
+            return
+        oversight = c.forge["oversight"]
+        self.set_aside.update(oversight["set_aside"])
+        if c.ai_assisted and c.required_approvals > 0:
+            self.independent[1] += 1
+            self.independent[0] += oversight["independent_approvals"] >= c.required_approvals
+        for entry in oversight["review_depth"]:
+            if entry["required_seconds"] is None:
+                continue
+            groups = {
+                "all": ["all"],
+                "tier": [c.tier or NO_TIER],
+                "team": self._team_of(entry),
+                "tool": sorted({t["tool"] for t in c.tools}) or [NO_TOOL],
+            }
+            for key, names in groups.items():
+                for name in names:
+                    counts = self.shallow[key].setdefault(name, [0, 0])
+                    counts[0] += bool(entry["shallow"])
+                    counts[1] += 1
+
+    def _shallow(self, key: str) -> dict[str, Any]:
+        return {
+            name: _shallow_ratio(shallow, judged)
+            for name, (shallow, judged) in sorted(self.shallow[key].items())
+        }
+
+    def result(self) -> dict[str, Any]:
+        independent = Ratio(
+            "independent_approval",
+            "Independent approval",
+            "AI-assisted changes with at least as many independent approvals (humans other than "
+            "the author, the accepter and the human who delegated an agent's pull request; never "
+            "bots or AI reviewers) as their tier's bar requires",
+            "AI-assisted changes whose bar requires an approval and whose pull request's forge "
+            "review record was given (--reviews)",
+            *self.independent,
+        )
+        return {
+            "independent_approval": independent.to_json(),
+            "approvals_set_aside": {
+                "by_reason": dict(sorted(self.set_aside.items())),
+                "definition": "standing approvals on the forge that did not count, by why: stale "
+                "(before the last push), bot (a bot or AI reviewer), author, accepter, delegator",
+            },
+            "shallow_approval": self._shallow("all").get("all") or _shallow_ratio(0, 0),
+            "shallow_approval_by_tier": self._shallow("tier"),
+            "shallow_approval_by_team": self._shallow("team"),
+            "shallow_approval_by_tool": self._shallow("tool"),
+            "weakened_checks": self._weakened(),
+        }
+
+    def _weakened(self) -> dict[str, Any]:
+        """Changes whose recorded gate result found checks weakened, and the edits by kind."""
+        ratio = Ratio(
+            "weakened_checks",
+            "AI-assisted changes that weakened checks",
+            "AI-assisted changes whose recorded gate result has checks.weakened findings (CI "
+            "workflow edits, deleted or skipped tests, lowered coverage thresholds, disabled "
+            "linters or type checks, blanket suppressions)",
+            "AI-assisted changes with a recorded gate result (--gate-evidence or recorded notes)",
+            *self.weakened,
+        )
+        kinds = self.kinds
+        return {
+            **ratio.to_json(),
+            "edits": sum(kinds.values()),
+            "by_kind": dict(sorted(kinds.items())),
+        }
+
+
+def oversight_metrics(changes: Iterable[Change], final: PolicyVersion | None) -> dict[str, Any]:
+    """The oversight section of metrics.json."""
+    oversight = OversightAccumulator(final)
+    for c in changes:
+        oversight.add(c)
+    return oversight.result()
 
 
 _SHALLOW_NUM = (
@@ -160,34 +207,12 @@ def _shallow_ratio(shallow: int, judged: int) -> dict[str, Any]:
     ).to_json()
 
 
-def _shallow(
-    judged: Iterable[tuple[Change, dict[str, Any]]],
-    key: Callable[[Change, dict[str, Any]], list[str]],
-) -> dict[str, Any]:
-    groups: dict[str, list[bool]] = {}
-    for change, entry in judged:
-        for name in key(change, entry):
-            groups.setdefault(name, []).append(bool(entry["shallow"]))
-    return {name: _shallow_ratio(sum(flags), len(flags)) for name, flags in sorted(groups.items())}
-
-
-def weakened_metrics(changes: list[Change]) -> dict[str, Any]:
+def weakened_metrics(changes: Iterable[Change]) -> dict[str, Any]:
     """Changes whose recorded gate result found checks weakened, and the edits by kind."""
-    recorded = [c for c in changes if c.ai_assisted and c.weakened_checks is not None]
-    kinds: Counter[str] = Counter()
-    for c in recorded:
-        kinds.update(c.weakened_kinds)
-    ratio = Ratio(
-        "weakened_checks",
-        "AI-assisted changes that weakened checks",
-        "AI-assisted changes whose recorded gate result has checks.weakened findings (CI "
-        "workflow edits, deleted or skipped tests, lowered coverage thresholds, disabled "
-        "linters or type checks, blanket suppressions)",
-        "AI-assisted changes with a recorded gate result (--gate-evidence or recorded notes)",
-        sum(1 for c in recorded if c.weakened_checks),
-        len(recorded),
-    )
-    return {**ratio.to_json(), "edits": sum(kinds.values()), "by_kind": dict(sorted(kinds.items()))}
+    oversight = OversightAccumulator(None)
+    for c in changes:
+        oversight.add(c)
+    return oversight._weakened()
 
 
 # --- standard exports ---------------------------------------------------------------------
@@ -196,22 +221,27 @@ OVERSIGHT_PREDICATE_TYPE = "https://signoff.dev/attestations/oversight/v1"
 OVERSIGHT_PREDICATE_SCHEMA = "signoff/oversight-predicate/v1"
 
 
-def audit_bom(report: dict[str, Any], changes: list[Change], repository: str) -> dict[str, Any]:
+def audit_bom(report: dict[str, Any], changes: Iterable[Change], repository: str) -> dict[str, Any]:
     """The evidence pack's CycloneDX BOM: the period's AI-assisted changes and its figures."""
-    from signoff.query.cyclonedx import bom, prop, ratio_props
+    from signoff.query.cyclonedx import MAX_COMMITS, bom, prop, ratio_props
 
     metrics = report["metrics"]
     oversight = metrics.get("oversight") or {}
     tools: dict[str, None] = {}
     models: dict[str, None] = {}
-    pedigree = []
+    pedigree: list[dict[str, Any]] = []
+    forges: set[str] = set()
     for c in changes:
+        if c.forge and c.forge.get("forge"):
+            forges.add(str(c.forge.get("forge")))
         if not c.ai_assisted:
             continue
         for t in c.tools:
             tools.setdefault(t["tool"], None)
             if t.get("model"):
                 models.setdefault(t["model"], None)
+        if len(pedigree) >= MAX_COMMITS:  # the BOM lists no more; its count property says all
+            continue
         pedigree.append(
             {
                 "uid": c.id,
@@ -224,10 +254,7 @@ def audit_bom(report: dict[str, Any], changes: list[Change], repository: str) ->
             }
         )
     sources = ["git"]
-    forges = sorted(
-        {str(c.forge.get("forge")) for c in changes if c.forge and c.forge.get("forge")}
-    )
-    sources += [f"{f}-api" for f in forges]
+    sources += [f"{f}-api" for f in sorted(forges)]
     weakened = oversight.get("weakened_checks")
     recorded = bool(weakened and weakened["denominator"])
     props = [
@@ -307,13 +334,13 @@ def oversight_predicate(change: Change, generator: dict[str, Any]) -> dict[str, 
 
 
 def oversight_statements(
-    changes: list[Change], commit_digests: dict[str, str], generator: dict[str, Any]
+    oldest_first: Iterable[Change], commit_digests: dict[str, str], generator: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """One in-toto Statement v1 per change that names a pull request, oldest first."""
+    """One in-toto Statement v1 per change that names a pull request, in the order given."""
     from signoff.audit.statement import STATEMENT_TYPE, subject_name
 
     out = []
-    for c in reversed(changes):
+    for c in oldest_first:
         if not c.pull_request or c.id not in commit_digests:
             continue
         out.append(

@@ -13,25 +13,26 @@ import io
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, overload
 
 from signoff import __version__, jsonsafe
-from signoff.audit.attestations import load_understood
+from signoff.audit.attestations import Understood, load_understood
 from signoff.audit.controls import control_mapping
-from signoff.audit.forge import attach_reviews, load_reviews, map_forge_squashes
-from signoff.audit.gates import attach_gates, load_gate_documents
+from signoff.audit.forge import ReviewAttacher, SquashMapper, load_reviews
+from signoff.audit.gates import GateMatcher, load_gate_documents
 from signoff.audit.incidents import incidents_section
-from signoff.audit.metrics import FORGE_ONLY, compute_metrics
-from signoff.audit.oversight import audit_bom, oversight_metrics
+from signoff.audit.metrics import FORGE_ONLY, MetricsAccumulator
+from signoff.audit.oversight import OversightAccumulator, audit_bom
 from signoff.audit.period import Period
-from signoff.audit.population import Change, Population, build_population
+from signoff.audit.policies import PolicyVersion
+from signoff.audit.population import Change, Changes, Population, build_population
 from signoff.audit.provtest import provenance_test
-from signoff.audit.sample import GATE_NOT_RECORDED, sample_json
+from signoff.audit.sample import GATE_NOT_RECORDED, sample_ids, sample_json
 from signoff.audit.snapshots import policy_snapshots
 from signoff.batches import batched
 from signoff.errors import SignoffError
@@ -88,10 +89,10 @@ class AuditOptions:
 class AuditResult:
     population: Population
     report: dict[str, Any]
-    attestations: list[dict[str, Any]] | None = None
+    attestations: Iterable[dict[str, Any]] | None = None
     public_key: bytes | None = None
     # one in-toto statement per pull request with its oversight figures (signed with --attest)
-    oversight: list[dict[str, Any]] | None = None
+    oversight: Iterable[dict[str, Any]] | None = None
     oversight_signed: bool = False
 
 
@@ -114,17 +115,32 @@ def run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
 
 
 def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
+    """The population is built once onto disk (`Changes`), given its forge and gate records in
+    one rewriting pass, then read in one pass that feeds every figure: memory holds counters
+    and the few changes a figure names, never the period."""
     population = build_population(repo, options.period, options.branch, progress=options.progress)
-    forge = None
+    changes = population.changes
+    final = population.period_versions[-1] if population.period_versions else None
+    edits: list[Callable[[Change], None]] = []
+    attach = squashes = None
     if options.reviews is not None:
         records = load_reviews(options.reviews)
-        final = population.period_versions[-1] if population.period_versions else None
         people = final.policy.document.people if final and final.policy else []
-        forge = attach_reviews(population.changes, records, people)
-        forge["squashes_mapped"] = map_forge_squashes(repo, population.changes, records)
+        attach, squashes = ReviewAttacher(records, people), SquashMapper(repo, records)
+        edits += [attach, squashes]
     gate_docs = load_gate_documents(repo, options.gate_evidence)
-    gates = None if isinstance(gate_docs, str) else attach_gates(population.changes, gate_docs)
+    match = None if isinstance(gate_docs, str) else GateMatcher(gate_docs)
+    if match is not None and match.latest:
+        edits.append(match)
+    if edits:
+        with squashes or nullcontext():
+            edit_changes(changes, edits)
+    forge = None
+    if attach is not None and squashes is not None:
+        forge = {**attach.counts(), "squashes_mapped": squashes.mapped}
+    gates = match.counts() if match is not None else None
     understood, understood_problem = load_understood(repo, population.tip)
+    seen = read_once(population, understood, final, with_ids=bool(options.sample))
     report: dict[str, Any] = {
         "schema": REPORT_SCHEMA,
         "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -132,20 +148,19 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
         "repository": {"root": str(repo.root), "branch": options.branch, "tip": population.tip},
         "period": options.period.to_json(),
         "completeness": population.completeness.to_json(),
-        "metrics": {
-            **compute_metrics(population, understood),
-            "oversight": oversight_metrics(
-                population.changes,
-                population.period_versions[-1] if population.period_versions else None,
-            ),
-        },
-        "policy_snapshots": policy_snapshots(repo, population),
+        "metrics": {**seen.metrics.result(), "oversight": seen.oversight.result()},
+        "policy_snapshots": policy_snapshots(repo, population, seen.versions_changed),
         "incidents": incidents_section(repo, options.period, population.tip),
         "forge_reviews": forge,
         "gate_evidence": gates,
         "controls": control_mapping(),
         "sample": sample_json(
-            population.changes, options.sample, options.seed, options.branch, repo
+            changes,
+            options.sample,
+            options.seed,
+            options.branch,
+            repo,
+            ids=sample_ids(seen.ids, options.sample, options.seed),
         )
         if options.sample
         else None,
@@ -160,10 +175,11 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
             repo, population.tip, since=options.period.since_ts, until=options.period.until_ts
         ).to_json()
     result = AuditResult(population, report)
-    result.oversight = _oversight_statements(repo, population.changes, report["generator"])
+    if seen.pull_requests:
+        result.oversight = _Statements(repo, changes, report["generator"])
     if options.attest_key is not None:
         _attest(repo, result, options.attest_key)
-    report["limitations"] = limitations(population, report)
+    report["limitations"] = limitations(population, report, seen.without_line_counts)
     if understood_problem:
         report["limitations"].append(
             f"Ownership decay counted accepters only: {understood_problem}."
@@ -171,28 +187,138 @@ def _run_audit(repo: Repo, options: AuditOptions) -> AuditResult:
     return result
 
 
+class _Pass:
+    """What one read of the population collects for the report: every metric's counters, the
+    changes that made a policy version, the ids to draw a sample from."""
+
+    def __init__(
+        self,
+        population: Population,
+        understood: list[Understood] | None,
+        final: PolicyVersion | None,
+        *,
+        with_ids: bool,
+    ) -> None:
+        self.metrics = MetricsAccumulator(population, understood)
+        self.oversight = OversightAccumulator(final)
+        self.versions = {v.commit for v in population.period_versions}
+        self.versions_changed: dict[str, Change] = {}
+        self.ids: list[str] = []
+        self.with_ids = with_ids
+        self.without_line_counts = 0
+        self.pull_requests = 0
+
+    def add(self, change: Change) -> None:
+        self.metrics.add(change)
+        self.oversight.add(change)
+        if change.id in self.versions:
+            self.versions_changed[change.id] = change
+        if self.with_ids:
+            self.ids.append(change.id)
+        self.without_line_counts += change.added is None
+        self.pull_requests += bool(change.pull_request)
+
+
+def read_once(
+    population: Population,
+    understood: list[Understood] | None = None,
+    final: PolicyVersion | None = None,
+    *,
+    with_ids: bool = False,
+) -> _Pass:
+    """One read of the population into everything the report counts (see `_Pass`)."""
+    seen = _Pass(population, understood, final, with_ids=with_ids)
+    for change in population.changes:
+        seen.add(change)
+    return seen
+
+
+def edit_changes(changes: Sequence[Change], edits: Sequence[Callable[[Change], None]]) -> None:
+    """Apply `edits` to each change, in order, and keep the result (on disk: one rewrite)."""
+
+    def edit(change: Change) -> None:
+        for one in edits:
+            one(change)
+
+    if isinstance(changes, Changes):
+        changes.rewrite(edit)
+    else:
+        for change in changes:
+            edit(change)
+
+
+class _Statements:
+    """The unsigned oversight statements (one in-toto statement per change that names a pull
+    request, oldest first), made a batch of changes at a time as the pack is written."""
+
+    def __init__(self, repo: Repo, changes: Sequence[Change], generator: dict[str, Any]) -> None:
+        self.repo, self.changes, self.generator = repo, changes, generator
+
+    def __bool__(self) -> bool:
+        return True  # made only when some change names a pull request
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        from signoff.audit.digests import commit_sha256
+        from signoff.audit.oversight import oversight_statements
+
+        for batch in batched(reversed(self.changes), 1000):
+            named = [c.id for c in batch if c.pull_request]
+            if named:
+                digests = commit_sha256(self.repo, named)
+                yield from oversight_statements(batch, digests, self.generator)
+
+
+class _Signed:
+    """The population's signed provenance statements (one per change, oldest first, each with
+    the audit's record of it), made and signed a batch of changes at a time as the pack is
+    written, so signing a long period holds one batch, not the period."""
+
+    def __init__(self, repo: Repo, changes: Sequence[Change], key: Any, now: datetime) -> None:
+        self.repo, self.changes, self.key, self.now = repo, changes, key, now
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        from signoff.audit.attest import commits_by_id, sign_commits
+
+        for batch in batched(reversed(self.changes), 1000):
+            records = {c.id: c.to_json() for c in batch}
+            accountability = {
+                c.id: {"policy": c.policy_version, "workflows": c.accountable, "problem": None}
+                for c in batch
+            }
+            commits = commits_by_id(self.repo, [c.id for c in batch])
+            yield from sign_commits(
+                self.repo, commits, self.key, accountability, changes=records, now=self.now
+            )
+
+
+class _SignedOversight:
+    """The oversight statements, each signed as it is written."""
+
+    def __init__(self, statements: Iterable[dict[str, Any]], key: Any) -> None:
+        self.statements, self.key = statements, key
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        from signoff.audit.dsse import sign_envelope
+
+        for s in self.statements:
+            yield sign_envelope(
+                json.dumps(s, sort_keys=True, separators=(",", ":")).encode(), self.key
+            )
+
+
 def _attest(repo: Repo, result: AuditResult, key_path: Path) -> None:
     """Sign the population: one statement per change, carrying the audit's record of it."""
     from cryptography.hazmat.primitives import serialization
 
-    from signoff.audit.attest import commits_by_id, sign_commits
-    from signoff.audit.dsse import sign_envelope
     from signoff.audit.keys import load_private_key
 
     key = load_private_key(key_path)
-    changes = list(reversed(result.population.changes))  # oldest first
-    records = {c.id: c.to_json() for c in changes}
-    accountability = {
-        c.id: {"policy": c.policy_version, "workflows": c.accountable, "problem": None}
-        for c in changes
-    }
-    commits = commits_by_id(repo, [c.id for c in changes])
-    result.attestations = sign_commits(repo, commits, key, accountability, changes=records)
+    result.attestations = _Signed(repo, result.population.changes, key, datetime.now(timezone.utc))
     if result.oversight:
-        result.oversight = [
-            sign_envelope(json.dumps(s, sort_keys=True, separators=(",", ":")).encode(), key)
-            for s in result.oversight
-        ]
+        result.oversight = _SignedOversight(result.oversight, key)
         result.oversight_signed = True
     result.public_key = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -217,21 +343,11 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _oversight_statements(
-    repo: Repo, changes: list[Change], generator: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """The unsigned in-toto statements, one per change that names a pull request."""
-    from signoff.audit.digests import commit_sha256
-    from signoff.audit.oversight import oversight_statements
-
-    named = [c.id for c in changes if c.pull_request]
-    if not named:
-        return []
-    return oversight_statements(changes, commit_sha256(repo, named), generator)
-
-
-def limitations(population: Population, report: dict[str, Any]) -> list[str]:
-    """Plain statements of what the pack cannot show, so nobody reads silence as evidence."""
+def limitations(
+    population: Population, report: dict[str, Any], without_line_counts: int | None = None
+) -> list[str]:
+    """Plain statements of what the pack cannot show, so nobody reads silence as evidence.
+    `without_line_counts`: the changes with no line counts, when a pass counted them."""
     out = ["Deployments are not recorded; 'landed' means reached the audited branch."]
     gates = report.get("gate_evidence")
     if gates is None or not gates["matched"]:
@@ -274,7 +390,9 @@ def limitations(population: Population, report: dict[str, Any]) -> list[str]:
         out.append("The population does not match git's own count; see completeness.")
     if population.shallow:
         out.append("The repository is a shallow clone: history before its boundary is missing.")
-    missing = sum(1 for c in population.changes if c.added is None)
+    missing = without_line_counts
+    if missing is None:
+        missing = sum(1 for c in population.changes if c.added is None)
     if missing:
         out.append(f"{missing} changes have no line counts (missing objects in the clone).")
     return out
@@ -314,7 +432,7 @@ def population_csv(population: Population) -> str:
     return "".join(chunk.decode() for chunk in _csv_chunks(population.changes))
 
 
-def _csv_chunks(changes: list[Change], rows: int = 2000) -> Iterator[bytes]:
+def _csv_chunks(changes: Iterable[Change], rows: int = 2000) -> Iterator[bytes]:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -328,7 +446,7 @@ def _csv_chunks(changes: list[Change], rows: int = 2000) -> Iterator[bytes]:
         yield buf.getvalue().encode()
 
 
-def _population_json(report: dict[str, Any], changes: list[Change]) -> Iterator[bytes]:
+def _population_json(report: dict[str, Any], changes: Iterable[Change]) -> Iterator[bytes]:
     """population.json a change at a time: the same bytes as `_json` of the whole document,
     without ever holding every change's record."""
     head = _json(
@@ -352,7 +470,7 @@ def _population_json(report: dict[str, Any], changes: list[Change]) -> Iterator[
 class _Rows(Sequence[dict[str, Any]]):
     """The population as records, each made when asked for: the report shows the first rows."""
 
-    def __init__(self, changes: list[Change]) -> None:
+    def __init__(self, changes: Sequence[Change]) -> None:
         self._changes = changes
 
     def __len__(self) -> int:
@@ -379,6 +497,7 @@ def write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
 
 def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
     out = Path(os.path.realpath(out))  # a link to a folder: the folder is the one replaced
+    _check_parents(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -404,6 +523,18 @@ def _write_pack(result: AuditResult, out: Path) -> dict[str, Any]:
             ) from None
         _swap_in(staging, out)
     return {"out": str(out), "files": [*entries, {"path": "manifest.json"}]}
+
+
+def _check_parents(out: Path) -> None:
+    """A file where a folder of `--out`'s path should be: mkdir would only say "File exists"."""
+    for parent in out.parents:
+        if parent.is_dir():
+            return
+        if parent.exists():
+            raise SignoffError(
+                f"cannot create {out}: {parent} is a file, not a folder",
+                "pass an --out whose parent is a folder (or a path that does not exist yet)",
+            )
 
 
 def _write_staging(result: AuditResult, staging: Path) -> list[dict[str, Any]]:
@@ -437,12 +568,13 @@ def _manifest(entries: list[dict[str, Any]], generated_at: str) -> tuple[bytes, 
     return manifest, ("\n".join(sums) + "\n").encode()
 
 
-def write_manifest(out: Path, files: list[tuple[str, bytes]], generated_at: str) -> dict[str, Any]:
-    """manifest.json and SHA256SUMS over `files` (path inside `out`, content), written last:
-    for a pack assembled from several packs (the organisation's), whose files are in place."""
+def write_manifest_of(out: Path, names: list[str], generated_at: str) -> dict[str, Any]:
+    """manifest.json and SHA256SUMS over the files `names` (paths inside `out`), written last:
+    for a pack assembled from several packs (the organisation's), whose files are in place.
+    Each file is hashed as it is read, never held whole."""
     entries = [
-        {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-        for name, data in files
+        {"path": name, "bytes": (out / name).stat().st_size, "sha256": _sha256_file(out / name)}
+        for name in names
     ]
     manifest, sums = _manifest(entries, generated_at)
     write_atomic(out / "manifest.json", manifest)

@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import bisect
 import gc
+import heapq
+import os
+import pickle
 import sqlite3
+import sys
+import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timezone
-from typing import Any
+from typing import Any, overload
 
 from signoff.audit.period import Period, commit_ts
 from signoff.audit.policies import PolicyVersion, policy_versions
+from signoff.batches import batched
 from signoff.errors import SignoffError
 from signoff.git.log import Commit, Person, _token, parse_trailers
 from signoff.git.repo import Repo
@@ -30,6 +36,7 @@ from signoff.review.evidence import REVIEW_TRAILERS, parse_person, pull_request_
 from signoff.store.index import Index, Progress, open_index
 
 APPROVING = ("reviewed", "approved", "acked")
+SPILL_BATCH = 1000  # changes built from the index, and kept on disk, at a time
 
 
 @dataclass(slots=True)
@@ -162,12 +169,151 @@ class Completeness:
         }
 
 
+def _scratch() -> Any:
+    """A temporary file that lives as long as the `Changes` holding it (deleted when closed)."""
+    return tempfile.TemporaryFile(prefix="signoff-changes-")
+
+
+class Changes(Sequence[Change]):
+    """A period's changes in the order they were added, kept in a temporary file a pickled
+    batch at a time and read back in passes, so the audit's memory holds one batch, not the
+    period (a population smaller than one batch never makes a file). Each pass unpickles fresh
+    objects: change one and `rewrite` it to keep the edit.
+    """
+
+    def __init__(self, changes: Iterable[Change] = (), *, batch: int | None = None) -> None:
+        self._file: Any = None
+        self._size = batch or SPILL_BATCH
+        self._batches: list[tuple[int, int, int]] = []  # offset, bytes, changes
+        self._pending: list[Change] = []
+        self._end = 0
+        self._count = 0
+        self.extend(changes)
+
+    def append(self, change: Change) -> None:
+        self._pending.append(change)
+        self._count += 1
+        if len(self._pending) >= self._size:
+            self._flush()
+
+    def extend(self, changes: Iterable[Change]) -> None:
+        for change in changes:
+            self.append(change)
+
+    def _flush(self, *, keep: bool = False) -> None:
+        """Write the pending changes as a batch (`keep`: unless none was written yet)."""
+        if not self._pending or (keep and self._file is None):
+            return
+        if self._file is None:
+            self._file = _scratch()
+        data = pickle.dumps(self._pending, protocol=pickle.HIGHEST_PROTOCOL)
+        os.pwrite(self._file.fileno(), data, self._end)
+        self._batches.append((self._end, len(data), len(self._pending)))
+        self._end += len(data)
+        self._pending = []
+
+    def _stored(self) -> list[list[Change] | tuple[int, int, int]]:
+        """The batches in order: on disk (offset, bytes, count), or the changes still held."""
+        self._flush(keep=True)
+        return [*self._batches, *([self._pending] if self._pending else [])]
+
+    def _load(self, batch: list[Change] | tuple[int, int, int]) -> list[Change]:
+        if isinstance(batch, list):
+            return list(batch)
+        return self._load_from(self._file, batch)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Change]:
+        for batch in self._stored():
+            yield from self._load(batch)
+
+    def __reversed__(self) -> Iterator[Change]:
+        for batch in reversed(self._stored()):
+            yield from reversed(self._load(batch))
+
+    @overload
+    def __getitem__(self, index: int) -> Change: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Change]: ...
+    def __getitem__(self, index: int | slice) -> Change | list[Change]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._count)
+            if step == 1 and start == 0:  # the first rows (the report shows those): read no more
+                out: list[Change] = []
+                for change in self:
+                    if len(out) >= stop:
+                        break
+                    out.append(change)
+                return out
+            return [c for n, c in enumerate(self) if n in range(start, stop, step)]
+        if not -self._count <= index < self._count:
+            raise IndexError(index)
+        index %= self._count
+        for batch in self._stored():
+            size = len(batch) if isinstance(batch, list) else batch[2]
+            if index < size:
+                return self._load(batch)[index]
+            index -= size
+        raise IndexError(index)  # pragma: no cover - the count and the batches agree
+
+    def rewrite(self, edit: Callable[[Change], None]) -> None:
+        """Apply `edit` to every change and keep the result (one pass, a new file)."""
+        stored = self._stored()
+        old = self._file
+        self._file, self._batches, self._pending, self._end, self._count = None, [], [], 0, 0
+        try:
+            for batch in stored:
+                for change in self._load_from(old, batch) if isinstance(batch, tuple) else batch:
+                    edit(change)
+                    self.append(change)
+        finally:
+            if old is not None:
+                old.close()
+
+    @staticmethod
+    def _load_from(fh: Any, batch: tuple[int, int, int]) -> list[Change]:
+        offset, size, _ = batch
+        loaded: list[Change] = pickle.loads(os.pread(fh.fileno(), size, offset))
+        return loaded
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+SORT_RUN = 10_000  # changes sorted in memory at a time by `sorted_changes`
+
+
+def sorted_changes(
+    changes: Iterable[Change], key: Callable[[Change], Any], *, reverse: bool = False
+) -> Changes:
+    """`sorted(changes, key=key, reverse=reverse)` on disk, as stable: runs of SORT_RUN changes
+    sorted in memory, then merged holding one small batch of each run."""
+    runs: list[Changes] = []
+    run: list[Change] = []
+    for change in changes:
+        run.append(change)
+        if len(run) >= SORT_RUN:
+            runs.append(Changes(sorted(run, key=key, reverse=reverse), batch=100))
+            run = []
+    if run or not runs:
+        runs.append(Changes(sorted(run, key=key, reverse=reverse), batch=100))
+    del run
+    out = Changes(heapq.merge(*runs, key=key, reverse=reverse))
+    for done in runs:
+        done.close()
+    return out
+
+
 @dataclass(slots=True)
 class Population:
     period: Period
     branch: str
     tip: str
-    changes: list[Change]
+    changes: Sequence[Change]  # a list, or the audit's `Changes` on disk
     completeness: Completeness
     versions: list[PolicyVersion]
     shallow: bool
@@ -198,13 +344,30 @@ _COLUMNS = (
 )
 
 
-def _graph(conn: sqlite3.Connection) -> _Graph:
-    parents: dict[str, list[str]] = {}
+def _parents(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """Every indexed commit's parents: all the walk needs. Ids are interned, so a parent is
+    the same string as its own key (the graph of 100,000 commits is a few MiB)."""
+    intern = sys.intern
+    return {
+        intern(sha): [intern(p) for p in parents.split()] if parents else []
+        for sha, parents in conn.execute("SELECT sha, parents FROM commits")
+    }
+
+
+def _rows(conn: sqlite3.Connection, shas: Iterable[str]) -> dict[str, tuple[Any, ...]]:
+    """The index rows of `shas` (a batch of changes' members)."""
     rows: dict[str, tuple[Any, ...]] = {}
-    for row in conn.execute(f"SELECT {_COLUMNS} FROM commits"):
-        parents[row[0]] = row[1].split() if row[1] else []
-        rows[row[0]] = row
-    return _Graph(parents, rows)
+    for chunk in batched(list(shas), 500):
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(f"SELECT {_COLUMNS} FROM commits WHERE sha IN ({marks})", chunk):
+            rows[row[0]] = row
+    return rows
+
+
+def _grouped(conn: sqlite3.Connection, sql: str, shas: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+    """`sql`'s rows for `shas`, in the index's order for each commit (`?` marks the list)."""
+    for chunk in batched(list(shas), 500):
+        yield from conn.execute(sql.replace("?", ",".join("?" * len(chunk))), chunk)
 
 
 def first_parent_line(graph: _Graph, tip: str) -> list[str]:
@@ -220,9 +383,10 @@ def first_parent_line(graph: _Graph, tip: str) -> list[str]:
 
 
 def assign_members(
-    graph: _Graph, line: list[str], wanted: set[str]
+    graph: _Graph, line: list[str], wanted: set[str], *, singles: bool = True
 ) -> tuple[dict[str, list[str]], dict[str, str]]:
     """For each first-parent commit: the commits it brought onto the branch (itself first).
+    Without `singles`, commits that brought in only themselves are left out (`[sha]`).
 
     Walks the whole line oldest first so a commit merged before the period is never counted
     again by a later merge inside it.
@@ -233,7 +397,7 @@ def assign_members(
     parents = graph.parents
     for sha in line:
         if len(parents[sha]) < 2:  # not a merge: it brought in only itself
-            if sha in wanted:
+            if singles and sha in wanted:
                 out[sha] = [sha]
             continue
         members = [sha]
@@ -278,17 +442,18 @@ class _Background:
 _TRAILER_FIELDS = "%H%x00%(trailers:only,unfold)%x00%b"
 
 
-def _trailer_log(repo: Repo, tip: str, before: str | None) -> tuple[bytes, _Background]:
-    """Trailers and body of every commit `tip` has that `before` has not (one `git log`).
+def _trailer_log(repo: Repo, shas: list[str]) -> tuple[bytes, _Background]:
+    """Trailers and body of each commit in `shas` (one `git log --no-walk --stdin`, run on a
+    thread while the previous batch is built).
 
     Each record opens with git/log's per-run random token, so no message can fake a record.
     """
-    revs = [tip] + ([f"^{before}"] if before else [])
     token = _token()
     fmt = "--format=" + token.decode() + _TRAILER_FIELDS
     # a user's log.showSignature would print verification text between the records
-    args = ["log", "--no-color", "--no-show-signature", fmt, "--end-of-options", *revs]
-    return token, _Background(lambda: repo.run(*args))
+    args = ["log", "--no-color", "--no-show-signature", "--no-walk=unsorted", fmt, "--stdin"]
+    given = ("\n".join(shas) + "\n").encode()
+    return token, _Background(lambda: repo.run(*args, input=given) if shas else b"")
 
 
 def _parse_trailer_log(
@@ -346,44 +511,65 @@ def build_population(
 def _build(repo: Repo, index: Index, period: Period, branch: str, tip: str) -> Population:
     conn = index.conn
     git_count = _Background(lambda: _git_count(repo, period, tip))
-    graph = _graph(conn)
-    if tip not in graph.parents:
+    parents = _parents(conn)
+    if tip not in parents:
         raise SignoffError(
             f"{branch} ({tip[:12]}) is not in the index",
             "audit a local branch (the index follows refs/heads and HEAD)",
         )
-    line = first_parent_line(graph, tip)
+    walk = _Graph(parents, {})
+    line = first_parent_line(walk, tip)
     position = {sha: i for i, sha in enumerate(line)}
-    in_period = [sha for sha in line if period.contains(commit_ts(graph.rows[sha][4]))]
+    inside = {
+        sha
+        for sha, when in conn.execute("SELECT sha, commit_date FROM commits")
+        if sha in position and period.contains(commit_ts(when))
+    }
+    in_period = [sha for sha in line if sha in inside]
+    del inside
     first = position[in_period[0]] if in_period else len(line)
-    token, trailer_log = _trailer_log(repo, tip, line[first - 1] if first > 0 else None)
-    members, owner = assign_members(graph, line, set(in_period))
-    wanted = {m for sha in in_period for m in members[sha]}
-    tools: dict[str, list[tuple[str, str | None, str | None]]] = {}
-    for sha, tool, model, session in conn.execute(
-        "SELECT sha, tool, model, session FROM commit_tools"
-    ):
-        if sha in wanted:
-            tools.setdefault(sha, []).append((tool, model, session))
-    gaps: dict[str, dict[str, str]] = {}
-    for sha, state, reason in conn.execute("SELECT sha, state, reason FROM capture_gaps"):
-        if sha in wanted:
-            gaps[sha] = {"commit": sha, "state": state, "reason": reason}
-    files: dict[str, list[str]] = {}
-    for sha, path in conn.execute("SELECT sha, path FROM commit_files"):
-        if sha in wanted:
-            files.setdefault(sha, []).append(path)
+    merges, owner = assign_members(walk, line, set(in_period), singles=False)
+
+    def members(sha: str) -> list[str]:
+        return merges.get(sha) or [sha]
+
     versions = policy_versions(repo, _policy_commits(conn, owner, position), position)
+    del owner
     starts = [v.position for v in versions]
-    trailers = _parse_trailer_log(trailer_log.result(), token)
-    changes = []
-    for sha in reversed(in_period):  # newest first, as git log lists them
-        at = bisect.bisect_left(starts, position[sha]) - 1
-        version = versions[at] if at >= 0 else None
-        change = _change(sha, graph, members[sha], tools, files, trailers, version)
-        change.capture_gaps = [gaps[m] for m in change.members if m in gaps]
-        changes.append(change)
-    completeness = _completeness(git_count.result(), [c.id for c in changes])
+    changes = Changes()
+    # newest first, as git log lists them; a batch is SPILL_BATCH changes or that many members
+    groups = list(_member_batches(reversed(in_period), members))
+    pending = _trailer_log(repo, [m for sha in groups[0] for m in members(sha)]) if groups else None
+    graph = walk
+    for n, group in enumerate(groups):
+        wanted = [m for sha in group for m in members(sha)]
+        assert pending is not None
+        token, log = pending
+        if n + 1 < len(groups):
+            pending = _trailer_log(repo, [m for sha in groups[n + 1] for m in members(sha)])
+        graph = _Graph(parents, _rows(conn, wanted))
+        tools: dict[str, list[tuple[str, str | None, str | None]]] = {}
+        sql = "SELECT sha, tool, model, session FROM commit_tools WHERE sha IN (?)"
+        for sha, tool, model, session in _grouped(conn, sql, wanted):
+            tools.setdefault(sha, []).append((tool, model, session))
+        gaps: dict[str, dict[str, str]] = {}
+        sql = "SELECT sha, state, reason FROM capture_gaps WHERE sha IN (?)"
+        for sha, state, reason in _grouped(conn, sql, wanted):
+            gaps[sha] = {"commit": sha, "state": state, "reason": reason}
+        files: dict[str, list[str]] = {}
+        for sha, path in _grouped(
+            conn, "SELECT sha, path FROM commit_files WHERE sha IN (?)", wanted
+        ):
+            files.setdefault(sha, []).append(path)
+        trailers = _parse_trailer_log(log.result(), token)
+        for sha in group:
+            at = bisect.bisect_left(starts, position[sha]) - 1
+            version = versions[at] if at >= 0 else None
+            change = _change(sha, graph, members(sha), tools, files, trailers, version)
+            change.capture_gaps = [gaps[m] for m in change.members if m in gaps]
+            changes.append(change)
+    del parents, walk, graph, groups  # what the git count's comparison does not need
+    completeness = _completeness(git_count.result(), in_period[::-1])
     last = position[in_period[-1]] if in_period else len(line)
     during = [v for v in versions if first <= v.position <= last]
     before = [v for v in versions if v.position < first]
@@ -398,6 +584,23 @@ def _build(repo: Repo, index: Index, period: Period, branch: str, tip: str) -> P
         period_versions=before[-1:] + during,
         position=position,
     )
+
+
+def _member_batches(
+    shas: Iterable[str], members: Callable[[str], list[str]]
+) -> Iterator[list[str]]:
+    """`shas` in groups of at most SPILL_BATCH changes or (past one change) members."""
+    group: list[str] = []
+    count = 0
+    for sha in shas:
+        size = len(members(sha))
+        if group and (len(group) >= SPILL_BATCH or count + size > SPILL_BATCH):
+            yield group
+            group, count = [], 0
+        group.append(sha)
+        count += size
+    if group:
+        yield group
 
 
 def _policy_commits(
@@ -420,7 +623,11 @@ def _change(
     files: dict[str, list[str]],
     trailers: dict[str, tuple[tuple[tuple[str, str], ...], str]],
     version: PolicyVersion | None,
+    *,
+    deleted_known: bool = True,
 ) -> Change:
+    """One change; without `deleted_known` (pushed records carry no deleted-line counts) the
+    added lines are still summed as the clone's audit sums them, and deleted stay unknown."""
     row = graph.rows[sha]
     author = Person(row[2], row[3])
     change = Change(
@@ -432,9 +639,9 @@ def _change(
         members=members[1:] if len(members) > 1 else [sha],
     )
     if len(members) == 1:
-        _single(change, row, tools.get(sha, ()), files.get(sha, []))
+        _single(change, row, tools.get(sha, ()), files.get(sha, []), deleted_known)
     else:
-        _merged(change, members, graph, tools, files)
+        _merged(change, members, graph, tools, files, deleted_known)
     if sha in trailers or len(members) > 1 or "#" in change.subject:
         _reviews(change, members, graph, trailers)
     _ownership(change, version)
@@ -446,6 +653,7 @@ def _single(
     row: tuple[Any, ...],
     tools: Iterable[tuple[str, str | None, str | None]],
     paths: list[str],
+    deleted_known: bool = True,
 ) -> None:
     """The common case, a commit made straight onto the branch: every answer is its own."""
     status = row[6]
@@ -456,8 +664,10 @@ def _single(
             change.accepted_by = [Person(row[7], row[8] or "")]
         change.accepted_complete = row[7] is not None
     change.added, change.deleted = row[9], row[10]
-    if change.added is None or change.deleted is None:
+    if change.deleted is None and (deleted_known or change.added is None):
         change.added = change.deleted = None
+    elif change.added is None:
+        change.deleted = None
     _line_measures(change, [row])
     change.paths = list(dict.fromkeys(paths))
 
@@ -481,6 +691,7 @@ def _merged(
     graph: _Graph,
     tools: dict[str, list[tuple[str, str | None, str | None]]],
     files: dict[str, list[str]],
+    deleted_known: bool = True,
 ) -> None:
     sha = change.id
     row = graph.rows[sha]
@@ -508,6 +719,8 @@ def _merged(
     deleted = [graph.rows[m][10] for m in counted]
     if all(a is not None for a in added) and all(d is not None for d in deleted):
         change.added, change.deleted = sum(added), sum(deleted)
+    elif not deleted_known and all(a is not None for a in added):
+        change.added = sum(added)
     _line_measures(change, [graph.rows[m] for m in counted])
     paths: dict[str, None] = {}
     for m in counted:
@@ -630,6 +843,91 @@ def day_of(change: Change) -> date:
     return parse_git_date(change.committed_at).astimezone(timezone.utc).date()
 
 
+def record_row(doc: dict[str, Any]) -> tuple[Any, ...]:
+    """A pushed record (a `signoff export` row, what `signoff push` stores) as an index row, in
+    `_COLUMNS` order, so the server's audit and dashboard answer through the same code as the
+    clone's audit. Records carry no deleted-line count. The accepter is kept as recorded: the
+    audit counts it for AI-assisted commits only, as it does with the index's rows."""
+    prov = doc.get("provenance") or {}
+    author = doc.get("author") or {}
+    accepted = prov.get("accepted_by")
+    accepted = accepted if isinstance(accepted, dict) else {}
+    lines = doc.get("lines") or {}
+    return (
+        str(doc.get("commit") or ""),
+        " ".join(str(p) for p in doc.get("parents") or []),
+        str(author.get("name") or ""),
+        str(author.get("email") or ""),
+        str(doc.get("commit_date") or ""),
+        str(doc.get("subject") or ""),
+        str(prov.get("status") or "unknown"),
+        accepted.get("name"),
+        accepted.get("email"),
+        lines.get("added"),
+        None,  # deleted lines are not pushed
+        lines.get("ai_attributed_lines"),
+        lines.get("ai_assisted_unrecorded_lines"),
+        bool(lines.get("line_record")),
+    )
+
+
+def record_tools(doc: dict[str, Any]) -> list[tuple[str, str | None, str | None]]:
+    """A record's tools; an entry naming no tool is left out (the index never holds one)."""
+    return [
+        (str(t["tool"]), t.get("model"), t.get("session"))
+        for t in (doc.get("provenance") or {}).get("tools") or []
+        if isinstance(t, dict) and t.get("tool")
+    ]
+
+
+def record_trailers(doc: dict[str, Any]) -> tuple[tuple[tuple[str, str], ...], str] | None:
+    """A record's review trailers as `git log` would give them (records carry no body)."""
+    pairs = tuple(
+        (key.strip(), value.strip())
+        for t in (doc.get("review") or {}).get("trailers") or []
+        if isinstance(t, dict)
+        for key, sep, value in [str(t.get("evidence") or "").partition(":")]
+        if sep
+    )
+    return (pairs, "") if pairs else None
+
+
+def record_changes(
+    parents: dict[str, list[str]],
+    line: list[str],
+    wanted: list[str],
+    fetch: Callable[[list[str]], Iterable[dict[str, Any]]],
+    version: PolicyVersion | None,
+) -> Iterator[Change]:
+    """The changes of the first-parent commits `wanted` (oldest first in `line`), newest first,
+    built from pushed records that `fetch` gives for a batch of commits at a time: the server's
+    one builder, the clone's member assignment and change code, records never all in memory."""
+    merges, _ = assign_members(_Graph(parents, {}), line, set(wanted), singles=False)
+
+    def members(sha: str) -> list[str]:
+        return merges.get(sha) or [sha]
+
+    for group in _member_batches(reversed(wanted), members):
+        rows: dict[str, tuple[Any, ...]] = {}
+        tools: dict[str, list[tuple[str, str | None, str | None]]] = {}
+        files: dict[str, list[str]] = {}
+        trailers: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {}
+        for doc in fetch([m for sha in group for m in members(sha)]):
+            row = record_row(doc)
+            sha = row[0]
+            rows[sha] = row
+            tools[sha] = record_tools(doc)
+            files[sha] = [str(p) for p in doc.get("files") or []]
+            found = record_trailers(doc)
+            if found is not None:
+                trailers[sha] = found
+        graph = _Graph(parents, rows)
+        for sha in group:
+            yield _change(
+                sha, graph, members(sha), tools, files, trailers, version, deleted_known=False
+            )
+
+
 def changes_from_records(
     records: Iterable[dict[str, Any]], tip: str | None, version: PolicyVersion | None
 ) -> list[Change]:
@@ -642,60 +940,18 @@ def changes_from_records(
     `changed_lines` is unknown. Without `tip` (or one not stored), the newest commit no stored
     commit names as a parent is the tip; commits off its first-parent line are not counted.
     """
-    parents: dict[str, list[str]] = {}
-    rows: dict[str, tuple[Any, ...]] = {}
-    tools: dict[str, list[tuple[str, str | None, str | None]]] = {}
-    files: dict[str, list[str]] = {}
-    trailers: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {}
-    for doc in records:
-        sha = str(doc.get("commit") or "")
-        if not sha:
-            continue
-        prov = doc.get("provenance") or {}
-        author = doc.get("author") or {}
-        accepted = prov.get("accepted_by") or {}
-        lines = doc.get("lines") or {}
-        parents[sha] = [str(p) for p in doc.get("parents") or []]
-        rows[sha] = (
-            sha,
-            " ".join(parents[sha]),
-            str(author.get("name") or ""),
-            str(author.get("email") or ""),
-            str(doc.get("commit_date") or ""),
-            str(doc.get("subject") or ""),
-            str(prov.get("status") or "unknown"),
-            accepted.get("name") if accepted else None,
-            accepted.get("email") if accepted else None,
-            lines.get("added"),
-            None,  # export rows have no deleted count
-            lines.get("ai_attributed_lines"),
-            lines.get("ai_assisted_unrecorded_lines"),
-            bool(lines.get("line_record")),
-        )
-        tools[sha] = [
-            (str(t.get("tool")), t.get("model"), t.get("session"))
-            for t in prov.get("tools") or []
-            if isinstance(t, dict)
-        ]
-        files[sha] = [str(p) for p in doc.get("files") or []]
-        pairs = tuple(
-            (key.strip(), value.strip())
-            for t in (doc.get("review") or {}).get("trailers") or []
-            for key, sep, value in [str(t.get("evidence") or "").partition(":")]
-            if sep
-        )
-        if pairs:
-            trailers[sha] = (pairs, "")
-    graph = _Graph(parents, rows)
+    docs = {str(doc.get("commit") or ""): doc for doc in records}
+    docs.pop("", None)
+    parents = {sha: [str(p) for p in doc.get("parents") or []] for sha, doc in docs.items()}
     if tip is None or tip not in parents:
         children = {p for ps in parents.values() for p in ps}
         heads = [s for s in parents if s not in children]
         if not heads:
             return []
-        tip = max(heads, key=lambda s: parse_git_date(rows[s][4]))
-    line = first_parent_line(graph, tip)
-    members, _ = assign_members(graph, line, set(line))
-    changes = [
-        _change(sha, graph, members[sha], tools, files, trailers, version) for sha in reversed(line)
-    ]
-    return changes
+        tip = max(heads, key=lambda s: parse_git_date(str(docs[s].get("commit_date") or "")))
+    line = first_parent_line(_Graph(parents, {}), tip)
+
+    def fetch(shas: list[str]) -> Iterable[dict[str, Any]]:
+        return (docs[s] for s in shas)
+
+    return list(record_changes(parents, line, line, fetch, version))

@@ -7,6 +7,7 @@ before drawing, so neither the walk order nor the platform can change the pick.
 from __future__ import annotations
 
 import random
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from signoff.audit.population import Change
@@ -18,9 +19,21 @@ GATE_NOT_RECORDED = (
 )
 
 
-def draw_sample(changes: list[Change], size: int, seed: int) -> list[Change]:
-    ordered = sorted(changes, key=lambda c: c.id)
-    picked = random.Random(seed).sample(ordered, min(size, len(ordered)))
+def sample_ids(ids: list[str], size: int, seed: int) -> set[str]:
+    """The ids `draw_sample` picks, from the ids alone: `Random.sample` chooses positions from
+    the length only, so sampling `range(n)` picks the same positions as sampling the changes."""
+    ordered = sorted(ids)
+    positions = random.Random(seed).sample(range(len(ordered)), min(size, len(ordered)))
+    return {ordered[n] for n in positions}
+
+
+def draw_sample(changes: Collection[Change], size: int, seed: int) -> list[Change]:
+    """`size` changes drawn with `seed`, newest first: one pass for the ids, one to pick."""
+    return picked_changes(changes, sample_ids([c.id for c in changes], size, seed))
+
+
+def picked_changes(changes: Iterable[Change], ids: set[str]) -> list[Change]:
+    picked = [c for c in changes if c.id in ids]
     return sorted(picked, key=lambda c: (c.committed_at, c.id), reverse=True)
 
 
@@ -64,13 +77,22 @@ def decision_chain(
 
 
 def sample_json(
-    changes: list[Change], size: int, seed: int, branch: str, repo: Repo | None = None
+    changes: Collection[Change],
+    size: int,
+    seed: int,
+    branch: str,
+    repo: Repo | None = None,
+    *,
+    ids: set[str] | None = None,
 ) -> dict[str, Any]:
-    """The sample with decision chains; with `repo`, each change's gate is re-run too."""
+    """The sample with decision chains; with `repo`, each change's gate is re-run too. `ids`
+    (from `sample_ids`, collected in an earlier pass) saves the pass over the ids."""
     from signoff.audit.population import day_of
     from signoff.audit.regate import regate
 
-    picked = draw_sample(changes, size, seed)
+    if ids is None:
+        ids = sample_ids([c.id for c in changes], size, seed)
+    picked = picked_changes(changes, ids)
     chains = [
         decision_chain(c, branch, regate(repo, c.id, day_of(c)) if repo is not None else None)
         for c in picked

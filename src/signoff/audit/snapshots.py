@@ -3,6 +3,7 @@ and who made and approved the change (an auditor's "show me the rules as they we
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from signoff.audit.population import Change, Population
@@ -12,8 +13,12 @@ from signoff.layout import POLICY_FILE
 from signoff.review.evidence import review_trailers
 
 
-def policy_snapshots(repo: Repo, population: Population) -> list[dict[str, Any]]:
-    by_id: dict[str, Change] = {c.id: c for c in population.changes}
+def policy_snapshots(
+    repo: Repo, population: Population, changed: dict[str, Change] | None = None
+) -> list[dict[str, Any]]:
+    """`changed`: the changes that made a version in force in the period (`versions_changed`),
+    when an earlier pass collected them; otherwise one pass over the population finds them."""
+    by_id = changed if changed is not None else versions_changed(population, population.changes)
     out = []
     for version in population.period_versions:
         commit = read_commit(repo, version.commit)
@@ -49,3 +54,9 @@ def policy_snapshots(repo: Repo, population: Population) -> list[dict[str, Any]]
             }
         )
     return out
+
+
+def versions_changed(population: Population, changes: Iterable[Change]) -> dict[str, Change]:
+    """The changes among `changes` that brought a version of the policy in force in the period."""
+    wanted = {v.commit for v in population.period_versions}
+    return {c.id: c for c in changes if c.id in wanted}

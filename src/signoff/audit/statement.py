@@ -45,7 +45,36 @@ STATEMENT_SCHEMA: dict[str, Any] = {
         "predicate": {
             "type": "object",
             "required": ["schema", "commit", "provenance", "evidence", "generator"],
-            "properties": {"schema": {"const": PREDICATE_SCHEMA}},
+            "properties": {
+                "schema": {"const": PREDICATE_SCHEMA},
+                "evidence": {
+                    "type": "object",
+                    "properties": {
+                        "incidents": {
+                            "description": "Incident records at HEAD that name the commit.",
+                            "type": "array",
+                            "items": {"$ref": "#/$defs/pinnedFile"},
+                        },
+                        "exceptions": {
+                            "description": "Every AI-boundary exception record at HEAD when "
+                            "attested; absent in attestations made before they were pinned.",
+                            "type": "array",
+                            "items": {"$ref": "#/$defs/pinnedFile"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "$defs": {
+        "pinnedFile": {
+            "type": "object",
+            "required": ["path", "gitBlob", "sha256"],
+            "properties": {
+                "path": {"type": "string"},
+                "gitBlob": {"type": "string", "pattern": "^[0-9a-f]+$"},
+                "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            },
         },
     },
 }

@@ -2,7 +2,8 @@
 
 Three kinds of tampering are told apart: the envelope was altered (signature fails), the
 attested commit is gone or rewritten (subject digests differ), and evidence the answer was read
-from changed after signing (a note or the policy blob no longer has the attested digest).
+from changed after signing (a note, an incident or exception record, or the policy blob no longer
+has the attested digest).
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from signoff import jsonsafe
-from signoff.audit.digests import commit_sha256, incident_records, note_digests, policy_digests
+from signoff.audit.digests import (
+    commit_sha256,
+    exception_records,
+    incident_records,
+    note_digests,
+    policy_digests,
+)
 from signoff.audit.dsse import IN_TOTO_PAYLOAD, open_envelope
 from signoff.audit.statement import statement_problems
 from signoff.errors import shown
@@ -29,6 +36,8 @@ class Verdict:
     commit: str | None
     signature: bool
     problems: list[str] = field(default_factory=list)
+    # what was not checked, without failing the check (an older attestation pinned less)
+    notices: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -41,6 +50,7 @@ class Verdict:
             "signature": "valid" if self.signature else "invalid",
             "ok": self.ok,
             "problems": self.problems,
+            "notices": self.notices,
         }
 
 
@@ -105,9 +115,10 @@ def verify(
 def _check_repository(repo: Repo, opened: list[tuple[Verdict, dict[str, Any] | None]]) -> None:
     shas = [v.commit for v, s in opened if s is not None and v.commit]
     digests = commit_sha256(repo, shas)
-    notes = note_digests(repo)
+    notes = note_digests(repo, shas)
     policies = policy_digests(repo, [s for s in shas if s in digests])
     incidents = incident_records(repo)
+    exceptions = exception_records(repo)
     for verdict, statement in opened:
         if statement is None or verdict.commit is None:
             continue
@@ -121,6 +132,13 @@ def _check_repository(repo: Repo, opened: list[tuple[Verdict, dict[str, Any] | N
         evidence = statement["predicate"].get("evidence") or {}
         verdict.problems.extend(_note_changes(sha, evidence.get("notes") or [], notes.get(sha, [])))
         verdict.problems.extend(_incident_changes(evidence.get("incidents") or [], incidents))
+        if "exceptions" in evidence:
+            verdict.problems.extend(_exception_changes(evidence["exceptions"], exceptions))
+        else:
+            verdict.notices.append(
+                "this attestation did not pin exception records (made before they were pinned): "
+                "edits to them are not checked"
+            )
         attested_policy = evidence.get("policy")
         current_policy = policies.get(sha)
         if _digest(attested_policy) != _digest(current_policy):
@@ -163,4 +181,20 @@ def _incident_changes(
             out.append(f"incident record {path} was removed after it was attested")
         elif now[1] != entry.get("sha256"):
             out.append(f"incident record {path} changed after it was attested")
+    return out
+
+
+def _exception_changes(attested: object, current: dict[str, tuple[str, str, str]]) -> list[str]:
+    """Exception records edited, deleted or added since: the attestation pinned all of them."""
+    if not isinstance(attested, list):
+        return ["the attested exception records are not a list"]
+    before = {str(e.get("path")): str(e.get("sha256")) for e in attested if isinstance(e, dict)}
+    out = []
+    for path in sorted(set(before) | set(current)):
+        if path not in current:
+            out.append(f"exception record {path} was removed after it was attested")
+        elif path not in before:
+            out.append(f"exception record {path} was added after it was attested")
+        elif before[path] != current[path][1]:
+            out.append(f"exception record {path} changed after it was attested")
     return out

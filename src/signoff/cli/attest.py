@@ -138,7 +138,15 @@ def verify_command(
     envelopes = read_envelopes(text)
     if not any(_envelope_shaped(e) for _, e in envelopes):
         # nothing here was ever an attestation: a wrong file (exit 2), not a failed check (1)
-        raise SignoffError(f"{file}: not an attestation file (it holds no DSSE envelope)", WANTED)
+        from signoff import jsonsafe
+
+        why = next(
+            (f"; line {n}: {e.msg}" for n, e in envelopes if isinstance(e, jsonsafe.JsonProblem)),
+            "",
+        )
+        raise SignoffError(
+            f"{file}: not an attestation file (it holds no DSSE envelope{why})", WANTED
+        )
     verdicts = verify(None if offline_only else r, envelopes, public)
     failed = [v for v in verdicts if not v.ok]
     if as_json:
@@ -158,6 +166,8 @@ def verify_command(
             console.print(f"{mark}  line {v.line}  {short(v.commit)}")
             for problem in v.problems:
                 console.print(f"    {escape(problem)}")
+            for notice in v.notices:
+                console.print(f"    [dim]note: {escape(notice)}[/]")
         console.print(
             f"{len(verdicts) - len(failed)} of {len(verdicts)} attestations verified"
             + ("" if verdicts else " (the file holds none)")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from signoff.cli.output import console, emit_json, escape, open_repo, short
+from signoff.cli.policy import parse_as_of
 from signoff.errors import SignoffError
 
 if TYPE_CHECKING:
@@ -18,15 +18,6 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     app.command("decay")(decay_command)
     app.command("attest")(attest_command)
-
-
-def _day(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise SignoffError(f"--as-of {text!r} is not a date", "write it as YYYY-MM-DD") from None
 
 
 def decay_command(
@@ -57,7 +48,7 @@ def decay_command(
     run = DecayRun()
     rows = decay(
         open_repo(repo),
-        today=_day(as_of),
+        today=parse_as_of(as_of),
         paths=path or None,
         workflows=workflow,
         min_tier=tier,

@@ -49,12 +49,7 @@ def export_command(
     if output is None:
         export(r, sys.stdout, list(revs or []), fmt=fmt, use_index=not no_index)  # type: ignore[arg-type]
         return
-    target = output.resolve()
-    if not target.parent.is_dir():
-        raise SignoffError(
-            f"{target.parent} is not a folder", "create it, or give another --output"
-        )
-    with atomic_writer(target) as out:
+    with atomic_writer(_target(output)) as out:
         count = export(r, out, list(revs or []), fmt=fmt, use_index=not no_index)  # type: ignore[arg-type]
     sys.stderr.write(f"{count} commits written to {output}\n")
 
@@ -74,11 +69,16 @@ def _agent_trace(args: list[str], output: Path | None, repo: str, no_index: bool
     if output is None:
         sys.stdout.write(text)
         return
+    with atomic_writer(_target(output)) as out:
+        out.write(text)
+    sys.stderr.write(f"{len(records)} Agent Trace record(s) written to {output}\n")
+
+
+def _target(output: Path) -> Path:
+    """The --output file, in a folder that exists (it is written atomically, beside itself)."""
     target = output.resolve()
     if not target.parent.is_dir():
         raise SignoffError(
             f"{target.parent} is not a folder", "create it, or give another --output"
         )
-    with atomic_writer(target) as out:
-        out.write(text)
-    sys.stderr.write(f"{len(records)} Agent Trace record(s) written to {output}\n")
+    return target

@@ -198,6 +198,10 @@ def repo_add(
             assert row is not None
             row.path = root
             auditlog.append(s, "cli", "repository.add", f"repository:{name}", {"path": root})
+            if root:  # the decay page reads what the decay job stored for the clone
+                from signoff.store.organisation import queue_decay
+
+                queue_decay(s, "cli")
     finally:
         store.close()
     console.print(f"{escape(name)}" + (f": clone at {escape(root)}" if root else ""))

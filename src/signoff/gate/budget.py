@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
 
-from signoff.gate.changeset import ChangeSet
 from signoff.gate.findings import GATE_RULES, GateFinding
 from signoff.git.log import Commit
 from signoff.git.repo import Repo
@@ -24,6 +23,7 @@ from signoff.incidents.classify import connect_all
 from signoff.incidents.store import RecordError, load_incidents, load_overrides
 from signoff.policy import PathOwner, Policy
 from signoff.query.blame import AI_LINE_KINDS
+from signoff.query.changeset import ChangeSet
 
 FIX_TRAILERS = ("fixes-incident", "fixes")
 DECLARE = (

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from signoff.errors import SignoffError
-from signoff.gate.changeset import AddedLine, ChangeSet, range_changeset, staged_changeset
 from signoff.gate.findings import GATE_RULES, GateFinding, Severity
 from signoff.gate.weakened import Weakening, weakened_checks
 from signoff.git.notes import cat_blobs
@@ -26,8 +25,9 @@ from signoff.policy import PathOwner, Policy, owners_for, policy_in_force
 from signoff.policy.bars import EffectiveBar, strictest
 from signoff.policy.match import suppression_exception
 from signoff.policy.model import Person
+from signoff.provenance.markers import parse_person
 from signoff.query.blame import AI_ATTRIBUTED, AI_LINE_KINDS
-from signoff.review.evidence import parse_person
+from signoff.query.changeset import AddedLine, ChangeSet, range_changeset, staged_changeset
 from signoff.review.forge import ForgeReview, ForgeUser
 from signoff.review.oversight import (
     ACCEPTER,

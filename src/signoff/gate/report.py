@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from signoff.gate.changeset import AddedLine, ChangeSet
 from signoff.gate.check import CheckResult
 from signoff.gate.findings import GATE_RULES, GateFinding
 from signoff.layout import POLICY_FILE
 from signoff.provenance.model import AI_STATUSES
 from signoff.query.blame import AI_ASSISTED_COMMIT, AI_ATTRIBUTED
+from signoff.query.changeset import AddedLine, ChangeSet
 from signoff.report import markdown as md
 from signoff.report.sarif import (
     HOMEPAGE,

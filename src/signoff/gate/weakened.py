@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from signoff.gate.changeset import ChangeSet
 from signoff.query.blame import AI_ASSISTED_COMMIT, AI_LINE_KINDS
+from signoff.query.changeset import ChangeSet
 from signoff.scan.suppressions import find_suppressions
 
 # kind -> what it means, for messages and the review checklist

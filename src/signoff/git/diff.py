@@ -8,29 +8,19 @@ matched to it by quoting the listed paths the way git does.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
 from signoff.batches import batched
-from signoff.git.patch import quote_path, read_listing
+from signoff.git.patch import STABLE, Section, quote_path, read_listing, sized, walk_patch
 from signoff.git.repo import GitError, Repo, _describe_failure
 
 __all__ = ["FileDiff", "quote_path"]
 
-_HUNK = re.compile(rb"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
-# Options that keep both outputs in the same shape whatever the user's configuration says.
-_STABLE = (
-    "--no-color",
-    "--no-ext-diff",
-    "--no-textconv",
-    "--no-relative",
-    "--src-prefix=a/",
-    "--dst-prefix=b/",
-    "-M",
-)
+# Both outputs (the listing and the patch) in the same shape, renames followed.
+_STABLE = (*STABLE, "-M")
 # A file whose added lines hold more text than this (a generated or vendored file), or one of
 # whose lines is longer than `_MAX_LINE` (minified), is not kept line by line: its added lines are counted and kept as runs of line numbers, without their
 # text, and the gate judges the file as a whole. The same figure as the gate's scan limit.
@@ -162,10 +152,6 @@ def _patch_lines(stream: IO[bytes]) -> Iterable[tuple[bytes, int]]:
         yield line, size
 
 
-def _sized(lines: Iterable[bytes]) -> Iterable[tuple[bytes, int]]:
-    return ((line, len(line) + 1) for line in lines)
-
-
 def _read_patch(
     lines: Iterable[tuple[bytes, int]],
     entries: list[tuple[str, bytes, bytes]],
@@ -185,83 +171,38 @@ def _read_patch(
         )
         for status, old, new in entries
     ]
-    headers = [
-        b"diff --git " + quote_path(b"a/" + old) + b" " + quote_path(b"b/" + new)
-        for _, old, new in entries
-    ]
-    current: _Section | None = None
     budget = [CHANGE_TEXT_MAX_BYTES]  # text the whole diff may still keep
-    at = 0  # the listing and the patch come in the same order; a type change has two sections
-    line_no = old_no = 0
-    in_header = False
-    for raw, size in lines:
-        if raw.startswith(b"diff --git "):
-            if current is not None:
-                current.finish()
-            current = None
-            for j in range(at, len(headers)):
-                if headers[j] == raw:
-                    at, current = j, _Section(files[j], budget)
-                    break
-            in_header = True
-            continue
-        if current is None:
-            continue
-        if in_header:
-            if raw.startswith(b"Binary files ") or raw == b"GIT binary patch":
-                current.file.binary = True
-                continue
-            if not raw.startswith(b"@@"):
-                continue
-            in_header = False
-        m = _HUNK.match(raw)
-        if m:
-            old_no, line_no = int(m.group(1)), int(m.group(2))
-            if keep:
-                _keep(current.file, "@", None, None, raw)
-            continue
-        if raw.startswith(b"+"):
-            current.added(line_no, raw, size)
-            if keep:
-                _keep(current.file, "+", None, line_no, raw[1:])
-            line_no += 1
-        elif raw.startswith(b"-"):
-            current.removed(raw)
-            if removed and not current.file.too_large and size <= _MAX_LINE:
-                current.file.removed[old_no] = raw[1:].decode("utf-8", "replace")
-            if keep:
-                _keep(current.file, "-", old_no, None, raw[1:])
-            old_no += 1
-        elif keep and raw.startswith(b" "):
-            _keep(current.file, " ", old_no, line_no, raw[1:])
-            old_no += 1
-            line_no += 1
-    if current is not None:
-        current.finish()
+    walk_patch(lines, entries, lambda i: _Section(files[i], budget, keep, removed))
     return files
 
 
-def _keep(f: FileDiff, op: str, old: int | None, new: int | None, raw: bytes) -> None:
-    """One patch line kept in `f.patch`, while the file is small enough to hold."""
-    if f.too_large:
-        f.patch.clear()
-        return
-    f.patch.append(PatchLine(op, old, new, raw.decode("utf-8", "replace")))
-
-
-class _Section:
+class _Section(Section):
     """One file's section of a patch being read: keeps text up to the limit, then only runs."""
 
-    __slots__ = ("budget", "file", "kept", "removed_bytes", "removed_keys")
+    __slots__ = ("budget", "file", "keep", "keep_removed", "kept", "removed_bytes", "removed_keys")
 
-    def __init__(self, file: FileDiff, budget: list[int]) -> None:
+    def __init__(self, file: FileDiff, budget: list[int], keep: bool, removed: bool) -> None:
         self.file = file
         self.budget = budget
+        self.keep = keep
+        self.keep_removed = removed
         self.kept = sum(len(t) for t in file.added.values())  # a type change: second section
         self.removed_keys: set[str] | None = set()
         self.removed_bytes = 0
 
-    def added(self, line_no: int, raw: bytes, size: int) -> None:
+    def binary(self) -> None:
+        self.file.binary = True
+
+    def hunk(self, raw: bytes) -> None:
+        if self.keep:
+            self._keep("@", None, None, raw)
+
+    def added(self, new: int, raw: bytes, size: int) -> None:
+        self._added(new, raw, size)
+        if self.keep:
+            self._keep("+", None, new, raw[1:])
+
+    def _added(self, line_no: int, raw: bytes, size: int) -> None:
         f = self.file
         if not f.too_large:
             self.kept += size
@@ -285,8 +226,13 @@ class _Section:
         else:
             runs.append((n, n))
 
-    def removed(self, raw: bytes) -> None:
-        self.file.removed_count += 1
+    def removed(self, old: int, raw: bytes, size: int) -> None:
+        f = self.file
+        f.removed_count += 1
+        if self.keep_removed and not f.too_large and size <= _MAX_LINE:
+            f.removed[old] = raw[1:].decode("utf-8", "replace")
+        if self.keep:
+            self._keep("-", old, None, raw[1:])
         keys = self.removed_keys
         if keys is None:
             return
@@ -295,6 +241,18 @@ class _Section:
             self.removed_keys = None  # too much to compare: every added line may be re-indented
             return
         keys.add(_squeeze(raw[1:].decode("utf-8", "replace")))
+
+    def context(self, old: int, new: int, raw: bytes) -> None:
+        if self.keep:
+            self._keep(" ", old, new, raw[1:])
+
+    def _keep(self, op: str, old: int | None, new: int | None, raw: bytes) -> None:
+        """One patch line kept in `FileDiff.patch`, while the file is small enough to hold."""
+        f = self.file
+        if f.too_large:
+            f.patch.clear()
+            return
+        f.patch.append(PatchLine(op, old, new, raw.decode("utf-8", "replace")))
 
     def finish(self) -> None:
         """Note the added lines that may be only re-indented (see `FileDiff.reindented`)."""
@@ -354,7 +312,7 @@ def log_added_lines(
         head, _, body = chunk.partition(b"\n")
         sections[head.decode().strip()] = body
     return [
-        (sha, _read_patch(_sized(sections.get(sha, b"").split(b"\n")), entries[sha]))
+        (sha, _read_patch(sized(sections.get(sha, b"").split(b"\n")), entries[sha]))
         for sha in order
     ]
 

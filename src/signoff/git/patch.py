@@ -11,8 +11,23 @@ matched to it by quoting the listed paths the way git does.
 
 from __future__ import annotations
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
 _C_ESCAPES = {7: b"\\a", 8: b"\\b", 9: b"\\t", 10: b"\\n", 11: b"\\v", 12: b"\\f", 13: b"\\r"}
 ZERO_OID = "0" * 40
+# What a patch is made with, whatever the user's configuration says, for `walk_patch` to find
+# its `diff --git a/... b/...` headers: no colour, no external or text-converting diff driver,
+# paths from the top, and the a/ and b/ prefixes.
+STABLE = (
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-relative",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+)
 
 
 def quote_path(raw: bytes) -> bytes:
@@ -76,27 +91,57 @@ def read_listing(out: bytes) -> tuple[list[tuple[str, bytes, bytes, str, str]], 
     return entries, pos
 
 
-def read_added(
-    patch: bytes, entries: list[tuple[str, bytes, bytes]]
-) -> list[tuple[bool, dict[int, str]]]:
-    """(binary, added lines by 1-based new line number) per listed file, from a `-U0` patch
-    whose sections follow the listing's order (a type change has two sections)."""
-    found: list[tuple[bool, dict[int, str]]] = [(False, {}) for _ in entries]
+class Section:
+    """What the walker (`walk_patch`) tells about one listed file's section of a patch, a line
+    at a time; a subclass keeps what it needs. Line numbers are 1-based, `raw` is the patch line
+    with its marker, `size` its full length (a streamed line may have been cut short)."""
+
+    __slots__ = ()
+
+    def binary(self) -> None:
+        """The section is a binary patch."""
+
+    def hunk(self, raw: bytes) -> None:
+        """A hunk header."""
+
+    def added(self, new: int, raw: bytes, size: int) -> None:
+        """An added line, line `new` of the new version."""
+
+    def removed(self, old: int, raw: bytes, size: int) -> None:
+        """A removed line, line `old` of the old version."""
+
+    def context(self, old: int, new: int, raw: bytes) -> None:
+        """A context line."""
+
+    def finish(self) -> None:
+        """The section has ended."""
+
+
+def walk_patch(
+    lines: Iterable[tuple[bytes, int]],
+    entries: list[tuple[str, bytes, bytes]],
+    section: Callable[[int], Section],
+) -> None:
+    """Walk a patch whose sections follow the listing `entries` (status, old path, new path),
+    one (line without its newline, full length) at a time, so a stream is never held whole.
+    `section(i)` gives the `Section` that hears listed file i's lines (a type change has two
+    sections for one file); a section the listing does not name is skipped."""
     headers = [
         b"diff --git " + quote_path(b"a/" + old) + b" " + quote_path(b"b/" + new)
         for _, old, new in entries
     ]
-    current: dict[int, str] | None = None
-    index = at = 0
-    line_no = 0
+    current: Section | None = None
+    at = 0  # the listing and the patch come in the same order
+    new_no = old_no = 0
     in_header = False
-    for raw in patch.split(b"\n"):
+    for raw, size in lines:
         if raw.startswith(b"diff --git "):
+            if current is not None:
+                current.finish()
             current = None
             for j in range(at, len(headers)):
                 if headers[j] == raw:
-                    at = index = j
-                    current = found[j][1]
+                    at, current = j, section(j)
                     break
             in_header = True
             continue
@@ -104,27 +149,77 @@ def read_added(
             continue
         if in_header:
             if raw.startswith(b"Binary files ") or raw == b"GIT binary patch":
-                found[index] = (True, current)
+                current.binary()
                 continue
             if not raw.startswith(b"@@"):
                 continue
             in_header = False
-        if raw.startswith(b"@@ "):
-            line_no = _hunk_start(raw)
-            continue
         if raw.startswith(b"+"):
-            current[line_no] = raw[1:].decode("utf-8", "replace")
-            line_no += 1
-    return found
+            current.added(new_no, raw, size)
+            new_no += 1
+        elif raw.startswith(b"-"):
+            current.removed(old_no, raw, size)
+            old_no += 1
+        elif raw.startswith(b" "):
+            current.context(old_no, new_no, raw)
+            old_no += 1
+            new_no += 1
+        elif raw.startswith(b"@@ "):
+            numbers = _hunk_start(raw)
+            if numbers is not None:
+                old_no, new_no = numbers
+                current.hunk(raw)
+    if current is not None:
+        current.finish()
 
 
-def _hunk_start(header: bytes) -> int:
-    """The first new line number of a hunk header `@@ -a[,b] +c[,d] @@`."""
-    parts = header.split(b" ", 3)
-    if len(parts) < 3 or not parts[2].startswith(b"+"):
-        return 0
-    number = parts[2][1:].split(b",", 1)[0]
-    return int(number) if number.isdigit() else 0
+def _hunk_start(header: bytes) -> tuple[int, int] | None:
+    """The first old and new line numbers of a hunk header `@@ -a[,b] +c[,d] @@` (None if it
+    is not one)."""
+    parts = header.split(b" ", 4)
+    if len(parts) < 4 or parts[0] != b"@@" or not parts[3].startswith(b"@@"):
+        return None
+    old, new = parts[1], parts[2]
+    if not (old.startswith(b"-") and new.startswith(b"+")):
+        return None
+    starts = []
+    for side in (old, new):
+        start, comma, count = side[1:].partition(b",")
+        if not start.isdigit() or (comma and not count.isdigit()):
+            return None
+        starts.append(int(start))
+    return starts[0], starts[1]
+
+
+def sized(lines: Iterable[bytes]) -> Iterable[tuple[bytes, int]]:
+    """Lines split from a patch held in memory, with the length each had (its newline too)."""
+    return ((line, len(line) + 1) for line in lines)
+
+
+class _Added(Section):
+    """A file's added lines, by new line number, and whether it is binary."""
+
+    __slots__ = ("is_binary", "lines")
+
+    def __init__(self) -> None:
+        self.lines: dict[int, str] = {}
+        self.is_binary = False
+
+    def binary(self) -> None:
+        self.is_binary = True
+
+    def added(self, new: int, raw: bytes, size: int) -> None:
+        self.lines[new] = raw[1:].decode("utf-8", "replace")
+
+
+def read_added(
+    patch: bytes, entries: list[tuple[str, bytes, bytes]]
+) -> list[tuple[bool, dict[int, str]]]:
+    """(binary, added lines by 1-based new line number) per listed file, from a `-U0` patch
+    whose sections follow the listing's order (a type change has two sections)."""
+    files = [_Added() for _ in entries]
+    walk_patch(sized(patch.split(b"\n")), entries, files.__getitem__)
+    return [(f.is_binary, f.lines) for f in files]
 
 
 def read_raw_patch(out: bytes) -> list[Change]:

@@ -32,9 +32,9 @@ from signoff.incidents.model import (
     Incident,
 )
 from signoff.policy.findings import Finding
-from signoff.policy.load import _validation_findings
+from signoff.policy.load import _validation_findings, read_yaml
 from signoff.policy.registry import Origin
-from signoff.policy.yamlsafe import Limits, YamlProblem, load_yaml
+from signoff.policy.yamlsafe import Limits
 
 INCIDENTS_DIR = ".signoff/incidents"
 OVERRIDES_DIR = ".signoff/budget-overrides"
@@ -114,20 +114,8 @@ def parse_record(
     model: type[_M], schema: str, file: str, blob: bytes | str, problems: list[Finding]
 ) -> _M | None:
     """Validate one record file; problems (positioned) are appended, None returned."""
-    try:
-        data, source = load_yaml(blob, RECORD_LIMITS)
-    except YamlProblem as exc:
-        mark = exc.mark
-        problems.append(
-            Finding(
-                exc.rule,
-                exc.message,
-                exc.fix,
-                file,
-                mark.line if mark else None,
-                mark.column if mark else None,
-            )
-        )
+    data, source = read_yaml(blob, file, RECORD_LIMITS, problems)
+    if source is None:
         return None
     origin = Origin(file, source)
     if not isinstance(data, dict):

@@ -156,7 +156,7 @@ def load_policy_text(
 def _document(
     text: bytes | str, file: str, problems: list[Finding]
 ) -> tuple[PolicyDocument | None, Origin | None]:
-    data, source = _yaml(text, file, DEFAULT_LIMITS, problems)
+    data, source = read_yaml(text, file, DEFAULT_LIMITS, problems)
     if data is None and not problems:
         problems.append(
             Finding(
@@ -202,7 +202,7 @@ def _document(
 def _exception_file(
     name: str, blob: bytes | str, problems: list[Finding]
 ) -> LoadedException | None:
-    data, source = _yaml(blob, name, EXCEPTION_LIMITS, problems)
+    data, source = read_yaml(blob, name, EXCEPTION_LIMITS, problems)
     if source is None:
         return None
     origin = Origin(name, source)
@@ -227,9 +227,11 @@ def _exception_file(
     return LoadedException(record, origin)
 
 
-def _yaml(
+def read_yaml(
     text: bytes | str, file: str, limits: Limits, problems: list[Finding]
 ) -> tuple[Any, SourceMap | None]:
+    """`load_yaml` that appends a YAML problem to `problems` as a finding and returns
+    (None, None), instead of raising it."""
     try:
         return load_yaml(text, limits)
     except YamlProblem as exc:

@@ -331,9 +331,10 @@ def parse_signoff_notes(blobs: Sequence[bytes], commit: str) -> NoteReading:
     own: list[tuple[str, LineRecord]] = []
     copied: list[tuple[str, LineRecord, str]] = []
     where = f"Signoff note on {commit[:12]}"
+    framing: list[str] = []
     for blob in blobs:
-        docs, problems = split_documents(blob)
-        reading.problems += [f"{where}: {p}" for p in problems]
+        docs, problems = split_documents(blob)  # capped already, with a count
+        framing += [f"{where}: {p}" for p in problems]
         for doc in docs:
             key = json.dumps(doc, sort_keys=True, default=str)
             if key in seen:
@@ -352,6 +353,7 @@ def parse_signoff_notes(blobs: Sequence[bytes], commit: str) -> NoteReading:
                     own.append((stamp, record))
                 else:
                     copied.append((stamp, record, recorded_for))
+    reading.problems = framing + _capped(reading.problems, where)
     if latest is not None:
         reading.accepted_by = latest[1]
     if own:
@@ -368,6 +370,16 @@ def parse_signoff_notes(blobs: Sequence[bytes], commit: str) -> NoteReading:
             )
         )
     return reading
+
+
+def _capped(problems: list[str], where: str) -> list[str]:
+    """Each problem once, at most `MAX_PROBLEMS` of them: a note of 200,000 bad ranges is a few
+    sentences and a count, not 200,000 lines in every answer about its commit."""
+    unique = list(dict.fromkeys(problems))
+    if len(unique) <= MAX_PROBLEMS:
+        return unique
+    more = len(unique) - MAX_PROBLEMS
+    return [*unique[:MAX_PROBLEMS], f"{where}: {more} more problems not shown"]
 
 
 def _stamp(item: tuple[Any, ...]) -> str:

@@ -1,1 +1,2 @@
-"""Answers: explain, blame and stats, built on the index, the provenance detectors and policy."""
+"""Answers: explain, blame, stats, diff and the change set of a range, built on the index, the
+provenance detectors and policy."""

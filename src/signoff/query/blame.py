@@ -146,21 +146,11 @@ def blame_lines(
     for line in lines:
         prov = provs.get(line.commit)
         if prov is None:  # not committed yet
-            answers.append(
-                LineAnswer(
-                    line.line,
-                    line.content,
-                    line.commit,
-                    line.orig_path,
-                    line.orig_line,
-                    "uncommitted",
-                    None,
-                    None,
-                    "uncommitted",
-                )
-            )
-            continue
-        author, tool, source, kind = line_attribution(prov, line.orig_path, line.orig_line)
+            author, tool, source, kind = "uncommitted", None, None, None
+            status = "uncommitted"
+        else:
+            author, tool, source, kind = line_attribution(prov, line.orig_path, line.orig_line)
+            status = prov.status
         answers.append(
             LineAnswer(
                 line.line,
@@ -171,7 +161,7 @@ def blame_lines(
                 author,
                 tool,
                 source,
-                prov.status,
+                status,
                 kind,
             )
         )

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from signoff.errors import SignoffError
-from signoff.gate.changeset import AddedLine
 from signoff.git.diff import FileDiff, PatchLine, diff_patch
 from signoff.git.history import parent_or_empty_tree
 from signoff.git.repo import Repo
 from signoff.provenance.model import Provenance, ToolUse
 from signoff.query.blame import AI_ASSISTED_COMMIT
+from signoff.query.changeset import AddedLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +148,7 @@ def _sides(repo: Repo, spec: str) -> tuple[str | None, str]:
 
 def attributed_diff(repo: Repo, spec: str, *, context: int = 3, use_index: bool = True) -> DiffView:
     """The diff `spec` names with each added line attributed (library form of `signoff diff`)."""
-    from signoff.gate.changeset import range_changeset
+    from signoff.query.changeset import range_changeset
 
     base, head = _sides(repo, spec)
     view = DiffView(spec, base, head)

@@ -87,7 +87,7 @@ class ProvenanceLookup:
         from signoff.provenance.detect import detect
         from signoff.provenance.foreign import legacy_gitai_notes, read_agent_traces
         from signoff.provenance.people import People
-        from signoff.query.squash import mapped_provenance
+        from signoff.provenance.squash import mapped_provenance
 
         signoff_notes = _notes_for(self.repo, "signoff", shas)
         ai_notes = _notes_for(self.repo, "ai", shas)
@@ -126,7 +126,7 @@ class ProvenanceLookup:
     ) -> set[str]:
         """Squash commits among `commits` with no marker whose fetched pull request commits
         were AI-assisted (mapped like marked ones); no git process when none has a `(#N)`."""
-        from signoff.query.squash import (
+        from signoff.provenance.squash import (
             ai_pull_requests,
             pr_number,
             pull_heads,

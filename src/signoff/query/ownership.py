@@ -122,17 +122,53 @@ def accountable_then(repo: Repo, paths: list[str]) -> dict[str, tuple[str | None
 
 
 def _load(repo: Repo, rev: str | None) -> Policy | str:
-    from signoff.policy.explain import load_for_ownership
+    """The policy at `rev` (the work tree when None), or why it cannot be read."""
+    from signoff.policy.findings import PolicyError
+    from signoff.policy.load import load_policy
 
-    return load_for_ownership(repo, rev)
+    try:
+        return load_policy(repo, rev)
+    except PolicyError as exc:
+        first = exc.findings[0] if exc.findings else None
+        where = f" ({first.where()}: {first.message})" if first else ""
+        at = rev[:10] if rev else "the work tree"
+        return f"the policy at {at} cannot be read{where}"
 
 
 def _owners(policy: Policy | str, paths: list[str], rev: str | None) -> Ownership:
-    from signoff.policy.explain import ownership_under
+    """Owners of `paths` (grouped by workflow) under `policy`, or why there is no policy."""
+    from signoff.policy.resolve import accountable_for
 
     if isinstance(policy, str):
         return Ownership(True, policy, rev)
-    return ownership_under(policy, paths, rev)
+    groups = accountable_for(policy, paths)
+    owners = []
+    for group in groups:
+        own = group.ownership
+        data = group.to_json()
+        data["accountable_person"] = data["accountable"]
+        data["accountable"] = (
+            own.accountable.describe() if own else "NO WORKFLOW COVERS THESE PATHS"
+        )
+        data["escalation"] = [
+            f"{link.person.name} ({link.respond_within})" for link in (own.chain if own else [])
+        ]
+        if own is None:
+            data["verdict"] = "DO NOT SHIP: no workflow covers these paths"
+        elif own.blocking:
+            data["verdict"] = "DO NOT SHIP: " + "; ".join(f.rule for f in own.blocking)
+        else:
+            data["verdict"] = None
+        owners.append(data)
+    if not paths:
+        message = "the change touches no files"
+    elif all(g.ownership is None for g in groups):
+        message = "no workflow in the policy covers these paths"
+    elif policy.rev:
+        message = f"policy at {policy.rev[:10]}"
+    else:
+        message = "policy in the work tree"
+    return Ownership(True, message, rev, owners)
 
 
 def _from_policy(repo: Repo, paths: list[str], rev: str | None) -> Ownership:

@@ -516,6 +516,7 @@ def _range(
 # -- a commit -----------------------------------------------------------------------------------
 
 
+# with `signoff.git.patch.STABLE`, which the patch reader needs whatever the configuration says
 DIFF_OPTIONS = (
     "-c",
     "core.quotePath=false",
@@ -528,12 +529,6 @@ DIFF_OPTIONS = (
     "-w",
     "-M",
     "--no-commit-id",
-    "--no-color",
-    "--no-ext-diff",
-    "--no-textconv",
-    "--no-relative",
-    "--src-prefix=a/",
-    "--dst-prefix=b/",
 )
 
 
@@ -551,14 +546,14 @@ def commit_changes(
     """The files `commit` changed against `parent` (None: a root commit), with blob ids and the
     lines it added (`-w`: a re-indented line is not added), in one git process. With `tree`,
     the changes of that tree against `parent`: a commit that is about to be made."""
-    from signoff.git.patch import read_raw_patch
+    from signoff.git.patch import STABLE, read_raw_patch
 
     if tree is not None:
-        args = [*DIFF_OPTIONS, parent or EMPTY_TREES.get(len(tree), ""), tree]
+        args = [*DIFF_OPTIONS, *STABLE, parent or EMPTY_TREES.get(len(tree), ""), tree]
     elif parent:
-        args = [*DIFF_OPTIONS, parent, commit]
+        args = [*DIFF_OPTIONS, *STABLE, parent, commit]
     else:
-        args = [*DIFF_OPTIONS, "--root", commit]
+        args = [*DIFF_OPTIONS, *STABLE, "--root", commit]
     res = git(*args, cwd=cwd, env=env)
     if not res.ok:
         raise OSError(f"cannot read the changes of {commit[:12]}: {res.message()}")

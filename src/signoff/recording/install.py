@@ -248,6 +248,20 @@ PENDING_NOTE = (
     '        [ -n "$ref" ] || ref=$(git rev-parse -q --verify "$1") || ref=\n'
     "    }\n"
     '    if [ -n "$note" ]; then\n'
+    # scratch refs a killed writer left (named `<pid>-...`) go when no process of that id runs,
+    # at the value read, as `hooks.append_note` sweeps them. Only loose refs (a glob: no
+    # process when there is none), and only where /proc answers for another user's process
+    # too (`kill -0` cannot tell "gone" from "not yours"); else the next Python write does it.
+    "        if [ -d /proc/self ]; then\n"
+    f"            for stale in .git/{SCRATCH_PREFIX}*; do\n"
+    '                [ -f "$stale" ] || continue\n'
+    "                pid=${stale##*/}; pid=${pid%%-*}\n"
+    "                case $pid in '' | *[!0-9]*) continue ;; esac\n"
+    '                [ -d "/proc/$pid" ] && continue\n'
+    '                signoff_ref "${stale#.git/}"\n'
+    '                [ -z "$ref" ] || git update-ref -d "${stale#.git/}" "$ref" 2>/dev/null || :\n'
+    "            done\n"
+    "        fi\n"
     f'        note="${{note%%{COMMIT_PLACEHOLDER}*}}$sha${{note#*{COMMIT_PLACEHOLDER}}}"\n'
     "        n=0; written=\n"
     f'        while [ -z "$written" ] && [ $n -lt {APPEND_ATTEMPTS} ]; do\n'
@@ -365,11 +379,10 @@ def _sh_quote(text: str) -> str:
 
 
 def _inside(path: Path, repo: Repo) -> bool:
-    try:
-        path.resolve().relative_to(repo.root.resolve())
-        return True
-    except ValueError:
-        return False
+    """Whether `path` belongs to this repository: its work tree or its (common) git directory,
+    which a linked worktree or a `--separate-git-dir` keeps outside the work tree."""
+    resolved = path.resolve()
+    return any(resolved.is_relative_to(top.resolve()) for top in (repo.root, repo.git_dir))
 
 
 # -- config -------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 
 from signoff.git.log import Commit, Person, read_commit
 from signoff.git.repo import Repo
+from signoff.provenance.markers import parse_person as parse_person  # re-exported; one pass
 
 REVIEW_TRAILERS = {
     "reviewed-by": "reviewed",
@@ -15,7 +16,6 @@ REVIEW_TRAILERS = {
     "approved-by": "approved",
     "tested-by": "tested",
 }
-_PERSON = re.compile(r"^\s*(?P<name>[^<]*?)\s*<(?P<email>[^>]*)>\s*$")
 _PR_MERGE = re.compile(r"^Merge pull request #(?P<num>\d+) from (?P<branch>\S+)")
 _MR_MERGE = re.compile(r"^Merge branch '(?P<branch>[^']+)' into .*$")
 _SQUASH_PR = re.compile(r"\(#(?P<num>\d+)\)\s*$")
@@ -50,13 +50,6 @@ class MergeEvidence:
             "merged_by": self.merged_by.to_json(),
             "merged_at": self.merged_at,
         }
-
-
-def parse_person(value: str) -> Person:
-    m = _PERSON.match(value)
-    if m:
-        return Person(m["name"], m["email"])
-    return Person(value.strip(), "")
 
 
 def review_trailers(commit: Commit) -> list[ReviewSignal]:

@@ -47,13 +47,17 @@ def _problem(status: int, message: str, hint: str | None = None) -> HTTPExceptio
 
 def _session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the answer is built, rolled back on error;
-    read-only for GET (so on SQLite a read never waits for a push, nor holds one up)."""
+    read-only for GET (so on SQLite a read never waits for a push, nor holds one up).
+
+    Scoped to the route function, so the commit happens before the answer is sent: a client
+    that got 200 or 202 reads its own write, and a commit that fails is an error, not a
+    success already sent (FastAPI's default runs a dependency's exit after the response)."""
     store = request.app.state.settings.store
     with store.read() if request.method in ("GET", "HEAD") else store.transaction() as s:
         yield s
 
 
-Db = Annotated[Session, Depends(_session)]
+Db = Annotated[Session, Depends(_session, scope="function")]
 
 
 def _grant(request: Request, authorization: Annotated[str | None, Header()] = None) -> Grant:
@@ -326,14 +330,11 @@ def create_app(settings: Settings) -> FastAPI:
         return doc
 
     @app.post(f"{API}/org/metrics", status_code=202, summary="Queue a recomputation")
-    def post_org_metrics(g: Auth) -> dict[str, Any]:
+    def post_org_metrics(s: Db, g: Auth) -> dict[str, Any]:
         from signoff.store.organisation import queue_recompute
 
         allow(g, "admin", None)
-        # committed before the answer (a dependency's transaction may commit after it is sent,
-        # and a read that follows at once would not find the job)
-        with settings.store.transaction() as s:
-            return {"job": queue_recompute(s, g.actor)}
+        return {"job": queue_recompute(s, g.actor)}
 
     @app.post(
         f"{API}/org/audit",
@@ -341,6 +342,7 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Queue the organisation's audit pack (as `signoff audit --server`)",
     )
     def post_org_audit(
+        s: Db,
         g: Auth,
         since: Day,
         until: Day,
@@ -353,8 +355,7 @@ def create_app(settings: Settings) -> FastAPI:
         allow(g, "read", None)
         parse_period(since, until)  # a bad date is refused now, not by the job
         payload = {"since": since, "until": until, "branch": branch}
-        with settings.store.transaction() as s:  # committed before the answer, as above
-            return {"job": enqueue(s, AUDIT, payload, requested_by=g.actor)}
+        return {"job": enqueue(s, AUDIT, payload, requested_by=g.actor)}
 
     @app.get(f"{API}/jobs/{{job_id}}", summary="A queued job's state and result")
     def get_job(job_id: JobId, s: Db, g: Auth) -> dict[str, Any]:

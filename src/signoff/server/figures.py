@@ -179,22 +179,10 @@ def ratio(pair: list[int]) -> float | None:
 
 
 def median(histogram: dict[str, int]) -> float | None:
-    """The median of the values a histogram counts, as `audit.metrics` rounds its medians."""
-    n = sum(histogram.values())
-    if not n:
-        return None
-    ordered = sorted((int(k), v) for k, v in histogram.items())
-
-    def at(i: int) -> int:
-        for value, count in ordered:
-            if i < count:
-                return value
-            i -= count
-        raise IndexError(i)
-
-    mid = n // 2
-    value = at(mid) if n % 2 else (at(mid - 1) + at(mid)) / 2
-    return round(float(value), 2)
+    """The median of the values a stored histogram counts (its keys are JSON text), by the
+    audit's own `median_of`, so the page and `signoff audit` round it alike."""
+    value = metrics.median_of(Counter({int(k): v for k, v in histogram.items()}))
+    return None if value is None else float(value)  # one shape in a column: 0.0 and 1.5
 
 
 # -- computing and storing a repository's figures --------------------------------------------------

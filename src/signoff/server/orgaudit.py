@@ -9,16 +9,20 @@ what was included and what could not be (repositories never pushed, periods with
 one manifest over all of it.
 
 What a clone would add and pushed records lack is said in each pack's limitations, never guessed:
-deleted-line counts, commit bodies beyond the review trailers, policy versions per commit (so
-workflows, tiers and accountables), incident records as of the period, forge review records.
+deleted-line counts, capture-gap reasons, commit bodies beyond the review trailers, policy
+versions per commit (so workflows, tiers and accountables), incident records as of the period,
+forge review records. Everything else is the clone's answer: the changes are built by the same
+code (`audit.population.record_changes`), and a test audits one repository both ways.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import sys
 import tarfile
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,34 +33,38 @@ from sqlalchemy.orm import Session
 
 from signoff import __version__
 from signoff.audit.controls import control_mapping
-from signoff.audit.gates import GateDocuments, attach_gates
+from signoff.audit.gates import GateDocuments, GateMatcher
 from signoff.audit.incidents import unavailable
-from signoff.audit.metrics import compute_metrics
-from signoff.audit.oversight import oversight_metrics
 from signoff.audit.pack import (
     REPORT_SCHEMA,
     AuditResult,
+    edit_changes,
     limitations,
-    write_manifest,
+    read_once,
+    write_manifest_of,
     write_pack,
 )
 from signoff.audit.period import Period, commit_ts
 from signoff.audit.population import (
+    Changes,
     Completeness,
     Population,
-    _change,
     _Graph,
-    assign_members,
     first_parent_line,
+    record_changes,
+    sorted_changes,
 )
+from signoff.batches import batched
 from signoff.files import write_atomic
 from signoff.store.models import CommitRecord, GateResult, Ref, Repository
 
 LISTING_SCHEMA = "signoff/audit-repositories/v1"
+STREAM_ROWS = 1000  # stored records read at a time (server-side cursors on PostgreSQL)
 FROM_PUSHES = (
     "Built on the server from the records `signoff push` stored, not from a clone: deleted-line "
-    "counts, commit messages beyond review trailers, and the policy in force per change "
-    "(workflows, tiers, accountables) are not in pushed records, so they are not shown."
+    "counts, the reasons line capture is missing, commit messages beyond review trailers, and "
+    "the policy in force per change (workflows, tiers, accountables) are not in pushed records, "
+    "so they are not shown."
 )
 
 
@@ -66,48 +74,6 @@ class RepoAudit:
     ref: str | None
     result: AuditResult | None
     reason: str | None = None  # why nothing could be included
-
-
-def _row(doc: dict[str, Any]) -> tuple[Any, ...]:
-    """A pushed record in the column order of the audit's index rows (`population._COLUMNS`)."""
-    prov = doc.get("provenance") or {}
-    lines = doc.get("lines") or {}
-    author = doc.get("author") or {}
-    accepted = prov.get("accepted_by") if prov.get("status") in ("ai", "mixed") else None
-    accepted = accepted if isinstance(accepted, dict) else {}
-    return (
-        doc["commit"],
-        " ".join(doc.get("parents") or []),
-        author.get("name") or "",
-        author.get("email") or "",
-        doc.get("commit_date") or "",
-        doc.get("subject") or "",
-        str(prov.get("status") or "unknown"),
-        accepted.get("name"),
-        accepted.get("email"),
-        lines.get("added"),
-        None,  # deleted lines are not pushed
-        lines.get("ai_attributed_lines"),
-        lines.get("ai_assisted_unrecorded_lines"),
-        lines.get("line_record"),
-    )
-
-
-def _trailers(doc: dict[str, Any]) -> tuple[tuple[tuple[str, str], ...], str]:
-    pairs = []
-    for t in (doc.get("review") or {}).get("trailers") or []:
-        key, sep, value = str(t.get("evidence") or "").partition(":")
-        if sep:
-            pairs.append((key.strip(), value.strip()))
-    return tuple(pairs), ""
-
-
-def _tools(doc: dict[str, Any]) -> list[tuple[str, str | None, str | None]]:
-    out = []
-    for t in (doc.get("provenance") or {}).get("tools") or []:
-        if isinstance(t, dict) and t.get("tool"):
-            out.append((str(t["tool"]), t.get("model"), t.get("session")))
-    return out
 
 
 def _pushed_ref(session: Session, repo_id: int, branch: str | None) -> tuple[str, str] | None:
@@ -122,46 +88,51 @@ def _pushed_ref(session: Session, repo_id: int, branch: str | None) -> tuple[str
 
 def repository_population(
     session: Session, repo: Repository, period: Period, branch: str | None = None
-) -> tuple[Population, dict[str, dict[str, Any]]] | str:
-    """The period's changes on the repository's pushed branch, or why there are none."""
+) -> Population | str:
+    """The period's changes on the repository's pushed branch, or why there are none.
+
+    Built by the clone's own builder (`audit.population.record_changes`) from the stored
+    records, read a batch at a time: the walk keeps each commit's parents, the changes go to
+    disk (`Changes`), and no more than a batch of records is ever held."""
     found = _pushed_ref(session, repo.id, branch)
     if found is None:
         return "never pushed" if branch is None else f"branch {branch} never pushed"
     ref, tip = found
-    docs: dict[str, dict[str, Any]] = {
-        sha: doc
-        for sha, doc in session.execute(
-            select(CommitRecord.sha, CommitRecord.record).where(CommitRecord.repo_id == repo.id)
-        ).all()
-    }
-    if tip not in docs:
+    intern = sys.intern
+    parents: dict[str, list[str]] = {}
+    listed = select(CommitRecord.sha, CommitRecord.record).where(CommitRecord.repo_id == repo.id)
+    for sha, doc in session.execute(listed.execution_options(yield_per=STREAM_ROWS)):
+        parents[intern(sha)] = [intern(str(p)) for p in (doc or {}).get("parents") or []]
+    if tip not in parents:
         return f"the pushed tip of {ref} ({tip[:12]}) has no stored record"
-    graph = _Graph({}, {})
-    for sha, doc in docs.items():
-        graph.parents[sha] = list(doc.get("parents") or [])
-        graph.rows[sha] = _row(doc)
-    line = first_parent_line(graph, tip)
+    line = first_parent_line(_Graph(parents, {}), tip)
     position = {sha: i for i, sha in enumerate(line)}
-    in_period = [s for s in line if period.contains(commit_ts(graph.rows[s][4]))]
-    members, _owner = assign_members(graph, line, set(in_period))
-    wanted = {m for s in in_period for m in members[s]}
-    tools = {m: _tools(docs[m]) for m in wanted}
-    files = {m: [str(p) for p in docs[m].get("files") or []] for m in wanted}
-    trailers = {m: _trailers(docs[m]) for m in wanted}
-    changes = [
-        _change(s, graph, members[s], tools, files, trailers, None) for s in reversed(in_period)
-    ]
-    for c in changes:  # added lines are pushed, deleted are not: keep what is known
-        added = [graph.rows[m][9] for m in ([c.id] if c.kind == "commit" else c.members)]
-        c.added = sum(added) if None not in added else None
+    dated = select(CommitRecord.sha, CommitRecord.committed_at).where(
+        CommitRecord.repo_id == repo.id
+    )
+    inside = {
+        sha
+        for sha, when in session.execute(dated.execution_options(yield_per=STREAM_ROWS))
+        if sha in position and period.contains(commit_ts(str(when or "")))
+    }
+    in_period = [s for s in line if s in inside]
+    del inside
+
+    def fetch(shas: list[str]) -> Iterator[dict[str, Any]]:
+        for chunk in batched(shas, 500):
+            query = select(CommitRecord.record).where(
+                CommitRecord.repo_id == repo.id, CommitRecord.sha.in_(chunk)
+            )
+            yield from session.execute(query).scalars()
+
+    changes = Changes(record_changes(parents, line, in_period, fetch, None))
     # completeness: the first-parent line must reach back past the period through stored
     # records; a parent with no record means history the server never received
     oldest = line[0]
-    gap = graph.parents[oldest][:1] if graph.parents.get(oldest) else []
+    gap = parents[oldest][:1] if parents.get(oldest) else []
     missing = gap if gap and (not in_period or in_period[0] == oldest) else []
     completeness = Completeness(len(changes), len(changes) + len(missing), missing, [])
-    population = Population(period, ref, tip, changes, completeness, [], False, [], position)
-    return population, docs
+    return Population(period, ref, tip, changes, completeness, [], False, [], position)
 
 
 def _gates(session: Session, repo_id: int) -> GateDocuments:
@@ -180,6 +151,7 @@ def _gates(session: Session, repo_id: int) -> GateDocuments:
 
 
 def _report(name: str, population: Population, gates: dict[str, int] | None) -> dict[str, Any]:
+    seen = read_once(population)
     report: dict[str, Any] = {
         "schema": REPORT_SCHEMA,
         "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -187,10 +159,7 @@ def _report(name: str, population: Population, gates: dict[str, int] | None) -> 
         "repository": {"root": name, "branch": population.branch, "tip": population.tip},
         "period": population.period.to_json(),
         "completeness": population.completeness.to_json(),
-        "metrics": {
-            **compute_metrics(population),
-            "oversight": oversight_metrics(population.changes, None),
-        },
+        "metrics": {**seen.metrics.result(), "oversight": seen.oversight.result()},
         "policy_snapshots": [],
         "incidents": unavailable("incident records are not audited from pushed records"),
         "forge_reviews": None,
@@ -207,7 +176,7 @@ def _report(name: str, population: Population, gates: dict[str, int] | None) -> 
     clone_only = ("missing objects in the clone", "No signoff.yaml was in force")
     out = [
         line
-        for line in limitations(population, report)
+        for line in limitations(population, report, seen.without_line_counts)
         if not any(text in line for text in clone_only)
     ]
     out.insert(0, FROM_PUSHES)
@@ -225,25 +194,30 @@ def audit_organisation(
 ) -> tuple[list[RepoAudit], AuditResult]:
     """Every repository's audit from pushed records, and the audit of all their changes."""
     audits: list[RepoAudit] = []
-    everything: list[Any] = []
     gate_totals = {"documents": 0, "from_notes": 0, "from_files": 0, "matched": 0}
     complete = Completeness(0, 0, [], [])
     for repo in session.execute(select(Repository).order_by(Repository.name)).scalars():
-        built = repository_population(session, repo, period, branch)
-        if isinstance(built, str):
-            audits.append(RepoAudit(repo.name, None, None, built))
+        population = repository_population(session, repo, period, branch)
+        if isinstance(population, str):
+            audits.append(RepoAudit(repo.name, None, None, population))
             continue
-        population, _docs = built
-        gates = attach_gates(population.changes, _gates(session, repo.id))
+        match = GateMatcher(_gates(session, repo.id))
+        if match.latest:
+            edit_changes(population.changes, [match])
+        gates = match.counts()
         report = _report(repo.name, population, gates)
         audits.append(RepoAudit(repo.name, population.branch, AuditResult(population, report)))
-        everything.extend(population.changes)
         for key in gate_totals:
             gate_totals[key] += gates[key]
         complete.population += population.completeness.population
         complete.git += population.completeness.git
         complete.missing += population.completeness.missing
-    everything.sort(key=lambda c: commit_ts(c.committed_at), reverse=True)
+    # every repository's changes, newest first (a stable sort on disk, as `sorted` would give)
+    everything = sorted_changes(
+        (c for a in audits if a.result for c in a.result.population.changes),
+        lambda c: commit_ts(c.committed_at),
+        reverse=True,
+    )
     union = Population(
         period, "(each repository's pushed branch)", "", everything, complete, [], False
     )
@@ -302,12 +276,12 @@ def write_organisation_pack(
 def _manifest_over(out: Path, generated_at: str) -> dict[str, Any]:
     """The pack's manifest over every file under `out` (each nested pack's own too)."""
     files = [
-        (path.relative_to(out).as_posix(), path.read_bytes())
+        path.relative_to(out).as_posix()
         for path in sorted(p for p in out.rglob("*") if p.is_file())
         if path.relative_to(out).as_posix() not in ("manifest.json", "SHA256SUMS")
         and not (path.name.startswith(".") and ".signoff-" in path.name)  # a writer's lock
     ]
-    return write_manifest(out, files, generated_at)
+    return write_manifest_of(out, files, generated_at)
 
 
 def organisation_pack_archive(

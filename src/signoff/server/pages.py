@@ -434,23 +434,20 @@ def add_pages(app: FastAPI) -> None:
 
     @app.get("/decay", include_in_schema=False)
     def decay_page(request: Request, g: Reader) -> Response:
-        from signoff.git.repo import Repo
-        from signoff.incidents.decay import decay
+        from signoff.server import decayed
 
         rows: list[dict[str, Any]] = []
-        no_clone: list[str] = []
         problems: list[str] = []
-        repos = readable(request, g)
-        for v in repos:
-            if not v.path:
-                no_clone.append(v.name)
-                continue
-            try:
-                files = decay(Repo.discover(v.path), problems=problems)
-            except SignoffError as exc:
-                problems.append(f"{v.name}: {exc.message}")
-                continue
-            rows += [{"repo": v.name, **f.to_json()} for f in files]
+        with store_of(request).transaction() as s:
+            repos = dashboard.repositories(s, g.repositories)
+            docs = decayed.stored(s, [r.name for r in repos if r.path])
+            fresh = decayed.freshness(s, repos, docs)
+            no_clone = [r.name for r in repos if not r.path]
+        for name, doc in sorted(docs.items()):
+            if doc.get("error"):
+                problems.append(f"{name}: {doc['error']}")
+            problems += [f"{name}: {p}" for p in doc["problems"]]
+            rows += [{"repo": name, **f} for f in doc["files"]]
         for r in rows:
             r["reasons"] = "; ".join(sorted(r["reasons"]))
             r["accepters"] = ", ".join(r["accepters"])
@@ -481,6 +478,7 @@ def add_pages(app: FastAPI) -> None:
             no_clone=no_clone,
             problems=problems,
             nothing=not repos,
+            decay_fresh=fresh,
         )
 
     @app.get("/ask", include_in_schema=False)
@@ -589,6 +587,7 @@ def _summary(record: dict[str, Any]) -> dict[str, Any]:
     names = sorted({str(o.get("accountable")) for o in owners if o.get("accountable")})
     tools = prov.get("tools") or []
     sha = str(record.get("commit", ""))
+    review = record.get("review") or {}
     return {
         "sha": sha,
         "short": sha[:10],
@@ -600,21 +599,34 @@ def _summary(record: dict[str, Any]) -> dict[str, Any]:
         "tool_names": ", ".join(
             dict.fromkeys(str(t.get("tool")) for t in tools if isinstance(t, dict))
         ),
-        "accepted_by": " ".join(
-            x
-            for x in (
-                accepted.get("name"),
-                f"<{accepted['email']}>" if accepted.get("email") else None,
-            )
-            if x
-        ),
+        "accepted_by": _person(accepted),
+        # where the accepter came from (trailer, note, committer, co-author, author), as explain says
+        "accepted_by_source": prov.get("accepted_by_source"),
         "accountable": ", ".join(names),
         "reviews": [
             f"{t.get('kind')}: {(t.get('person') or {}).get('name') or ''}"
-            for t in (record.get("review") or {}).get("trailers") or []
+            for t in review.get("trailers") or []
         ],
+        "merge": _merged(review.get("merge")),
         "workflows": ", ".join(str(o.get("workflow")) for o in owners if o.get("workflow")),
     }
+
+
+def _person(person: dict[str, Any] | None) -> str:
+    """`Name <email>`, as git and `signoff explain` write a person."""
+    p = person or {}
+    return " ".join(x for x in (p.get("name"), f"<{p['email']}>" if p.get("email") else None) if x)
+
+
+def _merged(merge: dict[str, Any] | None) -> str | None:
+    """How the commit reached the branch, worded as `signoff explain` words it."""
+    if not merge:
+        return None
+    how = f"pull request {merge['pull_request']}" if merge.get("pull_request") else "merge"
+    return (
+        f"{how} in {str(merge.get('commit') or '')[:10]} by {_person(merge.get('merged_by'))} "
+        f"at {merge.get('merged_at')}"
+    )
 
 
 def _pct(value: float | None) -> str:

@@ -1,4 +1,5 @@
-"""The jobs a worker runs: the dashboard's stored figures, and the organisation's audit pack.
+"""The jobs a worker runs: the dashboard's stored figures, the clones' decay, and the
+organisation's audit pack.
 
 `signoff serve` runs a worker thread in each process by default, `signoff worker` runs one on its
 own; both claim from the database's jobs table (`store.jobs`), so any number share the queue.
@@ -14,6 +15,7 @@ from typing import Any
 from signoff.errors import SignoffError
 from signoff.store.db import Store
 from signoff.store.jobs import Handler, Outcome, run_worker
+from signoff.store.organisation import DECAY_JOB as DECAY
 from signoff.store.organisation import METRICS_JOB as METRICS
 
 AUDIT = "org.audit"
@@ -41,6 +43,13 @@ def _save(session: Any, doc: dict[str, Any]) -> None:
     save_snapshot(session, doc)
 
 
+def _decay(store: Store, payload: dict[str, Any]) -> Outcome:
+    """Each registered clone's decay (blame at its tip), stored per repository as it goes."""
+    from signoff.server.decayed import recompute
+
+    return Outcome(recompute(store))
+
+
 def _audit(store: Store, payload: dict[str, Any]) -> Outcome:
     from signoff.audit.period import parse_period
     from signoff.server.orgaudit import organisation_pack_archive
@@ -55,7 +64,7 @@ def _audit(store: Store, payload: dict[str, Any]) -> Outcome:
     return Outcome(summary, artifact=archive)
 
 
-HANDLERS: dict[str, Handler] = {METRICS: _metrics, AUDIT: _audit}
+HANDLERS: dict[str, Handler] = {METRICS: _metrics, DECAY: _decay, AUDIT: _audit}
 
 
 @contextmanager

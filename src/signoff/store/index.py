@@ -623,8 +623,7 @@ def _refresh_notes(
     traces: LazyNotes,
 ) -> int:
     """Re-detect commits whose notes were added, changed or removed since the last update."""
-    from signoff.provenance.detect import detect
-    from signoff.query.squash import wants_mapping
+    from signoff.provenance.squash import wants_mapping
 
     stored = dict(conn.execute("SELECT sha, note_key FROM commits").fetchall())
     noted = set(signoff_notes) | set(ai_notes) | set(traces)
@@ -642,13 +641,7 @@ def _refresh_notes(
     captured: list[tuple[str, Provenance]] = []
     for chunk in batched(changed, 500):
         for commit in iter_commits(repo, chunk, extra=["--no-walk=unsorted"]):
-            raw = detect(
-                commit,
-                signoff_notes.get(commit.sha, ()),
-                ai_notes.get(commit.sha, ()),
-                traces.get(commit.sha, ()),
-            )
-            prov = _merged(raw, people)
+            raw, prov = _provenance(commit, (signoff_notes, ai_notes, traces), people)
             if wants_mapping(commit, prov):
                 squashes.append((commit, prov))
             row = conn.execute("SELECT added FROM commits WHERE sha = ?", (commit.sha,)).fetchone()
@@ -755,7 +748,7 @@ def map_fetched_squashes(repo: Repo) -> int:
     per answer), and only when the fetched heads changed since the last mapping. Returns how
     many commits gained a `pr-commits` line record.
     """
-    from signoff.query.squash import pr_number, pull_heads
+    from signoff.provenance.squash import pr_number, pull_heads
 
     path = index_path(repo)
     if not path.exists():
@@ -774,20 +767,14 @@ def map_fetched_squashes(repo: Repo) -> int:
         ).fetchall()
         wanted = [sha for sha, subject in rows if pr_number(subject) in heads]
         before = {r[0] for r in conn.execute("SELECT sha FROM commits WHERE line_record = 1")}
-        from signoff.provenance.detect import detect
-        from signoff.query.squash import unmarked_squash, wants_mapping
+        from signoff.provenance.squash import unmarked_squash, wants_mapping
 
         reader = BlobReader(repo)
         try:
             signoff_notes, ai_notes, traces = _all_notes(reader)
             squashes, unmarked = [], []
             for commit in iter_commits(repo, wanted, extra=["--no-walk=unsorted"]):
-                prov = detect(
-                    commit,
-                    signoff_notes.get(commit.sha, ()),
-                    ai_notes.get(commit.sha, ()),
-                    traces.get(commit.sha, ()),
-                )
+                prov = _detect(commit, (signoff_notes, ai_notes, traces))
                 if wants_mapping(commit, prov):
                     squashes.append((commit, prov))
                 elif unmarked_squash(commit, prov):
@@ -821,12 +808,12 @@ def _map_squashes(
     heads: Mapping[int, str] | None = None,
 ) -> None:
     """Give AI-assisted squash commits whose pull request head is fetched a `pr-commits` line
-    record (see `signoff.query.squash`), cached in the row like any other record; and squash
+    record (see `signoff.provenance.squash`), cached in the row like any other record; and squash
     commits without a marker the same, when their pull request's commits were AI-assisted."""
     if not squashes and not unmarked:
         return
     from signoff.provenance.detect import detect
-    from signoff.query.squash import ai_pull_requests, map_squashes, pr_number, pull_heads
+    from signoff.provenance.squash import ai_pull_requests, map_squashes, pr_number, pull_heads
 
     captured: list[tuple[str, Provenance]] = []
     lock = threading.Lock()  # the notes are read through one `cat-file --batch` process
@@ -942,8 +929,7 @@ def _insert(
     gaps: CountGaps,
     fetch_missing: bool,
 ) -> int:
-    from signoff.provenance.detect import detect
-    from signoff.query.squash import pr_number, pull_heads, unmarked_squash, wants_mapping
+    from signoff.provenance.squash import pr_number, pull_heads, unmarked_squash, wants_mapping
 
     signoff_notes, ai_notes, traces = notes
     if not tips:
@@ -990,13 +976,7 @@ def _insert(
         for commit in walk:
             if indexed(commit.sha):
                 continue
-            raw = detect(
-                commit,
-                signoff_notes.get(commit.sha, ()),
-                ai_notes.get(commit.sha, ()),
-                traces.get(commit.sha, ()),
-            )
-            prov = _merged(raw, people)
+            raw, prov = _provenance(commit, (signoff_notes, ai_notes, traces), people)
             is_boundary = commit.sha in boundary
             row = _commit_row(
                 commit, prov, raw.accepted_by, is_boundary, signoff_notes, ai_notes, traces
@@ -1051,11 +1031,28 @@ def _record(prov: Provenance) -> str | None:
     return json.dumps(prov.to_json(), separators=(",", ":"))
 
 
-def _merged(prov: Provenance, people: People) -> Provenance:
-    """`prov` (detected with no people) naming its accepter as `people` merge identities."""
-    if prov.accepted_by is None:
-        return prov
-    return replace(prov, accepted_by=people.canonical(prov.accepted_by))
+def _detect(commit: Commit, notes: tuple[LazyNotes, LazyNotes, LazyNotes]) -> Provenance:
+    """`commit`'s provenance from its message and its three kinds of notes (no people merged)."""
+    from signoff.provenance.detect import detect
+
+    signoff_notes, ai_notes, traces = notes
+    return detect(
+        commit,
+        signoff_notes.get(commit.sha, ()),
+        ai_notes.get(commit.sha, ()),
+        traces.get(commit.sha, ()),
+    )
+
+
+def _provenance(
+    commit: Commit, notes: tuple[LazyNotes, LazyNotes, LazyNotes], people: People
+) -> tuple[Provenance, Provenance]:
+    """`commit`'s provenance as detected, and the same naming its accepter as `people` merge
+    identities: the row keeps both accepters (the raw one lets a mailmap edit re-merge)."""
+    raw = _detect(commit, notes)
+    if raw.accepted_by is None:
+        return raw, raw
+    return raw, replace(raw, accepted_by=people.canonical(raw.accepted_by))
 
 
 _RECORD = 23  # the record's place in a commits row

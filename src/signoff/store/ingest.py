@@ -304,10 +304,12 @@ def apply_push(session: Session, actor: str, name: str, batch: dict[str, Any]) -
         out.budget_states = insert_new(session, BudgetState, [row], ["repo_id", "digest"])
     if batch.get("final") and batch.get("ref") and batch.get("new_tip"):
         _move_ref(session, repo.id, batch, out)
-        if out.ref_moved:  # the organisation's figures are recomputed by a worker
-            from signoff.store.organisation import queue_recompute
+        if out.ref_moved:  # the organisation's figures (and a clone's decay) by a worker
+            from signoff.store.organisation import queue_decay, queue_recompute
 
             queue_recompute(session, actor)
+            if repo.path:
+                queue_decay(session, actor)
     if out.wrote:
         auditlog.append(session, actor, "push", f"repository:{name}", out.to_json())
     return out

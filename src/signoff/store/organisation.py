@@ -20,6 +20,9 @@ from signoff.store.models import CommitRecord, MetricsSnapshot, Ref, Repository
 METRICS_SCHEMA = "signoff/org-metrics/v1"
 SCOPE = "organisation"
 METRICS_JOB = "org.metrics"
+# each clone's decay (`signoff decay`, blame at its tip), one snapshot per repository
+DECAY_JOB = "org.decay"
+DECAY_SCOPE = "decay:"  # + the repository's name
 
 
 def counts_by_status(
@@ -122,12 +125,22 @@ def latest_snapshot(session: Session) -> dict[str, Any] | None:
 def queue_recompute(session: Session, actor: str) -> int:
     """Queue the figures' recomputation unless one is already waiting (pushes queue it, so the
     overview never aggregates millions of rows per page view); returns the waiting job."""
+    return _queue_once(session, METRICS_JOB, actor)
+
+
+def queue_decay(session: Session, actor: str) -> int:
+    """Queue the clones' decay unless it is already waiting (blame is far too slow for a page
+    view); returns the waiting job."""
+    return _queue_once(session, DECAY_JOB, actor)
+
+
+def _queue_once(session: Session, kind: str, actor: str) -> int:
     from signoff.store.jobs import enqueue
     from signoff.store.models import Job
 
     waiting = session.execute(
-        select(Job.id).where(Job.kind == METRICS_JOB, Job.status == "queued").limit(1)
+        select(Job.id).where(Job.kind == kind, Job.status == "queued").limit(1)
     ).first()
     if waiting is not None:
         return int(waiting[0])
-    return enqueue(session, METRICS_JOB, {}, requested_by=actor)
+    return enqueue(session, kind, {}, requested_by=actor)
