@@ -811,8 +811,12 @@ def report(
                 f"| {e} | {i['rate']:,.0f} ({i['records']:,} in {i['seconds']:,.0f} s) "
                 f"| {' '.join(f'{t:,.0f}' for t in i['tenths'])} "
                 f"| {min(i['load']):.1f}-{max(i['load']):.1f} "
-                f"| {i['explain'][0]:.1f}, {i['explain'][1]:.1f} / {i['stats'][0]:.1f}, {i['stats'][1]:.1f} ms ({i['explain'][2]} each) "
-                f"| {_mib(i['pusher_peak_kib'])} |"
+                + (
+                    f"| {i['explain'][0]:.1f}, {i['explain'][1]:.1f} / {i['stats'][0]:.1f}, {i['stats'][1]:.1f} ms ({i['explain'][2]} each) "
+                    if i["explain"][2]
+                    else "| not sampled "
+                )
+                + f"| {_mib(i['pusher_peak_kib'])} |"
             )
     print(
         "\n| engine | database on disk | server peak | PostgreSQL peak (largest, sum) | explain p50 / p95 | stats p50 / p95 | load avg (reads, end) |"

@@ -124,6 +124,15 @@ def test_a_write_is_committed_before_its_answer_is_sent(store: Store, database_u
         assert status(s, job) is not None
 
 
+def _cli_json(repo: GitRepo, *args: str) -> Any:
+    """A command's `--json` document without its schema name (what the API's answer holds)."""
+    ran = run_signoff(repo, *args, "--json")
+    assert ran.returncode == 0, ran.stderr
+    doc = json.loads(ran.stdout)
+    doc.pop("schema")
+    return doc
+
+
 @pytest.fixture
 def server(store: Store, database_url: str) -> Iterator[Running]:
     with serving(Settings(store, SECRET)) as url:
@@ -539,11 +548,7 @@ def test_with_a_clone_the_api_answers_what_the_cli_answers(server: Running, repo
     client = Client(server.url, token=server.token(["read"], ["org/c"]))
 
     def cli(*args: str) -> Any:
-        ran = run_signoff(repo, *args, "--json")
-        assert ran.returncode == 0, ran.stderr
-        doc = json.loads(ran.stdout)
-        doc.pop("schema")
-        return doc
+        return _cli_json(repo, *args)
 
     for target in (sha, "src/app.py:2"):
         api = client.get("/api/v1/repos/org/c/explain", target=target)
@@ -587,11 +592,7 @@ def test_without_a_clone_the_api_answers_what_the_cli_answers(
     client = Client(server.url, token=server.token(["read"], ["org/n"]))
 
     def cli(*args: str) -> Any:
-        ran = run_signoff(repo, *args, "--json")
-        assert ran.returncode == 0, ran.stderr
-        doc = json.loads(ran.stdout)
-        doc.pop("schema")
-        return doc
+        return _cli_json(repo, *args)
 
     merges = {}
     for sha in repo.git("rev-list", "HEAD").split():

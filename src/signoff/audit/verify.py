@@ -8,7 +8,7 @@ has the attested digest).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,20 +151,27 @@ def _digest(entry: object) -> str | None:
     return str(entry.get("sha256")) if isinstance(entry, dict) else None
 
 
+def _pinned_changes(
+    name: Callable[[str], str], before: dict[str, str], after: dict[str, str]
+) -> list[str]:
+    """What was removed, added or changed among pinned digests (`name` says what each key is)."""
+    out = []
+    for key in sorted(set(before) | set(after)):
+        if key not in after:
+            out.append(f"{name(key)} was removed after it was attested")
+        elif key not in before:
+            out.append(f"{name(key)} was added after it was attested")
+        elif before[key] != after[key]:
+            out.append(f"{name(key)} changed after it was attested")
+    return out
+
+
 def _note_changes(
     sha: str, attested: list[dict[str, Any]], current: list[dict[str, str]]
 ) -> list[str]:
     before = {str(n.get("ref")): str(n.get("sha256")) for n in attested if isinstance(n, dict)}
     after = {n["ref"]: n["sha256"] for n in current}
-    out = []
-    for ref in sorted(set(before) | set(after)):
-        if ref not in after:
-            out.append(f"note {ref} on {sha[:12]} was removed after it was attested")
-        elif ref not in before:
-            out.append(f"note {ref} on {sha[:12]} was added after it was attested")
-        elif before[ref] != after[ref]:
-            out.append(f"note {ref} on {sha[:12]} changed after it was attested")
-    return out
+    return _pinned_changes(lambda ref: f"note {ref} on {sha[:12]}", before, after)
 
 
 def _incident_changes(
@@ -189,12 +196,5 @@ def _exception_changes(attested: object, current: dict[str, tuple[str, str, str]
     if not isinstance(attested, list):
         return ["the attested exception records are not a list"]
     before = {str(e.get("path")): str(e.get("sha256")) for e in attested if isinstance(e, dict)}
-    out = []
-    for path in sorted(set(before) | set(current)):
-        if path not in current:
-            out.append(f"exception record {path} was removed after it was attested")
-        elif path not in before:
-            out.append(f"exception record {path} was added after it was attested")
-        elif before[path] != current[path][1]:
-            out.append(f"exception record {path} changed after it was attested")
-    return out
+    after = {path: digest for path, (_, digest, _) in current.items()}
+    return _pinned_changes(lambda path: f"exception record {path}", before, after)

@@ -59,6 +59,15 @@ HEADERS = {
 }
 
 
+# The audit's measures, labelled alike on every page (the two line measures never added).
+TRACEABILITY = Column("traceability", "Traceability coverage", numeric=True, pct=True)
+ATTRIBUTION = Column("attribution", "Attribution clarity", numeric=True, pct=True)
+AI_LINES = Column("ai_lines", "AI-attributed lines", numeric=True)
+UNRECORDED_LINES = Column(
+    "unrecorded_lines", "Lines in AI-assisted commits without a line record", numeric=True
+)
+
+
 def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     theme = request.cookies.get(THEME_COOKIE)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -303,14 +312,10 @@ def add_pages(app: FastAPI) -> None:
                 Column("paths", "Paths"),
                 Column("accountable", "Accountable"),
                 Column("ai_changes", "AI-assisted changes", numeric=True),
-                Column("traceability", "Traceability coverage", numeric=True, pct=True),
-                Column("attribution", "Attribution clarity", numeric=True, pct=True),
-                Column("ai_lines", "AI-attributed lines", numeric=True),
-                Column(
-                    "unrecorded_lines",
-                    "Lines in AI-assisted commits without a line record",
-                    numeric=True,
-                ),
+                TRACEABILITY,
+                ATTRIBUTION,
+                AI_LINES,
+                UNRECORDED_LINES,
                 Column("budget_state", "Budget"),
                 Column("budget_used", "Budget used", numeric=True, pct=True),
                 Column("burn_rate", "Burn rate", numeric=True),
@@ -342,12 +347,8 @@ def add_pages(app: FastAPI) -> None:
                 Column("paths", "Paths they answer for"),
                 Column("repos", "Repositories", numeric=True),
                 Column("ai_changes", "AI-assisted changes", numeric=True),
-                Column("ai_lines", "AI-attributed lines", numeric=True),
-                Column(
-                    "unrecorded_lines",
-                    "Lines in AI-assisted commits without a line record",
-                    numeric=True,
-                ),
+                AI_LINES,
+                UNRECORDED_LINES,
             ],
             dashboard.people(dashboard.workflows(shown.repos)),
             empty=f"No workflow names one current person, or no policy was pushed ({PUSH_HINT}).",
@@ -643,14 +644,10 @@ def repos_table(repos: list[dict[str, Any]]) -> Table:
             Column("changes", "Changes on the branch", numeric=True),
             Column("ai_changes", "AI-assisted changes", numeric=True),
             Column("unknown", "Undetermined changes", numeric=True),
-            Column("traceability", "Traceability coverage", numeric=True, pct=True),
-            Column("attribution", "Attribution clarity", numeric=True, pct=True),
-            Column("ai_lines", "AI-attributed lines", numeric=True),
-            Column(
-                "unrecorded_lines",
-                "Lines in AI-assisted commits without a line record",
-                numeric=True,
-            ),
+            TRACEABILITY,
+            ATTRIBUTION,
+            AI_LINES,
+            UNRECORDED_LINES,
             Column("capture_line_share", "Capture coverage (lines)", numeric=True),
             Column("incidents", "Incidents", numeric=True),
             Column("policy", "Policy"),
@@ -676,9 +673,9 @@ def overview_tables(data: dict[str, Any]) -> list[Table]:
             [
                 Column("name", "Repository", link="href"),
                 Column("changes", "Changes", numeric=True),
-                Column("traceability", "Traceability coverage", numeric=True, pct=True),
+                TRACEABILITY,
                 Column("ai_changes", "AI-assisted changes", numeric=True),
-                Column("attribution", "Attribution clarity", numeric=True, pct=True),
+                ATTRIBUTION,
             ],
             data["repos"],
         ),
@@ -702,11 +699,7 @@ def overview_tables(data: dict[str, Any]) -> list[Table]:
             [
                 Column("name", "Repository", link="href"),
                 Column("ai_lines", "AI-attributed lines (line record)", numeric=True),
-                Column(
-                    "unrecorded_lines",
-                    "Lines in AI-assisted commits without a line record",
-                    numeric=True,
-                ),
+                UNRECORDED_LINES,
                 Column(
                     "capture_commit_share", "AI commits with a line record", numeric=True, pct=True
                 ),
