@@ -27,7 +27,8 @@ lint: $(STAMP)
 
 # What the tests need beyond Python, from Debian: chromium (the audit report is opened in a real
 # headless browser), shellcheck (actionlint checks the workflows' shell with it), npm (for
-# `make tools`) and postgresql (the server's tests start a throwaway cluster of their own).
+# `make tools`), postgresql (the server's tests start a throwaway cluster of their own) and
+# strace (a concurrency test stalls one git process's ref update by fault injection).
 # Installed when missing and we may; otherwise those tests say why they skip
 # (and fail in CI).
 system-deps:
@@ -35,6 +36,7 @@ system-deps:
 	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="chromium"; \
 	command -v shellcheck >/dev/null 2>&1 || missing="$$missing shellcheck"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	command -v strace >/dev/null 2>&1 || missing="$$missing strace"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \

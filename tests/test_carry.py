@@ -215,11 +215,13 @@ def test_amend_while_a_rebase_is_stopped_is_carried_once_the_rebase_ends(
     before = notes_tip(hooked)
     hooked.write("a.py", "# top\n" + lines(3))
     hooked.git("commit", "-q", "-a", "--amend", "--no-edit")
-    # git copied the note over (notes.rewriteRef); Signoff wrote nothing of its own yet
-    assert own_documents(hooked) == []
-    assert notes_tip(hooked) != before
+    # nothing is written while the rebase is stopped (an abort leaves nothing behind)
+    assert notes_tip(hooked) == before
     hooked.git("rebase", "--continue", env={"GIT_EDITOR": "true"})
     assert ranges(hooked, "HEAD~1") == {"a.py": [(2, 4, "ai", "claude-code")]}
+    # the rebase's list names the amended commit: a's note was copied on, then the mapped record
+    note = hooked.git("notes", "--ref=signoff", "show", "HEAD~1")
+    assert note.count(f'"commit":"{a}"') == 1
 
 
 def test_failed_amend_writes_nothing(hooked: GitRepo) -> None:

@@ -72,10 +72,10 @@ def test_init_installs_hooks_and_configures_notes(base: GitRepo, tmp_path: Path)
         assert os.access(hook, os.X_OK)
         assert "signoff-managed-hook" in hook.read_text()
     assert [h["action"] for h in report["recording"]["hooks"]] == ["installed"] * len(HOOKS)
-    assert config_all(base, "notes.rewriteRef") == ["refs/notes/signoff"]
-    assert config_all(base, "notes.rewrite.amend") == ["true"]
-    assert config_all(base, "notes.rewrite.rebase") == ["true"]
-    assert config_all(base, "notes.rewriteMode") == ["concatenate"]
+    # the post-rewrite hook copies notes by compare-and-swap: git's own copy is not asked for
+    for key in ("notes.rewriteRef", "notes.rewrite.amend", "notes.rewrite.rebase"):
+        assert config_all(base, key) == []
+    assert config_all(base, "notes.rewriteMode") == []
     assert config_all(base, "notes.signoff.mergeStrategy") == ["cat_sort_uniq"]
     assert fetch_refspec("origin") in config_all(base, "remote.origin.fetch")
     assert "+refs/heads/*:refs/remotes/origin/*" in config_all(base, "remote.origin.fetch")
@@ -84,7 +84,7 @@ def test_init_installs_hooks_and_configures_notes(base: GitRepo, tmp_path: Path)
 def test_init_prints_what_it_configured(base: GitRepo) -> None:
     proc = signoff(base, "init")
     assert proc.returncode == 0, proc.stderr
-    for text in ("commit-msg", "post-commit", "pre-push", "post-rewrite", "notes.rewriteRef"):
+    for text in ("commit-msg", "post-commit", "pre-push", "post-rewrite", "mergeStrategy"):
         assert text in proc.stdout
 
 
@@ -93,7 +93,36 @@ def test_no_hooks_configures_notes_only(base: GitRepo) -> None:
     assert proc.returncode == 0, proc.stderr
     assert validated("init", proc.stdout)["recording"]["hooks"] == []
     assert not (base.path / ".git" / "hooks" / "commit-msg").exists()
+    # no Signoff post-rewrite hook may run: git copies the notes on amend and rebase
     assert config_all(base, "notes.rewriteRef") == ["refs/notes/signoff"]
+    assert config_all(base, "notes.rewriteMode") == ["concatenate"]
+    assert config_all(base, "notes.rewrite.amend") == ["true"]
+
+
+def test_init_with_hooks_takes_back_git_s_notes_copy(base: GitRepo) -> None:
+    """An older init (or `--no-hooks`) asked git to copy notes; init with hooks gives that back,
+    restoring what the user had, and a later `--no-hooks` asks again."""
+    base.git("config", "notes.rewriteMode", "overwrite")
+    base.git("config", "notes.rewrite.amend", "true")
+    install(Repo(base.path), hooks=False)
+    assert config_all(base, "notes.rewriteRef") == ["refs/notes/signoff"]
+    assert config_all(base, "notes.rewriteMode") == ["concatenate"]
+    report = install(Repo(base.path))
+    changed = {c["key"]: c["action"] for c in report["config"]}
+    assert changed["notes.rewriteRef"] == "removed"
+    assert changed["notes.rewriteMode"] == "restored"
+    assert changed["notes.rewrite.rebase"] == "unset"
+    assert "notes.rewrite.amend" not in changed  # was the user's: left alone
+    assert config_all(base, "notes.rewriteRef") == []
+    assert config_all(base, "notes.rewriteMode") == ["overwrite"]
+    assert config_all(base, "notes.rewrite.amend") == ["true"]
+    assert config_all(base, "notes.rewrite.rebase") == []
+    install(Repo(base.path), hooks=False)
+    assert config_all(base, "notes.rewriteRef") == ["refs/notes/signoff"]
+    uninstall(Repo(base.path))
+    assert config_all(base, "notes.rewriteRef") == []
+    assert config_all(base, "notes.rewriteMode") == ["overwrite"]
+    assert config_all(base, "notes.rewrite.rebase") == []
 
 
 def test_init_is_idempotent(base: GitRepo) -> None:
@@ -103,7 +132,8 @@ def test_init_is_idempotent(base: GitRepo) -> None:
     assert [h["action"] for h in second["hooks"]] == ["unchanged"] * len(HOOKS)
     assert {c["action"] for c in second["config"]} == {"unchanged"}
     assert {n: (base.path / ".git" / "hooks" / n).read_text() for n in HOOKS} == scripts
-    assert config_all(base, "notes.rewriteRef") == ["refs/notes/signoff"]
+    assert config_all(base, "notes.mergeStrategy") == []
+    assert config_all(base, "notes.signoff.mergeStrategy") == ["cat_sort_uniq"]
     assert first["config"] != second["config"]
     assert not list((base.path / ".git" / "hooks").glob("*.pre-signoff"))
 
@@ -112,7 +142,7 @@ def test_existing_config_values_are_kept_and_restored(base: GitRepo) -> None:
     base.git("config", "--add", "notes.rewriteRef", "refs/notes/commits")
     base.git("config", "notes.rewriteMode", "overwrite")
     base.git("config", "notes.rewrite.amend", "true")
-    report = install(Repo(base.path))
+    report = install(Repo(base.path), hooks=False)
     assert config_all(base, "notes.rewriteRef") == ["refs/notes/commits", "refs/notes/signoff"]
     assert config_all(base, "notes.rewriteMode") == ["concatenate"]
     changed = {c["key"]: c["action"] for c in report["config"]}

@@ -23,6 +23,7 @@ PLACES = {
 HOW = {
     "sarif-multitool": "make tools (npm: @microsoft/sarif-multitool)",
     "shellcheck": "apt-get install shellcheck (make system-deps)",
+    "strace": "apt-get install strace (make system-deps)",
 }
 
 

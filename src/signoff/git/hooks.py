@@ -367,7 +367,7 @@ def append_notes(
 
     def edit(scratch: str) -> GitResult:
         has = git("rev-parse", "-q", "--verify", scratch, cwd=cwd, env=env).ok
-        current = _current_notes(scratch, list(notes), cwd, env) if has else {}
+        current = read_notes(scratch, list(notes), cwd, env) if has else {}
         ident = git("var", "GIT_COMMITTER_IDENT", cwd=cwd, env=env)
         who = ident.out.decode("utf-8", "replace").strip() if ident.ok else ""
         if not who:
@@ -389,21 +389,27 @@ def append_notes(
     return swap_notes(ref, edit, cwd=cwd, env=env, what=what)
 
 
-def _current_notes(
+def read_notes(
     ref: str, commits: list[str], cwd: str | None, env: Mapping[str, str] | None
 ) -> dict[str, bytes]:
-    """The note text of each of `commits` under `ref` (two git processes for all)."""
-    listing = git("notes", f"--ref={ref}", "list", cwd=cwd, env=env)
-    wanted = set(commits)
-    blob_of = {}
-    for line in listing.out.decode("ascii", "replace").splitlines():
-        blob, _, commit = line.partition(" ")
-        if commit in wanted:
-            blob_of[commit] = blob
-    if not blob_of:
-        return {}
-    content = cat_blobs(blob_of.values(), cwd=cwd, env=env)
-    return {c: content[b] for c, b in blob_of.items() if b in content}
+    """The note text of each of `commits` under `ref`, by path: one `cat-file` for all, where
+    listing every note costs 0.26 s at 200,000 notes."""
+    paths = {c: note_paths(ref, c) for c in dict.fromkeys(commits)}
+    found = cat_blobs([spec for specs in paths.values() for spec in specs], cwd=cwd, env=env)
+    out: dict[str, bytes] = {}
+    for commit, specs in paths.items():
+        text = next((found[spec] for spec in specs if spec in found), None)
+        if text is not None:
+            out[commit] = text
+    return out
+
+
+def note_paths(ref: str, commit: str) -> list[str]:
+    """Where a commit's note can sit in a notes tree (`ref:path`): git fans names out in
+    2-digit folders as the notes grow; asking for each depth is one `cat-file` line each, and
+    cheaper than listing every note."""
+    return [f"{ref}:{'/'.join([*(commit[2 * i : 2 * i + 2] for i in range(d)), commit[2 * d :]])}"
+            for d in range(4)]  # fmt: skip
 
 
 def cat_blobs(

@@ -26,7 +26,7 @@ of commits, the work is a fixed number of git processes (`diff-tree --stdin`, `c
 
 from __future__ import annotations
 
-from signoff.git.hooks import cat_blobs, git
+from signoff.git.hooks import cat_blobs, git, note_paths
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -186,7 +186,7 @@ def source_documents(
     from signoff.provenance.notes import SCHEMA
 
     commits = list(commits)
-    keys = [(c, ref, spec) for c in commits for ref in refs for spec in _note_paths(ref, c)]
+    keys = [(c, ref, spec) for c in commits for ref in refs for spec in note_paths(ref, c)]
     found = cat_blobs([spec for _, _, spec in keys], cwd=cwd, env=env)
     out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for commit in commits:
@@ -253,14 +253,6 @@ def note_documents(blob: bytes) -> list[object]:
         if end == len(line):
             docs.append(doc)
     return docs
-
-
-def _note_paths(ref: str, commit: str) -> list[str]:
-    """Where a commit's note can sit in a notes tree: git fans names out in 2-digit folders as
-    the notes grow; asking for each depth is one `cat-file` line each, and cheaper than
-    listing every note."""
-    return [f"{ref}:{'/'.join([*(commit[2 * i : 2 * i + 2] for i in range(d)), commit[2 * d :]])}"
-            for d in range(4)]  # fmt: skip
 
 
 def _is_hex(text: str) -> bool:

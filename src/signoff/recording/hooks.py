@@ -27,6 +27,7 @@ from signoff.git.hooks import (
     in_progress,
     read_head,
     read_head_file,
+    read_notes,
     read_settings,
     swap_notes,
 )
@@ -372,7 +373,7 @@ def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) ->
         return report
     if busy:
         report["skipped"] = (
-            f"{busy} in progress: notes follow rewritten commits by notes.rewriteRef"
+            f"{busy} in progress: the post-rewrite hook carries notes onto rewritten commits"
         )
         return report
     if len(parent_list) > 1:
@@ -595,19 +596,26 @@ def _copy_cherry_picked_note(gitdir: str, sha: str, cwd: str, env: Mapping[str, 
 
 
 def post_rewrite(kind: str, rewritten: bytes, *, cwd: str, env: Mapping[str, str]) -> Report:
-    """Carry the line records of rewritten commits onto the commits that replace them.
+    """Carry the notes of rewritten commits onto the commits that replace them.
 
     git gives `OLD NEW` per line on stdin (`kind` is `amend` or `rebase`); several OLDs with
-    one NEW are a squash or fixup. git has already copied the old notes over
-    (`notes.rewriteRef`); their line numbers describe the old files, so each NEW gets a record
-    mapped by content (`carry.map_records`). A split (`edit`, `reset HEAD^`, two commits) leaves
-    commits git does not list: each takes the sources of the listed commit after it. An amend
-    made while a rebase is stopped is left to the rebase, which lists it when it finishes (an
-    aborted rebase then leaves nothing behind).
+    one NEW are a squash or fixup. Each NEW gets, in one compare-and-swap notes write:
+
+    - the OLDs' notes, stacked after its own as git's `notes.rewriteMode=concatenate` would
+      (`copy_notes`). git's own copy (`notes.rewriteRef`) moves the notes ref without checking
+      that nobody moved it meanwhile, so a note another worktree wrote in that instant was lost;
+      `init` no longer asks git for it. A paragraph git already copied (an older install's
+      config) is not copied twice;
+    - a line record mapped by content (`carry.map_records`): the copied ranges describe the old
+      files. An amend's post-commit already recorded the new commit's lines, so it gets none.
+
+    A split (`edit`, `reset HEAD^`, two commits) leaves commits git does not list: each takes
+    the line records of the listed commit after it. An amend made while a rebase is stopped is
+    left to the rebase, which lists it when it finishes (an aborted rebase leaves nothing).
     """
     from signoff.recording.carry import map_records
 
-    report: Report = {"hook": "post-rewrite", "rewrite": kind, "carried": []}
+    report: Report = {"hook": "post-rewrite", "rewrite": kind, "carried": [], "copied": []}
     gitdir = git_dir(cwd, env)
     if kind == "amend" and in_progress(gitdir) == "rebase":
         report["skipped"] = "amend during a rebase: carried when the rebase finishes"
@@ -622,25 +630,26 @@ def post_rewrite(kind: str, rewritten: bytes, *, cwd: str, env: Mapping[str, str
     if not sources:
         report["skipped"] = "no commit was rewritten"
         return report
+    texts = read_notes(NOTES_REF, [*sources, *(o for olds in sources.values() for o in olds)],
+                       cwd, env)  # fmt: skip
+    notes = copy_notes(sources, texts)
+    report["copied"] = [{"target": new, "from": sources[new]} for new in notes]
+    mapped = dict(sources)
     if kind == "rebase":
-        sources = _with_split_commits(gitdir, sources, cwd, env)
+        mapped = _with_split_commits(gitdir, mapped, cwd, env)
     else:  # an amend's post-commit already replayed the working log onto the new commit
-        recorded = [new for new in sources if _has_own_line_record(new, cwd, env)]
-        for new in recorded:
-            del sources[new]
-        if recorded and not sources:
-            report["skipped"] = "the amended commit's line record was written at commit time"
-            return report
+        for new in [new for new in mapped if _has_own_line_record(new, texts.get(new, b""))]:
+            del mapped[new]
     by_method: dict[str, list[tuple[list[str], str]]] = {}
-    for new, olds in sources.items():
+    for new, olds in mapped.items():
         method = "amend" if kind == "amend" else "squash" if len(olds) > 1 else "rebase"
         by_method.setdefault(method, []).append((olds, new))
     carried: list[dict[str, object]] = []
-    notes: dict[str, bytes] = {}
     for method, pairs in by_method.items():
         for result in map_records(pairs, method=method, cwd=cwd, env=env):
             if result.note is not None:
-                notes[result.target] = result.note
+                copied = notes.get(result.target)
+                notes[result.target] = copied + b"\n" + result.note if copied else result.note
             if result.note is not None or result.dropped:
                 carried.append(result.to_json())
     write_notes(notes, cwd, env)
@@ -648,13 +657,43 @@ def post_rewrite(kind: str, rewritten: bytes, *, cwd: str, env: Mapping[str, str
     return report
 
 
-def _has_own_line_record(sha: str, cwd: str, env: Mapping[str, str]) -> bool:
-    """Whether `sha`'s note has a document recorded for `sha` itself with line ranges."""
-    res = git("notes", f"--ref={NOTES_REF}", "show", sha, cwd=cwd, env=env)
-    if not res.ok:
-        return False
+def copy_notes(sources: Mapping[str, list[str]], texts: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Per NEW, the text to append so that its note holds its OLDs' notes, oldest first.
+
+    A note is read as paragraphs (documents are appended after a blank line; a notes merge's
+    sorted lines are one paragraph); a paragraph NEW's note already has is left out, so a note
+    git copied itself, or a hook run twice, is not stacked again.
+    """
+    out: dict[str, bytes] = {}
+    for new, olds in sources.items():
+        have = set(_paragraphs(texts.get(new, b"")))
+        add: list[bytes] = []
+        for old in olds:
+            for paragraph in _paragraphs(texts.get(old, b"")):
+                if paragraph not in have:
+                    have.add(paragraph)
+                    add.append(paragraph)
+        if add:
+            out[new] = b"\n\n".join(add) + b"\n"
+    return out
+
+
+def _paragraphs(text: bytes) -> list[bytes]:
+    out: list[bytes] = []
+    lines: list[bytes] = []
+    for line in [*text.split(b"\n"), b""]:
+        if line.strip():
+            lines.append(line.rstrip(b"\r"))
+        elif lines:
+            out.append(b"\n".join(lines))
+            lines = []
+    return out
+
+
+def _has_own_line_record(sha: str, note: bytes) -> bool:
+    """Whether note text has a document recorded for `sha` itself with line ranges."""
     own = f'"commit":"{sha}"'.encode()
-    return any(own in line and b'"files":' in line for line in res.out.splitlines())
+    return any(own in line and b'"files":' in line for line in note.splitlines())
 
 
 def write_notes(notes: Mapping[str, bytes], cwd: str, env: Mapping[str, str]) -> None:

@@ -42,10 +42,16 @@ STATE_FILE = "init.json"
 # Single-valued settings init needs, and the value it sets. Prior values are saved for uninstall.
 SETTINGS: tuple[tuple[str, str, frozenset[str]], ...] = (
     # (key, value to set, values that already do the job and are left alone)
+    ("notes.signoff.mergeStrategy", "cat_sort_uniq", frozenset(("cat_sort_uniq",))),
+)
+# git's own copy of notes on amend and rebase, used only without Signoff's hooks (`--no-hooks`:
+# a hook manager runs them, maybe without post-rewrite). git moves the notes ref without
+# compare-and-swap, so a note another worktree writes at that instant is lost; with the hooks
+# installed, post-rewrite copies the notes itself (`hooks.post_rewrite`) and init takes these back.
+REWRITE_SETTINGS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("notes.rewrite.amend", "true", frozenset(("true",))),
     ("notes.rewrite.rebase", "true", frozenset(("true",))),
     ("notes.rewriteMode", "concatenate", frozenset(("concatenate", "cat_sort_uniq"))),
-    ("notes.signoff.mergeStrategy", "cat_sort_uniq", frozenset(("cat_sort_uniq",))),
 )
 
 BOOTSTRAP = (
@@ -84,7 +90,7 @@ def install(
         "shared_hooks_dir": not _inside(hooks_dir, repo),
         "python": python,
         "hooks": installed,
-        "config": _configure(repo, state),
+        "config": _configure(repo, state, git_copies_notes=not hooks),
         "remotes": _configure_remotes(repo),
     }
     if write_gitai_notes:
@@ -98,21 +104,8 @@ def uninstall(repo: Repo) -> dict[str, Any]:
     hooks_dir = config.hooks_dir(repo)
     state = _load_state(repo)
     hooks = [_uninstall_hook(hooks_dir, name) for name in HOOKS]
-    changes: list[dict[str, Any]] = []
-    if config.remove_value(repo, "notes.rewriteRef", NOTES_REF):
-        changes.append({"key": "notes.rewriteRef", "value": NOTES_REF, "action": "removed"})
-    saved: dict[str, str | None] = state.get("previous", {})
-    for key, value in [(k, v) for k, v, _ in SETTINGS] + [(GITAI_SETTING, "true")]:
-        current = config.get(repo, key)
-        if key not in saved or current != value:
-            continue  # not changed by init, or changed by someone since: leave it
-        before = saved[key]
-        if before is None:
-            config.unset(repo, key)
-            changes.append({"key": key, "value": None, "action": "unset"})
-        else:
-            config.set_value(repo, key, before)
-            changes.append({"key": key, "value": before, "action": "restored"})
+    every = (*SETTINGS, *REWRITE_SETTINGS, (GITAI_SETTING, "true", frozenset(("true",))))
+    changes = _give_back(repo, state, every)
     for remote in config.remotes(repo):
         if config.remove_value(repo, f"remote.{remote}.fetch", fetch_refspec(remote)):
             changes.append(
@@ -388,14 +381,18 @@ def _inside(path: Path, repo: Repo) -> bool:
 # -- config -------------------------------------------------------------------------------------
 
 
-def _configure(repo: Repo, state: dict[str, Any]) -> list[dict[str, Any]]:
+def _configure(
+    repo: Repo, state: dict[str, Any], *, git_copies_notes: bool
+) -> list[dict[str, Any]]:
     changes: list[dict[str, Any]] = []
-    added = config.add_value(repo, "notes.rewriteRef", NOTES_REF)
-    changes.append(
-        {"key": "notes.rewriteRef", "value": NOTES_REF, "action": "added" if added else "unchanged"}
-    )
+    if git_copies_notes:
+        added = config.add_value(repo, "notes.rewriteRef", NOTES_REF)
+        action = "added" if added else "unchanged"
+        changes.append({"key": "notes.rewriteRef", "value": NOTES_REF, "action": action})
+    else:  # an older init's: the post-rewrite hook copies the notes now
+        changes += _give_back(repo, state, REWRITE_SETTINGS)
     previous: dict[str, str | None] = state.setdefault("previous", {})
-    for key, value, acceptable in SETTINGS:
+    for key, value, acceptable in SETTINGS + (REWRITE_SETTINGS if git_copies_notes else ()):
         current = config.get(repo, key)
         if current in acceptable:
             changes.append({"key": key, "value": current, "action": "unchanged"})
@@ -404,6 +401,29 @@ def _configure(repo: Repo, state: dict[str, Any]) -> list[dict[str, Any]]:
         config.set_value(repo, key, value)
         action = "set" if current is None else f"changed from {current}"
         changes.append({"key": key, "value": value, "action": action})
+    return changes
+
+
+def _give_back(
+    repo: Repo, state: dict[str, Any], settings: tuple[tuple[str, str, Any], ...]
+) -> list[dict[str, Any]]:
+    """Remove init's `notes.rewriteRef` value and put back each of `settings` that init set
+    and nobody has changed since (what it was, or unset)."""
+    changes: list[dict[str, Any]] = []
+    if config.remove_value(repo, "notes.rewriteRef", NOTES_REF):
+        changes.append({"key": "notes.rewriteRef", "value": NOTES_REF, "action": "removed"})
+    saved: dict[str, str | None] = state.get("previous", {})
+    for key, value, _ in settings:
+        current = config.get(repo, key)
+        if key not in saved or current != value:
+            continue  # not changed by init, or changed by someone since: leave it
+        before = saved.pop(key)
+        if before is None:
+            config.unset(repo, key)
+            changes.append({"key": key, "value": None, "action": "unset"})
+        else:
+            config.set_value(repo, key, before)
+            changes.append({"key": key, "value": before, "action": "restored"})
     return changes
 
 
