@@ -611,8 +611,10 @@ def test_without_a_clone_the_api_answers_what_the_cli_answers(
     stored, local = client.get("/api/v1/repos/org/n/stats"), cli("stats")
     for measure in ("ai_attributed_lines", "ai_assisted_unrecorded_lines"):
         assert stored[measure] == local[measure]
-    # documented: the pushed counts include merge commits, the CLI's leave them out
-    assert stored["commits"] == local["commits"] + local["merges_excluded"]
+    # commits are counted as the CLI counts them: the merge apart, by status, the AI share
+    for count in ("commits", "merges_excluded", "by_status", "ai_commits", "ai_commit_share"):
+        assert stored[count] == local[count], count
+    assert local["merges_excluded"] == 1 and stored["merge_unknown"] == 0
     assert local["ai_attributed_lines"] == 2 and local["ai_assisted_unrecorded_lines"] > 0
 
 

@@ -23,7 +23,7 @@ from signoff.store import auditlog, jobs
 from signoff.store.db import Store
 from signoff.store.models import AuditEntry, Job
 from tests.gitrepo import GitRepo, run_signoff
-from tests.test_server import AI, Running, serving
+from tests.test_server import AI, Running, _cli_json, serving
 
 
 def _wait_done(client: Client, job: int, timeout: float = 120) -> dict[str, Any]:
@@ -202,7 +202,10 @@ def _metrics_job(server: Running, repo: GitRepo) -> None:
     # this server runs no worker: the job waits until one claims it
     assert jobs.run_one(server.store, HANDLERS, "w") == job
     state = _wait_done(admin, job)
-    assert state["status"] == "done" and state["result"]["commits"] == 5
+    local = _cli_json(repo, "stats")  # merges apart, as `signoff stats` counts them
+    assert (local["commits"], local["merges_excluded"]) == (4, 1)
+    assert state["status"] == "done" and state["result"]["commits"] == local["commits"]
+    assert state["result"]["merges_excluded"] == local["merges_excluded"]
     assert state["result"]["figures"]["recomputed"] == 1  # the dashboard's stored figures
     # asked again with nothing new pushed, the figures are not computed twice
     again = admin.post("/api/v1/org/metrics", {})["job"]
@@ -213,9 +216,14 @@ def _metrics_job(server: Running, repo: GitRepo) -> None:
     assert ran == again
     assert _wait_done(admin, again)["result"]["figures"]["recomputed"] == 0
     doc = admin.get("/api/v1/org/metrics")
-    assert doc["totals"]["commits"] == 5 and doc["totals"]["ai_assisted_commits"] == 2
+    assert doc["totals"]["commits"] == 4 and doc["totals"]["ai_assisted_commits"] == 2
     (a,) = doc["repositories"]
-    assert a["by_status"]["ai"] == 2 and a["ai_assisted_unrecorded_lines"] == 3
+    assert a["by_status"] == local["by_status"] and a["merges_excluded"] == 1
+    assert a["ai_assisted_unrecorded_lines"] == local["ai_assisted_unrecorded_lines"] == 3
+    # the months are summed from the stored figures; every commit here is dated in its month
+    assert [(m["month"], m["commits"], m["ai_assisted_commits"]) for m in doc["by_month"]] == [
+        (m["month"], m["commits"], m["ai_commits"]) for m in local["by_month"]
+    ]
     reader = Client(server.url, token=server.token(["read"], ["org/a"]))
     with pytest.raises(Exception, match="403"):
         reader.get("/api/v1/org/metrics")

@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Match
 
 from signoff import __version__
 from signoff.errors import SignoffError
+from signoff.provenance.model import AI_STATUSES
 from signoff.store import auditlog
 from signoff.store.db import Store
 from signoff.store.ingest import RefMoved, apply_push, ref_updates, refs_of, repository
@@ -454,28 +455,42 @@ def stored_explanation(target: str, commits: list[dict[str, Any]]) -> dict[str, 
 
 
 def stored_stats(s: Session, repo_id: int) -> dict[str, Any]:
-    """Counts over the pushed records, the two line measures kept apart."""
-    # one grouped query, answered from the (repo_id, ai_status, ai_lines, unrecorded_lines)
-    # index without reading the records
+    """Counts over the pushed records as `signoff stats` counts them: merge commits apart
+    (`merges_excluded`), the two line measures kept apart. A record that did not list its
+    parents is counted as a commit and named in `merge_unknown`."""
+    # one grouped query, answered from the (repo_id, ai_status, is_merge, ai_lines,
+    # unrecorded_lines) index without reading the records
     by_status: dict[str, int] = {}
-    ai_lines = unrecorded = 0
-    for status, count, ai, unrec in s.execute(
+    ai_lines = unrecorded = merges = unknown = 0
+    for status, is_merge, count, ai, unrec in s.execute(
         select(
             CommitRecord.ai_status,
+            CommitRecord.is_merge,
             func.count(),
             func.sum(CommitRecord.ai_lines),
             func.sum(CommitRecord.unrecorded_lines),
         )
         .where(CommitRecord.repo_id == repo_id)
-        .group_by(CommitRecord.ai_status)
+        .group_by(CommitRecord.ai_status, CommitRecord.is_merge)
     ).all():
-        by_status[status] = int(count)
+        if is_merge:
+            merges += int(count)
+            continue
+        if is_merge is None:
+            unknown += int(count)
+        by_status[status] = by_status.get(status, 0) + int(count)
         ai_lines += int(ai or 0)
         unrecorded += int(unrec or 0)
+    commits = sum(by_status.values())
+    ai_commits = sum(by_status.get(k, 0) for k in AI_STATUSES)
     return {
         "source": "pushed records",
-        "commits": sum(by_status.values()),
+        "commits": commits,
+        "merges_excluded": merges,
+        "merge_unknown": unknown,
         "by_status": by_status,
-        "ai_attributed_lines": int(ai_lines or 0),
-        "ai_assisted_unrecorded_lines": int(unrecorded or 0),
+        "ai_commits": ai_commits,
+        "ai_commit_share": round(ai_commits / commits, 4) if commits else None,
+        "ai_attributed_lines": ai_lines,
+        "ai_assisted_unrecorded_lines": unrecorded,
     }

@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -37,9 +37,17 @@ from signoff.store.models import (
     RepoFigures,
     Repository,
 )
-from signoff.store.organisation import METRICS_JOB, queue_recompute
+from signoff.store.organisation import (
+    METRICS_JOB,
+    commit_months,
+    counts_by_status,
+    queue_recompute,
+)
 
 NO_WORKFLOW = "(no workflow)"
+# what a stored figures row holds: a server that stores more bumps it, and the figures an older
+# one stored are recomputed by the next job (their source no longer matches)
+FIGURES_VERSION = 2
 LINE_KEYS = (
     "ai_attributed_lines",
     "ai_assisted_unrecorded_lines",
@@ -205,12 +213,13 @@ def source_of(s: Session, repo_id: int) -> str:
     tip = s.execute(
         select(Ref.tip).where(Ref.repo_id == repo_id).order_by(Ref.updated_at.desc()).limit(1)
     ).scalar_one_or_none()
-    return f"{count}:{last}:{policy}:{budget}:{tip}"
+    return f"v{FIGURES_VERSION}:{count}:{last}:{policy}:{budget}:{tip}"
 
 
-def _meta(view: Any, today: date) -> dict[str, Any]:
-    """What a page shows beside the counts: the policy's workflows, their accountable as the
-    policy check judges it on the day of computing, and the budget as last pushed."""
+def _meta(view: Any, today: date, commits: int, merges: int) -> dict[str, Any]:
+    """What a page shows beside the counts: the commits as `signoff stats` counts them (merges
+    apart), the policy's workflows, their accountable as the policy check judges it on the day
+    of computing, and the budget as last pushed."""
     workflows = []
     if view.policy is not None and view.policy.policy is not None:
         budgets = {b.get("workflow"): b for b in (view.budget or {}).get("workflows") or []}
@@ -236,7 +245,8 @@ def _meta(view: Any, today: date) -> dict[str, Any]:
                 }
             )
     return {
-        "commits": view.commits,
+        "commits": commits,
+        "merges_excluded": merges,
         "policy": "pushed" if view.policy else (view.policy_problem or "not pushed"),
         "has_policy": view.policy is not None,
         "workflows": workflows,
@@ -245,11 +255,15 @@ def _meta(view: Any, today: date) -> dict[str, Any]:
 
 def compute(s: Session, repo: Repository) -> tuple[str, list[dict[str, Any]]]:
     """A repository's figure rows (all history, each month, each day; split into the stored
-    parts) and what they were computed from."""
+    parts) and what they were computed from. Only reads: the caller gives one snapshot
+    (`Store.read()`), so the rows and their source agree."""
     from signoff.server.dashboard import repo_view
 
     source = source_of(s, repo.id)
     view = repo_view(s, repo)
+    counted = counts_by_status(s, [repo.id])
+    merges = sum(int(n) for _r, _st, is_merge, n, _a, _u in counted if is_merge)
+    commits = sum(int(n) for _r, _st, is_merge, n, _a, _u in counted if not is_merge)
     by_day: dict[str, list[Change]] = {}
     for c in view.changes:
         by_day.setdefault(day_of(c).isoformat(), []).append(c)
@@ -262,13 +276,14 @@ def compute(s: Session, repo: Repository) -> tuple[str, list[dict[str, Any]]]:
     for month, docs in months.items():
         rows.append({"grain": "month", "bucket": month, "document": merge(docs)})
     whole = merge(r["document"] for r in rows if r["grain"] == "month")
-    whole["meta"] = _meta(view, today_utc())
+    whole["meta"] = _meta(view, today_utc(), commits, merges)
     # all history's unowned paths stored in the order the people page lists them
     whole["unowned"] = [
         [path, *row]
         for path, row in sorted(whole["unowned"].items(), key=lambda i: (-i[1][0], i[0]))
     ]
-    rows.append({"grain": "all", "bucket": "", "document": whole})
+    months_of = commit_months(s, [repo.id]).get(repo.id, {})
+    rows.append({"grain": "all", "bucket": "", "document": whole, "commit_months": months_of})
     return source, [_split(r) for r in rows]
 
 
@@ -286,7 +301,11 @@ def _split(row: dict[str, Any]) -> dict[str, Any]:
     if meta is not None:  # the all-history row: small facts in `document`, workflows apart
         doc["meta"] = {k: v for k, v in meta.items() if k != "workflows"}
         doc["workflow_meta"] = meta["workflows"]
-    out = {"grain": row["grain"], "bucket": row["bucket"]}
+    out = {
+        "grain": row["grain"],
+        "bucket": row["bucket"],
+        "commit_months": row.get("commit_months"),
+    }
     for column, keys in SECTIONS.items():
         out[column] = {k: doc.pop(k) for k in keys if k in doc}
     return {**out, "document": doc}
@@ -298,53 +317,82 @@ def _stored_source(s: Session, repo_id: int) -> str | None:
     ).scalar_one_or_none()
 
 
-def _touch(s: Session, repo_id: int) -> None:
-    """Figures whose source is unchanged by a later push are current as of now (so a page
+def _touch(s: Session, repo_id: int, at: str) -> None:
+    """Figures whose source is unchanged by a later push are current as of `at` (so a page
     does not call them behind forever)."""
     pushed = last_pushed(s, [repo_id]).get(repo_id)
-    at = s.execute(
+    stored = s.execute(
         select(RepoFigures.computed_at).where(
             RepoFigures.repo_id == repo_id, RepoFigures.grain == "all"
         )
     ).scalar_one()
-    if pushed is not None and pushed > at:
-        s.execute(
-            update(RepoFigures).where(RepoFigures.repo_id == repo_id).values(computed_at=now_iso())
-        )
+    if pushed is not None and pushed > stored:
+        s.execute(update(RepoFigures).where(RepoFigures.repo_id == repo_id).values(computed_at=at))
+
+
+def _just_before(at: str) -> str:
+    return (datetime.fromisoformat(at) - timedelta(microseconds=1)).isoformat(
+        timespec="microseconds"
+    )
 
 
 def recompute(store: Store, names: Iterable[str] | None = None) -> dict[str, Any]:
     """Recompute the figures of every repository (or those named) whose stored rows changed
-    since they were last computed; each repository's rows are replaced in one transaction."""
+    since they were last computed.
+
+    Each repository is computed in a read (`Store.read()`: one snapshot, and on SQLite no
+    write lock, so a push never waits for a computation), then its rows are replaced in a short
+    write transaction. A push that landed in between is noticed there (the source moved): the
+    rows are stored as computed, dated before that push so pages call them behind, and the job
+    is queued again (`behind` in the result names those repositories)."""
     started = time.perf_counter()
-    with store.transaction() as s:
+    with store.read() as s:
         repos = [(r.id, r.name) for r in s.execute(select(Repository)).scalars()]
     wanted = None if names is None else set(names)
     done: list[dict[str, Any]] = []
+    behind: list[str] = []
     for repo_id, name in repos:
         if wanted is not None and name not in wanted:
             continue
         t = time.perf_counter()
+        at = now_iso()  # before the snapshot is taken: a push stamped later is not in it
+        rows: list[dict[str, Any]] | None = None
+        with store.read() as s:
+            source = source_of(s, repo_id)
+            if _stored_source(s, repo_id) != source:
+                repo = s.get(Repository, repo_id)
+                assert repo is not None
+                source, rows = compute(s, repo)
         with store.transaction() as s:
-            if _stored_source(s, repo_id) == source_of(s, repo_id):
-                _touch(s, repo_id)
+            current = source_of(s, repo_id)
+            moved = current != source
+            if rows is None:
+                if not moved:
+                    _touch(s, repo_id, at)
                 continue
-            repo = s.get(Repository, repo_id)
-            assert repo is not None
-            at = now_iso()
-            source, rows = compute(s, repo)
-        try:
-            with store.transaction() as s:
-                s.execute(delete(RepoFigures).where(RepoFigures.repo_id == repo_id))
-                s.add_all(
-                    RepoFigures(repo_id=repo_id, computed_at=at, source=source, **r) for r in rows
-                )
-        except IntegrityError:  # another worker stored this repository's figures meanwhile
-            continue
+            if _stored_source(s, repo_id) in (source, current):
+                continue  # another worker stored these figures (or newer ones) meanwhile
+            computed_at = at
+            if moved:  # a push landed while this computed: the figures are behind it
+                newest = last_pushed(s, [repo_id]).get(repo_id)
+                if newest is not None:
+                    computed_at = min(at, _just_before(newest))
+                queue_recompute(s, "figures")
+                behind.append(name)
+            try:
+                with s.begin_nested():
+                    s.execute(delete(RepoFigures).where(RepoFigures.repo_id == repo_id))
+                    s.add_all(
+                        RepoFigures(repo_id=repo_id, computed_at=computed_at, source=source, **r)
+                        for r in rows
+                    )
+            except IntegrityError:  # another worker stored this repository's figures meanwhile
+                continue
         done.append({"repository": name, "seconds": round(time.perf_counter() - t, 3)})
     return {
         "repositories": len(repos),
         "recomputed": len(done),
+        "behind": behind,
         "seconds": round(time.perf_counter() - started, 3),
         "slowest": sorted(done, key=lambda d: -d["seconds"])[:5],
     }

@@ -190,8 +190,10 @@ _INLINE: dict[str, dict[str, Any]] = {
     },
     "stored-stats": {
         "type": "object",
-        "description": "Counts over the pushed records (no clone on the server): every pushed "
-        "commit, merges included; the two line measures are never added.",
+        "description": "Counts over the pushed records (no clone on the server), as `signoff "
+        "stats` counts them: merge commits apart (`merges_excluded`); a record that did not "
+        "list its parents is counted as a commit and in `merge_unknown`; the two line measures "
+        "are never added.",
         "required": [
             "source",
             "commits",
@@ -202,7 +204,11 @@ _INLINE: dict[str, dict[str, Any]] = {
         "properties": {
             "source": {"const": "pushed records"},
             "commits": {"type": "integer", "minimum": 0},
+            "merges_excluded": {"type": "integer", "minimum": 0},
+            "merge_unknown": {"type": "integer", "minimum": 0},
             "by_status": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "ai_commits": {"type": "integer", "minimum": 0},
+            "ai_commit_share": {"type": ["number", "null"]},
             "ai_attributed_lines": {"type": "integer", "minimum": 0},
             "ai_assisted_unrecorded_lines": {"type": "integer", "minimum": 0},
         },

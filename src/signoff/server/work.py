@@ -29,7 +29,7 @@ def _metrics(store: Store, payload: dict[str, Any]) -> Outcome:
 
     names = payload.get("repositories")
     figures = recompute(store, names if isinstance(names, list) else None)
-    with store.transaction() as s:
+    with store.read() as s:  # sums stored rows; the snapshot is written by `write` below
         doc = organisation_metrics(s)
     return Outcome(
         {"computed_at": doc["computed_at"], **doc["totals"], "figures": figures},

@@ -107,12 +107,14 @@ def _sqlite_begin(engine: Engine) -> None:
 
 def _postgresql_read_only(engine: Engine) -> None:
     """A `Store.read()` transaction is READ ONLY on PostgreSQL too: a write in it fails on both
-    engines alike (reads never wait on writers there anyway)."""
+    engines alike (reads never wait on writers there anyway). It is REPEATABLE READ, so all its
+    statements see one snapshot, as SQLite's WAL reader does: figures computed in one agree
+    with the source they are stored under."""
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         if conn.get_execution_options().get(READ_ONLY):
-            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 
 
 def _alembic_config(connection: Any) -> Any:

@@ -169,11 +169,13 @@ def _commit_row(repo_id: int, doc: dict[str, Any]) -> dict[str, Any]:
         when = _short(when, 40, f"commit {sha}'s commit_date")
     status = _short(str(prov.get("status", "unknown")), 20, f"commit {sha}'s status")
     accepted = prov.get("accepted_by")
+    parents = doc.get("parents")
     return {
         "repo_id": repo_id,
         "sha": sha,
         "committed_at": when,
         "ai_status": status,
+        "is_merge": len(parents) > 1 if isinstance(parents, list) else None,
         "tools": [t.get("tool") if isinstance(t, dict) else t for t in _list(prov.get("tools"))],
         "accepted_by": _person(accepted),
         "ai_lines": _int_or_none(lines.get("ai_attributed_lines")),

@@ -77,7 +77,14 @@ class CommitRecord(Base):
     __tablename__ = "commits"
     __table_args__ = (
         UniqueConstraint("repo_id", "sha"),
-        Index("ix_commits_repo_status", "repo_id", "ai_status", "ai_lines", "unrecorded_lines"),
+        Index(
+            "ix_commits_repo_status",
+            "repo_id",
+            "ai_status",
+            "is_merge",
+            "ai_lines",
+            "unrecorded_lines",
+        ),
         Index("ix_commits_repo_committed", "repo_id", "committed_at"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -86,6 +93,9 @@ class CommitRecord(Base):
     sha: Mapped[str] = mapped_column(String(64))
     committed_at: Mapped[str | None] = mapped_column(String(40), index=True)
     ai_status: Mapped[str] = mapped_column(String(20))
+    # more than one parent: stats and figures leave merges out, as `signoff stats` does; None
+    # when the pushed record did not list its parents (not known: counted as a commit)
+    is_merge: Mapped[bool | None] = mapped_column(Boolean)
     tools: Mapped[Any] = mapped_column(Document)
     accepted_by: Mapped[str | None] = mapped_column(Text)
     # the two measures, never added: lines a line record attributes to AI, and added lines of
@@ -283,3 +293,6 @@ class RepoFigures(Base):
     series: Mapped[Any] = mapped_column(Document)
     detail: Mapped[Any] = mapped_column(Document)
     unowned: Mapped[Any] = mapped_column(Document)
+    # all history's row only: {month: [commits, AI-assisted commits]}, merges left out, which
+    # the organisation's snapshot sums (None: computed by an older server)
+    commit_months: Mapped[Any] = mapped_column(Document, nullable=True)

@@ -27,24 +27,69 @@ DECAY_SCOPE = "decay:"  # + the repository's name
 
 def counts_by_status(
     session: Session, repo_ids: list[int] | None = None
-) -> list[tuple[int, str, int, int | None, int | None]]:
-    """(repository, status, commits, AI-attributed lines, unrecorded AI-commit lines) rows:
-    one grouped query over the stored columns, for every repository or those given."""
+) -> list[tuple[int, str, bool | None, int, int | None, int | None]]:
+    """(repository, status, merge, commits, AI-attributed lines, unrecorded AI-commit lines)
+    rows: one grouped query over the stored columns, for every repository or those given."""
     query = select(
         CommitRecord.repo_id,
         CommitRecord.ai_status,
+        CommitRecord.is_merge,
         func.count(),
         func.sum(CommitRecord.ai_lines),
         func.sum(CommitRecord.unrecorded_lines),
-    ).group_by(CommitRecord.repo_id, CommitRecord.ai_status)
+    ).group_by(CommitRecord.repo_id, CommitRecord.ai_status, CommitRecord.is_merge)
     if repo_ids is not None:
         query = query.where(CommitRecord.repo_id.in_(repo_ids))
     return [tuple(row) for row in session.execute(query).all()]  # type: ignore[misc]
 
 
+def commit_months(
+    session: Session, repo_ids: list[int] | None = None
+) -> dict[int, dict[str, list[int]]]:
+    """Per repository, {month of the commit date: [commits, AI-assisted commits]}, merges left
+    out as `signoff stats` leaves them out. The figures job stores each repository's (so the
+    organisation's months are a sum of stored rows, not a scan of every commit)."""
+    month = func.substr(CommitRecord.committed_at, 1, 7)
+    query = (
+        select(CommitRecord.repo_id, month, CommitRecord.ai_status, func.count())
+        .where(CommitRecord.is_merge.is_not(True))
+        .group_by(CommitRecord.repo_id, month, CommitRecord.ai_status)
+    )
+    if repo_ids is not None:
+        query = query.where(CommitRecord.repo_id.in_(repo_ids))
+    out: dict[int, dict[str, list[int]]] = {}
+    for rid, when, status, count in session.execute(query).all():
+        row = out.setdefault(int(rid), {}).setdefault(str(when or "unknown"), [0, 0])
+        row[0] += int(count)
+        if status in AI_STATUSES:
+            row[1] += int(count)
+    return out
+
+
+def _stored_months(session: Session, repo_ids: list[int]) -> dict[int, dict[str, list[int]]]:
+    """Each repository's months as its figures stored them; a repository whose figures were
+    never computed (or by an older server) is counted from its rows."""
+    from signoff.store.models import RepoFigures
+
+    found: dict[int, dict[str, list[int]]] = {
+        int(rid): months
+        for rid, months in session.execute(
+            select(RepoFigures.repo_id, RepoFigures.commit_months).where(
+                RepoFigures.grain == "all", RepoFigures.commit_months.is_not(None)
+            )
+        ).all()
+        if isinstance(months, dict)
+    }
+    rest = [rid for rid in repo_ids if rid not in found]
+    if rest:
+        found.update(commit_months(session, rest))
+    return found
+
+
 def organisation_metrics(session: Session) -> dict[str, Any]:
-    """Per repository and in total: commits by status and the two line measures; AI-assisted
-    commits by month."""
+    """Per repository and in total: commits by status and the two line measures, merges apart
+    as `signoff stats` counts them; commits and AI-assisted commits by month (summed from each
+    repository's stored figures)."""
     names = dict(session.execute(select(Repository.id, Repository.name)).all())
     pushed = dict(
         session.execute(select(Ref.repo_id, func.max(Ref.updated_at)).group_by(Ref.repo_id)).all()
@@ -53,6 +98,7 @@ def organisation_metrics(session: Session) -> dict[str, Any]:
         rid: {
             "name": name,
             "commits": 0,
+            "merges_excluded": 0,
             "ai_assisted_commits": 0,
             "by_status": {},
             "ai_attributed_lines": 0,
@@ -61,34 +107,34 @@ def organisation_metrics(session: Session) -> dict[str, Any]:
         }
         for rid, name in names.items()
     }
-    for rid, status, count, ai_lines, unrecorded in counts_by_status(session):
+    for rid, status, is_merge, count, ai_lines, unrecorded in counts_by_status(session):
         r = repos[rid]
-        r["by_status"][status] = int(count)
+        if is_merge:
+            r["merges_excluded"] += int(count)
+            continue
+        r["by_status"][status] = r["by_status"].get(status, 0) + int(count)
         r["commits"] += int(count)
         if status in AI_STATUSES:
             r["ai_assisted_commits"] += int(count)
         r["ai_attributed_lines"] += int(ai_lines or 0)
         r["ai_assisted_unrecorded_lines"] += int(unrecorded or 0)
-    month = func.substr(CommitRecord.committed_at, 1, 7)
     by_month: dict[str, dict[str, Any]] = {}
-    for when, status, count in session.execute(
-        select(month, CommitRecord.ai_status, func.count()).group_by(month, CommitRecord.ai_status)
-    ).all():
-        row = by_month.setdefault(
-            str(when or "unknown"),
-            {"month": str(when or "unknown"), "commits": 0, "ai_assisted_commits": 0},
-        )
-        row["commits"] += int(count)
-        if status in AI_STATUSES:
-            row["ai_assisted_commits"] += int(count)
+    for months in _stored_months(session, list(names)).values():
+        for when, (count, ai) in months.items():
+            row = by_month.setdefault(when, {"month": when, "commits": 0, "ai_assisted_commits": 0})
+            row["commits"] += count
+            row["ai_assisted_commits"] += ai
     listed = sorted(repos.values(), key=lambda r: r["name"])
     totals = {
         "repositories": len(listed),
-        "repositories_never_pushed": sum(1 for r in listed if not r["commits"]),
+        "repositories_never_pushed": sum(
+            1 for r in listed if not r["commits"] and not r["merges_excluded"]
+        ),
         **{
             key: sum(r[key] for r in listed)
             for key in (
                 "commits",
+                "merges_excluded",
                 "ai_assisted_commits",
                 "ai_attributed_lines",
                 "ai_assisted_unrecorded_lines",
