@@ -108,20 +108,9 @@ def decay_command(
 
 def totals(rows: list[DecayedFile]) -> dict[str, int]:
     """Lines over every decayed file (not only those shown), the two measures apart."""
-    out = dict.fromkeys(
-        (
-            "ai_attributed_lines",
-            "ai_assisted_unrecorded_lines",
-            "decayed_ai_attributed_lines",
-            "decayed_ai_assisted_unrecorded_lines",
-        ),
-        0,
-    )
-    for r in rows:
-        doc = r.to_json()
-        for key in out:
-            out[key] += doc[key]
-    return out
+    from signoff.incidents.decay import decay_totals
+
+    return decay_totals([r.to_json() for r in rows])
 
 
 def attest_command(

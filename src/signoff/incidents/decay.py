@@ -150,6 +150,24 @@ class DecayedFile:
         }
 
 
+TOTAL_KEYS = (
+    "ai_attributed_lines",
+    "ai_assisted_unrecorded_lines",
+    "decayed_ai_attributed_lines",
+    "decayed_ai_assisted_unrecorded_lines",
+)
+
+
+def decay_totals(files: list[dict[str, Any]]) -> dict[str, int]:
+    """Lines over every decayed file (`DecayedFile.to_json()` documents, not only those a
+    limit shows), the two measures apart: `signoff decay --json`'s `totals`."""
+    out = dict.fromkeys(TOTAL_KEYS, 0)
+    for doc in files:
+        for key in out:
+            out[key] += doc[key]
+    return out
+
+
 def _covers(a: Attestation, path: str) -> bool:
     return a.path == "/" or a.path == path or (a.path.endswith("/") and path.startswith(a.path))
 

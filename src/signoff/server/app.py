@@ -271,6 +271,42 @@ def create_app(settings: Settings) -> FastAPI:
             return stats(Repo.discover(row.path)).to_json()
         return stored_stats(s, row.id)
 
+    @app.get(
+        f"{API}/repos/{{name:path}}/decay",
+        summary="Ownership decay as the decay job last computed it (as `signoff decay --json`)",
+    )
+    def get_decay(
+        name: RepoName,
+        s: Db,
+        g: Auth,
+        limit: Annotated[int, Query(ge=0, le=100_000, description="files listed")] = 50,
+    ) -> dict[str, Any]:
+        from signoff.server import decayed
+
+        allow(g, "read", name)
+        row = repo_row(s, name)
+        if not row.path:
+            raise _problem(
+                409,
+                f"decay of {name} needs a clone on the server (it reads blame)",
+                f"signoff server repo add {name} --path CLONE",
+            )
+        doc = decayed.stored(s, [name]).get(name)
+        fresh = decayed.freshness(s, [row], {name: doc} if doc else {}, queue=False)
+        if doc is None or doc.get("error"):
+            why = f"failed: {doc['error']}" if doc else "is not computed yet"
+            raise _problem(
+                409,
+                f"the decay of {name} {why}",
+                "the org.decay job computes it after a push or `signoff server repo add`"
+                + (" (queued or running now): ask again shortly" if fresh.pending else ""),
+            )
+        return {
+            **decayed.answer(doc, limit),
+            "stale": name in fresh.stale,
+            "pending": fresh.pending,
+        }
+
     @app.get(f"{API}/repos/{{name:path}}/budget", summary="Error budgets as last pushed")
     def get_budget(name: RepoName, s: Db, g: Auth) -> dict[str, Any]:
         allow(g, "read", name)

@@ -43,7 +43,7 @@ def compute(name: str, path: str, previous: dict[str, Any] | None) -> dict[str, 
     """One clone's decay document; the previous files are kept when the tip has not moved
     that day (who has left is judged by the day, so a new day blames again)."""
     from signoff.git.repo import Repo
-    from signoff.incidents.decay import decay
+    from signoff.incidents.decay import DecayRun, decay
 
     started = time.perf_counter()
     doc: dict[str, Any] = {"schema": DECAY_SCHEMA, "repository": name, "computed_at": now_iso()}
@@ -54,13 +54,41 @@ def compute(name: str, path: str, previous: dict[str, Any] | None) -> dict[str, 
         same_day = previous is not None and previous["computed_at"][:10] == doc["computed_at"][:10]
         if previous and same_day and previous["tip"] == tip and not previous.get("error"):
             files, problems = previous["files"], previous["problems"]
+            method = previous.get("method")
         else:
             problems = []
-            files = [f.to_json() for f in decay(repo, problems=problems)]
+            run = DecayRun()
+            files = [f.to_json() for f in decay(repo, problems=problems, run=run)]
+            method = run.to_json()
     except SignoffError as exc:
         return {**doc, "tip": tip, "files": [], "problems": [], "error": exc.message}
     seconds = round(time.perf_counter() - started, 3)
-    return {**doc, "tip": tip, "files": files, "problems": problems, "seconds": seconds}
+    out = {**doc, "tip": tip, "files": files, "problems": problems, "seconds": seconds}
+    if method is not None:  # how lines were traced (results stored by older servers lack it)
+        out["method"] = method
+    return out
+
+
+def answer(stored_doc: dict[str, Any], limit: int) -> dict[str, Any]:
+    """A stored result as `signoff decay --json` prints it in the clone at the same tip and day
+    (no `schema`, as every API answer), with when and at which tip it was computed."""
+    from signoff.incidents.decay import decay_totals
+
+    files = stored_doc["files"]
+    out: dict[str, Any] = {
+        "files": files[:limit],
+        "total": len(files),
+        "totals": decay_totals(files),
+        "problems": stored_doc["problems"],
+    }
+    if "method" in stored_doc:
+        out["method"] = stored_doc["method"]
+    return {
+        **out,
+        "repository": stored_doc["repository"],
+        "computed_at": stored_doc["computed_at"],
+        "tip": stored_doc["tip"],
+    }
 
 
 def recompute(store: Store) -> dict[str, Any]:
@@ -98,10 +126,11 @@ class DecayFreshness:
 
 
 def freshness(
-    s: Session, repos: list[Repository], docs: dict[str, dict[str, Any]]
+    s: Session, repos: list[Repository], docs: dict[str, dict[str, Any]], *, queue: bool = True
 ) -> DecayFreshness:
     """Compare each clone's last push with its decay's time; queue the job when a result is
-    missing or behind and none is waiting (the page never blames in the request)."""
+    missing or behind and none is waiting (the page never blames in the request; an API read
+    passes `queue=False` and only reports)."""
     from signoff.server.figures import last_pushed
 
     clones = [r for r in repos if r.path]
@@ -123,7 +152,7 @@ def freshness(
         ).first()
         is not None
     )
-    if (fresh.missing or fresh.stale) and not fresh.pending:
+    if (fresh.missing or fresh.stale) and not fresh.pending and queue:
         queue_decay(s, "dashboard")
         fresh.pending = fresh.queued = True
     return fresh

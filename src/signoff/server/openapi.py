@@ -36,7 +36,8 @@ _WHY = {
     401: "No token, or an unknown or revoked one; webhooks: a bad signature or token.",
     403: "The token's scope or repository grants do not allow this.",
     404: "No such repository, commit, pull request or job on this server.",
-    409: "The question needs a clone on the server's disk, or a push lost a race (push again).",
+    409: "The question needs a clone on the server's disk, its job has not computed the answer "
+    "yet, or a push lost a race (push again).",
     413: "The payload is larger than the forge's own limit.",
     503: "Webhooks are not configured (no SIGNOFF_WEBHOOK_SECRET).",
 }
@@ -277,6 +278,7 @@ _OPERATIONS: dict[tuple[str, str], tuple[str | list[str] | None, list[int]]] = {
     ("get", "/api/v1/repos/{name}/explain"): ("explain", [400, 401, 403, 404, 409]),
     ("get", "/api/v1/repos/{name}/owners"): ("owners", [400, 401, 403, 404, 409]),
     ("get", "/api/v1/repos/{name}/stats"): (["stats", "stored-stats"], [401, 403, 404]),
+    ("get", "/api/v1/repos/{name}/decay"): ("decay", [401, 403, 404, 409]),
     ("get", "/api/v1/repos/{name}/budget"): ("budget-state", [401, 403, 404]),
     ("get", "/api/v1/repos/{name}/incidents"): ("incidents", [401, 403, 404]),
     ("get", "/api/v1/repos/{name}/audit-summary"): (
@@ -299,6 +301,7 @@ _CLI_DOCS = {
     "explain": "explain-v2",
     "owners": "owners-v1",
     "stats": "stats-v2",
+    "decay": "decay-v2",
     "audit-summary": "audit-summary-v1",
     "server-verify": "server-verify-v1",
 }
@@ -327,6 +330,13 @@ def _cli_schema(name: str, components: dict[str, Any]) -> dict[str, Any]:
         props.pop(field, None)
     if name == "explain":
         props["source"] = {"const": "pushed records", "description": "no clone on the server"}
+    if name == "decay":  # the stored result: which repository, when, at which tip, how fresh
+        props["repository"] = {"type": "string"}
+        props["computed_at"] = {"type": "string"}
+        props["tip"] = {"type": ["string", "null"]}
+        props["stale"] = {"type": "boolean", "description": "pushed since it was computed"}
+        props["pending"] = {"type": "boolean", "description": "the decay job is queued or running"}
+        out["required"] = [*out["required"], "repository", "computed_at", "tip", "stale", "pending"]
     return out
 
 
