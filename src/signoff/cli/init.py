@@ -172,9 +172,8 @@ def render(report: dict[str, Any]) -> None:
             f"  remote.{escape(remote['remote'])}.fetch += {escape(remote['fetch'])}  "
             f"[dim]{escape(remote['action'])}[/]"
         )
-    if not removing and rec["hooks"] and any(
-        c["key"].startswith("notes.rewrite") and c["action"] != "unchanged" for c in rec["config"]
-    ):
+    given_back = [c for c in rec["config"] if c["key"].startswith("notes.rewrite")]
+    if not removing and rec["hooks"] and any(c["action"] != "unchanged" for c in given_back):
         console.print(
             "  [yellow]note:[/] git's own notes copy on amend and rebase is given back: the "
             "post-rewrite hook copies the notes now, without losing one written at that instant"
