@@ -652,7 +652,9 @@ def post_rewrite(kind: str, rewritten: bytes, *, cwd: str, env: Mapping[str, str
     notes = copy_notes(sources, texts)
     report["copied"] = [{"target": new, "from": sources[new]} for new in notes]
     mapped = dict(sources)
-    if kind == "rebase":
+    if not any(b'"files"' in texts.get(old, b"") for olds in sources.values() for old in olds):
+        mapped = {}  # no line record to map (commit-level notes only): no git run for it
+    elif kind == "rebase":
         mapped = _with_split_commits(gitdir, mapped, cwd, env)
     else:  # an amend's post-commit already replayed the working log onto the new commit
         for new in [new for new in mapped if _has_own_line_record(new, texts.get(new, b""))]:
@@ -767,9 +769,22 @@ def write_notes(notes: Mapping[str, bytes], cwd: str, env: Mapping[str, str]) ->
     commit for many (`signoff.git.hooks.append_notes`)."""
     if len(notes) == 1:
         [(sha, note)] = notes.items()
-        append_note(sha, note, cwd, env, exact=True)
+        append_note(sha, note, cwd, env, exact=not _clean(note))
     elif notes:
         append_notes(NOTES_REF, notes, cwd=cwd, env=env, what="could not write the Signoff notes")
+
+
+def _clean(text: bytes) -> bool:
+    """Whether `git notes append -F` keeps `text` as it is (its clean-up drops trailing white
+    space, blank lines at either end and the second of two): then no blob need be written
+    first. In doubt, no."""
+    lines = text.split(b"\n")
+    if not text.endswith(b"\n") or not lines[0] or b"\0" in text:
+        return False
+    lines.pop()
+    return all(
+        line.rstrip(b" \t\r\v\f") == line and (line or lines[n - 1]) for n, line in enumerate(lines)
+    ) and bool(lines[-1])
 
 
 def _with_split_commits(
