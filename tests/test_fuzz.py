@@ -8,7 +8,12 @@ messages with trailers and marker look-alikes, `signoff.yaml`, incident records,
 JSON, CODEOWNERS.
 
 CI runs a bounded number of examples per target (`SIGNOFF_FUZZ_EXAMPLES`, default 30). A long
-local run with a fixed seed and a time budget: `make fuzz` (see docs/robustness.md).
+local run with a fixed seed and a time budget: `make fuzz` (see docs/robustness.md). Its examples
+run in rounds of `ROUND` (seed, seed + 1, ...: the same inputs every time); the time budget
+(`SIGNOFF_FUZZ_SECONDS`) is shared out between the targets, and a target whose share is spent
+starts no further round. `SIGNOFF_FUZZ_REPORT` names a file that gets a line per target: how
+many examples ran, and whether the budget cut it short. A run that cannot finish says so
+instead of being killed mid-way with nothing reported.
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from hypothesis import HealthCheck, example, given, settings
+import pytest
+from hypothesis import HealthCheck, example, given, seed, settings
 from hypothesis import strategies as st
 
 from signoff import jsonsafe
@@ -46,6 +52,10 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 SHA = "a" * 40
+ROUND = 1000
+BUDGET = float(os.environ.get("SIGNOFF_FUZZ_SECONDS", "0"))  # 0: no time budget
+REPORT = os.environ.get("SIGNOFF_FUZZ_REPORT")
+TARGETS: list[str] = []
 # A parser that takes longer than this on one small input has a super-linear path.
 SLOW = 5.0
 
@@ -63,6 +73,42 @@ def sentences(problems: Iterable[str], given: str | bytes) -> None:
 
 def timed(started: float) -> None:
     assert time.perf_counter() - started < SLOW, "a parser took too long on a small input"
+
+
+def fuzz(*strategies: Any) -> Callable[[Callable[..., None]], Callable[[], None]]:
+    """`given(*strategies)` for EXAMPLES examples, in rounds of ROUND within the time budget.
+
+    The first round uses the run's seed (`--hypothesis-seed`, random in CI); round k adds k.
+    """
+
+    def wrap(test: Callable[..., None]) -> Callable[[], None]:
+        TARGETS.append(test.__name__)
+
+        def run(request: pytest.FixtureRequest) -> None:
+            started = time.monotonic()
+            workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+            share = BUDGET * workers / len(TARGETS)
+            base = request.config.getoption("hypothesis_seed", None)
+            done, k = 0, 0
+            while done < EXAMPLES and not (BUDGET and time.monotonic() - started > share):
+                n = min(ROUND, EXAMPLES - done)
+                one = given(*strategies)(test)
+                if k:
+                    one = seed(int(base or 0) + k)(one)
+                settings(FUZZ, max_examples=n)(one)()
+                done, k = done + n, k + 1
+            if REPORT:
+                cut = f", cut short by the time budget ({share:.0f} s)" if done < EXAMPLES else ""
+                with open(REPORT, "a", encoding="utf-8") as out:
+                    out.write(f"{test.__name__}: {done} examples in "
+                              f"{time.monotonic() - started:.0f} s{cut}\n")  # fmt: skip
+
+        # pytest collects it by the target's name, asking for `request` alone (no `__wrapped__`)
+        for name in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(run, name, getattr(test, name))
+        return run
+
+    return wrap
 
 
 # -- strategies -------------------------------------------------------------------------
@@ -166,8 +212,7 @@ FORGE_KEYS = [
 # -- targets ----------------------------------------------------------------------------
 
 
-@FUZZ
-@given(_json_like(NOTE_KEYS) | st.binary(max_size=300))
+@fuzz(_json_like(NOTE_KEYS) | st.binary(max_size=300))
 def test_signoff_notes(blob: str | bytes) -> None:
     data = blob.encode() if isinstance(blob, str) else blob
     started = time.perf_counter()
@@ -192,8 +237,7 @@ GITAI_LINES = st.sampled_from(
 )
 
 
-@FUZZ
-@given(
+@fuzz(
     st.lists(GITAI_LINES, max_size=8),
     _json_like(
         [
@@ -216,8 +260,7 @@ def test_gitai_notes(lines: list[str], metadata: str) -> None:
     sentences(reading.problems, blob)
 
 
-@FUZZ
-@given(_json_like(TRACE_KEYS) | st.binary(max_size=300))
+@fuzz(_json_like(TRACE_KEYS) | st.binary(max_size=300))
 def test_agent_trace_records(blob: str | bytes) -> None:
     data = blob.encode() if isinstance(blob, str) else blob
     started = time.perf_counter()
@@ -268,8 +311,7 @@ NAMES = st.sampled_from(
 ) | st.text(max_size=30)
 
 
-@FUZZ
-@given(
+@fuzz(
     st.text(max_size=200),
     st.lists(st.tuples(TRAILER_KEYS, TRAILER_VALUES), max_size=30),
     st.sampled_from(["", "```\n", "Generated with [Claude Code](https://claude.ai)\n", "\x00"]),
@@ -325,8 +367,7 @@ POLICY_FRAGMENTS = st.sampled_from(
 )
 
 
-@FUZZ
-@given(st.lists(POLICY_FRAGMENTS, max_size=10) | st.text(max_size=200).map(lambda t: [t]))
+@fuzz(st.lists(POLICY_FRAGMENTS, max_size=10) | st.text(max_size=200).map(lambda t: [t]))
 def test_policy_yaml(parts: list[str]) -> None:
     text = "".join(parts)
     started = time.perf_counter()
@@ -360,8 +401,7 @@ INCIDENT_FRAGMENTS = st.sampled_from(
 )
 
 
-@FUZZ
-@given(st.lists(INCIDENT_FRAGMENTS, max_size=10))
+@fuzz(st.lists(INCIDENT_FRAGMENTS, max_size=10))
 def test_incident_records(parts: list[str]) -> None:
     text = "".join(parts)
     problems: list[Finding] = []
@@ -372,8 +412,7 @@ def test_incident_records(parts: list[str]) -> None:
     sentences([p.message for p in problems] + [p.fix for p in problems], text)
 
 
-@FUZZ
-@given(_json_like(FORGE_KEYS))
+@fuzz(_json_like(FORGE_KEYS))
 @example('{"\\n": null}')  # found by a long run: a key with a newline split the message
 def test_forge_review_json(text: str) -> None:
     started = time.perf_counter()
@@ -409,8 +448,7 @@ CODEOWNERS_LINES = st.sampled_from(
 )
 
 
-@FUZZ
-@given(st.lists(CODEOWNERS_LINES | st.text(max_size=30), max_size=12))
+@fuzz(st.lists(CODEOWNERS_LINES | st.text(max_size=30), max_size=12))
 def test_codeowners(lines: list[str]) -> None:
     text = "\n".join(lines)
     started = time.perf_counter()
