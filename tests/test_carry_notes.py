@@ -4,20 +4,22 @@ set): every shape of amend and rebase, foreign and odd note text, other reposito
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from signoff.git.notes import read_notes
 from signoff.git.repo import Repo
-from signoff.provenance.notes import parse_signoff_notes
 from signoff.recording.install import install
 from tests.carrying import CODEX, lines, record
+from tests.carrying import ranges as carried_ranges
 from tests.gitrepo import GitRepo
 
 SEQ = {"GIT_SEQUENCE_EDITOR": "true", "GIT_EDITOR": "true"}
+SIGNOFF = [sys.executable, "-m", "signoff"]
 
 
 @pytest.fixture
@@ -46,17 +48,7 @@ def documents(repo: GitRepo, rev: str = "HEAD") -> list[str]:
 
 
 def ranges(repo: GitRepo, rev: str = "HEAD") -> dict[str, list[tuple[int, int, str, str | None]]]:
-    """`tests.carrying.ranges`, where lines another tool wrote in the note are only ignored."""
-    sha = repo.git("rev-parse", rev).strip()
-    reading = parse_signoff_notes(read_notes(Repo(repo.path), "signoff").get(sha, []), sha)
-    assert [p for p in reading.problems if "not JSON" not in p] == []
-    out: dict[str, list[tuple[int, int, str, str | None]]] = {}
-    for rec in reading.line_records:
-        if rec.derivation and "not re-mapped" in rec.derivation:
-            continue
-        for path, spans in rec.files.items():
-            out[path] = [(s.start, s.end, s.author, s.tool.tool if s.tool else None) for s in spans]
-    return out
+    return carried_ranges(repo, rev, foreign=True)  # these notes hold other tools' lines too
 
 
 def plain(repo: GitRepo, rev: str, text: bytes) -> None:
@@ -259,7 +251,7 @@ def test_no_hooks_with_git_s_copy_and_a_manual_hook_copies_once(hooked: GitRepo)
     for name in ("post-rewrite", "post-commit", "commit-msg", "pre-push"):
         (hooked.path / ".git" / "hooks" / name).unlink(missing_ok=True)
     manager = hooked.path / ".git" / "hooks" / "post-commit"  # a hook manager's
-    manager.write_text(f"#!/bin/sh\nexec {SIGNOFF[0]} hook post-commit\n")
+    manager.write_text(f"#!/bin/sh\nexec {shlex.join(SIGNOFF)} hook post-commit\n")
     manager.chmod(0o755)
     for mode in ("concatenate", "cat_sort_uniq"):
         hooked.git("config", "notes.rewriteMode", mode)
@@ -280,9 +272,6 @@ def test_no_hooks_with_git_s_copy_and_a_manual_hook_copies_once(hooked: GitRepo)
         assert text.count(b"Reviewed-by: me") == 1, (mode, text)
         assert documents(hooked).count(old) == 1, (mode, text)
         assert ranges(hooked) == {f"{mode}.py": [(1, 3, "ai", "claude-code")]}
-
-
-SIGNOFF = [str(Path(__file__).parent.parent / ".venv" / "bin" / "signoff")]
 
 
 def test_sha256_repository_amend_and_rebase(tmp_path: Path, repo: GitRepo) -> None:
