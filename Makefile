@@ -63,7 +63,7 @@ test: $(STAMP) tools lint
 # the targets, and a target whose share is spent starts no further round. The report says how
 # many examples each target ran. CI runs the same targets with a few examples each.
 FUZZ_EXAMPLES ?= 20000
-FUZZ_SECONDS ?= 1800
+FUZZ_SECONDS ?= 2400
 FUZZ_REPORT := build/fuzz-report.txt
 fuzz: $(STAMP)
 	@mkdir -p build && rm -f $(FUZZ_REPORT)

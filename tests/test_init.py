@@ -125,6 +125,16 @@ def test_init_with_hooks_takes_back_git_s_notes_copy(base: GitRepo) -> None:
     assert config_all(base, "notes.rewrite.rebase") == []
 
 
+def test_init_over_an_older_install_says_why_git_s_notes_copy_went(base: GitRepo) -> None:
+    install(Repo(base.path), hooks=False)  # what an older init configured
+    proc = signoff(base, "init")
+    assert proc.returncode == 0, proc.stderr
+    assert "notes.rewriteRef = refs/notes/signoff  removed" in proc.stdout
+    assert "post-rewrite hook copies the notes now" in proc.stdout
+    again = signoff(base, "init")
+    assert "notes.rewrite" not in again.stdout and "copies the notes now" not in again.stdout
+
+
 def test_init_is_idempotent(base: GitRepo) -> None:
     first = install(Repo(base.path))
     scripts = {n: (base.path / ".git" / "hooks" / n).read_text() for n in HOOKS}

@@ -172,6 +172,12 @@ def render(report: dict[str, Any]) -> None:
             f"  remote.{escape(remote['remote'])}.fetch += {escape(remote['fetch'])}  "
             f"[dim]{escape(remote['action'])}[/]"
         )
+    given_back = [c for c in rec["config"] if c["key"].startswith("notes.rewrite")]
+    if not removing and rec["hooks"] and any(c["action"] != "unchanged" for c in given_back):
+        console.print(
+            "  [yellow]note:[/] git's own notes copy on amend and rebase is given back: the "
+            "post-rewrite hook copies the notes now, without losing one written at that instant"
+        )
     if removing:
         console.print(f"notes under {rec['notes_kept']} are kept.")
         return

@@ -567,14 +567,23 @@ def add_note(sha: str, note: bytes, cwd: str, env: Mapping[str, str], *, ref: st
     return not existed
 
 
-def append_note(sha: str, note: bytes, cwd: str, env: Mapping[str, str]) -> None:
+def append_note(
+    sha: str, note: bytes, cwd: str, env: Mapping[str, str], *, exact: bool = False
+) -> None:
     """Append (never replace) a note document on `sha` under refs/notes/signoff, by
     compare-and-swap (`signoff.git.hooks.swap_notes`): a concurrent commit's note is never lost.
-    The installed post-commit script does the same in sh (`install.PENDING_NOTE`)."""
+    The installed post-commit script does the same in sh (`install.PENDING_NOTE`). `exact`
+    keeps the text byte for byte (a copied note): `-F` would clean its white space up."""
+    source = ["-F", "-"]
+    if exact:
+        blob = git("hash-object", "-w", "--stdin", cwd=cwd, env=env, input=note)
+        if not blob.ok:
+            raise OSError(f"could not write the Signoff note on {sha[:12]}: {blob.message()}")
+        source = ["-C", blob.out.decode("ascii").strip()]
 
     def append(scratch: str) -> GitResult:
-        return git("notes", f"--ref={scratch}", "append", "-F", "-", sha, cwd=cwd, env=env,
-                   input=note)  # fmt: skip
+        return git("notes", f"--ref={scratch}", "append", *source, sha, cwd=cwd, env=env,
+                   input=None if exact else note)  # fmt: skip
 
     swap_notes(NOTES_REF, append, cwd=cwd, env=env, what=f"could not write the Signoff note on "
                f"{sha[:12]}", attempts=APPEND_ATTEMPTS)  # fmt: skip
@@ -611,22 +620,30 @@ def post_rewrite(kind: str, rewritten: bytes, *, cwd: str, env: Mapping[str, str
 
     A split (`edit`, `reset HEAD^`, two commits) leaves commits git does not list: each takes
     the line records of the listed commit after it. An amend made while a rebase is stopped is
-    left to the rebase, which lists it when it finishes (an aborted rebase leaves nothing).
+    left to the rebase, which lists it when it finishes (an aborted rebase leaves nothing); one
+    of a commit the rebase listed already (`exec`, `break`) is followed to (`_remember_amends`).
     """
     from signoff.recording.carry import map_records
 
     report: Report = {"hook": "post-rewrite", "rewrite": kind, "carried": [], "copied": []}
     gitdir = git_dir(cwd, env)
+    rewrites = [
+        (fields[0], fields[1])
+        for fields in (line.split() for line in rewritten.decode("ascii", "replace").splitlines())
+        if len(fields) >= 2 and fields[0] != fields[1]
+    ]
     if kind == "amend" and in_progress(gitdir) == "rebase":
+        _remember_amends(gitdir, rewrites)
         report["skipped"] = "amend during a rebase: carried when the rebase finishes"
         return report
+    if kind == "rebase":
+        later = _amended_in_rebase(gitdir)
+        rewrites = [(old, _latest(new, later)) for old, new in rewrites]
     sources: dict[str, list[str]] = {}
-    for line in rewritten.decode("ascii", "replace").splitlines():
-        fields = line.split()
-        if len(fields) >= 2 and fields[0] != fields[1]:
-            olds = sources.setdefault(fields[1], [])
-            if fields[0] not in olds:
-                olds.append(fields[0])
+    for old, new in rewrites:
+        olds = sources.setdefault(new, [])
+        if old not in olds:
+            olds.append(old)
     if not sources:
         report["skipped"] = "no commit was rewritten"
         return report
@@ -635,7 +652,9 @@ def post_rewrite(kind: str, rewritten: bytes, *, cwd: str, env: Mapping[str, str
     notes = copy_notes(sources, texts)
     report["copied"] = [{"target": new, "from": sources[new]} for new in notes]
     mapped = dict(sources)
-    if kind == "rebase":
+    if not any(b'"files"' in texts.get(old, b"") for olds in sources.values() for old in olds):
+        mapped = {}  # no line record to map (commit-level notes only): no git run for it
+    elif kind == "rebase":
         mapped = _with_split_commits(gitdir, mapped, cwd, env)
     else:  # an amend's post-commit already replayed the working log onto the new commit
         for new in [new for new in mapped if _has_own_line_record(new, texts.get(new, b""))]:
@@ -660,34 +679,83 @@ def post_rewrite(kind: str, rewritten: bytes, *, cwd: str, env: Mapping[str, str
 def copy_notes(sources: Mapping[str, list[str]], texts: Mapping[str, bytes]) -> dict[str, bytes]:
     """Per NEW, the text to append so that its note holds its OLDs' notes, oldest first.
 
-    A note is read as paragraphs (documents are appended after a blank line; a notes merge's
-    sorted lines are one paragraph); a paragraph NEW's note already has is left out, so a note
-    git copied itself, or a hook run twice, is not stacked again.
+    A note another tool wrote is copied byte for byte, as git's copy did. A note is read as
+    paragraphs (documents are appended after a blank line); a paragraph whose every line NEW's
+    note already has is left out, so a note git copied itself (concatenated, or sorted into
+    one paragraph by `cat_sort_uniq`), or a hook run twice, is not stacked again. An empty
+    note has nothing to copy.
     """
     out: dict[str, bytes] = {}
     for new, olds in sources.items():
-        have = set(_paragraphs(texts.get(new, b"")))
+        have = {line for _, lines in _paragraphs(texts.get(new, b"")) for line in lines}
         add: list[bytes] = []
         for old in olds:
-            for paragraph in _paragraphs(texts.get(old, b"")):
-                if paragraph not in have:
-                    have.add(paragraph)
-                    add.append(paragraph)
+            text = texts.get(old, b"")
+            paragraphs = _paragraphs(text)
+            fresh = [(raw, lines) for raw, lines in paragraphs if not lines <= have]
+            if len(fresh) == len(paragraphs) and fresh:
+                add.append(text if text.endswith(b"\n") else text + b"\n")  # as it was written
+            else:
+                add += [raw for raw, _ in fresh]
+            have.update(line for _, lines in fresh for line in lines)
         if add:
-            out[new] = b"\n\n".join(add) + b"\n"
+            out[new] = b"\n".join(add)
     return out
 
 
-def _paragraphs(text: bytes) -> list[bytes]:
-    out: list[bytes] = []
+def _paragraphs(text: bytes) -> list[tuple[bytes, frozenset[bytes]]]:
+    """A note's paragraphs (lines up to a blank one): each as written, and its lines without
+    trailing white space (as `git notes append` would have left them)."""
+    out: list[tuple[bytes, frozenset[bytes]]] = []
     lines: list[bytes] = []
     for line in [*text.split(b"\n"), b""]:
         if line.strip():
-            lines.append(line.rstrip(b"\r"))
+            lines.append(line)
         elif lines:
-            out.append(b"\n".join(lines))
+            out.append((b"\n".join(lines) + b"\n", frozenset(x.rstrip() for x in lines)))
             lines = []
     return out
+
+
+def _remember_amends(gitdir: str, pairs: list[tuple[str, str]]) -> None:
+    """Note an amend (`exec git commit --amend`, or one at a `break`) of a commit the rebase
+    has already listed as a result: the rebase will name that commit, which is gone, and
+    `_amended_in_rebase` points it on to the amended one. The rebase's own amends (a squash
+    or fixup into a commit not yet listed) and an amend at an `edit` stop (listed once it is
+    done) need nothing. The note sits in git's rebase folder, which an abort removes."""
+    folder = os.path.join(gitdir, "rebase-merge")
+    listed = set(_amended_in_rebase(gitdir).values())
+    try:
+        with open(os.path.join(folder, "rewritten-list"), "rb") as fh:
+            listed.update(line.split()[1].decode("ascii", "replace")
+                          for line in fh if len(line.split()) >= 2)  # fmt: skip
+    except OSError:
+        return
+    lines = "".join(f"{old} {new}\n" for old, new in pairs if old in listed)
+    if lines:
+        with open(os.path.join(folder, AMENDED_IN_REBASE), "a", encoding="ascii") as fh:
+            fh.write(lines)
+
+
+AMENDED_IN_REBASE = "signoff-amended"
+
+
+def _amended_in_rebase(gitdir: str) -> dict[str, str]:
+    """Commits the rebase listed that were amended since (`_remember_amends`): old -> new."""
+    try:
+        with open(os.path.join(gitdir, "rebase-merge", AMENDED_IN_REBASE), encoding="ascii") as fh:
+            return dict(line.split()[:2] for line in fh if len(line.split()) >= 2)  # type: ignore[misc]
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+
+
+def _latest(sha: str, later: Mapping[str, str]) -> str:
+    """`sha`, or the commit its amends in this rebase ended at."""
+    seen = {sha}
+    while sha in later and later[sha] not in seen:
+        sha = later[sha]
+        seen.add(sha)
+    return sha
 
 
 def _has_own_line_record(sha: str, note: bytes) -> bool:
@@ -697,13 +765,26 @@ def _has_own_line_record(sha: str, note: bytes) -> bool:
 
 
 def write_notes(notes: Mapping[str, bytes], cwd: str, env: Mapping[str, str]) -> None:
-    """Append each commit's document: one `git notes append` for one, one notes commit for
-    many (`signoff.git.hooks.append_notes`)."""
+    """Append each commit's text byte for byte: one `git notes append` for one, one notes
+    commit for many (`signoff.git.hooks.append_notes`)."""
     if len(notes) == 1:
         [(sha, note)] = notes.items()
-        append_note(sha, note, cwd, env)
+        append_note(sha, note, cwd, env, exact=not _clean(note))
     elif notes:
         append_notes(NOTES_REF, notes, cwd=cwd, env=env, what="could not write the Signoff notes")
+
+
+def _clean(text: bytes) -> bool:
+    """Whether `git notes append -F` keeps `text` as it is (its clean-up drops trailing white
+    space, blank lines at either end and the second of two): then no blob need be written
+    first. In doubt, no."""
+    lines = text.split(b"\n")
+    if not text.endswith(b"\n") or not lines[0] or b"\0" in text:
+        return False
+    lines.pop()
+    return all(
+        line.rstrip(b" \t\r\v\f") == line and (line or lines[n - 1]) for n, line in enumerate(lines)
+    ) and bool(lines[-1])
 
 
 def _with_split_commits(
