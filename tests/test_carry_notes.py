@@ -173,11 +173,6 @@ def test_no_post_rewrite_copies_nothing_as_git_would_not(hooked: GitRepo) -> Non
     assert note(hooked) == b"" and notes_tip(hooked) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known, not fixed: at `--continue` git lists the edit-stopped commit against HEAD, "
-    "here the picked commit, and post-commit leaves a cherry-pick inside a rebase to the rebase",
-)
 def test_a_cherry_pick_during_a_rebase_keeps_its_own_note(hooked: GitRepo) -> None:
     hooked.git("checkout", "-q", "-b", "other")
     picked = hooked.commit("picked\n", {"p.py": lines(2, "p")})
@@ -196,6 +191,35 @@ def test_a_cherry_pick_during_a_rebase_keeps_its_own_note(hooked: GitRepo) -> No
     assert documents(hooked, "HEAD~1")[0] == picked
     assert b not in documents(hooked, "HEAD~1")
     assert ranges(hooked) == {"b.py": [(1, 2, "ai", "claude-code")]}
+    assert ranges(hooked, "HEAD~2") == {"a.py": [(1, 3, "ai", "claude-code")]}  # the stop's own
+    assert picked not in documents(hooked, "HEAD~2")
+
+
+def test_a_split_and_a_cherry_pick_at_one_stop(hooked: GitRepo) -> None:
+    """At an `edit` stop the user splits the commit in two and then cherry-picks another: both
+    parts take the stopped commit's record (the lines each added), the pick keeps its own."""
+    hooked.git("checkout", "-q", "-b", "other")
+    picked = hooked.commit("picked\n", {"p.py": lines(2, "p")})
+    record(hooked, picked, {"p.py": [(1, 2, "ai")]}, tools=(CODEX,))
+    hooked.git("checkout", "-q", "main")
+    a = hooked.commit("a\n", {"a.py": lines(3), "a2.py": lines(2, "x")})
+    record(hooked, a, {"a.py": [(1, 3, "ai")], "a2.py": [(1, 2, "ai")]})
+    hooked.git("rebase", "-q", "-i", "-f", "HEAD~1",
+               env={**SEQ, "GIT_SEQUENCE_EDITOR": "sed -i -e '1s/^pick/edit/'"})  # fmt: skip
+    hooked.git("reset", "-q", "HEAD^")
+    hooked.git("add", "a.py")
+    hooked.git("commit", "-q", "-m", "a, part 1")
+    hooked.git("add", "a2.py")
+    hooked.git("commit", "-q", "-m", "a, part 2")
+    hooked.git("cherry-pick", "other")
+    hooked.git("rebase", "--continue", env=SEQ)
+    log = hooked.git("log", "--format=%s", "-3").splitlines()
+    assert log == ["picked", "a, part 2", "a, part 1"]
+    assert ranges(hooked) == {"p.py": [(1, 2, "ai", "codex")]}
+    assert a not in documents(hooked)
+    assert ranges(hooked, "HEAD~1") == {"a2.py": [(1, 2, "ai", "claude-code")]}
+    assert ranges(hooked, "HEAD~2") == {"a.py": [(1, 3, "ai", "claude-code")]}
+    assert picked not in documents(hooked, "HEAD~1") + documents(hooked, "HEAD~2")
 
 
 def test_rebase_apply_carries_the_notes(hooked: GitRepo) -> None:

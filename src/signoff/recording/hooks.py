@@ -364,6 +364,9 @@ def post_commit(*, cwd: str, env: Mapping[str, str], flag: str | None = None) ->
         tree.strip(),
         parent_list[0] if len(parent_list) == 1 else ROOT if not parent_list else "",
     )
+    if busy == "rebase" and _picked_at_a_stop(gitdir):
+        busy = "cherry-pick"  # the user's own, while the rebase waits: not one of its commits
+        _remember(gitdir, PICKED_IN_REBASE, f"{sha}\n")
     if busy == "cherry-pick":
         report["copied_from"] = _copy_cherry_picked_note(gitdir, sha, cwd, env)
         if report["copied_from"]:
@@ -636,7 +639,11 @@ def post_rewrite(kind: str, rewritten: bytes, *, cwd: str, env: Mapping[str, str
         _remember_amends(gitdir, rewrites)
         report["skipped"] = "amend during a rebase: carried when the rebase finishes"
         return report
+    picked: set[str] = set()
     if kind == "rebase":
+        picked = _picked_in_rebase(gitdir)
+        if picked:  # git lists the commit it stopped at against HEAD: maybe a cherry-pick since
+            rewrites = [(old, _below(new, picked, cwd, env)) for old, new in rewrites]
         later = _amended_in_rebase(gitdir)
         rewrites = [(old, _latest(new, later)) for old, new in rewrites]
     sources: dict[str, list[str]] = {}
@@ -655,7 +662,7 @@ def post_rewrite(kind: str, rewritten: bytes, *, cwd: str, env: Mapping[str, str
     if not any(b'"files"' in texts.get(old, b"") for olds in sources.values() for old in olds):
         mapped = {}  # no line record to map (commit-level notes only): no git run for it
     elif kind == "rebase":
-        mapped = _with_split_commits(gitdir, mapped, cwd, env)
+        mapped = _with_split_commits(gitdir, mapped, cwd, env, picked=picked)
     else:  # an amend's post-commit already replayed the working log onto the new commit
         for new in [new for new in mapped if _has_own_line_record(new, texts.get(new, b""))]:
             del mapped[new]
@@ -733,11 +740,7 @@ def _remember_amends(gitdir: str, pairs: list[tuple[str, str]]) -> None:
         return
     lines = "".join(f"{old} {new}\n" for old, new in pairs if old in listed)
     if lines:
-        with open(os.path.join(folder, AMENDED_IN_REBASE), "a", encoding="ascii") as fh:
-            fh.write(lines)
-
-
-AMENDED_IN_REBASE = "signoff-amended"
+        _remember(gitdir, AMENDED_IN_REBASE, lines)
 
 
 def _amended_in_rebase(gitdir: str) -> dict[str, str]:
@@ -755,6 +758,54 @@ def _latest(sha: str, later: Mapping[str, str]) -> str:
     while sha in later and later[sha] not in seen:
         sha = later[sha]
         seen.add(sha)
+    return sha
+
+
+# Files of ours in git's rebase folder, gone with it: amends and cherry-picks made meanwhile.
+AMENDED_IN_REBASE = "signoff-amended"
+PICKED_IN_REBASE = "signoff-picked"
+
+
+def _picked_at_a_stop(gitdir: str) -> bool:
+    """Whether this commit is a `git cherry-pick` the user made while the rebase is stopped:
+    the rebase's own picks have no REBASE_HEAD, and a stop for a conflict no CHERRY_PICK_HEAD."""
+    picking = read_head_file(gitdir, "CHERRY_PICK_HEAD")
+    stopped = read_head_file(gitdir, "REBASE_HEAD")
+    return bool(picking and stopped and picking != stopped)
+
+
+def _remember(gitdir: str, name: str, lines: str) -> None:
+    """Add lines to a file of ours in git's rebase folder (an abort or the end removes it)."""
+    for folder in ("rebase-merge", "rebase-apply"):
+        path = os.path.join(gitdir, folder)
+        if os.path.isdir(path):
+            with open(os.path.join(path, name), "a", encoding="ascii") as fh:
+                fh.write(lines)
+            return
+
+
+def _picked_in_rebase(gitdir: str) -> set[str]:
+    """The cherry-picks made at this rebase's stops (`_picked_at_a_stop`)."""
+    out: set[str] = set()
+    for folder in ("rebase-merge", "rebase-apply"):
+        try:
+            with open(os.path.join(gitdir, folder, PICKED_IN_REBASE), encoding="ascii") as fh:
+                out.update(line.strip() for line in fh if line.strip())
+        except (OSError, UnicodeDecodeError):
+            continue
+    return out
+
+
+def _below(sha: str, picked: set[str], cwd: str, env: Mapping[str, str]) -> str:
+    """`sha`, or the first commit under it on its first-parent line that is not a cherry-pick
+    made at a stop: the commit the rebase stopped at, which git's list means."""
+    if sha not in picked:
+        return sha
+    res = git("rev-list", "--first-parent", f"--max-count={len(picked) + 1}", sha, "--",
+              cwd=cwd, env=env)  # fmt: skip
+    for line in res.out.decode("ascii", "replace").split() if res.ok else ():
+        if line not in picked:
+            return line
     return sha
 
 
@@ -788,12 +839,18 @@ def _clean(text: bytes) -> bool:
 
 
 def _with_split_commits(
-    gitdir: str, sources: dict[str, list[str]], cwd: str, env: Mapping[str, str]
+    gitdir: str,
+    sources: dict[str, list[str]],
+    cwd: str,
+    env: Mapping[str, str],
+    *,
+    picked: set[str] | frozenset[str] = frozenset(),
 ) -> dict[str, list[str]]:
     """The rebase's mapping plus the commits it made that git does not list (a split).
 
     Such a commit takes the sources of the next listed commit on its first-parent line: a
     split stops at `edit`, commits part, and git lists the original against the last part.
+    A cherry-pick made at a stop (`picked`) is no part: it has its own note.
     """
     # commits before `onto` and the branch as it was (`orig-head`: unchanged picks are reused,
     # not rewritten) are not the rebase's
@@ -820,7 +877,7 @@ def _with_split_commits(
                 out[extra] = list(sources[sha])
             waiting = []
             out[sha] = sources[sha]
-        else:
+        elif sha not in picked:
             waiting.append(sha)
     for new, olds in sources.items():
         out.setdefault(new, olds)
