@@ -263,6 +263,31 @@ def test_an_interrupted_push_leaves_nothing_half_written(server: Running, repo: 
     assert server.count(CommitRecord) == 3
 
 
+def test_a_push_with_nan_or_infinity_is_refused_not_stored(server: Running, repo: GitRepo) -> None:
+    """Python's json reads `NaN` and `Infinity`, which are not JSON: PostgreSQL refuses them
+    (a traceback, 500) and SQLite stores them, where its JSON functions later fail on the row
+    (migration 0004's fill stopped on it). The push says which and stores nothing."""
+    _history(repo, 2)
+    from signoff.query.export import export_rows
+
+    rows = list(export_rows(Repo.discover(repo.path)))
+    for bad in ("NaN", "Infinity", "-Infinity"):
+        stored = [{**rows[0], "lines": {**rows[0]["lines"], "added": float(bad)}}, *rows[1:]]
+        body = json.dumps({"schema": "signoff/push/v1", "commits": stored, "final": True})
+        assert bad in body
+        status, answer = _post(
+            f"{server.url}/api/v1/repos/org/a/push",
+            body.encode(),
+            {
+                "Authorization": f"Bearer {server.token(['ingest'])}",
+                "Content-Type": "application/json",
+            },
+        )
+        assert status == 400, answer
+        assert bad in json.dumps(answer)
+    assert server.count(CommitRecord) == 0
+
+
 def test_two_processes_pushing_the_same_repository(server: Running, repo: GitRepo) -> None:
     _history(repo, 30)
     token = server.token(["ingest"])

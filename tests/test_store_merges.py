@@ -106,3 +106,31 @@ def test_a_record_without_parents_is_counted_and_named_not_known(store: Store) -
     assert stats["by_status"] == {"human": 2, "ai": 1}
     assert (stats["commits"], stats["merges_excluded"], stats["merge_unknown"]) == (3, 1, 1)
     assert stats["ai_commits"] == 1 and stats["ai_commit_share"] == round(1 / 3, 4)
+
+
+def test_the_migration_passes_over_a_stored_record_sqlite_cannot_read(tmp_path: Path) -> None:
+    """Before pushes refused them, a record holding `NaN` was stored as SQLite's JSON text,
+    which its JSON functions call malformed: the fill leaves that row not known instead of
+    failing the whole upgrade (and the server's start)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0003")
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO repositories (name, created_at) VALUES ('org/a', 'now')"))
+        rid = conn.execute(sa.text("SELECT id FROM repositories")).scalar_one()
+        for sha, parents in ((A, [B, C]), (B, [C])):
+            record = json.dumps({**_record(sha, parents), "x": float("nan") if sha == A else 1})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO commits (repo_id, sha, committed_at, ai_status, tools, record) "
+                    "VALUES (:rid, :sha, '2026-01-02', 'human', '[]', :record)"
+                ),
+                {"rid": rid, "sha": sha, "record": record},
+            )
+    upgrade(engine)
+    store = Store(engine)
+    with store.read() as s:
+        merge = dict(s.execute(select(CommitRecord.sha, CommitRecord.is_merge)).all())
+        stats = stored_stats(s, rid)
+    assert merge == {A: None, B: False}
+    assert (stats["commits"], stats["merges_excluded"], stats["merge_unknown"]) == (2, 0, 1)
+    store.close()

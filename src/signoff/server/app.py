@@ -181,9 +181,10 @@ def create_app(settings: Settings) -> FastAPI:
         # apply_push checks what it stores
         raw = await request.body()
         try:
-            body = json.loads(raw)
-        except ValueError:
-            raise _problem(400, "the body is not JSON", "send a signoff/push/v1 document") from None
+            body = json.loads(raw, parse_constant=_not_json)
+        except ValueError as exc:
+            why = str(exc) if isinstance(exc, NotJSONError) else "the body is not JSON"
+            raise _problem(400, why, "send a signoff/push/v1 document") from None
         if not isinstance(body, dict):
             raise _problem(400, "the body is not a JSON object", "send a signoff/push/v1 document")
 
@@ -488,6 +489,16 @@ def stored_explanation(target: str, commits: list[dict[str, Any]]) -> dict[str, 
         "not_in_clone": [],
         "source": "pushed records",
     }
+
+
+class NotJSONError(ValueError):
+    """A constant Python's json reads but JSON has not (`NaN`, `Infinity`)."""
+
+
+def _not_json(constant: str) -> None:
+    """Refuse `NaN` and `Infinity`: PostgreSQL cannot store them, and SQLite's JSON functions
+    fail on a row that holds them (a migration reading the records stopped there)."""
+    raise NotJSONError(f"the body holds {constant}, which is not JSON")
 
 
 def stored_stats(s: Session, repo_id: int) -> dict[str, Any]:

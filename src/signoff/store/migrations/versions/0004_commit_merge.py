@@ -6,7 +6,8 @@ Revises: 0003
 
 Every pushed record is `signoff explain --json`'s commit document, which has always listed the
 commit's `parents`, so rows stored before this column existed are filled from it; a record
-without a parents list stays NULL (not known, counted as a commit).
+without a parents list (or one SQLite cannot read as JSON) stays NULL (not known, counted as a
+commit).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ depends_on = None
 
 DOCUMENT = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 FILL = {
+    # a record SQLite calls malformed (`NaN`, stored before pushes refused it) stays not known:
+    # CASE, as SQLite does not promise to test `json_valid` first in an AND
     "sqlite": "UPDATE commits SET is_merge = json_array_length(record, '$.parents') > 1 "
-    "WHERE json_type(record, '$.parents') = 'array'",
+    "WHERE CASE WHEN json_valid(record) THEN json_type(record, '$.parents') = 'array' END",
     "postgresql": "UPDATE commits SET is_merge = jsonb_array_length(record->'parents') > 1 "
     "WHERE jsonb_typeof(record->'parents') = 'array'",
 }
