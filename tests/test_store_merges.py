@@ -134,3 +134,30 @@ def test_the_migration_passes_over_a_stored_record_sqlite_cannot_read(tmp_path: 
     assert merge == {A: None, B: False}
     assert (stats["commits"], stats["merges_excluded"], stats["merge_unknown"]) == (2, 0, 1)
     store.close()
+
+
+def test_the_migration_goes_back_down_with_data_in_place(empty_url: str) -> None:
+    """`alembic downgrade 0003` after pushes: the column, the index and the stored months go,
+    the rows stay, and going up again fills the column again."""
+    from alembic import command
+
+    from signoff.store.db import _alembic_config, current_revision
+
+    engine = make_engine(empty_url)
+    upgrade(engine)
+    store = Store(engine)
+    batch = {"schema": PUSH_SCHEMA, "commits": [_record(A, []), _record(B, [A, C])]}
+    with store.transaction() as s:
+        apply_push(s, "t", "org/a", batch)
+    with engine.begin() as conn:
+        command.downgrade(_alembic_config(conn), "0003")
+    assert current_revision(engine) == "0003"
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("commits")}
+    assert "is_merge" not in columns and "sha" in columns
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM commits")).scalar_one() == 2
+    upgrade(engine)
+    with store.read() as s:
+        merge = dict(s.execute(select(CommitRecord.sha, CommitRecord.is_merge)).all())
+    assert merge == {A: False, B: True}
+    store.close()
