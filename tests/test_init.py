@@ -258,6 +258,27 @@ def test_init_refuses_to_clobber_two_foreign_hooks(base: GitRepo) -> None:
     assert "signoff" not in (hooks / "commit-msg").read_text()
 
 
+def test_a_refused_post_rewrite_hook_leaves_git_s_notes_copy(base: GitRepo) -> None:
+    """Two foreign post-rewrite hooks: init installs the others and says to merge them, and git
+    keeps copying the notes on amend and rebase meanwhile (nothing of ours would)."""
+    hooks = base.path / ".git" / "hooks"
+    write_hook(hooks / "post-rewrite", "exit 0\n")
+    write_hook(hooks / "post-rewrite.pre-signoff", "exit 0\n")
+    install(Repo(base.path), hooks=False)  # what an older init configured
+    proc = signoff(base, "init")
+    assert proc.returncode == 2 and "merge them" in proc.stderr + proc.stdout
+    assert "signoff" in (hooks / "post-commit").read_text()
+    assert config_all(base, "notes.rewriteRef") == ["refs/notes/signoff"]
+    assert config_all(base, "notes.rewriteMode") == ["concatenate"]
+    sha = base.commit("work", {"a.txt": "a\n"})
+    added = signoff(base, "notes", "add", sha, "--ai", "claude-code/claude-opus-4-5")
+    assert added.returncode == 0, added.stderr
+    base.git("commit", "-q", "--amend", "-m", "work, amended")
+    amended = base.git("rev-parse", "HEAD").strip()
+    assert amended != sha
+    assert base.git("notes", "--ref=signoff", "show", amended).strip()
+
+
 # -- sharing notes ------------------------------------------------------------------------------
 
 

@@ -90,7 +90,8 @@ def install(
         "shared_hooks_dir": not _inside(hooks_dir, repo),
         "python": python,
         "hooks": installed,
-        "config": _configure(repo, state, git_copies_notes=not hooks),
+        # git copies the notes unless our post-rewrite hook is there to (not refused)
+        "config": _configure(repo, state, git_copies_notes=not _copies_notes(installed)),
         "remotes": _configure_remotes(repo),
     }
     if write_gitai_notes:
@@ -336,6 +337,11 @@ def _install_hook(hooks_dir: Path, name: str, python: str, package_dir: str) -> 
     if entry["action"] != "unchanged":
         _write_executable(path, script)
     return entry
+
+
+def _copies_notes(installed: list[dict[str, Any]]) -> bool:
+    """Whether Signoff's post-rewrite hook is in place to copy notes on amend and rebase."""
+    return any(h["hook"] == "post-rewrite" and h["action"] != "refused" for h in installed)
 
 
 def _uninstall_hook(hooks_dir: Path, name: str) -> dict[str, Any]:
