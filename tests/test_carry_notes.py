@@ -334,3 +334,26 @@ def test_a_linked_worktree_with_hooks_path_carries_the_notes(
     linked.git("commit", "-q", "--amend", "-m", "amended")
     assert documents(linked)[0] == a
     assert ranges(linked) == {"a.py": [(1, 3, "ai", "claude-code")]}
+
+
+def test_the_hook_s_json_report_names_the_copied_notes_as_its_schema_says(
+    hooked: GitRepo,
+) -> None:
+    """`signoff hook post-rewrite --json`: which notes were copied onto which commit, in
+    `copied`, a field the hook schema documents (every field of the report is documented)."""
+    from tests.test_recording import validated
+
+    old = hooked.commit("a\n", {"a.py": lines(2)})
+    plain(hooked, old, b"Reviewed-by: me\n")
+    hooked.git("-c", "core.hooksPath=/dev/null", "commit", "-q", "--amend", "-m", "amended")
+    new = hooked.head()
+    proc = subprocess.run(
+        [*SIGNOFF, "hook", "post-rewrite", "amend", "--json"],
+        cwd=hooked.path, env=hooked.env, input=f"{old} {new}\n".encode(), capture_output=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    report = validated("hook", proc.stdout.decode())
+    assert report["copied"] == [{"target": new, "from": [old]}]
+    schema = json.loads((Path(__file__).parent.parent / "docs/schemas/hook-v1.json").read_text())
+    assert set(report) <= set(schema["properties"])
+    assert note(hooked) == b"Reviewed-by: me\n"

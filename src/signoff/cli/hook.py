@@ -82,7 +82,7 @@ def post_rewrite_command(
     kind: str = typer.Argument(..., help="What git rewrote: amend or rebase (git passes it)."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Carry line records onto rewritten commits by content (reads `OLD NEW` lines on stdin)."""
+    """Copy notes and carry line records onto rewritten commits (reads `OLD NEW` lines on stdin)."""
     from signoff.recording.hooks import post_rewrite
 
     lines = b"" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer.read()
