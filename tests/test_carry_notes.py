@@ -357,3 +357,25 @@ def test_the_hook_s_json_report_names_the_copied_notes_as_its_schema_says(
     schema = json.loads((Path(__file__).parent.parent / "docs/schemas/hook-v1.json").read_text())
     assert set(report) <= set(schema["properties"])
     assert note(hooked) == b"Reviewed-by: me\n"
+
+
+def test_a_missing_blob_still_lets_the_notes_follow(hooked: GitRepo) -> None:
+    """Mapping a line record needs the old file's blob; copying the notes does not. With the
+    blob gone (a partial clone, a snapshot) the notes still follow, and the hook says why the
+    line record was not mapped."""
+    a = hooked.commit("a\n", {"a.py": lines(3)})
+    record(hooked, a, {"a.py": [(1, 3, "ai")]})
+    blob = hooked.git("rev-parse", f"{a}:a.py").strip()
+    hooked.write("a.py", "# top\n" + lines(3))
+    hooked.git("add", "a.py")
+    (hooked.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    proc = subprocess.run(
+        ["git", "commit", "-q", "--amend", "--no-edit"],
+        cwd=hooked.path, env=hooked.env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert hooked.head() != a
+    assert documents(hooked) == [a]  # the copy, whatever became of the mapping
+    assert "Traceback" not in proc.stderr
+    assert "notes copied, line records not mapped" in proc.stderr
+    assert f"unable to read {blob}" in proc.stderr

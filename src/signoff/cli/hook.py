@@ -107,5 +107,8 @@ def _run(name: str, action: Callable[[], dict[str, object]], as_json: bool) -> N
         why = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
         sys.stderr.write(f"signoff: warning: {name}: {why}; provenance not recorded\n")
         report = {"hook": name, "error": why}
+    if report.get("mapping_error"):
+        sys.stderr.write(f"signoff: warning: {name}: notes copied, line records not mapped "
+                         f"({report['mapping_error']})\n")  # fmt: skip
     if as_json:
         emit_json("hook", report)

@@ -44,7 +44,11 @@ def main(argv: list[str], *, light: bool = False) -> int:
                 warn(f"notes not pushed to {argv[1]}: {report['reason']}")
         elif name == "post-rewrite" and len(argv) >= 2:
             rewritten = sys.stdin.buffer.read() if sys.stdin is not None else b""
-            hooks.post_rewrite(argv[1], rewritten, cwd=cwd, env=env)
+            report = hooks.post_rewrite(argv[1], rewritten, cwd=cwd, env=env)
+            if report.get("mapping_error"):
+                warn(
+                    f"post-rewrite: notes copied, line records not mapped ({report['mapping_error']})"
+                )
         else:
             warn(f"unknown hook call {' '.join(argv)!r} ({USAGE})")
     except KeyboardInterrupt:

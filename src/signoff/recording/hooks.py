@@ -672,7 +672,14 @@ def post_rewrite(kind: str, rewritten: bytes, *, cwd: str, env: Mapping[str, str
         by_method.setdefault(method, []).append((olds, new))
     carried: list[dict[str, object]] = []
     for method, pairs in by_method.items():
-        for result in map_records(pairs, method=method, cwd=cwd, env=env):
+        try:
+            results = map_records(pairs, method=method, cwd=cwd, env=env)
+        except Exception as exc:  # mapping reads the files' blobs (a partial clone may lack
+            # one); the copy does not: the notes still follow, and the report says why not more
+            text = str(exc).strip().splitlines()
+            report["mapping_error"] = f"{type(exc).__name__}: {text[0] if text else ''}"
+            continue
+        for result in results:
             if result.note is not None:
                 copied = notes.get(result.target)
                 notes[result.target] = copied + b"\n" + result.note if copied else result.note
