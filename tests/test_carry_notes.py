@@ -379,3 +379,17 @@ def test_a_missing_blob_still_lets_the_notes_follow(hooked: GitRepo) -> None:
     assert "Traceback" not in proc.stderr
     assert "notes copied, line records not mapped" in proc.stderr
     assert f"unable to read {blob}" in proc.stderr
+
+
+def test_an_unknown_rewrite_kind_is_skipped_as_the_schema_says(hooked: GitRepo) -> None:
+    from tests.test_recording import validated
+
+    a = hooked.commit("a\n", {"a.py": lines(3)})
+    record(hooked, a, {"a.py": [(1, 3, "ai")]})
+    proc = subprocess.run(
+        [*SIGNOFF, "hook", "post-rewrite", "amned", "--json"],
+        cwd=hooked.path, env=hooked.env, input=f"{a} {a}\n", capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    report = validated("hook", proc.stdout)
+    assert "amend or rebase" in report["skipped"] and "rewrite" not in report

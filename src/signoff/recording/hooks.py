@@ -628,7 +628,11 @@ def post_rewrite(kind: str, rewritten: bytes, *, cwd: str, env: Mapping[str, str
     """
     from signoff.recording.carry import map_records
 
-    report: Report = {"hook": "post-rewrite", "rewrite": kind, "carried": [], "copied": []}
+    report: Report = {"hook": "post-rewrite", "carried": [], "copied": []}
+    if kind not in ("amend", "rebase"):
+        report["skipped"] = f"unknown rewrite {kind[:40]!r}: git passes amend or rebase"
+        return report
+    report["rewrite"] = kind
     gitdir = git_dir(cwd, env)
     rewrites = [
         (fields[0], fields[1])
