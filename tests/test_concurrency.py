@@ -30,6 +30,16 @@ def _records(repo: GitRepo) -> dict[str, list[str]]:
     return out
 
 
+def _hooked(repo: GitRepo) -> dict[str, str]:
+    """`repo` with a first commit and Signoff's hooks, its environment free of agent markers
+    (each process sets its own); returns that environment."""
+    env = {k: v for k, v in repo.env.items() if k not in AGENT_VARS}
+    repo.env = env
+    repo.commit("base\n", {"README": "hello\n"})
+    install(Repo(repo.path))
+    return env
+
+
 def _append_in_parallel(repo: GitRepo, shas: list[str]) -> None:
     """One process per commit, all released at once, each appending its note."""
     code = (
@@ -69,10 +79,7 @@ def test_a_direct_race_loses_no_note(repo: GitRepo) -> None:
 def test_agents_committing_in_two_worktrees_at_once_keep_every_record(
     repo: GitRepo, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in repo.env.items() if k not in AGENT_VARS}
-    repo.env = env
-    repo.commit("base\n", {"README": "hello\n"})
-    install(Repo(repo.path))
+    env = _hooked(repo)
     other = tmp_path / "other"
     repo.git("worktree", "add", "-q", "-b", "other", str(other))
     script = (
@@ -95,10 +102,7 @@ def test_agents_committing_in_two_worktrees_at_once_keep_every_record(
 
 
 def test_a_leftover_pending_note_never_lands_on_a_later_commit(repo: GitRepo) -> None:
-    env = {k: v for k, v in repo.env.items() if k not in AGENT_VARS}
-    repo.env = env
-    repo.commit("base\n", {"README": "hello\n"})
-    install(Repo(repo.path))
+    env = _hooked(repo)
     human = repo.commit("a human change\n", {"human.txt": "typed by a person\n"})
     tree = repo.git("rev-parse", "HEAD^{tree}").strip()
     parent = repo.git("rev-parse", "HEAD^").strip()
@@ -234,10 +238,7 @@ def test_an_amend_a_commit_and_a_fixup_rebase_racing_keep_each_record_where_it_b
     Each plain commit ends with exactly its own record; the amended commit with its own and
     its predecessors' (post-rewrite copies notes on); each squashed commit with the records of
     its change and its fixup; no record lands on another worktree's commit."""
-    env = {k: v for k, v in repo.env.items() if k not in AGENT_VARS}
-    repo.env = env
-    repo.commit("base\n", {"README": "hello\n"})
-    install(Repo(repo.path))
+    env = _hooked(repo)
     trees = {name: tmp_path / name for name in ("amend", "commit", "fixup")}
     for name, where in trees.items():
         repo.git("worktree", "add", "-q", "-b", name, str(where))
@@ -304,10 +305,7 @@ def test_a_stalled_amend_loses_no_record_another_worktree_writes(
     """git's own notes copy (`notes.rewriteRef`) read the notes, then moved the ref without
     compare-and-swap: with its ref update stalled a second, it lost 6 of 80 records another
     worktree wrote meanwhile. The post-rewrite hook copies by compare-and-swap instead."""
-    env = {k: v for k, v in repo.env.items() if k not in AGENT_VARS}
-    repo.env = env
-    repo.commit("base\n", {"README": "hello\n"})
-    install(Repo(repo.path))
+    env = _hooked(repo)
     where = tmp_path / "rewrite"
     repo.git("worktree", "add", "-q", "-b", "rewrite", str(where))
     for step in (["add", "a.txt"], ["commit", "-q", "-m", "agent"]):
@@ -329,10 +327,7 @@ def test_a_stalled_rebase_loses_no_record_another_worktree_writes(
     repo: GitRepo, tmp_path: Path
 ) -> None:
     """The same for `rebase -i --autosquash`, whose notes copy runs as the rebase ends."""
-    env = {k: v for k, v in repo.env.items() if k not in AGENT_VARS}
-    repo.env = env
-    repo.commit("base\n", {"README": "hello\n"})
-    install(Repo(repo.path))
+    env = _hooked(repo)
     where = tmp_path / "rewrite"
     repo.git("worktree", "add", "-q", "-b", "rewrite", str(where))
     for text, message, agent in (("one\n", "work", "CLAUDECODE"), ("two\n", "fixup! work",
@@ -355,10 +350,7 @@ def test_a_stalled_rebase_loses_no_record_another_worktree_writes(
 def test_git_itself_never_moves_the_notes_ref_on_a_rewrite(repo: GitRepo) -> None:
     """Every update of refs/notes/signoff during amend, rebase and squash is Signoff's own
     compare-and-swap (its reflog says who moved it), and the notes still follow."""
-    env = {k: v for k, v in repo.env.items() if k not in AGENT_VARS}
-    repo.env = env
-    repo.commit("base\n", {"README": "hello\n"})
-    install(Repo(repo.path))
+    _hooked(repo)
     repo.git("config", "core.logAllRefUpdates", "always")
     agent = {"CLAUDECODE": "1"}
     one = repo.commit("one\n", {"a.txt": "1\n"}, env=agent)

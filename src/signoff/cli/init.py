@@ -43,7 +43,7 @@ def init_command(
     """Install the commit hooks and configure notes so provenance is recorded and shared."""
     r = open_repo(repo)
     report: dict[str, Any] = {"action": "uninstall" if remove else "install"}
-    # -- recording: hooks, notes.rewriteRef, merge strategy, fetch refspecs
+    # -- recording: hooks, notes merge strategy, fetch refspecs (git's notes copy with --no-hooks)
     report["recording"] = (
         uninstall(r)
         if remove

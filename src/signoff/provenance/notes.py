@@ -1,8 +1,8 @@
 """Signoff's own git note, `signoff/provenance/v1`: writing one and reading every one on a commit.
 
 A note is compact one-line JSON ending in a newline. That shape is what lets git's note plumbing
-carry it unharmed: `notes.rewriteMode=concatenate` (amend, rebase, squash) stacks the documents of
-the rewritten commits, and the `cat_sort_uniq` merge of two clones' notes sorts *lines*, so a
+carry it unharmed: a rewrite (amend, rebase, squash) stacks the documents of the rewritten commits
+after a blank line (the post-rewrite hook, or git's `notes.rewriteMode=concatenate`), and the `cat_sort_uniq` merge of two clones' notes sorts *lines*, so a
 document that fits on one line survives both. The reader therefore expects several documents per
 note, one per line or separated by blank lines, and reads every one of them.
 

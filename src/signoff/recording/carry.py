@@ -1,7 +1,7 @@
 """Line records carried onto rewritten commits by content: amend, rebase, squash, reattach.
 
-git copies a note to the commit that replaces its commit (`notes.rewriteRef`), but the copy's
-line ranges still describe the old commit's files: after an amend with edits, a rebase onto new
+The post-rewrite hook copies a note to the commit that replaces its commit (as git's
+`notes.rewriteRef` would), but the copy's line ranges still describe the old commit's files: after an amend with edits, a rebase onto new
 upstream lines or a squash, its numbers point at the wrong lines. `map_record` maps a record
 from its source commit(s) onto a target commit by content instead:
 
@@ -87,11 +87,13 @@ def map_records(
     refs: Sequence[str] = (NOTES_REF,),
     recorded_by: str = "hook",
     parents: Mapping[str, str] | None = None,
+    texts: Mapping[str, bytes] | None = None,
 ) -> list[Carried]:
     """`map_record` for many (sources, target) pairs at once, in a fixed number of git runs.
 
     `parents` names the first parent of targets that are merge commits: a target keeps the lines
-    it added against it (git's diff of a lone merge commit shows nothing).
+    it added against it (git's diff of a lone merge commit shows nothing). `texts`: the sources'
+    notes, already read (`source_documents`).
 
     Several sources are walked in order: the lines labelled so far are carried from one
     source to the next by their diff, each source's own record is laid over them, and the last
@@ -105,7 +107,7 @@ def map_records(
         raise ValueError(f"method must be one of {', '.join(DERIVATIONS)}, not {method!r}")
     results = [Carried(target, list(sources)) for sources, target in pairs]
     wanted = list(dict.fromkeys(s for sources, _ in pairs for s in sources))
-    docs_of = source_documents(wanted, cwd=cwd, env=env, refs=refs)
+    docs_of = source_documents(wanted, cwd=cwd, env=env, refs=refs, texts=texts)
     jobs: list[tuple[Carried, list[str]]] = []
     for result in results:
         recorded = [i for i, s in enumerate(result.sources) if s in docs_of]
@@ -178,25 +180,36 @@ def map_records(
 
 
 def source_documents(
-    commits: Iterable[str], *, cwd: str, env: Mapping[str, str], refs: Sequence[str]
+    commits: Iterable[str],
+    *,
+    cwd: str,
+    env: Mapping[str, str],
+    refs: Sequence[str],
+    texts: Mapping[str, bytes] | None = None,
 ) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """Per commit, its notes' documents that hold line ranges, each with the commit whose files
-    those ranges describe (the document's `commit`; a copy git made on a rewrite names the
-    commit it was recorded for). Documents recorded for the commit itself win over copies."""
+    those ranges describe (the document's `commit`; a copied note names the commit it was
+    recorded for). Documents recorded for the commit itself win over copies. `texts` are the
+    commits' notes under the one ref of `refs`, when the caller has read them already."""
     from signoff.provenance.notes import SCHEMA
 
     commits = list(commits)
-    keys = [(c, ref, spec) for c in commits for ref in refs for spec in note_paths(ref, c)]
-    found = cat_blobs([spec for _, _, spec in keys], cwd=cwd, env=env)
+    blobs: dict[str, list[bytes]] = {}
+    if texts is not None:
+        blobs = {c: [texts[c]] for c in commits if c in texts}
+    else:
+        keys = [(c, spec) for c in commits for ref in refs for spec in note_paths(ref, c)]
+        found = cat_blobs([spec for _, spec in keys], cwd=cwd, env=env)
+        for c, spec in keys:
+            if spec in found:
+                blobs.setdefault(c, []).append(found[spec])
     out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for commit in commits:
         own: list[tuple[str, dict[str, Any]]] = []
         copied: list[tuple[str, dict[str, Any]]] = []
         seen: set[bytes] = set()
-        for c, _, spec in keys:
-            if c != commit or spec not in found:
-                continue
-            for doc in note_documents(found[spec]):
+        for blob in blobs.get(commit, ()):
+            for doc in note_documents(blob):
                 if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
                     continue
                 if not isinstance(doc.get("files"), dict) or not doc["files"]:

@@ -677,7 +677,7 @@ def post_rewrite(kind: str, rewritten: bytes, *, cwd: str, env: Mapping[str, str
     carried: list[dict[str, object]] = []
     for method, pairs in by_method.items():
         try:
-            results = map_records(pairs, method=method, cwd=cwd, env=env)
+            results = map_records(pairs, method=method, cwd=cwd, env=env, texts=texts)
         except Exception as exc:  # mapping reads the files' blobs (a partial clone may lack
             # one); the copy does not: the notes still follow, and the report says why not more
             text = str(exc).strip().splitlines()
@@ -735,16 +735,42 @@ def _paragraphs(text: bytes) -> list[tuple[bytes, frozenset[bytes]]]:
     return out
 
 
+# Files of ours in git's rebase folder, gone with it: amends and cherry-picks made meanwhile.
+AMENDED_IN_REBASE = "signoff-amended"
+PICKED_IN_REBASE = "signoff-picked"
+REBASE_FOLDERS = ("rebase-merge", "rebase-apply")
+
+
+def _remember(gitdir: str, name: str, lines: str) -> None:
+    """Add lines to a file of ours in git's rebase folder (an abort or the end removes it)."""
+    for folder in REBASE_FOLDERS:
+        path = os.path.join(gitdir, folder)
+        if os.path.isdir(path):
+            with open(os.path.join(path, name), "a", encoding="ascii") as fh:
+                fh.write(lines)
+            return
+
+
+def _remembered(gitdir: str, name: str) -> list[list[str]]:
+    """The lines `_remember` added to `name`, split into fields."""
+    for folder in REBASE_FOLDERS:
+        try:
+            with open(os.path.join(gitdir, folder, name), encoding="ascii") as fh:
+                return [fields for fields in (line.split() for line in fh) if fields]
+        except (OSError, UnicodeDecodeError):
+            continue
+    return []
+
+
 def _remember_amends(gitdir: str, pairs: list[tuple[str, str]]) -> None:
     """Note an amend (`exec git commit --amend`, or one at a `break`) of a commit the rebase
     has already listed as a result: the rebase will name that commit, which is gone, and
     `_amended_in_rebase` points it on to the amended one. The rebase's own amends (a squash
     or fixup into a commit not yet listed) and an amend at an `edit` stop (listed once it is
-    done) need nothing. The note sits in git's rebase folder, which an abort removes."""
-    folder = os.path.join(gitdir, "rebase-merge")
+    done) need nothing."""
     listed = set(_amended_in_rebase(gitdir).values())
     try:
-        with open(os.path.join(folder, "rewritten-list"), "rb") as fh:
+        with open(os.path.join(gitdir, "rebase-merge", "rewritten-list"), "rb") as fh:
             listed.update(line.split()[1].decode("ascii", "replace")
                           for line in fh if len(line.split()) >= 2)  # fmt: skip
     except OSError:
@@ -756,11 +782,7 @@ def _remember_amends(gitdir: str, pairs: list[tuple[str, str]]) -> None:
 
 def _amended_in_rebase(gitdir: str) -> dict[str, str]:
     """Commits the rebase listed that were amended since (`_remember_amends`): old -> new."""
-    try:
-        with open(os.path.join(gitdir, "rebase-merge", AMENDED_IN_REBASE), encoding="ascii") as fh:
-            return dict(line.split()[:2] for line in fh if len(line.split()) >= 2)  # type: ignore[misc]
-    except (OSError, UnicodeDecodeError, ValueError):
-        return {}
+    return {f[0]: f[1] for f in _remembered(gitdir, AMENDED_IN_REBASE) if len(f) >= 2}
 
 
 def _latest(sha: str, later: Mapping[str, str]) -> str:
@@ -772,11 +794,6 @@ def _latest(sha: str, later: Mapping[str, str]) -> str:
     return sha
 
 
-# Files of ours in git's rebase folder, gone with it: amends and cherry-picks made meanwhile.
-AMENDED_IN_REBASE = "signoff-amended"
-PICKED_IN_REBASE = "signoff-picked"
-
-
 def _picked_at_a_stop(gitdir: str) -> bool:
     """Whether this commit is a `git cherry-pick` the user made while the rebase is stopped:
     the rebase's own picks have no REBASE_HEAD, and a stop for a conflict no CHERRY_PICK_HEAD."""
@@ -785,26 +802,9 @@ def _picked_at_a_stop(gitdir: str) -> bool:
     return bool(picking and stopped and picking != stopped)
 
 
-def _remember(gitdir: str, name: str, lines: str) -> None:
-    """Add lines to a file of ours in git's rebase folder (an abort or the end removes it)."""
-    for folder in ("rebase-merge", "rebase-apply"):
-        path = os.path.join(gitdir, folder)
-        if os.path.isdir(path):
-            with open(os.path.join(path, name), "a", encoding="ascii") as fh:
-                fh.write(lines)
-            return
-
-
 def _picked_in_rebase(gitdir: str) -> set[str]:
     """The cherry-picks made at this rebase's stops (`_picked_at_a_stop`)."""
-    out: set[str] = set()
-    for folder in ("rebase-merge", "rebase-apply"):
-        try:
-            with open(os.path.join(gitdir, folder, PICKED_IN_REBASE), encoding="ascii") as fh:
-                out.update(line.strip() for line in fh if line.strip())
-        except (OSError, UnicodeDecodeError):
-            continue
-    return out
+    return {fields[0] for fields in _remembered(gitdir, PICKED_IN_REBASE)}
 
 
 def _below(sha: str, picked: set[str], cwd: str, env: Mapping[str, str]) -> str:
@@ -866,7 +866,7 @@ def _with_split_commits(
     # commits before `onto` and the branch as it was (`orig-head`: unchanged picks are reused,
     # not rewritten) are not the rebase's
     before = []
-    for folder in ("rebase-merge", "rebase-apply"):
+    for folder in REBASE_FOLDERS:
         for name in ("onto", "orig-head"):
             sha = read_head_file(os.path.join(gitdir, folder), name)
             if sha:
